@@ -1,0 +1,130 @@
+/**
+ * Validation of the report's configuration values, shared by the CDK context check (synth time)
+ * and the handler's environment check (cold start), so both accept and refuse the same things.
+ * Every function returns problems instead of throwing, so callers can list them all at once.
+ */
+import { ANOMALY_KINDS, type AnomalyKind, DEFAULT_THRESHOLDS, type SuppressRule, type Thresholds } from './types';
+
+export const DATADOG_SITES = [
+  'datadoghq.com',
+  'us3.datadoghq.com',
+  'us5.datadoghq.com',
+  'datadoghq.eu',
+  'ap1.datadoghq.com',
+  'ap2.datadoghq.com',
+  'ddog-gov.com',
+] as const;
+export type DatadogSite = (typeof DATADOG_SITES)[number];
+
+export function isDatadogSite(value: unknown): value is DatadogSite {
+  return typeof value === 'string' && (DATADOG_SITES as readonly string[]).includes(value);
+}
+
+export function isValidTimeZone(value: unknown): value is string {
+  if (typeof value !== 'string' || value.trim() === '') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A pragmatic address check: one `@`, no spaces or angle brackets, a dotted domain. */
+export function isEmailAddress(value: unknown): value is string {
+  return typeof value === 'string' && /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;".]+$/.test(value);
+}
+
+/** Slack conversation IDs: C (public), G (private/group), D (direct message), then 8+ upper-case alphanumerics. */
+export function isSlackChannelId(value: unknown): value is string {
+  return typeof value === 'string' && /^[CGD][A-Z0-9]{8,}$/.test(value);
+}
+
+export interface Parsed<T> {
+  readonly value: T;
+  /** Each problem names the offending field inside the value; empty when the value is fine. */
+  readonly problems: readonly string[];
+}
+
+const THRESHOLD_INTEGER_KEYS = ['burstCalls', 'burstMinutes', 'scopeMinBaselineCalls'] as const;
+
+/** Parses `thresholds` (an object or its JSON text); unknown keys and non-positive integers are problems. */
+export function parseThresholds(raw: unknown): Parsed<Thresholds> {
+  const problems: string[] = [];
+  if (raw === undefined || raw === null || raw === '') return { value: DEFAULT_THRESHOLDS, problems };
+  const input = typeof raw === 'string' ? tryParseJson(raw, problems) : raw;
+  if (input === undefined) return { value: DEFAULT_THRESHOLDS, problems };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { value: DEFAULT_THRESHOLDS, problems: ['must be a JSON object such as {"burstCalls":100}'] };
+  }
+  const result: { -readonly [K in keyof Thresholds]: Thresholds[K] } = { ...DEFAULT_THRESHOLDS };
+  for (const [key, v] of Object.entries(input)) {
+    if ((THRESHOLD_INTEGER_KEYS as readonly string[]).includes(key)) {
+      if (typeof v === 'number' && Number.isInteger(v) && v > 0) {
+        result[key as (typeof THRESHOLD_INTEGER_KEYS)[number]] = v;
+      } else {
+        problems.push(`${key} must be a positive integer (got ${JSON.stringify(v)})`);
+      }
+    } else if (key === 'highSeverityResourceTypes') {
+      if (Array.isArray(v) && v.every((t) => typeof t === 'string' && t !== '')) {
+        result.highSeverityResourceTypes = v as string[];
+      } else {
+        problems.push('highSeverityResourceTypes must be an array of resource type names');
+      }
+    } else {
+      problems.push(
+        `unknown key ${JSON.stringify(key)} (known: ${[...THRESHOLD_INTEGER_KEYS, 'highSeverityResourceTypes'].join(', ')})`,
+      );
+    }
+  }
+  return { value: result, problems };
+}
+
+/** Parses `suppress` (an array or its JSON text) of `{kind, user?, resource_type?, action?}`. */
+export function parseSuppress(raw: unknown): Parsed<SuppressRule[]> {
+  const problems: string[] = [];
+  if (raw === undefined || raw === null || raw === '') return { value: [], problems };
+  const input = typeof raw === 'string' ? tryParseJson(raw, problems) : raw;
+  if (input === undefined) return { value: [], problems };
+  if (!Array.isArray(input)) return { value: [], problems: ['must be a JSON array of {kind, user?, resource_type?, action?}'] };
+  const rules: SuppressRule[] = [];
+  input.forEach((entry: unknown, i) => {
+    if (typeof entry !== 'object' || entry === null) {
+      problems.push(`[${i}] must be an object`);
+      return;
+    }
+    const e = entry as Record<string, unknown>;
+    if (!ANOMALY_KINDS.includes(e.kind as AnomalyKind)) {
+      problems.push(`[${i}].kind must be one of ${ANOMALY_KINDS.join(', ')} (got ${JSON.stringify(e.kind)})`);
+      return;
+    }
+    for (const key of Object.keys(e)) {
+      if (!['kind', 'user', 'resource_type', 'action'].includes(key)) problems.push(`[${i}] has unknown key ${key}`);
+      else if (typeof e[key] !== 'string') problems.push(`[${i}].${key} must be a string`);
+    }
+    rules.push({
+      kind: e.kind as AnomalyKind,
+      ...(typeof e.user === 'string' ? { user: e.user } : {}),
+      ...(typeof e.resource_type === 'string' ? { resource_type: e.resource_type } : {}),
+      ...(typeof e.action === 'string' ? { action: e.action } : {}),
+    });
+  });
+  return { value: rules, problems };
+}
+
+/** Parses a positive integer given as a number or a decimal string. */
+export function parsePositiveInteger(raw: unknown, fallback: number): Parsed<number> {
+  if (raw === undefined || raw === null || raw === '') return { value: fallback, problems: [] };
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (Number.isInteger(n) && n > 0) return { value: n, problems: [] };
+  return { value: fallback, problems: [`must be a positive integer (got ${JSON.stringify(raw)})`] };
+}
+
+function tryParseJson(text: string, problems: string[]): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    problems.push('is not valid JSON');
+    return undefined;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Types of the pure core: the normalized call record, the report settings, and the
+ * summary JSON (schema 1, see DESIGN.md "Summary JSON"). No I/O lives here.
+ */
+
+/** What every missing or unusable field becomes, so nothing is dropped. */
+export const UNKNOWN = '(unknown)';
+
+/** One MCP tool call, normalized from a raw Datadog audit event. */
+export interface CallRecord {
+  /** Epoch milliseconds from the outer `attributes.timestamp`; NaN when absent or unparsable. */
+  readonly time: number;
+  /** Stable key of the responsible person: delegator first, by id → email → name. */
+  readonly personKey: string;
+  /** How the person is shown: email → name → id, or `(unknown)`. */
+  readonly person: string;
+  /** True when an AI agent acted on behalf of the person (`delegator` present). */
+  readonly delegated: boolean;
+  readonly actorType: string;
+  readonly actorMode: string;
+  readonly action: string;
+  readonly resourceType: string;
+  readonly resourceId: string;
+  readonly resourceName: string;
+  readonly clientIp: string;
+  /** Country name, or `(unknown)`. Unknown countries never trigger `new_country`. */
+  readonly country: string;
+  /** Name of the event (`evt.name`), to tell MCP calls from other audit events. */
+  readonly eventName: string;
+  /** False when the event was not an object of the expected shape (it still counts). */
+  readonly wellFormed: boolean;
+}
+
+export type Severity = 'high' | 'medium' | 'low';
+
+export const ANOMALY_KINDS = [
+  'destructive_action',
+  'support_user',
+  'first_time_user',
+  'high_volume',
+  'out_of_scope',
+  'new_country',
+] as const;
+export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
+
+/** Rules that compare the window with the baseline and so need one. */
+export const BASELINE_KINDS: readonly AnomalyKind[] = ['first_time_user', 'out_of_scope', 'new_country'];
+
+export interface Thresholds {
+  /** `high_volume` fires above this many calls (so at burstCalls + 1) within `burstMinutes`. @default 100 */
+  readonly burstCalls: number;
+  /** @default 10 */
+  readonly burstMinutes: number;
+  /** `out_of_scope` only for people with at least this many baseline calls. @default 20 */
+  readonly scopeMinBaselineCalls: number;
+  /** `destructive_action` is `high` on these resource types, else `medium`. @default ['monitor','dashboard'] */
+  readonly highSeverityResourceTypes: readonly string[];
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  burstCalls: 100,
+  burstMinutes: 10,
+  scopeMinBaselineCalls: 20,
+  highSeverityResourceTypes: ['monitor', 'dashboard'],
+};
+
+/** Drops flags of `kind` whose other given fields all match (exact, case-insensitive for user). */
+export interface SuppressRule {
+  readonly kind: AnomalyKind;
+  readonly user?: string;
+  readonly resource_type?: string;
+  readonly action?: string;
+}
+
+/** A time range `[from, to)` as ISO strings. */
+export interface WindowRange {
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface ReportSettings {
+  readonly org: string;
+  /** The report window; when absent (CLI without --from/--to) the data's own span is used. */
+  readonly window?: WindowRange;
+  /** IANA zone of the calendar days in `daily_calls`. @default 'UTC' */
+  readonly timezone: string;
+  /** Datadog site, for the deep links. @default 'datadoghq.com' */
+  readonly site: string;
+  readonly thresholds: Thresholds;
+  readonly suppress: readonly SuppressRule[];
+  /** @default 5 (the seed's `.[:5]`) */
+  readonly topUsers: number;
+  /** How many of the newest changes `changes.items` keeps. @default 200 */
+  readonly changesLimit: number;
+  /** The baseline window that was asked for (for reporting), when a baseline is given. */
+  readonly baselineWindow?: WindowRange;
+}
+
+export interface AnomalyFlag {
+  readonly kind: AnomalyKind;
+  readonly severity: Severity;
+  /** ISO time of the (first) call that raised the flag. */
+  readonly timestamp: string;
+  readonly user: string;
+  readonly action: string;
+  readonly resource_type: string;
+  readonly resource_id: string;
+  /** Calls the flag covers (1 for per-event flags). */
+  readonly count: number;
+  readonly detail: string;
+  /** Datadog Audit Trail deep link narrowed to the person/resource and time range. */
+  readonly link: string;
+}
+
+export interface ChangeItem {
+  readonly timestamp: string;
+  readonly user: string;
+  readonly action: string;
+  readonly resource_type: string;
+  readonly resource_id: string;
+  readonly resource_name: string;
+}
+
+/** Summary JSON, schema 1 (DESIGN.md). Keys of the seed keep their names and meaning. */
+export interface Summary {
+  readonly schema: 1;
+  readonly org: string;
+  readonly window: WindowRange;
+  readonly timezone: string;
+  /** False when any page timed out or warned, or a fetch gave up; `warnings` says why. */
+  readonly complete: boolean;
+  readonly total_tool_calls: number;
+  readonly unique_users: number;
+  readonly top_users: ReadonlyArray<{ readonly user: string; readonly calls: number }>;
+  readonly actions_breakdown: ReadonlyArray<{ readonly action: string; readonly count: number }>;
+  readonly resource_types: ReadonlyArray<{ readonly type: string; readonly count: number }>;
+  readonly daily_calls: ReadonlyArray<{ readonly date: string; readonly calls: number }>;
+  readonly previous_window?: { readonly total_tool_calls: number; readonly unique_users: number };
+  readonly baseline?: { readonly from: string; readonly to: string; readonly events: number };
+  readonly anomalies: readonly AnomalyFlag[];
+  /** Every kind, zero included; `null` for a kind that could not be evaluated (no baseline). */
+  readonly anomaly_counts: Readonly<Record<AnomalyKind, number | null>>;
+  readonly changes: { readonly total: number; readonly items: readonly ChangeItem[] };
+  /** Events that were not well-formed audit events; they are counted everywhere as `(unknown)`. */
+  readonly malformed_events: number;
+  /** Audit Trail link for the whole window. */
+  readonly link: string;
+  /** Human-readable caveats: partial data, short or missing baseline, unavailable rules. */
+  readonly warnings: readonly string[];
+}

@@ -1,0 +1,84 @@
+/**
+ * The small interfaces between the job and the outside world. The handler builds one real
+ * adapter for each, once per cold start; tests point the same adapters at local emulators.
+ */
+import type { Summary } from './core/types';
+
+/** A partial result that takes raw audit events and combines with others of its kind. */
+export interface Mergeable<T> {
+  /** Adds one raw Datadog audit event (a `data[]` item of a search response). Never throws. */
+  add(raw: unknown): void;
+  /** Folds `other` into this one and returns this. Associative: any slicing gives the same result. */
+  merge(other: T): T;
+  /** Records that the data this partial saw is incomplete, and why (shown in the report). */
+  markIncomplete(reason: string): void;
+}
+
+export interface FetchRange {
+  readonly from: Date;
+  readonly to: Date;
+}
+
+export interface FetchOptions {
+  /** Epoch ms after which no new request or sleep may start; the fetch then stops with `complete: false`. */
+  readonly deadline?: number;
+}
+
+/** Where MCP audit events come from (Datadog Audit Trail in production). */
+export interface AuditEventSource {
+  /**
+   * Feeds every MCP-server audit event with a timestamp in `[from, to)` into partials made by
+   * `create` (one per time slice) and returns them merged. A slice that could not be read
+   * completely is marked incomplete with the reason; authentication errors throw.
+   */
+  collect<T extends Mergeable<T>>(range: FetchRange, create: () => T, options?: FetchOptions): Promise<T>;
+}
+
+/** The rendered report, one value per medium. */
+export interface RenderedReport {
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+  /** `chat.postMessage` arguments without the token: `{channel, text, blocks, unfurl_links: false}`. */
+  readonly slack: SlackMessage;
+  readonly summary: Summary;
+}
+
+export interface SlackMessage {
+  readonly channel: string;
+  readonly text: string;
+  readonly blocks: readonly unknown[];
+  readonly unfurl_links: false;
+  readonly unfurl_media?: false;
+}
+
+export interface EmailMessage {
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+}
+
+export interface EmailSender {
+  /** Sends to every configured recipient (split into messages of at most 50). Throws on any SES error. */
+  send(message: EmailMessage): Promise<{ readonly messageIds: readonly string[] }>;
+}
+
+export interface SlackSender {
+  /** Posts the message; honours 429 `Retry-After` until `deadline`; throws a clear error otherwise. */
+  post(message: SlackMessage, options?: FetchOptions): Promise<{ readonly ts: string }>;
+}
+
+/** Remembers which channel of which report was delivered, so a retry never sends it twice. */
+export interface DeliveryLedger {
+  /** True when `key` was recorded as delivered. */
+  isDelivered(key: string): Promise<boolean>;
+  /** Records `key` as delivered (after a successful send). */
+  recordDelivered(key: string, detail: Readonly<Record<string, string>>): Promise<void>;
+}
+
+/** Credentials, from one Secrets Manager secret. */
+export interface Credentials {
+  readonly ddApiKey: string;
+  readonly ddAppKey: string;
+  readonly slackBotToken?: string;
+}
