@@ -68,12 +68,25 @@ export interface SlackSender {
   post(message: SlackMessage, options?: FetchOptions): Promise<{ readonly ts: string }>;
 }
 
-/** Remembers which channel of which report was delivered, so a retry never sends it twice. */
+/** What `DeliveryLedger.claim` found. */
+export type ClaimResult = 'claimed' | 'delivered' | 'in_progress';
+
+/**
+ * Remembers which channel of which report was delivered, so a retry never sends it twice, and
+ * lets only one of two concurrent invocations send a channel: claim → send → recordDelivered,
+ * or release after a failed send so the next attempt retries.
+ */
 export interface DeliveryLedger {
-  /** True when `key` was recorded as delivered. */
-  isDelivered(key: string): Promise<boolean>;
+  /**
+   * Claims `key` until `leaseUntil` (epoch ms): `claimed` when this caller may send now;
+   * `delivered` when it was recorded as delivered; `in_progress` when another caller holds an
+   * unexpired claim.
+   */
+  claim(key: string, leaseUntil: number): Promise<ClaimResult>;
   /** Records `key` as delivered (after a successful send). */
   recordDelivered(key: string, detail: Readonly<Record<string, string>>): Promise<void>;
+  /** Drops this caller's claim on `key` after a failed send, so the next attempt sends it. */
+  release(key: string): Promise<void>;
 }
 
 /** Credentials, from one Secrets Manager secret. */

@@ -3,7 +3,14 @@
  * and the handler's environment check (cold start), so both accept and refuse the same things.
  * Every function returns problems instead of throwing, so callers can list them all at once.
  */
-import { ANOMALY_KINDS, type AnomalyKind, DEFAULT_THRESHOLDS, type SuppressRule, type Thresholds } from './types';
+import {
+  ANOMALY_KINDS,
+  type AnomalyKind,
+  DEFAULT_THRESHOLDS,
+  type ReportSettings,
+  type SuppressRule,
+  type Thresholds,
+} from './types';
 
 export const DATADOG_SITES = [
   'datadoghq.com',
@@ -86,7 +93,8 @@ export function parseSuppress(raw: unknown): Parsed<SuppressRule[]> {
   if (raw === undefined || raw === null || raw === '') return { value: [], problems };
   const input = typeof raw === 'string' ? tryParseJson(raw, problems) : raw;
   if (input === undefined) return { value: [], problems };
-  if (!Array.isArray(input)) return { value: [], problems: ['must be a JSON array of {kind, user?, resource_type?, action?}'] };
+  if (!Array.isArray(input))
+    return { value: [], problems: ['must be a JSON array of {kind, user?, resource_type?, action?}'] };
   const rules: SuppressRule[] = [];
   input.forEach((entry: unknown, i) => {
     if (typeof entry !== 'object' || entry === null) {
@@ -115,7 +123,8 @@ export function parseSuppress(raw: unknown): Parsed<SuppressRule[]> {
 /** Parses a positive integer given as a number or a decimal string. */
 export function parsePositiveInteger(raw: unknown, fallback: number): Parsed<number> {
   if (raw === undefined || raw === null || raw === '') return { value: fallback, problems: [] };
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  const n =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
   if (Number.isInteger(n) && n > 0) return { value: n, problems: [] };
   return { value: fallback, problems: [`must be a positive integer (got ${JSON.stringify(raw)})`] };
 }
@@ -127,4 +136,17 @@ function tryParseJson(text: string, problems: string[]): unknown {
     problems.push('is not valid JSON');
     return undefined;
   }
+}
+
+/** Report settings with the DESIGN.md defaults for everything not given. */
+export function reportSettings(given: Partial<ReportSettings> & Pick<ReportSettings, 'org'>): ReportSettings {
+  return {
+    timezone: 'UTC',
+    site: 'datadoghq.com',
+    thresholds: DEFAULT_THRESHOLDS,
+    suppress: [],
+    topUsers: 5,
+    changesLimit: 200,
+    ...given,
+  };
 }

@@ -1,0 +1,303 @@
+/**
+ * The six anomaly rules of DESIGN.md "Anomaly flags", evaluated on finalized aggregates. Pure.
+ * Rules that compare with the baseline are reported as unavailable (count `null`) when there is
+ * no usable baseline, instead of guessing.
+ */
+import type { BaselineAggregate, WindowAggregate } from './aggregate';
+import { auditTrailLink, type LinkFilter } from './links';
+import { compareCalls, compareCodePoints, type NotableCall } from './order';
+import { isoOrUnknown, localMinute } from './time';
+import {
+  ANOMALY_KINDS,
+  type AnomalyFlag,
+  type AnomalyKind,
+  BASELINE_KINDS,
+  type ReportSettings,
+  type Severity,
+  type SuppressRule,
+  UNKNOWN,
+} from './types';
+
+const SEVERITY_RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
+/** Per-event flags link to this much time around the event. */
+const EVENT_LINK_MARGIN_MS = 5 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
+
+export interface AnomalyResult {
+  readonly flags: AnomalyFlag[];
+  readonly counts: Record<AnomalyKind, number | null>;
+}
+
+interface Draft {
+  readonly flag: AnomalyFlag;
+  /** Epoch ms for sorting (NaN sorts last). */
+  readonly time: number;
+}
+
+export interface AnomalyContext {
+  readonly window: WindowAggregate;
+  /** Present only when a baseline with events exists. */
+  readonly baseline?: BaselineAggregate;
+  readonly windowRange: { readonly from: number; readonly to: number };
+  readonly settings: ReportSettings;
+}
+
+export function detectAnomalies(ctx: AnomalyContext): AnomalyResult {
+  const drafts: Draft[] = [...eventFlags(ctx), ...burstFlags(ctx)];
+  if (ctx.baseline) drafts.push(...baselineFlags(ctx, ctx.baseline));
+
+  const kept = drafts.filter((d) => !ctx.settings.suppress.some((rule) => suppresses(rule, d.flag)));
+  kept.sort(compareDrafts);
+
+  const counts = {} as Record<AnomalyKind, number | null>;
+  for (const kind of ANOMALY_KINDS) counts[kind] = ctx.baseline || !BASELINE_KINDS.includes(kind) ? 0 : null;
+  for (const d of kept) counts[d.flag.kind] = (counts[d.flag.kind] ?? 0) + 1;
+  return { flags: kept.map((d) => d.flag), counts };
+}
+
+function compareDrafts(a: Draft, b: Draft): number {
+  const bySeverity = SEVERITY_RANK[a.flag.severity] - SEVERITY_RANK[b.flag.severity];
+  if (bySeverity) return bySeverity;
+  const aDated = Number.isFinite(a.time);
+  if (aDated !== Number.isFinite(b.time)) return aDated ? -1 : 1;
+  if (aDated && a.time !== b.time) return a.time - b.time;
+  return (
+    compareCodePoints(a.flag.kind, b.flag.kind) ||
+    compareCodePoints(a.flag.user, b.flag.user) ||
+    compareCodePoints(a.flag.resource_type, b.flag.resource_type) ||
+    compareCodePoints(a.flag.resource_id, b.flag.resource_id) ||
+    compareCodePoints(a.flag.action, b.flag.action) ||
+    compareCodePoints(a.flag.detail, b.flag.detail)
+  );
+}
+
+export function suppresses(rule: SuppressRule, flag: AnomalyFlag): boolean {
+  if (rule.kind !== flag.kind) return false;
+  if (rule.user !== undefined && rule.user.toLowerCase() !== flag.user.toLowerCase()) return false;
+  if (rule.resource_type !== undefined && rule.resource_type !== flag.resource_type) return false;
+  if (rule.action !== undefined && rule.action !== flag.action) return false;
+  return true;
+}
+
+function link(ctx: AnomalyContext, from: number, to: number, filter: LinkFilter): string {
+  const f = Number.isFinite(from) ? from : ctx.windowRange.from;
+  const t = Number.isFinite(to) ? to : ctx.windowRange.to;
+  return auditTrailLink(ctx.settings.site, f, t, filter);
+}
+
+function describeResource(call: NotableCall): string {
+  const name = call.resourceName !== UNKNOWN ? ` "${call.resourceName}"` : '';
+  return `${call.resourceType}${name} (${call.resourceId})`;
+}
+
+function callFlag(
+  ctx: AnomalyContext,
+  kind: AnomalyKind,
+  severity: Severity,
+  call: NotableCall,
+  detail: string,
+  filter: LinkFilter,
+): Draft {
+  return {
+    time: call.time,
+    flag: {
+      kind,
+      severity,
+      timestamp: isoOrUnknown(call.time),
+      user: call.person,
+      action: call.action,
+      resource_type: call.resourceType,
+      resource_id: call.resourceId,
+      count: 1,
+      detail,
+      link: link(ctx, call.time - EVENT_LINK_MARGIN_MS, call.time + EVENT_LINK_MARGIN_MS, filter),
+    },
+  };
+}
+
+/** `destructive_action` and `support_user`: one flag per event. */
+function eventFlags(ctx: AnomalyContext): Draft[] {
+  const highTypes = new Set(ctx.settings.thresholds.highSeverityResourceTypes.map((t) => t.toLowerCase()));
+  const drafts: Draft[] = [];
+  for (const call of ctx.window.flagged) {
+    const base: LinkFilter = {
+      personKey: call.personKey,
+      resourceType: call.resourceType,
+      resourceId: call.resourceId,
+    };
+    if (call.action.toLowerCase() === 'deleted') {
+      const severity = highTypes.has(call.resourceType.toLowerCase()) ? 'high' : 'medium';
+      drafts.push(
+        callFlag(
+          ctx,
+          'destructive_action',
+          severity,
+          call,
+          `Deleted ${describeResource(call)} through the MCP server`,
+          {
+            ...base,
+            action: call.action,
+          },
+        ),
+      );
+    }
+    if (call.actorType.toUpperCase() === 'SUPPORT_USER') {
+      drafts.push(
+        callFlag(
+          ctx,
+          'support_user',
+          'high',
+          call,
+          `Datadog support (SUPPORT_USER) called the MCP server: ${call.action} ${describeResource(call)}`,
+          { ...base, actorType: call.actorType },
+        ),
+      );
+    }
+  }
+  return drafts;
+}
+
+/** `high_volume`: more than `burstCalls` calls within `burstMinutes`, one flag per person and episode. */
+function burstFlags(ctx: AnomalyContext): Draft[] {
+  const { burstCalls, burstMinutes } = ctx.settings.thresholds;
+  const span = burstMinutes * MINUTE_MS;
+  const drafts: Draft[] = [];
+  for (const person of ctx.window.people.values()) {
+    if (person.times.length <= burstCalls) continue;
+    const times = Float64Array.from(person.times).sort();
+    for (const episode of burstEpisodes(times, burstCalls, span)) {
+      const first = times[episode.start]!;
+      const last = times[episode.end]!;
+      const count = episode.end - episode.start + 1;
+      drafts.push({
+        time: first,
+        flag: {
+          kind: 'high_volume',
+          severity: 'medium',
+          timestamp: isoOrUnknown(first),
+          user: person.display,
+          action: '(multiple)',
+          resource_type: '(multiple)',
+          resource_id: '(multiple)',
+          count,
+          detail:
+            `${count} calls between ${localMinute(first, ctx.settings.timezone)} and ${localMinute(last, ctx.settings.timezone)} ` +
+            `(peak ${episode.peak} within ${burstMinutes} min; threshold ${burstCalls})`,
+          link: link(ctx, first, last + 1, { personKey: person.key }),
+        },
+      });
+    }
+  }
+  return drafts;
+}
+
+export interface Episode {
+  /** Index of the first and last call of the episode in the sorted times. */
+  readonly start: number;
+  readonly end: number;
+  /** Most calls inside one `span`-long window during the episode. */
+  readonly peak: number;
+}
+
+/**
+ * Maximal runs of calls that lie inside some half-open window `[t, t + span)` holding more than
+ * `limit` calls. Overlapping or touching windows join into one episode.
+ */
+export function burstEpisodes(sorted: ArrayLike<number>, limit: number, span: number): Episode[] {
+  const episodes: Episode[] = [];
+  let current: { start: number; end: number; peak: number } | undefined;
+  let j = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (j < i) j = i;
+    while (j < sorted.length && sorted[j]! < sorted[i]! + span) j++;
+    const count = j - i;
+    if (count <= limit) continue;
+    if (current && i <= current.end) {
+      current.end = Math.max(current.end, j - 1);
+      current.peak = Math.max(current.peak, count);
+    } else {
+      if (current) episodes.push(current);
+      current = { start: i, end: j - 1, peak: count };
+    }
+  }
+  if (current) episodes.push(current);
+  return episodes;
+}
+
+function listSome(values: Iterable<string>, max = 5): string {
+  const all = [...values].filter((v) => v !== UNKNOWN).sort(compareCodePoints);
+  const shown = all.slice(0, max).join(', ');
+  return all.length > max ? `${shown} and ${all.length - max} more` : shown || 'none';
+}
+
+/** `first_time_user`, `out_of_scope`, `new_country`: the window compared with each person's baseline. */
+function baselineFlags(ctx: AnomalyContext, baseline: BaselineAggregate): Draft[] {
+  const { scopeMinBaselineCalls } = ctx.settings.thresholds;
+  const range = ctx.windowRange;
+  const drafts: Draft[] = [];
+  for (const person of ctx.window.people.values()) {
+    if (person.key === UNKNOWN) continue; // "(unknown)" is many people or none: never call it new.
+    const before = baseline.people.get(person.key);
+    if (!before) {
+      const first = [...person.resourceTypes.values()].map((s) => s.call).sort(compareCalls)[0]!;
+      drafts.push({
+        time: first.time,
+        flag: {
+          kind: 'first_time_user',
+          severity: 'low',
+          timestamp: isoOrUnknown(first.time),
+          user: person.display,
+          action: first.action,
+          resource_type: first.resourceType,
+          resource_id: first.resourceId,
+          count: person.calls,
+          detail: `First MCP use in the baseline period: ${person.calls} call${person.calls === 1 ? '' : 's'} this window, the first at ${localMinute(first.time, ctx.settings.timezone)}`,
+          link: link(ctx, range.from, range.to, { personKey: person.key }),
+        },
+      });
+      continue;
+    }
+    if (before.calls >= scopeMinBaselineCalls) {
+      for (const [type, seen] of person.resourceTypes) {
+        if (type === UNKNOWN || before.resourceTypes.has(type)) continue;
+        drafts.push({
+          time: seen.call.time,
+          flag: {
+            kind: 'out_of_scope',
+            severity: 'medium',
+            timestamp: isoOrUnknown(seen.call.time),
+            user: person.display,
+            action: seen.call.action,
+            resource_type: type,
+            resource_id: seen.call.resourceId,
+            count: seen.count,
+            detail: `First ${type} access (${seen.count} call${seen.count === 1 ? '' : 's'}); ${before.calls} baseline calls touched only: ${listSome(before.resourceTypes)}`,
+            link: link(ctx, range.from, range.to, { personKey: person.key, resourceType: type }),
+          },
+        });
+      }
+    }
+    const knownCountries = [...before.countries].filter((c) => c !== UNKNOWN);
+    if (knownCountries.length > 0) {
+      for (const [country, seen] of person.countries) {
+        if (country === UNKNOWN || before.countries.has(country)) continue;
+        drafts.push({
+          time: seen.call.time,
+          flag: {
+            kind: 'new_country',
+            severity: 'medium',
+            timestamp: isoOrUnknown(seen.call.time),
+            user: person.display,
+            action: seen.call.action,
+            resource_type: seen.call.resourceType,
+            resource_id: seen.call.resourceId,
+            count: seen.count,
+            detail: `Calls from ${country} (${seen.count}); baseline countries: ${listSome(knownCountries)}`,
+            link: link(ctx, range.from, range.to, { personKey: person.key, country }),
+          },
+        });
+      }
+    }
+  }
+  return drafts;
+}

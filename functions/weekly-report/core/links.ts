@@ -1,0 +1,71 @@
+/**
+ * Deep links into the Datadog app's Audit Trail explorer, for the configured site, narrowed to a
+ * person, a resource and a time range. Pure: built from values, no clock.
+ */
+import { UNKNOWN } from './types';
+
+/** The web app host of each Datadog site (the API lives on `api.<site>`). */
+const APP_HOSTS: Readonly<Record<string, string>> = {
+  'datadoghq.com': 'app.datadoghq.com',
+  'us3.datadoghq.com': 'us3.datadoghq.com',
+  'us5.datadoghq.com': 'us5.datadoghq.com',
+  'datadoghq.eu': 'app.datadoghq.eu',
+  'ap1.datadoghq.com': 'ap1.datadoghq.com',
+  'ap2.datadoghq.com': 'ap2.datadoghq.com',
+  'ddog-gov.com': 'app.ddog-gov.com',
+};
+
+export function appHost(site: string): string {
+  return APP_HOSTS[site] ?? `app.${site}`;
+}
+
+export const MCP_QUERY = '@evt.name:"MCP Server"';
+
+/** Quotes a value for the Datadog search syntax. */
+function quote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** Query terms matching a person by the field their key came from, acting directly or through an agent. */
+export function personQuery(personKey: string): string | undefined {
+  if (personKey === UNKNOWN) return undefined;
+  const at = personKey.indexOf(':');
+  const field = personKey.slice(0, at);
+  const value = quote(personKey.slice(at + 1));
+  return `(@usr.${field}:${value} OR @delegator.${field}:${value})`;
+}
+
+export interface LinkFilter {
+  readonly personKey?: string;
+  readonly action?: string;
+  readonly resourceType?: string;
+  readonly resourceId?: string;
+  readonly country?: string;
+  readonly actorType?: string;
+}
+
+export function auditQuery(filter: LinkFilter = {}): string {
+  const terms = [MCP_QUERY];
+  const person = filter.personKey ? personQuery(filter.personKey) : undefined;
+  if (person) terms.push(person);
+  const add = (field: string, value: string | undefined): void => {
+    if (value !== undefined && value !== UNKNOWN) terms.push(`@${field}:${quote(value)}`);
+  };
+  add('evt.actor.type', filter.actorType);
+  add('action', filter.action);
+  add('asset.type', filter.resourceType);
+  add('asset.id', filter.resourceId);
+  add('network.client.geoip.country.name', filter.country);
+  return terms.join(' ');
+}
+
+/** Audit Trail explorer URL for `filter` over `[fromMs, toMs)`. */
+export function auditTrailLink(site: string, fromMs: number, toMs: number, filter: LinkFilter = {}): string {
+  const params = new URLSearchParams({
+    query: auditQuery(filter),
+    from_ts: String(Math.floor(fromMs)),
+    to_ts: String(Math.ceil(toMs)),
+    live: 'false',
+  });
+  return `https://${appHost(site)}/audit-trail?${params.toString()}`;
+}

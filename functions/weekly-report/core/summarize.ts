@@ -1,0 +1,132 @@
+/**
+ * Finalizes merged aggregates into the summary JSON (schema 1, DESIGN.md): the seed's five keys
+ * with the seed's meaning, the daily calls in the configured zone, the week-over-week figures,
+ * the anomaly flags, the changes, and every caveat a reader must know. Pure.
+ */
+import type { BaselineAggregate, WindowAggregate } from './aggregate';
+import { detectAnomalies } from './anomalies';
+import { auditTrailLink } from './links';
+import { BUCKET_MS, compareCodePoints } from './order';
+import { isoOrUnknown, localDate } from './time';
+import type { ChangeItem, ReportSettings, Summary } from './types';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** A baseline whose first event comes this long after its start is reported as short. */
+const SHORT_BASELINE_SLACK_MS = DAY_MS;
+
+/** Count-descending, then name-ascending by code point: the seed's `sort_by(-.count)` over `group_by`. */
+export function rankCounts(counts: Iterable<[string, number]>): Array<[string, number]> {
+  return [...counts].sort((a, b) => b[1] - a[1] || compareCodePoints(a[0], b[0]));
+}
+
+function parseRange(range: { from: string; to: string }): { from: number; to: number } {
+  return { from: Date.parse(range.from), to: Date.parse(range.to) };
+}
+
+/** Every calendar day of `[from, to)` in `timeZone`, with the calls of each (zero included). */
+export function dailyCalls(
+  buckets: ReadonlyMap<number, number>,
+  from: number,
+  to: number,
+  timeZone: string,
+): Array<{ date: string; calls: number }> {
+  const days = new Map<string, number>();
+  if (to > from) {
+    const first = Math.floor(from / BUCKET_MS);
+    const last = Math.floor((to - 1) / BUCKET_MS);
+    for (let b = first; b <= last; b++) {
+      // A bucket never straddles a local midnight, so its start names its day (zones at :30 and :45 included).
+      const day = localDate(Math.max(b * BUCKET_MS, from), timeZone);
+      days.set(day, (days.get(day) ?? 0) + (buckets.get(b) ?? 0));
+    }
+  }
+  return [...days].map(([date, calls]) => ({ date, calls }));
+}
+
+export function summarize(
+  window: WindowAggregate,
+  baseline: BaselineAggregate | undefined,
+  settings: ReportSettings,
+): Summary {
+  const warnings: string[] = [...window.incomplete];
+  const hasData = Number.isFinite(window.minTime);
+  const range = settings.window
+    ? parseRange(settings.window)
+    : { from: hasData ? window.minTime : 0, to: hasData ? window.maxTime + 1 : 0 };
+
+  let usableBaseline: BaselineAggregate | undefined;
+  let baselineSummary: Summary['baseline'];
+  if (!baseline) {
+    warnings.push('No baseline was given: first_time_user, out_of_scope and new_country were not evaluated.');
+  } else {
+    for (const reason of baseline.incomplete) warnings.push(`Baseline: ${reason}`);
+    const asked = settings.baselineWindow ? parseRange(settings.baselineWindow) : undefined;
+    const from = asked?.from ?? (Number.isFinite(baseline.minTime) ? baseline.minTime : range.from);
+    const to = asked?.to ?? (Number.isFinite(baseline.maxTime) ? baseline.maxTime + 1 : range.from);
+    baselineSummary = { from: isoOrUnknown(from), to: isoOrUnknown(to), events: baseline.total };
+    if (baseline.total === 0) {
+      warnings.push(
+        `The baseline (${isoOrUnknown(from)} to ${isoOrUnknown(to)}) holds no MCP events, so first_time_user, ` +
+          'out_of_scope and new_country were not evaluated (check the Audit Trail retention if MCP was in use then).',
+      );
+    } else {
+      usableBaseline = baseline;
+      if (asked && baseline.minTime - asked.from > SHORT_BASELINE_SLACK_MS) {
+        const days = Math.round((asked.to - baseline.minTime) / DAY_MS);
+        warnings.push(
+          `The baseline covers only ${days} of ${Math.round((asked.to - asked.from) / DAY_MS)} days: its first event is ` +
+            `${isoOrUnknown(baseline.minTime)} (Audit Trail retention may be shorter, or MCP use started then).`,
+        );
+      }
+    }
+  }
+  if (window.malformed > 0) {
+    warnings.push(`${window.malformed} events were malformed; they are counted, with missing fields as (unknown).`);
+  }
+  if (window.undated > 0) {
+    warnings.push(
+      `${window.undated} events had no usable timestamp; they are counted but not in daily calls or bursts.`,
+    );
+  }
+  if (window.outOfRange > 0) warnings.push(`${window.outOfRange} events outside the window were left out.`);
+
+  const anomalies = detectAnomalies({ window, baseline: usableBaseline, windowRange: range, settings });
+  const people = rankCounts([...window.people.values()].map((p) => [p.display, p.calls]));
+  const changes: ChangeItem[] = window.newestChanges().map((c) => ({
+    timestamp: isoOrUnknown(c.time),
+    user: c.person,
+    action: c.action,
+    resource_type: c.resourceType,
+    resource_id: c.resourceId,
+    resource_name: c.resourceName,
+  }));
+
+  return {
+    schema: 1,
+    org: settings.org,
+    window: { from: isoOrUnknown(range.from), to: isoOrUnknown(range.to) },
+    timezone: settings.timezone,
+    complete: window.incomplete.length === 0 && (baseline?.incomplete.length ?? 0) === 0,
+    total_tool_calls: window.total,
+    unique_users: window.people.size,
+    top_users: people.slice(0, settings.topUsers).map(([user, calls]) => ({ user, calls })),
+    actions_breakdown: rankCounts(window.actions).map(([action, count]) => ({ action, count })),
+    resource_types: rankCounts(window.resourceTypes).map(([type, count]) => ({ type, count })),
+    daily_calls: dailyCalls(window.buckets, range.from, range.to, settings.timezone),
+    ...(baseline
+      ? {
+          previous_window: {
+            total_tool_calls: baseline.previousTotal,
+            unique_users: [...baseline.people.values()].filter((p) => p.previousCalls > 0).length,
+          },
+          baseline: baselineSummary,
+        }
+      : {}),
+    anomalies: anomalies.flags,
+    anomaly_counts: anomalies.counts,
+    changes: { total: window.changesTotal, items: changes },
+    malformed_events: window.malformed,
+    link: auditTrailLink(settings.site, range.from, range.to),
+    warnings,
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Builds raw Datadog audit events (search response `data[]` items) for unit tests of the core,
+ * with just the fields a test cares about.
+ */
+export interface EventSpec {
+  /** ISO time or epoch ms; becomes the outer `attributes.timestamp`. */
+  readonly at: string | number;
+  readonly user?: { id?: unknown; email?: unknown; name?: unknown };
+  readonly delegator?: { id?: unknown; email?: unknown; name?: unknown };
+  readonly actorType?: string;
+  readonly mode?: string;
+  readonly action?: string;
+  readonly type?: string;
+  readonly id?: string;
+  readonly name?: string;
+  readonly country?: string;
+  readonly ip?: string;
+  readonly evtName?: string;
+}
+
+let sequence = 0;
+
+export function auditEvent(spec: EventSpec): Record<string, unknown> {
+  const iso = typeof spec.at === 'number' ? new Date(spec.at).toISOString() : spec.at;
+  sequence++;
+  return {
+    id: `AQAAAY${sequence.toString(36)}`,
+    type: 'audit',
+    attributes: {
+      timestamp: iso,
+      service: 'mcp-server',
+      tags: ['source:audit'],
+      message: 'MCP tool call',
+      attributes: {
+        evt: {
+          name: spec.evtName ?? 'MCP Server',
+          actor: { type: spec.actorType ?? 'USER', mode: spec.mode ?? 'interactive' },
+        },
+        usr: spec.user ?? { id: 'u-ana', email: 'ana@example.com', name: 'Ana' },
+        ...(spec.delegator ? { delegator: spec.delegator } : {}),
+        action: spec.action ?? 'accessed',
+        asset: { type: spec.type ?? 'dashboard', id: spec.id ?? 'abc-123', name: spec.name ?? 'Service overview' },
+        network: { client: { ip: spec.ip ?? '192.0.2.10', geoip: { country: { name: spec.country ?? 'France' } } } },
+        timestamp: iso.replace(/Z$/, ''),
+      },
+    },
+  };
+}
+
+export const person = (handle: string) => ({ id: `u-${handle}`, email: `${handle}@example.com`, name: handle });
+
+/** `count` calls by `who`, `stepMs` apart from `start`. */
+export function calls(count: number, start: number, stepMs: number, spec: Omit<EventSpec, 'at'> = {}) {
+  return Array.from({ length: count }, (_, i) => auditEvent({ ...spec, at: start + i * stepMs }));
+}
