@@ -38,7 +38,14 @@ function emitValue(value: unknown, onEvent: (raw: unknown) => void): number {
   }
   if (Array.isArray(value)) {
     let count = 0;
-    for (const item of value) count += isResponse(item) ? emitValue(item, onEvent) : (onEvent(item), 1);
+    for (const item of value) {
+      if (isResponse(item)) {
+        count += emitValue(item, onEvent);
+      } else {
+        onEvent(item);
+        count++;
+      }
+    }
     return count;
   }
   onEvent(value);
@@ -131,7 +138,13 @@ async function streamLines(
       events++;
       return;
     }
-    events += emitValue(value, onEvent);
+    // A line is one event or one response page; an array on a line is one (malformed) event.
+    if (isResponse(value)) {
+      events += emitValue(value, onEvent);
+    } else {
+      onEvent(value);
+      events++;
+    }
   };
   flush(false);
   for await (const chunk of stream) {

@@ -43,6 +43,11 @@ export function dailyCalls(
   return [...days].map(([date, calls]) => ({ date, calls }));
 }
 
+/** "1 event was" / "3 events were". */
+function events(count: number): string {
+  return `${count.toLocaleString('en-US')} event${count === 1 ? ' was' : 's were'}`;
+}
+
 export function summarize(
   window: WindowAggregate,
   baseline: BaselineAggregate | undefined,
@@ -81,14 +86,14 @@ export function summarize(
     }
   }
   if (window.malformed > 0) {
-    warnings.push(`${window.malformed} events were malformed; they are counted, with missing fields as (unknown).`);
+    warnings.push(`${events(window.malformed)} malformed; counted, with missing fields as (unknown).`);
   }
   if (window.undated > 0) {
     warnings.push(
-      `${window.undated} events had no usable timestamp; they are counted but not in daily calls or bursts.`,
+      `${window.undated.toLocaleString('en-US')} event${window.undated === 1 ? '' : 's'} had no usable timestamp; counted, but not in daily calls or bursts.`,
     );
   }
-  if (window.outOfRange > 0) warnings.push(`${window.outOfRange} events outside the window were left out.`);
+  if (window.outOfRange > 0) warnings.push(`${events(window.outOfRange)} outside the window and left out.`);
 
   const anomalies = detectAnomalies({ window, baseline: usableBaseline, windowRange: range, settings });
   const people = rankCounts([...window.people.values()].map((p) => [p.display, p.calls]));
