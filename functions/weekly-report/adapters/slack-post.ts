@@ -1,0 +1,136 @@
+/**
+ * SlackSender over an injected WebClient (`chat.postMessage`). The client must be built with
+ * `rejectRateLimitedCalls: true` (see createSlackWebClient) so that this adapter, which knows the
+ * invocation's deadline, decides about a 429: wait `Retry-After` when it ends before the
+ * deadline, else fail. Platform errors fail with a message naming the fix; the token never
+ * appears in a message (it lives only in the client's Authorization header).
+ */
+import { ErrorCode, WebClient as SlackWebClient, type WebClient } from '@slack/web-api';
+import { SlackDeliveryError } from '../errors';
+import type { FetchOptions, SlackMessage, SlackSender } from '../ports';
+
+/** More than this many consecutive 429s means Slack is not going to let us through this invocation. */
+const MAX_RATE_LIMIT_WAITS = 5;
+
+export interface SlackPostOptions {
+  readonly client: WebClient;
+  /** For tests: how to wait. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+  readonly logger?: { warn(message: string, extra?: Record<string, unknown>): void };
+}
+
+/**
+ * The WebClient as this adapter needs it. Only transport failures and 5xx responses are retried
+ * by the client, twice and quickly: Slack's default policy retries for ~30 minutes, far beyond a
+ * Lambda's time. 429s are rejected so `post` can weigh Retry-After against the deadline.
+ */
+export function createSlackWebClient(token: string, options: { readonly slackApiUrl?: string } = {}): WebClient {
+  return new SlackWebClient(token, {
+    ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1000, randomize: true },
+    timeout: 15_000,
+  });
+}
+
+export function createSlackSender(options: SlackPostOptions): SlackSender {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const now = options.now ?? Date.now;
+  return {
+    async post(message: SlackMessage, fetchOptions?: FetchOptions) {
+      for (let waits = 0; ; waits++) {
+        try {
+          const result = await options.client.chat.postMessage({
+            channel: message.channel,
+            text: message.text,
+            // The renderer builds Block Kit within Slack's limits; the port keeps them opaque.
+            blocks: message.blocks as never,
+            unfurl_links: false,
+            unfurl_media: false,
+          });
+          return { ts: result.ts ?? '' };
+        } catch (error) {
+          const retryAfter = rateLimitRetryAfter(error);
+          if (retryAfter === undefined) throw toSlackError(error, message.channel);
+          const waitMs = retryAfter * 1000;
+          const deadline = fetchOptions?.deadline ?? Number.POSITIVE_INFINITY;
+          if (waits >= MAX_RATE_LIMIT_WAITS || now() + waitMs > deadline) {
+            throw new SlackDeliveryError(
+              `Slack rate-limited chat.postMessage (Retry-After ${retryAfter}s) ${
+                waits >= MAX_RATE_LIMIT_WAITS
+                  ? `${waits + 1} times in a row`
+                  : 'beyond the time left in this invocation'
+              }; the next attempt will post it`,
+              { cause: error, code: 'ratelimited' },
+            );
+          }
+          options.logger?.warn('slack_rate_limited', { retryAfterSeconds: retryAfter, attempt: waits + 1 });
+          await sleep(waitMs);
+        }
+      }
+    },
+  };
+}
+
+function rateLimitRetryAfter(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { code?: unknown; retryAfter?: unknown };
+  return e.code === ErrorCode.RateLimitedError && typeof e.retryAfter === 'number' ? e.retryAfter : undefined;
+}
+
+/** Turns a @slack/web-api error into one that says what to fix. */
+function toSlackError(error: unknown, channel: string): SlackDeliveryError {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    code?: unknown;
+    data?: { error?: unknown };
+    statusCode?: unknown;
+    original?: { message?: unknown };
+  };
+  if (e.code === ErrorCode.PlatformError && typeof e.data?.error === 'string') {
+    const code = e.data.error;
+    return new SlackDeliveryError(`Slack chat.postMessage failed: ${code} — ${fixFor(code, channel)}`, {
+      cause: error,
+      code,
+    });
+  }
+  if (e.code === ErrorCode.HTTPError) {
+    return new SlackDeliveryError(`Slack answered HTTP ${String(e.statusCode)} to chat.postMessage (after retries)`, {
+      cause: error,
+      code: `http_${String(e.statusCode)}`,
+    });
+  }
+  if (e.code === ErrorCode.RequestError) {
+    return new SlackDeliveryError(
+      `Could not reach Slack for chat.postMessage: ${String(e.original?.message ?? 'request failed')}`,
+      { cause: error, code: 'request_error' },
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new SlackDeliveryError(`Slack chat.postMessage failed: ${message}`, { cause: error });
+}
+
+function fixFor(code: string, channel: string): string {
+  switch (code) {
+    case 'not_in_channel':
+      return `the bot is not a member of ${channel}: invite it (/invite @<app name>) in that channel`;
+    case 'channel_not_found':
+      return `check that SLACK_CHANNEL (${channel}) is a channel ID the bot can see; private channels need the bot invited`;
+    case 'is_archived':
+      return `channel ${channel} is archived: unarchive it or set another SLACK_CHANNEL`;
+    case 'invalid_auth':
+    case 'not_authed':
+    case 'account_inactive':
+    case 'token_revoked':
+    case 'token_expired':
+      return 'the bot token was refused: check slackBotToken in the credentials secret';
+    case 'missing_scope':
+      return 'the bot token lacks the chat:write scope: add it to the Slack app and reinstall';
+    case 'invalid_blocks':
+    case 'invalid_blocks_format':
+    case 'msg_too_long':
+      return 'Slack refused the message layout (a renderer bug): see the cause';
+    default:
+      return 'see https://api.slack.com/methods/chat.postMessage#errors';
+  }
+}

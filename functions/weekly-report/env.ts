@@ -1,0 +1,162 @@
+/**
+ * The handler's configuration from environment variables (DESIGN.md "The Lambda handler's
+ * contract"), read and validated once at cold start. Every problem is collected and thrown as one
+ * ConfigError, each line naming the variable and the fix. Values are echoed only shortened, and
+ * the environment holds no secrets by contract (credentials live in Secrets Manager).
+ */
+import {
+  type DatadogSite,
+  isDatadogSite,
+  isEmailAddress,
+  isSlackChannelId,
+  isValidTimeZone,
+  parsePositiveInteger,
+  parseSuppress,
+  parseThresholds,
+} from './core/settings';
+import type { SuppressRule, Thresholds } from './core/types';
+import { ConfigError } from './errors';
+
+export interface HandlerConfig {
+  readonly org: string;
+  readonly timezone: string;
+  readonly windowDays: number;
+  readonly baselineDays: number;
+  /** The Datadog site (for the API and the deep links) and, when set, a base URL that overrides the API host. */
+  readonly datadog: { readonly site: DatadogSite; readonly apiUrl?: string };
+  readonly secretId: string;
+  /** Absent when `EMAIL_TO` is empty (email is off). */
+  readonly email?: { readonly from: string; readonly to: readonly string[]; readonly configurationSet?: string };
+  /** Absent when `SLACK_CHANNEL` is empty (Slack is off). */
+  readonly slack?: { readonly channel: string; readonly apiUrl?: string };
+  readonly idempotencyTable: string;
+  readonly thresholds: Thresholds;
+  readonly suppress: readonly SuppressRule[];
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates every variable; throws one ConfigError listing all problems. */
+export function readEnv(env: Env = process.env): HandlerConfig {
+  const problems: string[] = [];
+  const get = (name: string): string => (env[name] ?? '').trim();
+
+  const org = get('ORG_NAME');
+  if (org === '') problems.push('ORG_NAME is required (the organisation name shown in the subject and title)');
+
+  const timezone = get('TIMEZONE') || 'UTC';
+  if (!isValidTimeZone(timezone)) {
+    problems.push(`TIMEZONE must be an IANA time zone such as Europe/Berlin or UTC (got ${show(timezone)})`);
+  }
+
+  const windowDays = positive('WINDOW_DAYS', 7);
+  const baselineDays = positive('BASELINE_DAYS', 28);
+
+  const site = get('DATADOG_SITE') || 'datadoghq.com';
+  if (!isDatadogSite(site)) {
+    problems.push(
+      `DATADOG_SITE must be one of datadoghq.com, us3.datadoghq.com, us5.datadoghq.com, datadoghq.eu, ap1.datadoghq.com, ap2.datadoghq.com, ddog-gov.com (got ${show(site)})`,
+    );
+  }
+  const apiUrl = optionalUrl('DD_API_URL', 'a base URL such as https://api.datadoghq.com');
+
+  const secretId = get('SECRET_ID');
+  if (secretId === '') {
+    problems.push(
+      'SECRET_ID is required (name or ARN of the Secrets Manager secret {ddApiKey, ddAppKey, slackBotToken?})',
+    );
+  }
+
+  let email: HandlerConfig['email'];
+  const emailTo = get('EMAIL_TO');
+  if (emailTo !== '') {
+    const to = emailTo
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    const bad = to.filter((a) => !isEmailAddress(a));
+    if (bad.length > 0 || to.length === 0) {
+      problems.push(
+        `EMAIL_TO must be comma-separated e-mail addresses (got ${bad.map(show).join(', ') || show(emailTo)})`,
+      );
+    }
+    const from = get('EMAIL_FROM');
+    if (from === '') problems.push('EMAIL_FROM is required when EMAIL_TO is set (an SES-verified sender address)');
+    else if (!isEmailAddress(from)) problems.push(`EMAIL_FROM must be one e-mail address (got ${show(from)})`);
+    const configurationSet = get('SES_CONFIGURATION_SET');
+    if (configurationSet !== '' && !/^[A-Za-z0-9_-]{1,64}$/.test(configurationSet)) {
+      problems.push(
+        `SES_CONFIGURATION_SET must be an SES configuration set name (letters, digits, _ and -, at most 64) (got ${show(configurationSet)})`,
+      );
+    }
+    email = { from, to: [...new Set(to)], ...(configurationSet ? { configurationSet } : {}) };
+  }
+
+  let slack: HandlerConfig['slack'];
+  const channel = get('SLACK_CHANNEL');
+  if (channel !== '') {
+    if (!isSlackChannelId(channel)) {
+      problems.push(
+        `SLACK_CHANNEL must be a channel ID such as C0123456789 (channel details → About), not a name (got ${show(channel)})`,
+      );
+    }
+    const slackApiUrl = optionalUrl('SLACK_API_URL', 'a base URL such as https://slack.com/api/');
+    slack = { channel, ...(slackApiUrl ? { apiUrl: slackApiUrl } : {}) };
+  }
+  if (!email && !slack) {
+    problems.push('at least one channel is required: set EMAIL_TO (with EMAIL_FROM) or SLACK_CHANNEL');
+  }
+
+  const idempotencyTable = get('IDEMPOTENCY_TABLE');
+  if (idempotencyTable === '') {
+    problems.push('IDEMPOTENCY_TABLE is required (DynamoDB table, partition key id (S), TTL attribute expiration)');
+  } else if (!/^[A-Za-z0-9_.-]{3,255}$/.test(idempotencyTable)) {
+    problems.push(
+      `IDEMPOTENCY_TABLE must be a DynamoDB table name (3–255 of letters, digits, _ . -) (got ${show(idempotencyTable)})`,
+    );
+  }
+
+  const thresholds = parseThresholds(get('THRESHOLDS'));
+  for (const p of thresholds.problems) problems.push(`THRESHOLDS ${p}`);
+  const suppress = parseSuppress(get('SUPPRESS'));
+  for (const p of suppress.problems) problems.push(`SUPPRESS ${p}`);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    org,
+    timezone,
+    windowDays,
+    baselineDays,
+    datadog: { site: site as DatadogSite, ...(apiUrl ? { apiUrl } : {}) },
+    secretId,
+    ...(email ? { email } : {}),
+    ...(slack ? { slack } : {}),
+    idempotencyTable,
+    thresholds: thresholds.value,
+    suppress: suppress.value,
+  };
+
+  function positive(name: string, fallback: number): number {
+    const parsed = parsePositiveInteger(get(name), fallback);
+    for (const p of parsed.problems) problems.push(`${name} ${p}`);
+    return parsed.value;
+  }
+
+  function optionalUrl(name: string, example: string): string | undefined {
+    const value = get(name);
+    if (value === '') return undefined;
+    try {
+      const url = new URL(value);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return value;
+    } catch {
+      // reported below
+    }
+    problems.push(`${name} must be an http(s) URL, ${example} (got ${show(value)})`);
+    return undefined;
+  }
+}
+
+/** Quotes a value for an error message, shortened so a mistakenly pasted long value is not echoed whole. */
+function show(value: string): string {
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}…` : value);
+}

@@ -1,0 +1,110 @@
+/**
+ * The job's error classes. Each names what went wrong and how to fix it, never a secret value,
+ * and keeps the original error as `cause` so the logs show the whole chain.
+ */
+
+/** Base of every error this function throws on purpose. */
+export class ReportError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ReportError';
+  }
+}
+
+/** The environment (or the secret) is missing something or holds a bad value; raised at cold start. */
+export class ConfigError extends ReportError {
+  /** One line per problem, each naming the variable and the fix. */
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], options?: ErrorOptions) {
+    super(`Invalid configuration:\n- ${problems.join('\n- ')}`, options);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** The credentials secret could not be read or does not have the expected shape. */
+export class SecretError extends ReportError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SecretError';
+  }
+}
+
+/** One channel could not be delivered; `channel` says which. */
+export class ChannelDeliveryError extends ReportError {
+  constructor(
+    readonly channel: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'ChannelDeliveryError';
+  }
+}
+
+export class EmailDeliveryError extends ChannelDeliveryError {
+  /** Recipients that were sent to before the failure (a multi-message send can fail halfway). */
+  readonly sentRecipients: number;
+  constructor(message: string, options?: ErrorOptions & { sentRecipients?: number }) {
+    super('email', message, options);
+    this.name = 'EmailDeliveryError';
+    this.sentRecipients = options?.sentRecipients ?? 0;
+  }
+}
+
+export class SlackDeliveryError extends ChannelDeliveryError {
+  /** Slack's error code (`channel_not_found`, `invalid_auth`, …) or the HTTP status, when known. */
+  readonly code: string | undefined;
+  constructor(message: string, options?: ErrorOptions & { code?: string }) {
+    super('slack', message, options);
+    this.name = 'SlackDeliveryError';
+    this.code = options?.code;
+  }
+}
+
+/** Another invocation holds the claim on this channel of this report right now. */
+export class DeliveryInProgressError extends ChannelDeliveryError {
+  constructor(channel: string, key: string) {
+    super(
+      channel,
+      `${channel}: another invocation is delivering ${key} right now; this attempt sent nothing (a retry will see the outcome)`,
+    );
+    this.name = 'DeliveryInProgressError';
+  }
+}
+
+/** The idempotency table could not be read or written. */
+export class LedgerError extends ReportError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LedgerError';
+  }
+}
+
+/** Thrown after every channel was attempted when at least one failed; the invocation fails with it. */
+export class DeliveryError extends ReportError {
+  readonly failedChannels: readonly string[];
+  readonly causes: readonly Error[];
+  constructor(failures: ReadonlyArray<{ readonly channel: string; readonly error: Error }>) {
+    const channels = failures.map((f) => f.channel);
+    super(
+      `Delivery failed for ${channels.join(', ')}: ${failures.map((f) => `${f.channel}: ${f.error.message}`).join('; ')}`,
+      { cause: failures.length === 1 ? failures[0]?.error : new AggregateError(failures.map((f) => f.error)) },
+    );
+    this.name = 'DeliveryError';
+    this.failedChannels = channels;
+    this.causes = failures.map((f) => f.error);
+  }
+}
+
+/** Narrows a caught `unknown` to an Error (wrapping anything else), so callers can read `message`. */
+export function assertIsError(value: unknown): asserts value is Error {
+  if (!(value instanceof Error)) {
+    throw new ReportError(`Expected an Error, got ${typeof value}`, { cause: value });
+  }
+}
+
+/** Returns `value` as an Error: itself when it is one, else wrapped. */
+export function toError(value: unknown): Error {
+  return value instanceof Error ? value : new ReportError(String(value), { cause: value });
+}

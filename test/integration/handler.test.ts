@@ -1,0 +1,369 @@
+/**
+ * The deployed handler end to end with real components over 127.0.0.1, no SDK mocks: the Datadog
+ * emulator holding a generated week and baseline, aws-ses-v2-local (SES), dynalite (DynamoDB),
+ * the Secrets Manager stand-in and the Slack emulator, reached by the real clients through the
+ * standard endpoint variables. Each test uses its own ORG_NAME, so idempotency keys never collide.
+ */
+import type { Context } from 'aws-lambda';
+import { createHandler, handler, type ReportEvent } from '../../functions/weekly-report/handler';
+import { type AwsEmulators, awsEnv, startAwsEmulators } from '../support/aws-emulators';
+import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
+import { generateScenario } from '../support/generator';
+import { type SecretsManagerEmulator, startSecretsManagerEmulator } from '../support/secrets-manager-emulator';
+import { type SlackEmulator, startSlackEmulator } from '../support/slack-emulator';
+
+const SCHEDULED = '2026-11-23T09:00:00Z';
+const END = new Date(SCHEDULED);
+const SECRET_ID = 'ai-activity-audit/credentials';
+const DD_API_KEY = 'ddapi-0123456789abcdef0123456789abcdef';
+const DD_APP_KEY = 'ddapp-fedcba9876543210fedcba9876543210fedcba98';
+const SLACK_TOKEN = 'xoxb-111-222-SecretSlackTokenValue';
+const CHANNEL = 'C0123456789';
+const CHANNEL_WITHOUT_BOT = 'C0999999999';
+const TABLE = 'ai-activity-audit-deliveries';
+
+let datadog: DatadogEmulator;
+let aws: AwsEmulators;
+let secrets: SecretsManagerEmulator;
+let slack: SlackEmulator;
+const savedEnv = { ...process.env };
+let orgCounter = 0;
+
+beforeAll(async () => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const scenario = generateScenario({ seed: 42, end: END, weekEvents: 600, people: 20 });
+  [datadog, aws, secrets, slack] = await Promise.all([
+    startDatadogEmulator({
+      events: [...scenario.baseline, ...scenario.window],
+      apiKey: DD_API_KEY,
+      appKey: DD_APP_KEY,
+    }),
+    startAwsEmulators({ tableName: TABLE }),
+    startSecretsManagerEmulator({
+      [SECRET_ID]: JSON.stringify({ ddApiKey: DD_API_KEY, ddAppKey: DD_APP_KEY, slackBotToken: SLACK_TOKEN }),
+    }),
+    startSlackEmulator({ token: SLACK_TOKEN, channels: [CHANNEL], channelsWithoutBot: [CHANNEL_WITHOUT_BOT] }),
+  ]);
+  Object.assign(
+    process.env,
+    awsEnv({ ses: aws.ses.url, dynamo: aws.dynamo.url, secretsManager: secrets.url }),
+    // Some Powertools versions print to the global console in dev mode; keep the production path.
+    { POWERTOOLS_DEV: '' },
+  );
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await Promise.all([datadog?.close(), aws?.close(), secrets?.close(), slack?.close()]);
+});
+
+afterEach(() => {
+  slack.clearFaults();
+  jest.restoreAllMocks();
+});
+
+/** The environment the stack would set, pointing at the emulators; a fresh org name per call. */
+function appEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  orgCounter++;
+  return {
+    ORG_NAME: `Acme ${String(orgCounter).padStart(3, '0')}`,
+    TIMEZONE: 'UTC',
+    WINDOW_DAYS: '7',
+    BASELINE_DAYS: '28',
+    DD_API_URL: datadog.url,
+    SECRET_ID,
+    EMAIL_FROM: 'audit@example.com',
+    EMAIL_TO: 'ana@example.com,bo@example.com',
+    SLACK_CHANNEL: CHANNEL,
+    SLACK_API_URL: slack.url,
+    IDEMPOTENCY_TABLE: TABLE,
+    ...overrides,
+  };
+}
+
+function lambdaContext(remainingMs = 120_000): Context {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'weekly-report',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:weekly-report',
+    memoryLimitInMB: '1024',
+    awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
+    logGroupName: '/aws/lambda/weekly-report',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => remainingMs - (Date.now() - started),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+const EVENT: ReportEvent = { scheduledTime: SCHEDULED };
+
+async function emailsOf(org: string) {
+  return (await aws.ses.emails()).filter((e) => e.subject.includes(org));
+}
+
+function postsOf(org: string) {
+  return slack.messages.filter((m) => m.text.includes(org) || JSON.stringify(m.blocks).includes(org));
+}
+
+/**
+ * Everything the process writes while a test runs (the Powertools Logger writes JSON lines to
+ * stdout; the Slack client logs through the console): captured for assertions, kept off the
+ * test output.
+ */
+let captured: string[] = [];
+beforeEach(() => {
+  captured = [];
+  const capture = (chunk: unknown) => {
+    captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    return true;
+  };
+  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    jest
+      .spyOn(console, level)
+      .mockImplementation((...args: unknown[]) => void capture(`${args.map(String).join(' ')}\n`));
+  }
+});
+
+async function captureOutput<T>(fn: () => Promise<T>): Promise<{ output: string; result: PromiseSettledResult<T> }> {
+  const from = captured.length;
+  const [result] = await Promise.allSettled([fn()]);
+  return { output: captured.slice(from).join(''), result: result as PromiseSettledResult<T> };
+}
+
+function logLines(output: string): Array<Record<string, unknown>> {
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('weekly report handler', () => {
+  it('delivers exactly one email (HTML + text, right recipients) and one Slack post', async () => {
+    // Prepare
+    const env = appEnv();
+    const run = createHandler(env);
+
+    // Act
+    const { output, result } = await captureOutput(() => run(EVENT, lambdaContext()));
+
+    // Assess
+    expect(result.status).toBe('fulfilled');
+    const value = (result as PromiseFulfilledResult<Awaited<ReturnType<typeof run>>>).value;
+    expect(value.window).toEqual({ from: '2026-11-16T09:00:00.000Z', to: '2026-11-23T09:00:00.000Z' });
+    expect(value.totalToolCalls).toBeGreaterThan(0);
+    expect(value.channels).toEqual([
+      { channel: 'email', outcome: 'delivered' },
+      { channel: 'slack', outcome: 'delivered' },
+    ]);
+    const emails = await emailsOf(env.ORG_NAME as string);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]?.from).toBe('audit@example.com');
+    expect(emails[0]?.to).toEqual(['ana@example.com', 'bo@example.com']);
+    expect(emails[0]?.subject).toMatch(/^AI Activity Audit — Acme \d+ — /);
+    expect(emails[0]?.html).toMatch(/<html/i);
+    expect(emails[0]?.text).toContain(String(value.totalToolCalls));
+    const posts = postsOf(env.ORG_NAME as string);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.channel).toBe(CHANNEL);
+    expect(posts[0]?.blocks.length).toBeGreaterThan(0);
+    const outcomes = logLines(output).filter((l) => l.message === 'channel_outcome');
+    expect(outcomes.map((l) => `${l.channel}:${l.outcome}`).sort()).toEqual(['email:delivered', 'slack:delivered']);
+    expect(logLines(output).find((l) => l.message === 'fetch_done')).toEqual(
+      expect.objectContaining({ windowEvents: value.totalToolCalls, level: 'INFO', service: 'ai-activity-audit' }),
+    );
+  });
+
+  it('splits more than 50 recipients into messages of at most 50, each recipient once', async () => {
+    // Prepare
+    const recipients = Array.from({ length: 120 }, (_, i) => `reader${i}@example.com`);
+    const env = appEnv({ EMAIL_TO: recipients.join(','), SLACK_CHANNEL: '' });
+
+    // Act
+    await createHandler(env)(EVENT, lambdaContext());
+
+    // Assess
+    const emails = await emailsOf(env.ORG_NAME as string);
+    expect(emails.map((e) => e.to.length)).toEqual([50, 50, 20]);
+    expect(emails.flatMap((e) => e.to).sort()).toEqual([...recipients].sort());
+    expect(new Set(emails.map((e) => e.subject)).size).toBe(1);
+  });
+
+  it('sends nothing more when invoked again with the same scheduledTime, even after a new cold start', async () => {
+    // Prepare
+    const env = appEnv();
+    await createHandler(env)(EVENT, lambdaContext());
+    const secretReads = secrets.requests;
+
+    // Act
+    const warm = await createHandler(env)(EVENT, lambdaContext());
+    const run = createHandler(env);
+    const again = await run(EVENT, lambdaContext());
+    const third = await run(EVENT, lambdaContext());
+
+    // Assess
+    expect(await emailsOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(postsOf(env.ORG_NAME as string)).toHaveLength(1);
+    for (const r of [warm, again, third]) {
+      expect(r.channels.map((c) => c.outcome)).toEqual(['skipped_already_delivered', 'skipped_already_delivered']);
+    }
+    // Two cold starts read the secret once each; the warm invocation used the cache.
+    expect(secrets.requests - secretReads).toBe(2);
+  });
+
+  it('delivers the email and fails when Slack fails; a retry after Slack recovers posts once and does not resend the email', async () => {
+    // Prepare
+    const env = appEnv();
+    const run = createHandler(env);
+    slack.failAlways({ kind: 'error', error: 'channel_not_found' });
+
+    // Act
+    const failed = run(EVENT, lambdaContext());
+    await expect(failed).rejects.toThrow(/Delivery failed for slack: .*channel_not_found .*check that SLACK_CHANNEL/);
+    const emailsAfterFailure = await emailsOf(env.ORG_NAME as string);
+    slack.clearFaults();
+    const retried = await run(EVENT, lambdaContext());
+
+    // Assess
+    expect(emailsAfterFailure).toHaveLength(1);
+    expect(await emailsOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(postsOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(retried.channels).toEqual([
+      { channel: 'email', outcome: 'skipped_already_delivered' },
+      { channel: 'slack', outcome: 'delivered' },
+    ]);
+  });
+
+  it('fails the Slack channel after Slack answers 500s, and posts once on the retry', async () => {
+    // Prepare
+    const env = appEnv();
+    const run = createHandler(env);
+    slack.failAlways({ kind: 'http', status: 500 });
+    const before = slack.requests;
+
+    // Act
+    await expect(run(EVENT, lambdaContext())).rejects.toThrow(/Slack answered HTTP 500/);
+    const attempts = slack.requests - before;
+    slack.clearFaults();
+    await run(EVENT, lambdaContext());
+
+    // Assess
+    expect(attempts).toBe(3);
+    expect(await emailsOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(postsOf(env.ORG_NAME as string)).toHaveLength(1);
+  });
+
+  it('names the fix when the bot is not in the channel', async () => {
+    // Prepare
+    const env = appEnv({ SLACK_CHANNEL: CHANNEL_WITHOUT_BOT });
+
+    // Act
+    const run = createHandler(env)(EVENT, lambdaContext());
+
+    // Assess
+    await expect(run).rejects.toThrow(/not_in_channel — the bot is not a member of C0999999999: invite it/);
+    expect(await emailsOf(env.ORG_NAME as string)).toHaveLength(1);
+  });
+
+  it('waits out a Slack 429 for its Retry-After when it fits before the deadline', async () => {
+    // Prepare
+    const env = appEnv({ EMAIL_TO: '' });
+    slack.failNext({ kind: 'rate_limited', retryAfterSeconds: 1 });
+    const before = slack.requests;
+
+    // Act
+    const { output, result } = await captureOutput(() => createHandler(env)(EVENT, lambdaContext()));
+
+    // Assess
+    expect(result.status).toBe('fulfilled');
+    expect(slack.requests - before).toBe(2);
+    expect(postsOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(logLines(output).find((l) => l.message === 'slack_rate_limited')).toEqual(
+      expect.objectContaining({ retryAfterSeconds: 1 }),
+    );
+  });
+
+  it('fails the Slack channel at once when Retry-After ends past the deadline, still delivering the email', async () => {
+    // Prepare
+    const env = appEnv();
+    slack.failNext({ kind: 'rate_limited', retryAfterSeconds: 600 });
+    const started = Date.now();
+
+    // Act
+    const run = createHandler(env)(EVENT, lambdaContext(60_000));
+
+    // Assess
+    await expect(run).rejects.toThrow(/rate-limited .*beyond the time left/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(await emailsOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(postsOf(env.ORG_NAME as string)).toHaveLength(0);
+  });
+
+  it('never writes a secret value to the logs, on success or on failure', async () => {
+    // Prepare
+    const env = appEnv();
+    const badToken = 'xoxb-999-888-AnotherSecretToken';
+    const otherSecret = 'ai-activity-audit/other';
+    secrets.setSecret(
+      otherSecret,
+      JSON.stringify({ ddApiKey: DD_API_KEY, ddAppKey: DD_APP_KEY, slackBotToken: badToken }),
+    );
+    const failingEnv = appEnv({ SECRET_ID: otherSecret });
+
+    // Act
+    const ok = await captureOutput(() => createHandler(env)(EVENT, lambdaContext()));
+    const failing = await captureOutput(() => createHandler(failingEnv)(EVENT, lambdaContext()));
+
+    // Assess
+    expect(ok.result.status).toBe('fulfilled');
+    expect(failing.result.status).toBe('rejected');
+    expect(failing.output).toContain('invalid_auth');
+    for (const output of [ok.output, failing.output]) {
+      expect(logLines(output).length).toBeGreaterThan(3);
+      for (const secret of [DD_API_KEY, DD_APP_KEY, SLACK_TOKEN, badToken]) expect(output).not.toContain(secret);
+    }
+  });
+
+  it('fails at cold start naming a bad or a missing variable', async () => {
+    // Prepare
+    const bad = appEnv({ EMAIL_TO: 'x' });
+    const { SECRET_ID: _missing, ...missing } = appEnv();
+    delete process.env.ORG_NAME;
+
+    // Act
+    const badStart = () => createHandler(bad);
+    const missingStart = () => createHandler(missing);
+    const deployed = captureOutput(() => handler(EVENT, lambdaContext()));
+
+    // Assess
+    expect(badStart).toThrow(/EMAIL_TO must be comma-separated e-mail addresses \(got "x"\)/);
+    expect(missingStart).toThrow(/SECRET_ID is required/);
+    const { result, output } = await deployed;
+    expect(result.status).toBe('rejected');
+    expect(String((result as PromiseRejectedResult).reason)).toMatch(/ORG_NAME is required/);
+    expect(logLines(output).find((l) => l.message === 'config_invalid')).toBeDefined();
+  });
+
+  it('fails clearly on a malformed scheduledTime and on a missing secret, sending nothing', async () => {
+    // Prepare
+    const env = appEnv();
+    const noSecret = appEnv({ SECRET_ID: 'ai-activity-audit/does-not-exist' });
+
+    // Act
+    const malformed = createHandler(env)({ scheduledTime: 'next monday' }, lambdaContext());
+    const missingSecret = createHandler(noSecret)(EVENT, lambdaContext());
+
+    // Assess
+    await expect(malformed).rejects.toThrow(/scheduledTime must be an ISO 8601 time .*"next monday"/);
+    await expect(missingSecret).rejects.toThrow(
+      /secret "ai-activity-audit\/does-not-exist" \(ResourceNotFoundException\): create it or fix SECRET_ID/,
+    );
+    expect(await emailsOf(env.ORG_NAME as string)).toHaveLength(0);
+    expect(await emailsOf(noSecret.ORG_NAME as string)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * Local AWS stand-ins for tests and `npm start`, all in-process on 127.0.0.1 (port 0):
+ * aws-ses-v2-local (SES; sent mail read back from its `GET /store`) and dynalite (DynamoDB, with
+ * the idempotency table created). The real SDK clients reach them through the standard
+ * AWS_ENDPOINT_URL_<SERVICE> variables returned by `awsEnv`.
+ *
+ * aws-ses-v2-local keeps only the first `Destination.ToAddresses.member.N` of a v1 SendEmail
+ * (its schema drops the others), so a thin recording proxy in front of it keeps every
+ * recipient of each message, matched to the message by the MessageId it returns.
+ */
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import startSesLocal from 'aws-ses-v2-local';
+
+/** dynalite is CommonJS without type declarations; this is the part of its API we use. */
+type Dynalite = (options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+const dynalite = require('dynalite') as Dynalite;
+
+export interface SentEmail {
+  readonly messageId: string;
+  readonly from: string;
+  /** Every To recipient of the message (from the recording proxy). */
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly html?: string;
+  readonly text?: string;
+}
+
+export interface SesEmulator {
+  readonly url: string;
+  emails(): Promise<SentEmail[]>;
+  clear(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DynamoEmulator {
+  readonly url: string;
+  readonly tableName: string;
+  close(): Promise<void>;
+}
+
+export interface AwsEmulators {
+  readonly ses: SesEmulator;
+  readonly dynamo: DynamoEmulator;
+  close(): Promise<void>;
+}
+
+export const TEST_REGION = 'us-east-1';
+
+/** The environment the SDK needs to talk to the stand-ins (fake credentials, endpoints, region). */
+export function awsEnv(endpoints: { ses?: string; dynamo?: string; secretsManager?: string }): Record<string, string> {
+  return {
+    AWS_REGION: TEST_REGION,
+    AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+    AWS_SECRET_ACCESS_KEY: 'local-test-secret',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...(endpoints.ses ? { AWS_ENDPOINT_URL_SES: endpoints.ses } : {}),
+    ...(endpoints.dynamo ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamo } : {}),
+    ...(endpoints.secretsManager ? { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager } : {}),
+  };
+}
+
+export async function startAwsEmulators(options: { tableName?: string } = {}): Promise<AwsEmulators> {
+  const [ses, dynamo] = await Promise.all([startSesEmulator(), startDynamoEmulator(options.tableName)]);
+  return { ses, dynamo, close: async () => void (await Promise.all([ses.close(), dynamo.close()])) };
+}
+
+export async function startSesEmulator(): Promise<SesEmulator> {
+  const backend = await startSesLocal({ host: '127.0.0.1', port: 0 });
+  const backendPort = (backend.address() as AddressInfo).port;
+  const recipients = new Map<string, string[]>();
+
+  const proxy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const to = toAddresses(req.headers['content-type'] ?? '', body.toString('utf8'));
+      const upstream = request(
+        { host: '127.0.0.1', port: backendPort, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          const out: Buffer[] = [];
+          up.on('data', (c: Buffer) => out.push(c));
+          up.on('end', () => {
+            const text = Buffer.concat(out).toString('utf8');
+            const id = /<MessageId>([^<]+)<\/MessageId>/.exec(text)?.[1];
+            if (id && to) recipients.set(id, to);
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            res.end(text);
+          });
+        },
+      );
+      upstream.on('error', (error) => {
+        res.writeHead(502);
+        res.end(String(error));
+      });
+      upstream.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const backendUrl = `http://127.0.0.1:${backendPort}`;
+
+  return {
+    url,
+    async emails() {
+      const store = (await (await fetch(`${backendUrl}/store`)).json()) as {
+        emails: Array<{
+          messageId: string;
+          from: string;
+          destination: { to: string[] };
+          subject: string;
+          body: { html?: string; text?: string };
+        }>;
+      };
+      return store.emails.map((e) => ({
+        messageId: e.messageId,
+        from: e.from,
+        to: recipients.get(e.messageId) ?? e.destination.to,
+        subject: e.subject,
+        ...(e.body.html !== undefined ? { html: e.body.html } : {}),
+        ...(e.body.text !== undefined ? { text: e.body.text } : {}),
+      }));
+    },
+    async clear() {
+      await fetch(`${backendUrl}/clear-store`, { method: 'POST' });
+      recipients.clear();
+    },
+    close: async () => {
+      await Promise.all([closeServer(proxy), closeServer(backend)]);
+    },
+  };
+}
+
+export async function startDynamoEmulator(tableName = 'ai-activity-audit-deliveries'): Promise<DynamoEmulator> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({
+    endpoint: url,
+    region: TEST_REGION,
+    credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
+  });
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      }),
+    );
+  } catch {
+    // dynalite does not implement TTL; the attribute is still written and checked by the tests.
+  }
+  client.destroy();
+  return { url, tableName, close: () => closeServer(server) };
+}
+
+/** Recipients of a v1 SendEmail, from its query-protocol form body. */
+function toAddresses(contentType: string, body: string): string[] | undefined {
+  if (!contentType.includes('x-www-form-urlencoded')) return undefined;
+  const params = new URLSearchParams(body);
+  if (params.get('Action') !== 'SendEmail') return undefined;
+  return [...params.entries()]
+    .filter(([k]) => k.startsWith('Destination.ToAddresses.member.'))
+    .sort(([a], [b]) => Number(a.split('.').pop()) - Number(b.split('.').pop()))
+    .map(([, v]) => v);
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.closeAllConnections?.();
+    server.close((error) => (error ? reject(error) : resolve()));
+  });
+}

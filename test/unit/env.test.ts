@@ -1,0 +1,178 @@
+/** readEnv: the handler's environment, validated once at cold start with every problem named. */
+
+import { readEnv } from '../../functions/weekly-report/env';
+import { ConfigError } from '../../functions/weekly-report/errors';
+
+const VALID: Readonly<Record<string, string>> = {
+  ORG_NAME: 'Acme',
+  TIMEZONE: 'Europe/Berlin',
+  WINDOW_DAYS: '7',
+  BASELINE_DAYS: '28',
+  DATADOG_SITE: 'datadoghq.eu',
+  SECRET_ID: 'ai-activity-audit/credentials',
+  EMAIL_FROM: 'audit@example.com',
+  EMAIL_TO: 'ana@example.com, bo@example.com',
+  SES_CONFIGURATION_SET: 'reports',
+  SLACK_CHANNEL: 'C0123456789',
+  IDEMPOTENCY_TABLE: 'ai-activity-audit-deliveries',
+  THRESHOLDS: '{"burstCalls":50}',
+  SUPPRESS: '[{"kind":"first_time_user","user":"bot@example.com"}]',
+};
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    readEnv(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('readEnv accepted the environment');
+}
+
+describe('readEnv', () => {
+  it('reads a complete environment into a typed configuration', () => {
+    // Prepare
+    const env = { ...VALID };
+
+    // Act
+    const config = readEnv(env);
+
+    // Assess
+    expect(config).toEqual({
+      org: 'Acme',
+      timezone: 'Europe/Berlin',
+      windowDays: 7,
+      baselineDays: 28,
+      datadog: { site: 'datadoghq.eu' },
+      secretId: 'ai-activity-audit/credentials',
+      email: { from: 'audit@example.com', to: ['ana@example.com', 'bo@example.com'], configurationSet: 'reports' },
+      slack: { channel: 'C0123456789' },
+      idempotencyTable: 'ai-activity-audit-deliveries',
+      thresholds: expect.objectContaining({ burstCalls: 50, burstMinutes: 10 }),
+      suppress: [{ kind: 'first_time_user', user: 'bot@example.com' }],
+    });
+  });
+
+  it('applies the defaults of optional variables', () => {
+    // Prepare
+    const env = {
+      ORG_NAME: 'Acme',
+      SECRET_ID: 's',
+      SLACK_CHANNEL: 'C0123456789',
+      IDEMPOTENCY_TABLE: 'deliveries',
+    };
+
+    // Act
+    const config = readEnv(env);
+
+    // Assess
+    expect(config.timezone).toBe('UTC');
+    expect(config.windowDays).toBe(7);
+    expect(config.baselineDays).toBe(28);
+    expect(config.datadog).toEqual({ site: 'datadoghq.com' });
+    expect(config.email).toBeUndefined();
+    expect(config.suppress).toEqual([]);
+  });
+
+  it('turns email off when EMAIL_TO is empty and Slack off when SLACK_CHANNEL is empty', () => {
+    // Prepare
+    const emailOnly = { ...VALID, SLACK_CHANNEL: '' };
+    const slackOnly = { ...VALID, EMAIL_TO: '', EMAIL_FROM: '' };
+
+    // Act
+    const a = readEnv(emailOnly);
+    const b = readEnv(slackOnly);
+
+    // Assess
+    expect(a.slack).toBeUndefined();
+    expect(a.email?.to).toHaveLength(2);
+    expect(b.email).toBeUndefined();
+    expect(b.slack?.channel).toBe('C0123456789');
+  });
+
+  it('keeps DD_API_URL and SLACK_API_URL when they are http(s) URLs', () => {
+    // Prepare
+    const env = { ...VALID, DD_API_URL: 'http://127.0.0.1:4010', SLACK_API_URL: 'http://127.0.0.1:4011/api/' };
+
+    // Act
+    const config = readEnv(env);
+
+    // Assess
+    expect(config.datadog.apiUrl).toBe('http://127.0.0.1:4010');
+    expect(config.slack?.apiUrl).toBe('http://127.0.0.1:4011/api/');
+  });
+
+  it.each([
+    ['ORG_NAME', '', /^ORG_NAME is required/],
+    ['TIMEZONE', 'Mars/Olympus', /^TIMEZONE must be an IANA time zone .*"Mars\/Olympus"/],
+    ['WINDOW_DAYS', 'seven', /^WINDOW_DAYS must be a positive integer \(got "seven"\)/],
+    ['BASELINE_DAYS', '0', /^BASELINE_DAYS must be a positive integer \(got "0"\)/],
+    ['DATADOG_SITE', 'datadoghq.org', /^DATADOG_SITE must be one of .*"datadoghq.org"/],
+    ['DD_API_URL', 'ftp://example.com', /^DD_API_URL must be an http\(s\) URL/],
+    ['SECRET_ID', '', /^SECRET_ID is required/],
+    ['EMAIL_TO', 'x', /^EMAIL_TO must be comma-separated e-mail addresses \(got "x"\)/],
+    ['EMAIL_FROM', '', /^EMAIL_FROM is required when EMAIL_TO is set/],
+    ['EMAIL_FROM', 'Audit <audit@example.com>', /^EMAIL_FROM must be one e-mail address/],
+    ['SES_CONFIGURATION_SET', 'bad name!', /^SES_CONFIGURATION_SET must be an SES configuration set name/],
+    ['SLACK_CHANNEL', '#general', /^SLACK_CHANNEL must be a channel ID .*"#general"/],
+    ['SLACK_API_URL', 'not a url', /^SLACK_API_URL must be an http\(s\) URL/],
+    ['IDEMPOTENCY_TABLE', '', /^IDEMPOTENCY_TABLE is required/],
+    ['IDEMPOTENCY_TABLE', 'ab', /^IDEMPOTENCY_TABLE must be a DynamoDB table name/],
+    ['THRESHOLDS', '{"burstCalls":-1}', /^THRESHOLDS burstCalls must be a positive integer/],
+    ['THRESHOLDS', '{oops', /^THRESHOLDS is not valid JSON/],
+    ['SUPPRESS', '[{"kind":"nope"}]', /^SUPPRESS \[0\]\.kind must be one of/],
+  ])('names %s when it is %j', (name, value, expected) => {
+    // Prepare
+    const env = { ...VALID, [name]: value };
+
+    // Act
+    const problems = problemsOf(env);
+
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+  });
+
+  it('requires at least one channel', () => {
+    // Prepare
+    const env = { ...VALID, EMAIL_TO: '', SLACK_CHANNEL: '' };
+
+    // Act
+    const problems = problemsOf(env);
+
+    // Assess
+    expect(problems).toEqual(['at least one channel is required: set EMAIL_TO (with EMAIL_FROM) or SLACK_CHANNEL']);
+  });
+
+  it('lists every problem in one ConfigError', () => {
+    // Prepare
+    const env = { EMAIL_TO: 'a@example.com,nope', TIMEZONE: 'Nowhere' };
+
+    // Act
+    const act = () => readEnv(env);
+
+    // Assess
+    expect(act).toThrow(ConfigError);
+    expect(problemsOf(env).map((p) => p.split(' ')[0])).toEqual([
+      'ORG_NAME',
+      'TIMEZONE',
+      'SECRET_ID',
+      'EMAIL_TO',
+      'EMAIL_FROM',
+      'IDEMPOTENCY_TABLE',
+    ]);
+    expect(act).toThrow(/Invalid configuration:\n- ORG_NAME is required/);
+  });
+
+  it('shortens a long bad value instead of echoing it whole', () => {
+    // Prepare
+    const long = `C${'x'.repeat(200)}`;
+
+    // Act
+    const problems = problemsOf({ ...VALID, SLACK_CHANNEL: long });
+
+    // Assess
+    expect(problems[0]).not.toContain(long);
+    expect(problems[0]).toContain('…');
+  });
+});
