@@ -1,14 +1,22 @@
 /**
  * The `report` command line (`npm run -s report -- <command>`):
  *   summarize  print the summary (text or JSON) of events from a file, stdin, or Datadog
+ *   render     write email.html, email.txt, slack.json and summary.json to --out, sending nothing
+ *   preview    render last week of a real org (DD_API_KEY, DD_APP_KEY, DD_SITE) into out/, sending nothing
  * stdout holds only the report; any problem is one line on stderr and a non-zero exit.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createDatadogAuditSource } from '../adapters/datadog-audit';
+import { collectReportData } from '../collect';
 import { BaselineAggregate, summarize, WindowAggregate } from '../core/aggregate';
 import { normalizeEvent } from '../core/normalize';
-import { isDatadogSite, isValidTimeZone, reportSettings } from '../core/settings';
+import { type DatadogSite, isDatadogSite, isValidTimeZone, reportSettings } from '../core/settings';
 import { formatTextReport } from '../core/text-report';
 import type { CallRecord, ReportSettings, Summary } from '../core/types';
+import type { RenderedReport } from '../ports';
+import { renderReport } from '../render';
 import { InputError, readEvents } from './input';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -22,7 +30,13 @@ export class UsageError extends Error {
 
 const USAGE = `usage: report summarize [--input FILE|-] [--baseline FILE] [--from ISO] [--to ISO]
                         [--format text|json] [--org NAME] [--timezone TZ] [--site SITE] [--user ID|EMAIL]
-Input: a Datadog audit search response {"data":[…]}, a JSON array of events or responses, or NDJSON.`;
+                        [--baseline-days N]
+       report render    (the same options) --out DIR [--channel SLACK_CHANNEL_ID]
+       report preview   (the same options) [--out DIR]   fetches from Datadog, sends nothing
+Input: a Datadog audit search response {"data":[…]}, a JSON array of events or responses, or NDJSON.
+Without --input, events come from Datadog: DD_API_KEY, DD_APP_KEY (scope audit_logs_read) and
+DD_SITE (datadoghq.com, us3.datadoghq.com, datadoghq.eu, …) or DD_API_URL; the window defaults to
+the 7 days ending now, with a --baseline-days (28) baseline before it.`;
 
 const OPTIONS = {
   input: { type: 'string' },
@@ -34,6 +48,9 @@ const OPTIONS = {
   timezone: { type: 'string' },
   site: { type: 'string' },
   user: { type: 'string' },
+  'baseline-days': { type: 'string' },
+  out: { type: 'string' },
+  channel: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -44,6 +61,9 @@ export interface CommonOptions {
   readonly to?: number;
   readonly format: 'text' | 'json';
   readonly user?: string;
+  readonly baselineDays: number;
+  readonly out?: string;
+  readonly channel: string;
   readonly settings: ReportSettings;
 }
 
@@ -75,7 +95,14 @@ export function parseCommonOptions(args: string[]): CommonOptions {
   const from = parseTimeOption('from', v.from);
   const to = parseTimeOption('to', v.to);
   if (from !== undefined && to !== undefined && from >= to) throw new UsageError('--from must be before --to');
+  const baselineDays = v['baseline-days'] === undefined ? 28 : Number(v['baseline-days']);
+  if (!Number.isInteger(baselineDays) || baselineDays < 0) {
+    throw new UsageError(`--baseline-days must be a whole number of days (got "${v['baseline-days']}")`);
+  }
   return {
+    baselineDays,
+    out: v.out,
+    channel: v.channel ?? process.env.SLACK_CHANNEL ?? 'C0123456789',
     input: v.input,
     baseline: v.baseline,
     from,
@@ -135,6 +162,56 @@ export async function summarizeFiles(options: CommonOptions & { input: string })
   });
 }
 
+/** Fetches the window (default: the 7 days ending now) and its baseline from Datadog, as the Lambda does. */
+export async function summarizeLive(options: CommonOptions, now = Date.now()): Promise<Summary> {
+  const apiKey = process.env.DD_API_KEY;
+  const appKey = process.env.DD_APP_KEY;
+  const missing = [!apiKey && 'DD_API_KEY', !appKey && 'DD_APP_KEY'].filter(Boolean);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `without --input, events come from Datadog: set ${missing.join(' and ')} (scope audit_logs_read)`,
+    );
+  }
+  if (options.user !== undefined) throw new UsageError('--user works with --input only');
+  const to = options.to ?? now;
+  const from = options.from ?? to - 7 * DAY_MS;
+  const source = createDatadogAuditSource({
+    apiKey: apiKey!,
+    appKey: appKey!,
+    site: options.settings.site as DatadogSite,
+    ...(process.env.DD_API_URL ? { baseUrl: process.env.DD_API_URL } : {}),
+  });
+  const data = await collectReportData(source, {
+    window: { from: new Date(from), to: new Date(to) },
+    windowDays: (to - from) / DAY_MS,
+    baselineDays: options.baselineDays,
+  });
+  return summarize(data.window, data.baseline, {
+    ...options.settings,
+    window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+    ...(data.baselineRange
+      ? { baselineWindow: { from: data.baselineRange.from.toISOString(), to: data.baselineRange.to.toISOString() } }
+      : {}),
+  });
+}
+
+function summaryFor(options: CommonOptions): Promise<Summary> {
+  return options.input === undefined ? summarizeLive(options) : summarizeFiles({ ...options, input: options.input });
+}
+
+/** Writes the four files of a rendered report into `dir`; returns their paths. */
+export async function writeReportFiles(report: RenderedReport, dir: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const files: Array<[string, string]> = [
+    ['email.html', report.html],
+    ['email.txt', report.text],
+    ['slack.json', `${JSON.stringify(report.slack, null, 2)}\n`],
+    ['summary.json', `${JSON.stringify(report.summary, null, 2)}\n`],
+  ];
+  await Promise.all(files.map(([name, body]) => writeFile(join(dir, name), body)));
+  return files.map(([name]) => join(dir, name));
+}
+
 function print(summary: Summary, format: 'text' | 'json'): void {
   process.stdout.write(format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : formatTextReport(summary));
 }
@@ -144,15 +221,33 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'summarize') {
       const options = parseCommonOptions(rest);
-      if (options.input === undefined) throw new UsageError('--input FILE|- is required');
-      print(await summarizeFiles({ ...options, input: options.input }), options.format);
+      print(await summaryFor(options), options.format);
+      return 0;
+    }
+    if (command === 'render' || command === 'preview') {
+      const options = parseCommonOptions(rest);
+      const out = options.out ?? (command === 'preview' ? 'out' : undefined);
+      if (out === undefined) throw new UsageError('render needs --out DIR');
+      if (command === 'preview' && options.input !== undefined)
+        throw new UsageError('preview reads Datadog; use render with --input');
+      const report = renderReport(await summaryFor(options), { slackChannel: options.channel });
+      const files = await writeReportFiles(report, out);
+      if (command === 'preview') {
+        process.stdout.write(report.text);
+        process.stdout.write(`\nWrote ${files.join(', ')} (nothing was sent).\n`);
+        process.stdout.write(
+          'To see the Slack post, paste the blocks of slack.json into https://app.slack.com/block-kit-builder\n',
+        );
+      } else {
+        process.stderr.write(`report: wrote ${files.join(', ')}\n`);
+      }
       return 0;
     }
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
     }
-    throw new UsageError(`unknown command "${command}" (commands: summarize)`);
+    throw new UsageError(`unknown command "${command}" (commands: summarize, render, preview)`);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`report: ${error.message}\n`);

@@ -1,0 +1,109 @@
+/**
+ * The whole job on embedded local stand-ins, as `npm start` and the end-to-end test run it: a
+ * Datadog audit emulator holding a generated week and baseline, aws-ses-v2-local, dynalite, a
+ * Secrets Manager stand-in and a Slack emulator on free loopback ports; then the real Lambda
+ * handler with a scheduled-time event, where only the endpoints differ from a deployed function.
+ */
+import { createHandler, type HandlerResult } from '../../functions/weekly-report/handler';
+import type { RunResult } from '../../functions/weekly-report/run-report';
+import { awsEnv, type SentEmail, startAwsEmulators } from '../../test/support/aws-emulators';
+import { startDatadogEmulator } from '../../test/support/datadog-emulator';
+import { generateScenario } from '../../test/support/generator';
+import { startSecretsManagerEmulator } from '../../test/support/secrets-manager-emulator';
+import { type SlackPostedMessage, startSlackEmulator } from '../../test/support/slack-emulator';
+
+export const LOCAL_CHANNEL = 'C0AIAUDIT01';
+const SECRET_ID = 'ai-activity-audit/credentials';
+const SLACK_TOKEN = 'xoxb-local-demo-token';
+
+export interface LocalRunOptions {
+  /** The schedule's scheduled time: the report window ends here. */
+  readonly scheduledTime: Date;
+  readonly seed?: number;
+  readonly recipients?: readonly string[];
+  /** Progress lines (one per stage). */
+  readonly progress?: (line: string) => void;
+}
+
+export interface LocalRun {
+  readonly result: HandlerResult;
+  readonly run: RunResult;
+  readonly emails: SentEmail[];
+  readonly slackMessages: readonly SlackPostedMessage[];
+  /** The SES emulator's web view of received mail. */
+  readonly sesUrl: string;
+  close(): Promise<void>;
+}
+
+/** The most recent Monday 09:00 UTC at or before `now`: the default schedule's last firing. */
+export function lastScheduledTime(now: number): Date {
+  const d = new Date(now);
+  d.setUTCHours(9, 0, 0, 0);
+  while (d.getUTCDay() !== 1 || d.getTime() > now) d.setUTCDate(d.getUTCDate() - 1);
+  return d;
+}
+
+export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
+  const progress = options.progress ?? (() => {});
+  const started = Date.now();
+  const scenario = generateScenario({ seed: options.seed ?? 2026, end: options.scheduledTime });
+  const datadog = await startDatadogEmulator({ events: [...scenario.baseline, ...scenario.window] });
+  const aws = await startAwsEmulators();
+  const slack = await startSlackEmulator({ token: SLACK_TOKEN, channels: [LOCAL_CHANNEL] });
+  const secrets = await startSecretsManagerEmulator({
+    [SECRET_ID]: JSON.stringify({ ddApiKey: datadog.apiKey, ddAppKey: datadog.appKey, slackBotToken: SLACK_TOKEN }),
+  });
+  const close = async (): Promise<void> => {
+    await Promise.all([datadog.close(), aws.close(), slack.close(), secrets.close()]);
+  };
+  progress(
+    `start: Datadog emulator (${scenario.window.length} events in the week, ${scenario.baseline.length} in the baseline), ` +
+      `SES, DynamoDB, Secrets Manager and Slack stand-ins on 127.0.0.1 (${Date.now() - started} ms)`,
+  );
+
+  try {
+    // The AWS SDK reads its endpoints from the standard variables, exactly as a deployed function would.
+    Object.assign(
+      process.env,
+      awsEnv({ ses: aws.ses.url, dynamo: aws.dynamo.url, secretsManager: secrets.url }),
+      // The handler's JSON logs go to stdout; keep the terminal for the report unless asked.
+      { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN' },
+    );
+    const env = {
+      ...process.env,
+      ORG_NAME: 'Example Org',
+      TIMEZONE: 'UTC',
+      WINDOW_DAYS: '7',
+      BASELINE_DAYS: '28',
+      DD_API_URL: datadog.url,
+      SECRET_ID,
+      EMAIL_FROM: 'ai-audit@example.com',
+      EMAIL_TO: (options.recipients ?? ['security@example.com', 'platform@example.com']).join(','),
+      SLACK_CHANNEL: LOCAL_CHANNEL,
+      SLACK_API_URL: slack.url,
+      IDEMPOTENCY_TABLE: aws.dynamo.tableName,
+    };
+    let run: RunResult | undefined;
+    const fetchStart = Date.now();
+    const result = await createHandler(env, { onResult: (r) => void (run = r) })({
+      scheduledTime: options.scheduledTime.toISOString(),
+    });
+    if (!run) throw new Error('the handler returned without a result');
+    const summary = result.summary;
+    progress(
+      `fetch: ${summary.total_tool_calls} events in the window, ${summary.baseline?.events ?? 0} in the baseline, ` +
+        `${datadog.stats.requests} Datadog requests${summary.complete ? '' : ' (INCOMPLETE)'}`,
+    );
+    progress(
+      `render: email ${(Buffer.byteLength(run.report.html) / 1024).toFixed(1)} KB HTML + text, ` +
+        `Slack ${run.report.slack.blocks.length} blocks; ${summary.anomalies.length} anomalies`,
+    );
+    const emails = await aws.ses.emails();
+    for (const c of result.channels) progress(`deliver: ${c.channel} ${c.outcome}`);
+    progress(`done in ${((Date.now() - fetchStart) / 1000).toFixed(1)} s`);
+    return { result, run, emails, slackMessages: slack.messages, sesUrl: aws.ses.url, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The `npm start` path as a test: generated Datadog data → the real handler → SES and Slack
+ * emulators, checked through the emulators' own APIs.
+ */
+import { LOCAL_CHANNEL, type LocalRun, lastScheduledTime, runLocalJob } from '../../scripts/lib/local-run';
+
+describe('end to end on local stand-ins', () => {
+  let local: LocalRun;
+  const scheduledTime = new Date('2026-11-23T09:00:00Z');
+
+  beforeAll(async () => {
+    local = await runLocalJob({ scheduledTime, recipients: ['sec@example.com', 'ops@example.com'] });
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
+
+  it('delivers one email with the report to every recipient, HTML and text', () => {
+    expect(local.emails).toHaveLength(1);
+    const email = local.emails[0]!;
+    expect(email.to).toEqual(['sec@example.com', 'ops@example.com']);
+    expect(email.subject).toMatch(/^AI Activity Audit — Example Org — 2026-11-16 to 2026-11-23 — \d+ anomalies$/);
+    const total = local.result.summary.total_tool_calls.toLocaleString('en-US');
+    expect(email.text).toContain(`Total MCP tool calls: ${total}`);
+    expect(email.html).toContain(total);
+    expect(email.html).not.toMatch(/<script/i);
+  });
+
+  it('posts once to the Slack channel within Block Kit limits, with every anomaly kind counted', () => {
+    expect(local.slackMessages).toHaveLength(1);
+    const post = local.slackMessages[0]!;
+    expect(post.channel).toBe(LOCAL_CHANNEL);
+    expect(post.blocks.length).toBeLessThanOrEqual(50);
+    expect(post.text).toContain('Example Org');
+    for (const count of Object.values(local.result.summary.anomaly_counts)) expect(count).toBeGreaterThan(0);
+  });
+
+  it('reports the scheduled window, complete, with the baseline used', () => {
+    const s = local.result.summary;
+    expect(s.window).toEqual({ from: '2026-11-16T09:00:00.000Z', to: scheduledTime.toISOString() });
+    expect(s.complete).toBe(true);
+    expect(s.baseline?.events).toBeGreaterThan(0);
+    expect(local.result.channels.map((c) => c.outcome)).toEqual(['delivered', 'delivered']);
+  });
+
+  it('finds the schedule firing before a moment', () => {
+    expect(lastScheduledTime(Date.parse('2026-11-26T14:00:00Z')).toISOString()).toBe('2026-11-23T09:00:00.000Z');
+    expect(lastScheduledTime(Date.parse('2026-11-23T08:59:00Z')).toISOString()).toBe('2026-11-16T09:00:00.000Z');
+  });
+});
