@@ -1,0 +1,337 @@
+/**
+ * The weekly email: subject, HTML and text. The HTML is the template compiled at build time
+ * (generated/weekly-report-template.ts) with each {{placeholder}} filled once with an HTML
+ * fragment built here; every audit-derived string is HTML-escaped and truncated, and every
+ * list is capped so a busy week stays well under Gmail's ~102 KB clipping limit.
+ */
+import { formatTextReport } from '../core/text-report';
+import type { AnomalyFlag, Severity, Summary } from '../core/types';
+import { boundedUrl, escapeHtml, escapeWithin, safeUrl, singleLine, truncate } from './escape';
+import {
+  anomalyTotal,
+  computeDelta,
+  formatCount,
+  formatDateTime,
+  formatDayLabel,
+  formatShortTime,
+  headline,
+  KIND_LABELS,
+  pluralize,
+  reportDays,
+  SEVERITIES,
+  severityCounts,
+  zoneOf,
+} from './format';
+import { type WEEKLY_REPORT_PLACEHOLDERS, WEEKLY_REPORT_TEMPLATE } from './generated/weekly-report-template';
+
+export interface RenderedEmail {
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+}
+
+/** How many items of each list the email shows before "and N more". */
+export const EMAIL_LIMITS = {
+  topUsers: 10,
+  breakdown: 8,
+  anomalies: 25,
+  changes: 5,
+  warnings: 10,
+  days: 62,
+  /** Longest audit-derived value shown, in code points. */
+  value: 64,
+  detail: 160,
+  /** Values inside an anomaly card, where 25 cards must fit the budget. */
+  anomalyValue: 48,
+  warning: 300,
+  /** Longest deep link kept; longer ones fall back to the window's link. */
+  link: 600,
+} as const;
+
+const COLORS = {
+  text: '#1f2937',
+  muted: '#6b7280',
+  faint: '#9ca3af',
+  rule: '#eef0f3',
+  bar: '#7c95e0',
+  barPeak: '#2f5bd3',
+  track: '#eef1f8',
+  link: '#2f5bd3',
+} as const;
+
+const SEVERITY_STYLE: Readonly<Record<Severity, { fg: string; bg: string; border: string; label: string }>> = {
+  high: { fg: '#b42318', bg: '#fef3f2', border: '#d92d20', label: 'High' },
+  medium: { fg: '#b54708', bg: '#fffaeb', border: '#f79009', label: 'Medium' },
+  low: { fg: '#175cd3', bg: '#eff8ff', border: '#2e90fa', label: 'Low' },
+};
+
+/** A table that lets long unbroken values wrap instead of widening the email. */
+const TABLE = 'role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"';
+const TABLE_STYLE = 'width:100%;table-layout:fixed;border-collapse:collapse;';
+const WRAP = 'word-break:break-word;overflow-wrap:anywhere;';
+
+/**
+ * Escaped, truncated audit value: at most `max` code points shown, and at most `max + 40`
+ * escaped characters, so values made of `&` or `"` cannot blow the size budget.
+ */
+function value(raw: string, max: number = EMAIL_LIMITS.value): string {
+  return escapeWithin(truncate(singleLine(raw), max), max + 40, escapeHtml);
+}
+
+function windowLink(summary: Summary): string {
+  return boundedUrl(summary.link, '', EMAIL_LIMITS.link);
+}
+
+function link(url: string, label: string): string {
+  return `<a href="${escapeHtml(safeUrl(url))}" style="color:${COLORS.link};text-decoration:none;font-weight:600;white-space:nowrap;">${escapeHtml(label)}</a>`;
+}
+
+/** A horizontal bar as a table cell (no images, so Outlook and Gmail draw it); lean, as lists repeat it. */
+function bar(fraction: number, color: string, height: number): string {
+  const pct = Math.max(0, Math.min(100, Math.round(fraction * 1000) / 10));
+  const cell = `height="${height}" style="height:${height}px;font-size:0;line-height:0;`;
+  const fill = pct > 0 ? `<td width="${pct}%" bgcolor="${color}" ${cell}border-radius:2px;">&nbsp;</td>` : '';
+  const rest = pct < 100 ? `<td ${cell}">&nbsp;</td>` : '';
+  return `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="table-layout:fixed;">${`<tr>${fill}${rest}</tr>`}</table>`;
+}
+
+function deltaHtml(current: number, previous: number | undefined): string {
+  if (previous === undefined) return '&nbsp;';
+  const delta = computeDelta(current, previous);
+  return `<span style="color:${COLORS.muted};white-space:nowrap;">${escapeHtml(delta.text.replace(' vs previous week', ''))}</span><br><span style="color:${COLORS.faint};">vs previous week</span>`;
+}
+
+function partialBanner(summary: Summary): string {
+  const warnings = summary.warnings.slice(0, EMAIL_LIMITS.warnings);
+  const more = summary.warnings.length - warnings.length;
+  const items = warnings.map((w) => `<li style="margin:2px 0;${WRAP}">${value(w, EMAIL_LIMITS.warning)}</li>`).join('');
+  const list = items
+    ? `<ul style="margin:6px 0 0;padding:0 0 0 18px;">${items}${more > 0 ? `<li style="margin:2px 0;">and ${formatCount(more)} more</li>` : ''}</ul>`
+    : '';
+  if (!summary.complete) {
+    return `<table ${TABLE} style="${TABLE_STYLE}"><tr><td style="background-color:#fff4e5;border-left:4px solid #f59e0b;padding:12px 20px;color:#7a4a00;font-size:14px;line-height:20px;${WRAP}"><strong>Partial data.</strong> Some audit events could not be read, so the numbers below are a lower bound.${list}</td></tr></table>`;
+  }
+  if (summary.warnings.length === 0) return '';
+  return `<table ${TABLE} style="${TABLE_STYLE}"><tr><td style="background-color:#f4f6fa;border-left:4px solid #9aa7c2;padding:10px 20px;color:#374151;font-size:13px;line-height:19px;${WRAP}"><strong>Note.</strong>${list}</td></tr></table>`;
+}
+
+function dailyChart(summary: Summary): string {
+  const days = summary.daily_calls.slice(-EMAIL_LIMITS.days);
+  if (days.length === 0) return `<p style="margin:0;color:${COLORS.muted};">No calls in this window.</p>`;
+  const max = Math.max(0, ...days.map((d) => d.calls));
+  const rows = days
+    .map((d) => {
+      const peak = max > 0 && d.calls === max;
+      return `<tr><td width="84" style="width:84px;padding:3px 8px 3px 0;color:${COLORS.muted};font-size:13px;white-space:nowrap;">${escapeHtml(formatDayLabel(d.date))}</td><td style="padding:3px 0;vertical-align:middle;">${bar(max > 0 ? d.calls / max : 0, peak ? COLORS.barPeak : COLORS.bar, 14)}</td><td width="64" align="right" style="width:64px;padding:3px 0 3px 8px;font-size:13px;font-weight:${peak ? 700 : 400};white-space:nowrap;">${formatCount(d.calls)}</td></tr>`;
+    })
+    .join('');
+  return `<table ${TABLE} style="${TABLE_STYLE}">${rows}</table>`;
+}
+
+/** Rows of name, count and a thin share bar; `total` is what the shares are of. */
+function rankedList(
+  items: ReadonlyArray<{ readonly name: string; readonly count: number }>,
+  limit: number,
+  total: number,
+  what: readonly [singular: string, plural: string],
+): string {
+  if (items.length === 0) return `<p style="margin:0;color:${COLORS.muted};">None this week.</p>`;
+  const shown = items.slice(0, limit);
+  const max = Math.max(1, ...shown.map((i) => i.count));
+  const rows = shown
+    .map((item) => {
+      const share =
+        total > 0
+          ? ` <span style="color:${COLORS.faint};font-weight:400;">${Math.round((item.count / total) * 100)}%</span>`
+          : '';
+      return `<tr><td style="padding:6px 8px 2px 0;font-size:14px;${WRAP}">${value(item.name)}</td><td width="92" align="right" style="width:92px;padding:6px 0 2px;font-size:14px;font-weight:600;white-space:nowrap;">${formatCount(item.count)}${share}</td></tr><tr><td colspan="2" style="padding:0 0 4px;">${bar(item.count / max, COLORS.bar, 4)}</td></tr>`;
+    })
+    .join('');
+  const rest = items.slice(limit);
+  const more =
+    rest.length > 0
+      ? `<tr><td colspan="2" style="padding:6px 0 0;color:${COLORS.muted};font-size:13px;">and ${pluralize(rest.length, `more ${what[0]}`, `more ${what[1]}`)} (${formatCount(rest.reduce((a, i) => a + i.count, 0))} calls)</td></tr>`
+      : '';
+  return `<table ${TABLE} style="${TABLE_STYLE}">${rows}${more}</table>`;
+}
+
+function severityPill(severity: Severity, count: number): string {
+  const s = SEVERITY_STYLE[severity];
+  return `<span style="display:inline-block;background-color:${s.bg};color:${s.fg};border:1px solid ${s.border};border-radius:10px;padding:1px 9px;font-size:12px;line-height:18px;font-weight:700;">${s.label} · ${formatCount(count)}</span>`;
+}
+
+function anomalyItem(flag: AnomalyFlag, zone: string, fallbackLink: string): string {
+  const s = SEVERITY_STYLE[flag.severity] ?? SEVERITY_STYLE.medium;
+  const label = KIND_LABELS[flag.kind] ?? flag.kind;
+  const count = flag.count > 1 ? ` · ${formatCount(flag.count)} calls` : '';
+  const what = [flag.user, flag.action, flag.resource_type, flag.resource_id]
+    .filter((v) => v !== '')
+    .map((v) => value(v));
+  const detail = flag.detail ? `${value(flag.detail, EMAIL_LIMITS.detail)} · ` : '';
+  // One cell per flag (no nested table): a busy week lists 25 of them within the size budget.
+  return `<tr><td style="border-left:3px solid ${s.border};background-color:#fafbfc;padding:7px 12px;font-size:13px;line-height:19px;${WRAP}"><b style="font-size:14px;">${escapeHtml(label)}</b><span style="color:${COLORS.muted};"> · ${escapeHtml(formatShortTime(flag.timestamp, zone))}${count}</span><br>${what.join(' · ')}<br><span style="color:${COLORS.muted};">${detail}</span>${link(boundedUrl(flag.link, fallbackLink, EMAIL_LIMITS.link), 'View in Datadog →')}</td></tr><tr><td height="8" style="height:8px;font-size:0;line-height:0;">&nbsp;</td></tr>`;
+}
+
+function anomaliesSection(summary: Summary): string {
+  const zone = zoneOf(summary);
+  const total = anomalyTotal(summary);
+  const counts = summary.anomaly_counts;
+  const kinds = Object.keys(KIND_LABELS) as Array<keyof typeof KIND_LABELS>;
+  const flagged = kinds.filter((k) => (counts[k] ?? 0) > 0);
+  const unevaluated = kinds.filter((k) => counts[k] === null);
+  const clear = kinds.filter((k) => counts[k] === 0);
+  const kindRows = [
+    ...flagged.map(
+      (k) =>
+        `<tr><td style="padding:2px 0;font-size:13px;">${escapeHtml(KIND_LABELS[k])}</td><td align="right" style="padding:2px 0;font-size:13px;font-weight:700;">${formatCount(counts[k] ?? 0)}</td></tr>`,
+    ),
+    ...unevaluated.map(
+      (k) =>
+        `<tr><td style="padding:2px 0;font-size:13px;color:${COLORS.muted};">${escapeHtml(KIND_LABELS[k])}</td><td align="right" style="padding:2px 0;font-size:13px;color:${COLORS.muted};">not evaluated (no baseline)</td></tr>`,
+    ),
+  ].join('');
+  const clearLine =
+    clear.length > 0
+      ? `<tr><td colspan="2" style="padding:2px 0;font-size:13px;color:${COLORS.muted};">None flagged: ${escapeHtml(clear.map((k) => KIND_LABELS[k].toLowerCase()).join(', '))}</td></tr>`
+      : '';
+  const kindTable = `<table ${TABLE} style="${TABLE_STYLE}margin:0 0 12px;">${kindRows}${clearLine}</table>`;
+  if (total === 0) {
+    const none = `<p style="margin:0 0 8px;color:#067647;font-weight:600;">✓ No anomalies flagged this week.</p>`;
+    return unevaluated.length > 0 ? `${none}${kindTable}` : none;
+  }
+  const fallback = windowLink(summary);
+  const shown = summary.anomalies.slice(0, EMAIL_LIMITS.anomalies);
+  const bySeverity = severityCounts(summary);
+  const groups = SEVERITIES.map((severity) => {
+    const items = shown.filter((f) => f.severity === severity);
+    if (items.length === 0) return '';
+    return `<table ${TABLE} style="${TABLE_STYLE}margin:4px 0 0;"><tr><td style="padding:4px 0 8px;">${severityPill(severity, bySeverity[severity])}</td></tr>${items.map((f) => anomalyItem(f, zone, fallback)).join('')}</table>`;
+  }).join('');
+  const rest = total - shown.length;
+  if (rest <= 0) return `${kindTable}${groups}`;
+  const restBySeverity = SEVERITIES.map(
+    (s) => [s, bySeverity[s] - shown.filter((f) => f.severity === s).length] as const,
+  )
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${formatCount(n)} ${s}`)
+    .join(', ');
+  const more = `<p style="margin:4px 0 0;font-size:14px;">and ${pluralize(rest, 'more anomaly', 'more anomalies')}${restBySeverity ? ` (${restBySeverity})` : ''} · ${link(fallback, 'Open all in Datadog →')}</p>`;
+  return `${kindTable}${groups}${more}`;
+}
+
+function changesSection(summary: Summary): string {
+  const { total, items } = summary.changes;
+  if (total === 0)
+    return `<p style="margin:0;color:${COLORS.muted};">No resources were created, modified or deleted.</p>`;
+  const zone = zoneOf(summary);
+  const shown = items.slice(0, EMAIL_LIMITS.changes);
+  const rows = shown
+    .map((c) => {
+      const name = c.resource_name && c.resource_name !== c.resource_id ? ` “${value(c.resource_name)}”` : '';
+      return `<tr><td style="padding:5px 0;border-bottom:1px solid ${COLORS.rule};font-size:13px;line-height:19px;${WRAP}"><strong>${value(c.action)}</strong> ${value(c.resource_type)}${name} <span style="color:${COLORS.muted};">${value(c.resource_id)}</span><br><span style="color:${COLORS.muted};">${value(c.user)} · ${escapeHtml(formatShortTime(c.timestamp, zone))}</span></td></tr>`;
+    })
+    .join('');
+  const rest = total - shown.length;
+  const more =
+    rest > 0
+      ? `<p style="margin:8px 0 0;font-size:14px;">and ${formatCount(rest)} more · ${link(windowLink(summary), 'See all in Datadog →')}</p>`
+      : '';
+  return `<p style="margin:0 0 6px;">${pluralize(total, 'call', 'calls')} created, modified or deleted a resource this week. Newest first:</p><table ${TABLE} style="${TABLE_STYLE}">${rows}</table>${more}`;
+}
+
+function footer(summary: Summary): string {
+  const zone = zoneOf(summary);
+  const from = formatDateTime(Date.parse(summary.window.from), zone);
+  const to = formatDateTime(Date.parse(summary.window.to), zone);
+  const lines = [`Window ${escapeHtml(from)} to ${escapeHtml(to)} (end exclusive), timezone ${escapeHtml(zone)}.`];
+  if (summary.baseline) {
+    lines.push(
+      `Baseline ${escapeHtml(formatDateTime(Date.parse(summary.baseline.from), zone).slice(0, 10))} to ${escapeHtml(formatDateTime(Date.parse(summary.baseline.to) - 1, zone).slice(0, 10))}: ${pluralize(summary.baseline.events, 'call')}.`,
+    );
+  } else {
+    lines.push('No baseline: rules that compare with past weeks were not evaluated.');
+  }
+  if (summary.malformed_events > 0) {
+    lines.push(`${pluralize(summary.malformed_events, 'malformed event')} counted as (unknown).`);
+  }
+  lines.push('Sent by AI Activity Audit from Datadog Audit Trail.');
+  return lines.join('<br>');
+}
+
+/** Fills each {{name}} of the template exactly once; values are never scanned for placeholders. */
+export function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (match, name: string) => {
+    const fragment = values[name];
+    if (fragment === undefined) throw new Error(`email template placeholder ${match} has no value`);
+    return fragment;
+  });
+}
+
+/** `AI Activity Audit — {org} — {from} to {to}[ — N anomalies]`, plain text on one line. */
+export function emailSubject(summary: Summary): string {
+  const { from, to } = reportDays(summary);
+  const total = anomalyTotal(summary);
+  const anomalies = total > 0 ? ` — ${pluralize(total, 'anomaly', 'anomalies')}` : '';
+  const org = truncate(singleLine(summary.org).trim(), 100);
+  return `AI Activity Audit — ${org} — ${from} to ${to}${anomalies}`;
+}
+
+/** Renders the email: subject, HTML (from the precompiled template) and the text part. */
+export function renderEmail(summary: Summary): RenderedEmail {
+  return { subject: emailSubject(summary), html: renderEmailHtml(summary), text: formatTextReport(summary) };
+}
+
+/** The email's HTML alone: the precompiled template with every placeholder filled. */
+export function renderEmailHtml(summary: Summary): string {
+  const subject = emailSubject(summary);
+  const { from, to } = reportDays(summary);
+  const total = anomalyTotal(summary);
+  const bySeverity = severityCounts(summary);
+  const breakdown =
+    total === 0
+      ? 'none flagged'
+      : SEVERITIES.filter((s) => bySeverity[s] > 0)
+          .map(
+            (s) =>
+              `<span style="color:${SEVERITY_STYLE[s].fg};white-space:nowrap;">${formatCount(bySeverity[s])} ${s}</span>`,
+          )
+          .join('<br>');
+  const anomalyColor = bySeverity.high > 0 ? SEVERITY_STYLE.high.fg : COLORS.text;
+  const values: Record<(typeof WEEKLY_REPORT_PLACEHOLDERS)[number], string> = {
+    title: escapeHtml(subject),
+    preview: escapeHtml(headline(summary)),
+    org: value(summary.org, 100),
+    date_range: `${escapeHtml(from)} to ${escapeHtml(to)}`,
+    partial_banner: partialBanner(summary),
+    total_calls: formatCount(summary.total_tool_calls),
+    total_calls_delta: deltaHtml(summary.total_tool_calls, summary.previous_window?.total_tool_calls),
+    unique_users: formatCount(summary.unique_users),
+    unique_users_delta: deltaHtml(summary.unique_users, summary.previous_window?.unique_users),
+    anomalies_total: `<span style="color:${anomalyColor};">${formatCount(total)}</span>`,
+    anomalies_breakdown: breakdown,
+    daily_chart: dailyChart(summary),
+    top_users: rankedList(
+      summary.top_users.map((u) => ({ name: u.user, count: u.calls })),
+      EMAIL_LIMITS.topUsers,
+      summary.total_tool_calls,
+      ['person', 'people'],
+    ),
+    actions: rankedList(
+      summary.actions_breakdown.map((a) => ({ name: a.action, count: a.count })),
+      EMAIL_LIMITS.breakdown,
+      summary.total_tool_calls,
+      ['action', 'actions'],
+    ),
+    resource_types: rankedList(
+      summary.resource_types.map((r) => ({ name: r.type, count: r.count })),
+      EMAIL_LIMITS.breakdown,
+      summary.total_tool_calls,
+      ['type', 'types'],
+    ),
+    anomalies: anomaliesSection(summary),
+    changes: changesSection(summary),
+    datadog_link: escapeHtml(safeUrl(windowLink(summary))),
+    footer: footer(summary),
+  };
+  return fillTemplate(WEEKLY_REPORT_TEMPLATE, values);
+}

@@ -1,0 +1,177 @@
+/**
+ * Medium-neutral formatting shared by the email and the Slack renderers: dates in the report's
+ * timezone, counts, week-over-week deltas, severity tallies and labels. Returns plain text,
+ * which each renderer escapes for its medium.
+ */
+import { ANOMALY_KINDS, type AnomalyKind, type Severity, type Summary } from '../core/types';
+
+export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
+
+export const KIND_LABELS: Readonly<Record<AnomalyKind, string>> = {
+  destructive_action: 'Destructive action',
+  support_user: 'Support user',
+  first_time_user: 'First-time user',
+  high_volume: 'High volume',
+  out_of_scope: 'Out of scope',
+  new_country: 'New country',
+};
+
+const numberFormat = new Intl.NumberFormat('en-US');
+
+/** `2000` → `2,000`. */
+export function formatCount(value: number): string {
+  return Number.isFinite(value) ? numberFormat.format(value) : '0';
+}
+
+/** Formatters per timezone: building an Intl.DateTimeFormat costs far more than using one. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      year: 'numeric',
+      month: 'short',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      weekday: 'short',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, format);
+  }
+  return format;
+}
+
+/** The summary's timezone when the runtime knows it, else UTC (a bad zone must not break the report). */
+export function zoneOf(summary: Summary): string {
+  try {
+    formatterFor(summary.timezone);
+    return summary.timezone;
+  } catch {
+    return 'UTC';
+  }
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function parts(epochMs: number, timeZone: string): Record<string, string> {
+  const p: Record<string, string> = Object.fromEntries(
+    formatterFor(timeZone)
+      .formatToParts(new Date(epochMs))
+      .map((part) => [part.type, part.value]),
+  );
+  // Month as a number for ISO dates, and its short English name for labels.
+  const index = MONTHS.findIndex((m) => p.month?.startsWith(m));
+  p.monthName = MONTHS[index] ?? p.month ?? '';
+  p.month = String(index + 1).padStart(2, '0');
+  return p;
+}
+
+/** `YYYY-MM-DD` of an instant in `timeZone`. */
+export function formatDate(epochMs: number, timeZone: string): string {
+  if (!Number.isFinite(epochMs)) return '????-??-??';
+  const p = parts(epochMs, timeZone);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/** `YYYY-MM-DD HH:mm` of an instant in `timeZone`. */
+export function formatDateTime(epochMs: number, timeZone: string): string {
+  if (!Number.isFinite(epochMs)) return 'unknown time';
+  const p = parts(epochMs, timeZone);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+/** `Tue 17 Nov 10:00` of an ISO instant in `timeZone` (for lists, where the year is obvious). */
+export function formatShortTime(iso: string, timeZone: string): string {
+  const epochMs = Date.parse(iso);
+  if (!Number.isFinite(epochMs)) return 'unknown time';
+  const p = parts(epochMs, timeZone);
+  return `${p.weekday} ${Number(p.day)} ${p.monthName} ${p.hour}:${p.minute}`;
+}
+
+/** `Mon 16 Nov` of a calendar date `YYYY-MM-DD` (already in the report's timezone). */
+export function formatDayLabel(date: string): string {
+  const epochMs = Date.parse(`${date}T12:00:00Z`);
+  if (!Number.isFinite(epochMs)) return date;
+  const p = parts(epochMs, 'UTC');
+  return `${p.weekday} ${Number(p.day)} ${p.monthName}`;
+}
+
+/** First and last calendar day of the window: `to` is the day of `window.to − 1 ms` (the window is end-exclusive). */
+export function reportDays(summary: Summary): { from: string; to: string } {
+  const zone = zoneOf(summary);
+  return {
+    from: formatDate(Date.parse(summary.window.from), zone),
+    to: formatDate(Date.parse(summary.window.to) - 1, zone),
+  };
+}
+
+export type DeltaDirection = 'up' | 'down' | 'flat';
+
+export interface Delta {
+  readonly direction: DeltaDirection;
+  /** `▲ 11% (+200) vs previous week`, or `new this week` when the previous week had none. */
+  readonly text: string;
+  /** Short form for tight spaces (Slack fields, the notification): `+11%`. */
+  readonly short: string;
+}
+
+/** Week-over-week change of `current` against `previous`. */
+export function computeDelta(current: number, previous: number): Delta {
+  const diff = current - previous;
+  if (diff === 0) return { direction: 'flat', text: '= same as previous week', short: '±0%' };
+  const direction: DeltaDirection = diff > 0 ? 'up' : 'down';
+  const arrow = diff > 0 ? '▲' : '▼';
+  const signed = `${diff > 0 ? '+' : '−'}${formatCount(Math.abs(diff))}`;
+  if (previous <= 0) return { direction, text: `${arrow} ${signed} (none the previous week)`, short: signed };
+  const percent = Math.round((Math.abs(diff) / previous) * 100);
+  const pct = `${diff > 0 ? '+' : '−'}${percent}%`;
+  return { direction, text: `${arrow} ${pct} (${signed}) vs previous week`, short: pct };
+}
+
+/** Number of anomalies: the evaluated counts, or the list when it is longer. */
+export function anomalyTotal(summary: Summary): number {
+  let counted = 0;
+  for (const kind of ANOMALY_KINDS) counted += summary.anomaly_counts[kind] ?? 0;
+  return Math.max(counted, summary.anomalies.length);
+}
+
+/** Flags per severity, from the list. */
+export function severityCounts(summary: Summary): Record<Severity, number> {
+  const counts: Record<Severity, number> = { high: 0, medium: 0, low: 0 };
+  for (const flag of summary.anomalies) if (flag.severity in counts) counts[flag.severity] += 1;
+  return counts;
+}
+
+/** `1 anomaly` / `3 anomalies`. */
+export function pluralize(count: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(count)} ${count === 1 ? singular : plural}`;
+}
+
+/**
+ * The one-line gist: `2,000 calls by 67 people, 3 anomalies (1 high)`. Plain text from numbers
+ * only (no audit strings), so it is safe in every medium.
+ */
+export function headline(summary: Summary): string {
+  const total = anomalyTotal(summary);
+  const people = pluralize(summary.unique_users, 'person', 'people');
+  const calls = pluralize(summary.total_tool_calls, 'call');
+  const high = severityCounts(summary).high;
+  const anomalies =
+    total === 0
+      ? 'no anomalies'
+      : `${pluralize(total, 'anomaly', 'anomalies')}${high > 0 ? ` (${formatCount(high)} high)` : ''}`;
+  const partial = summary.complete ? '' : ' (partial data)';
+  return `${calls} by ${people}, ${anomalies}${partial}`;
+}
+
+/** Zero-width joiner-free sparkline of daily counts: `▁▂▃▄▅▆▇█`. */
+export function sparkline(values: readonly number[]): string {
+  const bars = '▁▂▃▄▅▆▇█';
+  const max = Math.max(0, ...values);
+  return values
+    .map((v) => (max <= 0 || v <= 0 ? bars[0] : bars[Math.min(7, Math.max(0, Math.ceil((v / max) * 8) - 1))]))
+    .join('');
+}

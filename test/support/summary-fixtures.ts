@@ -1,0 +1,242 @@
+/**
+ * Builders of valid `Summary` values (schema 1) for render tests and the browser check, so
+ * those tests do not depend on the aggregate: a realistic busy week, a hostile one, a huge one.
+ */
+import {
+  ANOMALY_KINDS,
+  type AnomalyFlag,
+  type AnomalyKind,
+  type ChangeItem,
+  type Severity,
+  type Summary,
+} from '../../functions/weekly-report/core/types';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const DAY = 86_400_000;
+const LINK =
+  'https://app.datadoghq.com/audit-trail?query=%40evt.name%3A%22MCP%20Server%22&from_ts=1794819600000&to_ts=1795424400000&live=false';
+
+export interface FlagInput {
+  readonly kind?: AnomalyKind;
+  readonly severity?: Severity;
+  readonly user?: string;
+  readonly action?: string;
+  readonly resource_type?: string;
+  readonly resource_id?: string;
+  readonly detail?: string;
+  readonly count?: number;
+  readonly timestamp?: string;
+}
+
+/** One anomaly flag with sensible defaults. */
+export function makeFlag(input: FlagInput = {}, index = 0): AnomalyFlag {
+  const kind = input.kind ?? 'destructive_action';
+  return {
+    kind,
+    severity: input.severity ?? 'high',
+    timestamp: input.timestamp ?? new Date(Date.UTC(2026, 10, 17, 10, 0, 0) + index * 60_000).toISOString(),
+    user: input.user ?? `user${index}@example.com`,
+    action: input.action ?? 'deleted',
+    resource_type: input.resource_type ?? 'monitor',
+    resource_id: input.resource_id ?? `mon-${1000 + index}`,
+    count: input.count ?? 1,
+    detail: input.detail ?? 'Deleted a monitor',
+    link: `${LINK}&flag=${index}`,
+  };
+}
+
+/** Counts per kind of the given flags, every kind present (zero included). */
+export function countFlags(flags: readonly AnomalyFlag[]): Record<AnomalyKind, number> {
+  const counts = Object.fromEntries(ANOMALY_KINDS.map((k) => [k, 0])) as Record<AnomalyKind, number>;
+  for (const flag of flags) counts[flag.kind] += 1;
+  return counts;
+}
+
+/** A quiet but complete week: 7 days in UTC, a baseline, no anomalies. Override anything. */
+export function makeSummary(overrides: Partial<Summary> = {}): Summary {
+  const from = Date.UTC(2026, 10, 16, 0, 0, 0);
+  const to = from + 7 * DAY;
+  const daily = [301, 288, 412, 356, 333, 170, 140];
+  const base: Summary = {
+    schema: 1,
+    org: 'Acme',
+    window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+    timezone: 'UTC',
+    complete: true,
+    total_tool_calls: daily.reduce((a, b) => a + b, 0),
+    unique_users: 67,
+    top_users: [
+      { user: 'ana@example.com', calls: 467 },
+      { user: 'bo@example.com', calls: 301 },
+      { user: 'chen@example.com', calls: 220 },
+      { user: 'dana@example.com', calls: 180 },
+      { user: 'eli@example.com', calls: 95 },
+    ],
+    actions_breakdown: [
+      { action: 'accessed', count: 1568 },
+      { action: 'modified', count: 280 },
+      { action: 'created', count: 120 },
+      { action: 'deleted', count: 32 },
+    ],
+    resource_types: [
+      { type: 'dashboard', count: 600 },
+      { type: 'monitor', count: 540 },
+      { type: 'notebook', count: 410 },
+      { type: 'log_query', count: 300 },
+      { type: 'incident', count: 150 },
+    ],
+    daily_calls: daily.map((calls, i) => ({ date: new Date(from + i * DAY).toISOString().slice(0, 10), calls })),
+    previous_window: { total_tool_calls: 1800, unique_users: 60 },
+    baseline: { from: new Date(from - 28 * DAY).toISOString(), to: new Date(from).toISOString(), events: 7400 },
+    anomalies: [],
+    anomaly_counts: countFlags([]),
+    changes: { total: 0, items: [] },
+    malformed_events: 0,
+    link: LINK,
+    warnings: [],
+  };
+  return { ...base, ...overrides };
+}
+
+/** A busy week: many anomalies of every severity, 200 changes, long but ordinary names. */
+export function makeBusySummary(anomalyCount = 40): Summary {
+  const kinds: ReadonlyArray<[AnomalyKind, Severity, string, string]> = [
+    ['destructive_action', 'high', 'deleted', 'Deleted monitor "Checkout p99 latency"'],
+    ['support_user', 'high', 'accessed', 'A Datadog support user called the MCP server'],
+    ['high_volume', 'medium', 'accessed', '143 calls within 10 minutes'],
+    ['out_of_scope', 'medium', 'modified', 'First call on security_rule (not in the 28-day baseline)'],
+    ['new_country', 'medium', 'accessed', 'First call from Brazil (baseline: Germany, France)'],
+    ['first_time_user', 'low', 'accessed', 'No calls in the 28-day baseline'],
+  ];
+  const flags: AnomalyFlag[] = [];
+  for (let i = 0; i < anomalyCount; i += 1) {
+    const [kind, severity, action, detail] = kinds[i % kinds.length]!;
+    flags.push(makeFlag({ kind, severity, action, detail, resource_type: i % 2 ? 'dashboard' : 'monitor' }, i));
+  }
+  const order: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
+  flags.sort((a, b) => order[a.severity] - order[b.severity] || a.timestamp.localeCompare(b.timestamp));
+  const changes: ChangeItem[] = Array.from({ length: 200 }, (_, i) => ({
+    timestamp: new Date(Date.UTC(2026, 10, 22, 20, 0, 0) - i * 600_000).toISOString(),
+    user: `user${i % 30}@example.com`,
+    action: i % 5 === 0 ? 'deleted' : i % 3 === 0 ? 'created' : 'modified',
+    resource_type: i % 2 ? 'dashboard' : 'monitor',
+    resource_id: `res-${10_000 + i}`,
+    resource_name: `Service ${i} — error budget burn rate (p99, production, eu-west-1)`,
+  }));
+  const summary = makeSummary({
+    org: 'Acme Corporation',
+    timezone: 'Europe/Berlin',
+    window: { from: '2026-11-15T23:00:00.000Z', to: '2026-11-22T23:00:00.000Z' },
+    total_tool_calls: 48_213,
+    unique_users: 412,
+    previous_window: { total_tool_calls: 51_002, unique_users: 398 },
+    top_users: [
+      { user: 'ana.lopez-hernandez@engineering.example.com', calls: 4_671 },
+      { user: 'bo@example.com', calls: 3_012 },
+      { user: 'Chen Wei', calls: 2_204 },
+      { user: 'dana@example.com', calls: 1_800 },
+      { user: 'eli@example.com', calls: 951 },
+    ],
+    actions_breakdown: [
+      { action: 'accessed', count: 40_113 },
+      { action: 'modified', count: 5_200 },
+      { action: 'created', count: 2_100 },
+      { action: 'deleted', count: 700 },
+      { action: '(unknown)', count: 100 },
+    ],
+    resource_types: Array.from({ length: 14 }, (_, i) => ({ type: `resource_type_${i}`, count: 10_000 - i * 600 })),
+    daily_calls: [7_012, 8_430, 9_901, 8_800, 7_600, 3_270, 3_200].map((calls, i) => ({
+      date: `2026-11-${String(16 + i).padStart(2, '0')}`,
+      calls,
+    })),
+    anomalies: flags,
+    anomaly_counts: countFlags(flags),
+    changes: { total: 8_000, items: changes },
+  });
+  return summary;
+}
+
+/** Values an attacker could put into audit events (user names, resource ids, details). */
+export const HOSTILE_VALUES: readonly string[] = [
+  '<!channel>',
+  `x${'ñ'.repeat(4_999)}`,
+  'Zürich — 東京 — Москва — مرحبا — 👩🏽‍💻',
+  '<!here>',
+  '<@U123>',
+  '<https://evil.example|click>',
+  '<script>alert(1)</script>',
+  '"><img src=x onerror=alert(1)>',
+  "'><svg onload=alert(1)>",
+  '{{org}}',
+  '<!everyone>',
+  '<#C0123ABCD>',
+  '{{anomalies}}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: template syntax in data is the point
+  '${process.env}',
+];
+
+/** A summary whose every audit-derived string is hostile. */
+export function makeHostileSummary(): Summary {
+  const pick = (i: number): string => HOSTILE_VALUES[i % HOSTILE_VALUES.length]!;
+  const flags = HOSTILE_VALUES.map((_, i) =>
+    makeFlag(
+      { user: pick(i), action: pick(i + 1), resource_type: pick(i + 2), resource_id: pick(i + 3), detail: pick(i + 4) },
+      i,
+    ),
+  );
+  const mutable = makeSummary({
+    org: 'Acme <b>&</b> {{org}}',
+    top_users: HOSTILE_VALUES.slice(0, 5).map((user, i) => ({ user, calls: 100 - i })),
+    actions_breakdown: HOSTILE_VALUES.map((action, i) => ({ action, count: 50 - i })),
+    resource_types: HOSTILE_VALUES.map((type, i) => ({ type, count: 40 - i })),
+    anomalies: flags,
+    anomaly_counts: countFlags(flags),
+    changes: {
+      total: HOSTILE_VALUES.length,
+      items: HOSTILE_VALUES.map((v, i) => ({
+        timestamp: new Date(Date.UTC(2026, 10, 20) + i * 1000).toISOString(),
+        user: pick(i),
+        action: pick(i + 1),
+        resource_type: pick(i + 2),
+        resource_id: pick(i + 3),
+        resource_name: v,
+      })),
+    },
+    complete: false,
+    warnings: ['Page timed out <!channel> <script>x</script>', `Warning ${'w'.repeat(5_000)}`],
+  }) as Mutable<Summary>;
+  return mutable;
+}
+
+/** A week with `count` anomalies (and 5000-character ids), for the size and limit checks. */
+export function makeHugeSummary(count = 5_000): Summary {
+  const longId = `id-${'9'.repeat(4_997)}`;
+  const severities: Severity[] = ['high', 'medium', 'low'];
+  const flags = Array.from({ length: count }, (_, i) =>
+    makeFlag(
+      { severity: severities[Math.floor((i * 3) / count)] ?? 'low', resource_id: longId, user: `${longId}@x` },
+      i,
+    ),
+  );
+  return makeSummary({
+    anomalies: flags,
+    anomaly_counts: countFlags(flags),
+    top_users: Array.from({ length: 5 }, (_, i) => ({ user: `${longId}-${i}`, calls: 1000 - i })),
+    actions_breakdown: Array.from({ length: 500 }, (_, i) => ({ action: `${longId}-${i}`, count: 500 - i })),
+    resource_types: Array.from({ length: 500 }, (_, i) => ({ type: `${longId}-${i}`, count: 500 - i })),
+    changes: {
+      total: 10_000,
+      items: Array.from({ length: 200 }, (_, i) => ({
+        timestamp: new Date(Date.UTC(2026, 10, 20) + i * 1000).toISOString(),
+        user: longId,
+        action: 'modified',
+        resource_type: longId,
+        resource_id: longId,
+        resource_name: longId,
+      })),
+    },
+    complete: false,
+    warnings: Array.from({ length: 100 }, (_, i) => `Slice ${i} timed out ${longId}`),
+  });
+}

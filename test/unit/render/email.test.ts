@@ -1,0 +1,202 @@
+import { ANOMALY_KINDS } from '../../../functions/weekly-report/core/types';
+import { emailSubject, fillTemplate, renderEmail } from '../../../functions/weekly-report/render/email';
+import { countFlags, makeBusySummary, makeFlag, makeHugeSummary, makeSummary } from '../../support/summary-fixtures';
+
+/** Visible text of an HTML fragment, roughly: tags dropped, whitespace collapsed. */
+function textOf(html: string): string {
+  return html
+    .replace(/<style[\s\S]*?<\/style>/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ');
+}
+
+describe('email subject', () => {
+  it('names the org and the first and last day of the window in its timezone', () => {
+    // Prepare: a Berlin week, Monday 00:00 to Monday 00:00 local
+    const summary = makeSummary({
+      org: 'Acme',
+      timezone: 'Europe/Berlin',
+      window: { from: '2026-11-15T23:00:00.000Z', to: '2026-11-22T23:00:00.000Z' },
+    });
+
+    // Act
+    const subject = emailSubject(summary);
+
+    // Assess
+    expect(subject).toBe('AI Activity Audit — Acme — 2026-11-16 to 2026-11-22');
+  });
+
+  it('adds the anomaly count, singular and plural', () => {
+    // Prepare
+    const one = [makeFlag({}, 0)];
+    const three = [makeFlag({}, 0), makeFlag({ severity: 'medium' }, 1), makeFlag({ severity: 'low' }, 2)];
+
+    // Act
+    const singular = emailSubject(makeSummary({ anomalies: one, anomaly_counts: countFlags(one) }));
+    const plural = emailSubject(makeSummary({ anomalies: three, anomaly_counts: countFlags(three) }));
+
+    // Assess
+    expect(singular).toBe('AI Activity Audit — Acme — 2026-11-16 to 2026-11-22 — 1 anomaly');
+    expect(plural).toBe('AI Activity Audit — Acme — 2026-11-16 to 2026-11-22 — 3 anomalies');
+  });
+
+  it('is plain text on one line: no HTML escaping, no CR or LF', () => {
+    // Prepare
+    const summary = makeSummary({ org: 'R&D <EU>\r\nBcc: victim@example.com' });
+
+    // Act
+    const subject = emailSubject(summary);
+
+    // Assess
+    expect(subject).toBe('AI Activity Audit — R&D <EU> Bcc: victim@example.com — 2026-11-16 to 2026-11-22');
+    expect(subject).not.toMatch(/[\r\n]/);
+  });
+});
+
+describe('email HTML', () => {
+  it('fills every placeholder and shows the headline numbers, lists and Datadog link', () => {
+    // Prepare
+    const summary = makeSummary();
+
+    // Act
+    const { html, text } = renderEmail(summary);
+
+    // Assess
+    expect(html).not.toMatch(/\{\{\w+\}\}/);
+    const visible = textOf(html);
+    expect(visible).toContain('2,000');
+    expect(visible).toContain('67');
+    expect(visible).toContain('ana@example.com');
+    expect(visible).toContain('dashboard');
+    expect(visible).toContain('Open in Datadog Audit Trail');
+    expect(html).toContain(`href="${summary.link.replace(/&/g, '&amp;')}"`);
+    expect(text).toContain('2,000');
+  });
+
+  it('shows week-over-week deltas only when the previous window exists', () => {
+    // Prepare
+    const withPrevious = makeSummary({ previous_window: { total_tool_calls: 1600, unique_users: 67 } });
+    const withoutPrevious = makeSummary({ previous_window: undefined });
+
+    // Act
+    const shown = textOf(renderEmail(withPrevious).html);
+    const hidden = textOf(renderEmail(withoutPrevious).html);
+
+    // Assess
+    expect(shown).toContain('▲ +25% (+400)');
+    expect(shown).toContain('= same as previous week');
+    expect(hidden).not.toContain('previous week');
+  });
+
+  it('shows a partial-data banner listing the warnings when the data is incomplete', () => {
+    // Prepare
+    const partial = makeSummary({ complete: false, warnings: ['Slice 2026-11-18 timed out', 'Datadog warned: x'] });
+    const complete = makeSummary();
+
+    // Act
+    const partialText = textOf(renderEmail(partial).html);
+    const completeText = textOf(renderEmail(complete).html);
+
+    // Assess
+    expect(partialText).toContain('Partial data.');
+    expect(partialText).toContain('Slice 2026-11-18 timed out');
+    expect(partialText).toContain('Datadog warned: x');
+    expect(completeText).not.toContain('Partial data');
+  });
+
+  it('says which rules were not evaluated instead of showing 0 when there is no baseline', () => {
+    // Prepare
+    const counts = { ...countFlags([]), first_time_user: null, out_of_scope: null, new_country: null };
+    const summary = makeSummary({ baseline: undefined, anomaly_counts: counts });
+
+    // Act
+    const visible = textOf(renderEmail(summary).html);
+
+    // Assess
+    expect(visible).toContain('First-time user not evaluated (no baseline)');
+    expect(visible).toContain('Out of scope not evaluated (no baseline)');
+    expect(visible).toContain('New country not evaluated (no baseline)');
+    expect(visible).toContain('None flagged: destructive action, support user, high volume');
+    expect(visible).not.toMatch(/First-time user 0/);
+  });
+
+  it('groups anomalies by severity, lists the first 25 and links to the rest', () => {
+    // Prepare
+    const summary = makeBusySummary(40);
+
+    // Act
+    const { html } = renderEmail(summary);
+
+    // Assess
+    const visible = textOf(html);
+    expect(html.match(/View in Datadog/g)).toHaveLength(25);
+    expect(visible).toMatch(/High · 14 .*Medium · 20/);
+    expect(visible).toContain('and 15 more anomalies (9 medium, 6 low)');
+    expect(visible).toContain('Open all in Datadog');
+  });
+
+  it('shows the first changes and how many more there are', () => {
+    // Prepare
+    const summary = makeBusySummary(0);
+
+    // Act
+    const visible = textOf(renderEmail(summary).html);
+
+    // Assess
+    expect(visible).toContain('8,000 calls created, modified or deleted a resource');
+    expect(visible).toContain('and 7,995 more');
+    expect(visible).toContain('No anomalies flagged this week.');
+  });
+
+  it('stays under 100 KB for a busy week and for 5000 anomalies with 5000-character ids', () => {
+    // Prepare
+    const busy = makeBusySummary(400);
+    const huge = makeHugeSummary(5000);
+    const entityHeavy = makeHugeSummary(5000);
+    const quotes = '"&<>'.repeat(1250);
+    const heavy = {
+      ...entityHeavy,
+      anomalies: entityHeavy.anomalies.map((f) => ({
+        ...f,
+        user: quotes,
+        action: quotes,
+        resource_type: quotes,
+        resource_id: quotes,
+        detail: quotes,
+      })),
+    };
+
+    // Act
+    const sizes = [busy, huge, heavy].map((s) => Buffer.byteLength(renderEmail(s).html));
+
+    // Assess
+    for (const size of sizes) expect(size).toBeLessThan(100_000);
+  });
+
+  it('counts every kind in the per-kind table', () => {
+    // Prepare
+    const summary = makeBusySummary(12);
+
+    // Act
+    const visible = textOf(renderEmail(summary).html);
+
+    // Assess
+    for (const kind of ANOMALY_KINDS) expect(summary.anomaly_counts[kind]).toBe(2);
+    expect(visible).toContain('Destructive action 2');
+    expect(visible).toContain('New country 2');
+  });
+});
+
+describe('fillTemplate', () => {
+  it('fills each placeholder once and never re-substitutes placeholders found in values', () => {
+    // Act
+    const filled = fillTemplate('<p>{{a}}</p><p>{{b}}</p>', { a: '{{b}}', b: 'B' });
+
+    // Assess
+    expect(filled).toBe('<p>{{b}}</p><p>B</p>');
+  });
+
+  it('refuses a placeholder without a value', () => {
+    expect(() => fillTemplate('{{missing}}', {})).toThrow('{{missing}}');
+  });
+});

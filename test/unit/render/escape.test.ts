@@ -1,0 +1,99 @@
+import {
+  boundedUrl,
+  escapeHtml,
+  escapeSlack,
+  escapeWithin,
+  safeUrl,
+  singleLine,
+  slackLink,
+  truncate,
+} from '../../../functions/weekly-report/render/escape';
+
+describe('escapeHtml', () => {
+  it('escapes markup, quotes and template braces', () => {
+    // Prepare
+    const hostile = `"><img src=x onerror=alert(1)> & {{org}} 'x'`;
+
+    // Act
+    const escaped = escapeHtml(hostile);
+
+    // Assess
+    expect(escaped).toBe('&quot;&gt;&lt;img src=x onerror=alert(1)&gt; &amp; &#123;&#123;org&#125;&#125; &#39;x&#39;');
+  });
+});
+
+describe('escapeSlack', () => {
+  it('escapes only &, < and > so mentions and links become plain text', () => {
+    // Prepare
+    const hostile = '<!channel> <@U123> <https://evil|click> a&b "q" *b*';
+
+    // Act
+    const escaped = escapeSlack(hostile);
+
+    // Assess
+    expect(escaped).toBe('&lt;!channel&gt; &lt;@U123&gt; &lt;https://evil|click&gt; a&amp;b "q" *b*');
+  });
+});
+
+describe('truncate', () => {
+  it('keeps short values and cuts long ones with an ellipsis', () => {
+    // Act & Assess
+    expect(truncate('abc', 3)).toBe('abc');
+    expect(truncate('abcdef', 4)).toBe('abc…');
+    expect(Array.from(truncate('x'.repeat(5000), 80))).toHaveLength(80);
+  });
+
+  it('never splits a surrogate pair', () => {
+    // Prepare
+    const emoji = '😀'.repeat(10);
+
+    // Act
+    const cut = truncate(emoji, 4);
+
+    // Assess
+    expect(cut).toBe('😀😀😀…');
+    expect(cut).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+  });
+});
+
+describe('escapeWithin', () => {
+  it('bounds the escaped length without splitting an entity', () => {
+    // Act
+    const escaped = escapeWithin('&'.repeat(100), 20, escapeHtml);
+
+    // Assess
+    expect(escaped.length).toBeLessThanOrEqual(20);
+    expect(escaped).toBe(`${'&amp;'.repeat(3)}…`);
+  });
+});
+
+describe('singleLine', () => {
+  it('replaces CR, LF and other control characters', () => {
+    expect(singleLine('a\r\nBcc: x@y\tz')).toBe('a Bcc: x@y z');
+  });
+});
+
+describe('safeUrl and slackLink', () => {
+  it('percent-encodes characters that would end a Slack link or an attribute', () => {
+    // Act
+    const link = slackLink('https://app.datadoghq.com/x?q=a|b>c"d e', 'see <all> & more');
+
+    // Assess
+    expect(link).toBe('<https://app.datadoghq.com/x?q=a%7Cb%3Ec%22d%20e|see &lt;all&gt; &amp; more>');
+  });
+
+  it('refuses non-http schemes', () => {
+    expect(safeUrl('javascript:alert(1)')).toBe('https://app.datadoghq.com/audit-trail');
+  });
+
+  it('falls back to a shorter link when a deep link is too long', () => {
+    // Prepare
+    const long = `https://app.datadoghq.eu/audit-trail?query=${'x'.repeat(3000)}`;
+
+    // Act & Assess
+    expect(boundedUrl(long, 'https://app.datadoghq.eu/audit-trail?query=all', 2000)).toBe(
+      'https://app.datadoghq.eu/audit-trail?query=all',
+    );
+    expect(boundedUrl(long, '', 2000)).toBe('https://app.datadoghq.eu/audit-trail');
+  });
+});

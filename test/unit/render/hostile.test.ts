@@ -1,0 +1,88 @@
+/**
+ * Hostile audit data: Slack mentions and links, HTML injection, template syntax, very long
+ * ids and non-Latin text in every audit-derived field must come out inert in both media.
+ */
+import { renderReport } from '../../../functions/weekly-report/render';
+import { allStrings, slackLimitViolations } from '../../support/slack-limits';
+import { HOSTILE_VALUES, makeHostileSummary } from '../../support/summary-fixtures';
+
+const CHANNEL = 'C0123456789';
+/** Our own links: the only `<…>` allowed in Slack text. */
+const OWN_LINK = /<https:\/\/app\.datadoghq\.com\/[^|<>\s]*\|[^<>]*>/g;
+const ALLOWED_TAGS = new Set(
+  'a b body br div head html li meta noscript o:allowpng o:officedocumentsettings o:pixelsperinch p span strong style table tbody td title tr ul xml'.split(
+    ' ',
+  ),
+);
+
+describe('rendering hostile audit data', () => {
+  it('leaves no mention, channel ping or forged link in the Slack message', () => {
+    // Prepare
+    const summary = makeHostileSummary();
+
+    // Act
+    const { slack } = renderReport(summary, { slackChannel: CHANNEL });
+
+    // Assess
+    const strings = allStrings({ text: slack.text, blocks: slack.blocks });
+    for (const s of strings) {
+      const withoutOwnLinks = s.replace(OWN_LINK, '');
+      expect(withoutOwnLinks).not.toMatch(/[<>]/);
+      expect(withoutOwnLinks).not.toMatch(/&(?!amp;|lt;|gt;)/);
+    }
+    const json = JSON.stringify(slack);
+    expect(json).not.toMatch(/<[!@#]/);
+    expect(json).not.toContain('<https://evil');
+    expect(json).toContain('&lt;!channel&gt;');
+    expect(json).toContain('&lt;https://evil.example|click&gt;');
+    expect(json).toContain('東京');
+    expect(slackLimitViolations(slack as Parameters<typeof slackLimitViolations>[0])).toEqual([]);
+  });
+
+  it('makes every mrkdwn text verbatim so Slack does not parse names or mentions itself', () => {
+    // Act
+    const { slack } = renderReport(makeHostileSummary(), { slackChannel: CHANNEL });
+
+    // Assess
+    const texts =
+      JSON.stringify(slack.blocks).match(/"type":"mrkdwn","text":"(?:[^"\\]|\\.)*","verbatim":(true|false)/g) ?? [];
+    expect(texts.length).toBeGreaterThan(5);
+    for (const t of texts) expect(t.endsWith('"verbatim":true')).toBe(true);
+  });
+
+  it('leaves no markup, script, event handler or template syntax from data in the email', () => {
+    // Prepare
+    const summary = makeHostileSummary();
+
+    // Act
+    const { html, subject } = renderReport(summary, { slackChannel: CHANNEL });
+
+    // Assess
+    const tags = new Set(Array.from(html.matchAll(/<([a-zA-Z][\w:-]*)/g), (m) => (m[1] ?? '').toLowerCase()));
+    expect([...tags].filter((t) => !ALLOWED_TAGS.has(t))).toEqual([]);
+    expect(html).not.toMatch(/\{\{|\}\}/);
+    const hrefs = Array.from(html.matchAll(/href="([^"]*)"/g), (m) => m[1]);
+    expect(hrefs.length).toBeGreaterThan(3);
+    for (const href of hrefs) expect(href).toMatch(/^https:\/\/app\.datadoghq\.com\//);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('&quot;&gt;&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('&#123;&#123;org&#125;&#125;');
+    expect(html).toContain('Москва');
+    expect(subject).not.toMatch(/[\r\n]/);
+  });
+
+  it('truncates 5000-character values with an ellipsis in both media', () => {
+    // Prepare
+    const long = HOSTILE_VALUES.find((v) => v.length >= 5000) ?? '';
+
+    // Act
+    const { html, slack } = renderReport(makeHostileSummary(), { slackChannel: CHANNEL });
+
+    // Assess
+    expect(long.length).toBe(5000);
+    expect(html).not.toContain(long.slice(0, 200));
+    expect(html).toMatch(/xñ+…/);
+    expect(JSON.stringify(slack)).not.toContain(long.slice(0, 200));
+    expect(JSON.stringify(slack)).toMatch(/xñ+…/);
+  });
+});
