@@ -1,0 +1,246 @@
+/**
+ * Bundle benchmark: bundles the handler with the stack's own esbuild options (REPORT_BUNDLING),
+ * prints its size and cold-start load time (`node -e "require(bundle)"`, median of several runs),
+ * and measures side by side: the AWS SDK left external (CDK's default) vs bundled (ours), source
+ * maps on vs off, and the narrow Datadog client import vs the whole package. A memory probe feeds
+ * a busy week (60k events + 4 weeks of baseline) through the core, for the function's memory size.
+ * Run alone with `npx tsx bench/bundle.ts`.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+import { HANDLER_ENTRY, PROJECT_ROOT, REPORT_BUNDLING, reportBuildOptions } from '../infra/report-function';
+
+const OUT_DIR = path.join(PROJECT_ROOT, '.bench', 'bundle');
+const RUNS = 7;
+const MIB = 1024 * 1024;
+const CHILD_ENV = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_OPTIONS: '' };
+
+interface Bundle {
+  readonly name: string;
+  readonly file: string;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  readonly metafile: Metafile;
+}
+
+interface LoadTime {
+  /** Median ms of the `require` call alone, measured inside the child. */
+  readonly requireMs: number;
+  /** Median ms of the whole `node -e "require(bundle)"` process. */
+  readonly processMs: number;
+  /** Resident set size after the require, MiB. */
+  readonly rssMiB: number;
+}
+
+async function bundle(
+  name: string,
+  entry: string,
+  overrides: { external?: string[]; minify?: boolean; sourcemap?: boolean } = {},
+): Promise<Bundle> {
+  const file = path.join(OUT_DIR, name, 'index.js');
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  const options = reportBuildOptions(entry, file);
+  const result = await build({
+    ...options,
+    ...(overrides.external ? { external: [...(options.external ?? []), ...overrides.external] } : {}),
+    ...(overrides.minify !== undefined ? { minify: overrides.minify } : {}),
+    ...(overrides.sourcemap !== undefined ? { sourcemap: overrides.sourcemap } : {}),
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const content = fs.readFileSync(file);
+  return { name, file, bytes: content.length, gzipBytes: gzipSync(content).length, metafile: result.metafile };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+interface Variant {
+  readonly file: string | undefined;
+  readonly nodeOptions?: string;
+}
+
+/**
+ * Times `require(file)` in fresh processes for every variant, interleaved run by run so that load
+ * from other work on the machine hits all variants alike. The first round warms the disk cache.
+ */
+function loadTimes(variants: readonly Variant[]): LoadTime[] {
+  const samples = variants.map(() => ({ requireMs: [] as number[], processMs: [] as number[], rss: [] as number[] }));
+  for (let round = 0; round <= RUNS; round++) {
+    variants.forEach((variant, i) => {
+      const script = variant.file
+        ? `const t=process.hrtime.bigint();require(${JSON.stringify(variant.file)});` +
+          'const ms=Number(process.hrtime.bigint()-t)/1e6;console.log(JSON.stringify({ms,rss:process.memoryUsage().rss}))'
+        : 'console.log(JSON.stringify({ms:0,rss:process.memoryUsage().rss}))';
+      const started = process.hrtime.bigint();
+      const child = spawnSync(process.execPath, ['-e', script], {
+        cwd: OUT_DIR,
+        env: { ...CHILD_ENV, NODE_OPTIONS: variant.nodeOptions ?? '' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+      if (child.status !== 0) throw new Error(`require(${variant.file}) failed: ${child.stderr.slice(0, 500)}`);
+      if (round === 0) return;
+      const out = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as { ms: number; rss: number };
+      const sample = samples[i];
+      sample?.requireMs.push(out.ms);
+      sample?.processMs.push(elapsed);
+      sample?.rss.push(out.rss / MIB);
+    });
+  }
+  return samples.map((s) => ({
+    requireMs: median(s.requireMs),
+    processMs: median(s.processMs),
+    rssMiB: median(s.rss),
+  }));
+}
+
+/** Bytes per top-level package in the bundle, largest first. */
+function topPackages(metafile: Metafile, count: number): Array<[string, number]> {
+  const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
+  const sizes = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+    const key = match ? (match[1] ?? input) : '(our code)';
+    sizes.set(key, (sizes.get(key) ?? 0) + bytesInOutput);
+  }
+  return [...sizes].sort((a, b) => b[1] - a[1]).slice(0, count);
+}
+
+const mib = (bytes: number) => `${(bytes / MIB).toFixed(2)} MiB`;
+const ms = (value: number) => `${value.toFixed(0)} ms`;
+
+function printBundleRow(label: string, b: Bundle, t: LoadTime | undefined): void {
+  const load = t ? `  require ${ms(t.requireMs)}  process ${ms(t.processMs)}  rss ${t.rssMiB.toFixed(0)} MiB` : '';
+  console.log(`  ${label.padEnd(48)} ${mib(b.bytes).padStart(10)} (gzip ${mib(b.gzipBytes)})${load}`);
+}
+
+/** Feeds a busy week through the core in pages, as the handler does, and reports peak memory. */
+async function memoryProbe(): Promise<void> {
+  const probe = path.join(OUT_DIR, 'memory-probe.ts');
+  const generator = path.relative(OUT_DIR, path.join(PROJECT_ROOT, 'test/support/generator')).replaceAll('\\', '/');
+  const aggregate = path
+    .relative(OUT_DIR, path.join(PROJECT_ROOT, 'functions/weekly-report/core/aggregate'))
+    .replaceAll('\\', '/');
+  const types = path
+    .relative(OUT_DIR, path.join(PROJECT_ROOT, 'functions/weekly-report/core/types'))
+    .replaceAll('\\', '/');
+  fs.writeFileSync(
+    probe,
+    `import { generateEvents } from '${generator}';
+import { BaselineAggregate, summarize, WindowAggregate } from '${aggregate}';
+import { DEFAULT_THRESHOLDS } from '${types}';
+const DAY = 86_400_000;
+const to = Date.parse('2026-11-23T09:00:00Z');
+const from = to - 7 * DAY;
+const baseFrom = from - 28 * DAY;
+const started = Date.now();
+/** Pages of 1000 go through JSON text, as they arrive over HTTP. */
+function feed(target: { add(raw: unknown): void }, events: Iterable<unknown>): void {
+  let page: unknown[] = [];
+  for (const e of events) {
+    page.push(e);
+    if (page.length === 1000) { for (const r of JSON.parse(JSON.stringify({ data: page })).data) target.add(r); page = []; }
+  }
+  for (const r of JSON.parse(JSON.stringify({ data: page })).data) target.add(r);
+}
+const window = new WindowAggregate({ range: { from, to } });
+feed(window, generateEvents({ seed: 1, from: new Date(from), to: new Date(to), count: 60_000, people: 300, hostileRate: 0.01 }));
+const baseline = new BaselineAggregate({ from: from - 7 * DAY, to: from }, { range: { from: baseFrom, to: from } });
+feed(baseline, generateEvents({ seed: 2, from: new Date(baseFrom), to: new Date(from), count: 240_000, people: 280 }));
+const summary = summarize(window, baseline, {
+  org: 'Bench', timezone: 'UTC', site: 'datadoghq.com', thresholds: DEFAULT_THRESHOLDS, suppress: [],
+  topUsers: 5, changesLimit: 200,
+  window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+  baselineWindow: { from: new Date(baseFrom).toISOString(), to: new Date(from).toISOString() },
+});
+console.log(JSON.stringify({ ms: Date.now() - started, maxRssKiB: process.resourceUsage().maxRSS,
+  heap: process.memoryUsage().heapUsed, calls: summary.total_tool_calls, anomalies: summary.anomalies.length }));
+`,
+  );
+  try {
+    const b = await bundle('memory-probe', probe, { external: [] });
+    const child = spawnSync(process.execPath, [b.file], { env: CHILD_ENV, encoding: 'utf8', timeout: 120_000 });
+    if (child.status !== 0) throw new Error(child.stderr.slice(0, 300));
+    const out = JSON.parse(child.stdout.trim()) as { ms: number; maxRssKiB: number; heap: number; calls: number };
+    console.log(
+      `  60k-event week + 240k baseline events: peak RSS ${(out.maxRssKiB / 1024).toFixed(0)} MiB, ` +
+        `heap after ${mib(out.heap)}, ${ms(out.ms)} on this machine (${out.calls} calls counted)`,
+    );
+  } catch (error) {
+    console.log(`  memory probe not available yet: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+export async function run(): Promise<void> {
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  console.log(
+    `bundle: esbuild ${REPORT_BUNDLING.target}, minify, external ${REPORT_BUNDLING.externalModules.join(', ')}`,
+  );
+  console.log(`  load times: median of ${RUNS} fresh \`node -e "require(bundle)"\` processes, variants interleaved`);
+
+  // The whole Datadog client, for scale: what an `import { v2 } from '@datadog/datadog-api-client'` costs.
+  const wholeEntry = path.join(OUT_DIR, 'whole-datadog-client.ts');
+  fs.writeFileSync(wholeEntry, "export * as datadog from '@datadog/datadog-api-client';\n");
+  const whole = await bundle('whole-datadog-client', wholeEntry);
+
+  let handlerProblem: string | undefined;
+  const handler: Bundle[] = [];
+  if (!fs.existsSync(HANDLER_ENTRY)) {
+    handlerProblem = `handler not found at ${path.relative(PROJECT_ROOT, HANDLER_ENTRY)}: no handler figures yet`;
+  } else {
+    try {
+      handler.push(await bundle('handler', HANDLER_ENTRY));
+      handler.push(await bundle('handler-sdk-external', HANDLER_ENTRY, { external: ['@aws-sdk/*', '@smithy/*'] }));
+      handler.push(await bundle('handler-unminified', HANDLER_ENTRY, { minify: false, sourcemap: false }));
+    } catch (error) {
+      handlerProblem = `the handler does not bundle yet: ${(error as Error).message.split('\n').slice(0, 3).join(' ')}`;
+      handler.length = 0;
+    }
+  }
+  const [deployed, sdkExternal, unminified] = handler;
+  const variants: Variant[] = [{ file: undefined }, { file: whole.file }];
+  if (deployed && sdkExternal && unminified) {
+    variants.push(
+      { file: deployed.file },
+      { file: deployed.file, nodeOptions: '--enable-source-maps' },
+      // Locally the external SDK resolves from node_modules, as it would from the runtime's copy.
+      { file: sdkExternal.file },
+      { file: unminified.file },
+    );
+  }
+  const [empty, wholeLoad, deployedLoad, sourceMapsLoad, sdkExternalLoad, unminifiedLoad] = loadTimes(variants);
+  console.log(`  ${'node with nothing to load'.padEnd(48)} ${''.padStart(28)}process ${ms(empty?.processMs ?? 0)}`);
+  if (deployed && sdkExternal && unminified) {
+    printBundleRow('handler as deployed (minified, SDK bundled)', deployed, deployedLoad);
+    printBundleRow('  same, NODE_OPTIONS=--enable-source-maps', deployed, sourceMapsLoad);
+    printBundleRow('handler, @aws-sdk/* external (CDK default)', sdkExternal, sdkExternalLoad);
+    printBundleRow('handler, not minified', unminified, unminifiedLoad);
+  }
+  printBundleRow('whole @datadog/datadog-api-client', whole, wholeLoad);
+  if (handlerProblem !== undefined) console.log(`  ${handlerProblem}`);
+  if (deployed) {
+    const datadog =
+      topPackages(deployed.metafile, 1000).find(([name]) => name === '@datadog/datadog-api-client')?.[1] ?? 0;
+    console.log(
+      `  Datadog client inside the handler bundle: ${mib(datadog)} (${(datadog / whole.bytes).toFixed(2)}x the whole ` +
+        `client); handler bundle / whole client: ${(deployed.bytes / whole.bytes).toFixed(2)}x`,
+    );
+    console.log('  largest packages in the deployed bundle:');
+    for (const [name, bytes] of topPackages(deployed.metafile, 8)) console.log(`    ${name.padEnd(40)} ${mib(bytes)}`);
+  }
+  await memoryProbe();
+}
+
+if (require.main === module) {
+  run().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

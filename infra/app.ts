@@ -1,0 +1,44 @@
+/**
+ * CDK app entry (cdk.json "app"): the only place that reads context. It validates the context
+ * into a StackConfig (every problem in one message), builds the stack, and runs cdk-nag's
+ * AwsSolutionsChecks on it, so `npx cdk synth` fails on bad context or an unacknowledged finding.
+ */
+import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseStackConfig, StackConfigError } from './config';
+import { WeeklyReportStack } from './weekly-report-stack';
+
+export const STACK_NAME = 'AiActivityAudit';
+
+export interface ReportApp {
+  readonly app: App;
+  readonly stack: WeeklyReportStack;
+}
+
+/**
+ * Builds the app from its context (cdk.json and `-c` when run by the CLI; `props.context` in tests).
+ * @throws StackConfigError when the context is invalid
+ */
+export function createReportApp(props?: AppProps & { readonly entry?: string }): ReportApp {
+  const app = new App(props);
+  const config = parseStackConfig((key) => app.node.tryGetContext(key));
+  const stack = new WeeklyReportStack(app, STACK_NAME, {
+    config,
+    description: 'AI Activity Audit: weekly report of Datadog MCP server activity (email and Slack)',
+    ...(props?.entry !== undefined ? { entry: props.entry } : {}),
+  });
+  Tags.of(stack).add('project', 'ai-activity-audit');
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+if (require.main === module) {
+  try {
+    createReportApp().app.synth();
+  } catch (error) {
+    if (!(error instanceof StackConfigError)) throw error;
+    // The message already lists every key and its fix; a stack trace would only bury it.
+    process.stderr.write(`\n${error.message}\n\n`);
+    process.exitCode = 1;
+  }
+}

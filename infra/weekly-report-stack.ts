@@ -1,0 +1,205 @@
+/**
+ * The weekly report stack: an EventBridge Scheduler schedule (cron + IANA zone) invokes the report
+ * function with its scheduled time; failures land in one encrypted DLQ; alarms on function errors
+ * and DLQ depth go to an encrypted SNS topic. Grants are scoped to the one secret, sender
+ * identity, configuration set and table the function uses.
+ */
+import {
+  Arn,
+  ArnFormat,
+  type CfnElement,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  TimeZone,
+  Validations,
+} from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { reportEnvironment, type StackConfig } from './config';
+import { ReportFunction } from './report-function';
+
+export interface WeeklyReportStackProps extends StackProps {
+  /** Validated context (parseStackConfig). */
+  readonly config: StackConfig;
+  /** Handler file to bundle. @default functions/weekly-report/handler.ts */
+  readonly entry?: string;
+}
+
+export class WeeklyReportStack extends Stack {
+  readonly reportFunction: ReportFunction;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly alarmTopic: sns.Topic;
+  readonly table: dynamodb.Table;
+  readonly schedule: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: WeeklyReportStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    // One queue for both ways a report can fail to go out: the schedule could not invoke the
+    // function, or the function failed after Lambda's async retries. Either needs a human.
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the schedule and of the function.',
+    });
+
+    // Idempotency ledger: one item per {org}:{window.to}:{channel}, expired by TTL. It holds no
+    // data that cannot be rebuilt, so it goes with the stack.
+    this.table = new dynamodb.Table(this, 'IdempotencyTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiration',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.reportFunction = new ReportFunction(this, 'WeeklyReport', {
+      ...(props.entry !== undefined ? { entry: props.entry } : {}),
+      environment: { ...reportEnvironment(config), IDEMPOTENCY_TABLE: this.table.tableName },
+      onFailure: new SqsDestination(this.deadLetterQueue),
+    });
+    const role = this.reportFunction.role;
+    this.grantReportAccess(role, config);
+
+    const fn = this.reportFunction.function;
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'AI Activity Audit schedule: invoke the report function, send failures to the DLQ',
+    });
+    Validations.of(schedulerRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+      reason: "LambdaInvoke's grant: lambda:InvokeFunction on this one function and its versions/aliases (ARN:*).",
+    });
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: `AI Activity Audit weekly report (${config.schedule} ${config.timezone})`,
+      schedule: scheduler.ScheduleExpression.expression(config.schedule, TimeZone.of(config.timezone)),
+      target: new LambdaInvoke(fn, {
+        role: schedulerRole,
+        // The report window ends at the scheduled time, so a retry reports the same week.
+        input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),
+        deadLetterQueue: this.deadLetterQueue,
+        // Scheduler retries only failed invocations (throttling, service errors); the function's
+        // own failures are retried by Lambda's async retries above.
+        retryAttempts: 10,
+        maxEventAge: Duration.hours(6),
+      }),
+    });
+
+    this.alarmTopic = this.createAlarms(config);
+
+    // What the README's operating commands need.
+    new CfnOutput(this, 'FunctionName', { value: fn.functionName });
+    new CfnOutput(this, 'LogGroupName', { value: this.reportFunction.logGroup.logGroupName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+  }
+
+  /** Least privilege: each service's actions on the one resource the function uses, never `*`. */
+  private grantReportAccess(role: iam.IRole, config: StackConfig): void {
+    // The secret is created outside the stack and referenced by name. Secrets Manager appends a
+    // random 6-character suffix to secret ARNs, hence the `-??????` in the resource.
+    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'Credentials', config.secretName);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadCredentials',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [`${secret.secretArn}-??????`],
+      }),
+    );
+
+    // What adapters/delivery-ledger.ts calls: single-item reads, conditional puts, and deletes
+    // (releasing a claim after a failed send). No scans, queries or batch operations.
+    this.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+
+    if (config.emailFrom !== undefined) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'SendReportEmail',
+          actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+          resources: this.sesResources(config.emailFrom, config.sesConfigurationSet),
+        }),
+      );
+    }
+  }
+
+  /**
+   * SES authorizes a send against the identity that verified the From address (the address
+   * itself, or its domain when the domain is verified instead) and the configuration set.
+   */
+  private sesResources(emailFrom: string, configurationSet: string | undefined): string[] {
+    const domain = emailFrom.slice(emailFrom.lastIndexOf('@') + 1);
+    const arn = (resource: string, resourceName: string) =>
+      Arn.format({ service: 'ses', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, this);
+    return [
+      arn('identity', emailFrom),
+      arn('identity', domain),
+      ...(configurationSet !== undefined ? [arn('configuration-set', configurationSet)] : []),
+    ];
+  }
+
+  private createAlarms(config: StackConfig): sns.Topic {
+    // A customer managed key: CloudWatch alarms cannot publish to a topic encrypted with the
+    // AWS managed aws/sns key, because its policy cannot grant cloudwatch.amazonaws.com.
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'AI Activity Audit alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'AI Activity Audit alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    if (config.alarmEmail !== undefined) topic.addSubscription(new EmailSubscription(config.alarmEmail));
+    const action = new SnsAction(topic);
+
+    const fn = this.reportFunction.function;
+    const errors = new cloudwatch.Alarm(this, 'FunctionErrorsAlarm', {
+      alarmDescription:
+        'The weekly report function failed (it is retried; see its log group). A report may be late or missing.',
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const dlq = new cloudwatch.Alarm(this, 'DeadLetterQueueAlarm', {
+      alarmDescription:
+        'A weekly report could not be delivered after all retries; its event is in the dead-letter queue.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const alarm of [errors, dlq]) alarm.addAlarmAction(action);
+    return topic;
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * Context validation at synth time: every key's rule, the forms `-c` values arrive in, and one
+ * StackConfigError that names every offending key with its fix.
+ */
+import { CONTEXT_KEYS, parseStackConfig, StackConfigError } from '../../infra/config';
+import { validateScheduleExpression } from '../../infra/schedule-expression';
+import { cdkJsonContext, synthesizeStack } from './synth-stack';
+
+function errorOf(run: () => unknown): StackConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof StackConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a StackConfigError');
+}
+
+describe('parseStackConfig', () => {
+  describe('defaults', () => {
+    it('accepts the cdk.json of a fresh clone', () => {
+      // Act
+      const config = parseStackConfig(cdkJsonContext());
+
+      // Assess
+      expect(config).toMatchObject({
+        schedule: 'cron(0 9 ? * MON *)',
+        timezone: 'UTC',
+        orgName: 'Example Org',
+        datadogSite: 'datadoghq.com',
+        secretName: 'ai-activity-audit/credentials',
+        emailFrom: 'audit@example.com',
+        emailTo: ['security@example.com'],
+        windowDays: 7,
+        baselineDays: 28,
+        suppress: [],
+      });
+      expect(config.slackChannel).toBeUndefined();
+      expect(config.alarmEmail).toBeUndefined();
+      expect(config.sesConfigurationSet).toBeUndefined();
+    });
+
+    it('lists every key it reads in cdk.json, so people see what they can set', () => {
+      // Act
+      const keys = Object.keys(cdkJsonContext());
+
+      // Assess
+      expect(keys).toEqual(expect.arrayContaining([...CONTEXT_KEYS]));
+    });
+
+    it('fills absent optional keys with the documented defaults', () => {
+      // Act
+      const config = parseStackConfig({ orgName: 'Acme', slackChannel: 'C0123456789' });
+
+      // Assess
+      expect(config).toMatchObject({
+        schedule: 'cron(0 9 ? * MON *)',
+        timezone: 'UTC',
+        datadogSite: 'datadoghq.com',
+        secretName: 'ai-activity-audit/credentials',
+        emailTo: [],
+        windowDays: 7,
+        baselineDays: 28,
+      });
+      expect(config.thresholds.burstCalls).toBe(100);
+    });
+  });
+
+  describe('command-line forms', () => {
+    it('reads emailTo as an array or as a comma-separated string', () => {
+      // Act
+      const fromArray = parseStackConfig({ ...cdkJsonContext(), emailTo: ['a@example.com', 'b@example.org'] });
+      const fromString = parseStackConfig({ ...cdkJsonContext(), emailTo: ' a@example.com ,b@example.org,' });
+      const fromJson = parseStackConfig({ ...cdkJsonContext(), emailTo: '["a@example.com","b@example.org"]' });
+
+      // Assess
+      expect(fromArray.emailTo).toEqual(['a@example.com', 'b@example.org']);
+      expect(fromString.emailTo).toEqual(fromArray.emailTo);
+      expect(fromJson.emailTo).toEqual(fromArray.emailTo);
+    });
+
+    it('reads numbers and JSON given as strings', () => {
+      // Act
+      const config = parseStackConfig({
+        ...cdkJsonContext(),
+        windowDays: '14',
+        baselineDays: '56',
+        thresholds: '{"burstCalls":50,"highSeverityResourceTypes":["monitor"]}',
+        suppress: '[{"kind":"new_country","user":"ana@example.com"}]',
+      });
+
+      // Assess
+      expect(config.windowDays).toBe(14);
+      expect(config.baselineDays).toBe(56);
+      expect(config.thresholds).toEqual({
+        burstCalls: 50,
+        burstMinutes: 10,
+        scopeMinBaselineCalls: 20,
+        highSeverityResourceTypes: ['monitor'],
+      });
+      expect(config.suppress).toEqual([{ kind: 'new_country', user: 'ana@example.com' }]);
+    });
+
+    it('reads through a lookup function such as app.node.tryGetContext', () => {
+      // Prepare
+      const context: Record<string, unknown> = { ...cdkJsonContext(), timezone: 'Europe/Berlin' };
+
+      // Act
+      const config = parseStackConfig((key) => context[key]);
+
+      // Assess
+      expect(config.timezone).toBe('Europe/Berlin');
+    });
+
+    it('turns email off with an empty emailTo and Slack off with an empty slackChannel', () => {
+      // Act
+      const slackOnly = parseStackConfig({ ...cdkJsonContext(), emailTo: '', slackChannel: 'C0123456789' });
+      const emailOnly = parseStackConfig({ ...cdkJsonContext(), slackChannel: '' });
+
+      // Assess
+      expect(slackOnly.emailTo).toEqual([]);
+      expect(slackOnly.emailFrom).toBeUndefined();
+      expect(slackOnly.slackChannel).toBe('C0123456789');
+      expect(emailOnly.slackChannel).toBeUndefined();
+      expect(emailOnly.emailTo).toEqual(['security@example.com']);
+    });
+  });
+
+  describe('problems', () => {
+    it('lists every problem in one error, each naming its key', () => {
+      // Prepare
+      const context = {
+        schedule: 'cron(0 9 * * MON *)',
+        timezone: 'Europe/Berln',
+        orgName: '',
+        datadogSite: 'datadoghq.co',
+        secretName: 'arn:aws:secretsmanager:eu-west-1:1:secret:x',
+        emailFrom: 'audit-at-example.com',
+        emailTo: 'security@example.com,not an address',
+        sesConfigurationSet: 'has space',
+        slackChannel: '#security',
+        windowDays: '0',
+        baselineDays: 'many',
+        thresholds: '{"burstCalls":-1}',
+        suppress: '[{"kind":"everything"}]',
+        alarmEmail: 'oncall',
+      };
+
+      // Act
+      const error = errorOf(() => parseStackConfig(context));
+
+      // Assess
+      expect(error.name).toBe('StackConfigError');
+      expect(new Set(error.problems.map((p) => p.key))).toEqual(new Set(CONTEXT_KEYS));
+      for (const key of CONTEXT_KEYS) expect(error.message).toContain(`  - ${key}: `);
+      expect(error.message).toMatch(
+        /^Invalid CDK context \(\d+ problems\); fix them in cdk.json or with -c key=value:/,
+      );
+    });
+
+    it.each([
+      ['schedule', 'weekly', /schedule: "weekly": must be cron\(/],
+      ['schedule', 'cron(0 9 * * MON *)', /schedule: .*put "\?" in one of them/],
+      ['schedule', 'cron(0 25 ? * MON *)', /schedule: .*hours field "25"/],
+      ['timezone', 'Mars/Olympus', /timezone: "Mars\/Olympus" is not an IANA time zone/],
+      ['datadogSite', 'app.datadoghq.com', /datadogSite: .*use one of datadoghq.com, us3.datadoghq.com/],
+      [
+        'emailTo',
+        'ops@example.com;dev@example.com',
+        /emailTo: "ops@example.com;dev@example.com" is not an e-mail address/,
+      ],
+      ['slackChannel', '#security', /slackChannel: .*not a Slack channel ID; use the ID/],
+      ['windowDays', '-7', /windowDays: must be a positive integer \(got "-7"\)/],
+      ['baselineDays', '3.5', /baselineDays: must be a positive integer/],
+      ['baselineDays', '85', /baselineDays: windowDays \+ baselineDays is 92 .* at most 90 days/],
+      ['baselineDays', '3', /baselineDays: must be at least windowDays \(7\)/],
+      ['thresholds', '{"burstCals":50}', /thresholds: unknown key "burstCals"/],
+      ['thresholds', '{burstCalls:50}', /thresholds: is not valid JSON/],
+      ['suppress', '{"kind":"high_volume"}', /suppress: must be a JSON array/],
+      ['alarmEmail', 'oncall', /alarmEmail: "oncall" is not an e-mail address/],
+      ['orgName', 'Acme\nBcc: x@example.com', /orgName: must be one line/],
+    ])('refuses %s = %j', (key, value, message) => {
+      // Act
+      const error = errorOf(() => parseStackConfig({ ...cdkJsonContext(), [key]: value }));
+
+      // Assess
+      expect(error.message).toMatch(message);
+    });
+
+    it('requires a sender when recipients are set', () => {
+      // Act
+      const error = errorOf(() => parseStackConfig({ ...cdkJsonContext(), emailFrom: '' }));
+
+      // Assess
+      expect(error.problems).toEqual([
+        { key: 'emailFrom', message: expect.stringMatching(/is required when emailTo/) },
+      ]);
+    });
+
+    it('requires at least one delivery channel', () => {
+      // Act
+      const error = errorOf(() => parseStackConfig({ ...cdkJsonContext(), emailTo: [], slackChannel: '' }));
+
+      // Assess
+      expect(error.problems).toEqual([{ key: 'emailTo', message: expect.stringMatching(/no delivery channel/) }]);
+    });
+
+    it('refuses settings that would not fit in the Lambda environment', () => {
+      // Prepare
+      const many = Array.from({ length: 200 }, (_, i) => `recipient-${i}@example.com`);
+
+      // Act
+      const error = errorOf(() => parseStackConfig({ ...cdkJsonContext(), emailTo: many }));
+
+      // Assess
+      expect(error.message).toMatch(/bytes of Lambda's 4 KB environment/);
+    });
+
+    it('fails the app before any resource is built', () => {
+      // Act + Assess
+      expect(() => synthesizeStack({ schedule: 'cron(0 9 ? * MON)' })).toThrow(
+        /schedule: "cron\(0 9 \? \* MON\)": cron\(...\) needs 6 fields/,
+      );
+    });
+  });
+});
+
+describe('validateScheduleExpression', () => {
+  it.each([
+    'cron(0 9 ? * MON *)',
+    'cron(15 6 ? * TUE *)',
+    'cron(0 7 ? * MON-FRI *)',
+    'cron(0/15 8-17 ? * MON,WED,FRI *)',
+    'cron(*/30 * ? * * *)',
+    'cron(0 9 1 JAN-DEC ? 2026-2030)',
+    'cron(0 9 L * ? *)',
+    'cron(0 9 LW * ? *)',
+    'cron(0 9 15W * ? *)',
+    'cron(0 9 ? * MON#1 *)',
+    'cron(0 9 ? * 6L *)',
+    'cron(0 9 ? * mon *)',
+    'rate(7 days)',
+    'rate(1 day)',
+    'rate(30 minutes)',
+    'at(2026-11-23T09:00:00)',
+  ])('accepts %s', (expression) => {
+    // Act + Assess
+    expect(validateScheduleExpression(expression)).toEqual([]);
+  });
+
+  it.each([
+    ['cron(0 9 ? * MON)', /needs 6 fields/],
+    ['cron(0 9 * * MON *)', /cannot both be set/],
+    ['cron(0 9 ? * ? *)', /cannot both be "\?"/],
+    ['cron(60 9 ? * MON *)', /minutes field "60": "60" is not 0-59/],
+    ['cron(0 9 0 * ? *)', /day-of-month field "0"/],
+    ['cron(0 9 ? 13 MON *)', /month field "13": "13" is not 1-12 or JAN-DEC/],
+    ['cron(0 9 ? * MOM *)', /day-of-week field "MOM": "MOM" is not 1-7 or SUN-SAT/],
+    ['cron(0 9 ? * FRI-MON *)', /runs backwards/],
+    ['cron(0/0 9 ? * MON *)', /step "\/0" must be an integer from 1 to 59/],
+    ['cron(? 9 ? * MON *)', /"\?" is only allowed in day-of-month and day-of-week/],
+    ['cron(0 9 ? * MON#6 *)', /#6 must be #1 to #5/],
+    ['cron(0 9 ? * L,MON *)', /cannot be combined/],
+    ['cron(0 9L ? * MON *)', /only allowed in day-of-month and day-of-week/],
+    ['cron(0 9 ? * MON 1969)', /year field "1969"/],
+    ['rate(1 days)', /singular unit.*rate\(1 day\)/],
+    ['rate(7 day)', /plural unit.*rate\(7 days\)/],
+    ['rate(2 weeks)', /unit must be minute\(s\), hour\(s\) or day\(s\)/],
+    ['rate(0 minutes)', /positive integer/],
+    ['at(2026-02-30T09:00:00)', /not a real date/],
+    ['at(2026-11-23 09:00)', /must be at\(yyyy-mm-ddThh:mm:ss\)/],
+    ['0 9 * * 1', /must be cron\(/],
+  ])('refuses %s', (expression, message) => {
+    // Act
+    const problems = validateScheduleExpression(expression);
+
+    // Assess
+    expect(problems.join('\n')).toMatch(message);
+  });
+});

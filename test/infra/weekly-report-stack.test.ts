@@ -1,0 +1,399 @@
+/**
+ * The weekly report stack: schedule from context, function settings, scoped IAM, DLQ, alarms,
+ * idempotency table, cdk-nag, and one whole-template snapshot (asset hashes blanked).
+ */
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readEnv } from '../../functions/weekly-report/env';
+import { synthesizeStack } from './synth-stack';
+
+interface Statement {
+  readonly Sid?: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Effect: string;
+}
+
+function policyStatements(template: Template): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (policy) => policy.Properties.PolicyDocument.Statement as Statement[],
+  );
+}
+
+function asList<T>(value: T | T[]): T[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Renders `Fn::Join` ARNs to strings with `<Ref>` placeholders (as cdk-nag does), to compare them as text. */
+function renderResource(resource: unknown): string {
+  if (typeof resource === 'string') return resource;
+  const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join) return join[1].map(renderResource).join(join[0]);
+  const ref = (resource as { Ref?: string }).Ref;
+  if (ref) return `<${ref}>`;
+  const getAtt = (resource as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt'];
+  if (getAtt) return `<${getAtt.join('.')}>`;
+  return JSON.stringify(resource);
+}
+
+const ASSET_HASH = /[0-9a-f]{64}/g;
+
+/** Blanks asset hashes so the snapshot changes only when the infrastructure does. */
+expect.addSnapshotSerializer({
+  test: (value) => typeof value === 'string' && /[0-9a-f]{64}/.test(value),
+  serialize: (value: string) => JSON.stringify(value.replace(ASSET_HASH, '[ASSET HASH]')),
+});
+
+describe('WeeklyReportStack', () => {
+  describe('schedule', () => {
+    it('uses the schedule expression and timezone from context', () => {
+      // Prepare
+      const context = { schedule: 'cron(15 6 ? * TUE *)', timezone: 'Asia/Tokyo' };
+
+      // Act
+      const { template } = synthesizeStack(context);
+
+      // Assess
+      template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(15 6 ? * TUE *)',
+        ScheduleExpressionTimezone: 'Asia/Tokyo',
+        State: 'ENABLED',
+      });
+    });
+
+    it('defaults to Monday 09:00 UTC from cdk.json', () => {
+      // Act
+      const { template } = synthesizeStack();
+
+      // Assess
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 9 ? * MON *)',
+        ScheduleExpressionTimezone: 'UTC',
+      });
+    });
+
+    it('invokes the function with the scheduled time, retries, and a dead-letter queue', () => {
+      // Act
+      const { template, stack } = synthesizeStack();
+
+      // Assess
+      const fnId = stack.getLogicalId(stack.reportFunction.function.node.defaultChild as never);
+      const dlqId = stack.getLogicalId(stack.deadLetterQueue.node.defaultChild as never);
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        Target: {
+          Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+          Input: JSON.stringify({ scheduledTime: '<aws.scheduler.scheduled-time>' }),
+          RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 6 * 3600 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+        },
+      });
+    });
+  });
+
+  describe('function', () => {
+    it('runs nodejs24.x on arm64 with a 5 minute timeout and JSON logs into a retained log group', () => {
+      // Act
+      const { template } = synthesizeStack();
+
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        Timeout: 300,
+        MemorySize: 1024,
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
+      });
+      template.hasResource('AWS::Logs::LogGroup', {
+        Properties: { RetentionInDays: 90 },
+        DeletionPolicy: 'Retain',
+      });
+    });
+
+    it('sets the handler contract environment from context, secrets excluded', () => {
+      // Prepare: values as they arrive from -c on the command line (all strings)
+      const context = {
+        orgName: 'Acme',
+        timezone: 'Europe/Berlin',
+        windowDays: '14',
+        baselineDays: '42',
+        datadogSite: 'datadoghq.eu',
+        secretName: 'team/audit-credentials',
+        emailTo: 'a@example.com, b@example.org',
+        sesConfigurationSet: 'audit-tracking',
+        slackChannel: 'C0123456789',
+        thresholds: '{"burstCalls":50}',
+        suppress: '[{"kind":"high_volume","user":"bot@example.com"}]',
+      };
+
+      // Act
+      const { template, stack } = synthesizeStack(context);
+
+      // Assess
+      const tableId = stack.getLogicalId(stack.table.node.defaultChild as never);
+      const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0]?.Properties.Environment
+        .Variables as Record<string, unknown>;
+      expect(variables).toEqual({
+        ORG_NAME: 'Acme',
+        TIMEZONE: 'Europe/Berlin',
+        WINDOW_DAYS: '14',
+        BASELINE_DAYS: '42',
+        DATADOG_SITE: 'datadoghq.eu',
+        SECRET_ID: 'team/audit-credentials',
+        EMAIL_FROM: 'audit@example.com',
+        EMAIL_TO: 'a@example.com,b@example.org',
+        SES_CONFIGURATION_SET: 'audit-tracking',
+        SLACK_CHANNEL: 'C0123456789',
+        IDEMPOTENCY_TABLE: { Ref: tableId },
+        THRESHOLDS: JSON.stringify({
+          burstCalls: 50,
+          burstMinutes: 10,
+          scopeMinBaselineCalls: 20,
+          highSeverityResourceTypes: ['monitor', 'dashboard'],
+        }),
+        SUPPRESS: JSON.stringify([{ kind: 'high_volume', user: 'bot@example.com' }]),
+        POWERTOOLS_SERVICE_NAME: 'ai-activity-audit',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    });
+
+    it('gives the handler an environment its own cold-start check accepts', () => {
+      // Prepare
+      const { template } = synthesizeStack({ slackChannel: 'C0123456789', sesConfigurationSet: 'audit' });
+      const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0]?.Properties.Environment
+        .Variables as Record<string, unknown>;
+      // The table name is a CloudFormation reference until deployment.
+      const env = Object.fromEntries(
+        Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : 'AiActivityAudit-IdempotencyTable']),
+      );
+
+      // Act
+      const config = readEnv(env);
+
+      // Assess
+      expect(config).toMatchObject({
+        org: 'Example Org',
+        email: { from: 'audit@example.com', to: ['security@example.com'], configurationSet: 'audit' },
+        slack: { channel: 'C0123456789' },
+      });
+    });
+
+    it('sends failed async invocations to the dead-letter queue after Lambda retries', () => {
+      // Act
+      const { template, stack } = synthesizeStack();
+
+      // Assess
+      const dlqId = stack.getLogicalId(stack.deadLetterQueue.node.defaultChild as never);
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlqId, 'Arn'] } } },
+      });
+    });
+  });
+
+  describe('least privilege', () => {
+    it('grants no SES, Secrets Manager or DynamoDB action on "*" and no service wildcard', () => {
+      // Prepare
+      const sensitive = /^(ses|secretsmanager|dynamodb):/;
+
+      // Act
+      const { template } = synthesizeStack({ sesConfigurationSet: 'audit-tracking' });
+
+      // Assess
+      const statements = policyStatements(template).filter((s) => asList(s.Action).some((a) => sensitive.test(a)));
+      expect(statements.length).toBeGreaterThanOrEqual(3);
+      for (const statement of statements) {
+        expect(asList(statement.Action).filter((a) => a.endsWith('*'))).toEqual([]);
+        expect(asList(statement.Resource).map(renderResource)).not.toContain('*');
+      }
+    });
+
+    it('reads only the named secret, including the random suffix Secrets Manager appends', () => {
+      // Act
+      const { template } = synthesizeStack({ secretName: 'team/audit-credentials' });
+
+      // Assess
+      const statements = policyStatements(template).filter((s) =>
+        asList(s.Action).some((a) => a.startsWith('secretsmanager:')),
+      );
+      expect(statements.map((s) => [s.Action, asList(s.Resource).map(renderResource)])).toEqual([
+        [
+          'secretsmanager:GetSecretValue',
+          ['arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:team/audit-credentials-??????'],
+        ],
+      ]);
+    });
+
+    it('sends e-mail only as the sender identity, its domain and the configuration set', () => {
+      // Act
+      const { template } = synthesizeStack({ emailFrom: 'reports@audit.example.org', sesConfigurationSet: 'audit' });
+
+      // Assess
+      const prefix = 'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:';
+      const statements = policyStatements(template).filter((s) => asList(s.Action).some((a) => a.startsWith('ses:')));
+      expect(statements.map((s) => [s.Action, asList(s.Resource).map(renderResource).sort()])).toEqual([
+        [
+          ['ses:SendEmail', 'ses:SendRawEmail'],
+          [
+            `${prefix}configuration-set/audit`,
+            `${prefix}identity/audit.example.org`,
+            `${prefix}identity/reports@audit.example.org`,
+          ],
+        ],
+      ]);
+    });
+
+    it('grants no SES action when only Slack is configured', () => {
+      // Act
+      const { template } = synthesizeStack({ emailTo: '', slackChannel: 'C0123456789' });
+
+      // Assess
+      const ses = policyStatements(template).filter((s) => asList(s.Action).some((a) => a.startsWith('ses:')));
+      expect(ses).toEqual([]);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ EMAIL_TO: '', EMAIL_FROM: '', SLACK_CHANNEL: 'C0123456789' }) },
+      });
+    });
+
+    it('lets the function use the table item by item only', () => {
+      // Act
+      const { template, stack } = synthesizeStack();
+
+      // Assess
+      const tableId = stack.getLogicalId(stack.table.node.defaultChild as never);
+      const statements = policyStatements(template).filter((s) =>
+        asList(s.Action).some((a) => a.startsWith('dynamodb:')),
+      );
+      expect(statements).toEqual([
+        {
+          Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        },
+      ]);
+    });
+  });
+
+  describe('state', () => {
+    it('keeps delivery records in an on-demand table with TTL and point-in-time recovery', () => {
+      // Act
+      const { template } = synthesizeStack();
+
+      // Assess
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      });
+    });
+
+    it('encrypts the dead-letter queue and refuses non-TLS access to it', () => {
+      // Act
+      const { template } = synthesizeStack();
+
+      // Assess
+      template.resourceCountIs('AWS::SQS::Queue', 1);
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1209600,
+      });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('alarms', () => {
+    it('alarms on function errors and on any message in the dead-letter queue, to an encrypted topic', () => {
+      // Act
+      const { template, stack } = synthesizeStack();
+
+      // Assess
+      const topicId = stack.getLogicalId(stack.alarmTopic.node.defaultChild as never);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        AlarmActions: [{ Ref: topicId }],
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        AlarmActions: [{ Ref: topicId }],
+      });
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+
+    it('subscribes alarmEmail to the alarm topic when given', () => {
+      // Act
+      const { template } = synthesizeStack({ alarmEmail: 'oncall@example.com' });
+
+      // Assess
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+    });
+  });
+
+  describe('cdk-nag', () => {
+    it('reports no unacknowledged AwsSolutions finding, error or warning', () => {
+      // Prepare
+      const { stack } = synthesizeStack({ alarmEmail: 'oncall@example.com', sesConfigurationSet: 'audit' });
+
+      // Act
+      const report = new AwsSolutionsChecks().validateScope(stack);
+
+      // Assess
+      expect(report.violations.map((v) => `${v.ruleName} (${v.severity})`)).toEqual([]);
+    });
+
+    it('fails the synth when a statement grants a wildcard resource', () => {
+      // Prepare
+      const { stack } = synthesizeStack();
+      stack.reportFunction.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: ['*'] }),
+      );
+
+      // Act
+      const report = new AwsSolutionsChecks().validateScope(stack);
+
+      // Assess
+      expect(report.violations.map((v) => v.ruleName)).toContain('AwsSolutions-IAM5[Resource::*]');
+    });
+
+    it('is registered on the app, so cdk synth runs it', () => {
+      // Prepare
+      const { app } = synthesizeStack();
+      const stack = new Stack(app, 'Unscoped');
+      new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal() }).addToPolicy(
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }),
+      );
+      Validations.of(stack).acknowledge({ id: 'AwsSolutions-IAM5[Action::s3:GetObject]', reason: 'test only' });
+
+      // Act + Assess
+      expect(() => app.synth({ force: true })).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
+    });
+  });
+
+  describe('snapshot', () => {
+    it('matches the whole template', () => {
+      // Act
+      const { template } = synthesizeStack();
+
+      // Assess
+      expect(template.toJSON()).toMatchSnapshot();
+    });
+  });
+});
