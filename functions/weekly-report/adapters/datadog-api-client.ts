@@ -1,0 +1,20 @@
+/**
+ * The only place that imports @datadog/datadog-api-client, and it imports narrowly: the package
+ * root pulls in every v1/v2 API (esbuild --minify: ≈10 MB); the Audit API plus the common runtime is
+ * ≈4.4 MB (the v2 model serializer is most of it).
+ * These are internal `dist/` paths, which is why package.json pins the client's version: check
+ * them (and `npx esbuild --bundle` size) when upgrading.
+ */
+
+export {
+  BaseServerConfiguration,
+  type Configuration,
+  createConfiguration,
+  type ResponseContext,
+} from '@datadog/datadog-api-client/dist/packages/datadog-api-client-common';
+export {
+  AuditApi,
+  AuditApiResponseProcessor,
+} from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/AuditApi';
+export type { AuditLogsEventsResponse } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AuditLogsEventsResponse';
+export type { AuditLogsSearchEventsRequest } from '@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/models/AuditLogsSearchEventsRequest';

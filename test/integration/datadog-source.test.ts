@@ -1,0 +1,378 @@
+/**
+ * The Datadog audit source (real @datadog/datadog-api-client) against the audit API emulator over
+ * 127.0.0.1: completeness across short pages and cursors, faults, timeouts, auth errors,
+ * filtering, slicing, deadlines, and collectReportData with the real aggregates.
+ */
+import {
+  createDatadogAuditSource,
+  type DatadogAuditSourceOptions,
+  DatadogAuthError,
+} from '../../functions/weekly-report/adapters/datadog-audit';
+import { collectReportData } from '../../functions/weekly-report/collect';
+import { BaselineAggregate, summarize, WindowAggregate } from '../../functions/weekly-report/core/aggregate';
+import { reportSettings } from '../../functions/weekly-report/core/settings';
+import type { Mergeable } from '../../functions/weekly-report/ports';
+import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
+import { generateEvents, generateScenario, outerTime, type RawAuditEvent } from '../support/generator';
+
+const FROM = new Date('2026-11-16T09:00:00.000Z');
+const TO = new Date('2026-11-23T09:00:00.000Z');
+const DAY = 86_400_000;
+
+/** A partial that remembers event ids (a multiset) and reasons: enough to compare fetches exactly. */
+class IdCollector implements Mergeable<IdCollector> {
+  readonly ids: string[] = [];
+  readonly reasons: string[] = [];
+  add(raw: unknown): void {
+    this.ids.push(String((raw as { id?: unknown }).id));
+  }
+  merge(other: IdCollector): IdCollector {
+    this.ids.push(...other.ids);
+    this.reasons.push(...other.reasons);
+    return this;
+  }
+  markIncomplete(reason: string): void {
+    this.reasons.push(reason);
+  }
+}
+
+function eventName(e: RawAuditEvent): unknown {
+  return (e as { attributes?: { attributes?: { evt?: { name?: unknown } } } }).attributes?.attributes?.evt?.name;
+}
+
+const settings = reportSettings({ org: 'Acme', window: { from: FROM.toISOString(), to: TO.toISOString() } });
+
+function summaryOf(events: Iterable<RawAuditEvent>): ReturnType<typeof summarize> {
+  const aggregate = new WindowAggregate();
+  for (const e of events) aggregate.add(e);
+  return summarize(aggregate, undefined, settings);
+}
+
+describe('Datadog audit source', () => {
+  const events = [
+    ...generateEvents({
+      seed: 31,
+      from: FROM,
+      to: TO,
+      count: 6000,
+      nonMcpRate: 0.1,
+      malformedRate: 0.02,
+      malformedSpecValid: true,
+      hostileRate: 0.02,
+    }),
+  ];
+  // Out-of-window events, one exactly at the window's end (served, as the emulator includes `to` here).
+  const atEnd = {
+    ...(generateEvents({ seed: 32, from: TO, to: new Date(TO.getTime() + 1), count: 1 }).next().value as RawAuditEvent),
+  };
+  const after = [
+    ...generateEvents({ seed: 33, from: new Date(TO.getTime() + 1), to: new Date(TO.getTime() + DAY), count: 300 }),
+  ];
+  const before = [...generateEvents({ seed: 34, from: new Date(FROM.getTime() - DAY), to: FROM, count: 300 })];
+  const expected = events.filter((e) => eventName(e) === 'MCP Server' && Number.isFinite(outerTime(e)));
+  const expectedIds = expected.map((e) => String(e.id)).sort();
+  let emulator: DatadogEmulator;
+
+  const fast: Partial<DatadogAuditSourceOptions> = { backoffBaseMs: 2, maxRateLimitWaitMs: 10 };
+  const source = (options: Partial<DatadogAuditSourceOptions> = {}) =>
+    createDatadogAuditSource({
+      apiKey: emulator.apiKey,
+      appKey: emulator.appKey,
+      baseUrl: emulator.url,
+      ...fast,
+      ...options,
+    });
+
+  beforeAll(async () => {
+    emulator = await startDatadogEmulator({
+      events: [...before, ...events, atEnd, ...after],
+      inclusiveTo: true,
+      seed: 9,
+    });
+  });
+  afterAll(async () => {
+    await emulator.close();
+  });
+  afterEach(() => emulator.setFaults({}));
+
+  describe('completeness', () => {
+    it('collects every MCP event across short pages and many cursors', async () => {
+      // Prepare
+      emulator.setFaults({ shortPageRate: 0.3 });
+      const requestsBefore = emulator.stats.requests;
+
+      // Act
+      const result = await source({ pageLimit: 100, sliceCount: 5, concurrency: 3 }).collect(
+        { from: FROM, to: TO },
+        () => new IdCollector(),
+      );
+
+      // Assess
+      expect([...result.ids].sort()).toEqual(expectedIds);
+      expect(result.reasons).toEqual([]);
+      expect(emulator.stats.requests - requestsBefore).toBeGreaterThan(expected.length / 100 + 5);
+    });
+
+    it('never counts non-MCP events or events outside the window, even one at exactly `to`', async () => {
+      // Act
+      const result = await source().collect({ from: FROM, to: TO }, () => new IdCollector());
+
+      // Assess
+      const outside = new Set([atEnd, ...after, ...before].map((e) => String(e.id)));
+      const nonMcp = new Set(events.filter((e) => eventName(e) !== 'MCP Server').map((e) => String(e.id)));
+      expect(nonMcp.size).toBeGreaterThan(100);
+      expect(result.ids.some((id) => outside.has(id) || nonMcp.has(id))).toBe(false);
+      expect(result.ids).toHaveLength(expected.length);
+    });
+
+    it('gives the same summary sliced and concurrent as one sequential pass, equal to summarizing the events directly', async () => {
+      // Act
+      const sequential = await source({ sliceCount: 1, concurrency: 1 }).collect(
+        { from: FROM, to: TO },
+        () => new WindowAggregate(),
+      );
+      const sliced = await source({ sliceCount: 16, concurrency: 8 }).collect(
+        { from: FROM, to: TO },
+        () => new WindowAggregate(),
+      );
+
+      // Assess
+      const direct = summaryOf(expected);
+      expect(summarize(sliced, undefined, settings)).toEqual(summarize(sequential, undefined, settings));
+      expect(summarize(sliced, undefined, settings)).toEqual(direct);
+      expect(direct.total_tool_calls).toBe(expected.length);
+    });
+  });
+
+  describe('faults', () => {
+    it('gives the identical summary with 15 % of requests answered 429 or 503', async () => {
+      // Prepare
+      emulator.setFaults({ rate429: 0.15, rate503: 0.15, resetSeconds: 1 });
+      const before429 = emulator.stats.byStatus[429] ?? 0;
+      const before503 = emulator.stats.byStatus[503] ?? 0;
+
+      // Act
+      const result = await source({ pageLimit: 200, sliceCount: 8, concurrency: 4, maxAttempts: 8 }).collect(
+        { from: FROM, to: TO },
+        () => new WindowAggregate(),
+      );
+
+      // Assess
+      expect((emulator.stats.byStatus[429] ?? 0) - before429).toBeGreaterThan(0);
+      expect((emulator.stats.byStatus[503] ?? 0) - before503).toBeGreaterThan(0);
+      const summary = summarize(result, undefined, settings);
+      expect(summary.complete).toBe(true);
+      expect(summary).toEqual(summaryOf(expected));
+    });
+
+    it('marks the result incomplete with the reason when Datadog reports a timeout', async () => {
+      // Prepare
+      emulator.setFaults({ timeoutRate: 0.5 });
+
+      // Act
+      const ids = await source({ pageLimit: 200, sliceCount: 2 }).collect(
+        { from: FROM, to: TO },
+        () => new IdCollector(),
+      );
+      const aggregate = await source({ pageLimit: 200, sliceCount: 2 }).collect(
+        { from: FROM, to: TO },
+        () => new WindowAggregate(),
+      );
+
+      // Assess
+      expect(ids.reasons.length).toBeGreaterThan(0);
+      expect(ids.reasons[0]).toMatch(
+        /Datadog reported a query timeout for 2026-11-\d\dT.*some events of that time are missing/,
+      );
+      expect(ids.ids.length).toBeLessThan(expected.length);
+      const summary = summarize(aggregate, undefined, settings);
+      expect(summary.complete).toBe(false);
+      expect(summary.warnings.join('\n')).toMatch(/timeout/);
+    });
+
+    it('marks the result incomplete when Datadog returns warnings', async () => {
+      // Prepare
+      emulator.setFaults({ warningRate: 1 });
+
+      // Act
+      const result = await source({ sliceCount: 2 }).collect({ from: FROM, to: TO }, () => new IdCollector());
+
+      // Assess
+      expect(result.reasons[0]).toMatch(/Datadog returned warnings.*unknown_index/);
+      expect(result.ids).toHaveLength(expected.length);
+    });
+
+    it('gives up cleanly at the deadline under a rate limit that never lifts, marking the data incomplete', async () => {
+      // Prepare
+      emulator.setFaults({ always429: true });
+      const started = Date.now();
+      const deadline = started + 400;
+
+      // Act
+      const result = await source({ maxRateLimitWaitMs: 60_000, maxAttempts: 100 }).collect(
+        { from: FROM, to: TO },
+        () => new IdCollector(),
+        { deadline },
+      );
+
+      // Assess
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expect(result.reasons.length).toBeGreaterThan(0);
+      expect(result.reasons[0]).toMatch(
+        /^Datadog rate limit: gave up at 2026-11-1\dT[\d:.]+Z after \d+ retries.*events after that time are missing/,
+      );
+    });
+
+    it('gives up after its attempts when Datadog keeps failing, and says so', async () => {
+      // Prepare
+      emulator.setFaults({ rate503: 1 });
+
+      // Act
+      const result = await source({ maxAttempts: 3, sliceCount: 2 }).collect(
+        { from: FROM, to: TO },
+        () => new IdCollector(),
+      );
+
+      // Assess
+      expect(result.ids).toEqual([]);
+      expect(result.reasons).toHaveLength(2);
+      expect(result.reasons[0]).toMatch(/^Datadog unavailable \(HTTP 503\): gave up at .* after 2 retries/);
+    });
+
+    it('retries network errors and gives up with the reason when nothing listens', async () => {
+      // Prepare
+      const closed = await startDatadogEmulator({ events: [] });
+      await closed.close();
+      const unreachable = createDatadogAuditSource({
+        apiKey: 'key-value-1',
+        appKey: 'key-value-2',
+        baseUrl: closed.url,
+        maxAttempts: 2,
+        backoffBaseMs: 1,
+        sliceCount: 1,
+      });
+
+      // (The client logs each failed request itself via loglevel: two console.error lines are expected here.)
+
+      // Act
+      const result = await unreachable.collect({ from: FROM, to: TO }, () => new IdCollector());
+
+      // Assess
+      expect(result.reasons).toHaveLength(1);
+      expect(result.reasons[0]).toMatch(/^Datadog unreachable: gave up at .* after 1 retries/);
+    });
+  });
+
+  describe('authentication', () => {
+    it('throws DatadogAuthError naming the audit_logs_read scope, never the keys', async () => {
+      // Prepare
+      const bad = createDatadogAuditSource({
+        apiKey: 'secret-api-key-123',
+        appKey: 'secret-app-key-456',
+        baseUrl: emulator.url,
+      });
+
+      // Act
+      const error = await bad.collect({ from: FROM, to: TO }, () => new IdCollector()).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(DatadogAuthError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/HTTP 403/);
+      expect(message).toMatch(/audit_logs_read/);
+      expect(message).not.toMatch(/secret-api-key-123|secret-app-key-456/);
+      expect(JSON.stringify(error)).not.toMatch(/secret-/);
+    });
+
+    it('addresses the configured Datadog site', async () => {
+      // Prepare: a transport that records where requests go and refuses them, so no network is used.
+      const urls: string[] = [];
+      const refuse = async (url: string | URL | Request): Promise<Response> => {
+        urls.push(String(url));
+        return new Response('{"errors":["Forbidden"]}', {
+          status: 403,
+          headers: { 'content-type': 'application/json' },
+        });
+      };
+      const eu = createDatadogAuditSource({
+        apiKey: 'k',
+        appKey: 'a',
+        site: 'datadoghq.eu',
+        fetch: refuse as typeof fetch,
+      });
+
+      // Act
+      const error = await eu.collect({ from: FROM, to: TO }, () => new IdCollector()).catch((e: unknown) => e);
+
+      // Assess
+      expect(urls[0]).toBe('https://api.datadoghq.eu/api/v2/audit/events/search');
+      expect((error as Error).message).toMatch(/site datadoghq\.eu/);
+    });
+  });
+});
+
+describe('collectReportData', () => {
+  const end = new Date('2026-11-23T09:00:00.000Z');
+  const scenario = generateScenario({ seed: 41, end });
+  let emulator: DatadogEmulator;
+
+  beforeAll(async () => {
+    emulator = await startDatadogEmulator({ events: [...scenario.baseline, ...scenario.window] });
+  });
+  afterAll(async () => {
+    await emulator.close();
+  });
+
+  it('fetches the window and the baseline and summarizes them like the events themselves', async () => {
+    // Prepare
+    const source = createDatadogAuditSource({
+      apiKey: emulator.apiKey,
+      appKey: emulator.appKey,
+      baseUrl: emulator.url,
+    });
+    const windowFrom = new Date(end.getTime() - 7 * DAY);
+    const settingsWithBaseline = reportSettings({
+      org: 'Acme',
+      window: { from: windowFrom.toISOString(), to: end.toISOString() },
+      baselineWindow: { from: new Date(windowFrom.getTime() - 28 * DAY).toISOString(), to: windowFrom.toISOString() },
+    });
+
+    // Act
+    const data = await collectReportData(source, {
+      window: { from: windowFrom, to: end },
+      windowDays: 7,
+      baselineDays: 28,
+    });
+
+    // Assess
+    const isMcp = (e: RawAuditEvent): boolean => eventName(e) === 'MCP Server';
+    const window = new WindowAggregate();
+    for (const e of scenario.window.filter(isMcp)) window.add(e);
+    const baseline = new BaselineAggregate({ from: windowFrom.getTime() - 7 * DAY, to: windowFrom.getTime() });
+    for (const e of scenario.baseline.filter(isMcp)) baseline.add(e);
+    expect(data.baselineRange).toEqual({ from: new Date(windowFrom.getTime() - 28 * DAY), to: windowFrom });
+    const summary = summarize(data.window, data.baseline, settingsWithBaseline);
+    expect(summary).toEqual(summarize(window, baseline, settingsWithBaseline));
+    expect(Object.values(summary.anomaly_counts).every((n) => typeof n === 'number' && n > 0)).toBe(true);
+  });
+
+  it('skips the baseline when baselineDays is 0', async () => {
+    // Prepare
+    const source = createDatadogAuditSource({
+      apiKey: emulator.apiKey,
+      appKey: emulator.appKey,
+      baseUrl: emulator.url,
+    });
+
+    // Act
+    const data = await collectReportData(source, {
+      window: { from: new Date(end.getTime() - 7 * DAY), to: end },
+      windowDays: 7,
+      baselineDays: 0,
+    });
+
+    // Assess
+    expect(data.baseline).toBeUndefined();
+    expect(data.window.events).toBe(scenario.window.filter((e) => eventName(e) === 'MCP Server').length);
+  });
+});

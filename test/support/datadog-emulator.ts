@@ -1,0 +1,538 @@
+/**
+ * Emulator of Datadog's Audit Logs search API, written from ../shared/datadog/audit-openapi.yaml
+ * and the recorded real responses: `POST /api/v2/audit/events/search` and `GET /api/v2/audit/events`
+ * on 127.0.0.1. It checks the API and application keys (403 otherwise), filters by `@attr:value`
+ * terms (`@evt.name:"MCP Server"`) and time range, sorts both ways, pages with opaque base64
+ * cursors, validates `page.limit` (1–1000), ends with `{"data":[]}` and no `meta` like the real
+ * API, sends `X-RateLimit-*` headers, and injects faults (429, 503, latency, short pages,
+ * `meta.status: "timeout"`, `meta.warnings`) decided by a hash of (seed, request, attempt), so a
+ * run is repeatable whatever order concurrent requests arrive in.
+ *
+ * Standalone: `npx tsx test/support/datadog-emulator.ts --port 0` serves a generated scenario.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateScenario, type RawAuditEvent } from './generator';
+
+export interface EmulatorFaults {
+  /** Share of requests answered 429 (with `X-RateLimit-Reset`). */
+  readonly rate429?: number;
+  /** Share of requests answered 503. */
+  readonly rate503?: number;
+  /** Seconds in `X-RateLimit-Reset` of injected 429s. @default 1 */
+  readonly resetSeconds?: number;
+  /** Extra delay of every response, ms. */
+  readonly latencyMs?: number;
+  /** Share of responses delayed by `slowMs` more. */
+  readonly slowRate?: number;
+  readonly slowMs?: number;
+  /** Share of pages cut short (they still carry a cursor, nothing is lost). */
+  readonly shortPageRate?: number;
+  /** Share of pages answered with `meta.status: "timeout"`: a partial page whose cursor skips what it missed. */
+  readonly timeoutRate?: number;
+  /** Share of pages carrying `meta.warnings`. */
+  readonly warningRate?: number;
+  /** Answer every request with 429 (a rate limit that never lifts). */
+  readonly always429?: boolean;
+}
+
+export interface EmulatorOptions {
+  readonly events: Iterable<RawAuditEvent> | readonly RawAuditEvent[];
+  /** @default 'test-api-key' */
+  readonly apiKey?: string;
+  /** @default 'test-app-key' */
+  readonly appKey?: string;
+  /** Delay of every response, ms (same as `faults.latencyMs`). */
+  readonly latencyMs?: number;
+  /** Seed of the fault decisions. @default 1 */
+  readonly seed?: number;
+  readonly faults?: EmulatorFaults;
+  /** Real rate limiting: at most `limit` requests per `periodSeconds` (then 429). @default 6000 per 60 s */
+  readonly rateLimit?: { readonly limit: number; readonly periodSeconds: number };
+  /** Serve events at exactly `to` too (Datadog's inclusiveness of `to` is not documented; sources must not care). */
+  readonly inclusiveTo?: boolean;
+  /** Port to listen on. @default 0 */
+  readonly port?: number;
+}
+
+export interface EmulatorStats {
+  requests: number;
+  /** Responses by HTTP status. */
+  byStatus: Record<number, number>;
+  /** Events sent in `data[]`, all pages. */
+  eventsServed: number;
+  inFlight: number;
+  maxInFlight: number;
+}
+
+export interface DatadogEmulator {
+  readonly url: string;
+  readonly apiKey: string;
+  readonly appKey: string;
+  readonly stats: EmulatorStats;
+  setFaults(faults: EmulatorFaults): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_LIMIT = 10; // the spec's default for page[limit]
+const MAX_LIMIT = 1000;
+const RATE_LIMIT_NAME = 'audit_logs_search';
+
+interface StoredEvent {
+  readonly time: number;
+  readonly event: RawAuditEvent;
+}
+
+interface SearchRequest {
+  readonly query: string;
+  readonly from: number;
+  readonly to: number;
+  readonly sort: 'timestamp' | '-timestamp';
+  readonly cursor: string | undefined;
+  readonly limit: number;
+}
+
+class BadRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadRequestError';
+  }
+}
+
+/** Datadog date math: ISO dates, epoch milliseconds, `now`, `now-15m` (s, m, h, d, w). */
+export function parseDatadogTime(value: unknown, fallback: string, now: number): number {
+  const text = value === undefined || value === null || value === '' ? fallback : value;
+  if (typeof text === 'number' && Number.isFinite(text)) return text;
+  if (typeof text !== 'string') throw new BadRequestError(`Invalid time: ${JSON.stringify(value)}`);
+  if (/^\d+$/.test(text)) return Number(text);
+  const math = /^now(?:([+-])(\d+)([smhdw]))?$/.exec(text);
+  if (math) {
+    if (!math[1]) return now;
+    const unit = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }[math[3] as 's' | 'm' | 'h' | 'd' | 'w'];
+    return now + (math[1] === '-' ? -1 : 1) * Number(math[2]) * unit;
+  }
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms)) throw new BadRequestError(`Invalid time: ${JSON.stringify(text)}`);
+  return ms;
+}
+
+type Matcher = (event: RawAuditEvent) => boolean;
+
+function attributeAt(event: RawAuditEvent, path: readonly string[]): unknown {
+  let value: unknown = (event.attributes as { attributes?: unknown } | undefined)?.attributes;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** The subset of the search syntax we need: `*`, and `@path:value`, `@path:"quoted value"`, `@path:(a OR b)` terms ANDed. */
+export function parseQuery(query: string): Matcher {
+  const trimmed = query.trim();
+  if (trimmed === '' || trimmed === '*') return () => true;
+  const term = /\s*(?:AND\s+)?@([\w.]+):(?:"((?:[^"\\]|\\.)*)"|\(([^)]*)\)|([^\s()"]+))\s*/y;
+  const terms: Array<{ path: string[]; values: string[] }> = [];
+  let pos = 0;
+  while (pos < trimmed.length) {
+    term.lastIndex = pos;
+    const m = term.exec(trimmed);
+    if (!m) throw new BadRequestError(`Unsupported query syntax at ${JSON.stringify(trimmed.slice(pos, pos + 30))}`);
+    const values =
+      m[2] !== undefined
+        ? [m[2].replace(/\\(.)/g, '$1')]
+        : m[3] !== undefined
+          ? m[3].split(/\s+OR\s+/).map((v) => v.trim().replace(/^"|"$/g, ''))
+          : [m[4] as string];
+    terms.push({ path: (m[1] as string).split('.'), values });
+    pos = term.lastIndex;
+  }
+  return (event) =>
+    terms.every(({ path, values }) => {
+      const v = attributeAt(event, path);
+      return (typeof v === 'string' || typeof v === 'number') && values.includes(String(v));
+    });
+}
+
+/** FNV-1a over a string, then mixed with the seed: a stable number in [0, 1). */
+function unitHash(seed: number, text: string): number {
+  let h = 0x811c9dc5 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return (h >>> 0) / 4294967296;
+}
+
+function encodeCursor(payload: { p: number; k: string }): string {
+  return Buffer.from(JSON.stringify({ after: Buffer.from(JSON.stringify(payload)).toString('base64url') })).toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(cursor: string): { p: number; k: string } {
+  try {
+    const outer = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    const inner = JSON.parse(Buffer.from(String(outer.after), 'base64url').toString('utf8')) as {
+      p?: unknown;
+      k?: unknown;
+    };
+    if (typeof inner.p === 'number' && Number.isInteger(inner.p) && typeof inner.k === 'string') {
+      return { p: inner.p, k: inner.k };
+    }
+  } catch {
+    // fall through
+  }
+  throw new BadRequestError('Invalid page cursor');
+}
+
+function lowerBound(times: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((times[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function upperBound(times: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((times[mid] as number) <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Starts the emulator on 127.0.0.1 (port 0 unless given) and resolves once it listens. */
+export async function startDatadogEmulator(options: EmulatorOptions): Promise<DatadogEmulator> {
+  const apiKey = options.apiKey ?? 'test-api-key';
+  const appKey = options.appKey ?? 'test-app-key';
+  const seed = options.seed ?? 1;
+  let faults: EmulatorFaults = { ...options.faults };
+  if (options.latencyMs !== undefined && faults.latencyMs === undefined)
+    faults = { ...faults, latencyMs: options.latencyMs };
+  const rateLimit = options.rateLimit ?? { limit: 6000, periodSeconds: 60 };
+
+  // Events without a usable outer timestamp cannot be found by a time-ranged search; keep the rest time-sorted.
+  const stored: StoredEvent[] = [];
+  for (const event of options.events) {
+    const ts = (event as { attributes?: { timestamp?: unknown } } | null)?.attributes?.timestamp;
+    const time = typeof ts === 'string' ? Date.parse(ts) : Number.NaN;
+    if (Number.isFinite(time)) stored.push({ time, event });
+  }
+  stored.sort((a, b) => a.time - b.time);
+  const times = Float64Array.from(stored, (s) => s.time);
+
+  const stats: EmulatorStats = { requests: 0, byStatus: {}, eventsServed: 0, inFlight: 0, maxInFlight: 0 };
+  const attempts = new Map<string, number>();
+  let periodStart = Date.now();
+  let periodCount = 0;
+  let requestCounter = 0;
+  let baseUrl = '';
+
+  function rateLimitHeaders(now: number): Record<string, string> {
+    if (now - periodStart >= rateLimit.periodSeconds * 1000) {
+      periodStart = now;
+      periodCount = 0;
+    }
+    periodCount++;
+    const reset = Math.max(1, Math.ceil((periodStart + rateLimit.periodSeconds * 1000 - now) / 1000));
+    return {
+      'X-RateLimit-Limit': String(rateLimit.limit),
+      'X-RateLimit-Period': String(rateLimit.periodSeconds),
+      'X-RateLimit-Remaining': String(Math.max(0, rateLimit.limit - periodCount)),
+      'X-RateLimit-Reset': String(reset),
+      'X-RateLimit-Name': RATE_LIMIT_NAME,
+    };
+  }
+
+  function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+    stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': String(Buffer.byteLength(text)),
+      ...headers,
+    });
+    res.end(text);
+  }
+
+  function parseSearch(req: IncomingMessage, url: URL, bodyText: string): SearchRequest {
+    const now = Date.now();
+    let filter: Record<string, unknown> = {};
+    let page: Record<string, unknown> = {};
+    let sort: unknown;
+    if (req.method === 'POST') {
+      let body: unknown = {};
+      if (bodyText.trim() !== '') {
+        try {
+          body = JSON.parse(bodyText);
+        } catch {
+          throw new BadRequestError('Request body is not valid JSON');
+        }
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new BadRequestError('Body must be an object');
+      const b = body as Record<string, unknown>;
+      filter = (b.filter as Record<string, unknown>) ?? {};
+      page = (b.page as Record<string, unknown>) ?? {};
+      sort = b.sort;
+      if (typeof filter !== 'object' || typeof page !== 'object') throw new BadRequestError('Invalid filter or page');
+    } else {
+      const q = url.searchParams;
+      filter = { query: q.get('filter[query]') ?? undefined, from: q.get('filter[from]'), to: q.get('filter[to]') };
+      const limitText = q.get('page[limit]');
+      page = {
+        cursor: q.get('page[cursor]') ?? undefined,
+        limit: limitText === null ? undefined : /^-?\d+$/.test(limitText) ? Number(limitText) : limitText,
+      };
+      sort = q.get('sort') ?? undefined;
+    }
+    const limit = page.limit === undefined || page.limit === null ? DEFAULT_LIMIT : page.limit;
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new BadRequestError(`page[limit] must be an integer between 1 and ${MAX_LIMIT}`);
+    }
+    if (sort !== undefined && sort !== null && sort !== 'timestamp' && sort !== '-timestamp') {
+      throw new BadRequestError('sort must be timestamp or -timestamp');
+    }
+    const query = filter.query === undefined || filter.query === null ? '*' : filter.query;
+    if (typeof query !== 'string') throw new BadRequestError('filter.query must be a string');
+    const cursor = page.cursor === undefined || page.cursor === null ? undefined : String(page.cursor);
+    return {
+      query,
+      from: parseDatadogTime(filter.from, 'now-15m', now),
+      to: parseDatadogTime(filter.to, 'now', now),
+      // Datadog's search defaults to newest first.
+      sort: (sort as 'timestamp' | '-timestamp' | undefined) ?? '-timestamp',
+      cursor,
+      limit,
+    };
+  }
+
+  function nextLink(search: SearchRequest, after: string): string {
+    const params = new URLSearchParams();
+    params.set('sort', search.sort);
+    params.set('filter[query]', search.query);
+    params.set('filter[from]', new Date(search.from).toISOString());
+    params.set('filter[to]', new Date(search.to).toISOString());
+    params.set('page[cursor]', after);
+    params.set('page[limit]', String(search.limit));
+    return `${baseUrl}/api/v2/audit/events?${params.toString()}`;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const bodyText = await readBody(req);
+    const now = Date.now();
+    const rl = rateLimitHeaders(now);
+    const current = faults;
+    const latency = current.latencyMs ?? 0;
+
+    const isSearch = req.method === 'POST' && url.pathname === '/api/v2/audit/events/search';
+    const isList = req.method === 'GET' && url.pathname === '/api/v2/audit/events';
+    if (!isSearch && !isList) {
+      await sleep(latency);
+      send(res, 404, { errors: ['Not found'] }, {});
+      return;
+    }
+    // Datadog answers 403 Forbidden for a missing or wrong key alike (the spec lists no 401 here).
+    if (header(req, 'dd-api-key') !== apiKey || header(req, 'dd-application-key') !== appKey) {
+      await sleep(latency);
+      send(res, 403, { errors: ['Forbidden'] }, rl);
+      return;
+    }
+    let search: SearchRequest;
+    let matcher: Matcher;
+    try {
+      search = parseSearch(req, url, bodyText);
+      matcher = parseQuery(search.query);
+    } catch (error) {
+      if (!(error instanceof BadRequestError)) throw error;
+      await sleep(latency);
+      send(res, 400, { errors: [error.message] }, rl);
+      return;
+    }
+
+    // Fault decisions hash the request's identity and how often it was asked, not arrival order.
+    const key = `${search.query}|${search.from}|${search.to}|${search.sort}|${search.limit}`;
+    const requestKey = `${key}|${search.cursor ?? ''}`;
+    const attempt = (attempts.get(requestKey) ?? 0) + 1;
+    attempts.set(requestKey, attempt);
+    const roll = (what: string): number => unitHash(seed, `${what}|${requestKey}|${attempt}`);
+    const slow = current.slowRate && roll('slow') < current.slowRate ? (current.slowMs ?? 1000) : 0;
+    await sleep(latency + slow);
+
+    if (current.always429 || periodCount > rateLimit.limit) {
+      send(res, 429, { errors: ['Too many requests'] }, rl);
+      return;
+    }
+    if (current.rate429 && roll('429') < current.rate429) {
+      send(
+        res,
+        429,
+        { errors: ['Too many requests'] },
+        {
+          ...rl,
+          'X-RateLimit-Remaining': '0',
+          'X-RateLimit-Reset': String(current.resetSeconds ?? 1),
+        },
+      );
+      return;
+    }
+    if (current.rate503 && roll('503') < current.rate503) {
+      send(res, 503, { errors: ['Service Unavailable'] }, rl);
+      return;
+    }
+
+    const ascending = search.sort === 'timestamp';
+    const first = lowerBound(times, search.from);
+    const last = options.inclusiveTo ? upperBound(times, search.to) : lowerBound(times, search.to); // exclusive
+    let position: number;
+    if (search.cursor !== undefined) {
+      let decoded: { p: number; k: string };
+      try {
+        decoded = decodeCursor(search.cursor);
+        if (decoded.k !== unitHash(0, key).toString(36)) throw new BadRequestError('Cursor does not match the query');
+      } catch (error) {
+        if (!(error instanceof BadRequestError)) throw error;
+        send(res, 400, { errors: [error.message] }, rl);
+        return;
+      }
+      position = decoded.p;
+    } else {
+      position = ascending ? first : last - 1;
+    }
+
+    // Collect up to `limit` matches from `position` in sort order.
+    let want = search.limit;
+    const shortPage = current.shortPageRate && roll('short') < current.shortPageRate;
+    const timeout = current.timeoutRate && roll('timeout') < current.timeoutRate;
+    if (shortPage) want = Math.max(1, Math.floor(want * roll('short-size')));
+    const data: RawAuditEvent[] = [];
+    const step = ascending ? 1 : -1;
+    let p = position;
+    while (data.length < want && (ascending ? p < last : p >= first)) {
+      const s = stored[p] as StoredEvent;
+      if (matcher(s.event)) data.push(s.event);
+      p += step;
+    }
+    // A timed-out query returns part of the page, and the cursor goes past what it did not return.
+    const served = timeout ? data.slice(0, Math.floor(data.length / 2)) : data;
+    if (served.length === 0 && !timeout) {
+      // The real API's last page: `{"data":[]}`, no `meta`, no `links`.
+      send(res, 200, { data: [] }, rl);
+      return;
+    }
+    stats.eventsServed += served.length;
+    const after = encodeCursor({ p, k: unitHash(0, key).toString(36) });
+    const meta: Record<string, unknown> = {
+      elapsed: latency + slow,
+      page: { after },
+      request_id: `req-${(++requestCounter).toString(36)}`,
+      status: timeout ? 'timeout' : 'done',
+    };
+    if (current.warningRate && roll('warning') < current.warningRate) {
+      meta.warnings = [
+        {
+          code: 'unknown_index',
+          detail: 'indexes: audit-archive',
+          title: 'One or more indexes are missing or invalid',
+        },
+      ];
+    }
+    send(res, 200, { data: served, meta, links: { next: nextLink(search, after) } }, rl);
+  }
+
+  const server = createServer((req, res) => {
+    stats.requests++;
+    stats.inFlight++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    res.on('close', () => {
+      stats.inFlight--;
+    });
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, { errors: [`Emulator error: ${String(error)}`] }, {});
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    url: baseUrl,
+    apiKey,
+    appKey,
+    stats,
+    setFaults(next: EmulatorFaults) {
+      faults = { ...next };
+      attempts.clear();
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  const arg = (name: string): string | undefined => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const seed = Number(arg('seed') ?? 1);
+  const scenario = generateScenario({ seed, end: new Date(arg('end') ?? Date.now()) });
+  startDatadogEmulator({
+    events: [...scenario.baseline, ...scenario.window],
+    port: Number(arg('port') ?? 0),
+    seed,
+    latencyMs: Number(arg('latency') ?? 0),
+  }).then(
+    (emulator) => {
+      console.log(emulator.url);
+      console.error(
+        `Datadog audit emulator: ${scenario.window.length} window + ${scenario.baseline.length} baseline events; ` +
+          `DD_API_URL=${emulator.url} DD_API_KEY=${emulator.apiKey} DD_APP_KEY=${emulator.appKey}`,
+      );
+      const stop = (): void => {
+        void emulator.close().then(() => process.exit(0));
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    },
+    (error: unknown) => {
+      console.error(`Datadog audit emulator failed to start: ${String(error)}`);
+      process.exit(1);
+    },
+  );
+}

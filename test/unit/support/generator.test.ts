@@ -1,0 +1,296 @@
+/** The seeded audit event generator: determinism, order, rates, and the anomaly cases of its scenario. */
+import {
+  generateEvents,
+  generateScenario,
+  HOSTILE_STRINGS,
+  outerTime,
+  type RawAuditEvent,
+} from '../../support/generator';
+
+const FROM = new Date('2026-11-16T09:00:00.000Z');
+const TO = new Date('2026-11-23T09:00:00.000Z');
+const DAY = 86_400_000;
+
+type Inner = Record<string, unknown> & {
+  evt?: { name?: unknown; actor?: { type?: unknown; mode?: unknown } };
+  usr?: { id?: unknown; email?: unknown; name?: unknown };
+  delegator?: { id?: unknown; email?: unknown };
+  action?: unknown;
+  asset?: { type?: unknown; id?: unknown; name?: unknown };
+  network?: { client?: { ip?: unknown; geoip?: { country?: { name?: unknown } } } };
+};
+
+function inner(event: unknown): Inner | undefined {
+  const a = (event as { attributes?: { attributes?: unknown } } | null)?.attributes;
+  const i = typeof a === 'object' && a !== null ? (a as { attributes?: unknown }).attributes : undefined;
+  return typeof i === 'object' && i !== null && !Array.isArray(i) ? (i as Inner) : undefined;
+}
+
+function isWellFormedMcp(event: unknown): boolean {
+  const i = inner(event);
+  return (
+    i !== undefined &&
+    i.evt?.name === 'MCP Server' &&
+    typeof i.usr === 'object' &&
+    i.usr !== null &&
+    typeof i.action === 'string' &&
+    typeof i.asset?.type === 'string' &&
+    Number.isFinite(outerTime(event))
+  );
+}
+
+/** The person responsible: delegator first, then usr; by id. */
+function personOf(event: unknown): string {
+  const i = inner(event);
+  return String(i?.delegator?.id ?? i?.usr?.id);
+}
+
+describe('generateEvents', () => {
+  it('yields the same events for the same seed and different ones for another seed', () => {
+    // Prepare
+    const opts = { from: FROM, to: TO, count: 500, hostileRate: 0.05, malformedRate: 0.05, nonMcpRate: 0.05 };
+
+    // Act
+    const a = [...generateEvents({ ...opts, seed: 7 })];
+    const b = [...generateEvents({ ...opts, seed: 7 })];
+    const c = [...generateEvents({ ...opts, seed: 8 })];
+
+    // Assess
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(JSON.stringify(a)).not.toBe(JSON.stringify(c));
+  });
+
+  it('yields count events in timestamp order, all inside [from, to), with unique ids', () => {
+    // Prepare
+    const count = 20_000;
+
+    // Act
+    const events = [...generateEvents({ seed: 1, from: FROM, to: TO, count, malformedRate: 0.02 })];
+
+    // Assess
+    expect(events).toHaveLength(count);
+    const times = events.map(outerTime).filter(Number.isFinite);
+    expect(times.length).toBeGreaterThan(count * 0.99);
+    expect(times.every((t, i) => i === 0 || t >= (times[i - 1] as number))).toBe(true);
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(FROM.getTime());
+    expect(Math.max(...times)).toBeLessThan(TO.getTime());
+    const ids = events.map((e) => (e as { id?: unknown } | null)?.id).filter((id) => typeof id === 'string');
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('shapes events like recorded Datadog responses (outer ISO with Z, inner timestamp without zone)', () => {
+    // Act
+    const [event] = [...generateEvents({ seed: 2, from: FROM, to: TO, count: 1 })] as RawAuditEvent[];
+
+    // Assess
+    const attributes = event?.attributes as { timestamp: string; attributes: Inner & { timestamp: string } };
+    expect(event?.type).toBe('audit');
+    expect(attributes.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(attributes.attributes.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
+    expect(attributes.attributes.evt?.name).toBe('MCP Server');
+    expect(typeof attributes.attributes.network?.client?.geoip?.country?.name).toBe('string');
+  });
+
+  it('produces non-MCP, malformed and hostile events near the asked rates', () => {
+    // Prepare
+    const count = 20_000;
+
+    // Act
+    const events = [
+      ...generateEvents({
+        seed: 3,
+        from: FROM,
+        to: TO,
+        count,
+        nonMcpRate: 0.1,
+        malformedRate: 0.05,
+        hostileRate: 0.05,
+      }),
+    ];
+
+    // Assess
+    const nonMcp = events.filter((e) => {
+      const name = inner(e)?.evt?.name;
+      return typeof name === 'string' && name !== 'MCP Server';
+    }).length;
+    const malformed = events.filter((e) => {
+      const name = inner(e)?.evt?.name;
+      return !(typeof name === 'string' && name !== 'MCP Server') && !isWellFormedMcp(e);
+    }).length;
+    const hostile = events.filter((e) => {
+      const text = JSON.stringify(e);
+      return (
+        HOSTILE_STRINGS.some((h) => text.includes(JSON.stringify(h).slice(1, -1))) || text.includes('x'.repeat(5000))
+      );
+    }).length;
+    expect(nonMcp / count).toBeGreaterThan(0.09);
+    expect(nonMcp / count).toBeLessThan(0.11);
+    // Some malformations (wrong message type, missing inner timestamp) leave the fields checked here intact.
+    expect(malformed / count).toBeGreaterThan(0.025);
+    expect(malformed / count).toBeLessThan(0.06);
+    expect(hostile / count).toBeGreaterThan(0.04);
+    expect(hostile / count).toBeLessThan(0.07);
+  });
+
+  it('mixes delegation, actor types and modes, and actions led by accessed', () => {
+    // Act
+    const events = [...generateEvents({ seed: 4, from: FROM, to: TO, count: 10_000, delegationRate: 0.3 })];
+
+    // Assess
+    const delegated = events.filter((e) => inner(e)?.delegator !== undefined).length;
+    expect(delegated / events.length).toBeGreaterThan(0.25);
+    expect(delegated / events.length).toBeLessThan(0.35);
+    const actorTypes = new Set(events.map((e) => inner(e)?.evt?.actor?.type));
+    expect([...actorTypes].sort()).toEqual(['Other', 'SUPPORT_USER', 'USER']);
+    expect(new Set(events.map((e) => inner(e)?.evt?.actor?.mode))).toEqual(new Set(['interactive', 'autonomous']));
+    const actions = new Map<unknown, number>();
+    for (const e of events) actions.set(inner(e)?.action, (actions.get(inner(e)?.action) ?? 0) + 1);
+    expect([...actions.entries()].sort((a, b) => b[1] - a[1])[0]?.[0]).toBe('accessed');
+    expect(actions.has('deleted')).toBe(true);
+    expect(new Set(events.map(personOf)).size).toBeGreaterThan(30);
+  });
+
+  it('in seed-compatible mode gives every event an email 1:1 with its id and no delegator', () => {
+    // Act
+    const events = [
+      ...generateEvents({
+        seed: 5,
+        from: FROM,
+        to: TO,
+        count: 5_000,
+        seedCompatible: true,
+        hostileRate: 0.5,
+        malformedRate: 0.5,
+        nonMcpRate: 0.5,
+      }),
+    ];
+
+    // Assess
+    const emailOf = new Map<unknown, unknown>();
+    const idOf = new Map<unknown, unknown>();
+    const problems: string[] = [];
+    for (const e of events) {
+      const i = inner(e);
+      if (!isWellFormedMcp(e)) problems.push(`not a well-formed MCP event: ${JSON.stringify(e).slice(0, 80)}`);
+      if (i?.delegator !== undefined) problems.push('delegator present');
+      if (typeof i?.usr?.email !== 'string') problems.push('no email');
+      if (emailOf.has(i?.usr?.id) && emailOf.get(i?.usr?.id) !== i?.usr?.email) problems.push('id with two emails');
+      if (idOf.has(i?.usr?.email) && idOf.get(i?.usr?.email) !== i?.usr?.id) problems.push('email with two ids');
+      emailOf.set(i?.usr?.id, i?.usr?.email);
+      idOf.set(i?.usr?.email, i?.usr?.id);
+    }
+    expect(problems).toEqual([]);
+    expect(emailOf.size).toBeGreaterThan(20);
+  });
+
+  it('streams: the first events of a ten-million-event run come without building the run', () => {
+    // Prepare
+    const started = performance.now();
+    const first: unknown[] = [];
+
+    // Act
+    for (const event of generateEvents({ seed: 6, from: FROM, to: TO, count: 10_000_000 })) {
+      first.push(event);
+      if (first.length === 100) break;
+    }
+
+    // Assess
+    expect(first).toHaveLength(100);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('generateScenario', () => {
+  const scenario = generateScenario({ seed: 11, end: TO });
+  const windowFrom = TO.getTime() - 7 * DAY;
+  const baselineFrom = windowFrom - 28 * DAY;
+  const mcpWindow = scenario.window.filter((e) => inner(e)?.evt?.name === 'MCP Server');
+  const mcpBaseline = scenario.baseline.filter((e) => inner(e)?.evt?.name === 'MCP Server');
+
+  it('keeps the window and the baseline in their ranges, time-ordered, with about the asked sizes', () => {
+    // Assess
+    const wt = scenario.window.map(outerTime);
+    const bt = scenario.baseline.map(outerTime);
+    expect(wt.every((t, i) => t >= windowFrom && t < TO.getTime() && (i === 0 || t >= (wt[i - 1] as number)))).toBe(
+      true,
+    );
+    expect(bt.every((t, i) => t >= baselineFrom && t < windowFrom && (i === 0 || t >= (bt[i - 1] as number)))).toBe(
+      true,
+    );
+    expect(scenario.window.length).toBeGreaterThan(2000);
+    expect(scenario.baseline.length).toBeGreaterThan(6000);
+    expect(mcpWindow.length).toBeLessThan(scenario.window.length);
+  });
+
+  it('holds deletes on a monitor and on another resource type', () => {
+    // Assess
+    const deletes = mcpWindow.filter((e) => inner(e)?.action === 'deleted').map((e) => inner(e)?.asset?.type);
+    expect(deletes).toContain('monitor');
+    expect(deletes.some((t) => t !== 'monitor' && t !== 'dashboard')).toBe(true);
+  });
+
+  it('holds a SUPPORT_USER call', () => {
+    expect(mcpWindow.some((e) => inner(e)?.evt?.actor?.type === 'SUPPORT_USER')).toBe(true);
+  });
+
+  it('holds a person seen only in the window', () => {
+    // Assess
+    const baselinePeople = new Set(mcpBaseline.map(personOf));
+    expect(baselinePeople.has(scenario.planted.newcomer.id)).toBe(false);
+    expect(mcpWindow.some((e) => personOf(e) === scenario.planted.newcomer.id)).toBe(true);
+  });
+
+  it('holds a person with more than 100 calls within 10 minutes', () => {
+    // Assess
+    const times = new Map<string, number[]>();
+    for (const e of mcpWindow) {
+      const list = times.get(personOf(e)) ?? [];
+      list.push(outerTime(e));
+      times.set(personOf(e), list);
+    }
+    const bursting = [...times.entries()].filter(([, list]) => {
+      for (let i = 0, j = 0; j < list.length; j++) {
+        while ((list[j] as number) - (list[i] as number) >= 10 * 60_000) i++;
+        if (j - i + 1 > 100) return true;
+      }
+      return false;
+    });
+    expect(bursting.map(([p]) => p)).toEqual([scenario.planted.burstPerson.id]);
+  });
+
+  it('holds a person with at least 20 baseline calls touching a resource type absent from their baseline', () => {
+    // Assess
+    const { scopePerson, scopeType } = scenario.planted;
+    const baselineCalls = mcpBaseline.filter((e) => personOf(e) === scopePerson.id);
+    expect(baselineCalls.length).toBeGreaterThanOrEqual(20);
+    expect(baselineCalls.some((e) => inner(e)?.asset?.type === scopeType)).toBe(false);
+    expect(mcpWindow.some((e) => personOf(e) === scopePerson.id && inner(e)?.asset?.type === scopeType)).toBe(true);
+  });
+
+  it('holds a person calling from a country absent from their baseline', () => {
+    // Assess
+    const { travelPerson, travelCountry } = scenario.planted;
+    const country = (e: unknown): unknown => inner(e)?.network?.client?.geoip?.country?.name;
+    const baselineCountries = new Set(mcpBaseline.filter((e) => personOf(e) === travelPerson.id).map(country));
+    expect(baselineCountries.size).toBeGreaterThan(0);
+    expect(baselineCountries.has(travelCountry)).toBe(false);
+    expect(mcpWindow.some((e) => personOf(e) === travelPerson.id && country(e) === travelCountry)).toBe(true);
+  });
+
+  it('carries hostile strings', () => {
+    // Assess
+    const text = JSON.stringify(scenario.window);
+    expect(text).toContain('<!channel>');
+    expect(text).toContain('<@U123ABC>');
+    expect(text).toContain('<script>alert(1)</script>');
+  });
+
+  it('is deterministic by seed', () => {
+    // Act
+    const again = generateScenario({ seed: 11, end: TO });
+
+    // Assess
+    expect(JSON.stringify(again.window)).toBe(JSON.stringify(scenario.window));
+    expect(JSON.stringify(again.baseline)).toBe(JSON.stringify(scenario.baseline));
+  });
+});
