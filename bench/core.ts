@@ -79,7 +79,8 @@ export async function run(): Promise<void> {
   const hook = join(WORK, 'max-rss.cjs');
   writeFileSync(
     hook,
-    "process.on('exit', () => process.stderr.write(`maxrss=${process.resourceUsage().maxRSS}\\n`));\n",
+    // A file the child loads with --require: it prints the child's own peak RSS (KiB) as it exits.
+    "process.on('exit', () => process.stderr.write('maxrss=' + process.resourceUsage().maxRSS + '\\n'));\n",
   );
   const rss: Record<number, number> = {};
   for (const count of [100_000, 400_000]) {

@@ -85,7 +85,10 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
     };
     let run: RunResult | undefined;
     const fetchStart = Date.now();
-    const result = await createHandler(env, { onResult: (r) => void (run = r) })({
+    const keep = (r: RunResult): void => {
+      run = r;
+    };
+    const result = await createHandler(env, { onResult: keep })({
       scheduledTime: options.scheduledTime.toISOString(),
     });
     if (!run) throw new Error('the handler returned without a result');

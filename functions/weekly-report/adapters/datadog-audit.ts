@@ -14,6 +14,9 @@
  *   `X-RateLimit-*` headers of every response, cap the waits, back off with jitter, lower the
  *   concurrency when the remaining budget runs low, and stop cleanly at the deadline.
  */
+
+import { MCP_EVENT_NAME } from '../core/aggregate';
+import { MCP_QUERY } from '../core/links';
 import type { DatadogSite } from '../core/settings';
 import type { AuditEventSource, FetchOptions, FetchRange, Mergeable } from '../ports';
 import {
@@ -26,7 +29,7 @@ import {
   type ResponseContext,
 } from './datadog-api-client';
 
-export const MCP_QUERY = '@evt.name:"MCP Server"';
+export { MCP_QUERY };
 
 /**
  * Default concurrency and slices, measured against the emulator at 150 ms per response with 60k
@@ -413,7 +416,7 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
         // event at a slice's end belongs to the next slice: filter here so nothing counts twice.
         if (Number.isFinite(time) && (time < slice.from || time >= slice.to)) continue;
         const name = eventName(raw);
-        if (typeof name === 'string' && name !== 'MCP Server') continue;
+        if (typeof name === 'string' && name !== MCP_EVENT_NAME) continue;
         if (Number.isFinite(time) && time > reached) reached = time;
         partial.add(raw);
         events++;

@@ -40,6 +40,15 @@ export interface TimeRange {
 }
 
 const CHANGE_ACTIONS = new Set(['created', 'modified', 'deleted']);
+export const MCP_EVENT_NAME = 'MCP Server';
+
+/**
+ * An audit event that says it is something other than an MCP tool call (a file may hold the whole
+ * Audit Trail). An event without a readable name still counts: it may be a malformed MCP call.
+ */
+function isOtherEvent(r: CallRecord): boolean {
+  return r.eventName !== UNKNOWN && r.eventName !== MCP_EVENT_NAME;
+}
 
 function toNotable(r: CallRecord): NotableCall {
   return {
@@ -98,6 +107,8 @@ export class WindowAggregate implements Mergeable<WindowAggregate> {
   /** Events without a usable timestamp: counted everywhere except in daily buckets and bursts. */
   undated = 0;
   outOfRange = 0;
+  /** Audit events of another kind (`evt.name` present and not "MCP Server"): left out. */
+  otherEvents = 0;
   minTime = Number.POSITIVE_INFINITY;
   maxTime = Number.NEGATIVE_INFINITY;
   readonly people = new Map<string, WindowPerson>();
@@ -126,6 +137,10 @@ export class WindowAggregate implements Mergeable<WindowAggregate> {
   }
 
   addRecord(r: CallRecord): void {
+    if (isOtherEvent(r)) {
+      this.otherEvents++;
+      return;
+    }
     const dated = Number.isFinite(r.time);
     if (dated && this.range && (r.time < this.range.from || r.time >= this.range.to)) {
       this.outOfRange++;
@@ -200,6 +215,7 @@ export class WindowAggregate implements Mergeable<WindowAggregate> {
     this.malformed += other.malformed;
     this.undated += other.undated;
     this.outOfRange += other.outOfRange;
+    this.otherEvents += other.otherEvents;
     this.minTime = Math.min(this.minTime, other.minTime);
     this.maxTime = Math.max(this.maxTime, other.maxTime);
     for (const [k, n] of other.actions) countInto(this.actions, k, n);
@@ -252,6 +268,7 @@ export class BaselineAggregate implements Mergeable<BaselineAggregate> {
   readonly range?: TimeRange;
   total = 0;
   outOfRange = 0;
+  otherEvents = 0;
   previousTotal = 0;
   minTime = Number.POSITIVE_INFINITY;
   maxTime = Number.NEGATIVE_INFINITY;
@@ -275,6 +292,10 @@ export class BaselineAggregate implements Mergeable<BaselineAggregate> {
   }
 
   addRecord(r: CallRecord): void {
+    if (isOtherEvent(r)) {
+      this.otherEvents++;
+      return;
+    }
     const dated = Number.isFinite(r.time);
     if (dated && this.range && (r.time < this.range.from || r.time >= this.range.to)) {
       this.outOfRange++;
@@ -306,6 +327,7 @@ export class BaselineAggregate implements Mergeable<BaselineAggregate> {
   merge(other: BaselineAggregate): BaselineAggregate {
     this.total += other.total;
     this.outOfRange += other.outOfRange;
+    this.otherEvents += other.otherEvents;
     this.previousTotal += other.previousTotal;
     this.minTime = Math.min(this.minTime, other.minTime);
     this.maxTime = Math.max(this.maxTime, other.maxTime);

@@ -12,6 +12,7 @@ import {
   type AnomalyFlag,
   type AnomalyKind,
   BASELINE_KINDS,
+  MULTIPLE,
   type ReportSettings,
   type Severity,
   type SuppressRule,
@@ -176,9 +177,9 @@ function burstFlags(ctx: AnomalyContext): Draft[] {
           severity: 'medium',
           timestamp: isoOrUnknown(first),
           user: person.display,
-          action: '(multiple)',
-          resource_type: '(multiple)',
-          resource_id: '(multiple)',
+          action: MULTIPLE,
+          resource_type: MULTIPLE,
+          resource_id: MULTIPLE,
           count,
           detail:
             `${count} calls between ${localMinute(first, ctx.settings.timezone)} and ${localMinute(last, ctx.settings.timezone)} ` +

@@ -94,6 +94,9 @@ export function summarize(
     );
   }
   if (window.outOfRange > 0) warnings.push(`${events(window.outOfRange)} outside the window and left out.`);
+  if (window.otherEvents > 0) {
+    warnings.push(`${events(window.otherEvents)} other audit events than MCP Server calls and left out.`);
+  }
 
   const anomalies = detectAnomalies({ window, baseline: usableBaseline, windowRange: range, settings });
   const people = rankCounts([...window.people.values()].map((p) => [p.display, p.calls]));

@@ -4,7 +4,7 @@
  * and caveats. It is what `report summarize` prints and the email's text part. Pure.
  */
 import { localDate } from './time';
-import { ANOMALY_KINDS, type Summary } from './types';
+import { ANOMALY_KINDS, MULTIPLE, type Summary } from './types';
 
 /** Anomalies listed in the text before "and N more". */
 const TEXT_ANOMALY_LIMIT = 50;
@@ -72,9 +72,9 @@ export function formatTextReport(summary: Summary): string {
 
   lines.push('Anomalies:');
   for (const a of summary.anomalies.slice(0, TEXT_ANOMALY_LIMIT)) {
-    const resource =
-      a.resource_type === '(multiple)' ? '' : ` ${plain(a.resource_type, 60)} ${plain(a.resource_id, 80)}`;
-    lines.push(`  [${a.severity}] ${a.timestamp}  ${a.kind}  ${plain(a.user)}  ${plain(a.action, 60)}${resource}`);
+    const what =
+      a.action === MULTIPLE ? '' : `  ${plain(a.action, 60)} ${plain(a.resource_type, 60)} ${plain(a.resource_id, 80)}`;
+    lines.push(`  [${a.severity}] ${a.timestamp}  ${a.kind}  ${plain(a.user)}${what}`);
     lines.push(`      ${plain(a.detail, 400)}`);
   }
   if (summary.anomalies.length > TEXT_ANOMALY_LIMIT) {

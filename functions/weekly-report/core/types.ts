@@ -5,6 +5,8 @@
 
 /** What every missing or unusable field becomes, so nothing is dropped. */
 export const UNKNOWN = '(unknown)';
+/** The action/resource of a flag that covers many calls (a `high_volume` burst). */
+export const MULTIPLE = '(multiple)';
 
 /** One MCP tool call, normalized from a raw Datadog audit event. */
 export interface CallRecord {
