@@ -10,6 +10,7 @@ import { boundedUrl, escapeHtml, escapeWithin, safeUrl, singleLine, truncate } f
 import {
   anomalyTotal,
   computeDelta,
+  flagSubject,
   formatCount,
   formatDateTime,
   formatDayLabel,
@@ -164,9 +165,7 @@ function anomalyItem(flag: AnomalyFlag, zone: string, fallbackLink: string): str
   const s = SEVERITY_STYLE[flag.severity] ?? SEVERITY_STYLE.medium;
   const label = KIND_LABELS[flag.kind] ?? flag.kind;
   const count = flag.count > 1 ? ` · ${formatCount(flag.count)} calls` : '';
-  const what = [flag.user, flag.action, flag.resource_type, flag.resource_id]
-    .filter((v) => v !== '')
-    .map((v) => value(v));
+  const what = flagSubject(flag).map((v) => value(v));
   const detail = flag.detail ? `${value(flag.detail, EMAIL_LIMITS.detail)} · ` : '';
   // One cell per flag (no nested table): a busy week lists 25 of them within the size budget.
   return `<tr><td style="border-left:3px solid ${s.border};background-color:#fafbfc;padding:7px 12px;font-size:13px;line-height:19px;${WRAP}"><b style="font-size:14px;">${escapeHtml(label)}</b><span style="color:${COLORS.muted};"> · ${escapeHtml(formatShortTime(flag.timestamp, zone))}${count}</span><br>${what.join(' · ')}<br><span style="color:${COLORS.muted};">${detail}</span>${link(boundedUrl(flag.link, fallbackLink, EMAIL_LIMITS.link), 'View in Datadog →')}</td></tr><tr><td height="8" style="height:8px;font-size:0;line-height:0;">&nbsp;</td></tr>`;

@@ -3,7 +3,14 @@
  * timezone, counts, week-over-week deltas, severity tallies and labels. Returns plain text,
  * which each renderer escapes for its medium.
  */
-import { ANOMALY_KINDS, type AnomalyKind, type Severity, type Summary } from '../core/types';
+import {
+  ANOMALY_KINDS,
+  type AnomalyFlag,
+  type AnomalyKind,
+  MULTIPLE,
+  type Severity,
+  type Summary,
+} from '../core/types';
 
 export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
 
@@ -174,4 +181,9 @@ export function sparkline(values: readonly number[]): string {
   return values
     .map((v) => (max <= 0 || v <= 0 ? bars[0] : bars[Math.min(7, Math.max(0, Math.ceil((v / max) * 8) - 1))]))
     .join('');
+}
+
+/** Who did what to which resource, for a flag's line; a burst's "(multiple)" placeholders are left out. */
+export function flagSubject(flag: AnomalyFlag): string[] {
+  return [flag.user, flag.action, flag.resource_type, flag.resource_id].filter((v) => v !== '' && v !== MULTIPLE);
 }

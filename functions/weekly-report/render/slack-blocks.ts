@@ -11,6 +11,7 @@ import { boundedUrl, escapeSlack, escapeWithin, singleLine, slackLink, truncate 
 import {
   anomalyTotal,
   computeDelta,
+  flagSubject,
   formatCount,
   formatDateTime,
   formatDayLabel,
@@ -170,9 +171,7 @@ function listField(
 
 function anomalyLine(flag: AnomalyFlag, zone: string, fallback: string): string {
   const label = KIND_LABELS[flag.kind] ?? flag.kind;
-  const what = [flag.user, flag.action, flag.resource_type, flag.resource_id]
-    .filter((v) => v !== '')
-    .map((v) => value(v));
+  const what = flagSubject(flag).map((v) => value(v));
   const count = flag.count > 1 ? ` · ${formatCount(flag.count)} calls` : '';
   const detail = flag.detail ? `\n      ${value(flag.detail, SLACK_LIMITS.detail)}` : '';
   const link = slackLink(boundedUrl(flag.link, fallback, SLACK_LIMITS.link), 'view');

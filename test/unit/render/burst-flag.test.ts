@@ -1,0 +1,28 @@
+import { formatTextReport } from '../../../functions/weekly-report/core/text-report';
+import { MULTIPLE } from '../../../functions/weekly-report/core/types';
+import { renderReport } from '../../../functions/weekly-report/render';
+import { countFlags, makeFlag, makeSummary } from '../../support/summary-fixtures';
+
+describe('a burst flag (high_volume) in every medium', () => {
+  it('shows the person and the detail, never the "(multiple)" placeholders', () => {
+    // Prepare
+    const flag = {
+      ...makeFlag({ kind: 'high_volume', severity: 'medium' }),
+      user: 'burst@example.com',
+      action: MULTIPLE,
+      resource_type: MULTIPLE,
+      resource_id: MULTIPLE,
+      count: 130,
+      detail: '130 calls between 2026-11-18 12:00 and 2026-11-18 12:07',
+    };
+    const summary = makeSummary({ anomalies: [flag], anomaly_counts: countFlags([flag]) });
+    // Act
+    const report = renderReport(summary, { slackChannel: 'C0123456789' });
+    // Assess
+    for (const output of [report.html, JSON.stringify(report.slack), formatTextReport(summary)]) {
+      expect(output).toContain('burst@example.com');
+      expect(output).toContain('130 calls between');
+      expect(output).not.toContain(MULTIPLE);
+    }
+  });
+});
