@@ -2,13 +2,14 @@
  * `npm start`: runs the whole weekly job end to end on embedded local stand-ins (no cloud account):
  * generated Datadog audit data → the real Lambda handler → email in the SES emulator and a post in
  * the Slack emulator. Prints the text report and a delivery summary, writes out/ (email.html,
- * email.txt, slack.json, summary.json and email screenshots when Chromium is installed), and stops
+ * email.txt, slack.json, summary.json, and the email and Slack screenshots when Chromium is installed), and stops
  * every process it started. `npm start -- --serve` keeps the SES emulator's web view open.
  */
 import { join } from 'node:path';
 import { writeReportFiles } from '../functions/weekly-report/cli/report';
 import { captureEmailScreenshots } from './lib/email-screenshots';
 import { lastScheduledTime, runLocalJob } from './lib/local-run';
+import { captureSlackScreenshot } from './lib/slack-preview';
 
 const OUT = join(__dirname, '..', 'out');
 
@@ -22,7 +23,12 @@ async function main(): Promise<void> {
       const shots = await captureEmailScreenshots(local.run.report.html, OUT);
       files.push(...shots.files);
     } catch (error) {
-      log(`screenshots skipped: ${(error as Error).message}`);
+      log(`email screenshots skipped: ${(error as Error).message}`);
+    }
+    try {
+      files.push(await captureSlackScreenshot(local.run.report.slack, OUT));
+    } catch (error) {
+      log(`Slack screenshot skipped: ${(error as Error).message}`);
     }
     process.stdout.write(local.run.report.text);
     process.stdout.write('\nDelivered (to the local stand-ins):\n');

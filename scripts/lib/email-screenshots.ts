@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const WIDTHS = [375, 1200] as const;
@@ -32,16 +32,11 @@ export class BrowserLaunchError extends Error {
 }
 
 /**
- * Loads `html` at each width, saves `email-<width>.png` in `outDir`, and checks for horizontal
- * overflow and that every string of `expectVisible` is shown (visible, non-zero size).
+ * Starts Debian's Chromium headless with this project's flags (no sandbox for containers, no
+ * GPU, no background networking). Callers block page requests themselves and close the browser.
  */
-export async function captureEmailScreenshots(
-  html: string,
-  outDir: string,
-  expectVisible: readonly string[] = [],
-): Promise<{ files: string[]; checks: ScreenshotCheck[] }> {
-  mkdirSync(outDir, { recursive: true });
-  const browser = await chromium
+export async function launchChromium(): Promise<Browser> {
+  return chromium
     .launch({
       executablePath: CHROMIUM_PATH,
       args: [
@@ -61,6 +56,19 @@ export async function captureEmailScreenshots(
         { cause: error },
       );
     });
+}
+
+/**
+ * Loads `html` at each width, saves `email-<width>.png` in `outDir`, and checks for horizontal
+ * overflow and that every string of `expectVisible` is shown (visible, non-zero size).
+ */
+export async function captureEmailScreenshots(
+  html: string,
+  outDir: string,
+  expectVisible: readonly string[] = [],
+): Promise<{ files: string[]; checks: ScreenshotCheck[] }> {
+  mkdirSync(outDir, { recursive: true });
+  const browser = await launchChromium();
   const files: string[] = [];
   const checks: ScreenshotCheck[] = [];
   try {
