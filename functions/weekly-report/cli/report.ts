@@ -8,15 +8,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDatadogAuditSource } from '../adapters/datadog-audit';
-import { collectReportData } from '../collect';
 import { BaselineAggregate, summarize, WindowAggregate } from '../core/aggregate';
 import { normalizeEvent } from '../core/normalize';
 import { type DatadogSite, isDatadogSite, isValidTimeZone, reportSettings } from '../core/settings';
 import { formatTextReport } from '../core/text-report';
 import type { CallRecord, ReportSettings, Summary } from '../core/types';
 import type { RenderedReport } from '../ports';
-import { renderReport } from '../render';
 import { InputError, readEvents } from './input';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -175,6 +172,9 @@ export async function summarizeLive(options: CommonOptions, now = Date.now()): P
   if (options.user !== undefined) throw new UsageError('--user works with --input only');
   const to = options.to ?? now;
   const from = options.from ?? to - 7 * DAY_MS;
+  // Loaded only here: the Datadog client is large, and summarizing a file must not pay for it.
+  const { createDatadogAuditSource } = await import('../adapters/datadog-audit');
+  const { collectReportData } = await import('../collect');
   const source = createDatadogAuditSource({
     apiKey: apiKey!,
     appKey: appKey!,
@@ -230,6 +230,7 @@ export async function main(argv: string[]): Promise<number> {
       if (out === undefined) throw new UsageError('render needs --out DIR');
       if (command === 'preview' && options.input !== undefined)
         throw new UsageError('preview reads Datadog; use render with --input');
+      const { renderReport } = await import('../render');
       const report = renderReport(await summaryFor(options), { slackChannel: options.channel });
       const files = await writeReportFiles(report, out);
       if (command === 'preview') {

@@ -13,7 +13,9 @@ function obj(value: unknown): Obj | undefined {
 
 /** A usable text value: non-empty strings as they are, numbers and booleans as text (numbers may arrive as strings and vice versa). */
 function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.trim() === '' ? undefined : value;
+  // Only a string that starts with whitespace can be blank: skip the trim (an allocation) otherwise.
+  if (typeof value === 'string')
+    return value.length === 0 || (value.charCodeAt(0) <= 32 && value.trim() === '') ? undefined : value;
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
   if (typeof value === 'boolean') return String(value);
   return undefined;
