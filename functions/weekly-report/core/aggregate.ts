@@ -87,6 +87,22 @@ function firstSeenInto(map: Map<string, FirstSeen>, key: string, call: NotableCa
   if (compareCalls(call, seen.call) < 0) map.set(key, { call, count: seen.count });
 }
 
+/** Counts and refuses an event that is not an MCP call or lies outside the partial's range. */
+function admit(
+  partial: { readonly range?: TimeRange; otherEvents: number; outOfRange: number },
+  r: CallRecord,
+): boolean {
+  if (isOtherEvent(r)) {
+    partial.otherEvents++;
+    return false;
+  }
+  if (partial.range && Number.isFinite(r.time) && (r.time < partial.range.from || r.time >= partial.range.to)) {
+    partial.outOfRange++;
+    return false;
+  }
+  return true;
+}
+
 function mergeReasons(into: string[], from: readonly string[]): void {
   for (const r of from) if (!into.includes(r)) into.push(r);
 }
@@ -137,15 +153,8 @@ export class WindowAggregate implements Mergeable<WindowAggregate> {
   }
 
   addRecord(r: CallRecord): void {
-    if (isOtherEvent(r)) {
-      this.otherEvents++;
-      return;
-    }
+    if (!admit(this, r)) return;
     const dated = Number.isFinite(r.time);
-    if (dated && this.range && (r.time < this.range.from || r.time >= this.range.to)) {
-      this.outOfRange++;
-      return;
-    }
     this.total++;
     if (!r.wellFormed) this.malformed++;
     countInto(this.actions, r.action);
@@ -292,15 +301,8 @@ export class BaselineAggregate implements Mergeable<BaselineAggregate> {
   }
 
   addRecord(r: CallRecord): void {
-    if (isOtherEvent(r)) {
-      this.otherEvents++;
-      return;
-    }
+    if (!admit(this, r)) return;
     const dated = Number.isFinite(r.time);
-    if (dated && this.range && (r.time < this.range.from || r.time >= this.range.to)) {
-      this.outOfRange++;
-      return;
-    }
     this.total++;
     let person = this.people.get(r.personKey);
     if (!person) {

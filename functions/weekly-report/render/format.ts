@@ -3,6 +3,7 @@
  * timezone, counts, week-over-week deltas, severity tallies and labels. Returns plain text,
  * which each renderer escapes for its medium.
  */
+import { reportDateRange } from '../core/text-report';
 import {
   ANOMALY_KINDS,
   type AnomalyFlag,
@@ -109,10 +110,7 @@ export function formatDayLabel(date: string): string {
 /** First and last calendar day of the window: `to` is the day of `window.to − 1 ms` (the window is end-exclusive). */
 export function reportDays(summary: Summary): { from: string; to: string } {
   const zone = zoneOf(summary);
-  return {
-    from: formatDate(Date.parse(summary.window.from), zone),
-    to: formatDate(Date.parse(summary.window.to) - 1, zone),
-  };
+  return reportDateRange({ window: summary.window, timezone: zone });
 }
 
 export type DeltaDirection = 'up' | 'down' | 'flat';
