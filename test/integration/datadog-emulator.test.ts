@@ -4,13 +4,15 @@
  * page, rate limit headers and fault injection. Real HTTP over 127.0.0.1.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
 import { generateEvents, outerTime, type RawAuditEvent } from '../support/generator';
 
-const SPEC_PATH = '/work/shared/datadog/audit-openapi.yaml';
+// A verbatim copy of ../shared/datadog/audit-openapi.yaml (Apache-2.0, see its header), so a clone tests alone.
+const SPEC_PATH = join(__dirname, '../fixtures/datadog/audit-openapi.yaml');
 const FROM = '2026-11-16T00:00:00.000Z';
 const TO = '2026-11-17T00:00:00.000Z';
 const MCP = '@evt.name:"MCP Server"';

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
 import { normalizeEvent, parseTime } from '../../../functions/weekly-report/core/normalize';
 import { UNKNOWN } from '../../../functions/weekly-report/core/types';
 import { auditEvent } from '../../support/audit-events';
@@ -113,5 +116,34 @@ describe('parseTime', () => {
     expect(parseTime('1700000000000')).toBe(1_700_000_000_000);
     expect(parseTime('yesterday')).toBeNaN();
     expect(parseTime(null)).toBeNaN();
+  });
+});
+
+describe('normalizeEvent on real recorded Datadog responses', () => {
+  const recorded = JSON.parse(
+    readFileSync(join(__dirname, '../../fixtures/datadog/recorded-responses.json'), 'utf8'),
+  ) as {
+    responses: Array<{ body: { data: unknown[] } }>;
+  };
+  const events = recorded.responses.flatMap((r) => r.body.data);
+
+  it('reads every recorded event as well-formed, with the outer timestamp and the usr as person', () => {
+    expect(events.length).toBeGreaterThan(0);
+    for (const raw of events) {
+      const r = normalizeEvent(raw);
+      const outer = (raw as { attributes: { timestamp: string } }).attributes.timestamp;
+      expect(r.wellFormed).toBe(true);
+      expect(r.time).toBe(Date.parse(outer));
+      expect(r.personKey.startsWith('id:')).toBe(true);
+      expect(r.action).not.toBe(UNKNOWN);
+    }
+  });
+
+  it('leaves these non-MCP events (evt.name "Request", or none) out of a summary only when they say so', () => {
+    const window = new WindowAggregate();
+    for (const raw of events) window.add(raw);
+    const named = events.filter((e) => normalizeEvent(e).eventName !== UNKNOWN).length;
+    expect(window.otherEvents).toBe(named);
+    expect(window.total).toBe(events.length - named);
   });
 });
