@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkBlocks, LIMITS } from './slack-limits';
 
 export interface SlackPostedMessage {
   readonly channel: string;
@@ -49,8 +50,6 @@ export interface SlackEmulator {
   reset(): void;
   close(): Promise<void>;
 }
-
-const LIMITS = { blocks: 50, sectionText: 3000, header: 150, fields: 10, fieldText: 2000, text: 40000 };
 
 export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Promise<SlackEmulator> {
   const token = options.token ?? 'xoxb-test-token';
@@ -149,59 +148,6 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
-}
-
-/** Block Kit limits Slack enforces on chat.postMessage; each problem names the block. */
-export function checkBlocks(blocks: unknown): string[] {
-  if (blocks === undefined) return [];
-  if (!Array.isArray(blocks)) return ['blocks must be an array'];
-  const problems: string[] = [];
-  if (blocks.length > LIMITS.blocks) problems.push(`more than ${LIMITS.blocks} blocks (${blocks.length})`);
-  blocks.forEach((block: unknown, i) => {
-    if (typeof block !== 'object' || block === null) {
-      problems.push(`[${i}] is not an object`);
-      return;
-    }
-    const b = block as { type?: unknown; text?: { text?: unknown }; fields?: unknown; elements?: unknown };
-    const textOf = (t: unknown) => (typeof t === 'string' ? t : '');
-    switch (b.type) {
-      case 'header':
-        if (textOf(b.text?.text).length === 0 || textOf(b.text?.text).length > LIMITS.header) {
-          problems.push(`[${i}] header text must be 1–${LIMITS.header} characters`);
-        }
-        break;
-      case 'section': {
-        const fields = Array.isArray(b.fields) ? (b.fields as Array<{ text?: unknown }>) : undefined;
-        if (b.text === undefined && fields === undefined) problems.push(`[${i}] section needs text or fields`);
-        if (
-          b.text !== undefined &&
-          (textOf(b.text.text).length === 0 || textOf(b.text.text).length > LIMITS.sectionText)
-        ) {
-          problems.push(`[${i}] section text must be 1–${LIMITS.sectionText} characters`);
-        }
-        if (fields && fields.length > LIMITS.fields) problems.push(`[${i}] more than ${LIMITS.fields} fields`);
-        fields?.forEach((f, j) => {
-          if (textOf(f?.text).length === 0 || textOf(f?.text).length > LIMITS.fieldText) {
-            problems.push(`[${i}].fields[${j}] must be 1–${LIMITS.fieldText} characters`);
-          }
-        });
-        break;
-      }
-      case 'context':
-        if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > 10) {
-          problems.push(`[${i}] context needs 1–10 elements`);
-        }
-        break;
-      case 'divider':
-      case 'actions':
-      case 'rich_text':
-      case 'image':
-        break;
-      default:
-        problems.push(`[${i}] unknown block type ${JSON.stringify(b.type)}`);
-    }
-  });
-  return problems;
 }
 
 function parseArgs(contentType: string, body: string): Record<string, unknown> {

@@ -2,44 +2,83 @@
  * Checks a Slack message against Block Kit's documented limits and lists every violation,
  * so tests can assert `toEqual([])` and see what broke.
  */
-import type { KnownBlock } from '@slack/types';
-
 export const LIMITS = { blocks: 50, header: 150, section: 3000, fields: 10, field: 2000, context: 10, text: 40_000 };
 
-interface TextLike {
-  readonly type: string;
-  readonly text?: string;
+/** Length of `object.text` when it is a text object, else 0 (an untyped JSON block may hold anything). */
+function textLength(object: unknown): number {
+  const text = (object as { text?: unknown } | undefined)?.text;
+  return typeof text === 'string' ? text.length : 0;
 }
 
-function checkText(where: string, object: TextLike | undefined, max: number, problems: string[]): void {
-  if (!object) return;
-  const length = object.text?.length ?? 0;
+function checkText(where: string, object: unknown, max: number, problems: string[]): void {
+  if (object === undefined) return;
+  const length = textLength(object);
   if (length < 1 || length > max) problems.push(`${where}: text length ${length} not in 1..${max}`);
 }
 
-export function slackLimitViolations(message: { text: string; blocks: readonly KnownBlock[] }): string[] {
+/**
+ * Block Kit limits Slack enforces on `chat.postMessage` blocks, on untyped JSON (the Slack emulator
+ * receives it over HTTP); each problem names the block.
+ */
+export function checkBlocks(blocks: unknown): string[] {
+  if (blocks === undefined) return [];
+  if (!Array.isArray(blocks)) return ['blocks must be an array'];
   const problems: string[] = [];
-  if (message.blocks.length > LIMITS.blocks) problems.push(`${message.blocks.length} blocks > ${LIMITS.blocks}`);
-  if (message.text.length < 1 || message.text.length > LIMITS.text) problems.push(`text length ${message.text.length}`);
-  message.blocks.forEach((block, i) => {
-    const where = `blocks[${i}] ${block.type}`;
-    if (block.type === 'header') checkText(where, block.text, LIMITS.header, problems);
-    if (block.type === 'section') {
-      if (!block.text && !block.fields) problems.push(`${where}: neither text nor fields`);
-      checkText(where, block.text, LIMITS.section, problems);
-      if ((block.fields?.length ?? 0) > LIMITS.fields) problems.push(`${where}: ${block.fields?.length} fields`);
-      block.fields?.forEach((field, j) => {
-        checkText(`${where}.fields[${j}]`, field, LIMITS.field, problems);
-      });
+  if (blocks.length > LIMITS.blocks) problems.push(`${blocks.length} blocks > ${LIMITS.blocks}`);
+  blocks.forEach((block: unknown, i) => {
+    if (typeof block !== 'object' || block === null) {
+      problems.push(`blocks[${i}] is not an object`);
+      return;
     }
-    if (block.type === 'context') {
-      if (block.elements.length > LIMITS.context) problems.push(`${where}: ${block.elements.length} elements`);
-      block.elements.forEach((element, j) => {
-        checkText(`${where}.elements[${j}]`, element as TextLike, LIMITS.section, problems);
-      });
+    const b = block as { type?: unknown; text?: unknown; fields?: unknown; elements?: unknown };
+    const where = `blocks[${i}] ${String(b.type)}`;
+    switch (b.type) {
+      case 'header':
+        checkText(where, b.text ?? {}, LIMITS.header, problems);
+        break;
+      case 'section': {
+        const fields = Array.isArray(b.fields) ? (b.fields as unknown[]) : undefined;
+        if (b.text === undefined && fields === undefined) problems.push(`${where}: neither text nor fields`);
+        checkText(where, b.text, LIMITS.section, problems);
+        if (fields && fields.length > LIMITS.fields) problems.push(`${where}: ${fields.length} fields`);
+        fields?.forEach((field, j) => {
+          checkText(`${where}.fields[${j}]`, field, LIMITS.field, problems);
+        });
+        break;
+      }
+      case 'context': {
+        const elements = Array.isArray(b.elements) ? (b.elements as unknown[]) : [];
+        if (elements.length < 1 || elements.length > LIMITS.context) {
+          problems.push(`${where}: ${elements.length} elements not in 1..${LIMITS.context}`);
+        }
+        elements.forEach((element, j) => {
+          // Image elements carry no text; text elements must be non-empty and within a section's limit.
+          if ((element as { type?: unknown })?.type !== 'image') {
+            checkText(`${where}.elements[${j}]`, element, LIMITS.section, problems);
+          }
+        });
+        break;
+      }
+      case 'divider':
+      case 'actions':
+      case 'rich_text':
+      case 'image':
+        break;
+      default:
+        problems.push(`${where}: unknown block type`);
     }
   });
   return problems;
+}
+
+/** Every limit of a whole message: the fallback text, then the blocks. */
+export function slackLimitViolations(message: {
+  readonly text: string;
+  readonly blocks: readonly unknown[];
+}): string[] {
+  const problems: string[] = [];
+  if (message.text.length < 1 || message.text.length > LIMITS.text) problems.push(`text length ${message.text.length}`);
+  return [...problems, ...checkBlocks(message.blocks)];
 }
 
 /** Every string in a JSON value (keys excluded). */
