@@ -77,13 +77,6 @@ function parts(epochMs: number, timeZone: string): Record<string, string> {
   return p;
 }
 
-/** `YYYY-MM-DD` of an instant in `timeZone`. */
-export function formatDate(epochMs: number, timeZone: string): string {
-  if (!Number.isFinite(epochMs)) return '????-??-??';
-  const p = parts(epochMs, timeZone);
-  return `${p.year}-${p.month}-${p.day}`;
-}
-
 /** `YYYY-MM-DD HH:mm` of an instant in `timeZone`. */
 export function formatDateTime(epochMs: number, timeZone: string): string {
   if (!Number.isFinite(epochMs)) return 'unknown time';
