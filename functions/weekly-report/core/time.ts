@@ -3,10 +3,18 @@
  * each zone's formatter is made once and reused.
  */
 
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
 const dateFormatters = new Map<string, Intl.DateTimeFormat>();
 const minuteFormatters = new Map<string, Intl.DateTimeFormat>();
+const secondFormatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatter(cache: Map<string, Intl.DateTimeFormat>, timeZone: string, withTime: boolean): Intl.DateTimeFormat {
+function formatter(
+  cache: Map<string, Intl.DateTimeFormat>,
+  timeZone: string,
+  withTime: boolean,
+  withSeconds = false,
+): Intl.DateTimeFormat {
   let f = cache.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-CA', {
@@ -15,6 +23,7 @@ function formatter(cache: Map<string, Intl.DateTimeFormat>, timeZone: string, wi
       month: '2-digit',
       day: '2-digit',
       ...(withTime ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } : {}),
+      ...(withSeconds ? { second: '2-digit' } : {}),
     });
     cache.set(timeZone, f);
   }
@@ -25,6 +34,30 @@ function parts(f: Intl.DateTimeFormat, ms: number): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of f.formatToParts(ms)) out[p.type] = p.value;
   return out;
+}
+
+/** A local date and wall-clock time, to the second. */
+export interface WallClock {
+  readonly year: number;
+  /** 1–12 */
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+}
+
+/** The wall-clock time in `timeZone` at instant `ms` (seconds truncated). */
+export function wallClock(ms: number, timeZone: string): WallClock {
+  const p = parts(formatter(secondFormatters, timeZone, true, true), ms);
+  return {
+    year: Number(p.year),
+    month: Number(p.month),
+    day: Number(p.day),
+    hour: Number(p.hour),
+    minute: Number(p.minute),
+    second: Number(p.second),
+  };
 }
 
 /** `YYYY-MM-DD` of the calendar day that contains `ms` in `timeZone`. */
