@@ -1,17 +1,23 @@
 /**
  * Fetches what one report needs from an AuditEventSource: the report window and, concurrently,
- * the baseline (the `baselineDays` before the window), each aggregated into its mergeable partial.
+ * the baseline (the `baselineDays` local days before the window, whose last `windowDays` are the
+ * previous window of the week-over-week change), each aggregated into its mergeable partial.
+ * Ranges count local days of the report's zone (core/windows.ts), so they tile across DST.
  */
 import { BaselineAggregate, WindowAggregate } from './core/aggregate';
+import { rangeBefore } from './core/windows';
 import type { AuditEventSource } from './ports';
-
-const DAY_MS = 86_400_000;
 
 export interface CollectParams {
   readonly window: { readonly from: Date; readonly to: Date };
-  /** Length of the report window in days; the baseline's last `windowDays` are the week-over-week comparison. */
-  readonly windowDays: number;
-  /** Days of baseline before the window; 0 → no baseline. */
+  /** IANA zone whose local days the baseline and previous window count. */
+  readonly timezone: string;
+  /**
+   * Length of the report window in local days: the previous window is that many days before it.
+   * Absent (a CLI window of any length): the previous window is as long as the window.
+   */
+  readonly windowDays?: number;
+  /** Local days of baseline before the window; 0 → no baseline. */
   readonly baselineDays: number;
   /** Epoch ms after which no request or wait may start (the Lambda's remaining time). */
   readonly deadline?: number;
@@ -25,14 +31,13 @@ export interface CollectedReportData {
 
 export async function collectReportData(source: AuditEventSource, params: CollectParams): Promise<CollectedReportData> {
   const options = params.deadline === undefined ? undefined : { deadline: params.deadline };
-  const windowFrom = params.window.from.getTime();
-  const windowRange = { from: windowFrom, to: params.window.to.getTime() };
+  const windowRange = { from: params.window.from.getTime(), to: params.window.to.getTime() };
   const windowPromise = source.collect(params.window, () => new WindowAggregate({ range: windowRange }), options);
   if (!(params.baselineDays > 0)) return { window: await windowPromise };
 
-  const baselineRange = { from: new Date(windowFrom - params.baselineDays * DAY_MS), to: new Date(windowFrom) };
-  const previous = { from: windowFrom - params.windowDays * DAY_MS, to: windowFrom };
-  const range = { from: baselineRange.from.getTime(), to: windowFrom };
+  const range = rangeBefore(windowRange, params.timezone, params.baselineDays);
+  const previous = rangeBefore(windowRange, params.timezone, params.windowDays);
+  const baselineRange = { from: new Date(range.from), to: new Date(range.to) };
   const baselinePromise = source.collect(baselineRange, () => new BaselineAggregate(previous, { range }), options);
   // Wait for both before failing, so no fetch keeps running in the background after an error.
   const [window, baseline] = await Promise.allSettled([windowPromise, baselinePromise]);

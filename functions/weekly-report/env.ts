@@ -15,6 +15,7 @@ import {
   parseThresholds,
 } from './core/settings';
 import type { SuppressRule, Thresholds } from './core/types';
+import { WINDOW_MODES, type WindowMode } from './core/windows';
 import { ConfigError } from './errors';
 
 export interface HandlerConfig {
@@ -22,6 +23,8 @@ export interface HandlerConfig {
   readonly timezone: string;
   readonly windowDays: number;
   readonly baselineDays: number;
+  /** `calendar` (default): full local days before the day the run fires; `rolling`: N local days ending at the run. */
+  readonly window: WindowMode;
   /** The Datadog site (for the API and the deep links) and, when set, a base URL that overrides the API host. */
   readonly datadog: { readonly site: DatadogSite; readonly apiUrl?: string };
   readonly secretId: string;
@@ -51,6 +54,10 @@ export function readEnv(env: Env = process.env): HandlerConfig {
 
   const windowDays = positive('WINDOW_DAYS', 7);
   const baselineDays = positive('BASELINE_DAYS', 28);
+  const window = (get('WINDOW') || 'calendar') as WindowMode;
+  if (!WINDOW_MODES.includes(window)) {
+    problems.push(`WINDOW must be ${WINDOW_MODES.join(' or ')} (got ${show(window)})`);
+  }
 
   const site = get('DATADOG_SITE') || 'datadoghq.com';
   if (!isDatadogSite(site)) {
@@ -127,6 +134,7 @@ export function readEnv(env: Env = process.env): HandlerConfig {
     timezone,
     windowDays,
     baselineDays,
+    window,
     datadog: { site: site as DatadogSite, ...(apiUrl ? { apiUrl } : {}) },
     secretId,
     ...(email ? { email } : {}),

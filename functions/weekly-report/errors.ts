@@ -2,6 +2,7 @@
  * The job's error classes. Each names what went wrong and how to fix it, never a secret value,
  * and keeps the original error as `cause` so the logs show the whole chain.
  */
+import type { RunResult } from './run-report';
 
 /** Base of every error this function throws on purpose. */
 export class ReportError extends Error {
@@ -73,6 +74,24 @@ export class DeliveryInProgressError extends ChannelDeliveryError {
   }
 }
 
+/**
+ * Not one page of the report window could be read (Datadog unreachable, rate-limited or refusing
+ * throughout): there is no report, and nothing is sent, since a total outage must never look
+ * like a quiet week. `causes` has one line per cause with the time it lost.
+ */
+export class ReportUnavailableError extends ReportError {
+  readonly causes: readonly string[];
+  constructor(window: { readonly from: Date; readonly to: Date }, causes: readonly string[], options?: ErrorOptions) {
+    super(
+      `No report for ${window.from.toISOString()} to ${window.to.toISOString()}: not one page of the window could be read ` +
+        `from Datadog, so nothing was sent (${causes.join('; ') || 'no cause recorded'})`,
+      options,
+    );
+    this.name = 'ReportUnavailableError';
+    this.causes = causes;
+  }
+}
+
 /** The idempotency table could not be read or written. */
 export class LedgerError extends ReportError {
   constructor(message: string, options?: ErrorOptions) {
@@ -85,7 +104,9 @@ export class LedgerError extends ReportError {
 export class DeliveryError extends ReportError {
   readonly failedChannels: readonly string[];
   readonly causes: readonly Error[];
-  constructor(failures: ReadonlyArray<{ readonly channel: string; readonly error: Error }>) {
+  /** The run as far as it went (summary, report, every channel's outcome), for metrics and logs. */
+  readonly run?: RunResult;
+  constructor(failures: ReadonlyArray<{ readonly channel: string; readonly error: Error }>, run?: RunResult) {
     const channels = failures.map((f) => f.channel);
     super(
       `Delivery failed for ${channels.join(', ')}: ${failures.map((f) => `${f.channel}: ${f.error.message}`).join('; ')}`,
@@ -94,6 +115,7 @@ export class DeliveryError extends ReportError {
     this.name = 'DeliveryError';
     this.failedChannels = channels;
     this.causes = failures.map((f) => f.error);
+    if (run) this.run = run;
   }
 }
 

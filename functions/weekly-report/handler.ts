@@ -1,11 +1,14 @@
 /**
  * The Lambda handler and composition root. On the first invocation of an execution environment
- * (cold start) it validates the environment (readEnv) and builds the logger and the AWS clients,
- * whose endpoints come only from the SDK's standard AWS_ENDPOINT_URL_* variables; the secret is
- * read once and cached. Each invocation turns the schedule's `scheduledTime` into the window end
- * (so a retry reports the same window) and runs the job with a deadline short of the timeout.
+ * (cold start) it validates the environment (readEnv) and builds the logger, the metrics and the
+ * AWS clients, whose endpoints come only from the SDK's standard AWS_ENDPOINT_URL_* variables;
+ * the secret is read once and cached. Each invocation turns the schedule's `scheduledTime` into
+ * the report window (so a retry reports the same window) and runs the job with a deadline short
+ * of the timeout. It returns a small result (window, completeness, counts, channel outcomes):
+ * the whole summary goes to the archive and the logs' counts, never into a Lambda response.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
@@ -15,10 +18,11 @@ import { createDynamoDbLedger } from './adapters/delivery-ledger';
 import { createSecretsCredentials } from './adapters/secrets';
 import { createSesEmailSender } from './adapters/ses-email';
 import { createSlackSender, createSlackWebClient } from './adapters/slack-post';
-import type { Summary } from './core/types';
+import type { AnomalyKind } from './core/types';
 import { type HandlerConfig, readEnv } from './env';
-import { ReportError, SlackDeliveryError } from './errors';
+import { DeliveryError, ReportError, ReportUnavailableError, SlackDeliveryError } from './errors';
 import type { SlackSender } from './ports';
+import { METRIC_NAMESPACE, type MetricsSink, publishRunMetrics, publishUnavailable } from './run-metrics';
 import {
   type ChannelName,
   type ChannelOutcome,
@@ -33,13 +37,17 @@ export interface ReportEvent {
   readonly scheduledTime?: string;
 }
 
+/** What an invocation returns: small whatever the week (never the summary, which can be megabytes). */
 export interface HandlerResult {
   readonly window: { readonly from: string; readonly to: string };
   readonly complete: boolean;
   readonly totalToolCalls: number;
+  readonly uniqueUsers: number;
   readonly anomalies: number;
+  readonly anomalyCounts: Readonly<Record<AnomalyKind, number | null>>;
+  /** Causes of a partial report, one per cause (the first 10). */
+  readonly incompleteReasons: readonly string[];
   readonly channels: ReadonlyArray<{ readonly channel: ChannelName; readonly outcome: ChannelOutcome }>;
-  readonly summary: Summary;
 }
 
 export type ReportHandler = (
@@ -50,10 +58,14 @@ export type ReportHandler = (
 export interface HandlerOptions {
   /** @default a Powertools Logger with service name `ai-activity-audit` */
   readonly logger?: Logger;
+  /** @default Powertools Metrics, namespace `AiActivityAudit` */
+  readonly metrics?: MetricsSink;
   /** @default Date.now */
   readonly now?: () => number;
   /** Time kept free before the Lambda timeout for recording outcomes and logging. @default 10000 */
   readonly safetyMarginMs?: number;
+  /** @default setTimeout (the wait between looks at a channel another invocation is delivering) */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** Called with the full result after a successful run (`npm start` writes `out/` from it). */
   readonly onResult?: (result: RunResult) => void | Promise<void>;
 }
@@ -70,6 +82,8 @@ export function createHandler(
   options: HandlerOptions = {},
 ): ReportHandler {
   const logger = options.logger ?? new Logger({ serviceName: 'ai-activity-audit' });
+  const metrics: MetricsSink =
+    options.metrics ?? new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'ai-activity-audit' });
   let config: HandlerConfig;
   try {
     config = readEnv(env);
@@ -128,11 +142,13 @@ export function createHandler(
         site: config.datadog.site,
         windowDays: config.windowDays,
         baselineDays: config.baselineDays,
+        window: config.window,
         thresholds: config.thresholds,
         suppress: config.suppress,
       },
       logger: log,
       now,
+      ...(options.sleep ? { sleep: options.sleep } : {}),
     };
   };
 
@@ -149,7 +165,7 @@ export function createHandler(
       };
     }
     return createSlackSender({
-      client: createSlackWebClient(token, apiUrl ? { slackApiUrl: apiUrl } : {}),
+      client: createSlackWebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), log }),
       logger: log,
       now,
     });
@@ -160,8 +176,11 @@ export function createHandler(
     const started = now();
     try {
       const end = windowEnd(event, now);
-      const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_REMAINING_MS;
-      const deadline = started + Math.max(remaining - safetyMarginMs, remaining / 2);
+      const remaining = Math.floor(context?.getRemainingTimeInMillis?.() ?? DEFAULT_REMAINING_MS);
+      // Whole milliseconds: a fractional deadline makes AbortSignal.timeout throw on every request.
+      const deadline = started + Math.floor(Math.max(remaining - safetyMarginMs, remaining / 2));
+      // Ledger bookkeeping after a send may use the margin, up to a second before the timeout.
+      const hardDeadline = Math.max(deadline, started + remaining - 1_000);
       logger.info('report_start', {
         end: end.toISOString(),
         scheduled: typeof event?.scheduledTime === 'string',
@@ -171,25 +190,46 @@ export function createHandler(
         deps = undefined;
         throw error;
       });
-      const result = await runReport(await deps, { end, deadline });
+      const result = await runReport(await deps, { end, deadline, hardDeadline });
+      publishRunMetrics(metrics, figures(result));
       await options.onResult?.(result);
       logger.info('report_succeeded', { durationMs: now() - started });
-      return {
-        window: result.summary.window,
-        complete: result.summary.complete,
-        totalToolCalls: result.summary.total_tool_calls,
-        anomalies: result.summary.anomalies.length,
-        channels: result.channels.map((c) => ({ channel: c.channel, outcome: c.outcome })),
-        summary: result.summary,
-      };
+      return handlerResult(result);
     } catch (error) {
+      if (error instanceof ReportUnavailableError) publishUnavailable(metrics);
+      if (error instanceof DeliveryError && error.run) publishRunMetrics(metrics, figures(error.run));
       logger.error('report_failed', { durationMs: now() - started, error: error as Error });
       throw error;
     }
   };
 }
 
-/** The window end: the schedule's `scheduledTime`, or now when the event carries none. */
+function figures(run: RunResult) {
+  return {
+    eventsRead: run.summary.total_tool_calls,
+    baselineEvents: run.summary.baseline?.events ?? null,
+    anomalies: run.summary.anomalies.length,
+    complete: run.summary.complete,
+    channels: run.channels,
+  };
+}
+
+/** The invocation's small result (the summary itself can run to megabytes). */
+export function handlerResult(run: RunResult): HandlerResult {
+  const { summary } = run;
+  return {
+    window: summary.window,
+    complete: summary.complete,
+    totalToolCalls: summary.total_tool_calls,
+    uniqueUsers: summary.unique_users,
+    anomalies: summary.anomalies.length,
+    anomalyCounts: summary.anomaly_counts,
+    incompleteReasons: summary.complete ? [] : summary.warnings.slice(0, 10).map((w) => w.slice(0, 500)),
+    channels: run.channels.map((c) => ({ channel: c.channel, outcome: c.outcome })),
+  };
+}
+
+/** When the run fires: the schedule's `scheduledTime`, or now when the event carries none. The window is derived from it. */
 export function windowEnd(event: ReportEvent | null | undefined, now: () => number = Date.now): Date {
   const raw = event?.scheduledTime;
   if (raw === undefined || raw === null) return new Date(now());

@@ -2,6 +2,7 @@
  * The small interfaces between the job and the outside world. The handler builds one real
  * adapter for each, once per cold start; tests point the same adapters at local emulators.
  */
+import type { DataGap } from './core/gaps';
 import type { Summary } from './core/types';
 
 /** A partial result that takes raw audit events and combines with others of its kind. */
@@ -10,8 +11,11 @@ export interface Mergeable<T> {
   add(raw: unknown): void;
   /** Folds `other` into this one and returns this. Associative: any slicing gives the same result. */
   merge(other: T): T;
-  /** Records that the data this partial saw is incomplete, and why (shown in the report). */
-  markIncomplete(reason: string): void;
+  /**
+   * Records that the data this partial saw is incomplete: the cause and the time range it cost
+   * (a gap), or a free-text reason without a range. Shown in the report, grouped by cause.
+   */
+  markIncomplete(reason: string | DataGap): void;
 }
 
 export interface FetchRange {
@@ -21,6 +25,11 @@ export interface FetchRange {
 
 export interface FetchOptions {
   /** Epoch ms after which no new request or sleep may start; the fetch then stops with `complete: false`. */
+  readonly deadline?: number;
+}
+
+/** Bounds one outgoing call: it is abandoned (and fails) at `deadline`, epoch ms. */
+export interface CallOptions {
   readonly deadline?: number;
 }
 
@@ -59,13 +68,13 @@ export interface EmailMessage {
 }
 
 export interface EmailSender {
-  /** Sends to every configured recipient (split into messages of at most 50). Throws on any SES error. */
-  send(message: EmailMessage): Promise<{ readonly messageIds: readonly string[] }>;
+  /** Sends to every configured recipient (split into messages of at most 50). Throws on any SES error or at the deadline. */
+  send(message: EmailMessage, options?: CallOptions): Promise<{ readonly messageIds: readonly string[] }>;
 }
 
 export interface SlackSender {
-  /** Posts the message; honours 429 `Retry-After` until `deadline`; throws a clear error otherwise. */
-  post(message: SlackMessage, options?: FetchOptions): Promise<{ readonly ts: string }>;
+  /** Posts the message; honours 429 `Retry-After` until `deadline`; throws a clear error otherwise or at the deadline. */
+  post(message: SlackMessage, options?: CallOptions): Promise<{ readonly ts: string }>;
 }
 
 /** What `DeliveryLedger.claim` found. */
@@ -82,11 +91,11 @@ export interface DeliveryLedger {
    * `delivered` when it was recorded as delivered; `in_progress` when another caller holds an
    * unexpired claim.
    */
-  claim(key: string, leaseUntil: number): Promise<ClaimResult>;
+  claim(key: string, leaseUntil: number, options?: CallOptions): Promise<ClaimResult>;
   /** Records `key` as delivered (after a successful send). */
-  recordDelivered(key: string, detail: Readonly<Record<string, string>>): Promise<void>;
+  recordDelivered(key: string, detail: Readonly<Record<string, string>>, options?: CallOptions): Promise<void>;
   /** Drops this caller's claim on `key` after a failed send, so the next attempt sends it. */
-  release(key: string): Promise<void>;
+  release(key: string, options?: CallOptions): Promise<void>;
 }
 
 /** Credentials, from one Secrets Manager secret. */

@@ -4,6 +4,7 @@
  * Secrets Manager stand-in and a Slack emulator on free loopback ports; then the real Lambda
  * handler with a scheduled-time event, where only the endpoints differ from a deployed function.
  */
+import { reportWindow } from '../../functions/weekly-report/core/windows';
 import { createHandler, type HandlerResult } from '../../functions/weekly-report/handler';
 import type { RunResult } from '../../functions/weekly-report/run-report';
 import { awsEnv, type SentEmail, startAwsEmulators } from '../../test/support/aws-emulators';
@@ -46,7 +47,9 @@ export function lastScheduledTime(now: number): Date {
 export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
   const progress = options.progress ?? (() => {});
   const started = Date.now();
-  const scenario = generateScenario({ seed: options.seed ?? 2026, end: options.scheduledTime });
+  // The generated week is the report's calendar week (UTC): the 7 days before the day the run fires.
+  const window = reportWindow(options.scheduledTime.getTime(), 'UTC', 7, 'calendar');
+  const scenario = generateScenario({ seed: options.seed ?? 2026, end: new Date(window.to) });
   const datadog = await startDatadogEmulator({ events: [...scenario.baseline, ...scenario.window] });
   const aws = await startAwsEmulators();
   const slack = await startSlackEmulator({ token: SLACK_TOKEN, channels: [LOCAL_CHANNEL] });
@@ -92,7 +95,7 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
       scheduledTime: options.scheduledTime.toISOString(),
     });
     if (!run) throw new Error('the handler returned without a result');
-    const summary = result.summary;
+    const summary = run.summary;
     progress(
       `fetch: ${summary.total_tool_calls} events in the window, ${summary.baseline?.events ?? 0} in the baseline, ` +
         `${datadog.stats.requests} Datadog requests${summary.complete ? '' : ' (INCOMPLETE)'}`,

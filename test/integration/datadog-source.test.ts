@@ -10,6 +10,7 @@ import {
 } from '../../functions/weekly-report/adapters/datadog-audit';
 import { collectReportData } from '../../functions/weekly-report/collect';
 import { BaselineAggregate, summarize, WindowAggregate } from '../../functions/weekly-report/core/aggregate';
+import { type DataGap, isUnread, toGap } from '../../functions/weekly-report/core/gaps';
 import { reportSettings } from '../../functions/weekly-report/core/settings';
 import type { Mergeable } from '../../functions/weekly-report/ports';
 import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
@@ -19,20 +20,24 @@ const FROM = new Date('2026-11-16T09:00:00.000Z');
 const TO = new Date('2026-11-23T09:00:00.000Z');
 const DAY = 86_400_000;
 
-/** A partial that remembers event ids (a multiset) and reasons: enough to compare fetches exactly. */
+/** A partial that remembers event ids (a multiset) and gaps: enough to compare fetches exactly. */
 class IdCollector implements Mergeable<IdCollector> {
   readonly ids: string[] = [];
-  readonly reasons: string[] = [];
+  readonly gaps: DataGap[] = [];
   add(raw: unknown): void {
     this.ids.push(String((raw as { id?: unknown }).id));
   }
   merge(other: IdCollector): IdCollector {
     this.ids.push(...other.ids);
-    this.reasons.push(...other.reasons);
+    this.gaps.push(...other.gaps);
     return this;
   }
-  markIncomplete(reason: string): void {
-    this.reasons.push(reason);
+  markIncomplete(reason: string | DataGap): void {
+    this.gaps.push(toGap(reason));
+  }
+  /** The causes, in the order the gaps were recorded. */
+  get reasons(): string[] {
+    return this.gaps.map((g) => g.cause);
   }
 }
 
@@ -181,9 +186,8 @@ describe('Datadog audit source', () => {
 
       // Assess
       expect(ids.reasons.length).toBeGreaterThan(0);
-      expect(ids.reasons[0]).toMatch(
-        /Datadog reported a query timeout for 2026-11-\d\dT.*some events of that time are missing/,
-      );
+      expect(ids.reasons[0]).toBe('Datadog reported a query timeout');
+      expect(ids.gaps[0]).toMatchObject({ kind: 'partial' });
       expect(ids.ids.length).toBeLessThan(expected.length);
       const summary = summarize(aggregate, undefined, settings);
       expect(summary.complete).toBe(false);
@@ -218,9 +222,8 @@ describe('Datadog audit source', () => {
       // Assess
       expect(Date.now() - started).toBeLessThan(1_500);
       expect(result.reasons.length).toBeGreaterThan(0);
-      expect(result.reasons[0]).toMatch(
-        /^Datadog rate limit: gave up at 2026-11-1\dT[\d:.]+Z after \d+ retries.*events after that time are missing/,
-      );
+      expect(result.reasons[0]).toMatch(/^Datadog rate limit \(HTTP 429\); (stopped at the deadline|gave up after)/);
+      expect(isUnread(result.gaps, FROM.getTime(), TO.getTime())).toBe(true);
     });
 
     it('gives up after its attempts when Datadog keeps failing, and says so', async () => {
@@ -236,7 +239,9 @@ describe('Datadog audit source', () => {
       // Assess
       expect(result.ids).toEqual([]);
       expect(result.reasons).toHaveLength(2);
-      expect(result.reasons[0]).toMatch(/^Datadog unavailable \(HTTP 503\): gave up at .* after 2 retries/);
+      expect(result.reasons[0]).toBe('Datadog unavailable (HTTP 503); gave up after 3 attempts');
+      expect(result.gaps.every((g) => g.kind === 'lost')).toBe(true);
+      expect(isUnread(result.gaps, FROM.getTime(), TO.getTime())).toBe(true);
     });
 
     it('retries network errors and gives up with the reason when nothing listens', async () => {
@@ -252,14 +257,137 @@ describe('Datadog audit source', () => {
         sliceCount: 1,
       });
 
-      // (The client logs each failed request itself via loglevel: two console.error lines are expected here.)
+      const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      const consoleWarn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
 
       // Act
       const result = await unreachable.collect({ from: FROM, to: TO }, () => new IdCollector());
 
+      // Assess: the client's own console lines are routed away (they would break a JSON log stream).
+      expect(result.reasons).toEqual(['Datadog unreachable (ECONNREFUSED); gave up after 2 attempts']);
+      expect(consoleError).not.toHaveBeenCalled();
+      expect(consoleWarn).not.toHaveBeenCalled();
+      consoleError.mockRestore();
+      consoleWarn.mockRestore();
+    });
+  });
+
+  describe('faults that must never look like a quiet week', () => {
+    const isMcpId = new Set(expectedIds);
+
+    it.each([
+      ['null', 'the body is null, not an object'],
+      ['data-null', 'data is null, not an array'],
+      ['data-object', 'data is an object, not an array'],
+      ['not-json', 'the body is not JSON'],
+      ['cursor-number', 'meta.page.after is a number, not a string'],
+    ] as const)('treats a 200 whose body is %s as a fault, not as the last page', async (shape, problem) => {
+      // Prepare
+      emulator.setFaults({ malformedRate: 1, malformedShape: shape });
+
+      // Act
+      const result = await source({ maxAttempts: 3, sliceCount: 4 }).collect(
+        { from: FROM, to: TO },
+        () => new WindowAggregate(),
+      );
+
       // Assess
-      expect(result.reasons).toHaveLength(1);
-      expect(result.reasons[0]).toMatch(/^Datadog unreachable: gave up at .* after 1 retries/);
+      const summary = summarize(result, undefined, settings);
+      expect(summary.complete).toBe(false);
+      expect(summary.total_tool_calls).toBe(0);
+      expect(isUnread(result.incomplete, FROM.getTime(), TO.getTime())).toBe(true);
+      expect(result.incomplete[0]?.cause).toContain(`Datadog sent a malformed response (${problem})`);
+    });
+
+    it('retries a wrong-shaped 200 like a 5xx and then gives the exact summary', async () => {
+      // Prepare
+      emulator.setFaults({ malformedRate: 0.3, malformedShape: 'data-null' });
+
+      // Act
+      const result = await source({ pageLimit: 200, sliceCount: 8, concurrency: 4, maxAttempts: 10 }).collect(
+        { from: FROM, to: TO },
+        () => new WindowAggregate(),
+      );
+
+      // Assess
+      expect(summarize(result, undefined, settings)).toEqual(summaryOf(expected));
+    });
+
+    it('never counts a replayed page twice: a response that repeats the cursor it was asked for', async () => {
+      // Prepare
+      emulator.setFaults({ cursorFault: 'repeat-page' });
+      const requestsBefore = emulator.stats.requests;
+
+      // Act
+      const result = await source({ pageLimit: 100, sliceCount: 4 }).collect(
+        { from: FROM, to: TO },
+        () => new IdCollector(),
+      );
+
+      // Assess
+      expect(new Set(result.ids).size).toBe(result.ids.length);
+      expect(result.ids.every((id) => isMcpId.has(id))).toBe(true);
+      expect(result.ids.length).toBeLessThan(expected.length);
+      expect(result.gaps.length).toBe(4);
+      expect(result.gaps.every((g) => g.kind === 'lost')).toBe(true);
+      expect(result.reasons[0]).toMatch(/repeated a page cursor|already received/);
+      expect(emulator.stats.requests - requestsBefore).toBeLessThanOrEqual(4 * 2);
+    });
+
+    it('stops a cursor cycle A → B → A at once, counting each event once and marking the rest lost', async () => {
+      // Prepare
+      emulator.setFaults({ cursorFault: 'cycle' });
+      const requestsBefore = emulator.stats.requests;
+
+      // Act
+      const result = await source({ pageLimit: 50, sliceCount: 4 }).collect(
+        { from: FROM, to: TO },
+        () => new WindowAggregate(),
+      );
+
+      // Assess
+      const summary = summarize(result, undefined, settings);
+      expect(summary.total_tool_calls).toBeLessThan(expected.length);
+      expect(summary.total_tool_calls).toBeGreaterThan(0);
+      expect(summary.complete).toBe(false);
+      expect(summary.warnings[0]).toMatch(/^Datadog repeated a page cursor \(a cursor cycle\)/);
+      // Three pages per slice (first, A, B) before the repeat of A is seen.
+      expect(emulator.stats.requests - requestsBefore).toBe(4 * 3);
+    });
+
+    it('stops a slice at its page cap and says so', async () => {
+      // Act
+      const result = await source({ pageLimit: 50, sliceCount: 2, maxPagesPerSlice: 3 }).collect(
+        { from: FROM, to: TO },
+        () => new IdCollector(),
+      );
+
+      // Assess
+      expect(result.ids).toHaveLength(2 * 3 * 50);
+      expect(result.reasons).toEqual([
+        'paging stopped at the cap of 3 pages per time slice',
+        'paging stopped at the cap of 3 pages per time slice',
+      ]);
+    });
+
+    it('gives up a whole range within a few requests when every request fails (circuit breaker)', async () => {
+      // Prepare
+      emulator.setFaults({ rate503: 1 });
+      const requestsBefore = emulator.stats.requests;
+
+      // Act
+      const result = await source({ sliceCount: 16, concurrency: 4, maxAttempts: 6 }).collect(
+        { from: FROM, to: TO },
+        () => new IdCollector(),
+      );
+
+      // Assess: 12 failures in a row trip it (2 × maxAttempts), not 16 slices × 6 attempts = 96 requests.
+      const requests = emulator.stats.requests - requestsBefore;
+      expect(requests).toBeGreaterThanOrEqual(12);
+      expect(requests).toBeLessThanOrEqual(12 + 4);
+      expect(result.gaps).toHaveLength(16);
+      expect(result.reasons.filter((r) => r.endsWith('gave up after 12 failures in a row')).length).toBeGreaterThan(8);
+      expect(isUnread(result.gaps, FROM.getTime(), TO.getTime())).toBe(true);
     });
   });
 
@@ -340,6 +468,7 @@ describe('collectReportData', () => {
     // Act
     const data = await collectReportData(source, {
       window: { from: windowFrom, to: end },
+      timezone: 'UTC',
       windowDays: 7,
       baselineDays: 28,
     });
@@ -367,6 +496,7 @@ describe('collectReportData', () => {
     // Act
     const data = await collectReportData(source, {
       window: { from: new Date(end.getTime() - 7 * DAY), to: end },
+      timezone: 'UTC',
       windowDays: 7,
       baselineDays: 0,
     });

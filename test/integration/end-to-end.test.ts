@@ -19,8 +19,8 @@ describe('end to end on local stand-ins', () => {
     expect(local.emails).toHaveLength(1);
     const email = local.emails[0]!;
     expect(email.to).toEqual(['sec@example.com', 'ops@example.com']);
-    expect(email.subject).toMatch(/^AI Activity Audit — Example Org — 2026-11-16 to 2026-11-23 — \d+ anomalies$/);
-    const total = local.result.summary.total_tool_calls.toLocaleString('en-US');
+    expect(email.subject).toMatch(/^AI Activity Audit — Example Org — 2026-11-16 to 2026-11-22 — \d+ anomalies$/);
+    const total = local.run.summary.total_tool_calls.toLocaleString('en-US');
     expect(email.text).toContain(`Total MCP tool calls: ${total}`);
     expect(email.html).toContain(total);
     expect(email.html).not.toMatch(/<script/i);
@@ -32,12 +32,13 @@ describe('end to end on local stand-ins', () => {
     expect(post.channel).toBe(LOCAL_CHANNEL);
     expect(post.blocks.length).toBeLessThanOrEqual(50);
     expect(post.text).toContain('Example Org');
-    for (const count of Object.values(local.result.summary.anomaly_counts)) expect(count).toBeGreaterThan(0);
+    for (const count of Object.values(local.run.summary.anomaly_counts)) expect(count).toBeGreaterThan(0);
   });
 
-  it('reports the scheduled window, complete, with the baseline used', () => {
-    const s = local.result.summary;
-    expect(s.window).toEqual({ from: '2026-11-16T09:00:00.000Z', to: scheduledTime.toISOString() });
+  it('reports the calendar week before the day the schedule fired, complete, with the baseline used', () => {
+    const s = local.run.summary;
+    expect(s.window).toEqual({ from: '2026-11-16T00:00:00.000Z', to: '2026-11-23T00:00:00.000Z' });
+    expect(local.result.window).toEqual(s.window);
     expect(s.complete).toBe(true);
     expect(s.baseline?.events).toBeGreaterThan(0);
     expect(local.result.channels.map((c) => c.outcome)).toEqual(['delivered', 'delivered']);

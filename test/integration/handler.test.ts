@@ -1,147 +1,26 @@
 /**
- * The deployed handler end to end with real components over 127.0.0.1, no SDK mocks: the Datadog
- * emulator holding a generated week and baseline, aws-ses-v2-local (SES), dynalite (DynamoDB),
- * the Secrets Manager stand-in and the Slack emulator, reached by the real clients through the
- * standard endpoint variables. Each test uses its own ORG_NAME, so idempotency keys never collide.
+ * The deployed handler end to end with real components over 127.0.0.1, no SDK mocks (the
+ * emulators of test/support/handler-harness.ts): delivery, idempotency, channel failures and
+ * retries, rate limits, secrets kept out of the logs, and configuration errors.
  */
-import type { Context } from 'aws-lambda';
-import { createHandler, handler, type ReportEvent } from '../../functions/weekly-report/handler';
-import { type AwsEmulators, awsEnv, startAwsEmulators } from '../support/aws-emulators';
-import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
-import { generateScenario } from '../support/generator';
-import { type SecretsManagerEmulator, startSecretsManagerEmulator } from '../support/secrets-manager-emulator';
-import { type SlackEmulator, startSlackEmulator } from '../support/slack-emulator';
+import { createHandler, handler } from '../../functions/weekly-report/handler';
+import {
+  CHANNEL,
+  CHANNEL_WITHOUT_BOT,
+  DD_API_KEY,
+  DD_APP_KEY,
+  EVENT,
+  logLines,
+  SLACK_TOKEN,
+  useHandlerHarness,
+} from '../support/handler-harness';
 
-const SCHEDULED = '2026-11-23T09:00:00Z';
-const END = new Date(SCHEDULED);
-const SECRET_ID = 'ai-activity-audit/credentials';
-const DD_API_KEY = 'ddapi-0123456789abcdef0123456789abcdef';
-const DD_APP_KEY = 'ddapp-fedcba9876543210fedcba9876543210fedcba98';
-const SLACK_TOKEN = 'xoxb-111-222-SecretSlackTokenValue';
-const CHANNEL = 'C0123456789';
-const CHANNEL_WITHOUT_BOT = 'C0999999999';
-const TABLE = 'ai-activity-audit-deliveries';
-
-let datadog: DatadogEmulator;
-let aws: AwsEmulators;
-let secrets: SecretsManagerEmulator;
-let slack: SlackEmulator;
-const savedEnv = { ...process.env };
-let orgCounter = 0;
-
-beforeAll(async () => {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const scenario = generateScenario({ seed: 42, end: END, weekEvents: 600, people: 20 });
-  [datadog, aws, secrets, slack] = await Promise.all([
-    startDatadogEmulator({
-      events: [...scenario.baseline, ...scenario.window],
-      apiKey: DD_API_KEY,
-      appKey: DD_APP_KEY,
-    }),
-    startAwsEmulators({ tableName: TABLE }),
-    startSecretsManagerEmulator({
-      [SECRET_ID]: JSON.stringify({ ddApiKey: DD_API_KEY, ddAppKey: DD_APP_KEY, slackBotToken: SLACK_TOKEN }),
-    }),
-    startSlackEmulator({ token: SLACK_TOKEN, channels: [CHANNEL], channelsWithoutBot: [CHANNEL_WITHOUT_BOT] }),
-  ]);
-  Object.assign(
-    process.env,
-    awsEnv({ ses: aws.ses.url, dynamo: aws.dynamo.url, secretsManager: secrets.url }),
-    // Some Powertools versions print to the global console in dev mode; keep the production path.
-    { POWERTOOLS_DEV: '' },
-  );
-});
-
-afterAll(async () => {
-  process.env = savedEnv;
-  await Promise.all([datadog?.close(), aws?.close(), secrets?.close(), slack?.close()]);
-});
-
-afterEach(() => {
-  slack.clearFaults();
-  jest.restoreAllMocks();
-});
-
-/** The environment the stack would set, pointing at the emulators; a fresh org name per call. */
-function appEnv(overrides: Record<string, string> = {}): Record<string, string> {
-  orgCounter++;
-  return {
-    ORG_NAME: `Acme ${String(orgCounter).padStart(3, '0')}`,
-    TIMEZONE: 'UTC',
-    WINDOW_DAYS: '7',
-    BASELINE_DAYS: '28',
-    DD_API_URL: datadog.url,
-    SECRET_ID,
-    EMAIL_FROM: 'audit@example.com',
-    EMAIL_TO: 'ana@example.com,bo@example.com',
-    SLACK_CHANNEL: CHANNEL,
-    SLACK_API_URL: slack.url,
-    IDEMPOTENCY_TABLE: TABLE,
-    ...overrides,
-  };
-}
-
-function lambdaContext(remainingMs = 120_000): Context {
-  const started = Date.now();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'weekly-report',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:weekly-report',
-    memoryLimitInMB: '1024',
-    awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
-    logGroupName: '/aws/lambda/weekly-report',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => remainingMs - (Date.now() - started),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-const EVENT: ReportEvent = { scheduledTime: SCHEDULED };
-
-async function emailsOf(org: string) {
-  return (await aws.ses.emails()).filter((e) => e.subject.includes(org));
-}
-
-function postsOf(org: string) {
-  return slack.messages.filter((m) => m.text.includes(org) || JSON.stringify(m.blocks).includes(org));
-}
-
-/**
- * Everything the process writes while a test runs (the Powertools Logger writes JSON lines to
- * stdout; the Slack client logs through the console): captured for assertions, kept off the
- * test output.
- */
-let captured: string[] = [];
-beforeEach(() => {
-  captured = [];
-  const capture = (chunk: unknown) => {
-    captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    return true;
-  };
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
-  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-    jest
-      .spyOn(console, level)
-      .mockImplementation((...args: unknown[]) => void capture(`${args.map(String).join(' ')}\n`));
-  }
-});
-
-async function captureOutput<T>(fn: () => Promise<T>): Promise<{ output: string; result: PromiseSettledResult<T> }> {
-  const from = captured.length;
-  const [result] = await Promise.allSettled([fn()]);
-  return { output: captured.slice(from).join(''), result: result as PromiseSettledResult<T> };
-}
-
-function logLines(output: string): Array<Record<string, unknown>> {
-  return output
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
+const harness = useHandlerHarness();
+const appEnv = (overrides?: Record<string, string>) => harness().appEnv(overrides);
+const lambdaContext = (remainingMs?: number) => harness().lambdaContext(remainingMs);
+const emailsOf = (org: string) => harness().emailsOf(org);
+const postsOf = (org: string) => harness().postsOf(org);
+const captureOutput = <T>(fn: () => Promise<T>) => harness().captureOutput(fn);
 
 describe('weekly report handler', () => {
   it('delivers exactly one email (HTML + text, right recipients) and one Slack post', async () => {
@@ -155,7 +34,7 @@ describe('weekly report handler', () => {
     // Assess
     expect(result.status).toBe('fulfilled');
     const value = (result as PromiseFulfilledResult<Awaited<ReturnType<typeof run>>>).value;
-    expect(value.window).toEqual({ from: '2026-11-16T09:00:00.000Z', to: '2026-11-23T09:00:00.000Z' });
+    expect(value.window).toEqual({ from: '2026-11-16T00:00:00.000Z', to: '2026-11-23T00:00:00.000Z' });
     expect(value.totalToolCalls).toBeGreaterThan(0);
     expect(value.channels).toEqual([
       { channel: 'email', outcome: 'delivered' },
@@ -198,7 +77,7 @@ describe('weekly report handler', () => {
     // Prepare
     const env = appEnv();
     await createHandler(env)(EVENT, lambdaContext());
-    const secretReads = secrets.requests;
+    const secretReads = harness().secrets.requests;
 
     // Act
     const warm = await createHandler(env)(EVENT, lambdaContext());
@@ -213,20 +92,20 @@ describe('weekly report handler', () => {
       expect(r.channels.map((c) => c.outcome)).toEqual(['skipped_already_delivered', 'skipped_already_delivered']);
     }
     // Two cold starts read the secret once each; the warm invocation used the cache.
-    expect(secrets.requests - secretReads).toBe(2);
+    expect(harness().secrets.requests - secretReads).toBe(2);
   });
 
   it('delivers the email and fails when Slack fails; a retry after Slack recovers posts once and does not resend the email', async () => {
     // Prepare
     const env = appEnv();
     const run = createHandler(env);
-    slack.failAlways({ kind: 'error', error: 'channel_not_found' });
+    harness().slack.failAlways({ kind: 'error', error: 'channel_not_found' });
 
     // Act
     const failed = run(EVENT, lambdaContext());
     await expect(failed).rejects.toThrow(/Delivery failed for slack: .*channel_not_found .*check that SLACK_CHANNEL/);
     const emailsAfterFailure = await emailsOf(env.ORG_NAME as string);
-    slack.clearFaults();
+    harness().slack.clearFaults();
     const retried = await run(EVENT, lambdaContext());
 
     // Assess
@@ -243,13 +122,13 @@ describe('weekly report handler', () => {
     // Prepare
     const env = appEnv();
     const run = createHandler(env);
-    slack.failAlways({ kind: 'http', status: 500 });
-    const before = slack.requests;
+    harness().slack.failAlways({ kind: 'http', status: 500 });
+    const before = harness().slack.requests;
 
     // Act
     await expect(run(EVENT, lambdaContext())).rejects.toThrow(/Slack answered HTTP 500/);
-    const attempts = slack.requests - before;
-    slack.clearFaults();
+    const attempts = harness().slack.requests - before;
+    harness().slack.clearFaults();
     await run(EVENT, lambdaContext());
 
     // Assess
@@ -273,15 +152,15 @@ describe('weekly report handler', () => {
   it('waits out a Slack 429 for its Retry-After when it fits before the deadline', async () => {
     // Prepare
     const env = appEnv({ EMAIL_TO: '' });
-    slack.failNext({ kind: 'rate_limited', retryAfterSeconds: 1 });
-    const before = slack.requests;
+    harness().slack.failNext({ kind: 'rate_limited', retryAfterSeconds: 1 });
+    const before = harness().slack.requests;
 
     // Act
     const { output, result } = await captureOutput(() => createHandler(env)(EVENT, lambdaContext()));
 
     // Assess
     expect(result.status).toBe('fulfilled');
-    expect(slack.requests - before).toBe(2);
+    expect(harness().slack.requests - before).toBe(2);
     expect(postsOf(env.ORG_NAME as string)).toHaveLength(1);
     expect(logLines(output).find((l) => l.message === 'slack_rate_limited')).toEqual(
       expect.objectContaining({ retryAfterSeconds: 1 }),
@@ -291,7 +170,7 @@ describe('weekly report handler', () => {
   it('fails the Slack channel at once when Retry-After ends past the deadline, still delivering the email', async () => {
     // Prepare
     const env = appEnv();
-    slack.failNext({ kind: 'rate_limited', retryAfterSeconds: 600 });
+    harness().slack.failNext({ kind: 'rate_limited', retryAfterSeconds: 600 });
     const started = Date.now();
 
     // Act
@@ -309,7 +188,7 @@ describe('weekly report handler', () => {
     const env = appEnv();
     const badToken = 'xoxb-999-888-AnotherSecretToken';
     const otherSecret = 'ai-activity-audit/other';
-    secrets.setSecret(
+    harness().secrets.setSecret(
       otherSecret,
       JSON.stringify({ ddApiKey: DD_API_KEY, ddAppKey: DD_APP_KEY, slackBotToken: badToken }),
     );

@@ -1,12 +1,13 @@
 /**
- * Emulator of Datadog's Audit Logs search API, written from ../shared/datadog/audit-openapi.yaml
- * and the recorded real responses: `POST /api/v2/audit/events/search` and `GET /api/v2/audit/events`
+ * Emulator of Datadog's Audit Logs search API, written from the official OpenAPI spec and the
+ * recorded real responses in test/fixtures/datadog/: `POST /api/v2/audit/events/search` and `GET /api/v2/audit/events`
  * on 127.0.0.1. It checks the API and application keys (403 otherwise), filters by `@attr:value`
  * terms (`@evt.name:"MCP Server"`) and time range, sorts both ways, pages with opaque base64
  * cursors, validates `page.limit` (1–1000), ends with `{"data":[]}` and no `meta` like the real
  * API, sends `X-RateLimit-*` headers, and injects faults (429, 503, latency, short pages,
- * `meta.status: "timeout"`, `meta.warnings`) decided by a hash of (seed, request, attempt), so a
- * run is repeatable whatever order concurrent requests arrive in.
+ * `meta.status: "timeout"`, `meta.warnings`, 200s that are not search responses, cursors that
+ * repeat or cycle) decided by a hash of (seed, request, attempt), so a run is repeatable whatever
+ * order concurrent requests arrive in.
  *
  * Standalone: `npx tsx test/support/datadog-emulator.ts --port 0` serves a generated scenario.
  */
@@ -32,8 +33,18 @@ export interface EmulatorFaults {
   readonly timeoutRate?: number;
   /** Share of pages carrying `meta.warnings`. */
   readonly warningRate?: number;
-  /** Answer every request with 429 (a rate limit that never lifts). */
+  /** Answer every request with 429 (a rate limit that never lifts), `X-RateLimit-Reset` = `resetSeconds`. */
   readonly always429?: boolean;
+  /** Share of searches answered 200 with a body that is not a search response, of the `malformedShape` given. */
+  readonly malformedRate?: number;
+  /** @default 'data-null' */
+  readonly malformedShape?: 'null' | 'data-null' | 'data-object' | 'not-json' | 'cursor-number';
+  /**
+   * Cursor faults of a misbehaving API or proxy: `repeat-page` answers a request carrying cursor C
+   * with the very response that handed out C (same events, same cursor); `cycle` hands out cursors
+   * A → B → A → B … (each page is the real next one, but the cursors loop).
+   */
+  readonly cursorFault?: 'repeat-page' | 'cycle';
 }
 
 export interface EmulatorOptions {
@@ -248,6 +259,9 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
 
   const stats: EmulatorStats = { requests: 0, byStatus: {}, eventsServed: 0, inFlight: 0, maxInFlight: 0 };
   const attempts = new Map<string, number>();
+  /** The response that handed out each cursor, and each query's first cursor (for the cursor faults). */
+  const issued = new Map<string, { readonly data: readonly RawAuditEvent[] }>();
+  const firstCursor = new Map<string, string>();
   let periodStart = Date.now();
   let periodCount = 0;
   let requestCounter = 0;
@@ -385,7 +399,16 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     const slow = current.slowRate && roll('slow') < current.slowRate ? (current.slowMs ?? 1000) : 0;
     await sleep(latency + slow);
 
-    if (current.always429 || periodCount > rateLimit.limit) {
+    if (current.always429) {
+      send(
+        res,
+        429,
+        { errors: ['Too many requests'] },
+        { ...rl, 'X-RateLimit-Reset': String(current.resetSeconds ?? 1) },
+      );
+      return;
+    }
+    if (periodCount > rateLimit.limit) {
       send(res, 429, { errors: ['Too many requests'] }, rl);
       return;
     }
@@ -405,6 +428,34 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     if (current.rate503 && roll('503') < current.rate503) {
       send(res, 503, { errors: ['Service Unavailable'] }, rl);
       return;
+    }
+
+    if (current.malformedRate && roll('malformed') < current.malformedRate) {
+      const shape = current.malformedShape ?? 'data-null';
+      stats.byStatus[200] = (stats.byStatus[200] ?? 0) + 1;
+      const body =
+        shape === 'null'
+          ? 'null'
+          : shape === 'not-json'
+            ? '<html><body>Gateway says hello</body></html>'
+            : JSON.stringify(
+                shape === 'data-null'
+                  ? { data: null, meta: { status: 'done' } }
+                  : shape === 'data-object'
+                    ? { data: { events: [] }, meta: { status: 'done' } }
+                    : { data: [], meta: { page: { after: 12345 } } },
+              );
+      res.writeHead(200, { 'Content-Type': 'application/json', ...rl });
+      res.end(body);
+      return;
+    }
+    if (current.cursorFault === 'repeat-page' && search.cursor !== undefined) {
+      const previous = issued.get(search.cursor);
+      if (previous) {
+        stats.eventsServed += previous.data.length;
+        send(res, 200, previous, rl);
+        return;
+      }
     }
 
     const ascending = search.sort === 'timestamp';
@@ -447,7 +498,15 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
       return;
     }
     stats.eventsServed += served.length;
-    const after = encodeCursor({ p, k: unitHash(0, key).toString(36) });
+    let after = encodeCursor({ p, k: unitHash(0, key).toString(36) });
+    if (current.cursorFault === 'cycle' && search.cursor !== undefined) {
+      // The first cursor of this query (A) leads on to the real next cursor (B); every other one back to A.
+      const a = firstCursor.get(key);
+      if (a !== undefined && search.cursor !== a) after = a;
+    }
+    if (current.cursorFault === 'cycle' && search.cursor === undefined && !firstCursor.has(key)) {
+      firstCursor.set(key, after);
+    }
     const meta: Record<string, unknown> = {
       elapsed: latency + slow,
       page: { after },
@@ -463,7 +522,9 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
         },
       ];
     }
-    send(res, 200, { data: served, meta, links: { next: nextLink(search, after) } }, rl);
+    const body = { data: served, meta, links: { next: nextLink(search, after) } };
+    if (current.cursorFault === 'repeat-page') issued.set(after, body);
+    send(res, 200, body, rl);
   }
 
   const server = createServer((req, res) => {
@@ -494,6 +555,8 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     setFaults(next: EmulatorFaults) {
       faults = { ...next };
       attempts.clear();
+      issued.clear();
+      firstCursor.clear();
     },
     close() {
       return new Promise<void>((resolve) => {

@@ -93,6 +93,7 @@ export function makeSummary(overrides: Partial<Summary> = {}): Summary {
     anomaly_counts: countFlags([]),
     changes: { total: 0, items: [] },
     malformed_events: 0,
+    data_gaps: { window: [], baseline: [] },
     link: LINK,
     warnings: [],
   };

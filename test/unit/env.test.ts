@@ -8,6 +8,7 @@ const VALID: Readonly<Record<string, string>> = {
   TIMEZONE: 'Europe/Berlin',
   WINDOW_DAYS: '7',
   BASELINE_DAYS: '28',
+  WINDOW: 'rolling',
   DATADOG_SITE: 'datadoghq.eu',
   SECRET_ID: 'ai-activity-audit/credentials',
   EMAIL_FROM: 'audit@example.com',
@@ -43,6 +44,7 @@ describe('readEnv', () => {
       timezone: 'Europe/Berlin',
       windowDays: 7,
       baselineDays: 28,
+      window: 'rolling',
       datadog: { site: 'datadoghq.eu' },
       secretId: 'ai-activity-audit/credentials',
       email: { from: 'audit@example.com', to: ['ana@example.com', 'bo@example.com'], configurationSet: 'reports' },
@@ -69,6 +71,7 @@ describe('readEnv', () => {
     expect(config.timezone).toBe('UTC');
     expect(config.windowDays).toBe(7);
     expect(config.baselineDays).toBe(28);
+    expect(config.window).toBe('calendar');
     expect(config.datadog).toEqual({ site: 'datadoghq.com' });
     expect(config.email).toBeUndefined();
     expect(config.suppress).toEqual([]);
@@ -107,6 +110,7 @@ describe('readEnv', () => {
     ['TIMEZONE', 'Mars/Olympus', /^TIMEZONE must be an IANA time zone .*"Mars\/Olympus"/],
     ['WINDOW_DAYS', 'seven', /^WINDOW_DAYS must be a positive integer \(got "seven"\)/],
     ['BASELINE_DAYS', '0', /^BASELINE_DAYS must be a positive integer \(got "0"\)/],
+    ['WINDOW', 'weekly', /^WINDOW must be calendar or rolling \(got "weekly"\)/],
     ['DATADOG_SITE', 'datadoghq.org', /^DATADOG_SITE must be one of .*"datadoghq.org"/],
     ['DD_API_URL', 'ftp://example.com', /^DD_API_URL must be an http\(s\) URL/],
     ['SECRET_ID', '', /^SECRET_ID is required/],

@@ -1,13 +1,17 @@
 /**
  * runReport: the orchestration alone, with every port faked in memory (no network): fetch →
- * summarize → render → deliver, independent channels, idempotency through the ledger, and one
- * DeliveryError naming the failed channels after the others were delivered and recorded.
+ * summarize → render → deliver, the report window, no report when nothing of the window could be
+ * read, independent channels, idempotency through the ledger (waiting for a claim in progress,
+ * taking over a lapsed one), and one DeliveryError naming the failed channels after the others
+ * were delivered and recorded. A fake clock makes every wait instant.
  */
 
+import type { DataGap } from '../../functions/weekly-report/core/gaps';
 import { DEFAULT_THRESHOLDS } from '../../functions/weekly-report/core/types';
-import { DeliveryError } from '../../functions/weekly-report/errors';
+import { DeliveryError, ReportUnavailableError } from '../../functions/weekly-report/errors';
 import type {
   AuditEventSource,
+  CallOptions,
   ClaimResult,
   DeliveryLedger,
   EmailMessage,
@@ -18,17 +22,27 @@ import type {
   SlackMessage,
   SlackSender,
 } from '../../functions/weekly-report/ports';
-import { type ReportDeps, type ReportLogger, runReport } from '../../functions/weekly-report/run-report';
+import {
+  CHANNEL_SEND_MS,
+  LEASE_MARGIN_MS,
+  type ReportDeps,
+  type ReportLogger,
+  runReport,
+} from '../../functions/weekly-report/run-report';
 import { generateScenario, outerTime, type RawAuditEvent } from '../support/generator';
 
+/** The schedule fires Monday 09:00 UTC; the report is the calendar week before that Monday. */
 const END = new Date('2026-11-23T09:00:00.000Z');
-const SCENARIO = generateScenario({ seed: 7, end: END, weekEvents: 300, people: 12 });
+const WEEK_END = new Date('2026-11-23T00:00:00.000Z');
+const SCENARIO = generateScenario({ seed: 7, end: WEEK_END, weekEvents: 300, people: 12 });
 const EVENTS: readonly RawAuditEvent[] = [...SCENARIO.baseline, ...SCENARIO.window];
 
 type Step = string;
 
 class FakeSource implements AuditEventSource {
   readonly ranges: Array<{ from: string; to: string; deadline?: number }> = [];
+  /** Share of each range (from its start) that "could not be read": 0 reads all, 1 reads nothing. */
+  lostShare = 0;
   constructor(private readonly steps: Step[]) {}
   async collect<T extends Mergeable<T>>(range: FetchRange, create: () => T, options?: FetchOptions): Promise<T> {
     this.steps.push('collect');
@@ -38,25 +52,60 @@ class FakeSource implements AuditEventSource {
       ...(options?.deadline !== undefined ? { deadline: options.deadline } : {}),
     });
     const partial = create();
+    const from = range.from.getTime();
+    const to = range.to.getTime();
+    const readFrom = from + Math.round((to - from) * this.lostShare);
+    if (readFrom > from) {
+      const gap: DataGap = {
+        cause: 'Datadog unavailable (HTTP 503); gave up after 6 attempts',
+        kind: 'lost',
+        from,
+        to: readFrom,
+      };
+      partial.markIncomplete(gap);
+    }
     for (const event of EVENTS) {
       const t = outerTime(event);
-      if (t >= range.from.getTime() && t < range.to.getTime()) partial.add(event);
+      if (t >= readFrom && t < to) partial.add(event);
     }
     return partial;
   }
 }
 
+/** A clock the fake sleep moves forward, so waits cost no real time. */
+class FakeClock {
+  time = Date.parse('2026-11-23T09:00:05Z');
+  readonly sleeps: number[] = [];
+  now = (): number => this.time;
+  sleep = async (ms: number): Promise<void> => {
+    this.sleeps.push(ms);
+    this.time += ms;
+    this.onSleep?.();
+  };
+  onSleep: (() => void) | undefined;
+}
+
 class FakeLedger implements DeliveryLedger {
-  readonly items = new Map<string, { status: 'IN_PROGRESS' | 'DELIVERED'; detail?: Record<string, string> }>();
+  readonly items = new Map<
+    string,
+    { status: 'IN_PROGRESS' | 'DELIVERED'; leaseUntil?: number; detail?: Record<string, string> }
+  >();
+  readonly leases: number[] = [];
   failClaims = false;
   failRecords = false;
-  constructor(private readonly steps: Step[]) {}
-  async claim(key: string): Promise<ClaimResult> {
+  constructor(
+    private readonly steps: Step[],
+    private readonly clock: FakeClock,
+  ) {}
+  async claim(key: string, leaseUntil: number): Promise<ClaimResult> {
     if (this.failClaims) throw new Error('ledger unreachable');
     const item = this.items.get(key);
     if (item?.status === 'DELIVERED') return 'delivered';
-    if (item?.status === 'IN_PROGRESS') return 'in_progress';
-    this.items.set(key, { status: 'IN_PROGRESS' });
+    if (item?.status === 'IN_PROGRESS' && (item.leaseUntil ?? Number.POSITIVE_INFINITY) >= this.clock.now()) {
+      return 'in_progress';
+    }
+    this.items.set(key, { status: 'IN_PROGRESS', leaseUntil });
+    this.leases.push(leaseUntil);
     this.steps.push(`claim ${key}`);
     return 'claimed';
   }
@@ -73,10 +122,12 @@ class FakeLedger implements DeliveryLedger {
 
 class FakeEmail implements EmailSender {
   readonly sent: EmailMessage[] = [];
+  readonly deadlines: Array<number | undefined> = [];
   failWith: Error | undefined;
   constructor(private readonly steps: Step[]) {}
-  async send(message: EmailMessage) {
+  async send(message: EmailMessage, options?: CallOptions) {
     this.steps.push('send email');
+    this.deadlines.push(options?.deadline);
     if (this.failWith) throw this.failWith;
     this.sent.push(message);
     return { messageIds: [`m-${this.sent.length}`] };
@@ -88,7 +139,7 @@ class FakeSlack implements SlackSender {
   readonly deadlines: Array<number | undefined> = [];
   failWith: Error | undefined;
   constructor(private readonly steps: Step[]) {}
-  async post(message: SlackMessage, options?: FetchOptions) {
+  async post(message: SlackMessage, options?: CallOptions) {
     this.steps.push('post slack');
     this.deadlines.push(options?.deadline);
     if (this.failWith) throw this.failWith;
@@ -118,8 +169,9 @@ class FakeLogger implements ReportLogger {
 
 function setup() {
   const steps: Step[] = [];
+  const clock = new FakeClock();
   const source = new FakeSource(steps);
-  const ledger = new FakeLedger(steps);
+  const ledger = new FakeLedger(steps, clock);
   const email = new FakeEmail(steps);
   const slack = new FakeSlack(steps);
   const logger = new FakeLogger();
@@ -138,12 +190,14 @@ function setup() {
       suppress: [],
     },
     logger,
+    now: clock.now,
+    sleep: clock.sleep,
   };
-  return { steps, source, ledger, email, slack, logger, deps };
+  return { steps, clock, source, ledger, email, slack, logger, deps };
 }
 
-const EMAIL_KEY = 'Acme:2026-11-23T09:00:00.000Z:email';
-const SLACK_KEY = 'Acme:2026-11-23T09:00:00.000Z:slack';
+const EMAIL_KEY = 'Acme:2026-11-23T00:00:00.000Z:email';
+const SLACK_KEY = 'Acme:2026-11-23T00:00:00.000Z:slack';
 
 describe('runReport', () => {
   it('fetches, summarizes and renders before sending, then sends each channel once and records it', async () => {
@@ -174,24 +228,118 @@ describe('runReport', () => {
       ['slack', 'delivered'],
     ]);
     expect(logger.outcomes()).toEqual(['email:delivered', 'slack:delivered']);
-    expect(result.summary.window).toEqual({ from: '2026-11-16T09:00:00.000Z', to: '2026-11-23T09:00:00.000Z' });
+    expect(result.summary.window).toEqual({ from: '2026-11-16T00:00:00.000Z', to: '2026-11-23T00:00:00.000Z' });
   });
 
-  it('reports the window [end − windowDays, end) and passes the deadline to the source and to Slack', async () => {
+  it('reports the calendar week before the day it fires and passes the deadline to the source and the senders', async () => {
     // Prepare
-    const { source, slack, deps } = setup();
-    const deadline = Date.now() + 60_000;
+    const { source, slack, email, clock, deps } = setup();
+    const deadline = clock.now() + 30_000;
 
     // Act
     await runReport(deps, { end: END, deadline });
 
     // Assess
     expect(source.ranges).toContainEqual({
-      from: '2026-11-16T09:00:00.000Z',
-      to: '2026-11-23T09:00:00.000Z',
+      from: '2026-11-16T00:00:00.000Z',
+      to: '2026-11-23T00:00:00.000Z',
+      deadline,
+    });
+    expect(source.ranges).toContainEqual({
+      from: '2026-10-19T00:00:00.000Z',
+      to: '2026-11-16T00:00:00.000Z',
       deadline,
     });
     expect(slack.deadlines).toEqual([deadline]);
+    expect(email.deadlines).toEqual([deadline]);
+  });
+
+  it('reports a rolling window ending at the scheduled time when configured so', async () => {
+    // Prepare
+    const { source, deps } = setup();
+
+    // Act
+    const result = await runReport({ ...deps, settings: { ...deps.settings, window: 'rolling' } }, { end: END });
+
+    // Assess
+    expect(result.summary.window).toEqual({ from: '2026-11-16T09:00:00.000Z', to: '2026-11-23T09:00:00.000Z' });
+    expect(source.ranges[0]).toMatchObject({ from: '2026-11-16T09:00:00.000Z', to: '2026-11-23T09:00:00.000Z' });
+  });
+
+  it('bounds each send by its own budget within a long deadline, and leases the claim for that budget only', async () => {
+    // Prepare
+    const { slack, ledger, clock, deps } = setup();
+    const deadline = clock.now() + 280_000;
+
+    // Act
+    await runReport(deps, { end: END, deadline });
+
+    // Assess: 60 s to send and 15 s of margin, so a crash after claiming blocks a retry for at most 75 s.
+    expect(slack.deadlines).toEqual([clock.now() + CHANNEL_SEND_MS]);
+    expect(ledger.leases).toEqual([
+      clock.now() + CHANNEL_SEND_MS + LEASE_MARGIN_MS,
+      clock.now() + CHANNEL_SEND_MS + LEASE_MARGIN_MS,
+    ]);
+  });
+
+  it('sends nothing and fails with ReportUnavailableError when not one page of the window could be read', async () => {
+    // Prepare
+    const { source, email, slack, ledger, deps } = setup();
+    source.lostShare = 1;
+
+    // Act
+    const error = await runReport(deps, { end: END }).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ReportUnavailableError);
+    expect((error as Error).message).toMatch(/^No report for 2026-11-16T00:00:00.000Z to 2026-11-23T00:00:00.000Z/);
+    expect((error as ReportUnavailableError).causes).toEqual([
+      'Datadog unavailable (HTTP 503); gave up after 6 attempts: events missing from 2026-11-16 00:00 to 2026-11-23 00:00 (168 h, UTC)',
+    ]);
+    expect(email.sent).toHaveLength(0);
+    expect(slack.posted).toHaveLength(0);
+    expect(ledger.items.size).toBe(0);
+  });
+
+  it('sends a partly read week marked partial, with the cause and the time it lost', async () => {
+    // Prepare
+    const { source, email, deps } = setup();
+    source.lostShare = 0.5;
+
+    // Act
+    const result = await runReport(deps, { end: END });
+
+    // Assess
+    expect(result.summary.complete).toBe(false);
+    expect(result.summary.warnings[0]).toBe(
+      'Datadog unavailable (HTTP 503); gave up after 6 attempts: events missing from 2026-11-16 00:00 to 2026-11-19 12:00 (84 h, UTC)',
+    );
+    expect(result.summary.data_gaps.window).toEqual([
+      {
+        cause: 'Datadog unavailable (HTTP 503); gave up after 6 attempts',
+        kind: 'lost',
+        ranges: [{ from: '2026-11-16T00:00:00.000Z', to: '2026-11-19T12:00:00.000Z' }],
+      },
+    ]);
+    expect(email.sent).toHaveLength(1);
+  });
+
+  it('says the baseline could not be read, rather than that it holds no events, when none of it was read', async () => {
+    // Prepare: the window reads fine; the baseline range is the one that fails.
+    const { source, deps } = setup();
+    const collect = source.collect.bind(source);
+    source.collect = async (range, create, options) => {
+      source.lostShare = range.to.getTime() - range.from.getTime() > 8 * 86_400_000 ? 1 : 0;
+      return collect(range, create, options);
+    };
+
+    // Act
+    const result = await runReport(deps, { end: END });
+
+    // Assess
+    expect(result.summary.warnings.join('\n')).toMatch(/^Baseline could not be read: Datadog unavailable/m);
+    expect(result.summary.warnings.join('\n')).not.toMatch(/holds no MCP events|retention/);
+    expect(result.summary.anomaly_counts.first_time_user).toBeNull();
   });
 
   it('skips every channel already recorded as delivered and sends nothing', async () => {
@@ -266,13 +414,50 @@ describe('runReport', () => {
     expect(steps).toEqual(expect.arrayContaining([`release ${EMAIL_KEY}`, `release ${SLACK_KEY}`]));
   });
 
-  it('does not send a channel another invocation is delivering, and fails so the retry sees the outcome', async () => {
-    // Prepare
-    const { ledger, email, slack, deps } = setup();
-    ledger.items.set(SLACK_KEY, { status: 'IN_PROGRESS' });
+  it('waits for a channel another invocation is delivering and reports it skipped once that one delivered it', async () => {
+    // Prepare: the other invocation records Slack as delivered 5 s into our wait.
+    const { ledger, email, slack, clock, logger, deps } = setup();
+    ledger.items.set(SLACK_KEY, { status: 'IN_PROGRESS', leaseUntil: clock.now() + 70_000 });
+    const doneAt = clock.now() + 5_000;
+    clock.onSleep = () => {
+      if (clock.now() >= doneAt) ledger.items.set(SLACK_KEY, { status: 'DELIVERED' });
+    };
 
     // Act
-    const error = await runReport(deps, { end: END }).catch((e: unknown) => e);
+    const result = await runReport(deps, { end: END, deadline: clock.now() + 120_000 });
+
+    // Assess
+    expect(result.channels.map((c) => [c.channel, c.outcome])).toEqual([
+      ['email', 'delivered'],
+      ['slack', 'skipped_already_delivered'],
+    ]);
+    expect(slack.posted).toHaveLength(0);
+    expect(email.sent).toHaveLength(1);
+    expect(logger.lines.some((l) => l.message === 'channel_in_progress_waiting')).toBe(true);
+  });
+
+  it('takes over a claim whose holder died once its lease lapses, and delivers (a retry after a crash)', async () => {
+    // Prepare: a crashed run claimed Slack and left a 75 s lease, 20 s ago.
+    const { ledger, slack, clock, deps } = setup();
+    ledger.items.set(SLACK_KEY, { status: 'IN_PROGRESS', leaseUntil: clock.now() + 55_000 });
+
+    // Act
+    const result = await runReport(deps, { end: END, deadline: clock.now() + 280_000 });
+
+    // Assess
+    expect(result.channels.find((c) => c.channel === 'slack')?.outcome).toBe('delivered');
+    expect(slack.posted).toHaveLength(1);
+    expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(55_000);
+    expect(ledger.items.get(SLACK_KEY)?.status).toBe('DELIVERED');
+  });
+
+  it('does not send a channel another invocation still holds at its deadline, and fails so the retry sees the outcome', async () => {
+    // Prepare
+    const { ledger, email, slack, clock, deps } = setup();
+    ledger.items.set(SLACK_KEY, { status: 'IN_PROGRESS', leaseUntil: clock.now() + 10 * 60_000 });
+
+    // Act
+    const error = await runReport(deps, { end: END, deadline: clock.now() + 30_000 }).catch((e: unknown) => e);
 
     // Assess
     expect((error as DeliveryError).failedChannels).toEqual(['slack']);
@@ -280,6 +465,7 @@ describe('runReport', () => {
     expect(slack.posted).toHaveLength(0);
     expect(email.sent).toHaveLength(1);
     expect(ledger.items.get(SLACK_KEY)?.status).toBe('IN_PROGRESS');
+    expect(clock.now()).toBeLessThanOrEqual(Date.parse('2026-11-23T09:00:05Z') + 30_000);
   });
 
   it('sends nothing when the ledger cannot be read', async () => {
@@ -307,6 +493,7 @@ describe('runReport', () => {
     // Assess
     expect(email.sent).toHaveLength(1);
     expect(result.channels.map((c) => c.outcome)).toEqual(['delivered', 'delivered']);
+    expect(result.channels.map((c) => c.recordFailed)).toEqual([true, true]);
     expect(logger.lines.filter((l) => l.message === 'ledger_record_failed')).toHaveLength(2);
   });
 

@@ -6,6 +6,8 @@
  * them (and `npx esbuild --bundle` size) when upgrading.
  */
 
+/** The client's own logger (loglevel): it prints failed requests to the console unless routed. */
+export { logger as datadogClientLogger } from '@datadog/datadog-api-client/dist/logger';
 export {
   BaseServerConfiguration,
   type Configuration,

@@ -1,35 +1,30 @@
 /**
  * AuditEventSource over Datadog Audit Trail (`v2.AuditApi.searchAuditLogs`): every MCP-server
- * audit event of a time range, complete (cursor paging until an empty page, since a short page
- * is not the end), fast (the range is cut into time slices fetched with bounded concurrency,
- * each into its own partial, merged in slice order) and honest (a timeout, a warning or a fetch
- * that had to give up marks the result incomplete, with the reason, instead of hiding it).
- *
- * Two deliberate departures from the client's defaults:
- * - Responses are read raw, through our own response processor, not the client's deserializer:
- *   that one turns the outer `timestamp` into a Date, rebuilds events as model classes, and throws
- *   on a single event of the wrong shape (e.g. `tags` not an array), losing the whole page.
- * - Retries are ours: the client's own retry (`enableRetry`) sleeps for `X-RateLimit-Reset` with
- *   no cap and knows nothing of the Lambda's deadline, so it stays off. We see status and
- *   `X-RateLimit-*` headers of every response, cap the waits, back off with jitter, lower the
- *   concurrency when the remaining budget runs low, and stop cleanly at the deadline.
+ * audit event of a time range, and an honest account of what it could not read.
+ * - Complete: each time slice follows the page cursor until an empty page (a short page is not
+ *   the end); the range is cut into slices fetched with bounded concurrency, each into its own
+ *   partial, merged in slice order.
+ * - Never counted twice: each event `id` counts once per range (a replayed or overlapping page
+ *   adds nothing), a cursor seen before in the slice stops it (a cycle A → B → A would page
+ *   forever), a page of only known events stops it, and a hard cap bounds the pages per slice.
+ * - Honest: whatever could not be read becomes a gap (core/gaps.ts) with its cause and time
+ *   range — the rest of the slice after a give-up, or the slice when Datadog reports a query
+ *   timeout or warnings — so the report is marked partial, or the run fails when nothing of
+ *   the window was read.
+ * The HTTP layer and its checks live in datadog-http.ts; waits, retries and the circuit breaker
+ * in datadog-retry.ts.
  */
 
 import { MCP_EVENT_NAME } from '../core/aggregate';
+import type { DataGap } from '../core/gaps';
 import { MCP_QUERY } from '../core/links';
 import type { DatadogSite } from '../core/settings';
 import type { AuditEventSource, FetchOptions, FetchRange, Mergeable } from '../ports';
-import {
-  AuditApi,
-  AuditApiResponseProcessor,
-  type AuditLogsEventsResponse,
-  type AuditLogsSearchEventsRequest,
-  BaseServerConfiguration,
-  createConfiguration,
-  type ResponseContext,
-} from './datadog-api-client';
+import type { AuditLogsSearchEventsRequest } from './datadog-api-client';
+import { createAuditSearch, DatadogApiError, DatadogAuthError, type SearchPage } from './datadog-http';
+import { Breaker, createPageFetcher, Limiter, type SourceLogger } from './datadog-retry';
 
-export { MCP_QUERY };
+export { DatadogApiError, DatadogAuthError, MCP_QUERY, type SourceLogger };
 
 /**
  * Default concurrency and slices, measured against the emulator at 150 ms per response with 60k
@@ -46,11 +41,8 @@ const PAGE_LIMIT = 1000;
 const DEFAULT_MAX_ATTEMPTS = 6;
 const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
-
-export interface SourceLogger {
-  info(message: string, extra?: object): void;
-  warn(message: string, extra?: object): void;
-}
+/** Pages one slice may take: 1000 × 1000 events is 16 M events a week at 16 slices, far past any org. */
+const DEFAULT_MAX_PAGES_PER_SLICE = 1000;
 
 export interface DatadogAuditSourceOptions {
   readonly apiKey: string;
@@ -67,6 +59,10 @@ export interface DatadogAuditSourceOptions {
   readonly pageLimit?: number;
   /** Attempts per request before a slice gives up (429, 5xx, network errors). @default 6 */
   readonly maxAttempts?: number;
+  /** Failed attempts in a row, across a range's slices, after which the range gives up. @default 2 × maxAttempts */
+  readonly breakerThreshold?: number;
+  /** Pages per slice at most; hitting it marks the rest of the slice as not read. @default 1000 */
+  readonly maxPagesPerSlice?: number;
   readonly logger?: SourceLogger;
   /** Longest wait for a rate limit reset, ms. @default 60000 */
   readonly maxRateLimitWaitMs?: number;
@@ -79,119 +75,6 @@ export interface DatadogAuditSourceOptions {
   readonly random?: () => number;
   /** Injectable for tests: the transport (defaults to the global fetch). */
   readonly fetch?: typeof fetch;
-}
-
-/** Datadog refused the keys (401/403). The message names the fix, never the key values. */
-export class DatadogAuthError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'DatadogAuthError';
-  }
-}
-
-/** Datadog answered in a way retrying cannot fix (e.g. 400 for a malformed request). */
-export class DatadogApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'DatadogApiError';
-  }
-}
-
-/** A non-2xx answer, with what the retry logic needs to know. */
-class HttpStatusError extends Error {
-  constructor(
-    readonly status: number,
-    readonly headers: Readonly<Record<string, string>>,
-    readonly excerpt: string,
-  ) {
-    super(`HTTP ${status}: ${excerpt}`);
-    this.name = 'HttpStatusError';
-  }
-}
-
-interface RawPage {
-  readonly data?: unknown;
-  readonly meta?: {
-    readonly page?: { readonly after?: unknown };
-    readonly status?: unknown;
-    readonly warnings?: unknown;
-  };
-}
-
-interface PageResult {
-  readonly page: RawPage;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-/**
- * Keeps the body as Datadog sent it (plain JSON) and hands status and headers to our retry logic.
- * Headers ride along in a side table keyed by the returned object, so the client's types still fit.
- */
-class RawResponseProcessor extends AuditApiResponseProcessor {
-  readonly headersOf = new WeakMap<object, Readonly<Record<string, string>>>();
-
-  override async searchAuditLogs(response: ResponseContext): Promise<AuditLogsEventsResponse> {
-    const text = await response.body.text();
-    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) {
-      let page: unknown;
-      try {
-        page = JSON.parse(text);
-      } catch (error) {
-        throw new HttpStatusError(502, response.headers, `response body is not JSON (${String(error)})`);
-      }
-      const result = typeof page === 'object' && page !== null ? page : { data: [] };
-      this.headersOf.set(result, response.headers);
-      return result as AuditLogsEventsResponse;
-    }
-    throw new HttpStatusError(response.httpStatusCode, response.headers, text.slice(0, 200));
-  }
-}
-
-/** A semaphore whose size can shrink (rate limit running low) and grow back. */
-class Limiter {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(
-    private limit: number,
-    readonly max: number,
-  ) {}
-
-  get current(): number {
-    return this.limit;
-  }
-
-  setLimit(limit: number): void {
-    this.limit = Math.max(1, Math.min(this.max, Math.floor(limit)));
-    this.pump();
-  }
-
-  async acquire(): Promise<void> {
-    if (this.active < this.limit) {
-      this.active++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-
-  release(): void {
-    this.active--;
-    this.pump();
-  }
-
-  private pump(): void {
-    while (this.active < this.limit && this.waiting.length > 0) {
-      this.active++;
-      this.waiting.shift()?.();
-    }
-  }
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -233,201 +116,137 @@ export function sliceRange(from: number, to: number, count: number): Array<{ fro
   return slices;
 }
 
+/** The event's `id` as text, when it has one (malformed events may not: they are counted, never deduplicated). */
+function eventId(raw: unknown): string | undefined {
+  const id = (raw as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined;
+}
+
 export function createDatadogAuditSource(options: DatadogAuditSourceOptions): AuditEventSource {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   const sliceCount = Math.max(1, Math.floor(options.sliceCount ?? DEFAULT_SLICES));
   const pageLimit = Math.max(1, Math.min(PAGE_LIMIT, Math.floor(options.pageLimit ?? PAGE_LIMIT)));
   const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS));
-  const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? MAX_RATE_LIMIT_WAIT_MS;
-  const backoffBaseMs = options.backoffBaseMs ?? 500;
-  const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  const sleep = options.sleep ?? defaultSleep;
-  const random = options.random ?? Math.random;
+  const breakerThreshold = Math.max(1, Math.floor(options.breakerThreshold ?? 2 * maxAttempts));
+  const maxPages = Math.max(1, Math.floor(options.maxPagesPerSlice ?? DEFAULT_MAX_PAGES_PER_SLICE));
   const logger = options.logger;
-  const transport = options.fetch ?? globalThis.fetch;
-  const target = options.baseUrl ? new URL(options.baseUrl).host : `api.${options.site ?? 'datadoghq.com'}`;
+  const site = options.site ?? 'datadoghq.com';
 
-  // Our own fetch: the global one (undici keeps connections alive; the client's default is
-  // cross-fetch), with a per-request timeout so no request can hang the Lambda.
-  let currentTimeoutMs = requestTimeoutMs;
-  const timedFetch = (url: string, init: RequestInit): Promise<Response> => {
-    const timeout = AbortSignal.timeout(Math.max(1, currentTimeoutMs));
-    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return transport(url, { ...init, signal });
-  };
-
-  const configuration = createConfiguration({
-    authMethods: { apiKeyAuth: options.apiKey, appKeyAuth: options.appKey },
-    ...(options.baseUrl ? { baseServer: new BaseServerConfiguration(options.baseUrl.replace(/\/+$/, ''), {}) } : {}),
-    fetch: timedFetch,
-    enableRetry: false,
+  const search = createAuditSearch({
+    apiKey: options.apiKey,
+    appKey: options.appKey,
+    site,
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    onClientLog: (message) => logger?.warn('datadog_client_log', { message }),
   });
-  if (!options.baseUrl) configuration.setServerVariables({ site: options.site ?? 'datadoghq.com' });
-  const processor = new RawResponseProcessor();
-  const api = new AuditApi(configuration, undefined, processor);
   const limiter = new Limiter(concurrency, concurrency);
-
-  /** Reads the rate limit budget of a response and adapts the concurrency. */
-  function adapt(headers: Readonly<Record<string, string>>): void {
-    const remaining = Number(headers['x-ratelimit-remaining']);
-    if (!Number.isFinite(remaining)) return;
-    if (remaining <= limiter.current * 2) {
-      const lowered = Math.max(1, Math.floor(limiter.current / 2));
-      if (lowered < limiter.current) {
-        logger?.warn('Datadog rate limit running low; lowering concurrency', { remaining, concurrency: lowered });
-        limiter.setLimit(lowered);
-      }
-    } else if (remaining > limiter.max * 10 && limiter.current < limiter.max) {
-      limiter.setLimit(limiter.current + 1);
-    }
-  }
+  const fetchPage = createPageFetcher(search, limiter, {
+    maxAttempts,
+    maxRateLimitWaitMs: options.maxRateLimitWaitMs ?? MAX_RATE_LIMIT_WAIT_MS,
+    backoffBaseMs: options.backoffBaseMs ?? 500,
+    requestTimeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+    sleep: options.sleep ?? defaultSleep,
+    random: options.random ?? Math.random,
+    ...(logger ? { logger } : {}),
+    authError,
+  });
 
   function authError(status: number, cause: unknown): DatadogAuthError {
-    const site = options.baseUrl ? `the API at ${target}` : `site ${options.site ?? 'datadoghq.com'} (${target})`;
+    const where = options.baseUrl ? `the API at ${search.target}` : `site ${site} (${search.target})`;
     const message =
       status === 401
-        ? `Datadog rejected the API key (HTTP 401) at ${site}: check DD_API_KEY and that it belongs to this site's org.`
-        : `Datadog refused the audit search (HTTP 403) at ${site}: the API key or application key is invalid for this site, ` +
+        ? `Datadog rejected the API key (HTTP 401) at ${where}: check DD_API_KEY and that it belongs to this site's org.`
+        : `Datadog refused the audit search (HTTP 403) at ${where}: the API key or application key is invalid for this site, ` +
           'or the application key lacks the audit_logs_read scope. Check DD_API_KEY, DD_APP_KEY and DD_SITE / DD_API_URL.';
     return new DatadogAuthError(status, message, { cause });
   }
 
-  type Outcome = { ok: true; page: PageResult } | { ok: false; reason: string };
-
-  /** One page, with retries; resolves to the page or to why it gave up. Throws only for auth/400s. */
-  async function fetchPage(body: AuditLogsSearchEventsRequest, reached: number, deadline: number): Promise<Outcome> {
-    let lastProblem = '';
-    let kind = '';
-    for (let attempt = 1; ; attempt++) {
-      if (Date.now() >= deadline) {
-        return {
-          ok: false,
-          reason:
-            `Datadog fetch stopped at the deadline: gave up at ${iso(reached)}` +
-            (attempt > 1 ? ` after ${attempt - 1} retries (${lastProblem})` : '') +
-            '; events after that time are missing',
-        };
-      }
-      let waitMs: number;
-      await limiter.acquire();
-      try {
-        // Shared by concurrent requests; they all carry the same deadline in practice (one per invocation).
-        currentTimeoutMs = Math.min(requestTimeoutMs, deadline - Date.now());
-        const response = (await api.searchAuditLogs({ body })) as unknown as RawPage;
-        const headers = processor.headersOf.get(response as object) ?? {};
-        adapt(headers);
-        return { ok: true, page: { page: response, headers } };
-      } catch (error) {
-        if (error instanceof HttpStatusError) {
-          if (error.status === 401 || error.status === 403) throw authError(error.status, error);
-          adapt(error.headers);
-          if (error.status === 429) {
-            kind = 'Datadog rate limit';
-            const reset = Number(error.headers['x-ratelimit-reset']);
-            waitMs = Math.min(maxRateLimitWaitMs, (Number.isFinite(reset) && reset > 0 ? reset : 1) * 1000);
-            // The budget is spent: fewer requests at a time after the reset.
-            limiter.setLimit(Math.max(1, Math.floor(limiter.current / 2)));
-          } else if (error.status >= 500 || error.status === 408) {
-            kind = `Datadog unavailable (HTTP ${error.status})`;
-            waitMs = backoffBaseMs * 2 ** (attempt - 1) * (0.5 + random() / 2);
-          } else {
-            throw new DatadogApiError(error.status, `Datadog rejected the audit search: ${error.message}`, {
-              cause: error,
-            });
-          }
-          lastProblem = `HTTP ${error.status}`;
-        } else {
-          // Network errors, timeouts, resets: transient by nature.
-          kind = 'Datadog unreachable';
-          lastProblem = error instanceof Error ? error.message : String(error);
-          waitMs = backoffBaseMs * 2 ** (attempt - 1) * (0.5 + random() / 2);
-        }
-      } finally {
-        limiter.release();
-      }
-      if (attempt >= maxAttempts) {
-        return {
-          ok: false,
-          reason: `${kind}: gave up at ${iso(reached)} after ${attempt - 1} retries (${lastProblem}); events after that time are missing`,
-        };
-      }
-      if (Date.now() + waitMs > deadline) {
-        return {
-          ok: false,
-          reason:
-            `${kind}: gave up at ${iso(reached)} after ${attempt - 1} retries, as waiting ${Math.ceil(waitMs / 1000)} s ` +
-            `more would pass the deadline (${lastProblem}); events after that time are missing`,
-        };
-      }
-      logger?.warn('Datadog audit search failed; retrying', {
-        problem: lastProblem,
-        attempt,
-        waitMs: Math.round(waitMs),
-      });
-      await sleep(waitMs);
-    }
+  /** What one range's slices share: the ids already counted and the breaker. */
+  interface RangeState {
+    readonly seenIds: Set<string>;
+    readonly breaker: Breaker;
+    readonly deadline: number;
   }
 
   /** Pages one slice, sequentially, into `partial`. */
   async function collectSlice<T extends Mergeable<T>>(
     slice: { from: number; to: number },
     partial: T,
-    deadline: number,
+    range: RangeState,
   ): Promise<{ events: number; pages: number }> {
     let cursor: string | undefined;
+    const seenCursors = new Set<string>();
     let reached = slice.from;
     let events = 0;
     let pages = 0;
-    const seenProblems = new Set<string>();
-    const problem = (reason: string): void => {
-      if (seenProblems.has(reason)) return;
-      seenProblems.add(reason);
-      partial.markIncomplete(reason);
-      logger?.warn('Datadog audit data incomplete', { reason });
+    const gap = (cause: string, kind: DataGap['kind'], from: number): void => {
+      partial.markIncomplete({ cause, kind, from, to: slice.to });
+      logger?.warn('Datadog audit data incomplete', { cause, kind, from: iso(from), to: iso(slice.to) });
     };
     for (;;) {
+      if (pages >= maxPages) {
+        gap(`paging stopped at the cap of ${maxPages} pages per time slice`, 'lost', reached);
+        break;
+      }
       const body: AuditLogsSearchEventsRequest = {
         filter: { query: MCP_QUERY, from: iso(slice.from), to: iso(slice.to) },
         page: cursor === undefined ? { limit: pageLimit } : { limit: pageLimit, cursor },
         sort: 'timestamp',
       };
-      const outcome = await fetchPage(body, reached, deadline);
+      const outcome = await fetchPage(body, range.deadline, range.breaker);
       if (!outcome.ok) {
-        problem(`${outcome.reason} (slice ${iso(slice.from)} to ${iso(slice.to)})`);
+        gap(outcome.cause, 'lost', reached);
         break;
       }
       pages++;
-      const { page } = outcome.page;
-      const data = Array.isArray(page.data) ? page.data : [];
-      if (page.meta?.status === 'timeout') {
-        problem(
-          `Datadog reported a query timeout for ${iso(slice.from)} to ${iso(slice.to)}: some events of that time are missing`,
-        );
+      const page: SearchPage = outcome.result.page;
+      if (page.meta?.status === 'timeout') gap('Datadog reported a query timeout', 'partial', slice.from);
+      const warnings = page.meta?.warnings;
+      if (warnings !== undefined && warnings !== null && !(Array.isArray(warnings) && warnings.length === 0)) {
+        gap(`Datadog returned warnings (${warningText(warnings)})`, 'partial', slice.from);
       }
-      if (
-        page.meta?.warnings !== undefined &&
-        !(Array.isArray(page.meta.warnings) && page.meta.warnings.length === 0)
-      ) {
-        problem(`Datadog returned warnings (results may be partial): ${warningText(page.meta.warnings)}`);
-      }
-      for (const raw of data) {
+      let fresh = 0;
+      let repeated = 0;
+      for (const raw of page.data) {
         const time = outerTimestamp(raw);
         // The query asked for [from, to); whether Datadog includes `to` is not documented, and an
         // event at a slice's end belongs to the next slice: filter here so nothing counts twice.
         if (Number.isFinite(time) && (time < slice.from || time >= slice.to)) continue;
         const name = eventName(raw);
         if (typeof name === 'string' && name !== MCP_EVENT_NAME) continue;
+        const id = eventId(raw);
+        if (id !== undefined) {
+          if (range.seenIds.has(id)) {
+            repeated++;
+            continue;
+          }
+          range.seenIds.add(id);
+        }
         if (Number.isFinite(time) && time > reached) reached = time;
         partial.add(raw);
         events++;
+        fresh++;
       }
-      const after = page.meta?.page?.after;
+      if (repeated > 0) {
+        logger?.warn('Datadog served events already counted', {
+          repeated,
+          slice: `${iso(slice.from)}/${iso(slice.to)}`,
+        });
+      }
       // The end is an empty page; a short page is not the end. No cursor: nothing to follow.
-      if (data.length === 0 || typeof after !== 'string' || after === '') break;
-      if (after === cursor) {
-        problem(`Datadog returned the same page cursor twice at ${iso(reached)}; stopped paging that slice`);
+      const after = page.meta?.page?.after;
+      if (page.data.length === 0 || after === undefined || after === null || after === '') break;
+      if (after === cursor || seenCursors.has(after)) {
+        gap('Datadog repeated a page cursor (a cursor cycle); paging of that time stopped', 'lost', reached);
         break;
       }
+      if (fresh === 0 && repeated > 0) {
+        // A replay of pages already read: following its cursor could go round forever.
+        gap('Datadog served a page of events already received; paging of that time stopped', 'lost', reached);
+        break;
+      }
+      seenCursors.add(after);
       cursor = after;
     }
     return { events, pages };
@@ -437,16 +256,18 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
     async collect<T extends Mergeable<T>>(range: FetchRange, create: () => T, fetchOptions?: FetchOptions): Promise<T> {
       const from = range.from.getTime();
       const to = range.to.getTime();
-      const deadline = fetchOptions?.deadline ?? Number.POSITIVE_INFINITY;
       const started = Date.now();
       if (!(to > from)) return create();
+      const state: RangeState = {
+        seenIds: new Set(),
+        breaker: new Breaker(breakerThreshold),
+        deadline: fetchOptions?.deadline ?? Number.POSITIVE_INFINITY,
+      };
       const slices = sliceRange(from, to, sliceCount);
       const partials = slices.map(() => create());
       // Every slice pages on its own; the limiter bounds the requests in flight across all slices
       // (and across concurrent collect() calls of this source, e.g. window and baseline).
-      const results = await Promise.allSettled(
-        slices.map((slice, i) => collectSlice(slice, partials[i] as T, deadline)),
-      );
+      const results = await Promise.allSettled(slices.map((slice, i) => collectSlice(slice, partials[i] as T, state)));
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure) throw failure.reason;
       let events = 0;

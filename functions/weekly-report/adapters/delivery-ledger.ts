@@ -3,7 +3,9 @@
  * per `{org}:{window.to}:{channel}`. A conditional PutItem claims the key (status IN_PROGRESS
  * with a lease) before sending, so of two concurrent invocations only one sends; a successful
  * send overwrites it with DELIVERED; a failed send deletes the claim (only if still ours), so
- * the next attempt retries. A claim left by a crashed invocation expires with its lease.
+ * the next attempt retries. A claim left by a crashed invocation expires with its lease. Every
+ * call is abandoned at the caller's deadline (or after 5 s), so no ledger call can outlive the
+ * invocation.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -13,11 +15,14 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { signalUntil } from '../deadline';
 import { LedgerError } from '../errors';
-import type { ClaimResult, DeliveryLedger } from '../ports';
+import type { CallOptions, ClaimResult, DeliveryLedger } from '../ports';
 
 /** Records outlive any retry or replay of a weekly report, then DynamoDB's TTL removes them. */
 const RETENTION_SECONDS = 90 * 24 * 60 * 60;
+/** One ledger call (SDK retries included) never takes longer than this, nor past the caller's deadline. */
+const CALL_TIMEOUT_MS = 5_000;
 
 export interface DynamoDbLedgerOptions {
   readonly client: DynamoDBClient;
@@ -33,8 +38,9 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): DeliveryLe
   const expiration = () => ({ N: String(Math.floor(now() / 1000) + RETENTION_SECONDS) });
 
   return {
-    async claim(key: string, leaseUntil: number): Promise<ClaimResult> {
+    async claim(key: string, leaseUntil: number, callOptions?: CallOptions): Promise<ClaimResult> {
       const owner = randomUUID();
+      const abortSignal = signalUntil(callOptions?.deadline, CALL_TIMEOUT_MS);
       try {
         await client.send(
           new PutItemCommand({
@@ -51,6 +57,7 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): DeliveryLe
             ExpressionAttributeNames: { '#status': 'status', '#leaseUntil': 'leaseUntil' },
             ExpressionAttributeValues: { ':inProgress': { S: 'IN_PROGRESS' }, ':now': { N: String(now()) } },
           }),
+          { abortSignal },
         );
         owned.set(key, owner);
         return 'claimed';
@@ -60,6 +67,7 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): DeliveryLe
       try {
         const existing = await client.send(
           new GetItemCommand({ TableName: tableName, Key: { id: { S: key } }, ConsistentRead: true }),
+          { abortSignal },
         );
         return existing.Item?.status?.S === 'DELIVERED' ? 'delivered' : 'in_progress';
       } catch (error) {
@@ -67,7 +75,11 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): DeliveryLe
       }
     },
 
-    async recordDelivered(key: string, detail: Readonly<Record<string, string>>): Promise<void> {
+    async recordDelivered(
+      key: string,
+      detail: Readonly<Record<string, string>>,
+      callOptions?: CallOptions,
+    ): Promise<void> {
       try {
         await client.send(
           new PutItemCommand({
@@ -80,6 +92,7 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): DeliveryLe
               expiration: expiration(),
             },
           }),
+          { abortSignal: signalUntil(callOptions?.deadline, CALL_TIMEOUT_MS) },
         );
         owned.delete(key);
       } catch (error) {
@@ -87,7 +100,7 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): DeliveryLe
       }
     },
 
-    async release(key: string): Promise<void> {
+    async release(key: string, callOptions?: CallOptions): Promise<void> {
       const owner = owned.get(key);
       if (owner === undefined) return;
       owned.delete(key);
@@ -100,6 +113,7 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): DeliveryLe
             ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
             ExpressionAttributeValues: { ':inProgress': { S: 'IN_PROGRESS' }, ':owner': { S: owner } },
           }),
+          { abortSignal: signalUntil(callOptions?.deadline, CALL_TIMEOUT_MS) },
         );
       } catch (error) {
         // Someone else's claim (ours expired and was taken over) is theirs to finish.

@@ -1,7 +1,8 @@
 /**
  * EmailSender over an injected SESClient (`SendEmail`): HTML and text bodies and the subject in
  * UTF-8, recipients split into messages of at most 50 (SES's limit per message), optional
- * configuration set. Throttling is retried by the SDK's own retry strategy (configured on the
+ * configuration set. Each message is abandoned at the invocation's deadline (an AbortSignal), so
+ * a black-holed endpoint fails the channel in time for the ledger to record it. Throttling is retried by the SDK's own retry strategy (configured on the
  * client); any error left over is surfaced with a message naming the fix, never swallowed.
  *
  * Partial failure across messages: the messages are sent one after the other and the first
@@ -11,11 +12,14 @@
  * (at-least-once per recipient; we prefer a duplicate over a silently missing report).
  */
 import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { signalUntil } from '../deadline';
 import { EmailDeliveryError } from '../errors';
-import type { EmailMessage, EmailSender } from '../ports';
+import type { CallOptions, EmailMessage, EmailSender } from '../ports';
 
 /** SES accepts at most 50 recipients (To + Cc + Bcc) per message. */
 export const MAX_RECIPIENTS_PER_MESSAGE = 50;
+/** One SendEmail, its SDK retries included, never takes longer than this (nor past the deadline). */
+const SEND_TIMEOUT_MS = 20_000;
 
 export interface SesEmailOptions {
   readonly client: SESClient;
@@ -27,7 +31,7 @@ export interface SesEmailOptions {
 export function createSesEmailSender(options: SesEmailOptions): EmailSender {
   const batches = chunk(options.to, MAX_RECIPIENTS_PER_MESSAGE);
   return {
-    async send(message: EmailMessage) {
+    async send(message: EmailMessage, callOptions?: CallOptions) {
       const messageIds: string[] = [];
       let sent = 0;
       for (const [index, recipients] of batches.entries()) {
@@ -45,6 +49,7 @@ export function createSesEmailSender(options: SesEmailOptions): EmailSender {
               },
               ...(options.configurationSet ? { ConfigurationSetName: options.configurationSet } : {}),
             }),
+            { abortSignal: signalUntil(callOptions?.deadline, SEND_TIMEOUT_MS) },
           );
           if (output.MessageId) messageIds.push(output.MessageId);
           sent += recipients.length;
@@ -69,6 +74,9 @@ function describeSesError(error: unknown, options: SesEmailOptions): string {
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
   switch (name) {
+    case 'AbortError':
+    case 'TimeoutError':
+      return `${name}: SES did not answer in time (request abandoned at the invocation's deadline or after ${SEND_TIMEOUT_MS / 1000} s)`;
     case 'MessageRejected':
       return `${name}: ${message} — verify the sender ${options.from} (and, in the SES sandbox, the recipients) in SES`;
     case 'MailFromDomainNotVerifiedException':

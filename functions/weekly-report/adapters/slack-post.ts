@@ -5,12 +5,49 @@
  * deadline, else fail. Platform errors fail with a message naming the fix; the token never
  * appears in a message (it lives only in the client's Authorization header).
  */
-import { ErrorCode, WebClient as SlackWebClient, type WebClient } from '@slack/web-api';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ErrorCode, type Logger, LogLevel, WebClient as SlackWebClient, type WebClient } from '@slack/web-api';
+import { signalUntil } from '../deadline';
 import { SlackDeliveryError } from '../errors';
-import type { FetchOptions, SlackMessage, SlackSender } from '../ports';
+import type { CallOptions, SlackMessage, SlackSender } from '../ports';
 
 /** More than this many consecutive 429s means Slack is not going to let us through this invocation. */
 const MAX_RATE_LIMIT_WAITS = 5;
+/** One HTTP request to Slack never takes longer than this, nor past the deadline of the post it belongs to. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * The deadline of the post being made, read by the client's fetch (createSlackWebClient): the
+ * client's own `timeout` is fixed at construction, while each invocation has its own deadline.
+ */
+const postDeadline = new AsyncLocalStorage<number>();
+
+/** Where the client's log lines go instead of the console (which would break a JSON log stream). */
+export interface SlackClientLog {
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** The client's logger interface over ours: warnings and errors only, as structured lines. */
+function clientLogger(log: SlackClientLog | undefined): Logger {
+  let level = LogLevel.WARN;
+  const text = (msg: unknown[]): string =>
+    msg
+      .map((m) => (m instanceof Error ? `${m.name}: ${m.message}` : typeof m === 'string' ? m : ''))
+      .join(' ')
+      .slice(0, 300);
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (...msg: unknown[]) => log?.warn('slack_client_log', { message: text(msg) }),
+    error: (...msg: unknown[]) => log?.error('slack_client_log', { message: text(msg) }),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
 
 export interface SlackPostOptions {
   readonly client: WebClient;
@@ -25,12 +62,22 @@ export interface SlackPostOptions {
  * by the client, twice and quickly: Slack's default policy retries for ~30 minutes, far beyond a
  * Lambda's time. 429s are rejected so `post` can weigh Retry-After against the deadline.
  */
-export function createSlackWebClient(token: string, options: { readonly slackApiUrl?: string } = {}): WebClient {
+export function createSlackWebClient(
+  token: string,
+  options: { readonly slackApiUrl?: string; readonly log?: SlackClientLog; readonly fetch?: typeof fetch } = {},
+): WebClient {
+  const transport = options.fetch ?? globalThis.fetch;
   return new SlackWebClient(token, {
     ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1000, randomize: true },
-    timeout: 15_000,
+    // Each request ends by the post's deadline or after 15 s (the client's own `timeout` stays off).
+    fetch: (url, init) => {
+      const bound = signalUntil(postDeadline.getStore(), REQUEST_TIMEOUT_MS);
+      const signal = init?.signal ? AbortSignal.any([init.signal, bound]) : bound;
+      return transport(url, { ...init, signal } as RequestInit);
+    },
+    logger: clientLogger(options.log),
   });
 }
 
@@ -38,23 +85,31 @@ export function createSlackSender(options: SlackPostOptions): SlackSender {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
   return {
-    async post(message: SlackMessage, fetchOptions?: FetchOptions) {
+    async post(message: SlackMessage, fetchOptions?: CallOptions) {
+      const deadline = fetchOptions?.deadline ?? Number.POSITIVE_INFINITY;
       for (let waits = 0; ; waits++) {
         try {
-          const result = await options.client.chat.postMessage({
-            channel: message.channel,
-            text: message.text,
-            // The renderer builds Block Kit within Slack's limits; the port keeps them opaque.
-            blocks: message.blocks as never,
-            unfurl_links: false,
-            unfurl_media: false,
-          });
+          if (now() >= deadline) {
+            throw new SlackDeliveryError("Slack chat.postMessage was not sent: the invocation's deadline passed", {
+              code: 'deadline',
+            });
+          }
+          const result = await postDeadline.run(deadline, () =>
+            options.client.chat.postMessage({
+              channel: message.channel,
+              text: message.text,
+              // The renderer builds Block Kit within Slack's limits; the port keeps them opaque.
+              blocks: message.blocks as never,
+              unfurl_links: false,
+              unfurl_media: false,
+            }),
+          );
           return { ts: result.ts ?? '' };
         } catch (error) {
+          if (error instanceof SlackDeliveryError) throw error;
           const retryAfter = rateLimitRetryAfter(error);
           if (retryAfter === undefined) throw toSlackError(error, message.channel);
           const waitMs = retryAfter * 1000;
-          const deadline = fetchOptions?.deadline ?? Number.POSITIVE_INFINITY;
           if (waits >= MAX_RATE_LIMIT_WAITS || now() + waitMs > deadline) {
             throw new SlackDeliveryError(
               `Slack rate-limited chat.postMessage (Retry-After ${retryAfter}s) ${

@@ -183,7 +183,7 @@ export async function summarizeLive(options: CommonOptions, now = Date.now()): P
   });
   const data = await collectReportData(source, {
     window: { from: new Date(from), to: new Date(to) },
-    windowDays: (to - from) / DAY_MS,
+    timezone: options.settings.timezone,
     baselineDays: options.baselineDays,
   });
   return summarize(data.window, data.baseline, {

@@ -6,6 +6,7 @@
  * (the per-person timestamps that the burst rule needs are the one exception DESIGN.md allows).
  */
 import type { Mergeable } from '../ports';
+import { addGaps, type DataGap, toGap } from './gaps';
 import { normalizeEvent } from './normalize';
 import { BUCKET_MS, compareCalls, compareCodePoints, type NotableCall } from './order';
 import { type CallRecord, type ReportSettings, type Summary, UNKNOWN } from './types';
@@ -103,10 +104,6 @@ function admit(
   return true;
 }
 
-function mergeReasons(into: string[], from: readonly string[]): void {
-  for (const r of from) if (!into.includes(r)) into.push(r);
-}
-
 export interface WindowAggregateOptions {
   /** Events outside `[from, to)` (epoch ms) are counted as out of range and otherwise ignored. */
   readonly range?: TimeRange;
@@ -137,7 +134,8 @@ export class WindowAggregate implements Mergeable<WindowAggregate> {
   changesTotal = 0;
   /** The newest changes, at most 2 × changesLimit between trims. */
   changes: NotableCall[] = [];
-  readonly incomplete: string[] = [];
+  /** What this partial could not see (see core/gaps.ts); empty when its data is complete. */
+  readonly incomplete: DataGap[] = [];
 
   constructor(options: WindowAggregateOptions = {}) {
     this.range = options.range;
@@ -215,8 +213,8 @@ export class WindowAggregate implements Mergeable<WindowAggregate> {
     }
   }
 
-  markIncomplete(reason: string): void {
-    mergeReasons(this.incomplete, [reason]);
+  markIncomplete(reason: string | DataGap): void {
+    addGaps(this.incomplete, [toGap(reason)]);
   }
 
   merge(other: WindowAggregate): WindowAggregate {
@@ -251,7 +249,7 @@ export class WindowAggregate implements Mergeable<WindowAggregate> {
     this.changesTotal += other.changesTotal;
     for (const c of other.changes) this.changes.push(c);
     this.trimChanges();
-    mergeReasons(this.incomplete, other.incomplete);
+    addGaps(this.incomplete, other.incomplete);
     return this;
   }
 
@@ -282,7 +280,8 @@ export class BaselineAggregate implements Mergeable<BaselineAggregate> {
   minTime = Number.POSITIVE_INFINITY;
   maxTime = Number.NEGATIVE_INFINITY;
   readonly people = new Map<string, BaselinePerson>();
-  readonly incomplete: string[] = [];
+  /** What this partial could not see (see core/gaps.ts); empty when its data is complete. */
+  readonly incomplete: DataGap[] = [];
 
   /** `previous` is the week-over-week comparison range (the last windowDays of the baseline), epoch ms. */
   constructor(
@@ -322,8 +321,8 @@ export class BaselineAggregate implements Mergeable<BaselineAggregate> {
     }
   }
 
-  markIncomplete(reason: string): void {
-    mergeReasons(this.incomplete, [reason]);
+  markIncomplete(reason: string | DataGap): void {
+    addGaps(this.incomplete, [toGap(reason)]);
   }
 
   merge(other: BaselineAggregate): BaselineAggregate {
@@ -348,7 +347,7 @@ export class BaselineAggregate implements Mergeable<BaselineAggregate> {
       for (const t of theirs.resourceTypes) mine.resourceTypes.add(t);
       for (const c of theirs.countries) mine.countries.add(c);
     }
-    mergeReasons(this.incomplete, other.incomplete);
+    addGaps(this.incomplete, other.incomplete);
     return this;
   }
 }

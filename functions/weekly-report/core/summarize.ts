@@ -5,6 +5,7 @@
  */
 import type { BaselineAggregate, WindowAggregate } from './aggregate';
 import { detectAnomalies } from './anomalies';
+import { describeGaps, isUnread, summaryGaps } from './gaps';
 import { auditTrailLink } from './links';
 import { BUCKET_MS, compareCodePoints } from './order';
 import { isoOrUnknown, localDate } from './time';
@@ -53,23 +54,31 @@ export function summarize(
   baseline: BaselineAggregate | undefined,
   settings: ReportSettings,
 ): Summary {
-  const warnings: string[] = [...window.incomplete];
   const hasData = Number.isFinite(window.minTime);
   const range = settings.window
     ? parseRange(settings.window)
     : { from: hasData ? window.minTime : 0, to: hasData ? window.maxTime + 1 : 0 };
+  const warnings: string[] = describeGaps(window.incomplete, settings.timezone);
 
   let usableBaseline: BaselineAggregate | undefined;
   let baselineSummary: Summary['baseline'];
   if (!baseline) {
     warnings.push('No baseline was given: first_time_user, out_of_scope and new_country were not evaluated.');
   } else {
-    for (const reason of baseline.incomplete) warnings.push(`Baseline: ${reason}`);
     const asked = settings.baselineWindow ? parseRange(settings.baselineWindow) : undefined;
     const from = asked?.from ?? (Number.isFinite(baseline.minTime) ? baseline.minTime : range.from);
     const to = asked?.to ?? (Number.isFinite(baseline.maxTime) ? baseline.maxTime + 1 : range.from);
     baselineSummary = { from: isoOrUnknown(from), to: isoOrUnknown(to), events: baseline.total };
-    if (baseline.total === 0) {
+    const unread = asked !== undefined && isUnread(baseline.incomplete, asked.from, asked.to);
+    warnings.push(
+      ...describeGaps(baseline.incomplete, settings.timezone, unread ? 'Baseline could not be read' : 'Baseline'),
+    );
+    if (unread) {
+      // Nothing of it could be read: say so, never "it holds no events" (that reads as a retention problem).
+      warnings.push(
+        'The baseline could not be read, so first_time_user, out_of_scope and new_country were not evaluated.',
+      );
+    } else if (baseline.total === 0) {
       warnings.push(
         `The baseline (${isoOrUnknown(from)} to ${isoOrUnknown(to)}) holds no MCP events, so first_time_user, ` +
           'out_of_scope and new_country were not evaluated (check the Audit Trail retention if MCP was in use then).',
@@ -134,6 +143,10 @@ export function summarize(
     anomaly_counts: anomalies.counts,
     changes: { total: window.changesTotal, items: changes },
     malformed_events: window.malformed,
+    data_gaps: {
+      window: summaryGaps(window.incomplete),
+      ...(baseline ? { baseline: summaryGaps(baseline.incomplete) } : {}),
+    },
     link: auditTrailLink(settings.site, range.from, range.to),
     warnings,
   };

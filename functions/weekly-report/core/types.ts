@@ -3,6 +3,8 @@
  * summary JSON (schema 1, see DESIGN.md "Summary JSON"). No I/O lives here.
  */
 
+import type { SummaryGap } from './gaps';
+
 /** What every missing or unusable field becomes, so nothing is dropped. */
 export const UNKNOWN = '(unknown)';
 /** The action/resource of a flag that covers many calls (a `high_volume` burst). */
@@ -145,6 +147,14 @@ export interface Summary {
   readonly changes: { readonly total: number; readonly items: readonly ChangeItem[] };
   /** Events that were not well-formed audit events; they are counted everywhere as `(unknown)`. */
   readonly malformed_events: number;
+  /**
+   * What could not be read, one entry per cause with the time ranges it cost (`lost`: not read
+   * at all; `partial`: read, but Datadog said events may be missing). Empty lists when complete.
+   */
+  readonly data_gaps: {
+    readonly window: readonly SummaryGap[];
+    readonly baseline?: readonly SummaryGap[];
+  };
   /** Audit Trail link for the whole window. */
   readonly link: string;
   /** Human-readable caveats: partial data, short or missing baseline, unavailable rules. */

@@ -1,0 +1,56 @@
+/**
+ * One CloudWatch metric per run (Powertools Metrics, embedded metric format in the log stream):
+ * what was read, what was flagged, whether the report is complete, and each channel's outcome.
+ * The stack's alarms watch `ReportComplete` (a partial report), `LedgerRecordFailed` (a send
+ * the ledger could not record) and `ReportUnavailable` (nothing of the week could be read).
+ */
+import type { ChannelResult } from './run-report';
+
+/** The part of Powertools Metrics this needs (units are CloudWatch unit names). */
+export interface MetricsSink {
+  addMetric(name: string, unit: 'Count', value: number): unknown;
+  publishStoredMetrics(): void;
+}
+
+export const METRIC_NAMESPACE = 'AiActivityAudit';
+
+export const METRICS = {
+  eventsRead: 'EventsRead',
+  baselineEvents: 'BaselineEvents',
+  anomalies: 'Anomalies',
+  complete: 'ReportComplete',
+  unavailable: 'ReportUnavailable',
+  ledgerRecordFailed: 'LedgerRecordFailed',
+} as const;
+
+/** `EmailDelivered`, `SlackFailed`, `EmailSkipped`, … */
+export function channelMetricName(result: Pick<ChannelResult, 'channel' | 'outcome'>): string {
+  const channel = `${result.channel[0]?.toUpperCase() ?? ''}${result.channel.slice(1)}`;
+  const outcome = result.outcome === 'delivered' ? 'Delivered' : result.outcome === 'failed' ? 'Failed' : 'Skipped';
+  return `${channel}${outcome}`;
+}
+
+export interface RunFigures {
+  readonly eventsRead: number;
+  readonly baselineEvents: number | null;
+  readonly anomalies: number;
+  readonly complete: boolean;
+  readonly channels: ReadonlyArray<Pick<ChannelResult, 'channel' | 'outcome' | 'recordFailed'>>;
+}
+
+/** Publishes the metrics of a run that produced a report (delivered or not). */
+export function publishRunMetrics(sink: MetricsSink, run: RunFigures): void {
+  sink.addMetric(METRICS.eventsRead, 'Count', run.eventsRead);
+  if (run.baselineEvents !== null) sink.addMetric(METRICS.baselineEvents, 'Count', run.baselineEvents);
+  sink.addMetric(METRICS.anomalies, 'Count', run.anomalies);
+  sink.addMetric(METRICS.complete, 'Count', run.complete ? 1 : 0);
+  sink.addMetric(METRICS.ledgerRecordFailed, 'Count', run.channels.filter((c) => c.recordFailed).length);
+  for (const channel of run.channels) sink.addMetric(channelMetricName(channel), 'Count', 1);
+  sink.publishStoredMetrics();
+}
+
+/** Publishes the metric of a run that could not read the window at all (no report). */
+export function publishUnavailable(sink: MetricsSink): void {
+  sink.addMetric(METRICS.unavailable, 'Count', 1);
+  sink.publishStoredMetrics();
+}

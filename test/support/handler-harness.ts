@@ -1,0 +1,188 @@
+/**
+ * The deployed handler's surroundings for integration tests, all real and on 127.0.0.1: the
+ * Datadog emulator holding a generated week and baseline, aws-ses-v2-local (SES), dynalite
+ * (DynamoDB), the Secrets Manager stand-in and the Slack emulator, reached by the real clients
+ * through the standard endpoint variables. `useHandlerHarness()` starts them for a test file and
+ * captures what the process writes (the handler's JSON logs and metrics) so tests can read it.
+ * Each `appEnv()` gets its own ORG_NAME, so idempotency keys never collide between tests.
+ */
+import type { Context } from 'aws-lambda';
+import type { ReportEvent } from '../../functions/weekly-report/handler';
+import { type AwsEmulators, awsEnv, type SentEmail, startAwsEmulators } from './aws-emulators';
+import { type DatadogEmulator, startDatadogEmulator } from './datadog-emulator';
+import { generateScenario, type RawAuditEvent } from './generator';
+import { type SecretsManagerEmulator, startSecretsManagerEmulator } from './secrets-manager-emulator';
+import { type SlackEmulator, type SlackPostedMessage, startSlackEmulator } from './slack-emulator';
+
+export const SCHEDULED = '2026-11-23T09:00:00Z';
+/** The calendar week a Monday 09:00 UTC run reports ends at that Monday's midnight. */
+export const WEEK_END = new Date('2026-11-23T00:00:00Z');
+export const SECRET_ID = 'ai-activity-audit/credentials';
+export const DD_API_KEY = 'ddapi-0123456789abcdef0123456789abcdef';
+export const DD_APP_KEY = 'ddapp-fedcba9876543210fedcba9876543210fedcba98';
+export const SLACK_TOKEN = 'xoxb-111-222-SecretSlackTokenValue';
+export const CHANNEL = 'C0123456789';
+export const CHANNEL_WITHOUT_BOT = 'C0999999999';
+export const TABLE = 'ai-activity-audit-deliveries';
+export const EVENT: ReportEvent = { scheduledTime: SCHEDULED };
+
+export interface HarnessOptions {
+  /** Events the Datadog emulator holds. @default a generated week (600 events, 20 people) and its baseline */
+  readonly events?: () => Iterable<RawAuditEvent>;
+}
+
+export interface HandlerHarness {
+  readonly datadog: DatadogEmulator;
+  readonly aws: AwsEmulators;
+  readonly secrets: SecretsManagerEmulator;
+  readonly slack: SlackEmulator;
+  /** The environment the stack would set, pointing at the emulators; a fresh org name per call. */
+  appEnv(overrides?: Record<string, string>): Record<string, string>;
+  /** A Lambda context whose remaining time runs down from `remainingMs`. */
+  lambdaContext(remainingMs?: number): Context;
+  emailsOf(org: string): Promise<SentEmail[]>;
+  postsOf(org: string): SlackPostedMessage[];
+  /** Runs `fn`, returning what the process wrote meanwhile and how `fn` settled. */
+  captureOutput<T>(fn: () => Promise<T>): Promise<{ output: string; result: PromiseSettledResult<T> }>;
+}
+
+/** The JSON lines of `output` (logs and EMF metrics), parsed. */
+export function logLines(output: string): Array<Record<string, unknown>> {
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** The lines of `output` that are not JSON objects (what would break a JSON log stream). */
+export function nonJsonLines(output: string): string[] {
+  return output.split('\n').filter((l) => {
+    if (l.trim() === '') return false;
+    try {
+      const value: unknown = JSON.parse(l);
+      return typeof value !== 'object' || value === null;
+    } catch {
+      return true;
+    }
+  });
+}
+
+/** Registers beforeAll/afterAll/beforeEach/afterEach for the file; the returned getter works inside tests. */
+export function useHandlerHarness(options: HarnessOptions = {}): () => HandlerHarness {
+  let harness: HandlerHarness | undefined;
+  let closeAll: (() => Promise<void>) | undefined;
+  const savedEnv = { ...process.env };
+  let orgCounter = 0;
+  let captured: string[] = [];
+
+  beforeAll(async () => {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+    const events =
+      options.events?.() ??
+      (() => {
+        const scenario = generateScenario({ seed: 42, end: WEEK_END, weekEvents: 600, people: 20 });
+        return [...scenario.baseline, ...scenario.window];
+      })();
+    const [datadog, aws, secrets, slack] = await Promise.all([
+      startDatadogEmulator({ events, apiKey: DD_API_KEY, appKey: DD_APP_KEY }),
+      startAwsEmulators({ tableName: TABLE }),
+      startSecretsManagerEmulator({
+        [SECRET_ID]: JSON.stringify({ ddApiKey: DD_API_KEY, ddAppKey: DD_APP_KEY, slackBotToken: SLACK_TOKEN }),
+      }),
+      startSlackEmulator({ token: SLACK_TOKEN, channels: [CHANNEL], channelsWithoutBot: [CHANNEL_WITHOUT_BOT] }),
+    ]);
+    closeAll = async () => {
+      await Promise.all([datadog.close(), aws.close(), secrets.close(), slack.close()]);
+    };
+    Object.assign(
+      process.env,
+      awsEnv({ ses: aws.ses.url, dynamo: aws.dynamo.url, secretsManager: secrets.url }),
+      // Some Powertools versions print to the global console in dev mode; keep the production path.
+      { POWERTOOLS_DEV: '' },
+    );
+    harness = {
+      datadog,
+      aws,
+      secrets,
+      slack,
+      appEnv(overrides = {}) {
+        orgCounter++;
+        return {
+          ORG_NAME: `Acme ${String(orgCounter).padStart(3, '0')}`,
+          TIMEZONE: 'UTC',
+          WINDOW_DAYS: '7',
+          BASELINE_DAYS: '28',
+          DD_API_URL: datadog.url,
+          SECRET_ID,
+          EMAIL_FROM: 'audit@example.com',
+          EMAIL_TO: 'ana@example.com,bo@example.com',
+          SLACK_CHANNEL: CHANNEL,
+          SLACK_API_URL: slack.url,
+          IDEMPOTENCY_TABLE: TABLE,
+          ...overrides,
+        };
+      },
+      lambdaContext(remainingMs = 120_000) {
+        const started = Date.now();
+        return {
+          callbackWaitsForEmptyEventLoop: false,
+          functionName: 'weekly-report',
+          functionVersion: '$LATEST',
+          invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:weekly-report',
+          memoryLimitInMB: '1024',
+          awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
+          logGroupName: '/aws/lambda/weekly-report',
+          logStreamName: 'local',
+          getRemainingTimeInMillis: () => remainingMs - (Date.now() - started),
+          done: () => undefined,
+          fail: () => undefined,
+          succeed: () => undefined,
+        };
+      },
+      async emailsOf(org) {
+        return (await aws.ses.emails()).filter((e) => e.subject.includes(org));
+      },
+      postsOf(org) {
+        return slack.messages.filter((m) => m.text.includes(org) || JSON.stringify(m.blocks).includes(org));
+      },
+      async captureOutput(fn) {
+        const from = captured.length;
+        const [result] = await Promise.allSettled([fn()]);
+        return { output: captured.slice(from).join(''), result: result as PromiseSettledResult<Awaited<typeof fn>> };
+      },
+    } as HandlerHarness;
+  });
+
+  afterAll(async () => {
+    process.env = savedEnv;
+    await closeAll?.();
+  });
+
+  // Everything the process writes while a test runs (the Powertools Logger and Metrics write JSON
+  // lines to stdout; clients may use the console): captured for assertions, kept off the output.
+  beforeEach(() => {
+    captured = [];
+    const capture = (chunk: unknown) => {
+      captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+      return true;
+    };
+    jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+    jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+    for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+      jest
+        .spyOn(console, level)
+        .mockImplementation((...args: unknown[]) => void capture(`${args.map(String).join(' ')}\n`));
+    }
+  });
+
+  afterEach(() => {
+    harness?.slack.clearFaults();
+    harness?.datadog.setFaults({});
+    jest.restoreAllMocks();
+  });
+
+  return () => {
+    if (!harness) throw new Error('the handler harness is used before beforeAll ran');
+    return harness;
+  };
+}
