@@ -15,6 +15,7 @@ import {
   parseThresholds,
 } from '../functions/weekly-report/core/settings';
 import type { SuppressRule, Thresholds } from '../functions/weekly-report/core/types';
+import { WINDOW_MODES, type WindowMode } from '../functions/weekly-report/core/windows';
 import { SCHEDULE_EXAMPLE, validateScheduleExpression } from './schedule-expression';
 
 export interface StackConfig {
@@ -38,10 +39,19 @@ export interface StackConfig {
   readonly windowDays: number;
   /** @default 28 */
   readonly baselineDays: number;
+  /**
+   * `calendar`: the windowDays full local days before the day the schedule fires; `rolling`:
+   * windowDays local days ending at the scheduled time. @default 'calendar'
+   */
+  readonly window: WindowMode;
   readonly thresholds: Thresholds;
   readonly suppress: readonly SuppressRule[];
   /** Address subscribed to the alarm topic; undefined for none. */
   readonly alarmEmail?: string;
+  /** Days the function's logs are kept (a CloudWatch Logs retention value). @default 365 */
+  readonly logRetentionDays: number;
+  /** KMS key that encrypts the function's log group; undefined for CloudWatch's own encryption. */
+  readonly logKmsKeyArn?: string;
 }
 
 /** The context keys this app reads, in the order problems are reported. */
@@ -57,9 +67,12 @@ export const CONTEXT_KEYS = [
   'slackChannel',
   'windowDays',
   'baselineDays',
+  'window',
   'thresholds',
   'suppress',
   'alarmEmail',
+  'logRetentionDays',
+  'logKmsKeyArn',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -70,7 +83,14 @@ export const CONFIG_DEFAULTS = {
   secretName: 'ai-activity-audit/credentials',
   windowDays: 7,
   baselineDays: 28,
+  window: 'calendar',
+  logRetentionDays: 365,
 } as const;
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 /** Datadog keeps audit events for at most 90 days, so older windows come back empty. */
 const MAX_RETENTION_DAYS = 90;
@@ -206,6 +226,14 @@ export function parseStackConfig(raw: RawContext): StackConfig {
     );
   }
 
+  const window = (readString(get('window')) ?? CONFIG_DEFAULTS.window) as WindowMode;
+  if (!WINDOW_MODES.includes(window)) {
+    report(
+      'window',
+      `${JSON.stringify(window)} is not a window mode; use "calendar" (the full days before the run) or "rolling" (the days ending at the run)`,
+    );
+  }
+
   const thresholds = parseThresholds(get('thresholds'));
   for (const p of thresholds.problems) report('thresholds', `${p}; e.g. -c thresholds='{"burstCalls":50}'`);
   const suppress = parseSuppress(get('suppress'));
@@ -216,6 +244,26 @@ export function parseStackConfig(raw: RawContext): StackConfig {
   const alarmEmail = readString(get('alarmEmail'));
   if (alarmEmail !== undefined && !isEmailAddress(alarmEmail)) {
     report('alarmEmail', `${JSON.stringify(alarmEmail)} is not an e-mail address; leave it empty for no subscription`);
+  }
+
+  const logRetentionDays = readInteger(
+    get('logRetentionDays'),
+    CONFIG_DEFAULTS.logRetentionDays,
+    'logRetentionDays',
+    report,
+  );
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+    report(
+      'logRetentionDays',
+      `${logRetentionDays} is not a CloudWatch Logs retention period; use one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    );
+  }
+  const logKmsKeyArn = readString(get('logKmsKeyArn'));
+  if (logKmsKeyArn !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(logKmsKeyArn)) {
+    report(
+      'logKmsKeyArn',
+      `${JSON.stringify(logKmsKeyArn)} is not a KMS key ARN such as arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+    );
   }
 
   const config: StackConfig = {
@@ -230,9 +278,12 @@ export function parseStackConfig(raw: RawContext): StackConfig {
     ...(slackChannel !== undefined ? { slackChannel } : {}),
     windowDays,
     baselineDays,
+    window,
     thresholds: thresholds.value,
     suppress: suppress.value,
     ...(alarmEmail !== undefined ? { alarmEmail } : {}),
+    logRetentionDays,
+    ...(logKmsKeyArn !== undefined ? { logKmsKeyArn } : {}),
   };
   const size = environmentSize(config);
   if (size > MAX_ENVIRONMENT_BYTES - 1024) {
@@ -254,6 +305,7 @@ export function reportEnvironment(config: StackConfig): Record<string, string> {
     TIMEZONE: config.timezone,
     WINDOW_DAYS: String(config.windowDays),
     BASELINE_DAYS: String(config.baselineDays),
+    WINDOW: config.window,
     DATADOG_SITE: config.datadogSite,
     SECRET_ID: config.secretName,
     EMAIL_FROM: config.emailFrom ?? '',
@@ -301,7 +353,7 @@ function readList(value: unknown): string[] | undefined {
 function readInteger(
   value: unknown,
   fallback: number,
-  key: 'windowDays' | 'baselineDays',
+  key: 'windowDays' | 'baselineDays' | 'logRetentionDays',
   report: (key: ContextKey, message: string) => void,
 ): number {
   const parsed = parsePositiveInteger(value, fallback);

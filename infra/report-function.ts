@@ -7,13 +7,17 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
+import { METRIC_NAMESPACE } from '../functions/weekly-report/run-metrics';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
+/** Powertools service name: the `service` key of every log line and the dimension of every metric. */
+export const SERVICE_NAME = 'ai-activity-audit';
 export const HANDLER_ENTRY = path.join(PROJECT_ROOT, 'functions/weekly-report/handler.ts');
 
 /**
@@ -84,8 +88,13 @@ export interface ReportFunctionProps {
    * @default Duration.minutes(5)
    */
   readonly timeout?: Duration;
-  /** @default logs.RetentionDays.THREE_MONTHS */
+  /** @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Customer managed key for the log group (its key policy must allow the CloudWatch Logs service
+   * principal of the region). @default CloudWatch Logs' own encryption
+   */
+  readonly logEncryptionKey?: kms.IKey;
   /** Async invocation: where an event goes once Lambda's own retries are spent. */
   readonly onFailure?: lambda.IDestination;
   /** Async invocation retries (Lambda waits 1 then 2 minutes between them). @default 2 */
@@ -105,7 +114,8 @@ export class ReportFunction extends Construct {
     // An explicit log group: retention without the LogRetention custom resource, and the role
     // gets a write grant on this one group instead of AWSLambdaBasicExecutionRole's logs:* on `*`.
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      ...(props.logEncryptionKey ? { encryptionKey: props.logEncryptionKey } : {}),
       // Kept on `cdk destroy`: it is the record of which reports went out.
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -132,7 +142,8 @@ export class ReportFunction extends Construct {
       description: 'AI Activity Audit: weekly report of Datadog MCP server activity',
       environment: {
         ...props.environment,
-        POWERTOOLS_SERVICE_NAME: 'ai-activity-audit',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       },

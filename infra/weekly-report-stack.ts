@@ -22,6 +22,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -29,8 +30,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { METRIC_NAMESPACE, METRICS } from '../functions/weekly-report/run-metrics';
 import { reportEnvironment, type StackConfig } from './config';
-import { ReportFunction } from './report-function';
+import { ReportFunction, SERVICE_NAME } from './report-function';
 
 export interface WeeklyReportStackProps extends StackProps {
   /** Validated context (parseStackConfig). */
@@ -77,6 +79,10 @@ export class WeeklyReportStack extends Stack {
       ...(props.entry !== undefined ? { entry: props.entry } : {}),
       environment: { ...reportEnvironment(config), IDEMPOTENCY_TABLE: this.table.tableName },
       onFailure: new SqsDestination(this.deadLetterQueue),
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      ...(config.logKmsKeyArn !== undefined
+        ? { logEncryptionKey: kms.Key.fromKeyArn(this, 'LogKey', config.logKmsKeyArn) }
+        : {}),
     });
     const role = this.reportFunction.role;
     this.grantReportAccess(role, config);
@@ -101,7 +107,9 @@ export class WeeklyReportStack extends Stack {
         input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),
         deadLetterQueue: this.deadLetterQueue,
         // Scheduler retries only failed invocations (throttling, service errors); the function's
-        // own failures are retried by Lambda's async retries above.
+        // own failures are retried by Lambda's async retries (about 1 and 2 minutes later). A run
+        // that dies holding a delivery claim leaves it for at most 75 s (run-report.ts), and the
+        // retry waits for such a claim to lapse instead of failing, so the first retry delivers.
         retryAttempts: 10,
         maxEventAge: Duration.hours(6),
       }),
@@ -134,11 +142,13 @@ export class WeeklyReportStack extends Stack {
     this.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
 
     if (config.emailFrom !== undefined) {
+      // SendEmail only (the code never sends raw MIME), and only as the configured sender.
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'SendReportEmail',
-          actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+          actions: ['ses:SendEmail'],
           resources: this.sesResources(config.emailFrom, config.sesConfigurationSet),
+          conditions: { StringEquals: { 'ses:FromAddress': config.emailFrom } },
         }),
       );
     }
@@ -199,7 +209,43 @@ export class WeeklyReportStack extends Stack {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    for (const alarm of [errors, dlq]) alarm.addAlarmAction(action);
+    // The job's own metrics (run-metrics.ts, embedded metric format in the function's logs).
+    const jobMetric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic,
+        period: Duration.minutes(5),
+      });
+    const incomplete = new cloudwatch.Alarm(this, 'ReportIncompleteAlarm', {
+      alarmDescription:
+        'A weekly report went out marked partial: some audit events could not be read. Its email says which causes lost which time.',
+      metric: jobMetric(METRICS.complete, cloudwatch.Stats.MINIMUM),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const unavailable = new cloudwatch.Alarm(this, 'ReportUnavailableAlarm', {
+      alarmDescription:
+        'No weekly report: not one page of the week could be read from Datadog (outage, rate limit or keys). Nothing was sent; the run is retried.',
+      metric: jobMetric(METRICS.unavailable, cloudwatch.Stats.SUM),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const ledger = new cloudwatch.Alarm(this, 'LedgerRecordFailedAlarm', {
+      alarmDescription:
+        'A report channel was sent but the idempotency table could not record it: a retry after the claim lapses could send it twice.',
+      metric: jobMetric(METRICS.ledgerRecordFailed, cloudwatch.Stats.SUM),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const alarm of [errors, dlq, incomplete, unavailable, ledger]) alarm.addAlarmAction(action);
     return topic;
   }
 }

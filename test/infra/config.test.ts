@@ -33,6 +33,8 @@ describe('parseStackConfig', () => {
         emailTo: ['security@example.com'],
         windowDays: 7,
         baselineDays: 28,
+        window: 'calendar',
+        logRetentionDays: 365,
         suppress: [],
       });
       expect(config.slackChannel).toBeUndefined();
@@ -144,6 +146,9 @@ describe('parseStackConfig', () => {
         thresholds: '{"burstCalls":-1}',
         suppress: '[{"kind":"everything"}]',
         alarmEmail: 'oncall',
+        window: 'weekly',
+        logRetentionDays: '100',
+        logKmsKeyArn: 'alias/logs',
       };
 
       // Act
@@ -163,6 +168,9 @@ describe('parseStackConfig', () => {
       ['schedule', 'cron(0 9 * * MON *)', /schedule: .*put "\?" in one of them/],
       ['schedule', 'cron(0 25 ? * MON *)', /schedule: .*hours field "25"/],
       ['timezone', 'Mars/Olympus', /timezone: "Mars\/Olympus" is not an IANA time zone/],
+      ['window', 'weekly', /window: "weekly" is not a window mode; use "calendar" .* or "rolling"/],
+      ['logRetentionDays', '100', /logRetentionDays: 100 is not a CloudWatch Logs retention period; use one of 1, 3/],
+      ['logKmsKeyArn', 'alias/logs', /logKmsKeyArn: "alias\/logs" is not a KMS key ARN/],
       ['datadogSite', 'app.datadoghq.com', /datadogSite: .*use one of datadoghq.com, us3.datadoghq.com/],
       [
         'emailTo',

@@ -108,9 +108,20 @@ describe('WeeklyReportStack', () => {
         LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
       });
       template.hasResource('AWS::Logs::LogGroup', {
-        Properties: { RetentionInDays: 90 },
+        Properties: { RetentionInDays: 365, KmsKeyId: Match.absent() },
         DeletionPolicy: 'Retain',
       });
+    });
+
+    it('keeps logs as long as logRetentionDays says and encrypts them with logKmsKeyArn', () => {
+      // Prepare
+      const key = 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+      // Act
+      const { template } = synthesizeStack({ logRetentionDays: '731', logKmsKeyArn: key });
+
+      // Assess
+      template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 731, KmsKeyId: key });
     });
 
     it('sets the handler contract environment from context, secrets excluded', () => {
@@ -141,6 +152,7 @@ describe('WeeklyReportStack', () => {
         TIMEZONE: 'Europe/Berlin',
         WINDOW_DAYS: '14',
         BASELINE_DAYS: '42',
+        WINDOW: 'calendar',
         DATADOG_SITE: 'datadoghq.eu',
         SECRET_ID: 'team/audit-credentials',
         EMAIL_FROM: 'audit@example.com',
@@ -156,6 +168,7 @@ describe('WeeklyReportStack', () => {
         }),
         SUPPRESS: JSON.stringify([{ kind: 'high_volume', user: 'bot@example.com' }]),
         POWERTOOLS_SERVICE_NAME: 'ai-activity-audit',
+        POWERTOOLS_METRICS_NAMESPACE: 'AiActivityAudit',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       });
@@ -237,7 +250,7 @@ describe('WeeklyReportStack', () => {
       const statements = policyStatements(template).filter((s) => asList(s.Action).some((a) => a.startsWith('ses:')));
       expect(statements.map((s) => [s.Action, asList(s.Resource).map(renderResource).sort()])).toEqual([
         [
-          ['ses:SendEmail', 'ses:SendRawEmail'],
+          'ses:SendEmail',
           [
             `${prefix}configuration-set/audit`,
             `${prefix}identity/audit.example.org`,
@@ -245,6 +258,9 @@ describe('WeeklyReportStack', () => {
           ],
         ],
       ]);
+      expect(statements[0]).toMatchObject({
+        Condition: { StringEquals: { 'ses:FromAddress': 'reports@audit.example.org' } },
+      });
     });
 
     it('grants no SES action when only Slack is configured', () => {
@@ -336,6 +352,41 @@ describe('WeeklyReportStack', () => {
       });
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
       template.resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+
+    it('alarms on a partial report, on a week that could not be read, and on a send the ledger could not record', () => {
+      // Act
+      const { template, stack } = synthesizeStack();
+
+      // Assess
+      const topicId = stack.getLogicalId(stack.alarmTopic.node.defaultChild as never);
+      const job = { Namespace: 'AiActivityAudit', Dimensions: [{ Name: 'service', Value: 'ai-activity-audit' }] };
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...job,
+        MetricName: 'ReportComplete',
+        Statistic: 'Minimum',
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        AlarmActions: [{ Ref: topicId }],
+      });
+      for (const metric of ['ReportUnavailable', 'LedgerRecordFailed']) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          ...job,
+          MetricName: metric,
+          Statistic: 'Sum',
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          Threshold: 1,
+          AlarmActions: [{ Ref: topicId }],
+        });
+      }
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: 'ai-activity-audit',
+            POWERTOOLS_METRICS_NAMESPACE: 'AiActivityAudit',
+          }),
+        },
+      });
     });
 
     it('subscribes alarmEmail to the alarm topic when given', () => {

@@ -45,6 +45,8 @@ export interface EmulatorFaults {
    * A → B → A → B … (each page is the real next one, but the cursors loop).
    */
   readonly cursorFault?: 'repeat-page' | 'cycle';
+  /** Answer 503 to every search whose time range overlaps `[from, to)` (epoch ms): an outage of part of the data. */
+  readonly failRange?: { readonly from: number; readonly to: number };
 }
 
 export interface EmulatorOptions {
@@ -423,6 +425,10 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
           'X-RateLimit-Reset': String(current.resetSeconds ?? 1),
         },
       );
+      return;
+    }
+    if (current.failRange && search.from < current.failRange.to && search.to > current.failRange.from) {
+      send(res, 503, { errors: ['Service Unavailable'] }, rl);
       return;
     }
     if (current.rate503 && roll('503') < current.rate503) {
