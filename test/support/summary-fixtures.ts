@@ -174,6 +174,11 @@ export const HOSTILE_VALUES: readonly string[] = [
   '{{anomalies}}',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: template syntax in data is the point
   '${process.env}',
+  // Bidirectional controls: an override that shows `admin…exe.png@…`, isolates and marks.
+  'admin\u202Egnp.exe@example.com',
+  '\u2066isolated\u2069 \u200Fmarked\u200E \u061Calm',
+  // Slack formatting characters that must not format the post.
+  '*bold* _italic_ ~struck~',
 ];
 
 /** A summary whose every audit-derived string is hostile. */

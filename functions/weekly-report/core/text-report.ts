@@ -3,6 +3,7 @@
  * top users, actions breakdown, resource types affected, anomalies), plus week-over-week deltas
  * and caveats. It is what `report summarize` prints and the email's text part. Pure.
  */
+import { neutralizeBidi } from './plain-text';
 import { localDate } from './time';
 import { ANOMALY_KINDS, MULTIPLE, type Summary } from './types';
 
@@ -11,10 +12,10 @@ const TEXT_ANOMALY_LIMIT = 50;
 /** Longest value from audit data shown in the text. */
 const TEXT_VALUE_LIMIT = 200;
 
-/** Audit data made safe for a terminal or a text e-mail: no control characters, no bidi overrides, bounded length. */
+/** Audit data made safe for a terminal or a text e-mail: no control characters, no bidi controls, bounded length. */
 export function plain(value: string, limit = TEXT_VALUE_LIMIT): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
-  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ');
+  const clean = neutralizeBidi(value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' '));
   const chars = [...clean];
   return chars.length > limit ? `${chars.slice(0, limit - 1).join('')}…` : clean;
 }

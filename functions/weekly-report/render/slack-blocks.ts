@@ -7,7 +7,7 @@
 import type { ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
 import type { AnomalyFlag, Severity, Summary } from '../core/types';
 import type { SlackMessage } from '../ports';
-import { boundedUrl, escapeSlack, escapeWithin, singleLine, slackLink, truncate } from './escape';
+import { boundedUrl, escapeSlack, escapeWithin, inertMrkdwn, singleLine, slackLink, truncate } from './escape';
 import {
   anomalyTotal,
   computeDelta,
@@ -57,11 +57,12 @@ export interface ReportSlackMessage extends SlackMessage {
 }
 
 /**
- * An audit value for mrkdwn: one line, truncated, escaped; backticks are swapped for a
- * look-alike so a value cannot open a code span that swallows the rest of the section.
+ * An audit value for mrkdwn: one line, truncated, escaped; formatting characters are swapped for
+ * look-alikes, so a value can neither open a code span that swallows the rest of the section nor
+ * make itself bold, italic or struck through.
  */
 function value(raw: string, max: number = SLACK_LIMITS.value): string {
-  return escapeWithin(truncate(singleLine(raw), max).replace(/`/g, 'ˋ'), max * 2, escapeSlack);
+  return escapeWithin(inertMrkdwn(truncate(singleLine(raw), max)), max * 2, escapeSlack);
 }
 
 function mrkdwn(text: string): MrkdwnElement {
