@@ -4,6 +4,7 @@
  * fragment built here; every audit-derived string is HTML-escaped and truncated, and every
  * list is capped so a busy week stays well under Gmail's ~102 KB clipping limit.
  */
+import { formatShare } from '../core/percent';
 import { formatTextReport } from '../core/text-report';
 import type { AnomalyFlag, Severity, Summary } from '../core/types';
 import { boundedUrl, escapeHtml, escapeWithin, safeUrl, singleLine, truncate } from './escape';
@@ -96,10 +97,15 @@ function bar(fraction: number, color: string, height: number): string {
   return `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="table-layout:fixed;">${`<tr>${fill}${rest}</tr>`}</table>`;
 }
 
+/**
+ * The week-over-week line under a headline figure: the change, then what it is measured against,
+ * one phrase over two short lines. The arrow stays with its number; the line may wrap between the
+ * percentage and the count, so a narrow column never overflows into its neighbour.
+ */
 function deltaHtml(current: number, previous: number | undefined): string {
   if (previous === undefined) return '&nbsp;';
   const delta = computeDelta(current, previous);
-  return `<span style="color:${COLORS.muted};white-space:nowrap;">${escapeHtml(delta.text.replace(' vs previous week', ''))}</span><br><span style="color:${COLORS.faint};">vs previous week</span>`;
+  return `${escapeHtml(delta.change).replace(/^([▲▼]) /, '$1&nbsp;')}<br>${escapeHtml(delta.against)}`;
 }
 
 function partialBanner(summary: Summary): string {
@@ -143,7 +149,7 @@ function rankedList(
     .map((item) => {
       const share =
         total > 0
-          ? ` <span style="color:${COLORS.faint};font-weight:400;">${Math.round((item.count / total) * 100)}%</span>`
+          ? ` <span style="color:${COLORS.faint};font-weight:400;">${escapeHtml(formatShare(item.count, total))}</span>`
           : '';
       return `<tr><td style="padding:6px 8px 2px 0;font-size:14px;${WRAP}">${value(item.name)}</td><td width="92" align="right" style="width:92px;padding:6px 0 2px;font-size:14px;font-weight:600;white-space:nowrap;">${formatCount(item.count)}${share}</td></tr><tr><td colspan="2" style="padding:0 0 4px;">${bar(item.count / max, COLORS.bar, 4)}</td></tr>`;
     })

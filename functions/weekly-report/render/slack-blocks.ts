@@ -110,7 +110,7 @@ function windowLink(summary: Summary): string {
 
 function deltaText(current: number, previous: number | undefined): string {
   if (previous === undefined) return '';
-  return `  _${computeDelta(current, previous).short} vs previous week_`;
+  return `  _${computeDelta(current, previous).short}_`;
 }
 
 function totalsBlock(summary: Summary): SectionBlock {

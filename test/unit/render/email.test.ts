@@ -7,6 +7,9 @@ function textOf(html: string): string {
   return html
     .replace(/<style[\s\S]*?<\/style>/g, '')
     .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
     .replace(/\s+/g, ' ');
 }
 
@@ -82,10 +85,33 @@ describe('email HTML', () => {
     const shown = textOf(renderEmail(withPrevious).html);
     const hidden = textOf(renderEmail(withoutPrevious).html);
 
-    // Assess
-    expect(shown).toContain('▲ +25% (+400)');
-    expect(shown).toContain('= same as previous week');
+    // Assess: one phrase per figure, the comparison said once each
+    expect(shown).toContain('Tool calls 2,000 ▲ +25% (+400) vs previous week People 67 no change vs previous week');
+    expect(shown.match(/previous week/g)).toHaveLength(2);
     expect(hidden).not.toContain('previous week');
+  });
+
+  it('never shows a nonzero share as 0% or a change as an arrow with +0%', () => {
+    // Prepare: 2 deletions of 48,213 calls; 1,000 → 1,001 calls
+    const summary = makeSummary({
+      total_tool_calls: 48_213,
+      actions_breakdown: [
+        { action: 'accessed', count: 48_211 },
+        { action: 'deleted', count: 2 },
+      ],
+      previous_window: { total_tool_calls: 48_212, unique_users: 1000 },
+      unique_users: 1001,
+    });
+
+    // Act
+    const visible = textOf(renderEmail(summary).html);
+
+    // Assess
+    expect(visible).toContain('deleted 2 <1%');
+    expect(visible).toContain('accessed 48,211 >99%');
+    expect(visible).toContain('1,001 ▲ +0.1% (+1) vs previous week');
+    expect(visible).toContain('48,213 ▲ +1 vs previous week');
+    expect(visible).not.toMatch(/ 0%|[+−]0%/);
   });
 
   it('shows a partial-data banner listing the warnings when the data is incomplete', () => {
