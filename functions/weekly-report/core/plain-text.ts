@@ -17,3 +17,40 @@ const BIDI_MARKS = /[\u200e\u200f\u061c]/g;
 export function neutralizeBidi(value: string): string {
   return value.replace(BIDI_CONTROLS, '\ufffd').replace(BIDI_MARKS, '');
 }
+
+/**
+ * Wraps `text` into lines of at most `width` code points: the first line starts with `indent`,
+ * the others with `hanging`. Breaks at spaces; a word longer than a line (a 5000-character id)
+ * is cut into line-long pieces, so no line is ever wider than `width`.
+ */
+export function wrapText(text: string, width: number, indent = '', hanging = indent): string[] {
+  const lines: string[] = [];
+  let line = indent;
+  let length = [...indent].length;
+  let empty = true;
+  const room = (): number => width - length - (empty ? 0 : 1);
+  const newLine = (): void => {
+    lines.push(line);
+    line = hanging;
+    length = [...hanging].length;
+    empty = true;
+  };
+  for (const word of text.split(' ').filter((w) => w !== '')) {
+    let rest = [...word];
+    if (rest.length > room() && !empty) newLine();
+    while (rest.length > room()) {
+      const take = Math.max(1, room());
+      line += (empty ? '' : ' ') + rest.slice(0, take).join('');
+      length += take + (empty ? 0 : 1);
+      empty = false;
+      rest = rest.slice(take);
+      newLine();
+    }
+    if (rest.length === 0) continue;
+    line += (empty ? '' : ' ') + rest.join('');
+    length += rest.length + (empty ? 0 : 1);
+    empty = false;
+  }
+  if (!empty || lines.length === 0) lines.push(line);
+  return lines;
+}

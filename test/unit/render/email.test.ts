@@ -73,7 +73,7 @@ describe('email HTML', () => {
     expect(visible).toContain('dashboard');
     expect(visible).toContain('Open in Datadog Audit Trail');
     expect(html).toContain(`href="${summary.link.replace(/&/g, '&amp;')}"`);
-    expect(text).toContain('2,000');
+    expect(text).toContain('Total MCP tool calls: 2000\n');
   });
 
   it('shows week-over-week deltas only when the previous window exists', () => {
