@@ -107,7 +107,12 @@ export function makeBusySummary(anomalyCount = 40): Summary {
     ['high_volume', 'medium', 'accessed', '143 calls within 10 minutes'],
     ['out_of_scope', 'medium', 'modified', 'First call on security_rule (not in the 28-day baseline)'],
     ['new_country', 'medium', 'accessed', 'First call from Brazil (baseline: Germany, France)'],
-    ['first_time_user', 'low', 'accessed', 'No calls in the 28-day baseline'],
+    [
+      'first_time_user',
+      'low',
+      'accessed',
+      'First MCP use: no calls in the 28 days before this week; 6 calls this week, the first on 2026-11-17 10:04',
+    ],
   ];
   const flags: AnomalyFlag[] = [];
   for (let i = 0; i < anomalyCount; i += 1) {
