@@ -30,7 +30,8 @@ describe('rendering hostile audit data', () => {
     // Assess
     const strings = allStrings({ text: slack.text, blocks: slack.blocks });
     for (const s of strings) {
-      const withoutOwnLinks = s.replace(OWN_LINK, '');
+      // Our own links and our quote markers (a `>` opening a line) are the only markup allowed.
+      const withoutOwnLinks = s.replace(OWN_LINK, '').replace(/(^|\n)>/g, '$1');
       expect(withoutOwnLinks).not.toMatch(/[<>]/);
       expect(withoutOwnLinks).not.toMatch(/&(?!amp;|lt;|gt;)/);
     }
