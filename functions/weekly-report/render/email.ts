@@ -50,10 +50,11 @@ export const EMAIL_LIMITS = {
   link: 600,
 } as const;
 
+/** Text colours each read at 4.5:1 or more on the backgrounds they are used on (test/unit/render/contrast.test.ts). */
 const COLORS = {
   text: '#1f2937',
-  muted: '#6b7280',
-  faint: '#9ca3af',
+  /** Secondary text: 5.1:1 even on the footer's grey. */
+  muted: '#5f6775',
   rule: '#eef0f3',
   bar: '#7c95e0',
   barPeak: '#2f5bd3',
@@ -149,7 +150,7 @@ function rankedList(
     .map((item) => {
       const share =
         total > 0
-          ? ` <span style="color:${COLORS.faint};font-weight:400;">${escapeHtml(formatShare(item.count, total))}</span>`
+          ? ` <span style="color:${COLORS.muted};font-weight:400;">${escapeHtml(formatShare(item.count, total))}</span>`
           : '';
       return `<tr><td style="padding:6px 8px 2px 0;font-size:14px;${WRAP}">${value(item.name)}</td><td width="92" align="right" style="width:92px;padding:6px 0 2px;font-size:14px;font-weight:600;white-space:nowrap;">${formatCount(item.count)}${share}</td></tr><tr><td colspan="2" style="padding:0 0 4px;">${bar(item.count / max, COLORS.bar, 4)}</td></tr>`;
     })
