@@ -75,10 +75,35 @@ const WRAP = 'word-break:break-word;overflow-wrap:anywhere;';
 
 /**
  * Escaped, truncated audit value: at most `max` code points shown, and at most `max + 40`
- * escaped characters, so values made of `&` or `"` cannot blow the size budget.
+ * escaped characters, so values made of `&` or `"` cannot blow the size budget. A long address
+ * or id may break after `@`, `.`, `-` or `_` (a `<wbr>` there) rather than mid-word.
  */
 function value(raw: string, max: number = EMAIL_LIMITS.value): string {
-  return escapeWithin(truncate(singleLine(raw), max), max + 40, escapeHtml);
+  return breakable(escapeWithin(truncate(singleLine(raw), max), max + 40, escapeHtml));
+}
+
+/** Fewest characters between two `<wbr>`: closer break points do not help a line and only add bytes. */
+const WBR_SPACING = 8;
+
+/**
+ * A `<wbr>` after an `@`, `.`, `-` or `_` that is followed by a letter or digit, in text that is
+ * already escaped (an entity counts as one character and is never split); at most one every
+ * eight characters, so a value made of dots cannot multiply its size. Short values need none.
+ */
+export function breakable(escaped: string): string {
+  if (escaped.length < 16) return escaped;
+  const chars = escaped.match(/&[#\w]+;|[\s\S]/gu) ?? [];
+  let out = '';
+  let since = 0;
+  chars.forEach((char, i) => {
+    out += char;
+    since += 1;
+    if (since >= WBR_SPACING && /^[@._-]$/.test(char) && /^[\p{L}\p{N}]/u.test(chars[i + 1] ?? '')) {
+      out += '<wbr>';
+      since = 0;
+    }
+  });
+  return out;
 }
 
 function windowLink(summary: Summary): string {

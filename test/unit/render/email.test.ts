@@ -6,6 +6,7 @@ import { countFlags, makeBusySummary, makeFlag, makeHugeSummary, makeSummary } f
 function textOf(html: string): string {
   return html
     .replace(/<style[\s\S]*?<\/style>/g, '')
+    .replace(/<wbr>/g, '')
     .replace(/<[^>]+>/g, ' ')
     .replace(/&nbsp;/g, ' ')
     .replace(/&lt;/g, '<')
@@ -192,11 +193,52 @@ describe('email HTML', () => {
       })),
     };
 
+    // Every value a chain of break points: '.a.a.a…' takes a <wbr> after each dot
+    const dots = '.a'.repeat(2500);
+    const dotted = {
+      ...entityHeavy,
+      top_users: entityHeavy.top_users.map((u) => ({ ...u, user: dots })),
+      actions_breakdown: entityHeavy.actions_breakdown.map((a) => ({ ...a, action: dots })),
+      resource_types: entityHeavy.resource_types.map((r) => ({ ...r, type: dots })),
+      anomalies: entityHeavy.anomalies.map((f) => ({
+        ...f,
+        user: dots,
+        action: dots,
+        resource_type: dots,
+        detail: dots,
+      })),
+      changes: {
+        ...entityHeavy.changes,
+        items: entityHeavy.changes.items.map((c) => ({ ...c, user: dots, resource_type: dots, resource_name: dots })),
+      },
+      warnings: entityHeavy.warnings.map(() => dots),
+    };
+
     // Act
-    const sizes = [busy, huge, heavy].map((s) => Buffer.byteLength(renderEmail(s).html));
+    const sizes = [busy, huge, heavy, dotted].map((s) => Buffer.byteLength(renderEmail(s).html));
 
     // Assess
     for (const size of sizes) expect(size).toBeLessThan(100_000);
+  });
+
+  it('lets a long address break only after @, ., - or _ (every 8 characters at most), never inside an entity', () => {
+    // Prepare
+    const summary = makeSummary({
+      top_users: [
+        { user: 'ana.lopez-hernandez@engineering.example.com', calls: 9 },
+        { user: 'x&y_z.<b>@example.com', calls: 8 },
+        { user: 'bo@example.com', calls: 7 },
+      ],
+    });
+
+    // Act
+    const { html } = renderEmail(summary);
+
+    // Assess
+    expect(html).toContain('ana.lopez-<wbr>hernandez@<wbr>engineering.<wbr>example.<wbr>com');
+    expect(html).toContain('x&amp;y_z.&lt;b&gt;@<wbr>example.<wbr>com');
+    expect(html).toContain('>bo@example.com<');
+    expect(html).not.toMatch(/&[#\w]*<wbr>/);
   });
 
   it('counts every kind in the per-kind table', () => {

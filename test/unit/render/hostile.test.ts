@@ -14,7 +14,7 @@ const OWN_LINK = /<https:\/\/app\.datadoghq\.com\/[^|<>\s]*\|[^<>]*>/g;
 /** Bidirectional embeddings, overrides, isolates and marks. */
 const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
 const ALLOWED_TAGS = new Set(
-  'a b body br div head html li meta noscript o:allowpng o:officedocumentsettings o:pixelsperinch p span strong style table tbody td title tr ul xml'.split(
+  'a b body br div head html li meta noscript o:allowpng o:officedocumentsettings o:pixelsperinch p span strong style table tbody td title tr ul wbr xml'.split(
     ' ',
   ),
 );
