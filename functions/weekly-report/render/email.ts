@@ -18,6 +18,7 @@ import {
   formatShortTime,
   headline,
   KIND_LABELS,
+  partialMark,
   pluralize,
   reportDays,
   SEVERITIES,
@@ -298,13 +299,13 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
   });
 }
 
-/** `AI Activity Audit — {org} — {from} to {to}[ — N anomalies]`, plain text on one line. */
+/** `AI Activity Audit — {org} — {from} to {to}[ [partial]][ — N anomalies]`, plain text on one line. */
 export function emailSubject(summary: Summary): string {
   const { from, to } = reportDays(summary);
   const total = anomalyTotal(summary);
   const anomalies = total > 0 ? ` — ${pluralize(total, 'anomaly', 'anomalies')}` : '';
   const org = truncate(singleLine(summary.org).trim(), 100);
-  return `AI Activity Audit — ${org} — ${from} to ${to}${anomalies}`;
+  return `AI Activity Audit — ${org} — ${from} to ${to}${partialMark(summary)}${anomalies}`;
 }
 
 /** Renders the email: subject, HTML (from the precompiled template) and the text part. */
@@ -330,7 +331,7 @@ export function renderEmailHtml(summary: Summary): string {
   const anomalyColor = bySeverity.high > 0 ? SEVERITY_STYLE.high.fg : COLORS.text;
   const values: Record<(typeof WEEKLY_REPORT_PLACEHOLDERS)[number], string> = {
     title: escapeHtml(subject),
-    preview: escapeHtml(headline(summary)),
+    preview: escapeHtml(`${summary.complete ? '' : 'Partial data: '}${headline(summary)}`),
     org: value(summary.org, 100),
     date_range: `${escapeHtml(from)} to ${escapeHtml(to)}`,
     partial_banner: partialBanner(summary),

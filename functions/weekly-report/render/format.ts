@@ -175,7 +175,8 @@ export function pluralize(count: number, singular: string, plural = `${singular}
 
 /**
  * The one-line gist: `2,000 calls by 67 people, 3 anomalies (1 high)`. Plain text from numbers
- * only (no audit strings), so it is safe in every medium.
+ * only (no audit strings), so it is safe in every medium. Whether the data is partial is said by
+ * the caller, once (`partialMark`).
  */
 export function headline(summary: Summary): string {
   const total = anomalyTotal(summary);
@@ -186,8 +187,12 @@ export function headline(summary: Summary): string {
     total === 0
       ? 'no anomalies'
       : `${pluralize(total, 'anomaly', 'anomalies')}${high > 0 ? ` (${formatCount(high)} high)` : ''}`;
-  const partial = summary.complete ? '' : ' (partial data)';
-  return `${calls} by ${people}, ${anomalies}${partial}`;
+  return `${calls} by ${people}, ${anomalies}`;
+}
+
+/** ` [partial]` after the dates of a subject or notification when the data is incomplete, else nothing. */
+export function partialMark(summary: Summary): string {
+  return summary.complete ? '' : ' [partial]';
 }
 
 /** Zero-width joiner-free sparkline of daily counts: `▁▂▃▄▅▆▇█`. */

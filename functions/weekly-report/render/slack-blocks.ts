@@ -20,6 +20,7 @@ import {
   formatShortTime,
   headline,
   KIND_LABELS,
+  partialMark,
   pluralize,
   reportDays,
   SEVERITIES,
@@ -313,10 +314,13 @@ function warningBlock(summary: Summary, room: Room): KnownBlock | undefined {
   return context(fitLines(':information_source: *Note*', shown, room.section, more, extra).text);
 }
 
-/** The notification line: `AI Activity Audit — Acme — 2026-11-16 to 2026-11-22: 2,000 calls by 67 people, 3 anomalies (1 high)`. */
+/**
+ * The notification line: `AI Activity Audit — Acme — 2026-11-16 to 2026-11-22: 2,000 calls by 67 people,
+ * 3 anomalies (1 high)`, with ` [partial]` after the dates when the data is incomplete.
+ */
 export function slackFallbackText(summary: Summary): string {
   const { from, to } = reportDays(summary);
-  return `AI Activity Audit — ${value(summary.org, 100)} — ${from} to ${to}: ${headline(summary)}`;
+  return `AI Activity Audit — ${value(summary.org, 100)} — ${from} to ${to}${partialMark(summary)}: ${headline(summary)}`;
 }
 
 /** Length of `blocks` as Slack receives them (JSON), the measure of `SLACK_LIMITS.blocksTotal`. */

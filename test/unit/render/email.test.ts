@@ -44,6 +44,22 @@ describe('email subject', () => {
     expect(plural).toBe('AI Activity Audit — Acme — 2026-11-16 to 2026-11-22 — 3 anomalies');
   });
 
+  it('says [partial] after the dates when the data is incomplete', () => {
+    // Prepare
+    const flags = [makeFlag({}, 0), makeFlag({ severity: 'medium' }, 1), makeFlag({ severity: 'low' }, 2)];
+    const partial = { complete: false, warnings: ['Slice 2026-11-18 timed out'] };
+
+    // Act
+    const withAnomalies = emailSubject(
+      makeSummary({ ...partial, anomalies: flags, anomaly_counts: countFlags(flags) }),
+    );
+    const without = emailSubject(makeSummary(partial));
+
+    // Assess
+    expect(withAnomalies).toBe('AI Activity Audit — Acme — 2026-11-16 to 2026-11-22 [partial] — 3 anomalies');
+    expect(without).toBe('AI Activity Audit — Acme — 2026-11-16 to 2026-11-22 [partial]');
+  });
+
   it('is plain text on one line: no HTML escaping, no CR or LF', () => {
     // Prepare
     const summary = makeSummary({ org: 'R&D <EU>\r\nBcc: victim@example.com' });

@@ -70,7 +70,9 @@ describe('Slack message', () => {
     // Assess
     expect(textOfBlocks(message.blocks)).toContain(':warning: *Partial data*');
     expect(textOfBlocks(message.blocks)).toContain('• Slice 3 timed out');
-    expect(message.text).toContain('(partial data)');
+    expect(message.text).toBe(
+      'AI Activity Audit — Acme — 2026-11-16 to 2026-11-22 [partial]: 2,000 calls by 67 people, no anomalies',
+    );
   });
 
   it('says which rules were not evaluated when there is no baseline', () => {
