@@ -6,7 +6,7 @@
  * Audit-derived text arrives mrkdwn-escaped (`&amp; &lt; &gt;`); it is decoded exactly once and
  * HTML-escaped again, so nothing in the data can become markup here either.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeHtml } from '../../functions/weekly-report/render/escape';
 import { launchChromium } from './email-screenshots';
@@ -270,7 +270,10 @@ ${body}
 `;
 }
 
-/** Renders `message` at an 800 px wide viewport and saves the full page as `outDir/slack.png`. */
+/**
+ * Renders `message` at an 800 px wide viewport and saves the full page as `outDir/slack.png`,
+ * removing the previous picture first, so a failed run leaves none rather than an old one.
+ */
 export async function captureSlackScreenshot(
   message: { text: string; blocks: readonly unknown[] },
   outDir: string,
@@ -279,6 +282,8 @@ export async function captureSlackScreenshot(
   mkdirSync(outDir, { recursive: true });
   const html = slackMessageToHtml(message, options);
   const file = join(outDir, 'slack.png');
+  // An old picture must not outlive a run that could not draw a new one.
+  rmSync(file, { force: true });
   const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 800, height: 600 }, deviceScaleFactor: 1 });

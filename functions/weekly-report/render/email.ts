@@ -135,6 +135,18 @@ function deltaHtml(current: number, previous: number | undefined): string {
   return `${escapeHtml(delta.change).replace(/^([▲▼]) /, '$1&nbsp;')}<br>${escapeHtml(delta.against)}`;
 }
 
+/**
+ * A headline figure, its type scaled down when it has many digits: three columns share a 375 px
+ * phone screen, and `9,999,999` at full size would not fit its column (em, so the desktop and
+ * phone sizes of the template both scale).
+ */
+function kpiNumber(count: number, color?: string): string {
+  const text = formatCount(count);
+  const scale = text.length <= 7 ? 1 : text.length <= 9 ? 0.78 : text.length <= 11 ? 0.64 : 0.52;
+  const style = [scale < 1 ? `font-size:${scale}em;` : '', color ? `color:${color};` : ''].join('');
+  return style ? `<span style="${style}">${text}</span>` : text;
+}
+
 function partialBanner(summary: Summary): string {
   const warnings = summary.warnings.slice(0, EMAIL_LIMITS.warnings);
   const more = summary.warnings.length - warnings.length;
@@ -335,11 +347,11 @@ export function renderEmailHtml(summary: Summary): string {
     org: value(summary.org, 100),
     date_range: `${escapeHtml(from)} to ${escapeHtml(to)}`,
     partial_banner: partialBanner(summary),
-    total_calls: formatCount(summary.total_tool_calls),
+    total_calls: kpiNumber(summary.total_tool_calls),
     total_calls_delta: deltaHtml(summary.total_tool_calls, summary.previous_window?.total_tool_calls),
-    unique_users: formatCount(summary.unique_users),
+    unique_users: kpiNumber(summary.unique_users),
     unique_users_delta: deltaHtml(summary.unique_users, summary.previous_window?.unique_users),
-    anomalies_total: `<span style="color:${anomalyColor};">${formatCount(total)}</span>`,
+    anomalies_total: kpiNumber(total, anomalyColor),
     anomalies_breakdown: breakdown,
     daily_chart: dailyChart(summary),
     top_users: rankedList(
