@@ -7,7 +7,7 @@
 import { formatShare } from '../core/percent';
 import { formatTextReport } from '../core/text-report';
 import type { AnomalyFlag, Severity, Summary } from '../core/types';
-import { boundedUrl, escapeHtml, escapeWithin, safeUrl, singleLine, truncate } from './escape';
+import { boundedUrl, clipLine, escapeHtml, escapeWithin, safeUrl, singleLine, truncate } from './escape';
 import {
   anomalyTotal,
   computeDelta,
@@ -80,7 +80,7 @@ const WRAP = 'word-break:break-word;overflow-wrap:anywhere;';
  * or id may break after `@`, `.`, `-` or `_` (a `<wbr>` there) rather than mid-word.
  */
 function value(raw: string, max: number = EMAIL_LIMITS.value): string {
-  return breakable(escapeWithin(truncate(singleLine(raw), max), max + 40, escapeHtml));
+  return breakable(escapeWithin(clipLine(raw, max), max + 40, escapeHtml));
 }
 
 /** Fewest characters between two `<wbr>`: closer break points do not help a line and only add bytes. */
@@ -92,20 +92,25 @@ const WBR_SPACING = 8;
  * eight characters, so a value made of dots cannot multiply its size. Short values need none.
  */
 export function breakable(escaped: string): string {
-  if (escaped.length < 16) return escaped;
-  const chars = escaped.match(/&[#\w]+;|[\s\S]/gu) ?? [];
-  let out = '';
-  let since = 0;
-  chars.forEach((char, i) => {
-    out += char;
-    since += 1;
-    if (since >= WBR_SPACING && /^[@._-]$/.test(char) && /^[\p{L}\p{N}]/u.test(chars[i + 1] ?? '')) {
-      out += '<wbr>';
-      since = 0;
+  if (escaped.length < 16 || !BREAK_POINT.test(escaped)) return escaped;
+  let entityExtra = 0;
+  let lastBreak = 0;
+  return escaped.replace(BREAK_OR_ENTITY, (match: string, offset: number) => {
+    if (match.length > 1) {
+      entityExtra += match.length - 1;
+      return match;
     }
+    const position = offset - entityExtra + 1;
+    if (position - lastBreak < WBR_SPACING) return match;
+    lastBreak = position;
+    return `${match}<wbr>`;
   });
-  return out;
 }
+
+/** A break character followed by a letter or digit. */
+const BREAK_POINT = /[@._-][\p{L}\p{N}]/u;
+/** An entity (one character as shown) or a break character followed by a letter or digit. */
+const BREAK_OR_ENTITY = /&[#\w]+;|[@._-](?=[\p{L}\p{N}])/gu;
 
 function windowLink(summary: Summary): string {
   return boundedUrl(summary.link, '', EMAIL_LIMITS.link);

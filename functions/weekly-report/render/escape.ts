@@ -71,6 +71,18 @@ export function singleLine(value: string): string {
   return neutralizeBidi(value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' '));
 }
 
+/**
+ * `singleLine(raw)` cut to `max` code points with an ellipsis, reading no more of `raw` than it
+ * can show: a 5000-character id costs what a short one does, however often a renderer asks.
+ */
+export function clipLine(raw: string, max: number): string {
+  const reach = max * 4;
+  if (raw.length <= reach) return truncate(singleLine(raw), max);
+  // Past `reach` there is more than fits; a collapsed run of control characters may leave room,
+  // so the ellipsis says that something was cut. A high surrogate cut from its pair is dropped.
+  return truncate(`${singleLine(raw.slice(0, reach).replace(/[\ud800-\udbff]$/, ''))}…`, max);
+}
+
 /** Look-alikes for Slack's formatting characters; the reader sees the same shape, Slack sees no marker. */
 const SLACK_LOOKALIKES: Readonly<Record<string, string>> = { '*': '\u2217', '~': '\u223c', '`': '\u02cb', _: '\u02cd' };
 

@@ -7,9 +7,9 @@
  */
 import type { ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
 import { anyOfTerm, excludeTerms, narrowAuditLink } from '../core/links';
-import type { AnomalyFlag, AnomalyKind, Severity, Summary } from '../core/types';
+import type { AnomalyFlag, Severity, Summary } from '../core/types';
 import type { SlackMessage } from '../ports';
-import { boundedUrl, escapeSlack, escapeWithin, inertMrkdwn, singleLine, slackLink, truncate } from './escape';
+import { boundedUrl, clipLine, escapeSlack, escapeWithin, inertMrkdwn, singleLine, slackLink } from './escape';
 import {
   anomalyTotal,
   computeDelta,
@@ -86,7 +86,7 @@ export interface ReportSlackMessage extends SlackMessage {
  * make itself bold, italic or struck through.
  */
 function value(raw: string, max: number = SLACK_LIMITS.value): string {
-  return escapeWithin(inertMrkdwn(truncate(singleLine(raw), max)), max * 2, escapeSlack);
+  return escapeWithin(inertMrkdwn(clipLine(raw, max)), max * 2, escapeSlack);
 }
 
 function mrkdwn(text: string): MrkdwnElement {
@@ -118,14 +118,19 @@ export function fitLines(
     const left = lines.length - shown + extra;
     return join([title, ...lines.slice(0, shown), left > 0 ? more(left) : '']);
   };
-  let best = 0;
-  let prefix = title.length;
-  for (let shown = 1; shown <= lines.length; shown++) {
-    prefix += (lines[shown - 1]?.length ?? 0) + 1;
-    if (prefix > max) break;
-    if (build(shown).length <= max) best = shown;
+  // The most lines whose text alone fits; then fewer while the "and N more" line does not fit too.
+  let shown = 0;
+  let length = title.length;
+  while (shown < lines.length && length + 1 + (lines[shown]?.length ?? 0) <= max) {
+    length += 1 + (lines[shown]?.length ?? 0);
+    shown += 1;
   }
-  return { text: build(best).slice(0, max) || ' ', shown: best };
+  let text = build(shown);
+  while (shown > 0 && text.length > max) {
+    shown -= 1;
+    text = build(shown);
+  }
+  return { text: text.slice(0, max) || ' ', shown };
 }
 
 function windowLink(summary: Summary): string {
@@ -135,7 +140,14 @@ function windowLink(summary: Summary): string {
 /** The window's Audit Trail link narrowed by `terms`, or the window's own link when that gets too long. */
 function restLink(summary: Summary, terms: readonly string[]): string {
   const window = windowLink(summary);
+  // Terms that cannot fit are not worth encoding (values can be 5000 characters long).
+  if (terms.reduce((sum, t) => sum + t.length, window.length) > SLACK_LIMITS.restLink) return window;
   return boundedUrl(narrowAuditLink(window, terms), window, SLACK_LIMITS.restLink);
+}
+
+/** Values too long for any link are left out of one before they are quoted. */
+function linkable(values: readonly string[]): string[] | undefined {
+  return values.every((v) => v.length <= SLACK_LIMITS.restLink) ? [...values] : undefined;
 }
 
 /** `and 4 more in Datadog`, the whole phrase a link to the calls left out. */
@@ -222,21 +234,20 @@ function anomalyLine(flag: AnomalyFlag, zone: string, fallback: string): string 
 
 /** Query terms that find the calls behind flags of these kinds, or undefined when some kind has none. */
 function kindTerms(flags: readonly AnomalyFlag[]): string[] | undefined {
-  const byKind: Partial<Record<AnomalyKind, (flag: AnomalyFlag) => string>> = {
-    destructive_action: (f) => anyOfTerm('action', [f.action]),
-    support_user: () => anyOfTerm('evt.actor.type', ['SUPPORT_USER']),
-  };
-  const terms = new Set<string>();
+  const deletions = new Set<string>();
+  let support = false;
   for (const flag of flags) {
-    const term = byKind[flag.kind]?.(flag);
-    if (term === undefined) return undefined;
-    terms.add(term);
+    if (flag.kind === 'destructive_action') deletions.add(flag.action);
+    else if (flag.kind === 'support_user') support = true;
+    else return undefined;
   }
-  const all = [...terms].sort();
-  return all.length === 0 ? [] : [all.length === 1 ? (all[0] ?? '') : `(${all.join(' OR ')})`];
+  const terms = [...[...deletions].sort().map((action) => anyOfTerm('action', [action]))];
+  if (support) terms.push(anyOfTerm('evt.actor.type', ['SUPPORT_USER']));
+  if (terms.length <= 1) return terms;
+  return [`(${terms.join(' OR ')})`];
 }
 
-function anomalyBlocks(summary: Summary, room: Room): KnownBlock[] {
+function anomalyBlocks(summary: Summary, room: Room, lineOf: (flag: AnomalyFlag) => string): KnownBlock[] {
   const total = anomalyTotal(summary);
   const counts = summary.anomaly_counts;
   const kinds = Object.keys(KIND_LABELS) as Array<keyof typeof KIND_LABELS>;
@@ -252,7 +263,6 @@ function anomalyBlocks(summary: Summary, room: Room): KnownBlock[] {
     section(`${title}${parts.length > 0 ? `\n${parts.join(' · ')}` : ''}`.slice(0, SLACK_LIMITS.sectionText)),
   ];
   if (total === 0) return blocks;
-  const zone = zoneOf(summary);
   const fallback = windowLink(summary);
   const bySeverity = severityCounts(summary);
   let budget: number = SLACK_LIMITS.anomalies;
@@ -266,7 +276,7 @@ function anomalyBlocks(summary: Summary, room: Room): KnownBlock[] {
     const rest = (left: number): string => restLink(summary, kindTerms(all.slice(all.length - left)) ?? []);
     const { text, shown } = fitLines(
       heading,
-      candidates.map((f) => anomalyLine(f, zone, fallback)),
+      candidates.map(lineOf),
       room.section,
       (left) => moreLink(left, rest(left), severity),
       all.length - candidates.length,
@@ -329,7 +339,7 @@ export function blocksLength(blocks: readonly KnownBlock[]): number {
 }
 
 /** Every block of the post, the lists given `room` (or left out, with a link to them, when `room` is undefined). */
-function reportBlocks(summary: Summary, room: Room | undefined): KnownBlock[] {
+function reportBlocks(summary: Summary, room: Room | undefined, lineOf: (flag: AnomalyFlag) => string): KnownBlock[] {
   const { from, to } = reportDays(summary);
   const zone = zoneOf(summary);
   const blocks: KnownBlock[] = [
@@ -356,7 +366,7 @@ function reportBlocks(summary: Summary, room: Room | undefined): KnownBlock[] {
     );
     return blocks;
   }
-  blocks.push({ type: 'divider' }, ...anomalyBlocks(summary, room), { type: 'divider' });
+  blocks.push({ type: 'divider' }, ...anomalyBlocks(summary, room, lineOf), { type: 'divider' });
   blocks.push(
     section(
       listField(
@@ -377,7 +387,7 @@ function reportBlocks(summary: Summary, room: Room | undefined): KnownBlock[] {
             summary.actions_breakdown.map((a) => ({ name: a.action, count: a.count })),
             SLACK_LIMITS.breakdown,
             room.field,
-            (shown) => restLink(summary, excludeTerms('action', shown)),
+            (shown) => restLink(summary, excludeTerms('action', linkable(shown) ?? [])),
           ),
         ),
         mrkdwn(
@@ -386,7 +396,7 @@ function reportBlocks(summary: Summary, room: Room | undefined): KnownBlock[] {
             summary.resource_types.map((r) => ({ name: r.type, count: r.count })),
             SLACK_LIMITS.breakdown,
             room.field,
-            (shown) => restLink(summary, excludeTerms('asset.type', shown)),
+            (shown) => restLink(summary, excludeTerms('asset.type', linkable(shown) ?? [])),
           ),
         ),
       ],
@@ -405,9 +415,21 @@ function reportBlocks(summary: Summary, room: Room | undefined): KnownBlock[] {
  * last resort without the lists.
  */
 function fittedBlocks(summary: Summary): KnownBlock[] {
+  // An anomaly's line does not depend on the room: each is built once, however many tries it takes.
+  const zone = zoneOf(summary);
+  const fallback = windowLink(summary);
+  const lines = new Map<AnomalyFlag, string>();
+  const lineOf = (flag: AnomalyFlag): string => {
+    let line = lines.get(flag);
+    if (line === undefined) {
+      line = anomalyLine(flag, zone, fallback);
+      lines.set(flag, line);
+    }
+    return line;
+  };
   let room: Room = FULL_ROOM;
   for (;;) {
-    const blocks = reportBlocks(summary, room);
+    const blocks = reportBlocks(summary, room, lineOf);
     if (blocksLength(blocks) <= SLACK_LIMITS.blocksTotal) return blocks;
     if (room.section <= MIN_ROOM.section && room.field <= MIN_ROOM.field) break;
     room = {
@@ -415,7 +437,7 @@ function fittedBlocks(summary: Summary): KnownBlock[] {
       field: Math.max(MIN_ROOM.field, Math.floor(room.field * 0.8)),
     };
   }
-  return reportBlocks(summary, undefined);
+  return reportBlocks(summary, undefined, lineOf);
 }
 
 /** Builds the `chat.postMessage` arguments (without the token) for `channel`. */

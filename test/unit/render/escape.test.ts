@@ -1,5 +1,6 @@
 import {
   boundedUrl,
+  clipLine,
   escapeHtml,
   escapeSlack,
   escapeWithin,
@@ -54,6 +55,15 @@ describe('truncate', () => {
     // Assess
     expect(cut).toBe('😀😀😀…');
     expect(cut).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+  });
+});
+
+describe('clipLine', () => {
+  it('is one line of at most max code points, an ellipsis where it cut, even past what it reads', () => {
+    expect(clipLine('short\nvalue', 20)).toBe('short value');
+    expect(clipLine('x'.repeat(5000), 10)).toBe(`${'x'.repeat(9)}…`);
+    expect(clipLine('😀'.repeat(3000), 10)).toBe(`${'😀'.repeat(9)}…`);
+    expect(clipLine(`a${'\n'.repeat(5000)}b`, 10)).toBe('a …');
   });
 });
 
