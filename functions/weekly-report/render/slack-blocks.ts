@@ -241,7 +241,7 @@ function kindTerms(flags: readonly AnomalyFlag[]): string[] | undefined {
     else if (flag.kind === 'support_user') support = true;
     else return undefined;
   }
-  const terms = [...[...deletions].sort().map((action) => anyOfTerm('action', [action]))];
+  const terms = [...deletions].sort().map((action) => anyOfTerm('action', [action]));
   if (support) terms.push(anyOfTerm('evt.actor.type', ['SUPPORT_USER']));
   if (terms.length <= 1) return terms;
   return [`(${terms.join(' OR ')})`];
@@ -410,11 +410,11 @@ function reportBlocks(summary: Summary, room: Room | undefined, lineOf: (flag: A
 }
 
 /**
- * The blocks within `SLACK_LIMITS.blocksTotal`: with full room when they fit, else with every
- * list given less room step by step (each still ends in "and N more" with its link), and as a
- * last resort without the lists.
+ * The blocks within `cap` (JSON characters): with full room when they fit, else with every list
+ * given less room step by step (each still ends in "and N more" with its link), and as a last
+ * resort without the lists.
  */
-function fittedBlocks(summary: Summary): KnownBlock[] {
+export function fitSlackBlocks(summary: Summary, cap: number = SLACK_LIMITS.blocksTotal): KnownBlock[] {
   // An anomaly's line does not depend on the room: each is built once, however many tries it takes.
   const zone = zoneOf(summary);
   const fallback = windowLink(summary);
@@ -430,7 +430,7 @@ function fittedBlocks(summary: Summary): KnownBlock[] {
   let room: Room = FULL_ROOM;
   for (;;) {
     const blocks = reportBlocks(summary, room, lineOf);
-    if (blocksLength(blocks) <= SLACK_LIMITS.blocksTotal) return blocks;
+    if (blocksLength(blocks) <= cap) return blocks;
     if (room.section <= MIN_ROOM.section && room.field <= MIN_ROOM.field) break;
     room = {
       section: Math.max(MIN_ROOM.section, Math.floor(room.section * 0.8)),
@@ -445,7 +445,7 @@ export function buildSlackMessage(summary: Summary, channel: string): ReportSlac
   return {
     channel,
     text: slackFallbackText(summary),
-    blocks: fittedBlocks(summary),
+    blocks: fitSlackBlocks(summary),
     unfurl_links: false,
     unfurl_media: false,
   };

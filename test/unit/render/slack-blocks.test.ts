@@ -3,6 +3,7 @@ import {
   blocksLength,
   buildSlackMessage,
   fitLines,
+  fitSlackBlocks,
   SLACK_LIMITS,
 } from '../../../functions/weekly-report/render/slack-blocks';
 import { allStrings, LIMITS, slackLimitViolations } from '../../support/slack-limits';
@@ -144,6 +145,25 @@ describe('Slack message', () => {
     expect(slackLimitViolations(message)).toEqual([]);
     expect(blocksLength(message.blocks)).toBeLessThanOrEqual(SLACK_LIMITS.blocksTotal);
     expect(textOfBlocks(message.blocks)).toMatch(/\*High · [\d,]+\*\n:red_circle:/);
+  });
+
+  it('gives the lists less room under a smaller cap, and leaves them out, with a link, when even that is too much', () => {
+    // Prepare
+    const summary = makeBusySummary(40);
+    const full = blocksLength(fitSlackBlocks(summary, Number.POSITIVE_INFINITY));
+
+    // Act
+    const shrunk = fitSlackBlocks(summary, full - 2000);
+    const bare = fitSlackBlocks(summary, 2500);
+
+    // Assess
+    expect(blocksLength(shrunk)).toBeLessThanOrEqual(full - 2000);
+    expect(textOfBlocks(shrunk)).toContain('*Top users*');
+    expect(textOfBlocks(shrunk)).toMatch(/\|and [\d,]+ more high in Datadog>/);
+    expect(blocksLength(bare)).toBeLessThanOrEqual(2500);
+    expect(textOfBlocks(bare)).not.toContain('*Top users*');
+    expect(textOfBlocks(bare)).toContain('The lists did not fit in one Slack message');
+    expect(slackLimitViolations({ text: 'x', blocks: bare })).toEqual([]);
   });
 
   it('links every "and N more" of a Datadog list to the calls it left out', () => {
