@@ -1,15 +1,20 @@
 /**
  * Renders email HTML in headless Chromium (Debian's `chromium`, driven by playwright-core) at a
  * phone and a desktop width, with every request other than the page itself blocked, and checks
- * what a reader would notice first: nothing scrolls sideways and the key numbers are visible.
- * Saves a full-page PNG per width.
+ * what a reader would notice first: nothing scrolls sideways and the key numbers are visible
+ * (callers may add checks of their own). Saves a full-page PNG per width, and first removes the
+ * pictures of the same name that an earlier run left, so none is left behind looking current.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const WIDTHS = [375, 1200] as const;
+
+/** Debian's Chromium, or `CHROMIUM_PATH` (read when a browser starts, so tests can point it elsewhere). */
+export function chromiumPath(): string {
+  return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+}
 
 export interface ScreenshotCheck {
   readonly width: number;
@@ -20,7 +25,18 @@ export interface ScreenshotCheck {
   readonly blockedRequests: number;
   /** Expected texts that are not visible on the page. */
   readonly missing: readonly string[];
+  /** What the caller's `inspect` found wrong. */
+  readonly problems: readonly string[];
   readonly passed: boolean;
+}
+
+export interface CaptureOptions {
+  /** Pictures are `<name>-<width>.png`. @default 'email' */
+  readonly name?: string;
+  /** @default WIDTHS (375 and 1200) */
+  readonly widths?: readonly number[];
+  /** More checks on the loaded page at each width; returns what is wrong (empty when all is well). */
+  readonly inspect?: (page: Page, width: number) => Promise<readonly string[]>;
 }
 
 /** Thrown when Chromium cannot be started (not installed, wrong path). */
@@ -36,9 +52,10 @@ export class BrowserLaunchError extends Error {
  * GPU, no background networking). Callers block page requests themselves and close the browser.
  */
 export async function launchChromium(): Promise<Browser> {
+  const executablePath = chromiumPath();
   return chromium
     .launch({
-      executablePath: CHROMIUM_PATH,
+      executablePath,
       args: [
         '--headless',
         '--no-sandbox',
@@ -52,27 +69,47 @@ export async function launchChromium(): Promise<Browser> {
     })
     .catch((error: unknown) => {
       throw new BrowserLaunchError(
-        `cannot start Chromium at ${CHROMIUM_PATH} (install it with: apt-get install -y chromium)`,
+        `cannot start Chromium at ${executablePath} (install it with: apt-get install -y chromium)`,
         { cause: error },
       );
     });
 }
 
 /**
- * Loads `html` at each width, saves `email-<width>.png` in `outDir`, and checks for horizontal
- * overflow and that every string of `expectVisible` is shown (visible, non-zero size).
+ * Removes the `<name>-<width>.png` pictures in `outDir` (any width), before new ones are drawn:
+ * a picture this run does not redraw (Chromium missing, a width dropped) must not stay behind
+ * looking as if it showed this run's email.
+ */
+export function removeScreenshots(outDir: string, name: string): void {
+  const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+\\.png$`);
+  let files: string[];
+  try {
+    files = readdirSync(outDir);
+  } catch {
+    return;
+  }
+  for (const file of files) if (pattern.test(file)) rmSync(join(outDir, file), { force: true });
+}
+
+/**
+ * Loads `html` at each width, saves `<name>-<width>.png` in `outDir`, and checks for horizontal
+ * overflow, that every string of `expectVisible` is shown (visible, non-zero size), and whatever
+ * `options.inspect` checks.
  */
 export async function captureEmailScreenshots(
   html: string,
   outDir: string,
   expectVisible: readonly string[] = [],
+  options: CaptureOptions = {},
 ): Promise<{ files: string[]; checks: ScreenshotCheck[] }> {
+  const name = options.name ?? 'email';
   mkdirSync(outDir, { recursive: true });
+  removeScreenshots(outDir, name);
   const browser = await launchChromium();
   const files: string[] = [];
   const checks: ScreenshotCheck[] = [];
   try {
-    for (const width of WIDTHS) {
+    for (const width of options.widths ?? WIDTHS) {
       const context = await browser.newContext({ viewport: { width, height: 900 }, deviceScaleFactor: 1 });
       const page = await context.newPage();
       const pageUrl = 'https://email.invalid/';
@@ -97,7 +134,8 @@ export async function captureEmailScreenshots(
           .catch(() => false);
         if (!visible) missing.push(text);
       }
-      const file = join(outDir, `email-${width}.png`);
+      const problems = options.inspect ? await options.inspect(page, width) : [];
+      const file = join(outDir, `${name}-${width}.png`);
       await page.screenshot({ path: file, fullPage: true });
       await context.close();
       files.push(file);
@@ -107,7 +145,8 @@ export async function captureEmailScreenshots(
         scrollWidth,
         blockedRequests,
         missing,
-        passed: scrollWidth <= width && missing.length === 0,
+        problems,
+        passed: scrollWidth <= width && missing.length === 0 && problems.length === 0,
       });
     }
   } finally {

@@ -1,11 +1,12 @@
 /**
  * A picture of the weekly Slack post without a Slack workspace: turns `chat.postMessage`
- * arguments (Block Kit header, section, context, divider; mrkdwn text) into a self-contained HTML
- * page that looks like the message in a channel, and screenshots it in headless Chromium.
+ * arguments (Block Kit header, section, context, divider; mrkdwn text and quotes) into a
+ * self-contained HTML page that looks like the message in a channel, and screenshots it in
+ * headless Chromium.
  * Audit-derived text arrives mrkdwn-escaped (`&amp; &lt; &gt;`); it is decoded exactly once and
  * HTML-escaped again, so nothing in the data can become markup here either.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeHtml } from '../../functions/weekly-report/render/escape';
 import { launchChromium } from './email-screenshots';
@@ -104,9 +105,7 @@ function inline(text: string, emoji: boolean): string {
   return html.replace(new RegExp(`${MARK}(\\d+)${MARK}`, 'g'), (_, i: string) => store[Number(i)] ?? '');
 }
 
-/** Slack mrkdwn → HTML: bold, italic, strike, code, code blocks, links, mentions, line breaks. */
-export function mrkdwnToHtml(text: string): string {
-  const source = text.replaceAll(MARK, '\uFFFD');
+function spansToHtml(source: string): string {
   const parts = source.split(/(```[\s\S]*?```|`[^`]+`)/);
   const html = parts.map((part, i) => {
     if (i % 2 === 0) return inline(part, true);
@@ -114,6 +113,31 @@ export function mrkdwnToHtml(text: string): string {
     return `<code>${inert(part.slice(1, -1))}</code>`;
   });
   return html.join('').replace(/\n/g, '<br>');
+}
+
+/**
+ * Slack mrkdwn → HTML: bold, italic, strike, code, code blocks, links, mentions, line breaks, and
+ * quotes (a line opening with `>`, or `&gt;` as Slack stores it), drawn indented behind a bar so a
+ * wrapped quote keeps its indent as in Slack. A code block is not expected to hold quote lines.
+ */
+export function mrkdwnToHtml(text: string): string {
+  const out: string[] = [];
+  let plainLines: string[] = [];
+  const flush = (): void => {
+    if (plainLines.length > 0) out.push(spansToHtml(plainLines.join('\n')));
+    plainLines = [];
+  };
+  for (const line of text.replaceAll(MARK, '\uFFFD').split('\n')) {
+    const quote = /^(?:>|&gt;)(.*)$/.exec(line);
+    if (!quote) {
+      plainLines.push(line);
+      continue;
+    }
+    flush();
+    out.push(`<div class="quote">${spansToHtml(quote[1] ?? '') || '&nbsp;'}</div>`);
+  }
+  flush();
+  return out.join('');
 }
 
 function plainToHtml(text: string, emoji: boolean): string {
@@ -198,6 +222,7 @@ body { margin: 0; background: #fff; color: #1d1c1d; font: 15px/1.46668 -apple-sy
 .context span + span { margin-left: 8px; }
 .ctx-image { display: inline-block; width: 16px; height: 16px; border-radius: 3px; background: #ddd;
   vertical-align: -3px; }
+.quote { border-left: 4px solid #dddddd; padding-left: 10px; margin: 2px 0 4px; }
 hr { border: 0; border-top: 1px solid #dddddd; margin: 12px 0; }
 a { color: #1264a3; text-decoration: none; }
 b { font-weight: 700; }
@@ -245,7 +270,10 @@ ${body}
 `;
 }
 
-/** Renders `message` at an 800 px wide viewport and saves the full page as `outDir/slack.png`. */
+/**
+ * Renders `message` at an 800 px wide viewport and saves the full page as `outDir/slack.png`,
+ * removing the previous picture first, so a failed run leaves none rather than an old one.
+ */
 export async function captureSlackScreenshot(
   message: { text: string; blocks: readonly unknown[] },
   outDir: string,
@@ -254,6 +282,8 @@ export async function captureSlackScreenshot(
   mkdirSync(outDir, { recursive: true });
   const html = slackMessageToHtml(message, options);
   const file = join(outDir, 'slack.png');
+  // An old picture must not outlive a run that could not draw a new one.
+  rmSync(file, { force: true });
   const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 800, height: 600 }, deviceScaleFactor: 1 });

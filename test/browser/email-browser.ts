@@ -1,42 +1,145 @@
 /**
- * `npm run test:browser`: renders the email of a realistic busy week in headless Chromium at
- * 375 px and 1200 px, checks there is no horizontal scrolling and that the key numbers are
- * visible, and saves out/email-375.png and out/email-1200.png for people to look at.
+ * `npm run test:browser`: renders the email in headless Chromium and checks what only a browser
+ * can tell. A realistic busy week at 375 px and 1200 px: nothing scrolls sideways, the key
+ * numbers are visible, the three headline columns stay apart, and a long address wraps only
+ * after `@`, `.`, `-` or `_`. Weeks whose headline columns show their longest texts, at 375 px:
+ * the columns still stay apart. Pictures go to out/test/ (never over `npm start`'s out/*.png).
  * Needs Debian's `chromium` (CHROMIUM_PATH overrides /usr/bin/chromium); `npm test` does not.
  */
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import type { Summary } from '../../functions/weekly-report/core/types';
 import { renderEmailHtml } from '../../functions/weekly-report/render/email';
 import { formatCount } from '../../functions/weekly-report/render/format';
-import { captureEmailScreenshots } from '../../scripts/lib/email-screenshots';
-import { makeBusySummary } from '../support/summary-fixtures';
+import { captureEmailScreenshots, type ScreenshotCheck } from '../../scripts/lib/email-screenshots';
+import { countFlags, makeBusySummary, makeFlag, makeSummary } from '../support/summary-fixtures';
+
+const OUT = join(__dirname, '..', '..', 'out', 'test');
+const ADDRESS = 'ana.lopez-hernandez@engineering.example.com';
+
+/**
+ * Where the text of each headline column lies against its column box. Evaluated in the page as
+ * a string: this project's tsconfig has no DOM types.
+ */
+const KPI_PROBLEMS = `(() => {
+  const columns = [...document.querySelectorAll('.kpi-col')];
+  if (columns.length !== 3) return ['expected 3 headline columns, found ' + columns.length];
+  const spans = columns.map((column) => {
+    const box = column.getBoundingClientRect();
+    let left = Infinity, right = -Infinity;
+    const walker = document.createTreeWalker(column, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      if (!walker.currentNode.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(walker.currentNode);
+      for (const r of range.getClientRects()) { left = Math.min(left, r.left); right = Math.max(right, r.right); }
+    }
+    return { box, left, right, text: column.innerText.replace(/\\s+/g, ' ').trim() };
+  });
+  const problems = [];
+  spans.forEach((s, i) => {
+    if (s.left < s.box.left - 0.5 || s.right > s.box.right + 0.5)
+      problems.push('headline column ' + (i + 1) + ' ("' + s.text + '") spans ' + Math.round(s.left) + '-' +
+        Math.round(s.right) + ' px, outside its column ' + Math.round(s.box.left) + '-' + Math.round(s.box.right) + ' px');
+  });
+  for (let i = 0; i + 1 < spans.length; i++)
+    if (spans[i].right > spans[i + 1].left) problems.push('headline columns ' + (i + 1) + ' and ' + (i + 2) + ' overlap');
+  return problems;
+})()`;
+
+/** The characters a cell's text ends a line with, when that cell's text is exactly `text`. */
+function lineEnds(text: string): string {
+  return `((text) => {
+    const cell = [...document.querySelectorAll('td')].find((td) => td.textContent === text);
+    if (!cell) return null;
+    const chars = [];
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      for (let i = 0; i < node.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        chars.push({ ch: node.data[i], top: range.getBoundingClientRect().top });
+      }
+    }
+    const ends = [];
+    for (let i = 1; i < chars.length; i++) if (chars[i].top > chars[i - 1].top + 1) ends.push(chars[i - 1].ch);
+    return ends;
+  })(${JSON.stringify(text)})`;
+}
+
+async function kpiProblems(page: Page): Promise<string[]> {
+  return (await page.evaluate(KPI_PROBLEMS)) as string[];
+}
+
+/** At 375 px the address must wrap (else this check could not fail), and only after @ . - _. */
+async function addressProblems(page: Page, width: number): Promise<string[]> {
+  const ends = (await page.evaluate(lineEnds(ADDRESS))) as string[] | null;
+  if (ends === null) return [`address not found in one cell: ${ADDRESS}`];
+  const problems = ends.filter((c) => !'@._-'.includes(c)).map((c) => `"${ADDRESS}" breaks a line after "${c}"`);
+  if (width === 375 && ends.length === 0)
+    problems.push(`"${ADDRESS}" did not wrap at 375 px; the check proves nothing`);
+  return problems;
+}
+
+/** Weeks whose headline columns show their longest texts: seven-digit figures, every severity, big changes. */
+function longestHeadlines(): Record<string, Summary> {
+  const flags = Array.from({ length: 9_999 }, (_, i) =>
+    makeFlag({ severity: (['high', 'medium', 'low'] as const)[i % 3] }, i),
+  );
+  const base = {
+    anomalies: flags,
+    anomaly_counts: countFlags(flags),
+    total_tool_calls: 9_999_999,
+    unique_users: 99_999,
+  };
+  return {
+    'kpi-change': makeSummary({ ...base, previous_window: { total_tool_calls: 4_444_444, unique_users: 199_998 } }),
+    'kpi-from-none': makeSummary({ ...base, previous_window: { total_tool_calls: 0, unique_users: 0 } }),
+    'kpi-unchanged': makeSummary({ ...base, previous_window: { total_tool_calls: 9_999_999, unique_users: 99_999 } }),
+  };
+}
+
+function report(check: ScreenshotCheck, what: string): boolean {
+  const problems = [
+    ...(check.scrollWidth > check.width ? [`scrolls sideways (${check.scrollWidth}px > ${check.width}px)`] : []),
+    ...check.missing.map((text) => `not visible: ${JSON.stringify(text)}`),
+    ...check.problems,
+  ];
+  console.log(
+    `${problems.length === 0 ? 'ok  ' : 'FAIL'} ${what} at ${check.width}px → ${check.file}${problems.length ? `: ${problems.join('; ')}` : ''}`,
+  );
+  return problems.length === 0;
+}
 
 async function main(): Promise<number> {
   // Prepare
-  const summary = makeBusySummary(40);
-  const html = renderEmailHtml(summary);
+  const busy = makeBusySummary(40);
   const expected = [
-    formatCount(summary.total_tool_calls),
-    formatCount(summary.unique_users),
+    formatCount(busy.total_tool_calls),
+    formatCount(busy.unique_users),
     'Open in Datadog Audit Trail',
-    summary.top_users[0]?.user ?? '',
     'Daily calls',
   ];
 
   // Act
-  const { checks } = await captureEmailScreenshots(html, join(__dirname, '..', '..', 'out'), expected);
+  const checks: Array<[ScreenshotCheck, string]> = [];
+  const shots = await captureEmailScreenshots(renderEmailHtml(busy), OUT, expected, {
+    inspect: async (page, width) => [...(await kpiProblems(page)), ...(await addressProblems(page, width))],
+  });
+  checks.push(...shots.checks.map((c): [ScreenshotCheck, string] => [c, 'busy week']));
+  for (const [name, summary] of Object.entries(longestHeadlines())) {
+    const longest = await captureEmailScreenshots(renderEmailHtml(summary), OUT, [], {
+      name,
+      widths: [375],
+      inspect: kpiProblems,
+    });
+    checks.push(...longest.checks.map((c): [ScreenshotCheck, string] => [c, `longest headlines (${name})`]));
+  }
 
   // Assess
-  let failed = 0;
-  for (const check of checks) {
-    const problems = [
-      ...(check.scrollWidth > check.width ? [`scrolls sideways (${check.scrollWidth}px > ${check.width}px)`] : []),
-      ...check.missing.map((text) => `not visible: ${JSON.stringify(text)}`),
-    ];
-    if (problems.length > 0) failed += 1;
-    console.log(
-      `${problems.length === 0 ? 'ok  ' : 'FAIL'} email at ${check.width}px → ${check.file}${problems.length ? `: ${problems.join('; ')}` : ''}`,
-    );
-  }
+  const failed = checks.filter(([check, what]) => !report(check, what)).length;
   console.log(`${checks.length - failed} passed, ${failed} failed`);
   return failed === 0 && checks.length > 0 ? 0 : 1;
 }

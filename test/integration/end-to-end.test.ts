@@ -20,9 +20,9 @@ describe('end to end on local stand-ins', () => {
     const email = local.emails[0]!;
     expect(email.to).toEqual(['sec@example.com', 'ops@example.com']);
     expect(email.subject).toMatch(/^AI Activity Audit — Example Org — 2026-11-16 to 2026-11-22 — \d+ anomalies$/);
-    const total = local.run.summary.total_tool_calls.toLocaleString('en-US');
-    expect(email.text).toContain(`Total MCP tool calls: ${total}`);
-    expect(email.html).toContain(total);
+    const total = local.run.summary.total_tool_calls;
+    expect(email.text).toContain(`Total MCP tool calls: ${total}\n`);
+    expect(email.html).toContain(total.toLocaleString('en-US'));
     expect(email.html).not.toMatch(/<script/i);
   });
 

@@ -2,14 +2,15 @@
  * A Slack Web API stand-in for `chat.postMessage` on 127.0.0.1 (port 0), speaking what
  * @slack/web-api sends: a form-encoded body (objects such as `blocks` as JSON strings) or JSON,
  * the token as `Authorization: Bearer`. It checks the token, the channel (known IDs; a known
- * channel the bot is not in gives `not_in_channel`) and Block Kit limits (`invalid_blocks`), can
+ * channel the bot is not in gives `not_in_channel`), Block Kit limits per block (`invalid_blocks`)
+ * and in total (`msg_blocks_too_long`, as Slack answers at about 13,200 characters), can
  * answer 429 with Retry-After or any error for the next N calls, and records accepted messages.
  *
  * Control API (for `npm start` and manual use): GET /_emulator/messages, POST /_emulator/reset.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkBlocks, LIMITS } from './slack-limits';
+import { blocksTotalLength, checkBlocks, LIMITS } from './slack-limits';
 
 export interface SlackPostedMessage {
   readonly channel: string;
@@ -108,6 +109,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     if (problems.length > 0) {
       return send(res, 200, { ok: false, error: 'invalid_blocks', response_metadata: { messages: problems } });
     }
+    if (blocksTotalLength(blocks) > LIMITS.blocksTotal)
+      return send(res, 200, { ok: false, error: 'msg_blocks_too_long' });
     counter++;
     const ts = `${Math.floor(Date.now() / 1000)}.${String(counter).padStart(6, '0')}`;
     messages.push({ channel, text, blocks: (blocks as unknown[]) ?? [], ts, unfurl_links: args.unfurl_links });

@@ -108,7 +108,12 @@ export function makeBusySummary(anomalyCount = 40): Summary {
     ['high_volume', 'medium', 'accessed', '143 calls within 10 minutes'],
     ['out_of_scope', 'medium', 'modified', 'First call on security_rule (not in the 28-day baseline)'],
     ['new_country', 'medium', 'accessed', 'First call from Brazil (baseline: Germany, France)'],
-    ['first_time_user', 'low', 'accessed', 'No calls in the 28-day baseline'],
+    [
+      'first_time_user',
+      'low',
+      'accessed',
+      'First MCP use: no calls in the 28 days before this week; 6 calls this week, the first on 2026-11-17 10:04',
+    ],
   ];
   const flags: AnomalyFlag[] = [];
   for (let i = 0; i < anomalyCount; i += 1) {
@@ -175,6 +180,11 @@ export const HOSTILE_VALUES: readonly string[] = [
   '{{anomalies}}',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: template syntax in data is the point
   '${process.env}',
+  // Bidirectional controls: an override that shows `admin…exe.png@…`, isolates and marks.
+  'admin\u202Egnp.exe@example.com',
+  '\u2066isolated\u2069 \u200Fmarked\u200E \u061Calm',
+  // Slack formatting characters that must not format the post.
+  '*bold* _italic_ ~struck~',
 ];
 
 /** A summary whose every audit-derived string is hostile. */

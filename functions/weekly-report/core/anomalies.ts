@@ -23,6 +23,7 @@ const SEVERITY_RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
 /** Per-event flags link to this much time around the event. */
 const EVENT_LINK_MARGIN_MS = 5 * 60 * 1000;
 const MINUTE_MS = 60 * 1000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
 
 export interface AnomalyResult {
   readonly flags: AnomalyFlag[];
@@ -231,6 +232,30 @@ function listSome(values: Iterable<string>, max = 5): string {
   return all.length > max ? `${shown} and ${all.length - max} more` : shown || 'none';
 }
 
+/** `this week` for a seven-day window (23 or 25 hours in a day across a DST change), else `this window`. */
+function windowName(range: { readonly from: number; readonly to: number }): string {
+  return Math.round((range.to - range.from) / DAY_MS) === 7 ? 'this week' : 'this window';
+}
+
+/**
+ * What a first-time user did, in order: `First MCP use: no calls in the 28 days before this week;
+ * 6 calls this week, the first on 2026-11-17 10:04`. The baseline's length comes from the range
+ * that was asked for (or read); when it is not known, or does not end where the window starts,
+ * it is simply "the baseline".
+ */
+function firstUseDetail(ctx: AnomalyContext, baseline: BaselineAggregate, calls: number, firstTime: number): string {
+  const asked = ctx.settings.baselineWindow;
+  const span = asked ? { from: Date.parse(asked.from), to: Date.parse(asked.to) } : baseline.range;
+  const period = windowName(ctx.windowRange);
+  const before =
+    span && Number.isFinite(span.from) && span.to === ctx.windowRange.from
+      ? `the ${Math.round((span.to - span.from) / DAY_MS)} days before ${period}`
+      : 'the baseline';
+  const when = localMinute(firstTime, ctx.settings.timezone);
+  const these = calls === 1 ? `1 call ${period}, on ${when}` : `${calls} calls ${period}, the first on ${when}`;
+  return `First MCP use: no calls in ${before}; ${these}`;
+}
+
 /** `first_time_user`, `out_of_scope`, `new_country`: the window compared with each person's baseline. */
 function baselineFlags(ctx: AnomalyContext, baseline: BaselineAggregate): Draft[] {
   const { scopeMinBaselineCalls } = ctx.settings.thresholds;
@@ -252,7 +277,7 @@ function baselineFlags(ctx: AnomalyContext, baseline: BaselineAggregate): Draft[
           resource_type: first.resourceType,
           resource_id: first.resourceId,
           count: person.calls,
-          detail: `First MCP use in the baseline period: ${person.calls} call${person.calls === 1 ? '' : 's'} this window, the first at ${localMinute(first.time, ctx.settings.timezone)}`,
+          detail: firstUseDetail(ctx, baseline, person.calls, first.time),
           link: link(ctx, range.from, range.to, { personKey: person.key }),
         },
       });

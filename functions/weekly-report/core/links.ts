@@ -69,3 +69,34 @@ export function auditTrailLink(site: string, fromMs: number, toMs: number, filte
   });
   return `https://${appHost(site)}/audit-trail?${params.toString()}`;
 }
+
+/**
+ * One of our Audit Trail links narrowed by more query terms (ANDed), keeping its host and time
+ * range: the "and N more" of a list links to exactly the calls it did not show. A link that is
+ * not a URL comes back unchanged.
+ */
+export function narrowAuditLink(base: string, terms: readonly string[]): string {
+  if (terms.length === 0) return base;
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    return base;
+  }
+  url.searchParams.set('query', [url.searchParams.get('query') ?? MCP_QUERY, ...terms].join(' '));
+  return url.toString();
+}
+
+/**
+ * Query terms that leave out the calls whose `field` has one of `values`; `(unknown)` stands for
+ * calls without the attribute, so leaving it out means requiring the attribute (`@field:*`).
+ */
+export function excludeTerms(field: string, values: readonly string[]): string[] {
+  return values.map((v) => (v === UNKNOWN ? `@${field}:*` : `-@${field}:${quote(v)}`));
+}
+
+/** A query term matching any of `values` of `field`: `(@action:"created" OR @action:"deleted")`. */
+export function anyOfTerm(field: string, values: readonly string[]): string {
+  const terms = values.map((v) => `@${field}:${quote(v)}`);
+  return terms.length === 1 ? (terms[0] ?? '') : `(${terms.join(' OR ')})`;
+}

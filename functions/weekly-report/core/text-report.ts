@@ -3,6 +3,8 @@
  * top users, actions breakdown, resource types affected, anomalies), plus week-over-week deltas
  * and caveats. It is what `report summarize` prints and the email's text part. Pure.
  */
+import { formatChangePercent } from './percent';
+import { neutralizeBidi, wrapText } from './plain-text';
 import { localDate } from './time';
 import { ANOMALY_KINDS, MULTIPLE, type Summary } from './types';
 
@@ -11,10 +13,10 @@ const TEXT_ANOMALY_LIMIT = 50;
 /** Longest value from audit data shown in the text. */
 const TEXT_VALUE_LIMIT = 200;
 
-/** Audit data made safe for a terminal or a text e-mail: no control characters, no bidi overrides, bounded length. */
+/** Audit data made safe for a terminal or a text e-mail: no control characters, no bidi controls, bounded length. */
 export function plain(value: string, limit = TEXT_VALUE_LIMIT): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
-  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ');
+  const clean = neutralizeBidi(value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' '));
   const chars = [...clean];
   return chars.length > limit ? `${chars.slice(0, limit - 1).join('')}…` : clean;
 }
@@ -27,15 +29,45 @@ export function reportDateRange(summary: Pick<Summary, 'window' | 'timezone'>): 
   return { from: localDate(from, summary.timezone), to: localDate(Math.max(from, to - 1), summary.timezone) };
 }
 
-/** `+12 (+8%)`-style change against the previous window; empty without one. */
+/** Wrap width of anomaly and note lines: 78 columns, as a plain-text e-mail expects. */
+export const TEXT_WIDTH = 78;
+/** Top users, actions and resource types listed before "and N more", as the email does. */
+const TEXT_LIST_LIMIT = 8;
+/** Notes listed before "and N more". */
+const TEXT_NOTE_LIMIT = 10;
+
+/**
+ * The week-over-week line under a seed figure, in plain digits so a script can read it:
+ * `  Change vs previous window: +133 (+7%; previous 2000)`, `-1 (previous 100000)` when the
+ * change is under 0.05%, `0 (previous 67)`; empty without a previous window.
+ */
 export function formatDelta(current: number, previous: number | undefined): string {
   if (previous === undefined) return '';
   const diff = current - previous;
-  const sign = diff > 0 ? '+' : diff < 0 ? '−' : '±';
-  const pct = previous > 0 ? `, ${sign}${Math.round((Math.abs(diff) / previous) * 100)}%` : '';
-  return `${sign}${Math.abs(diff).toLocaleString('en-US')}${pct}`;
+  const sign = diff > 0 ? '+' : diff < 0 ? '-' : '';
+  const percent = formatChangePercent(diff, previous, 'plain');
+  const detail = percent ? `${sign}${percent}; previous ${previous}` : `previous ${previous}`;
+  return `  Change vs previous window: ${sign}${Math.abs(diff)} (${detail})`;
 }
 
+/** `  name: count` lines of a seed list, cut after `limit` with `and N more … (M calls)`. */
+function seedList(
+  items: ReadonlyArray<{ readonly name: string; readonly count: number }>,
+  limit: number,
+  line: (name: string, count: number) => string,
+  what: string,
+): string[] {
+  if (items.length === 0) return ['  (none)'];
+  const lines = items.slice(0, limit).map((i) => line(plain(i.name), i.count));
+  const rest = items.slice(limit);
+  if (rest.length > 0) {
+    const calls = rest.reduce((sum, i) => sum + i.count, 0);
+    lines.push(`  and ${rest.length} more ${what} (${calls} call${calls === 1 ? '' : 's'})`);
+  }
+  return lines;
+}
+
+/** Grouped digits (`1,234`) for prose lines; the seed's figures use plain digits. */
 const n = (value: number): string => value.toLocaleString('en-US');
 
 export function formatTextReport(summary: Summary): string {
@@ -47,35 +79,58 @@ export function formatTextReport(summary: Summary): string {
     lines.push('PARTIAL DATA: this report is incomplete; the figures below are lower bounds.', '');
   }
 
+  // The seed's figures in plain digits, each change on a line of its own, so `Total MCP tool
+  // calls: 2133` parses exactly as the seed's output does.
+  lines.push(`Total MCP tool calls: ${summary.total_tool_calls}`);
   const totalDelta = formatDelta(summary.total_tool_calls, prev?.total_tool_calls);
+  if (totalDelta) lines.push(totalDelta);
+  lines.push(`Unique users: ${summary.unique_users}`);
   const usersDelta = formatDelta(summary.unique_users, prev?.unique_users);
-  lines.push(
-    `Total MCP tool calls: ${n(summary.total_tool_calls)}${totalDelta ? ` (${totalDelta} vs previous window)` : ''}`,
-  );
-  lines.push(`Unique users: ${n(summary.unique_users)}${usersDelta ? ` (${usersDelta} vs previous window)` : ''}`);
+  if (usersDelta) lines.push(usersDelta);
   lines.push('');
 
   lines.push('Top users:');
-  for (const u of summary.top_users) lines.push(`  ${plain(u.user)}: ${n(u.calls)} call${u.calls === 1 ? '' : 's'}`);
-  if (summary.top_users.length === 0) lines.push('  (none)');
-  lines.push('');
+  lines.push(
+    ...seedList(
+      summary.top_users.map((u) => ({ name: u.user, count: u.calls })),
+      TEXT_LIST_LIMIT,
+      (name, count) => `  ${name}: ${count} call${count === 1 ? '' : 's'}`,
+      'people',
+    ),
+    '',
+  );
 
   lines.push('Actions breakdown:');
-  for (const a of summary.actions_breakdown) lines.push(`  ${plain(a.action)}: ${n(a.count)}`);
-  if (summary.actions_breakdown.length === 0) lines.push('  (none)');
-  lines.push('');
+  lines.push(
+    ...seedList(
+      summary.actions_breakdown.map((a) => ({ name: a.action, count: a.count })),
+      TEXT_LIST_LIMIT,
+      (name, count) => `  ${name}: ${count}`,
+      'actions',
+    ),
+    '',
+  );
 
   lines.push('Resource types affected:');
-  for (const r of summary.resource_types) lines.push(`  ${plain(r.type)}: ${n(r.count)}`);
-  if (summary.resource_types.length === 0) lines.push('  (none)');
-  lines.push('');
+  lines.push(
+    ...seedList(
+      summary.resource_types.map((r) => ({ name: r.type, count: r.count })),
+      TEXT_LIST_LIMIT,
+      (name, count) => `  ${name}: ${count}`,
+      'resource types',
+    ),
+    '',
+  );
 
   lines.push('Anomalies:');
+  // One anomaly: who and when, what it touched, why it was flagged; a wrapped line indents further.
   for (const a of summary.anomalies.slice(0, TEXT_ANOMALY_LIMIT)) {
-    const what =
-      a.action === MULTIPLE ? '' : `  ${plain(a.action, 60)} ${plain(a.resource_type, 60)} ${plain(a.resource_id, 80)}`;
-    lines.push(`  [${a.severity}] ${a.timestamp}  ${a.kind}  ${plain(a.user)}${what}`);
-    lines.push(`      ${plain(a.detail, 400)}`);
+    lines.push(...wrapText(`[${a.severity}] ${a.timestamp} ${a.kind} ${plain(a.user)}`, TEXT_WIDTH, '  ', '      '));
+    if (a.action !== MULTIPLE) {
+      const what = `${plain(a.action, 60)} ${plain(a.resource_type, 60)} ${plain(a.resource_id, 80)}`;
+      lines.push(...wrapText(what, TEXT_WIDTH, '      ', '        '));
+    }
+    lines.push(...wrapText(plain(a.detail, 400), TEXT_WIDTH, '      ', '        '));
   }
   if (summary.anomalies.length > TEXT_ANOMALY_LIMIT) {
     lines.push(`  … and ${n(summary.anomalies.length - TEXT_ANOMALY_LIMIT)} more (see Datadog Audit Trail)`);
@@ -85,13 +140,17 @@ export function formatTextReport(summary: Summary): string {
     const count = summary.anomaly_counts[kind];
     return `${kind} ${count === null ? 'not evaluated' : n(count)}`;
   });
-  lines.push(`  Counts: ${counts.join(', ')}`);
+  lines.push(...wrapText(`Counts: ${counts.join(', ')}`, TEXT_WIDTH, '  ', '    '));
   lines.push('');
 
-  lines.push(`Resources created, modified or deleted by AI tool calls: ${n(summary.changes.total)}`);
+  lines.push(`Resources created, modified or deleted by AI tool calls: ${summary.changes.total}`);
   if (summary.warnings.length > 0) {
     lines.push('', 'Notes:');
-    for (const w of summary.warnings) lines.push(`  - ${plain(w, 600)}`);
+    for (const w of summary.warnings.slice(0, TEXT_NOTE_LIMIT)) {
+      lines.push(...wrapText(`- ${plain(w, 600)}`, TEXT_WIDTH, '  ', '    '));
+    }
+    const more = summary.warnings.length - TEXT_NOTE_LIMIT;
+    if (more > 0) lines.push(`  - and ${n(more)} more`);
   }
   lines.push('', `Window: ${summary.window.from} to ${summary.window.to} (days in ${summary.timezone})`);
   lines.push(`Open in Datadog Audit Trail: ${summary.link}`);

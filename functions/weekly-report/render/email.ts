@@ -4,9 +4,10 @@
  * fragment built here; every audit-derived string is HTML-escaped and truncated, and every
  * list is capped so a busy week stays well under Gmail's ~102 KB clipping limit.
  */
+import { formatShare } from '../core/percent';
 import { formatTextReport } from '../core/text-report';
 import type { AnomalyFlag, Severity, Summary } from '../core/types';
-import { boundedUrl, escapeHtml, escapeWithin, safeUrl, singleLine, truncate } from './escape';
+import { boundedUrl, clipLine, escapeHtml, escapeWithin, safeUrl, singleLine, truncate } from './escape';
 import {
   anomalyTotal,
   computeDelta,
@@ -17,6 +18,7 @@ import {
   formatShortTime,
   headline,
   KIND_LABELS,
+  partialMark,
   pluralize,
   reportDays,
   SEVERITIES,
@@ -49,10 +51,11 @@ export const EMAIL_LIMITS = {
   link: 600,
 } as const;
 
+/** Text colours each read at 4.5:1 or more on the backgrounds they are used on (test/unit/render/contrast.test.ts). */
 const COLORS = {
   text: '#1f2937',
-  muted: '#6b7280',
-  faint: '#9ca3af',
+  /** Secondary text: 5.1:1 even on the footer's grey. */
+  muted: '#5f6775',
   rule: '#eef0f3',
   bar: '#7c95e0',
   barPeak: '#2f5bd3',
@@ -73,11 +76,41 @@ const WRAP = 'word-break:break-word;overflow-wrap:anywhere;';
 
 /**
  * Escaped, truncated audit value: at most `max` code points shown, and at most `max + 40`
- * escaped characters, so values made of `&` or `"` cannot blow the size budget.
+ * escaped characters, so values made of `&` or `"` cannot blow the size budget. A long address
+ * or id may break after `@`, `.`, `-` or `_` (a `<wbr>` there) rather than mid-word.
  */
 function value(raw: string, max: number = EMAIL_LIMITS.value): string {
-  return escapeWithin(truncate(singleLine(raw), max), max + 40, escapeHtml);
+  return breakable(escapeWithin(clipLine(raw, max), max + 40, escapeHtml));
 }
+
+/** Fewest characters between two `<wbr>`: closer break points do not help a line and only add bytes. */
+const WBR_SPACING = 8;
+
+/**
+ * A `<wbr>` after an `@`, `.`, `-` or `_` that is followed by a letter or digit, in text that is
+ * already escaped (an entity counts as one character and is never split); at most one every
+ * eight characters, so a value made of dots cannot multiply its size. Short values need none.
+ */
+export function breakable(escaped: string): string {
+  if (escaped.length < 16 || !BREAK_POINT.test(escaped)) return escaped;
+  let entityExtra = 0;
+  let lastBreak = 0;
+  return escaped.replace(BREAK_OR_ENTITY, (match: string, offset: number) => {
+    if (match.length > 1) {
+      entityExtra += match.length - 1;
+      return match;
+    }
+    const position = offset - entityExtra + 1;
+    if (position - lastBreak < WBR_SPACING) return match;
+    lastBreak = position;
+    return `${match}<wbr>`;
+  });
+}
+
+/** A break character followed by a letter or digit. */
+const BREAK_POINT = /[@._-][\p{L}\p{N}]/u;
+/** An entity (one character as shown) or a break character followed by a letter or digit. */
+const BREAK_OR_ENTITY = /&[#\w]+;|[@._-](?=[\p{L}\p{N}])/gu;
 
 function windowLink(summary: Summary): string {
   return boundedUrl(summary.link, '', EMAIL_LIMITS.link);
@@ -96,10 +129,27 @@ function bar(fraction: number, color: string, height: number): string {
   return `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="table-layout:fixed;">${`<tr>${fill}${rest}</tr>`}</table>`;
 }
 
+/**
+ * The week-over-week line under a headline figure: the change, then what it is measured against,
+ * one phrase over two short lines. The arrow stays with its number; the line may wrap between the
+ * percentage and the count, so a narrow column never overflows into its neighbour.
+ */
 function deltaHtml(current: number, previous: number | undefined): string {
   if (previous === undefined) return '&nbsp;';
   const delta = computeDelta(current, previous);
-  return `<span style="color:${COLORS.muted};white-space:nowrap;">${escapeHtml(delta.text.replace(' vs previous week', ''))}</span><br><span style="color:${COLORS.faint};">vs previous week</span>`;
+  return `${escapeHtml(delta.change).replace(/^([▲▼]) /, '$1&nbsp;')}<br>${escapeHtml(delta.against)}`;
+}
+
+/**
+ * A headline figure, its type scaled down when it has many digits: three columns share a 375 px
+ * phone screen, and `9,999,999` at full size would not fit its column (em, so the desktop and
+ * phone sizes of the template both scale).
+ */
+function kpiNumber(count: number, color?: string): string {
+  const text = formatCount(count);
+  const scale = text.length <= 7 ? 1 : text.length <= 9 ? 0.78 : text.length <= 11 ? 0.64 : 0.52;
+  const style = [scale < 1 ? `font-size:${scale}em;` : '', color ? `color:${color};` : ''].join('');
+  return style ? `<span style="${style}">${text}</span>` : text;
 }
 
 function partialBanner(summary: Summary): string {
@@ -143,7 +193,7 @@ function rankedList(
     .map((item) => {
       const share =
         total > 0
-          ? ` <span style="color:${COLORS.faint};font-weight:400;">${Math.round((item.count / total) * 100)}%</span>`
+          ? ` <span style="color:${COLORS.muted};font-weight:400;">${escapeHtml(formatShare(item.count, total))}</span>`
           : '';
       return `<tr><td style="padding:6px 8px 2px 0;font-size:14px;${WRAP}">${value(item.name)}</td><td width="92" align="right" style="width:92px;padding:6px 0 2px;font-size:14px;font-weight:600;white-space:nowrap;">${formatCount(item.count)}${share}</td></tr><tr><td colspan="2" style="padding:0 0 4px;">${bar(item.count / max, COLORS.bar, 4)}</td></tr>`;
     })
@@ -266,13 +316,13 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
   });
 }
 
-/** `AI Activity Audit — {org} — {from} to {to}[ — N anomalies]`, plain text on one line. */
+/** `AI Activity Audit — {org} — {from} to {to}[ [partial]][ — N anomalies]`, plain text on one line. */
 export function emailSubject(summary: Summary): string {
   const { from, to } = reportDays(summary);
   const total = anomalyTotal(summary);
   const anomalies = total > 0 ? ` — ${pluralize(total, 'anomaly', 'anomalies')}` : '';
   const org = truncate(singleLine(summary.org).trim(), 100);
-  return `AI Activity Audit — ${org} — ${from} to ${to}${anomalies}`;
+  return `AI Activity Audit — ${org} — ${from} to ${to}${partialMark(summary)}${anomalies}`;
 }
 
 /** Renders the email: subject, HTML (from the precompiled template) and the text part. */
@@ -298,15 +348,15 @@ export function renderEmailHtml(summary: Summary): string {
   const anomalyColor = bySeverity.high > 0 ? SEVERITY_STYLE.high.fg : COLORS.text;
   const values: Record<(typeof WEEKLY_REPORT_PLACEHOLDERS)[number], string> = {
     title: escapeHtml(subject),
-    preview: escapeHtml(headline(summary)),
+    preview: escapeHtml(`${summary.complete ? '' : 'Partial data: '}${headline(summary)}`),
     org: value(summary.org, 100),
     date_range: `${escapeHtml(from)} to ${escapeHtml(to)}`,
     partial_banner: partialBanner(summary),
-    total_calls: formatCount(summary.total_tool_calls),
+    total_calls: kpiNumber(summary.total_tool_calls),
     total_calls_delta: deltaHtml(summary.total_tool_calls, summary.previous_window?.total_tool_calls),
-    unique_users: formatCount(summary.unique_users),
+    unique_users: kpiNumber(summary.unique_users),
     unique_users_delta: deltaHtml(summary.unique_users, summary.previous_window?.unique_users),
-    anomalies_total: `<span style="color:${anomalyColor};">${formatCount(total)}</span>`,
+    anomalies_total: kpiNumber(total, anomalyColor),
     anomalies_breakdown: breakdown,
     daily_chart: dailyChart(summary),
     top_users: rankedList(

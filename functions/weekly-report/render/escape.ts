@@ -1,8 +1,10 @@
 /**
  * Escaping and truncation for the report's two media: HTML (the email) and Slack mrkdwn.
  * Every string that comes from audit data goes through one of these before it is placed in
- * markup, so no event can inject tags, ping `<!channel>`, mention someone or forge a link.
+ * markup, so no event can inject tags, ping `<!channel>`, mention someone, forge a link, format
+ * the post or reorder what a reader sees with bidirectional controls.
  */
+import { neutralizeBidi } from '../core/plain-text';
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;',
@@ -59,10 +61,41 @@ export function escapeWithin(value: string, max: number, escaper: (text: string)
   return `${out}…`;
 }
 
-/** Removes line breaks and other control characters, e.g. for a subject line or a one-line label. */
+/**
+ * One line of plain text for a subject or a label: line breaks and other control characters
+ * become a space, and bidirectional controls are neutralized (see core/plain-text.ts). Every
+ * audit value passes here before either medium escapes it.
+ */
 export function singleLine(value: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
+  return neutralizeBidi(value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' '));
+}
+
+/**
+ * `singleLine(raw)` cut to `max` code points with an ellipsis, reading no more of `raw` than it
+ * can show: a 5000-character id costs what a short one does, however often a renderer asks.
+ */
+export function clipLine(raw: string, max: number): string {
+  const reach = max * 4;
+  if (raw.length <= reach) return truncate(singleLine(raw), max);
+  // Past `reach` there is more than fits; a collapsed run of control characters may leave room,
+  // so the ellipsis says that something was cut. A high surrogate cut from its pair is dropped.
+  return truncate(`${singleLine(raw.slice(0, reach).replace(/[\ud800-\udbff]$/, ''))}…`, max);
+}
+
+/** Look-alikes for Slack's formatting characters; the reader sees the same shape, Slack sees no marker. */
+const SLACK_LOOKALIKES: Readonly<Record<string, string>> = { '*': '\u2217', '~': '\u223c', '`': '\u02cb', _: '\u02cd' };
+
+/**
+ * Keeps data from formatting a Slack post: `*` (bold), `~` (strike) and `` ` `` (code) become
+ * look-alikes (∗ ∼ ˋ) wherever they are, `_` (italic) only where it could open or close italics
+ * (next to a non-word character or the value's edge): Slack ignores an underscore inside a word,
+ * and `log_query` or `first_last@example.com` should stay exactly as they are.
+ */
+export function inertMrkdwn(value: string): string {
+  return value
+    .replace(/[*~`]/g, (c) => SLACK_LOOKALIKES[c] ?? c)
+    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, SLACK_LOOKALIKES._ ?? '_');
 }
 
 /**

@@ -3,6 +3,7 @@
  * timezone, counts, week-over-week deltas, severity tallies and labels. Returns plain text,
  * which each renderer escapes for its medium.
  */
+import { formatChangePercent } from '../core/percent';
 import { reportDateRange } from '../core/text-report';
 import {
   ANOMALY_KINDS,
@@ -110,23 +111,47 @@ export type DeltaDirection = 'up' | 'down' | 'flat';
 
 export interface Delta {
   readonly direction: DeltaDirection;
-  /** `▲ 11% (+200) vs previous week`, or `new this week` when the previous week had none. */
+  /** The change itself: `▲ +25% (+400)`, `▲ +1` (under 0.05%), `▲ +6` (from none), or `no change`. */
+  readonly change: string;
+  /** What it is measured against: `vs previous week`, or `none the previous week`. */
+  readonly against: string;
+  /** The one phrase: `▲ +25% (+400) vs previous week`, `no change vs previous week`, `▲ +6, none the previous week`. */
   readonly text: string;
-  /** Short form for tight spaces (Slack fields, the notification): `+11%`. */
+  /** Short form for tight spaces (Slack fields): `+25% vs previous week`, `+1 vs previous week`. */
   readonly short: string;
 }
 
-/** Week-over-week change of `current` against `previous`. */
+/** Week-over-week change of `current` against `previous`; never a zero with an arrow. */
 export function computeDelta(current: number, previous: number): Delta {
   const diff = current - previous;
-  if (diff === 0) return { direction: 'flat', text: '= same as previous week', short: '±0%' };
+  if (diff === 0) {
+    const text = 'no change vs previous week';
+    return { direction: 'flat', change: 'no change', against: 'vs previous week', text, short: text };
+  }
   const direction: DeltaDirection = diff > 0 ? 'up' : 'down';
   const arrow = diff > 0 ? '▲' : '▼';
-  const signed = `${diff > 0 ? '+' : '−'}${formatCount(Math.abs(diff))}`;
-  if (previous <= 0) return { direction, text: `${arrow} ${signed} (none the previous week)`, short: signed };
-  const percent = Math.round((Math.abs(diff) / previous) * 100);
-  const pct = `${diff > 0 ? '+' : '−'}${percent}%`;
-  return { direction, text: `${arrow} ${pct} (${signed}) vs previous week`, short: pct };
+  const sign = diff > 0 ? '+' : '−';
+  const signed = `${sign}${formatCount(Math.abs(diff))}`;
+  if (!(previous > 0)) {
+    const against = 'none the previous week';
+    return {
+      direction,
+      change: `${arrow} ${signed}`,
+      against,
+      text: `${arrow} ${signed}, ${against}`,
+      short: `${signed}, ${against}`,
+    };
+  }
+  const percent = formatChangePercent(diff, previous);
+  const change = percent ? `${arrow} ${sign}${percent} (${signed})` : `${arrow} ${signed}`;
+  const against = 'vs previous week';
+  return {
+    direction,
+    change,
+    against,
+    text: `${change} ${against}`,
+    short: `${percent ? `${sign}${percent}` : signed} ${against}`,
+  };
 }
 
 /** Number of anomalies: the evaluated counts, or the list when it is longer. */
@@ -150,7 +175,8 @@ export function pluralize(count: number, singular: string, plural = `${singular}
 
 /**
  * The one-line gist: `2,000 calls by 67 people, 3 anomalies (1 high)`. Plain text from numbers
- * only (no audit strings), so it is safe in every medium.
+ * only (no audit strings), so it is safe in every medium. Whether the data is partial is said by
+ * the caller, once (`partialMark`).
  */
 export function headline(summary: Summary): string {
   const total = anomalyTotal(summary);
@@ -161,8 +187,12 @@ export function headline(summary: Summary): string {
     total === 0
       ? 'no anomalies'
       : `${pluralize(total, 'anomaly', 'anomalies')}${high > 0 ? ` (${formatCount(high)} high)` : ''}`;
-  const partial = summary.complete ? '' : ' (partial data)';
-  return `${calls} by ${people}, ${anomalies}${partial}`;
+  return `${calls} by ${people}, ${anomalies}`;
+}
+
+/** ` [partial]` after the dates of a subject or notification when the data is incomplete, else nothing. */
+export function partialMark(summary: Summary): string {
+  return summary.complete ? '' : ' [partial]';
 }
 
 /** Zero-width joiner-free sparkline of daily counts: `▁▂▃▄▅▆▇█`. */

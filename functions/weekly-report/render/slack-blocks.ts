@@ -1,13 +1,15 @@
 /**
  * The weekly Slack post: `chat.postMessage` arguments with a notification `text` and Block Kit
- * `blocks`. Every audit-derived string is escaped for mrkdwn (`&`, `<`, `>`), every text object
- * is `verbatim` (no auto-linking of names or mentions), and every list is cut to fit Slack's
- * limits with "and N more" plus a Datadog link, so the post never fails for being too big.
+ * `blocks`. Every audit-derived string is escaped for mrkdwn (`&`, `<`, `>`) and kept from
+ * formatting the post, every text object is `verbatim` (no auto-linking of names or mentions),
+ * and every list is cut to fit Slack's limits with "and N more" linking to the calls it left out
+ * in Datadog, so the post never fails for being too big: not per block, not in total.
  */
 import type { ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
+import { anyOfTerm, excludeTerms, narrowAuditLink } from '../core/links';
 import type { AnomalyFlag, Severity, Summary } from '../core/types';
 import type { SlackMessage } from '../ports';
-import { boundedUrl, escapeSlack, escapeWithin, singleLine, slackLink, truncate } from './escape';
+import { boundedUrl, clipLine, escapeSlack, escapeWithin, inertMrkdwn, singleLine, slackLink } from './escape';
 import {
   anomalyTotal,
   computeDelta,
@@ -18,6 +20,7 @@ import {
   formatShortTime,
   headline,
   KIND_LABELS,
+  partialMark,
   pluralize,
   reportDays,
   SEVERITIES,
@@ -43,7 +46,28 @@ export const SLACK_LIMITS = {
   value: 60,
   detail: 160,
   link: 1200,
+  /** Longest link behind an "and N more"; a longer one falls back to the window's link. */
+  restLink: 600,
+  /**
+   * Our cap on the whole `blocks` array, as JSON. Slack refuses a message whose blocks add up to
+   * about 13,200 characters (`msg_blocks_too_long`, slackapi/bolt-js#2509) although each block is
+   * within its own limit. How Slack counts is not documented; the JSON is never shorter than the
+   * text in it, so 12,000 of JSON leaves a margin however it counts.
+   */
+  blocksTotal: 12_000,
 } as const;
+
+/** How much room the lists get; shrunk step by step until the whole message fits `blocksTotal`. */
+interface Room {
+  /** Longest section text of a list (anomalies, top users, changes, warnings). */
+  readonly section: number;
+  /** Longest field text (actions, resource types). */
+  readonly field: number;
+}
+
+const FULL_ROOM: Room = { section: SLACK_LIMITS.sectionText, field: SLACK_LIMITS.fieldText };
+/** Below this a list shows little more than its "and N more"; the last step drops the lists. */
+const MIN_ROOM: Room = { section: 400, field: 300 };
 
 const SEVERITY_EMOJI: Readonly<Record<Severity, string>> = {
   high: ':red_circle:',
@@ -57,11 +81,12 @@ export interface ReportSlackMessage extends SlackMessage {
 }
 
 /**
- * An audit value for mrkdwn: one line, truncated, escaped; backticks are swapped for a
- * look-alike so a value cannot open a code span that swallows the rest of the section.
+ * An audit value for mrkdwn: one line, truncated, escaped; formatting characters are swapped for
+ * look-alikes, so a value can neither open a code span that swallows the rest of the section nor
+ * make itself bold, italic or struck through.
  */
 function value(raw: string, max: number = SLACK_LIMITS.value): string {
-  return escapeWithin(truncate(singleLine(raw), max).replace(/`/g, 'ˋ'), max * 2, escapeSlack);
+  return escapeWithin(inertMrkdwn(clipLine(raw, max)), max * 2, escapeSlack);
 }
 
 function mrkdwn(text: string): MrkdwnElement {
@@ -78,8 +103,8 @@ function context(text: string): ContextBlock {
 
 /**
  * Joins `title` and as many `lines` as fit in `max` characters. When some are left out (or
- * `extra` items were never offered), ends with `more(n)` for the n not shown; room for that
- * line is reserved up front, so the result always fits.
+ * `extra` items were never offered), ends with `more(n)` for the n not shown; the count of lines
+ * is chosen so that the whole text, that line included, fits.
  */
 export function fitLines(
   title: string,
@@ -88,18 +113,23 @@ export function fitLines(
   more: (left: number) => string,
   extra = 0,
 ): { text: string; shown: number } {
-  const reserve = more(lines.length + extra).length + 1;
-  let text = title;
+  const join = (parts: readonly string[]): string => parts.filter((p) => p !== '').join('\n');
+  const build = (shown: number): string => {
+    const left = lines.length - shown + extra;
+    return join([title, ...lines.slice(0, shown), left > 0 ? more(left) : '']);
+  };
+  // The most lines whose text alone fits; then fewer while the "and N more" line does not fit too.
   let shown = 0;
-  for (const line of lines) {
-    const leftAfter = lines.length - shown - 1 + extra;
-    const next = text === '' ? line : `${text}\n${line}`;
-    if (next.length > (leftAfter > 0 ? max - reserve : max)) break;
-    text = next;
+  let length = title.length;
+  while (shown < lines.length && length + 1 + (lines[shown]?.length ?? 0) <= max) {
+    length += 1 + (lines[shown]?.length ?? 0);
     shown += 1;
   }
-  const left = lines.length - shown + extra;
-  if (left > 0) text = text === '' ? more(left) : `${text}\n${more(left)}`;
+  let text = build(shown);
+  while (shown > 0 && text.length > max) {
+    shown -= 1;
+    text = build(shown);
+  }
   return { text: text.slice(0, max) || ' ', shown };
 }
 
@@ -107,9 +137,27 @@ function windowLink(summary: Summary): string {
   return boundedUrl(summary.link, '', SLACK_LIMITS.link);
 }
 
+/** The window's Audit Trail link narrowed by `terms`, or the window's own link when that gets too long. */
+function restLink(summary: Summary, terms: readonly string[]): string {
+  const window = windowLink(summary);
+  // Terms that cannot fit are not worth encoding (values can be 5000 characters long).
+  if (terms.reduce((sum, t) => sum + t.length, window.length) > SLACK_LIMITS.restLink) return window;
+  return boundedUrl(narrowAuditLink(window, terms), window, SLACK_LIMITS.restLink);
+}
+
+/** Values too long for any link are left out of one before they are quoted. */
+function linkable(values: readonly string[]): string[] | undefined {
+  return values.every((v) => v.length <= SLACK_LIMITS.restLink) ? [...values] : undefined;
+}
+
+/** `and 4 more in Datadog`, the whole phrase a link to the calls left out. */
+function moreLink(left: number, url: string, what = ''): string {
+  return slackLink(url, `and ${formatCount(left)} more${what ? ` ${what}` : ''} in Datadog`);
+}
+
 function deltaText(current: number, previous: number | undefined): string {
   if (previous === undefined) return '';
-  return `  _${computeDelta(current, previous).short} vs previous week_`;
+  return `  _${computeDelta(current, previous).short}_`;
 }
 
 function totalsBlock(summary: Summary): SectionBlock {
@@ -152,20 +200,25 @@ function rankedLines(items: ReadonlyArray<{ readonly name: string; readonly coun
   return items.map((item, i) => `${i + 1}. ${value(item.name)} — ${formatCount(item.count)}`);
 }
 
+/**
+ * A ranked list cut to fit `max`; its "and N more" links to `restUrl(shownNames)`, the calls of
+ * the items it did not show.
+ */
 function listField(
   title: string,
   items: ReadonlyArray<{ readonly name: string; readonly count: number }>,
   limit: number,
   max: number,
+  restUrl: (shownNames: readonly string[]) => string,
 ): string {
   if (items.length === 0) return `${title}\nNone`;
-  const shown = items.slice(0, limit);
+  const offered = items.slice(0, limit);
   return fitLines(
     title,
-    rankedLines(shown),
+    rankedLines(offered),
     max,
-    (left) => `_and ${formatCount(left)} more_`,
-    items.length - shown.length,
+    (left) => moreLink(left, restUrl(items.slice(0, items.length - left).map((i) => i.name))),
+    items.length - offered.length,
   ).text;
 }
 
@@ -173,12 +226,28 @@ function anomalyLine(flag: AnomalyFlag, zone: string, fallback: string): string 
   const label = KIND_LABELS[flag.kind] ?? flag.kind;
   const what = flagSubject(flag).map((v) => value(v));
   const count = flag.count > 1 ? ` · ${formatCount(flag.count)} calls` : '';
-  const detail = flag.detail ? `\n      ${value(flag.detail, SLACK_LIMITS.detail)}` : '';
+  // The detail is a quote of its own: Slack indents a quote as a whole, wrapped lines included.
+  const detail = flag.detail ? `\n>${value(flag.detail, SLACK_LIMITS.detail)}` : '';
   const link = slackLink(boundedUrl(flag.link, fallback, SLACK_LIMITS.link), 'view');
   return `${SEVERITY_EMOJI[flag.severity] ?? ''} *${escapeSlack(label)}* · ${what.join(' · ')} · ${escapeSlack(formatShortTime(flag.timestamp, zone))}${count} · ${link}${detail}`;
 }
 
-function anomalyBlocks(summary: Summary): KnownBlock[] {
+/** Query terms that find the calls behind flags of these kinds, or undefined when some kind has none. */
+function kindTerms(flags: readonly AnomalyFlag[]): string[] | undefined {
+  const deletions = new Set<string>();
+  let support = false;
+  for (const flag of flags) {
+    if (flag.kind === 'destructive_action') deletions.add(flag.action);
+    else if (flag.kind === 'support_user') support = true;
+    else return undefined;
+  }
+  const terms = [...deletions].sort().map((action) => anyOfTerm('action', [action]));
+  if (support) terms.push(anyOfTerm('evt.actor.type', ['SUPPORT_USER']));
+  if (terms.length <= 1) return terms;
+  return [`(${terms.join(' OR ')})`];
+}
+
+function anomalyBlocks(summary: Summary, room: Room, lineOf: (flag: AnomalyFlag) => string): KnownBlock[] {
   const total = anomalyTotal(summary);
   const counts = summary.anomaly_counts;
   const kinds = Object.keys(KIND_LABELS) as Array<keyof typeof KIND_LABELS>;
@@ -194,7 +263,6 @@ function anomalyBlocks(summary: Summary): KnownBlock[] {
     section(`${title}${parts.length > 0 ? `\n${parts.join(' · ')}` : ''}`.slice(0, SLACK_LIMITS.sectionText)),
   ];
   if (total === 0) return blocks;
-  const zone = zoneOf(summary);
   const fallback = windowLink(summary);
   const bySeverity = severityCounts(summary);
   let budget: number = SLACK_LIMITS.anomalies;
@@ -204,11 +272,13 @@ function anomalyBlocks(summary: Summary): KnownBlock[] {
     if (all.length === 0) continue;
     const candidates = all.slice(0, Math.max(0, budget));
     const heading = `*${severity[0]?.toUpperCase()}${severity.slice(1)} · ${formatCount(bySeverity[severity])}*`;
+    // The rest of this severity in Datadog: narrowed to its kinds where a query can say them.
+    const rest = (left: number): string => restLink(summary, kindTerms(all.slice(all.length - left)) ?? []);
     const { text, shown } = fitLines(
       heading,
-      candidates.map((f) => anomalyLine(f, zone, fallback)),
-      SLACK_LIMITS.sectionText,
-      (left) => `_and ${formatCount(left)} more ${severity}_`,
+      candidates.map(lineOf),
+      room.section,
+      (left) => moreLink(left, rest(left), severity),
       all.length - candidates.length,
     );
     budget -= shown;
@@ -225,7 +295,7 @@ function anomalyBlocks(summary: Summary): KnownBlock[] {
   return blocks;
 }
 
-function changesBlock(summary: Summary): SectionBlock {
+function changesBlock(summary: Summary, room: Room): SectionBlock {
   const { total, items } = summary.changes;
   if (total === 0) return section('*Resources changed*\nNo resources were created, modified or deleted.');
   const zone = zoneOf(summary);
@@ -235,32 +305,41 @@ function changesBlock(summary: Summary): SectionBlock {
     return `• *${value(c.action)}* ${value(c.resource_type)}${name} \`${value(c.resource_id)}\` by ${value(c.user)} · ${escapeSlack(formatShortTime(c.timestamp, zone))}`;
   });
   const title = `*Resources changed* — ${pluralize(total, 'create/modify/delete call')}, newest first`;
-  const link = slackLink(windowLink(summary), 'See all in Datadog');
-  const more = (left: number): string => `_and ${formatCount(left)} more_ · ${link}`;
-  return section(fitLines(title, lines, SLACK_LIMITS.sectionText, more, total - shown.length).text);
+  const url = restLink(summary, [anyOfTerm('action', ['created', 'modified', 'deleted'])]);
+  const more = (left: number): string => moreLink(left, url);
+  return section(fitLines(title, lines, room.section, more, total - shown.length).text);
 }
 
-function warningBlock(summary: Summary): KnownBlock | undefined {
+function warningBlock(summary: Summary, room: Room): KnownBlock | undefined {
   const shown = summary.warnings.slice(0, SLACK_LIMITS.warnings).map((w) => `• ${value(w, 300)}`);
   const extra = summary.warnings.length - shown.length;
-  const more = (left: number): string => `_and ${formatCount(left)} more_`;
+  // Notes are ours, not Datadog's: no Datadog view holds them, so this "and N more" has no link.
+  const more = (left: number): string => `_and ${formatCount(left)} more notes_`;
   if (!summary.complete) {
     const title =
       ':warning: *Partial data* — some audit events could not be read, so the numbers below are a lower bound.';
-    return section(fitLines(title, shown, SLACK_LIMITS.sectionText, more, extra).text);
+    return section(fitLines(title, shown, room.section, more, extra).text);
   }
   if (shown.length === 0) return undefined;
-  return context(fitLines(':information_source: *Note*', shown, SLACK_LIMITS.sectionText, more, extra).text);
+  return context(fitLines(':information_source: *Note*', shown, room.section, more, extra).text);
 }
 
-/** The notification line: `AI Activity Audit — Acme — 2026-11-16 to 2026-11-22: 2,000 calls by 67 people, 3 anomalies (1 high)`. */
+/**
+ * The notification line: `AI Activity Audit — Acme — 2026-11-16 to 2026-11-22: 2,000 calls by 67 people,
+ * 3 anomalies (1 high)`, with ` [partial]` after the dates when the data is incomplete.
+ */
 export function slackFallbackText(summary: Summary): string {
   const { from, to } = reportDays(summary);
-  return `AI Activity Audit — ${value(summary.org, 100)} — ${from} to ${to}: ${headline(summary)}`;
+  return `AI Activity Audit — ${value(summary.org, 100)} — ${from} to ${to}${partialMark(summary)}: ${headline(summary)}`;
 }
 
-/** Builds the `chat.postMessage` arguments (without the token) for `channel`. */
-export function buildSlackMessage(summary: Summary, channel: string): ReportSlackMessage {
+/** Length of `blocks` as Slack receives them (JSON), the measure of `SLACK_LIMITS.blocksTotal`. */
+export function blocksLength(blocks: readonly KnownBlock[]): number {
+  return JSON.stringify(blocks).length;
+}
+
+/** Every block of the post, the lists given `room` (or left out, with a link to them, when `room` is undefined). */
+function reportBlocks(summary: Summary, room: Room | undefined, lineOf: (flag: AnomalyFlag) => string): KnownBlock[] {
   const { from, to } = reportDays(summary);
   const zone = zoneOf(summary);
   const blocks: KnownBlock[] = [
@@ -276,18 +355,27 @@ export function buildSlackMessage(summary: Summary, channel: string): ReportSlac
       `*${from} to ${to}* · ${escapeSlack(zone)} · ${slackLink(windowLink(summary), 'Open in Datadog Audit Trail')}`,
     ),
   ];
-  const warning = warningBlock(summary);
+  const warning = warningBlock(summary, room ?? MIN_ROOM);
   if (warning) blocks.push(warning);
-  blocks.push(totalsBlock(summary), dailyBlock(summary), { type: 'divider' }, ...anomalyBlocks(summary), {
-    type: 'divider',
-  });
+  blocks.push(totalsBlock(summary), dailyBlock(summary));
+  if (!room) {
+    blocks.push(
+      context(
+        `The lists did not fit in one Slack message · ${slackLink(windowLink(summary), 'Open this week in Datadog Audit Trail')}`,
+      ),
+    );
+    return blocks;
+  }
+  blocks.push({ type: 'divider' }, ...anomalyBlocks(summary, room, lineOf), { type: 'divider' });
   blocks.push(
     section(
       listField(
         '*Top users*',
         summary.top_users.map((u) => ({ name: u.user, count: u.calls })),
         SLACK_LIMITS.topUsers,
-        SLACK_LIMITS.sectionText,
+        room.section,
+        // People are shown by email, name or id, so no query can leave exactly them out: all calls.
+        () => windowLink(summary),
       ),
     ),
     {
@@ -298,7 +386,8 @@ export function buildSlackMessage(summary: Summary, channel: string): ReportSlac
             '*Actions*',
             summary.actions_breakdown.map((a) => ({ name: a.action, count: a.count })),
             SLACK_LIMITS.breakdown,
-            SLACK_LIMITS.fieldText,
+            room.field,
+            (shown) => restLink(summary, excludeTerms('action', linkable(shown) ?? [])),
           ),
         ),
         mrkdwn(
@@ -306,20 +395,57 @@ export function buildSlackMessage(summary: Summary, channel: string): ReportSlac
             '*Resource types*',
             summary.resource_types.map((r) => ({ name: r.type, count: r.count })),
             SLACK_LIMITS.breakdown,
-            SLACK_LIMITS.fieldText,
+            room.field,
+            (shown) => restLink(summary, excludeTerms('asset.type', linkable(shown) ?? [])),
           ),
         ),
       ],
     },
-    changesBlock(summary),
+    changesBlock(summary, room),
     context(
       `Window ${escapeSlack(formatDateTime(Date.parse(summary.window.from), zone))} to ${escapeSlack(formatDateTime(Date.parse(summary.window.to), zone))} (end exclusive), ${escapeSlack(zone)} · ${slackLink(windowLink(summary), 'Open in Datadog Audit Trail')}`,
     ),
   );
+  return blocks.slice(0, SLACK_LIMITS.blocks);
+}
+
+/**
+ * The blocks within `cap` (JSON characters): with full room when they fit, else with every list
+ * given less room step by step (each still ends in "and N more" with its link), and as a last
+ * resort without the lists.
+ */
+export function fitSlackBlocks(summary: Summary, cap: number = SLACK_LIMITS.blocksTotal): KnownBlock[] {
+  // An anomaly's line does not depend on the room: each is built once, however many tries it takes.
+  const zone = zoneOf(summary);
+  const fallback = windowLink(summary);
+  const lines = new Map<AnomalyFlag, string>();
+  const lineOf = (flag: AnomalyFlag): string => {
+    let line = lines.get(flag);
+    if (line === undefined) {
+      line = anomalyLine(flag, zone, fallback);
+      lines.set(flag, line);
+    }
+    return line;
+  };
+  let room: Room = FULL_ROOM;
+  for (;;) {
+    const blocks = reportBlocks(summary, room, lineOf);
+    if (blocksLength(blocks) <= cap) return blocks;
+    if (room.section <= MIN_ROOM.section && room.field <= MIN_ROOM.field) break;
+    room = {
+      section: Math.max(MIN_ROOM.section, Math.floor(room.section * 0.8)),
+      field: Math.max(MIN_ROOM.field, Math.floor(room.field * 0.8)),
+    };
+  }
+  return reportBlocks(summary, undefined, lineOf);
+}
+
+/** Builds the `chat.postMessage` arguments (without the token) for `channel`. */
+export function buildSlackMessage(summary: Summary, channel: string): ReportSlackMessage {
   return {
     channel,
     text: slackFallbackText(summary),
-    blocks: blocks.slice(0, SLACK_LIMITS.blocks),
+    blocks: fitSlackBlocks(summary),
     unfurl_links: false,
     unfurl_media: false,
   };

@@ -80,7 +80,7 @@ describe('report summarize', () => {
 
     const text = report(['summarize', '--input', responseFile, '--org', 'Acme']);
     expect(text.stdout).toMatch(/^AI Activity Audit — Acme — 2026-11-16 to 2026-11-2\d\n/);
-    expect(text.stdout).toContain(`Total MCP tool calls: ${events.length.toLocaleString('en-US')}`);
+    expect(text.stdout).toContain(`Total MCP tool calls: ${events.length}\n`);
   });
 
   it('narrows to --from/--to and to one --user', () => {

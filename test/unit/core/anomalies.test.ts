@@ -160,6 +160,36 @@ describe('baseline rules', () => {
     });
   });
 
+  it("first_time_user says what happened: no calls in the baseline days before the week, then this week's", () => {
+    // Prepare: a 28-day baseline ending where the week starts
+    const baselineWindow = { from: new Date(FROM - 28 * 86_400_000).toISOString(), to: new Date(FROM).toISOString() };
+    const windowEvents = [
+      ...calls(6, FROM + 86_400_000 + 64 * MIN, MIN, { user: newbie }),
+      auditEvent({ at: FROM + 2 * 86_400_000, user: person('solo') }),
+      auditEvent({ at: FROM, user: ana }),
+    ];
+
+    // Act
+    const s = run(windowEvents, [auditEvent({ at: FROM - 86_400_000, user: ana })], { baselineWindow });
+
+    // Assess
+    const details = kinds(s, 'first_time_user').map((f) => f.detail);
+    expect(details).toEqual([
+      'First MCP use: no calls in the 28 days before this week; 6 calls this week, the first on 2026-11-17 10:04',
+      'First MCP use: no calls in the 28 days before this week; 1 call this week, on 2026-11-18 09:00',
+    ]);
+  });
+
+  it('first_time_user says "the baseline" when its length is not known', () => {
+    // Act: no baselineWindow in the settings, a baseline aggregate without a range
+    const s = run([auditEvent({ at: FROM, user: newbie })], [auditEvent({ at: FROM - 86_400_000, user: ana })]);
+
+    // Assess
+    expect(kinds(s, 'first_time_user')[0]?.detail).toBe(
+      'First MCP use: no calls in the baseline; 1 call this week, on 2026-11-16 09:00',
+    );
+  });
+
   it('out_of_scope needs scopeMinBaselineCalls baseline calls: 19 do not, 20 do', () => {
     const windowEvents = [auditEvent({ at: FROM, user: ana, type: 'security_rule', id: 'r1' })];
     const base = (n: number) => calls(n, FROM - 3 * 86_400_000, MIN, { user: ana, type: 'dashboard' });

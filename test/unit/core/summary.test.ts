@@ -94,7 +94,9 @@ describe('summary lists', () => {
     expect(s.previous_window).toEqual({ total_tool_calls: 2, unique_users: 2 });
     expect(s.baseline).toEqual({ from: '2026-10-19T09:00:00.000Z', to: FROM.toISOString(), events: 3 });
     expect(s.warnings.join(' ')).toMatch(/covers only 10 of 28 days/);
-    expect(formatTextReport(s)).toMatch(/Total MCP tool calls: 1 \(−1, −50% vs previous window\)/);
+    expect(formatTextReport(s)).toContain(
+      'Total MCP tool calls: 1\n  Change vs previous window: -1 (-50%; previous 2)\n',
+    );
   });
 
   it('is incomplete, with the reasons, when a partial says so', () => {

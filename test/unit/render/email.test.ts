@@ -6,7 +6,11 @@ import { countFlags, makeBusySummary, makeFlag, makeHugeSummary, makeSummary } f
 function textOf(html: string): string {
   return html
     .replace(/<style[\s\S]*?<\/style>/g, '')
+    .replace(/<wbr>/g, '')
     .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
     .replace(/\s+/g, ' ');
 }
 
@@ -40,6 +44,22 @@ describe('email subject', () => {
     expect(plural).toBe('AI Activity Audit — Acme — 2026-11-16 to 2026-11-22 — 3 anomalies');
   });
 
+  it('says [partial] after the dates when the data is incomplete', () => {
+    // Prepare
+    const flags = [makeFlag({}, 0), makeFlag({ severity: 'medium' }, 1), makeFlag({ severity: 'low' }, 2)];
+    const partial = { complete: false, warnings: ['Slice 2026-11-18 timed out'] };
+
+    // Act
+    const withAnomalies = emailSubject(
+      makeSummary({ ...partial, anomalies: flags, anomaly_counts: countFlags(flags) }),
+    );
+    const without = emailSubject(makeSummary(partial));
+
+    // Assess
+    expect(withAnomalies).toBe('AI Activity Audit — Acme — 2026-11-16 to 2026-11-22 [partial] — 3 anomalies');
+    expect(without).toBe('AI Activity Audit — Acme — 2026-11-16 to 2026-11-22 [partial]');
+  });
+
   it('is plain text on one line: no HTML escaping, no CR or LF', () => {
     // Prepare
     const summary = makeSummary({ org: 'R&D <EU>\r\nBcc: victim@example.com' });
@@ -70,7 +90,7 @@ describe('email HTML', () => {
     expect(visible).toContain('dashboard');
     expect(visible).toContain('Open in Datadog Audit Trail');
     expect(html).toContain(`href="${summary.link.replace(/&/g, '&amp;')}"`);
-    expect(text).toContain('2,000');
+    expect(text).toContain('Total MCP tool calls: 2000\n');
   });
 
   it('shows week-over-week deltas only when the previous window exists', () => {
@@ -82,10 +102,33 @@ describe('email HTML', () => {
     const shown = textOf(renderEmail(withPrevious).html);
     const hidden = textOf(renderEmail(withoutPrevious).html);
 
-    // Assess
-    expect(shown).toContain('▲ +25% (+400)');
-    expect(shown).toContain('= same as previous week');
+    // Assess: one phrase per figure, the comparison said once each
+    expect(shown).toContain('Tool calls 2,000 ▲ +25% (+400) vs previous week People 67 no change vs previous week');
+    expect(shown.match(/previous week/g)).toHaveLength(2);
     expect(hidden).not.toContain('previous week');
+  });
+
+  it('never shows a nonzero share as 0% or a change as an arrow with +0%', () => {
+    // Prepare: 2 deletions of 48,213 calls; 1,000 → 1,001 calls
+    const summary = makeSummary({
+      total_tool_calls: 48_213,
+      actions_breakdown: [
+        { action: 'accessed', count: 48_211 },
+        { action: 'deleted', count: 2 },
+      ],
+      previous_window: { total_tool_calls: 48_212, unique_users: 1000 },
+      unique_users: 1001,
+    });
+
+    // Act
+    const visible = textOf(renderEmail(summary).html);
+
+    // Assess
+    expect(visible).toContain('deleted 2 <1%');
+    expect(visible).toContain('accessed 48,211 >99%');
+    expect(visible).toContain('1,001 ▲ +0.1% (+1) vs previous week');
+    expect(visible).toContain('48,213 ▲ +1 vs previous week');
+    expect(visible).not.toMatch(/ 0%|[+−]0%/);
   });
 
   it('shows a partial-data banner listing the warnings when the data is incomplete', () => {
@@ -166,11 +209,52 @@ describe('email HTML', () => {
       })),
     };
 
+    // Every value a chain of break points: '.a.a.a…' takes a <wbr> after each dot
+    const dots = '.a'.repeat(2500);
+    const dotted = {
+      ...entityHeavy,
+      top_users: entityHeavy.top_users.map((u) => ({ ...u, user: dots })),
+      actions_breakdown: entityHeavy.actions_breakdown.map((a) => ({ ...a, action: dots })),
+      resource_types: entityHeavy.resource_types.map((r) => ({ ...r, type: dots })),
+      anomalies: entityHeavy.anomalies.map((f) => ({
+        ...f,
+        user: dots,
+        action: dots,
+        resource_type: dots,
+        detail: dots,
+      })),
+      changes: {
+        ...entityHeavy.changes,
+        items: entityHeavy.changes.items.map((c) => ({ ...c, user: dots, resource_type: dots, resource_name: dots })),
+      },
+      warnings: entityHeavy.warnings.map(() => dots),
+    };
+
     // Act
-    const sizes = [busy, huge, heavy].map((s) => Buffer.byteLength(renderEmail(s).html));
+    const sizes = [busy, huge, heavy, dotted].map((s) => Buffer.byteLength(renderEmail(s).html));
 
     // Assess
     for (const size of sizes) expect(size).toBeLessThan(100_000);
+  });
+
+  it('lets a long address break only after @, ., - or _ (every 8 characters at most), never inside an entity', () => {
+    // Prepare
+    const summary = makeSummary({
+      top_users: [
+        { user: 'ana.lopez-hernandez@engineering.example.com', calls: 9 },
+        { user: 'x&y_z.<b>@example.com', calls: 8 },
+        { user: 'bo@example.com', calls: 7 },
+      ],
+    });
+
+    // Act
+    const { html } = renderEmail(summary);
+
+    // Assess
+    expect(html).toContain('ana.lopez-<wbr>hernandez@<wbr>engineering.<wbr>example.<wbr>com');
+    expect(html).toContain('x&amp;y_z.&lt;b&gt;@<wbr>example.<wbr>com');
+    expect(html).toContain('>bo@example.com<');
+    expect(html).not.toMatch(/&[#\w]*<wbr>/);
   });
 
   it('counts every kind in the per-kind table', () => {

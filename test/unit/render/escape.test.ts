@@ -1,8 +1,10 @@
 import {
   boundedUrl,
+  clipLine,
   escapeHtml,
   escapeSlack,
   escapeWithin,
+  inertMrkdwn,
   safeUrl,
   singleLine,
   slackLink,
@@ -56,6 +58,15 @@ describe('truncate', () => {
   });
 });
 
+describe('clipLine', () => {
+  it('is one line of at most max code points, an ellipsis where it cut, even past what it reads', () => {
+    expect(clipLine('short\nvalue', 20)).toBe('short value');
+    expect(clipLine('x'.repeat(5000), 10)).toBe(`${'x'.repeat(9)}…`);
+    expect(clipLine('😀'.repeat(3000), 10)).toBe(`${'😀'.repeat(9)}…`);
+    expect(clipLine(`a${'\n'.repeat(5000)}b`, 10)).toBe('a …');
+  });
+});
+
 describe('escapeWithin', () => {
   it('bounds the escaped length without splitting an entity', () => {
     // Act
@@ -70,6 +81,24 @@ describe('escapeWithin', () => {
 describe('singleLine', () => {
   it('replaces CR, LF and other control characters', () => {
     expect(singleLine('a\r\nBcc: x@y\tz')).toBe('a Bcc: x@y z');
+  });
+
+  it('shows bidirectional overrides and isolates as \ufffd and drops direction marks', () => {
+    expect(singleLine('admin\u202Egnp.exe')).toBe('admin\ufffdgnp.exe');
+    expect(singleLine('\u2066a\u2069 \u202Ab\u202C')).toBe('\ufffda\ufffd \ufffdb\ufffd');
+    expect(singleLine('x\u200Ey\u200Fz\u061C')).toBe('xyz');
+  });
+});
+
+describe('inertMrkdwn', () => {
+  it('swaps bold, strike and code markers for look-alikes', () => {
+    expect(inertMrkdwn('*a* ~b~ `c`')).toBe('\u2217a\u2217 \u223cb\u223c \u02cbc\u02cb');
+  });
+
+  it('swaps an underscore only where it could start or end italics', () => {
+    expect(inertMrkdwn('_a_ log_query first_last@x.io __init__')).toBe(
+      '\u02cda\u02cd log_query first_last@x.io \u02cd\u02cdinit\u02cd\u02cd',
+    );
   });
 });
 

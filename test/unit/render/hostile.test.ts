@@ -2,15 +2,19 @@
  * Hostile audit data: Slack mentions and links, HTML injection, template syntax, very long
  * ids and non-Latin text in every audit-derived field must come out inert in both media.
  */
+import { formatTextReport } from '../../../functions/weekly-report/core/text-report';
 import { renderReport } from '../../../functions/weekly-report/render';
+import { slackMessageToHtml } from '../../../scripts/lib/slack-preview';
 import { allStrings, slackLimitViolations } from '../../support/slack-limits';
-import { HOSTILE_VALUES, makeHostileSummary } from '../../support/summary-fixtures';
+import { countFlags, HOSTILE_VALUES, makeFlag, makeHostileSummary, makeSummary } from '../../support/summary-fixtures';
 
 const CHANNEL = 'C0123456789';
 /** Our own links: the only `<…>` allowed in Slack text. */
 const OWN_LINK = /<https:\/\/app\.datadoghq\.com\/[^|<>\s]*\|[^<>]*>/g;
+/** Bidirectional embeddings, overrides, isolates and marks. */
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
 const ALLOWED_TAGS = new Set(
-  'a b body br div head html li meta noscript o:allowpng o:officedocumentsettings o:pixelsperinch p span strong style table tbody td title tr ul xml'.split(
+  'a b body br div head html li meta noscript o:allowpng o:officedocumentsettings o:pixelsperinch p span strong style table tbody td title tr ul wbr xml'.split(
     ' ',
   ),
 );
@@ -26,7 +30,8 @@ describe('rendering hostile audit data', () => {
     // Assess
     const strings = allStrings({ text: slack.text, blocks: slack.blocks });
     for (const s of strings) {
-      const withoutOwnLinks = s.replace(OWN_LINK, '');
+      // Our own links and our quote markers (a `>` opening a line) are the only markup allowed.
+      const withoutOwnLinks = s.replace(OWN_LINK, '').replace(/(^|\n)>/g, '$1');
       expect(withoutOwnLinks).not.toMatch(/[<>]/);
       expect(withoutOwnLinks).not.toMatch(/&(?!amp;|lt;|gt;)/);
     }
@@ -84,5 +89,51 @@ describe('rendering hostile audit data', () => {
     expect(html).toMatch(/xñ+…/);
     expect(JSON.stringify(slack)).not.toContain(long.slice(0, 200));
     expect(JSON.stringify(slack)).toMatch(/xñ+…/);
+  });
+
+  it('lets no bidirectional control reach any medium, and shows where an override was', () => {
+    // Prepare
+    const summary = makeHostileSummary();
+
+    // Act
+    const { html, text, subject, slack } = renderReport(summary, { slackChannel: CHANNEL });
+    const standalone = formatTextReport(summary);
+
+    // Assess
+    for (const output of [html, text, subject, standalone, ...allStrings({ text: slack.text, blocks: slack.blocks })]) {
+      expect(output).not.toMatch(BIDI);
+    }
+    const spoof = 'admin\u202Egnp.exe@example.com';
+    const shown = renderReport(makeSummary({ org: spoof, top_users: [{ user: spoof, calls: 9 }] }), {
+      slackChannel: CHANNEL,
+    });
+    for (const output of [shown.html, shown.text, shown.subject, JSON.stringify(shown.slack)]) {
+      expect(output).toContain('admin\ufffdgnp.exe');
+    }
+  });
+
+  it('keeps Slack formatting characters in data from formatting the post', () => {
+    // Prepare: the value where the post surely shows it: a top user, an action, a flag, a change
+    const marked = '*bold* _italic_ ~struck~';
+    const flag = makeFlag({ user: marked, detail: marked, resource_type: marked }, 0);
+    const summary = makeSummary({
+      top_users: [{ user: marked, calls: 9 }],
+      actions_breakdown: [{ action: marked, count: 9 }],
+      anomalies: [flag],
+      anomaly_counts: countFlags([flag]),
+      changes: { total: 1, items: [{ ...flag, resource_name: marked }] },
+    });
+
+    // Act
+    const { slack } = renderReport(summary, { slackChannel: CHANNEL });
+    const drawn = slackMessageToHtml(slack);
+
+    // Assess: the data's words are shown, never bold, italic or struck through by the data's own markers
+    const json = JSON.stringify(slack.blocks);
+    expect(json).not.toContain('*bold*');
+    expect(json).not.toContain('_italic_');
+    expect(json).not.toContain('~struck~');
+    expect(drawn).toContain('italic');
+    expect(drawn).not.toMatch(/<(b|i|s)>[^<]*\b(bold|italic|struck)\b[^<]*<\/\1>/);
   });
 });

@@ -1,6 +1,12 @@
 import type { KnownBlock } from '@slack/types';
-import { buildSlackMessage, fitLines } from '../../../functions/weekly-report/render/slack-blocks';
-import { allStrings, slackLimitViolations } from '../../support/slack-limits';
+import {
+  blocksLength,
+  buildSlackMessage,
+  fitLines,
+  fitSlackBlocks,
+  SLACK_LIMITS,
+} from '../../../functions/weekly-report/render/slack-blocks';
+import { allStrings, LIMITS, slackLimitViolations } from '../../support/slack-limits';
 import { countFlags, makeBusySummary, makeHugeSummary, makeSummary } from '../../support/summary-fixtures';
 
 const CHANNEL = 'C0123456789';
@@ -65,7 +71,9 @@ describe('Slack message', () => {
     // Assess
     expect(textOfBlocks(message.blocks)).toContain(':warning: *Partial data*');
     expect(textOfBlocks(message.blocks)).toContain('• Slice 3 timed out');
-    expect(message.text).toContain('(partial data)');
+    expect(message.text).toBe(
+      'AI Activity Audit — Acme — 2026-11-16 to 2026-11-22 [partial]: 2,000 calls by 67 people, no anomalies',
+    );
   });
 
   it('says which rules were not evaluated when there is no baseline', () => {
@@ -97,11 +105,11 @@ describe('Slack message', () => {
     expect(medium).toBeGreaterThan(high);
     expect(low).toBeGreaterThan(medium);
     expect(text).toContain(`<${summary.anomalies[0]?.link}|view>`);
-    expect(text).toMatch(/_and \d+ more high_/);
+    expect(text).toMatch(/<https:\/\/app\.datadoghq\.com\/[^|]+\|and \d+ more high in Datadog>/);
     expect(text).toMatch(/of 40 listed · <https:\/\/app\.datadoghq\.com\/[^|]+\|Open all 40 in Datadog>/);
   });
 
-  it('stays within Slack limits with 5000 anomalies and 5000-character ids', () => {
+  it('stays within Slack limits with 5000 anomalies and 5000-character ids, the total with a margin', () => {
     // Prepare
     const summary = makeHugeSummary(5000);
 
@@ -110,7 +118,82 @@ describe('Slack message', () => {
 
     // Assess
     expect(slackLimitViolations(message)).toEqual([]);
-    expect(textOfBlocks(message.blocks)).toContain('of 5,000 listed');
+    expect(blocksLength(message.blocks)).toBeLessThanOrEqual(SLACK_LIMITS.blocksTotal);
+    expect(SLACK_LIMITS.blocksTotal).toBeLessThan(LIMITS.blocksTotal);
+    const text = textOfBlocks(message.blocks);
+    expect(text).toContain('of 5,000 listed');
+    expect(text).toMatch(/\|and [\d,]+ more high in Datadog>/);
+  });
+
+  it('keeps the total within the cap when every value escapes to five times its length', () => {
+    // Prepare: '&' becomes '&amp;' in every value, list and note of the 5000-anomaly week
+    const huge = makeHugeSummary(5000);
+    const amp = '&'.repeat(300);
+    const summary = {
+      ...huge,
+      org: amp,
+      anomalies: huge.anomalies.map((f) => ({ ...f, user: amp, action: amp, resource_id: amp, detail: amp })),
+      actions_breakdown: huge.actions_breakdown.map((a, i) => ({ ...a, action: `${amp}${i}` })),
+      resource_types: huge.resource_types.map((r, i) => ({ ...r, type: `${amp}${i}` })),
+      warnings: huge.warnings.map((w) => `${amp} ${w}`),
+    };
+
+    // Act
+    const message = buildSlackMessage(summary, CHANNEL);
+
+    // Assess: fits, and still lists anomalies with their "and N more"
+    expect(slackLimitViolations(message)).toEqual([]);
+    expect(blocksLength(message.blocks)).toBeLessThanOrEqual(SLACK_LIMITS.blocksTotal);
+    expect(textOfBlocks(message.blocks)).toMatch(/\*High · [\d,]+\*\n:red_circle:/);
+  });
+
+  it('gives the lists less room under a smaller cap, and leaves them out, with a link, when even that is too much', () => {
+    // Prepare
+    const summary = makeBusySummary(40);
+    const full = blocksLength(fitSlackBlocks(summary, Number.POSITIVE_INFINITY));
+
+    // Act
+    const shrunk = fitSlackBlocks(summary, full - 2000);
+    const bare = fitSlackBlocks(summary, 2500);
+
+    // Assess
+    expect(blocksLength(shrunk)).toBeLessThanOrEqual(full - 2000);
+    expect(textOfBlocks(shrunk)).toContain('*Top users*');
+    expect(textOfBlocks(shrunk)).toMatch(/\|and [\d,]+ more high in Datadog>/);
+    expect(blocksLength(bare)).toBeLessThanOrEqual(2500);
+    expect(textOfBlocks(bare)).not.toContain('*Top users*');
+    expect(textOfBlocks(bare)).toContain('The lists did not fit in one Slack message');
+    expect(slackLimitViolations({ text: 'x', blocks: bare })).toEqual([]);
+  });
+
+  it('links every "and N more" of a Datadog list to the calls it left out', () => {
+    // Prepare: 14 resource types (6 shown), 8,000 changes (5 shown), 40 anomalies (15 shown)
+    const summary = makeBusySummary(40);
+
+    // Act
+    const text = textOfBlocks(buildSlackMessage(summary, CHANNEL).blocks);
+
+    // Assess
+    const mores = Array.from(text.matchAll(/(\|?)and [\d,]+ more( \w+)?/g));
+    expect(mores.length).toBeGreaterThanOrEqual(4);
+    for (const m of mores) expect(m[1]).toBe('|');
+    const queries = Array.from(text.matchAll(/<(https:[^|>]+)\|and [\d,]+ more/g), (m) =>
+      new URL(m[1] ?? '').searchParams.get('query'),
+    );
+    expect(queries).toContain(
+      `@evt.name:"MCP Server" ${Array.from({ length: 6 }, (_, i) => `-@asset.type:"resource_type_${i}"`).join(' ')}`,
+    );
+    expect(queries).toContain('@evt.name:"MCP Server" (@action:"created" OR @action:"modified" OR @action:"deleted")');
+    expect(queries).toContain('@evt.name:"MCP Server" (@action:"deleted" OR @evt.actor.type:"SUPPORT_USER")');
+  });
+
+  it("puts an anomaly's detail in a quote of its own, so wrapped lines keep their indent", () => {
+    // Act
+    const text = textOfBlocks(buildSlackMessage(makeBusySummary(6), CHANNEL).blocks);
+
+    // Assess
+    expect(text).toContain('|view>\n>Deleted monitor "Checkout p99 latency"\n:red_circle:');
+    expect(text).not.toMatch(/\n {2,}\S/);
   });
 
   it('stays within Slack limits with a 5000-character org name', () => {

@@ -29,6 +29,8 @@ describe('mrkdwn to HTML', () => {
     ['*<https://a.example|label>*', '<b><a href="https://a.example">label</a></b>'],
     ['<!here>', '<span class="mention">@here</span>'],
     ['<@U123|ana>', '<span class="mention">@ana</span>'],
+    ['*Flag* · x\n>why it was flagged\nnext', '<b>Flag</b> · x<div class="quote">why it was flagged</div>next'],
+    ['&gt;stored quote', '<div class="quote">stored quote</div>'],
   ])('converts %j', (input, expected) => {
     // Act
     const html = mrkdwnToHtml(input);

@@ -1,4 +1,4 @@
-import { checkBlocks, slackLimitViolations } from '../../support/slack-limits';
+import { blocksTotalLength, checkBlocks, slackLimitViolations } from '../../support/slack-limits';
 
 describe('slackLimitViolations (the Block Kit oracle of the render tests and the Slack emulator)', () => {
   it('accepts a message within every limit', () => {
@@ -38,5 +38,21 @@ describe('slackLimitViolations (the Block Kit oracle of the render tests and the
   it('refuses blocks that are not an array of objects', () => {
     expect(checkBlocks('[]')).toEqual(['blocks must be an array']);
     expect(checkBlocks([null])).toEqual(['blocks[0] is not an object']);
+  });
+
+  it('refuses blocks that add up to more than Slack takes in total, each block within its limit', () => {
+    // Prepare: five sections of 2,640 characters, each allowed, 13,200+ of JSON together
+    const blocks = Array.from({ length: 5 }, () => ({
+      type: 'section',
+      text: { type: 'mrkdwn', text: 'x'.repeat(2640) },
+    }));
+
+    // Act
+    const problems = slackLimitViolations({ text: 'fallback', blocks });
+
+    // Assess
+    expect(checkBlocks(blocks)).toEqual([]);
+    expect(problems).toEqual([`blocks total ${blocksTotalLength(blocks)} characters > 13200`]);
+    expect(slackLimitViolations({ text: 'fallback', blocks: blocks.slice(0, 4) })).toEqual([]);
   });
 });

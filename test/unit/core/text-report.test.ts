@@ -1,0 +1,98 @@
+/**
+ * The text part and `summarize --format text`: the seed's "Output Format" lines stay exactly
+ * parseable, lists are capped as the email caps them, and anomaly lines wrap at 78 columns.
+ */
+import { formatTextReport, TEXT_WIDTH } from '../../../functions/weekly-report/core/text-report';
+import { countFlags, makeBusySummary, makeFlag, makeHugeSummary, makeSummary } from '../../support/summary-fixtures';
+
+/** The lines of one section: from its heading to the next blank line. */
+function section(text: string, heading: string): string[] {
+  const lines = text.split('\n');
+  const start = lines.indexOf(heading);
+  const end = lines.indexOf('', start);
+  return lines.slice(start + 1, end);
+}
+
+describe('formatTextReport', () => {
+  it('prints the seed figures in plain digits with each change on its own line', () => {
+    // Prepare: 48,213 calls against 51,002; 412 people against 398
+    const summary = makeBusySummary(3);
+
+    // Act
+    const text = formatTextReport(summary);
+
+    // Assess
+    const lines = text.split('\n');
+    const total = lines.findIndex((l) => l.startsWith('Total MCP tool calls:'));
+    expect(lines.slice(total, total + 4)).toEqual([
+      'Total MCP tool calls: 48213',
+      '  Change vs previous window: -2789 (-5%; previous 51002)',
+      'Unique users: 412',
+      '  Change vs previous window: +14 (+4%; previous 398)',
+    ]);
+    expect(Number(/^Total MCP tool calls: (\d+)$/m.exec(text)?.[1])).toBe(summary.total_tool_calls);
+    expect(Number(/^Unique users: (\d+)$/m.exec(text)?.[1])).toBe(summary.unique_users);
+  });
+
+  it('gives a small change a decimal or its count, never +0%', () => {
+    // Act
+    const text = formatTextReport(
+      makeSummary({
+        total_tool_calls: 100_001,
+        unique_users: 1001,
+        previous_window: { total_tool_calls: 100_000, unique_users: 1000 },
+      }),
+    );
+
+    // Assess
+    expect(text).toContain('Total MCP tool calls: 100001\n  Change vs previous window: +1 (previous 100000)\n');
+    expect(text).toContain('Unique users: 1001\n  Change vs previous window: +1 (+0.1%; previous 1000)\n');
+  });
+
+  it('leaves the change lines out without a previous window', () => {
+    const text = formatTextReport(makeSummary({ previous_window: undefined }));
+    expect(text).toContain('Total MCP tool calls: 2000\nUnique users: 67\n');
+  });
+
+  it('cuts actions and resource types as the email does, with "and N more"', () => {
+    // Act
+    const text = formatTextReport(makeBusySummary(0));
+
+    // Assess: 14 resource types, 8 shown
+    const types = section(text, 'Resource types affected:');
+    expect(types).toHaveLength(9);
+    expect(types[8]).toBe('  and 6 more resource types (22200 calls)');
+    for (const line of types.slice(0, 8)) expect(line).toMatch(/^ {2}resource_type_\d+: \d+$/);
+  });
+
+  it('keeps a week of 5000 anomalies, 500 actions and 100 notes small', () => {
+    // Act
+    const text = formatTextReport(makeHugeSummary(5000));
+
+    // Assess
+    expect(Buffer.byteLength(text)).toBeLessThan(40_000);
+    expect(section(text, 'Actions breakdown:').at(-1)).toBe('  and 492 more actions (121278 calls)');
+    expect(text).toContain('… and 4,950 more (see Datadog Audit Trail)');
+    expect(text).toContain('  - and 90 more\n');
+  });
+
+  it('wraps anomaly lines at 78 columns, continuing each with a deeper indent', () => {
+    // Prepare
+    const detail = `Deleted monitor "${'Checkout latency p99 '.repeat(8).trim()}" through the MCP server`;
+    const flag = makeFlag({ detail, resource_id: `mon-${'7'.repeat(120)}` });
+    const summary = makeSummary({ anomalies: [flag], anomaly_counts: countFlags([flag]) });
+
+    // Act
+    const anomalies = section(formatTextReport(summary), 'Anomalies:');
+
+    // Assess
+    for (const line of anomalies) expect([...line].length).toBeLessThanOrEqual(TEXT_WIDTH);
+    expect(anomalies[0]).toBe(`  [high] ${flag.timestamp} destructive_action user0@example.com`);
+    expect(anomalies[1]).toBe('      deleted monitor');
+    expect(anomalies[2]).toMatch(/^ {8}mon-7+$/);
+    const detailLines = anomalies.filter((l) => /Checkout|through/.test(l));
+    expect(detailLines[0]).toMatch(/^ {6}Deleted monitor "Checkout/);
+    for (const line of detailLines.slice(1)) expect(line).toMatch(/^ {8}\S/);
+    expect(detailLines.map((l) => l.trim()).join(' ')).toBe(detail);
+  });
+});
