@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { readEvents } from '../../../functions/weekly-report/cli/input';
 import { generateEvents } from '../../support/generator';
 
@@ -18,14 +18,13 @@ function write(name: string, text: string): string {
   return path;
 }
 
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+const REPORT = join(ROOT, 'functions/weekly-report/cli/report.ts');
+
 /** Runs the real CLI entry point through tsx, as `npm run -s report -- …` does. */
-function report(args: string[], input?: string) {
-  const tsx = join(ROOT, 'node_modules/.bin/tsx');
-  return spawnSync(tsx, [join(ROOT, 'functions/weekly-report/cli/report.ts'), ...args], {
-    input,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+function report(args: string[], input?: string, timeout = 60_000) {
+  // tsx passes the timeout's SIGTERM on to the node process it runs, so nothing is left spinning.
+  return spawnSync(TSX, [REPORT, ...args], { input, encoding: 'utf8', timeout });
 }
 
 const responseFile = write('response.json', JSON.stringify({ data: events }));
@@ -56,6 +55,55 @@ describe('readEvents', () => {
     }
   });
 
+  it('reads NDJSON pages whose first line is longer than any read-ahead', async () => {
+    // Prepare: ~2 MB on the first line, as one page of 1000 events by `pup … | jq -c` can be.
+    const many = [...generateEvents({ seed: 7, from: FROM, to: TO, count: 2500 })];
+    const pages = `${JSON.stringify({ data: many.slice(0, 2400) })}\n${JSON.stringify({ data: many.slice(2400) })}\n`;
+    expect(pages.indexOf('\n')).toBeGreaterThan(1 << 21);
+
+    // Act
+    const { result } = await collect(write('long-first-line.ndjson', pages));
+
+    // Assess
+    expect(result).toMatchObject({ format: 'ndjson', events: many.length, unparsableLines: 0 });
+  });
+
+  it('hands NDJSON events on as their lines arrive on stdin, before the input ends', async () => {
+    // Prepare
+    const stdin = new PassThrough();
+    const seen: unknown[] = [];
+    const reading = readEvents('-', (e) => seen.push(e), stdin);
+
+    // Act
+    stdin.write(`${JSON.stringify(events[0])}\n${JSON.stringify(events[1])}\n`);
+    const deadline = Date.now() + 5000;
+    while (seen.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const beforeEnd = seen.length;
+    stdin.end(`${JSON.stringify(events[2])}\n`);
+
+    // Assess
+    expect(beforeEnd).toBe(2);
+    expect(await reading).toMatchObject({ format: 'ndjson', events: 3 });
+  });
+
+  it('splits a long NDJSON line arriving in small chunks in time linear in its length', async () => {
+    // Prepare: one 8 MB line in 1 KB chunks; rescanning the pending line per chunk is 4000× more work.
+    const page = JSON.stringify({ data: [...generateEvents({ seed: 8, from: FROM, to: TO, count: 9000 })] });
+    const text = `${JSON.stringify(events[0])}\n${page}\n`;
+    const bytes = Buffer.from(text);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 1024) }, (_, i) =>
+      bytes.subarray(i * 1024, (i + 1) * 1024),
+    );
+    const started = Date.now();
+
+    // Act
+    const result = await readEvents('-', () => {}, Readable.from(chunks));
+
+    // Assess
+    expect(result).toMatchObject({ format: 'ndjson', events: 9001, unparsableLines: 0 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('streams NDJSON from stdin, split at arbitrary chunk boundaries, counting unreadable lines', async () => {
     const text = `${JSON.stringify(events[0])}\n{broken\n${JSON.stringify(events[1])}`;
     const seen: unknown[] = [];
@@ -81,6 +129,26 @@ describe('report summarize', () => {
     const text = report(['summarize', '--input', responseFile, '--org', 'Acme']);
     expect(text.stdout).toMatch(/^AI Activity Audit — Acme — 2026-11-16 to 2026-11-2\d\n/);
     expect(text.stdout).toContain(`Total MCP tool calls: ${events.length.toLocaleString('en-US')}`);
+  });
+
+  it('reads a large one-line response from stdin as fast as the same file by path', () => {
+    // Prepare: ~2 MB of compact JSON without a newline, as `cat response.json |` gives it.
+    const many = [...generateEvents({ seed: 9, from: FROM, to: TO, count: 2200 })];
+    const text = JSON.stringify({ data: many });
+    const path = write('one-line.json', text);
+    const started = Date.now();
+    const byPath = report(['summarize', '--input', path, '--format', 'json']);
+    const pathMs = Date.now() - started;
+
+    // Act: a pipe, read in the pipe's chunks; the old head check rescanned the growing line per chunk (minutes).
+    const viaStdin = report(['summarize', '--input', '-', '--format', 'json'], text, 20_000 + 3 * pathMs);
+
+    // Assess
+    expect(byPath.status).toBe(0);
+    expect(viaStdin.error).toBeUndefined();
+    expect(viaStdin.status).toBe(0);
+    expect(JSON.parse(viaStdin.stdout)).toEqual(JSON.parse(byPath.stdout));
+    expect(JSON.parse(viaStdin.stdout).total_tool_calls).toBe(many.length);
   });
 
   it('narrows to --from/--to and to one --user', () => {
