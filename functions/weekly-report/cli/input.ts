@@ -23,6 +23,8 @@ export interface ReadResult {
   readonly format: InputFormat;
   /** Values handed to `onEvent` (events, not responses). */
   readonly events: number;
+  /** Of those, the ones shaped like an audit event: an object with an `attributes` object. */
+  readonly auditEvents: number;
   /** NDJSON lines that were not JSON: each was handed to `onEvent` as a malformed event. */
   readonly unparsableLines: number;
 }
@@ -34,15 +36,24 @@ function isResponse(value: unknown): value is { data: unknown[] } {
   return typeof value === 'object' && value !== null && Array.isArray((value as { data?: unknown }).data);
 }
 
-/** Hands events on and counts them. */
+/** An audit event has `attributes`; a malformed one may lack anything inside them, but not that. */
+function isAuditEventShaped(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const attributes = (value as { attributes?: unknown }).attributes;
+  return typeof attributes === 'object' && attributes !== null && !Array.isArray(attributes);
+}
+
+/** Hands events on and counts them, so an audit export can be told from any other JSON. */
 class EventSink {
   events = 0;
+  auditEvents = 0;
   unparsableLines = 0;
 
   constructor(private readonly onEvent: (raw: unknown) => void) {}
 
   event(raw: unknown): void {
     this.events++;
+    if (isAuditEventShaped(raw)) this.auditEvents++;
     this.onEvent(raw);
   }
 
@@ -67,7 +78,7 @@ class EventSink {
   }
 
   result(format: InputFormat): ReadResult {
-    return { format, events: this.events, unparsableLines: this.unparsableLines };
+    return { format, events: this.events, auditEvents: this.auditEvents, unparsableLines: this.unparsableLines };
   }
 }
 
@@ -235,7 +246,13 @@ function textChunks(stream: AsyncIterable<Buffer | string>, path: string): Async
   };
 }
 
-/** Reads `path` (or stdin when `path` is `-`) and hands every event to `onEvent`. */
+/**
+ * Reads `path` (or stdin when `path` is `-`) and hands every event to `onEvent`. Malformed events
+ * inside an audit export are handed on and counted; an input in which no value looks like an
+ * audit event (`package.json`, an array of numbers) is refused rather than reported as calls.
+ * An empty response or array is not refused: it holds no events at all.
+ * @throws InputError when the input cannot be read, is empty, is not JSON, or holds no audit event
+ */
 export async function readEvents(
   path: string,
   onEvent: (raw: unknown) => void,
@@ -243,5 +260,12 @@ export async function readEvents(
 ): Promise<ReadResult> {
   const name = path === '-' ? 'stdin' : path;
   const stream = path === '-' ? stdin : createReadStream(path);
-  return readChunks(textChunks(stream, path), name, new EventSink(onEvent));
+  const result = await readChunks(textChunks(stream, path), name, new EventSink(onEvent));
+  if (result.events > 0 && result.auditEvents === 0) {
+    const found = `found ${result.events} value${result.events === 1 ? '' : 's'}, none with "attributes"`;
+    throw new InputError(
+      `${name} holds no audit events: expected ${EXPECTED}, each event an object with "attributes" (${found})`,
+    );
+  }
+  return result;
 }

@@ -109,12 +109,27 @@ describe('readEvents', () => {
     const seen: unknown[] = [];
     const chunks = text.match(/[\s\S]{1,7}/g)!;
     const result = await readEvents('-', (e) => seen.push(e), Readable.from(chunks.map((c) => Buffer.from(c))));
-    expect(result).toEqual({ format: 'ndjson', events: 3, unparsableLines: 1 });
+    expect(result).toMatchObject({ format: 'ndjson', events: 3, unparsableLines: 1 });
     expect(seen[1]).toBe('{broken');
   });
 });
 
 describe('report summarize', () => {
+  it('counts the malformed events of a real response, however few of its events are well formed', () => {
+    // Prepare: one audit event among values that are anything but.
+    const path = write(
+      'mostly-malformed.json',
+      JSON.stringify({ data: [events[0], 42, 'x', {}, { attributes: null }] }),
+    );
+
+    // Act
+    const r = report(['summarize', '--input', path, '--format', 'json']);
+
+    // Assess
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ total_tool_calls: 5, malformed_events: 4 });
+  });
+
   it('prints the text report on stdout only, and the same summary for every input shape', () => {
     const a = report(['summarize', '--input', responseFile, '--format', 'json']);
     const b = report(
@@ -180,13 +195,23 @@ describe('report summarize', () => {
   it.each([
     [['summarize', '--input', '/no/such/file.json'], /cannot read \/no\/such\/file\.json: no such file/, 1],
     [['summarize', '--input', 'NOTJSON'], /is not JSON, a JSON array or NDJSON/, 1],
+    [['summarize', '--input', 'package.json'], /^report: package.json holds no audit events: expected a Datadog/, 1],
+    [['summarize', '--input', 'NUMBERS'], /holds no audit events: .*\(found 3 values, none with "attributes"\)/, 1],
+    [['summarize', '--input', 'OBJECTS.ndjson'], /holds no audit events: .*each event an object with "attributes"/, 1],
+    [['summarize', '--input', 'RESPONSE', '--baseline', 'package.json'], /package.json holds no audit events/, 1],
     [['summarize', '--input', 'x', '--bogus'], /Unknown option '--bogus'/, 2],
     [['summarize', '--input', 'x', '--timezone', 'Mars/Base'], /--timezone must be an IANA time zone/, 2],
     [['summarize', '--input', 'x', '--from', 'yesterday'], /--from must be an ISO date/, 2],
     [['frobnicate'], /unknown command "frobnicate"/, 2],
   ])('fails on bad input %j with one clear line on stderr', (args, message, code) => {
-    const argv = args.map((a) => (a === 'NOTJSON' ? write('bad.txt', 'this is not json\n') : a));
-    const r = report(argv);
+    const standIns: Record<string, () => string> = {
+      NOTJSON: () => write('bad.txt', 'this is not json\n'),
+      NUMBERS: () => write('numbers.json', '[1, 2, 3]'),
+      'OBJECTS.ndjson': () => write('objects.ndjson', '{"name":"a"}\n{"name":"b"}\n'),
+      RESPONSE: () => responseFile,
+    };
+    const argv = args.map((a) => standIns[a]?.() ?? a);
+    const r = spawnSync(TSX, [REPORT, ...argv], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(code);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
