@@ -8,11 +8,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BaselineAggregate, summarize, WindowAggregate } from '../core/aggregate';
+import { BaselineAggregate, MCP_EVENT_NAME, summarize, WindowAggregate } from '../core/aggregate';
 import { normalizeEvent } from '../core/normalize';
 import { type DatadogSite, isDatadogSite, isValidTimeZone, reportSettings } from '../core/settings';
 import { formatTextReport } from '../core/text-report';
-import type { CallRecord, ReportSettings, Summary } from '../core/types';
+import { type CallRecord, type ReportSettings, type Summary, UNKNOWN } from '../core/types';
 import type { RenderedReport } from '../ports';
 import { InputError, readEvents } from './input';
 
@@ -117,46 +117,85 @@ function isPerson(record: CallRecord, who: string): boolean {
   return keyValue === wanted || record.person.toLowerCase() === wanted;
 }
 
-function feeder(target: { addRecord(r: CallRecord): void; add(raw: unknown): void }, user: string | undefined) {
-  if (user === undefined) return (raw: unknown) => target.add(raw);
+/**
+ * The first and last time of the input's MCP calls inside the asked range, whoever made them: the
+ * window of a report without --from/--to, so `--user nobody` shows the input's dates, not 1970.
+ */
+class CallSpan {
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly range: { from: number; to: number } | undefined) {}
+
+  add(r: CallRecord): void {
+    if (!Number.isFinite(r.time)) return;
+    // The aggregate's admission rule (core/aggregate.ts isOtherEvent): an unnamed event may be a malformed MCP call.
+    if (r.eventName !== UNKNOWN && r.eventName !== MCP_EVENT_NAME) return;
+    if (this.range && (r.time < this.range.from || r.time >= this.range.to)) return;
+    if (r.time < this.min) this.min = r.time;
+    if (r.time > this.max) this.max = r.time;
+  }
+}
+
+function feeder(target: { addRecord(r: CallRecord): void }, user: string | undefined, span?: CallSpan) {
   return (raw: unknown) => {
     const record = normalizeEvent(raw);
-    if (isPerson(record, user)) target.addRecord(record);
+    span?.add(record);
+    if (user === undefined || isPerson(record, user)) target.addRecord(record);
+  };
+}
+
+/**
+ * The report window: what --from/--to ask for, the rest from the input's calls; with no dated
+ * call to go by, the CLI's default window (the 7 days ending --to, or now), said in a warning.
+ */
+function reportWindow(
+  options: Pick<CommonOptions, 'from' | 'to'>,
+  span: CallSpan,
+  now: number,
+): { from: number; to: number; note?: string } {
+  if (span.min <= span.max) return { from: options.from ?? span.min, to: options.to ?? span.max + 1 };
+  if (options.from !== undefined && options.to !== undefined) return { from: options.from, to: options.to };
+  const to = options.to ?? (options.from !== undefined && options.from >= now ? options.from + 7 * DAY_MS : now);
+  const from = options.from ?? to - 7 * DAY_MS;
+  const shown = `${new Date(from).toISOString()} to ${new Date(to).toISOString()}`;
+  return {
+    from,
+    to,
+    note: `The input holds no dated MCP calls${options.from === undefined && options.to === undefined ? '' : ' in the asked range'}, so the window shown (${shown}) is the default; give --from and --to to name another.`,
   };
 }
 
 /** Summarizes the events of `--input` (and `--baseline`) as the options say. */
-export async function summarizeFiles(options: CommonOptions & { input: string }): Promise<Summary> {
+export async function summarizeFiles(options: CommonOptions & { input: string }, now = Date.now()): Promise<Summary> {
   const hasRange = options.from !== undefined || options.to !== undefined;
   const range = hasRange
     ? { from: options.from ?? Number.NEGATIVE_INFINITY, to: options.to ?? Number.POSITIVE_INFINITY }
     : undefined;
   const window = new WindowAggregate({ range });
-  const read = await readEvents(options.input, feeder(window, options.user));
+  const span = new CallSpan(range);
+  const read = await readEvents(options.input, feeder(window, options.user, span));
   if (read.unparsableLines > 0) {
     window.markIncomplete(`${read.unparsableLines} input lines were not JSON; each is counted as a malformed event.`);
   }
 
-  const from = Number.isFinite(range?.from) ? range!.from : window.minTime;
-  const to = Number.isFinite(range?.to) ? range!.to : window.maxTime + 1;
-  const windowSpec = Number.isFinite(from) && Number.isFinite(to) ? { from, to } : undefined;
+  const windowSpec = reportWindow(options, span, now);
 
   let baseline: BaselineAggregate | undefined;
   if (options.baseline !== undefined) {
-    const length = windowSpec ? windowSpec.to - windowSpec.from : 7 * DAY_MS;
-    const start = windowSpec?.from ?? Number.POSITIVE_INFINITY;
+    const length = windowSpec.to - windowSpec.from;
+    const start = windowSpec.from;
     baseline = new BaselineAggregate(
       { from: start - length, to: start },
       { range: { from: Number.NEGATIVE_INFINITY, to: start } },
     );
     await readEvents(options.baseline, feeder(baseline, options.user));
   }
-  return summarize(window, baseline, {
+  const summary = summarize(window, baseline, {
     ...options.settings,
-    ...(windowSpec
-      ? { window: { from: new Date(windowSpec.from).toISOString(), to: new Date(windowSpec.to).toISOString() } }
-      : {}),
+    window: { from: new Date(windowSpec.from).toISOString(), to: new Date(windowSpec.to).toISOString() },
   });
+  return windowSpec.note === undefined ? summary : { ...summary, warnings: [...summary.warnings, windowSpec.note] };
 }
 
 /** Fetches the window (default: the 7 days ending now) and its baseline from Datadog, as the Lambda does. */

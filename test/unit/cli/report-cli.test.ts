@@ -192,6 +192,75 @@ describe('report summarize', () => {
     expect(one.unique_users).toBe(1);
   });
 
+  describe('with no matching events', () => {
+    // MCP calls within the week, and another kind of audit event two days later: not a call, so not in the window.
+    const later = { from: new Date(TO.getTime() + 2 * 86_400_000), to: new Date(TO.getTime() + 3 * 86_400_000) };
+    const mixed = write(
+      'mixed.json',
+      JSON.stringify({
+        data: [
+          ...generateEvents({ seed: 10, from: FROM, to: TO, count: 300 }),
+          ...generateEvents({ seed: 11, ...later, count: 1, nonMcpRate: 1 }),
+        ],
+      }),
+    );
+    const json = (args: string[], input?: string) => {
+      const r = report([...args, '--format', 'json'], input);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).not.toMatch(/1970-01-01|from_ts=0\b/);
+      return JSON.parse(r.stdout);
+    };
+
+    it('shows the dates of the input, not the epoch, when --user matches nobody', () => {
+      // Act
+      const everyone = json(['summarize', '--input', mixed]);
+      const nobody = json(['summarize', '--input', mixed, '--user', 'nobody@example.com']);
+      const text = report(['summarize', '--input', mixed, '--user', 'nobody@example.com']);
+
+      // Assess
+      expect(nobody.total_tool_calls).toBe(0);
+      expect(everyone.warnings).toContain('1 event was other audit events than MCP Server calls and left out.');
+      expect(everyone.window.to < '2026-11-24').toBe(true);
+      expect(nobody.window).toEqual(everyone.window);
+      expect(nobody.link).toBe(everyone.link);
+      expect(text.stdout).not.toContain('1970');
+      expect(text.stdout).toMatch(/^AI Activity Audit — .* — 2026-11-16 to 2026-11-2\d\n/);
+    });
+
+    it('shows the asked range when only one end is given', () => {
+      // Act
+      const nobody = json(['summarize', '--input', mixed, '--user', 'nobody', '--from', '2026-11-18T00:00:00Z']);
+      const everyone = json(['summarize', '--input', mixed, '--from', '2026-11-18T00:00:00Z']);
+
+      // Assess
+      expect(nobody.window.from).toBe('2026-11-18T00:00:00.000Z');
+      expect(nobody.window).toEqual(everyone.window);
+    });
+
+    it('shows the asked range for an empty response', () => {
+      // Act
+      const s = json(['summarize', '--input', '-', '--from', '2026-11-16', '--to', '2026-11-23'], '{"data":[]}');
+
+      // Assess
+      expect(s.window).toEqual({ from: '2026-11-16T00:00:00.000Z', to: '2026-11-23T00:00:00.000Z' });
+      expect(s.daily_calls).toHaveLength(7);
+    });
+
+    it('says there were no events, over the default 7 days, for an empty response without a range', () => {
+      // Act
+      const before = Date.now();
+      const s = json(['summarize', '--input', '-'], '{"data":[]}\n');
+      const after = Date.now();
+
+      // Assess
+      const to = Date.parse(s.window.to);
+      expect(to).toBeGreaterThanOrEqual(before);
+      expect(to).toBeLessThanOrEqual(after);
+      expect(to - Date.parse(s.window.from)).toBe(7 * 24 * 60 * 60 * 1000);
+      expect(s.warnings).toContainEqual(expect.stringMatching(/^The input holds no dated MCP calls, so the window/));
+    });
+  });
+
   it.each([
     [['summarize', '--input', '/no/such/file.json'], /cannot read \/no\/such\/file\.json: no such file/, 1],
     [['summarize', '--input', 'NOTJSON'], /is not JSON, a JSON array or NDJSON/, 1],
