@@ -5,7 +5,7 @@
  *   preview    render last week of a real org (DD_API_KEY, DD_APP_KEY, DD_SITE) into out/, sending nothing
  * stdout holds only the report; any problem is one line on stderr and a non-zero exit.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BaselineAggregate, MCP_EVENT_NAME, summarize, WindowAggregate } from '../core/aggregate';
@@ -22,6 +22,17 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/** `--help` was given: the usage goes to stdout and the exit code is 0. */
+class HelpRequested extends Error {}
+
+/** The --out directory cannot be made or written. */
+export class OutputError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'OutputError';
   }
 }
 
@@ -80,7 +91,7 @@ export function parseCommonOptions(args: string[]): CommonOptions {
     throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }
   const v = parsed.values;
-  if (v.help) throw new UsageError(USAGE);
+  if (v.help) throw new HelpRequested();
   const format = v.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json (got "${format}")`);
   const timezone = v.timezone ?? 'UTC';
@@ -238,9 +249,38 @@ function summaryFor(options: CommonOptions): Promise<Summary> {
   return options.input === undefined ? summarizeLive(options) : summarizeFiles({ ...options, input: options.input });
 }
 
+function describeOutError(dir: string, error: unknown): OutputError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'EEXIST' || code === 'ENOTDIR'
+      ? 'a file is in the way (it or one of its parent folders is a file, not a directory)'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : (error as Error).message;
+  return new OutputError(`cannot write to --out ${dir}: ${why}`, { cause: error });
+}
+
+/** Refuses an --out that exists and is not a directory, before any work is done for it. */
+async function checkOutDir(dir: string): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(dir)).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // created when the report is written
+    throw describeOutError(dir, error);
+  }
+  if (!isDirectory) {
+    throw new OutputError(`cannot write to --out ${dir}: it is a file; name a directory (it is created if missing)`);
+  }
+}
+
 /** Writes the four files of a rendered report into `dir`; returns their paths. */
 export async function writeReportFiles(report: RenderedReport, dir: string): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw describeOutError(dir, error);
+  }
   const files: Array<[string, string]> = [
     ['email.html', report.html],
     ['email.txt', report.text],
@@ -269,6 +309,7 @@ export async function main(argv: string[]): Promise<number> {
       if (out === undefined) throw new UsageError('render needs --out DIR');
       if (command === 'preview' && options.input !== undefined)
         throw new UsageError('preview reads Datadog; use render with --input');
+      await checkOutDir(out);
       const { renderReport } = await import('../render');
       const report = renderReport(await summaryFor(options), { slackChannel: options.channel });
       const files = await writeReportFiles(report, out);
@@ -283,12 +324,18 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
+    if (command === '--help' || command === '-h' || command === 'help') throw new HelpRequested();
+    if (command === undefined) {
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
     }
     throw new UsageError(`unknown command "${command}" (commands: summarize, render, preview)`);
   } catch (error) {
+    // Help asked for is the answer (stdout, exit 0); usage after a mistake is an error (stderr, exit 2).
+    if (error instanceof HelpRequested) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`report: ${error.message}\n`);
       return 2;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -285,5 +285,63 @@ describe('report summarize', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('report help and usage', () => {
+  it.each([[['--help']], [['-h']], [['help']], [['summarize', '--help']], [['render', '--help']], [['preview', '-h']]])(
+    'answers %j with the usage on stdout and exit 0',
+    (args) => {
+      // Act
+      const r = report(args);
+
+      // Assess
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(r.stdout).toMatch(/^usage: report summarize /);
+    },
+  );
+
+  it('prints the usage on stderr and exits 2 when no command is given', () => {
+    // Act
+    const r = report([]);
+
+    // Assess
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
+    expect(r.stderr).toMatch(/^usage: report summarize /);
+  });
+});
+
+describe('report render --out', () => {
+  it.each([
+    [
+      'a file',
+      () => write('occupied.json', '{}\n'),
+      /^report: cannot write to --out .*occupied\.json: it is a file; name a directory/,
+    ],
+    [
+      'inside a file',
+      () => join(write('occupied.txt', 'x'), 'report'),
+      /^report: cannot write to --out .*: a file is in the way/,
+    ],
+  ])('refuses %s with one line naming the path', (_, out, message) => {
+    // Act
+    const r = report(['render', '--input', responseFile, '--out', out()]);
+
+    // Assess
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 1, stdout: '' });
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('writes the four files into a directory it creates', () => {
+    // Prepare
+    const out = join(dir, 'new', 'out');
+
+    // Act
+    const r = report(['render', '--input', responseFile, '--out', out]);
+
+    // Assess
+    expect(r.status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['email.html', 'email.txt', 'slack.json', 'summary.json']);
   });
 });
