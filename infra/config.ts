@@ -4,12 +4,12 @@
  * rules shared with the handler's cold-start check come from core/settings.ts.
  */
 import {
+  canonicalTimeZone,
   DATADOG_SITES,
   type DatadogSite,
   isDatadogSite,
   isEmailAddress,
   isSlackChannelId,
-  isValidTimeZone,
   parsePositiveInteger,
   parseSuppress,
   parseThresholds,
@@ -112,11 +112,14 @@ export function parseStackConfig(raw: RawContext): StackConfig {
   const schedule = readString(get('schedule')) ?? CONFIG_DEFAULTS.schedule;
   for (const p of validateScheduleExpression(schedule)) report('schedule', `${JSON.stringify(schedule)}: ${p}`);
 
-  const timezone = readString(get('timezone')) ?? CONFIG_DEFAULTS.timezone;
-  if (!isValidTimeZone(timezone)) {
+  const givenTimezone = readString(get('timezone')) ?? CONFIG_DEFAULTS.timezone;
+  // One spelling for the schedule and the function: `europe/berlin` is `Europe/Berlin`.
+  const canonicalZone = canonicalTimeZone(givenTimezone);
+  const timezone = canonicalZone ?? givenTimezone;
+  if (canonicalZone === undefined) {
     report(
       'timezone',
-      `${JSON.stringify(timezone)} is not an IANA time zone; use e.g. "UTC", "Europe/Berlin" or "Asia/Tokyo"`,
+      `${JSON.stringify(givenTimezone)} is not an IANA time zone; use e.g. "UTC", "Europe/Berlin" or "Asia/Tokyo"`,
     );
   }
 

@@ -2,7 +2,7 @@
  * Context validation at synth time: every key's rule, the forms `-c` values arrive in, and one
  * StackConfigError that names every offending key with its fix.
  */
-import { CONTEXT_KEYS, parseStackConfig, StackConfigError } from '../../infra/config';
+import { CONTEXT_KEYS, parseStackConfig, reportEnvironment, StackConfigError } from '../../infra/config';
 import { validateScheduleExpression } from '../../infra/schedule-expression';
 import { cdkJsonContext, synthesizeStack } from './synth-stack';
 
@@ -110,6 +110,15 @@ describe('parseStackConfig', () => {
 
       // Assess
       expect(config.timezone).toBe('Europe/Berlin');
+    });
+
+    it('spells the timezone canonically for the schedule and the function', () => {
+      // Act
+      const config = parseStackConfig({ ...cdkJsonContext(), timezone: 'europe/berlin' });
+
+      // Assess
+      expect(config.timezone).toBe('Europe/Berlin');
+      expect(reportEnvironment(config).TIMEZONE).toBe('Europe/Berlin');
     });
 
     it('turns email off with an empty emailTo and Slack off with an empty slackChannel', () => {

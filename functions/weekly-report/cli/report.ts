@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BaselineAggregate, MCP_EVENT_NAME, summarize, WindowAggregate } from '../core/aggregate';
 import { normalizeEvent } from '../core/normalize';
-import { type DatadogSite, isDatadogSite, isValidTimeZone, reportSettings } from '../core/settings';
+import { canonicalTimeZone, type DatadogSite, isDatadogSite, isSlackChannelId, reportSettings } from '../core/settings';
 import { formatTextReport } from '../core/text-report';
 import { type CallRecord, type ReportSettings, type Summary, UNKNOWN } from '../core/types';
 import type { RenderedReport } from '../ports';
@@ -94,9 +94,9 @@ export function parseCommonOptions(args: string[]): CommonOptions {
   if (v.help) throw new HelpRequested();
   const format = v.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json (got "${format}")`);
-  const timezone = v.timezone ?? 'UTC';
-  if (!isValidTimeZone(timezone))
-    throw new UsageError(`--timezone must be an IANA time zone such as Europe/Berlin (got "${timezone}")`);
+  const timezone = canonicalTimeZone(v.timezone ?? 'UTC');
+  if (timezone === undefined)
+    throw new UsageError(`--timezone must be an IANA time zone such as Europe/Berlin (got "${v.timezone}")`);
   const site = v.site ?? process.env.DD_SITE ?? 'datadoghq.com';
   if (!isDatadogSite(site))
     throw new UsageError(`--site/DD_SITE must be a Datadog site such as datadoghq.eu (got "${site}")`);
@@ -107,10 +107,18 @@ export function parseCommonOptions(args: string[]): CommonOptions {
   if (!Number.isInteger(baselineDays) || baselineDays < 0) {
     throw new UsageError(`--baseline-days must be a whole number of days (got "${v['baseline-days']}")`);
   }
+  // The stack's rule (isSlackChannelId): chat.postMessage wants the channel ID, not its #name.
+  const channel = v.channel ?? process.env.SLACK_CHANNEL ?? 'C0123456789';
+  if (!isSlackChannelId(channel)) {
+    const source = v.channel === undefined ? 'SLACK_CHANNEL' : '--channel';
+    throw new UsageError(
+      `${source} must be a Slack channel ID such as C0123456789 (channel details → About), not a #name (got "${channel}")`,
+    );
+  }
   return {
     baselineDays,
     out: v.out,
-    channel: v.channel ?? process.env.SLACK_CHANNEL ?? 'C0123456789',
+    channel,
     input: v.input,
     baseline: v.baseline,
     from,

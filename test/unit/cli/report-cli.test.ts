@@ -261,6 +261,14 @@ describe('report summarize', () => {
     });
   });
 
+  it('spells --timezone canonically in the summary', () => {
+    // Act
+    const r = report(['summarize', '--input', responseFile, '--timezone', 'europe/berlin', '--format', 'json']);
+
+    // Assess
+    expect(JSON.parse(r.stdout).timezone).toBe('Europe/Berlin');
+  });
+
   it.each([
     [['summarize', '--input', '/no/such/file.json'], /cannot read \/no\/such\/file\.json: no such file/, 1],
     [['summarize', '--input', 'NOTJSON'], /is not JSON, a JSON array or NDJSON/, 1],
@@ -272,12 +280,23 @@ describe('report summarize', () => {
     [['summarize', '--input', 'x', '--timezone', 'Mars/Base'], /--timezone must be an IANA time zone/, 2],
     [['summarize', '--input', 'x', '--from', 'yesterday'], /--from must be an ISO date/, 2],
     [['frobnicate'], /unknown command "frobnicate"/, 2],
+    [
+      ['render', '--input', 'RESPONSE', '--out', 'OUT', '--channel', '#general'],
+      /--channel must be a Slack channel ID such as C0123456789 .*not a #name \(got "#general"\)/,
+      2,
+    ],
+    [
+      ['render', '--input', 'RESPONSE', '--out', 'OUT', '--channel', 'general'],
+      /--channel must be a Slack channel ID/,
+      2,
+    ],
   ])('fails on bad input %j with one clear line on stderr', (args, message, code) => {
     const standIns: Record<string, () => string> = {
       NOTJSON: () => write('bad.txt', 'this is not json\n'),
       NUMBERS: () => write('numbers.json', '[1, 2, 3]'),
       'OBJECTS.ndjson': () => write('objects.ndjson', '{"name":"a"}\n{"name":"b"}\n'),
       RESPONSE: () => responseFile,
+      OUT: () => join(dir, 'refused-out'),
     };
     const argv = args.map((a) => standIns[a]?.() ?? a);
     const r = spawnSync(TSX, [REPORT, ...argv], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
@@ -331,6 +350,19 @@ describe('report render --out', () => {
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 1, stdout: '' });
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('takes the channel from SLACK_CHANNEL by the same rule, naming the variable', () => {
+    // Act
+    const r = spawnSync(TSX, [REPORT, 'render', '--input', responseFile, '--out', join(dir, 'env-out')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, SLACK_CHANNEL: '#security' },
+    });
+
+    // Assess
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^report: SLACK_CHANNEL must be a Slack channel ID .*\(got "#security"\)\n$/);
   });
 
   it('writes the four files into a directory it creates', () => {
