@@ -15,6 +15,7 @@ import {
   parseThresholds,
 } from '../functions/weekly-report/core/settings';
 import type { SuppressRule, Thresholds } from '../functions/weekly-report/core/types';
+import { unknownContextKeys } from './context-keys';
 import { SCHEDULE_EXAMPLE, validateScheduleExpression } from './schedule-expression';
 
 export interface StackConfig {
@@ -78,7 +79,8 @@ const MAX_RETENTION_DAYS = 90;
 const MAX_ENVIRONMENT_BYTES = 4096;
 
 export interface ConfigProblem {
-  readonly key: ContextKey;
+  /** A key the app reads, or an unknown key that was given (see context-keys.ts). */
+  readonly key: ContextKey | (string & {});
   readonly message: string;
 }
 
@@ -100,13 +102,16 @@ export class StackConfigError extends Error {
 export type RawContext = Readonly<Record<string, unknown>> | ((key: string) => unknown);
 
 /**
- * Reads and validates the context. `raw` is the context as a record (cdk.json values, possibly
- * overridden by `-c`, which arrive as strings) or a lookup such as `app.node.tryGetContext`.
+ * Reads and validates the context. `raw` is the whole context as a record (cdk.json values,
+ * possibly overridden by `-c`, which arrive as strings; `app.node.getAllContext()`), whose every
+ * key must be one of CONTEXT_KEYS or the CDK's own, or a lookup such as `app.node.tryGetContext`,
+ * which cannot list its keys and so is not checked for unknown ones.
  * @throws StackConfigError listing every problem
  */
 export function parseStackConfig(raw: RawContext): StackConfig {
   const get = typeof raw === 'function' ? raw : (key: string) => raw[key];
-  const problems: ConfigProblem[] = [];
+  // A misspelled key (`-c orgname=Acme`) would otherwise be ignored and the default kept.
+  const problems: ConfigProblem[] = typeof raw === 'function' ? [] : unknownContextKeys(CONTEXT_KEYS, raw);
   const report = (key: ContextKey, message: string) => problems.push({ key, message });
 
   const schedule = readString(get('schedule')) ?? CONFIG_DEFAULTS.schedule;
