@@ -72,6 +72,8 @@ export interface CommonOptions {
   readonly baselineDays: number;
   readonly out?: string;
   readonly channel: string;
+  /** Where `channel` came from; undefined for the placeholder default. */
+  readonly channelFrom?: '--channel' | 'SLACK_CHANNEL';
   readonly settings: ReportSettings;
 }
 
@@ -107,18 +109,12 @@ export function parseCommonOptions(args: string[]): CommonOptions {
   if (!Number.isInteger(baselineDays) || baselineDays < 0) {
     throw new UsageError(`--baseline-days must be a whole number of days (got "${v['baseline-days']}")`);
   }
-  // The stack's rule (isSlackChannelId): chat.postMessage wants the channel ID, not its #name.
-  const channel = v.channel ?? process.env.SLACK_CHANNEL ?? 'C0123456789';
-  if (!isSlackChannelId(channel)) {
-    const source = v.channel === undefined ? 'SLACK_CHANNEL' : '--channel';
-    throw new UsageError(
-      `${source} must be a Slack channel ID such as C0123456789 (channel details → About), not a #name (got "${channel}")`,
-    );
-  }
   return {
     baselineDays,
     out: v.out,
-    channel,
+    channel: v.channel ?? process.env.SLACK_CHANNEL ?? 'C0123456789',
+    channelFrom:
+      v.channel !== undefined ? '--channel' : process.env.SLACK_CHANNEL !== undefined ? 'SLACK_CHANNEL' : undefined,
     input: v.input,
     baseline: v.baseline,
     from,
@@ -317,6 +313,12 @@ export async function main(argv: string[]): Promise<number> {
       if (out === undefined) throw new UsageError('render needs --out DIR');
       if (command === 'preview' && options.input !== undefined)
         throw new UsageError('preview reads Datadog; use render with --input');
+      // The stack's rule (isSlackChannelId): chat.postMessage wants the channel ID, not its #name.
+      if (!isSlackChannelId(options.channel)) {
+        throw new UsageError(
+          `${options.channelFrom ?? '--channel'} must be a Slack channel ID such as C0123456789 (channel details → About), not a #name (got "${options.channel}")`,
+        );
+      }
       await checkOutDir(out);
       const { renderReport } = await import('../render');
       const report = renderReport(await summaryFor(options), { slackChannel: options.channel });

@@ -1,3 +1,8 @@
+/**
+ * The `report` command line through its real entry point (tsx, as `npm run -s report` runs it):
+ * input detection and its speed on stdin, what counts as audit events, the report window, help
+ * and usage, --out, and the option rules shared with the stack.
+ */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -352,17 +357,21 @@ describe('report render --out', () => {
     expect(r.stderr).toMatch(message);
   });
 
-  it('takes the channel from SLACK_CHANNEL by the same rule, naming the variable', () => {
+  it('takes the channel from SLACK_CHANNEL by the same rule, naming the variable; summarize has no use for it', () => {
     // Act
-    const r = spawnSync(TSX, [REPORT, 'render', '--input', responseFile, '--out', join(dir, 'env-out')], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { ...process.env, SLACK_CHANNEL: '#security' },
-    });
+    const run = (args: string[]) =>
+      spawnSync(TSX, [REPORT, ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, SLACK_CHANNEL: '#security' },
+      });
+    const render = run(['render', '--input', responseFile, '--out', join(dir, 'env-out')]);
+    const summarize = run(['summarize', '--input', responseFile]);
 
     // Assess
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^report: SLACK_CHANNEL must be a Slack channel ID .*\(got "#security"\)\n$/);
+    expect(render.status).toBe(2);
+    expect(render.stderr).toMatch(/^report: SLACK_CHANNEL must be a Slack channel ID .*\(got "#security"\)\n$/);
+    expect({ status: summarize.status, stderr: summarize.stderr }).toEqual({ status: 0, stderr: '' });
   });
 
   it('writes the four files into a directory it creates', () => {
