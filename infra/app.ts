@@ -21,7 +21,8 @@ export interface ReportApp {
  */
 export function createReportApp(props?: AppProps & { readonly entry?: string }): ReportApp {
   const app = new App(props);
-  const config = parseStackConfig((key) => app.node.tryGetContext(key));
+  // The whole context, so a key the app does not read (a typo such as orgname) fails the synth.
+  const config = parseStackConfig(app.node.getAllContext());
   const stack = new WeeklyReportStack(app, STACK_NAME, {
     config,
     description: 'AI Activity Audit: weekly report of Datadog MCP server activity (email and Slack)',

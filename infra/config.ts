@@ -4,18 +4,19 @@
  * rules shared with the handler's cold-start check come from core/settings.ts.
  */
 import {
+  canonicalTimeZone,
   DATADOG_SITES,
   type DatadogSite,
   isDatadogSite,
   isEmailAddress,
   isSlackChannelId,
-  isValidTimeZone,
   parsePositiveInteger,
   parseSuppress,
   parseThresholds,
 } from '../functions/weekly-report/core/settings';
 import type { SuppressRule, Thresholds } from '../functions/weekly-report/core/types';
 import { WINDOW_MODES, type WindowMode } from '../functions/weekly-report/core/windows';
+import { unknownContextKeys } from './context-keys';
 import { SCHEDULE_EXAMPLE, validateScheduleExpression } from './schedule-expression';
 
 export interface StackConfig {
@@ -98,7 +99,8 @@ const MAX_RETENTION_DAYS = 90;
 const MAX_ENVIRONMENT_BYTES = 4096;
 
 export interface ConfigProblem {
-  readonly key: ContextKey;
+  /** A key the app reads, or an unknown key that was given (see context-keys.ts). */
+  readonly key: ContextKey | (string & {});
   readonly message: string;
 }
 
@@ -120,23 +122,29 @@ export class StackConfigError extends Error {
 export type RawContext = Readonly<Record<string, unknown>> | ((key: string) => unknown);
 
 /**
- * Reads and validates the context. `raw` is the context as a record (cdk.json values, possibly
- * overridden by `-c`, which arrive as strings) or a lookup such as `app.node.tryGetContext`.
+ * Reads and validates the context. `raw` is the whole context as a record (cdk.json values,
+ * possibly overridden by `-c`, which arrive as strings; `app.node.getAllContext()`), whose every
+ * key must be one of CONTEXT_KEYS or the CDK's own, or a lookup such as `app.node.tryGetContext`,
+ * which cannot list its keys and so is not checked for unknown ones.
  * @throws StackConfigError listing every problem
  */
 export function parseStackConfig(raw: RawContext): StackConfig {
   const get = typeof raw === 'function' ? raw : (key: string) => raw[key];
-  const problems: ConfigProblem[] = [];
+  // A misspelled key (`-c orgname=Acme`) would otherwise be ignored and the default kept.
+  const problems: ConfigProblem[] = typeof raw === 'function' ? [] : unknownContextKeys(CONTEXT_KEYS, raw);
   const report = (key: ContextKey, message: string) => problems.push({ key, message });
 
   const schedule = readString(get('schedule')) ?? CONFIG_DEFAULTS.schedule;
   for (const p of validateScheduleExpression(schedule)) report('schedule', `${JSON.stringify(schedule)}: ${p}`);
 
-  const timezone = readString(get('timezone')) ?? CONFIG_DEFAULTS.timezone;
-  if (!isValidTimeZone(timezone)) {
+  const givenTimezone = readString(get('timezone')) ?? CONFIG_DEFAULTS.timezone;
+  // One spelling for the schedule and the function: `europe/berlin` is `Europe/Berlin`.
+  const canonicalZone = canonicalTimeZone(givenTimezone);
+  const timezone = canonicalZone ?? givenTimezone;
+  if (canonicalZone === undefined) {
     report(
       'timezone',
-      `${JSON.stringify(timezone)} is not an IANA time zone; use e.g. "UTC", "Europe/Berlin" or "Asia/Tokyo"`,
+      `${JSON.stringify(givenTimezone)} is not an IANA time zone; use e.g. "UTC", "Europe/Berlin" or "Asia/Tokyo"`,
     );
   }
 

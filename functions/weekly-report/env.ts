@@ -5,11 +5,11 @@
  * the environment holds no secrets by contract (credentials live in Secrets Manager).
  */
 import {
+  canonicalTimeZone,
   type DatadogSite,
   isDatadogSite,
   isEmailAddress,
   isSlackChannelId,
-  isValidTimeZone,
   parsePositiveInteger,
   parseSuppress,
   parseThresholds,
@@ -47,10 +47,13 @@ export function readEnv(env: Env = process.env): HandlerConfig {
   const org = get('ORG_NAME');
   if (org === '') problems.push('ORG_NAME is required (the organisation name shown in the subject and title)');
 
-  const timezone = get('TIMEZONE') || 'UTC';
-  if (!isValidTimeZone(timezone)) {
-    problems.push(`TIMEZONE must be an IANA time zone such as Europe/Berlin or UTC (got ${show(timezone)})`);
+  const givenTimezone = get('TIMEZONE') || 'UTC';
+  // Spelled as the stack spells it (`europe/berlin` is `Europe/Berlin`), whatever the variable says.
+  const canonicalZone = canonicalTimeZone(givenTimezone);
+  if (canonicalZone === undefined) {
+    problems.push(`TIMEZONE must be an IANA time zone such as Europe/Berlin or UTC (got ${show(givenTimezone)})`);
   }
+  const timezone = canonicalZone ?? givenTimezone;
 
   const windowDays = positive('WINDOW_DAYS', 7);
   const baselineDays = positive('BASELINE_DAYS', 28);

@@ -1,8 +1,9 @@
 /**
- * Context validation at synth time: every key's rule, the forms `-c` values arrive in, and one
- * StackConfigError that names every offending key with its fix.
+ * Context validation at synth time: every key's rule, the forms `-c` values arrive in, keys the app
+ * does not know (typos), and one StackConfigError that names every offending key with its fix.
  */
-import { CONTEXT_KEYS, parseStackConfig, StackConfigError } from '../../infra/config';
+import { CONTEXT_KEYS, parseStackConfig, reportEnvironment, StackConfigError } from '../../infra/config';
+import { editDistance, nearestKey, unknownContextKeys } from '../../infra/context-keys';
 import { validateScheduleExpression } from '../../infra/schedule-expression';
 import { cdkJsonContext, synthesizeStack } from './synth-stack';
 
@@ -112,6 +113,15 @@ describe('parseStackConfig', () => {
 
       // Assess
       expect(config.timezone).toBe('Europe/Berlin');
+    });
+
+    it('spells the timezone canonically for the schedule and the function', () => {
+      // Act
+      const config = parseStackConfig({ ...cdkJsonContext(), timezone: 'europe/berlin' });
+
+      // Assess
+      expect(config.timezone).toBe('Europe/Berlin');
+      expect(reportEnvironment(config).TIMEZONE).toBe('Europe/Berlin');
     });
 
     it('turns email off with an empty emailTo and Slack off with an empty slackChannel', () => {
@@ -230,6 +240,116 @@ describe('parseStackConfig', () => {
         /schedule: "cron\(0 9 \? \* MON\)": cron\(...\) needs 6 fields/,
       );
     });
+  });
+});
+
+describe('unknown context keys', () => {
+  /** What `npx cdk synth` puts in the app's context besides cdk.json (seen in app.node.getAllContext()). */
+  const CDK_CLI_CONTEXT = {
+    'aws:cdk:enable-path-metadata': true,
+    'aws:cdk:enable-asset-metadata': true,
+    'aws:cdk:version-reporting': true,
+    'aws:cdk:bundling-stacks': ['**'],
+    '@aws-cdk/core:failSynthOnValidationErrors': false,
+  };
+
+  it('refuses misspelled keys, each named with the key it likely means', () => {
+    // Act
+    const error = errorOf(() => parseStackConfig({ ...cdkJsonContext(), orgname: 'Acme', emailto: 'x@example.com' }));
+
+    // Assess
+    expect(error.problems).toEqual([
+      { key: 'orgname', message: expect.stringMatching(/is not a context key of this app.*; did you mean orgName\?$/) },
+      { key: 'emailto', message: expect.stringMatching(/; did you mean emailTo\?$/) },
+    ]);
+    expect(error.message).toContain('\n  - orgname: is not a context key of this app');
+  });
+
+  it.each([
+    ['timezon', 'timezone'],
+    ['TimeZone', 'timezone'],
+    ['slackChanel', 'slackChannel'],
+    ['shedule', 'schedule'],
+    ['windowsDays', 'windowDays'],
+    ['alarmMail', 'alarmEmail'],
+    ['datadogsite', 'datadogSite'],
+  ])('suggests, for %s, %s', (typo, meant) => {
+    // Act
+    const error = errorOf(() => parseStackConfig({ ...cdkJsonContext(), [typo]: 'x' }));
+
+    // Assess
+    expect(error.problems).toEqual([{ key: typo, message: expect.stringMatching(`did you mean ${meant}\\?$`) }]);
+  });
+
+  it('lists the keys it reads when no known key is near', () => {
+    // Act
+    const error = errorOf(() => parseStackConfig({ ...cdkJsonContext(), recipients: 'x@example.com' }));
+
+    // Assess
+    expect(error.problems).toEqual([
+      { key: 'recipients', message: expect.stringContaining(`the keys it reads are ${CONTEXT_KEYS.join(', ')}`) },
+    ]);
+  });
+
+  it('lists unknown keys together with every other problem', () => {
+    // Act
+    const error = errorOf(() =>
+      parseStackConfig({ ...cdkJsonContext(), orgname: 'Acme', timezone: 'Mars/Olympus', windowDays: '0' }),
+    );
+
+    // Assess
+    expect(error.problems.map((p) => p.key)).toEqual(['orgname', 'timezone', 'windowDays']);
+    expect(error.message).toMatch(/^Invalid CDK context \(3 problems\)/);
+  });
+
+  it("accepts the CDK's own keys: what the CLI adds, feature flags, cached lookups, acknowledgements", () => {
+    // Prepare
+    const context = {
+      ...cdkJsonContext(),
+      ...CDK_CLI_CONTEXT,
+      '@aws-cdk/aws-lambda:recognizeLayerVersion': true,
+      '@aws-cdk-containers/ecs-service-extensions:enableDefaultLogDriver': true,
+      '@aws-cdk/core.TreeMetadata:maxNodes': 500,
+      'aws:cdk:availability-zones:fallback': ['eu-west-1a'],
+      'aws-cdk:enableDiffNoFail': true,
+      'assets-ecr-repository-name': 'assets',
+      'cdk-migrate': true,
+      'acknowledged-issue-numbers': [34892],
+      'cli-telemetry': false,
+      'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a', 'eu-west-1b'],
+      'ssm:account=123456789012:parameterName=/x:region=eu-west-1': 'value',
+      'hosted-zone:account=123456789012:domainName=example.com:region=eu-west-1': { Id: '/hostedzone/Z1' },
+    };
+
+    // Act + Assess
+    expect(() => parseStackConfig(context)).not.toThrow();
+  });
+
+  it('fails the app on an unknown key, as `npx cdk synth -c orgname=Acme` does', () => {
+    // Act + Assess
+    expect(() => synthesizeStack({ ...CDK_CLI_CONTEXT, orgname: 'Acme' })).toThrow(
+      /orgname: is not a context key of this app.*did you mean orgName\?/,
+    );
+  });
+
+  it('takes the known keys only from the list it is given', () => {
+    // Act
+    const problems = unknownContextKeys(['burstLimit'], { burstlimit: 1, orgName: 'Acme', '@aws-cdk/x:y': true });
+
+    // Assess
+    expect(problems).toEqual([
+      { key: 'burstlimit', message: expect.stringMatching(/did you mean burstLimit\?$/) },
+      { key: 'orgName', message: expect.stringMatching(/the keys it reads are burstLimit$/) },
+    ]);
+  });
+
+  it('measures edit distance and prefers a match but for case, then the nearest, then the first', () => {
+    // Act + Assess
+    expect([editDistance('kitten', 'sitting'), editDistance('', 'abc'), editDistance('abc', 'abc')]).toEqual([3, 3, 0]);
+    expect(nearestKey('ALARMEMAIL', ['alarmMail', 'alarmEmail'])).toBe('alarmEmail');
+    expect(nearestKey('abcd', ['abxy', 'abcx'])).toBe('abcx');
+    expect(nearestKey('abcd', ['abxd', 'abcx'])).toBe('abxd');
+    expect(nearestKey('zzzzzz', ['abcdef'])).toBeUndefined();
   });
 });
 

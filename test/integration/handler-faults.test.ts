@@ -161,7 +161,7 @@ describe('no report from nothing', () => {
     const emails = await h.emailsOf(env.ORG_NAME as string);
     expect(emails).toHaveLength(1);
     expect(emails[0]?.subject).toContain('[partial]');
-    expect(emails[0]?.text.replace(/\s+/g, ' ')).toContain('events missing from 2026-11-16 00:00');
+    expect((emails[0]?.text ?? '').replace(/\s+/g, ' ')).toContain('events missing from 2026-11-16 00:00');
     expect(metricsOf(output)).toMatchObject({ ReportComplete: 0, EmailDelivered: 1, SlackDelivered: 1 });
   });
 });

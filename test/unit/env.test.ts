@@ -55,6 +55,14 @@ describe('readEnv', () => {
     });
   });
 
+  it('spells TIMEZONE canonically, as the stack does', () => {
+    // Act
+    const config = readEnv({ ...VALID, TIMEZONE: 'europe/berlin' });
+
+    // Assess
+    expect(config.timezone).toBe('Europe/Berlin');
+  });
+
   it('applies the defaults of optional variables', () => {
     // Prepare
     const env = {

@@ -5,14 +5,14 @@
  *   preview    render last week of a real org (DD_API_KEY, DD_APP_KEY, DD_SITE) into out/, sending nothing
  * stdout holds only the report; any problem is one line on stderr and a non-zero exit.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BaselineAggregate, summarize, WindowAggregate } from '../core/aggregate';
+import { BaselineAggregate, MCP_EVENT_NAME, summarize, WindowAggregate } from '../core/aggregate';
 import { normalizeEvent } from '../core/normalize';
-import { type DatadogSite, isDatadogSite, isValidTimeZone, reportSettings } from '../core/settings';
+import { canonicalTimeZone, type DatadogSite, isDatadogSite, isSlackChannelId, reportSettings } from '../core/settings';
 import { formatTextReport } from '../core/text-report';
-import type { CallRecord, ReportSettings, Summary } from '../core/types';
+import { type CallRecord, type ReportSettings, type Summary, UNKNOWN } from '../core/types';
 import type { RenderedReport } from '../ports';
 import { InputError, readEvents } from './input';
 
@@ -22,6 +22,17 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/** `--help` was given: the usage goes to stdout and the exit code is 0. */
+class HelpRequested extends Error {}
+
+/** The --out directory cannot be made or written. */
+export class OutputError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'OutputError';
   }
 }
 
@@ -61,6 +72,8 @@ export interface CommonOptions {
   readonly baselineDays: number;
   readonly out?: string;
   readonly channel: string;
+  /** Where `channel` came from; undefined for the placeholder default. */
+  readonly channelFrom?: '--channel' | 'SLACK_CHANNEL';
   readonly settings: ReportSettings;
 }
 
@@ -80,12 +93,12 @@ export function parseCommonOptions(args: string[]): CommonOptions {
     throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }
   const v = parsed.values;
-  if (v.help) throw new UsageError(USAGE);
+  if (v.help) throw new HelpRequested();
   const format = v.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json (got "${format}")`);
-  const timezone = v.timezone ?? 'UTC';
-  if (!isValidTimeZone(timezone))
-    throw new UsageError(`--timezone must be an IANA time zone such as Europe/Berlin (got "${timezone}")`);
+  const timezone = canonicalTimeZone(v.timezone ?? 'UTC');
+  if (timezone === undefined)
+    throw new UsageError(`--timezone must be an IANA time zone such as Europe/Berlin (got "${v.timezone}")`);
   const site = v.site ?? process.env.DD_SITE ?? 'datadoghq.com';
   if (!isDatadogSite(site))
     throw new UsageError(`--site/DD_SITE must be a Datadog site such as datadoghq.eu (got "${site}")`);
@@ -100,6 +113,8 @@ export function parseCommonOptions(args: string[]): CommonOptions {
     baselineDays,
     out: v.out,
     channel: v.channel ?? process.env.SLACK_CHANNEL ?? 'C0123456789',
+    channelFrom:
+      v.channel !== undefined ? '--channel' : process.env.SLACK_CHANNEL !== undefined ? 'SLACK_CHANNEL' : undefined,
     input: v.input,
     baseline: v.baseline,
     from,
@@ -117,46 +132,85 @@ function isPerson(record: CallRecord, who: string): boolean {
   return keyValue === wanted || record.person.toLowerCase() === wanted;
 }
 
-function feeder(target: { addRecord(r: CallRecord): void; add(raw: unknown): void }, user: string | undefined) {
-  if (user === undefined) return (raw: unknown) => target.add(raw);
+/**
+ * The first and last time of the input's MCP calls inside the asked range, whoever made them: the
+ * window of a report without --from/--to, so `--user nobody` shows the input's dates, not 1970.
+ */
+class CallSpan {
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly range: { from: number; to: number } | undefined) {}
+
+  add(r: CallRecord): void {
+    if (!Number.isFinite(r.time)) return;
+    // The aggregate's admission rule (core/aggregate.ts isOtherEvent): an unnamed event may be a malformed MCP call.
+    if (r.eventName !== UNKNOWN && r.eventName !== MCP_EVENT_NAME) return;
+    if (this.range && (r.time < this.range.from || r.time >= this.range.to)) return;
+    if (r.time < this.min) this.min = r.time;
+    if (r.time > this.max) this.max = r.time;
+  }
+}
+
+function feeder(target: { addRecord(r: CallRecord): void }, user: string | undefined, span?: CallSpan) {
   return (raw: unknown) => {
     const record = normalizeEvent(raw);
-    if (isPerson(record, user)) target.addRecord(record);
+    span?.add(record);
+    if (user === undefined || isPerson(record, user)) target.addRecord(record);
+  };
+}
+
+/**
+ * The report window: what --from/--to ask for, the rest from the input's calls; with no dated
+ * call to go by, the CLI's default window (the 7 days ending --to, or now), said in a warning.
+ */
+function reportWindow(
+  options: Pick<CommonOptions, 'from' | 'to'>,
+  span: CallSpan,
+  now: number,
+): { from: number; to: number; note?: string } {
+  if (span.min <= span.max) return { from: options.from ?? span.min, to: options.to ?? span.max + 1 };
+  if (options.from !== undefined && options.to !== undefined) return { from: options.from, to: options.to };
+  const to = options.to ?? (options.from !== undefined && options.from >= now ? options.from + 7 * DAY_MS : now);
+  const from = options.from ?? to - 7 * DAY_MS;
+  const shown = `${new Date(from).toISOString()} to ${new Date(to).toISOString()}`;
+  return {
+    from,
+    to,
+    note: `The input holds no dated MCP calls${options.from === undefined && options.to === undefined ? '' : ' in the asked range'}, so the window shown (${shown}) is the default; give --from and --to to name another.`,
   };
 }
 
 /** Summarizes the events of `--input` (and `--baseline`) as the options say. */
-export async function summarizeFiles(options: CommonOptions & { input: string }): Promise<Summary> {
+export async function summarizeFiles(options: CommonOptions & { input: string }, now = Date.now()): Promise<Summary> {
   const hasRange = options.from !== undefined || options.to !== undefined;
   const range = hasRange
     ? { from: options.from ?? Number.NEGATIVE_INFINITY, to: options.to ?? Number.POSITIVE_INFINITY }
     : undefined;
   const window = new WindowAggregate({ range });
-  const read = await readEvents(options.input, feeder(window, options.user));
+  const span = new CallSpan(range);
+  const read = await readEvents(options.input, feeder(window, options.user, span));
   if (read.unparsableLines > 0) {
     window.markIncomplete(`${read.unparsableLines} input lines were not JSON; each is counted as a malformed event.`);
   }
 
-  const from = Number.isFinite(range?.from) ? range!.from : window.minTime;
-  const to = Number.isFinite(range?.to) ? range!.to : window.maxTime + 1;
-  const windowSpec = Number.isFinite(from) && Number.isFinite(to) ? { from, to } : undefined;
+  const windowSpec = reportWindow(options, span, now);
 
   let baseline: BaselineAggregate | undefined;
   if (options.baseline !== undefined) {
-    const length = windowSpec ? windowSpec.to - windowSpec.from : 7 * DAY_MS;
-    const start = windowSpec?.from ?? Number.POSITIVE_INFINITY;
+    const length = windowSpec.to - windowSpec.from;
+    const start = windowSpec.from;
     baseline = new BaselineAggregate(
       { from: start - length, to: start },
       { range: { from: Number.NEGATIVE_INFINITY, to: start } },
     );
     await readEvents(options.baseline, feeder(baseline, options.user));
   }
-  return summarize(window, baseline, {
+  const summary = summarize(window, baseline, {
     ...options.settings,
-    ...(windowSpec
-      ? { window: { from: new Date(windowSpec.from).toISOString(), to: new Date(windowSpec.to).toISOString() } }
-      : {}),
+    window: { from: new Date(windowSpec.from).toISOString(), to: new Date(windowSpec.to).toISOString() },
   });
+  return windowSpec.note === undefined ? summary : { ...summary, warnings: [...summary.warnings, windowSpec.note] };
 }
 
 /** Fetches the window (default: the 7 days ending now) and its baseline from Datadog, as the Lambda does. */
@@ -199,9 +253,38 @@ function summaryFor(options: CommonOptions): Promise<Summary> {
   return options.input === undefined ? summarizeLive(options) : summarizeFiles({ ...options, input: options.input });
 }
 
+function describeOutError(dir: string, error: unknown): OutputError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'EEXIST' || code === 'ENOTDIR'
+      ? 'a file is in the way (it or one of its parent folders is a file, not a directory)'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : (error as Error).message;
+  return new OutputError(`cannot write to --out ${dir}: ${why}`, { cause: error });
+}
+
+/** Refuses an --out that exists and is not a directory, before any work is done for it. */
+async function checkOutDir(dir: string): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(dir)).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // created when the report is written
+    throw describeOutError(dir, error);
+  }
+  if (!isDirectory) {
+    throw new OutputError(`cannot write to --out ${dir}: it is a file; name a directory (it is created if missing)`);
+  }
+}
+
 /** Writes the four files of a rendered report into `dir`; returns their paths. */
 export async function writeReportFiles(report: RenderedReport, dir: string): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw describeOutError(dir, error);
+  }
   const files: Array<[string, string]> = [
     ['email.html', report.html],
     ['email.txt', report.text],
@@ -230,6 +313,13 @@ export async function main(argv: string[]): Promise<number> {
       if (out === undefined) throw new UsageError('render needs --out DIR');
       if (command === 'preview' && options.input !== undefined)
         throw new UsageError('preview reads Datadog; use render with --input');
+      // The stack's rule (isSlackChannelId): chat.postMessage wants the channel ID, not its #name.
+      if (!isSlackChannelId(options.channel)) {
+        throw new UsageError(
+          `${options.channelFrom ?? '--channel'} must be a Slack channel ID such as C0123456789 (channel details → About), not a #name (got "${options.channel}")`,
+        );
+      }
+      await checkOutDir(out);
       const { renderReport } = await import('../render');
       const report = renderReport(await summaryFor(options), { slackChannel: options.channel });
       const files = await writeReportFiles(report, out);
@@ -244,12 +334,18 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
+    if (command === '--help' || command === '-h' || command === 'help') throw new HelpRequested();
+    if (command === undefined) {
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
     }
     throw new UsageError(`unknown command "${command}" (commands: summarize, render, preview)`);
   } catch (error) {
+    // Help asked for is the answer (stdout, exit 0); usage after a mistake is an error (stderr, exit 2).
+    if (error instanceof HelpRequested) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`report: ${error.message}\n`);
       return 2;

@@ -27,14 +27,25 @@ export function isDatadogSite(value: unknown): value is DatadogSite {
   return typeof value === 'string' && (DATADOG_SITES as readonly string[]).includes(value);
 }
 
-export function isValidTimeZone(value: unknown): value is string {
-  if (typeof value !== 'string' || value.trim() === '') return false;
+/**
+ * The canonical spelling of an IANA time zone as Intl names it (`europe/berlin` → `Europe/Berlin`,
+ * `utc` → `UTC`), or undefined when it is none. Intl matches zone names without regard to case,
+ * so a zone accepted as typed would be echoed, and handed to EventBridge Scheduler, as typed.
+ * Idempotent. UTC offsets such as `+01:00` (accepted by newer Intl versions) are not IANA zones
+ * and are refused, since the schedule takes IANA names only.
+ */
+export function canonicalTimeZone(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.trim() === '' || /^[+-]/.test(value)) return undefined;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return true;
+    const canonical = new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+    return /^[+-]/.test(canonical) ? undefined : canonical;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+export function isValidTimeZone(value: unknown): value is string {
+  return canonicalTimeZone(value) !== undefined;
 }
 
 /** A pragmatic address check: one `@`, no spaces or angle brackets, a dotted domain. */

@@ -1,8 +1,13 @@
+/**
+ * The `report` command line through its real entry point (tsx, as `npm run -s report` runs it):
+ * input detection and its speed on stdin, what counts as audit events, the report window, help
+ * and usage, --out, and the option rules shared with the stack.
+ */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { readEvents } from '../../../functions/weekly-report/cli/input';
 import { generateEvents } from '../../support/generator';
 
@@ -18,14 +23,13 @@ function write(name: string, text: string): string {
   return path;
 }
 
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+const REPORT = join(ROOT, 'functions/weekly-report/cli/report.ts');
+
 /** Runs the real CLI entry point through tsx, as `npm run -s report -- …` does. */
-function report(args: string[], input?: string) {
-  const tsx = join(ROOT, 'node_modules/.bin/tsx');
-  return spawnSync(tsx, [join(ROOT, 'functions/weekly-report/cli/report.ts'), ...args], {
-    input,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+function report(args: string[], input?: string, timeout = 60_000) {
+  // tsx passes the timeout's SIGTERM on to the node process it runs, so nothing is left spinning.
+  return spawnSync(TSX, [REPORT, ...args], { input, encoding: 'utf8', timeout });
 }
 
 const responseFile = write('response.json', JSON.stringify({ data: events }));
@@ -56,17 +60,81 @@ describe('readEvents', () => {
     }
   });
 
+  it('reads NDJSON pages whose first line is longer than any read-ahead', async () => {
+    // Prepare: ~2 MB on the first line, as one page of 1000 events by `pup … | jq -c` can be.
+    const many = [...generateEvents({ seed: 7, from: FROM, to: TO, count: 2500 })];
+    const pages = `${JSON.stringify({ data: many.slice(0, 2400) })}\n${JSON.stringify({ data: many.slice(2400) })}\n`;
+    expect(pages.indexOf('\n')).toBeGreaterThan(1 << 21);
+
+    // Act
+    const { result } = await collect(write('long-first-line.ndjson', pages));
+
+    // Assess
+    expect(result).toMatchObject({ format: 'ndjson', events: many.length, unparsableLines: 0 });
+  });
+
+  it('hands NDJSON events on as their lines arrive on stdin, before the input ends', async () => {
+    // Prepare
+    const stdin = new PassThrough();
+    const seen: unknown[] = [];
+    const reading = readEvents('-', (e) => seen.push(e), stdin);
+
+    // Act
+    stdin.write(`${JSON.stringify(events[0])}\n${JSON.stringify(events[1])}\n`);
+    const deadline = Date.now() + 5000;
+    while (seen.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const beforeEnd = seen.length;
+    stdin.end(`${JSON.stringify(events[2])}\n`);
+
+    // Assess
+    expect(beforeEnd).toBe(2);
+    expect(await reading).toMatchObject({ format: 'ndjson', events: 3 });
+  });
+
+  it('splits a long NDJSON line arriving in small chunks in time linear in its length', async () => {
+    // Prepare: one 8 MB line in 1 KB chunks; rescanning the pending line per chunk is 4000× more work.
+    const page = JSON.stringify({ data: [...generateEvents({ seed: 8, from: FROM, to: TO, count: 9000 })] });
+    const text = `${JSON.stringify(events[0])}\n${page}\n`;
+    const bytes = Buffer.from(text);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 1024) }, (_, i) =>
+      bytes.subarray(i * 1024, (i + 1) * 1024),
+    );
+    const started = Date.now();
+
+    // Act
+    const result = await readEvents('-', () => {}, Readable.from(chunks));
+
+    // Assess
+    expect(result).toMatchObject({ format: 'ndjson', events: 9001, unparsableLines: 0 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('streams NDJSON from stdin, split at arbitrary chunk boundaries, counting unreadable lines', async () => {
     const text = `${JSON.stringify(events[0])}\n{broken\n${JSON.stringify(events[1])}`;
     const seen: unknown[] = [];
     const chunks = text.match(/[\s\S]{1,7}/g)!;
     const result = await readEvents('-', (e) => seen.push(e), Readable.from(chunks.map((c) => Buffer.from(c))));
-    expect(result).toEqual({ format: 'ndjson', events: 3, unparsableLines: 1 });
+    expect(result).toMatchObject({ format: 'ndjson', events: 3, unparsableLines: 1 });
     expect(seen[1]).toBe('{broken');
   });
 });
 
 describe('report summarize', () => {
+  it('counts the malformed events of a real response, however few of its events are well formed', () => {
+    // Prepare: one audit event among values that are anything but.
+    const path = write(
+      'mostly-malformed.json',
+      JSON.stringify({ data: [events[0], 42, 'x', {}, { attributes: null }] }),
+    );
+
+    // Act
+    const r = report(['summarize', '--input', path, '--format', 'json']);
+
+    // Assess
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ total_tool_calls: 5, malformed_events: 4 });
+  });
+
   it('prints the text report on stdout only, and the same summary for every input shape', () => {
     const a = report(['summarize', '--input', responseFile, '--format', 'json']);
     const b = report(
@@ -81,6 +149,26 @@ describe('report summarize', () => {
     const text = report(['summarize', '--input', responseFile, '--org', 'Acme']);
     expect(text.stdout).toMatch(/^AI Activity Audit — Acme — 2026-11-16 to 2026-11-2\d\n/);
     expect(text.stdout).toContain(`Total MCP tool calls: ${events.length}\n`);
+  });
+
+  it('reads a large one-line response from stdin as fast as the same file by path', () => {
+    // Prepare: ~2 MB of compact JSON without a newline, as `cat response.json |` gives it.
+    const many = [...generateEvents({ seed: 9, from: FROM, to: TO, count: 2200 })];
+    const text = JSON.stringify({ data: many });
+    const path = write('one-line.json', text);
+    const started = Date.now();
+    const byPath = report(['summarize', '--input', path, '--format', 'json']);
+    const pathMs = Date.now() - started;
+
+    // Act: a pipe, read in the pipe's chunks; the old head check rescanned the growing line per chunk (minutes).
+    const viaStdin = report(['summarize', '--input', '-', '--format', 'json'], text, 20_000 + 3 * pathMs);
+
+    // Assess
+    expect(byPath.status).toBe(0);
+    expect(viaStdin.error).toBeUndefined();
+    expect(viaStdin.status).toBe(0);
+    expect(JSON.parse(viaStdin.stdout)).toEqual(JSON.parse(byPath.stdout));
+    expect(JSON.parse(viaStdin.stdout).total_tool_calls).toBe(many.length);
   });
 
   it('narrows to --from/--to and to one --user', () => {
@@ -109,19 +197,192 @@ describe('report summarize', () => {
     expect(one.unique_users).toBe(1);
   });
 
+  describe('with no matching events', () => {
+    // MCP calls within the week, and another kind of audit event two days later: not a call, so not in the window.
+    const later = { from: new Date(TO.getTime() + 2 * 86_400_000), to: new Date(TO.getTime() + 3 * 86_400_000) };
+    const mixed = write(
+      'mixed.json',
+      JSON.stringify({
+        data: [
+          ...generateEvents({ seed: 10, from: FROM, to: TO, count: 300 }),
+          ...generateEvents({ seed: 11, ...later, count: 1, nonMcpRate: 1 }),
+        ],
+      }),
+    );
+    const json = (args: string[], input?: string) => {
+      const r = report([...args, '--format', 'json'], input);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).not.toMatch(/1970-01-01|from_ts=0\b/);
+      return JSON.parse(r.stdout);
+    };
+
+    it('shows the dates of the input, not the epoch, when --user matches nobody', () => {
+      // Act
+      const everyone = json(['summarize', '--input', mixed]);
+      const nobody = json(['summarize', '--input', mixed, '--user', 'nobody@example.com']);
+      const text = report(['summarize', '--input', mixed, '--user', 'nobody@example.com']);
+
+      // Assess
+      expect(nobody.total_tool_calls).toBe(0);
+      expect(everyone.warnings).toContain('1 event was other audit events than MCP Server calls and left out.');
+      expect(everyone.window.to < '2026-11-24').toBe(true);
+      expect(nobody.window).toEqual(everyone.window);
+      expect(nobody.link).toBe(everyone.link);
+      expect(text.stdout).not.toContain('1970');
+      expect(text.stdout).toMatch(/^AI Activity Audit — .* — 2026-11-16 to 2026-11-2\d\n/);
+    });
+
+    it('shows the asked range when only one end is given', () => {
+      // Act
+      const nobody = json(['summarize', '--input', mixed, '--user', 'nobody', '--from', '2026-11-18T00:00:00Z']);
+      const everyone = json(['summarize', '--input', mixed, '--from', '2026-11-18T00:00:00Z']);
+
+      // Assess
+      expect(nobody.window.from).toBe('2026-11-18T00:00:00.000Z');
+      expect(nobody.window).toEqual(everyone.window);
+    });
+
+    it('shows the asked range for an empty response', () => {
+      // Act
+      const s = json(['summarize', '--input', '-', '--from', '2026-11-16', '--to', '2026-11-23'], '{"data":[]}');
+
+      // Assess
+      expect(s.window).toEqual({ from: '2026-11-16T00:00:00.000Z', to: '2026-11-23T00:00:00.000Z' });
+      expect(s.daily_calls).toHaveLength(7);
+    });
+
+    it('says there were no events, over the default 7 days, for an empty response without a range', () => {
+      // Act
+      const before = Date.now();
+      const s = json(['summarize', '--input', '-'], '{"data":[]}\n');
+      const after = Date.now();
+
+      // Assess
+      const to = Date.parse(s.window.to);
+      expect(to).toBeGreaterThanOrEqual(before);
+      expect(to).toBeLessThanOrEqual(after);
+      expect(to - Date.parse(s.window.from)).toBe(7 * 24 * 60 * 60 * 1000);
+      expect(s.warnings).toContainEqual(expect.stringMatching(/^The input holds no dated MCP calls, so the window/));
+    });
+  });
+
+  it('spells --timezone canonically in the summary', () => {
+    // Act
+    const r = report(['summarize', '--input', responseFile, '--timezone', 'europe/berlin', '--format', 'json']);
+
+    // Assess
+    expect(JSON.parse(r.stdout).timezone).toBe('Europe/Berlin');
+  });
+
   it.each([
     [['summarize', '--input', '/no/such/file.json'], /cannot read \/no\/such\/file\.json: no such file/, 1],
     [['summarize', '--input', 'NOTJSON'], /is not JSON, a JSON array or NDJSON/, 1],
+    [['summarize', '--input', 'package.json'], /^report: package.json holds no audit events: expected a Datadog/, 1],
+    [['summarize', '--input', 'NUMBERS'], /holds no audit events: .*\(found 3 values, none with "attributes"\)/, 1],
+    [['summarize', '--input', 'OBJECTS.ndjson'], /holds no audit events: .*each event an object with "attributes"/, 1],
+    [['summarize', '--input', 'RESPONSE', '--baseline', 'package.json'], /package.json holds no audit events/, 1],
     [['summarize', '--input', 'x', '--bogus'], /Unknown option '--bogus'/, 2],
     [['summarize', '--input', 'x', '--timezone', 'Mars/Base'], /--timezone must be an IANA time zone/, 2],
     [['summarize', '--input', 'x', '--from', 'yesterday'], /--from must be an ISO date/, 2],
     [['frobnicate'], /unknown command "frobnicate"/, 2],
+    [
+      ['render', '--input', 'RESPONSE', '--out', 'OUT', '--channel', '#general'],
+      /--channel must be a Slack channel ID such as C0123456789 .*not a #name \(got "#general"\)/,
+      2,
+    ],
+    [
+      ['render', '--input', 'RESPONSE', '--out', 'OUT', '--channel', 'general'],
+      /--channel must be a Slack channel ID/,
+      2,
+    ],
   ])('fails on bad input %j with one clear line on stderr', (args, message, code) => {
-    const argv = args.map((a) => (a === 'NOTJSON' ? write('bad.txt', 'this is not json\n') : a));
-    const r = report(argv);
+    const standIns: Record<string, () => string> = {
+      NOTJSON: () => write('bad.txt', 'this is not json\n'),
+      NUMBERS: () => write('numbers.json', '[1, 2, 3]'),
+      'OBJECTS.ndjson': () => write('objects.ndjson', '{"name":"a"}\n{"name":"b"}\n'),
+      RESPONSE: () => responseFile,
+      OUT: () => join(dir, 'refused-out'),
+    };
+    const argv = args.map((a) => standIns[a]?.() ?? a);
+    const r = spawnSync(TSX, [REPORT, ...argv], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(code);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('report help and usage', () => {
+  it.each([[['--help']], [['-h']], [['help']], [['summarize', '--help']], [['render', '--help']], [['preview', '-h']]])(
+    'answers %j with the usage on stdout and exit 0',
+    (args) => {
+      // Act
+      const r = report(args);
+
+      // Assess
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(r.stdout).toMatch(/^usage: report summarize /);
+    },
+  );
+
+  it('prints the usage on stderr and exits 2 when no command is given', () => {
+    // Act
+    const r = report([]);
+
+    // Assess
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
+    expect(r.stderr).toMatch(/^usage: report summarize /);
+  });
+});
+
+describe('report render --out', () => {
+  it.each([
+    [
+      'a file',
+      () => write('occupied.json', '{}\n'),
+      /^report: cannot write to --out .*occupied\.json: it is a file; name a directory/,
+    ],
+    [
+      'inside a file',
+      () => join(write('occupied.txt', 'x'), 'report'),
+      /^report: cannot write to --out .*: a file is in the way/,
+    ],
+  ])('refuses %s with one line naming the path', (_, out, message) => {
+    // Act
+    const r = report(['render', '--input', responseFile, '--out', out()]);
+
+    // Assess
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 1, stdout: '' });
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('takes the channel from SLACK_CHANNEL by the same rule, naming the variable; summarize has no use for it', () => {
+    // Act
+    const run = (args: string[]) =>
+      spawnSync(TSX, [REPORT, ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, SLACK_CHANNEL: '#security' },
+      });
+    const render = run(['render', '--input', responseFile, '--out', join(dir, 'env-out')]);
+    const summarize = run(['summarize', '--input', responseFile]);
+
+    // Assess
+    expect(render.status).toBe(2);
+    expect(render.stderr).toMatch(/^report: SLACK_CHANNEL must be a Slack channel ID .*\(got "#security"\)\n$/);
+    expect({ status: summarize.status, stderr: summarize.stderr }).toEqual({ status: 0, stderr: '' });
+  });
+
+  it('writes the four files into a directory it creates', () => {
+    // Prepare
+    const out = join(dir, 'new', 'out');
+
+    // Act
+    const r = report(['render', '--input', responseFile, '--out', out]);
+
+    // Assess
+    expect(r.status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['email.html', 'email.txt', 'slack.json', 'summary.json']);
   });
 });
