@@ -3,8 +3,10 @@
  * 127.0.0.1: completeness across short pages and cursors, faults, timeouts, auth errors,
  * filtering, slicing, deadlines, and collectReportData with the real aggregates.
  */
+import { createServer } from 'node:http';
 import {
   createDatadogAuditSource,
+  DatadogApiError,
   type DatadogAuditSourceOptions,
   DatadogAuthError,
 } from '../../functions/weekly-report/adapters/datadog-audit';
@@ -410,6 +412,35 @@ describe('Datadog audit source', () => {
       expect(message).toMatch(/audit_logs_read/);
       expect(message).not.toMatch(/secret-api-key-123|secret-app-key-456/);
       expect(JSON.stringify(error)).not.toMatch(/secret-/);
+    });
+
+    it.each([
+      [401, DatadogAuthError],
+      [400, DatadogApiError],
+    ] as const)('never quotes the body of an HTTP %s, which may echo a credential', async (status, errorClass) => {
+      // Prepare: an API that echoes the key it was sent, as an error page can.
+      const echo = createServer((req, res) => {
+        const key = String(req.headers['dd-api-key']);
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ errors: [`Invalid API key ${key}`], request: { headers: req.headers } }));
+      });
+      await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(echo.address() as { port: number }).port}`;
+      const leaky = createDatadogAuditSource({
+        apiKey: 'ddapi-secret-4242',
+        appKey: 'ddapp-secret-4343',
+        baseUrl: url,
+      });
+
+      // Act
+      const error = await leaky.collect({ from: FROM, to: TO }, () => new IdCollector()).catch((e: unknown) => e);
+      await new Promise<void>((resolve) => echo.close(() => resolve()));
+
+      // Assess
+      expect(error).toBeInstanceOf(errorClass);
+      const seen = `${(error as Error).message} ${String((error as Error).cause)} ${JSON.stringify(error)}`;
+      expect(seen).toContain(`HTTP ${status}`);
+      expect(seen).not.toMatch(/secret-4242|secret-4343/);
     });
 
     it('addresses the configured Datadog site', async () => {

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
-import { generateScenario } from '../support/generator';
+import { generateEvents, generateScenario } from '../support/generator';
 
 const ROOT = join(__dirname, '../..');
 const END = new Date('2026-11-23T09:00:00Z');
@@ -90,5 +90,113 @@ describe('report CLI against Datadog (emulated)', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/audit_logs_read/);
     expect(r.stderr).not.toContain('wrong-app-key-secret');
+  });
+
+  describe('under faults: the true totals, or marked incomplete and never above them, and always an end', () => {
+    const FROM = new Date(END.getTime() - 7 * 86_400_000).toISOString();
+    const args = ['summarize', '--from', FROM, '--to', END.toISOString(), '--format', 'json', '--baseline-days', '7'];
+    let truth: { total_tool_calls: number; baseline: { events: number } };
+
+    beforeAll(async () => {
+      datadog.setFaults({});
+      truth = JSON.parse((await report(args, env)).stdout);
+    });
+    afterEach(() => datadog.setFaults({}));
+
+    it.each([
+      ['a wrong-shaped 200 now and then', { malformedRate: 0.2, malformedShape: 'data-null' } as const],
+      ['15 % of requests answered 503', { rate503: 0.15 } as const],
+    ])('gives the true totals, complete, with %s', async (_name, faults) => {
+      datadog.setFaults(faults);
+      const r = await report(args, env);
+      expect(r.status).toBe(0);
+      const s = JSON.parse(r.stdout);
+      expect(s.complete).toBe(true);
+      expect(s.total_tool_calls).toBe(truth.total_tool_calls);
+      expect(s.baseline.events).toBe(truth.baseline.events);
+    });
+
+    it('marks the report incomplete, never above the truth, when a page repeats the cursor it was asked for', async () => {
+      datadog.setFaults({ cursorFault: 'repeat-page' });
+      const requestsBefore = datadog.stats.requests;
+      const r = await report(args, env);
+      expect(r.status).toBe(0);
+      const s = JSON.parse(r.stdout);
+      expect(s.complete).toBe(false);
+      expect(s.total_tool_calls).toBeLessThanOrEqual(truth.total_tool_calls);
+      expect(s.baseline.events).toBeLessThanOrEqual(truth.baseline.events);
+      expect(s.warnings[0]).toMatch(/repeated a page cursor|already received/);
+      expect(datadog.stats.requests - requestsBefore).toBeLessThan(200);
+    });
+
+    it('ends a cursor cycle A → B → A, incomplete and below the truth, on a week of several pages per slice', async () => {
+      // 48k calls: 3k per time slice, so each slice pages through A and B and meets A again.
+      const dense = await startDatadogEmulator({
+        events: [...generateEvents({ seed: 3, from: new Date(FROM), to: END, count: 48_000, seedCompatible: true })],
+        apiKey: datadog.apiKey,
+        appKey: datadog.appKey,
+      });
+      try {
+        const denseArgs = [...args.slice(0, -2), '--baseline-days', '0'];
+        const full = JSON.parse((await report(denseArgs, { ...env, DD_API_URL: dense.url })).stdout);
+        dense.setFaults({ cursorFault: 'cycle' });
+        const requestsBefore = dense.stats.requests;
+        const r = await report(denseArgs, { ...env, DD_API_URL: dense.url });
+        expect(r.status).toBe(0);
+        const s = JSON.parse(r.stdout);
+        expect(full.total_tool_calls).toBe(48_000);
+        expect(s.complete).toBe(false);
+        expect(s.total_tool_calls).toBeLessThan(full.total_tool_calls);
+        expect(s.warnings[0]).toMatch(/^Datadog repeated a page cursor \(a cursor cycle\)/);
+        expect(dense.stats.requests - requestsBefore).toBe(16 * 3);
+      } finally {
+        await dense.close();
+      }
+    });
+
+    it.each([
+      [
+        'every 200 wrong-shaped',
+        () => datadog.setFaults({ malformedRate: 1, malformedShape: 'null' }),
+        /malformed response/,
+      ],
+      [
+        'every request rate-limited',
+        () => datadog.setFaults({ always429: true, resetSeconds: 1 }),
+        /rate limit \(HTTP 429\)/,
+      ],
+    ])('exits 1 with one line and no report when %s', async (_name, inject, cause) => {
+      inject();
+      const r = await report(args, env);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^report: No report for .*not one page of the window could be read/);
+      expect(r.stderr).toMatch(cause);
+    });
+
+    it('exits 1 with one line when nothing listens at DD_API_URL', async () => {
+      const closed = await startDatadogEmulator({ events: [] });
+      await closed.close();
+      const r = await report(args, { ...env, DD_API_URL: closed.url });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^report: No report for .*Datadog unreachable \(ECONNREFUSED\)/);
+    });
+
+    it('stops at --timeout and says what it could not read', async () => {
+      datadog.setFaults({ latencyMs: 400 });
+      const started = Date.now();
+      const r = await report([...args, '--timeout', '1'], env);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      if (r.status === 0) {
+        const s = JSON.parse(r.stdout);
+        expect(s.complete).toBe(false);
+        expect(s.warnings.join('\n')).toMatch(/deadline/);
+      } else {
+        expect(r.stderr).toMatch(/^report: No report for .*deadline/);
+      }
+    });
   });
 });

@@ -9,10 +9,12 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BaselineAggregate, MCP_EVENT_NAME, summarize, WindowAggregate } from '../core/aggregate';
+import { describeGaps, isUnread } from '../core/gaps';
 import { normalizeEvent } from '../core/normalize';
 import { canonicalTimeZone, type DatadogSite, isDatadogSite, isSlackChannelId, reportSettings } from '../core/settings';
 import { formatTextReport } from '../core/text-report';
 import { type CallRecord, type ReportSettings, type Summary, UNKNOWN } from '../core/types';
+import { ReportUnavailableError } from '../errors';
 import type { RenderedReport } from '../ports';
 import { InputError, readEvents } from './input';
 
@@ -38,13 +40,15 @@ export class OutputError extends Error {
 
 const USAGE = `usage: report summarize [--input FILE|-] [--baseline FILE] [--from ISO] [--to ISO]
                         [--format text|json] [--org NAME] [--timezone TZ] [--site SITE] [--user ID|EMAIL]
-                        [--baseline-days N]
+                        [--baseline-days N] [--timeout SECONDS]
        report render    (the same options) --out DIR [--channel SLACK_CHANNEL_ID]
        report preview   (the same options) [--out DIR]   fetches from Datadog, sends nothing
 Input: a Datadog audit search response {"data":[…]}, a JSON array of events or responses, or NDJSON.
 Without --input, events come from Datadog: DD_API_KEY, DD_APP_KEY (scope audit_logs_read) and
 DD_SITE (datadoghq.com, us3.datadoghq.com, datadoghq.eu, …) or DD_API_URL; the window defaults to
-the 7 days ending now, with a --baseline-days (28) baseline before it.`;
+the 7 days ending now, with a --baseline-days (28) baseline before it; the fetch stops after
+--timeout seconds (600) and the report then says what it could not read. When not one page of
+the window could be read there is no report: one line on stderr and exit 1.`;
 
 const OPTIONS = {
   input: { type: 'string' },
@@ -57,6 +61,7 @@ const OPTIONS = {
   site: { type: 'string' },
   user: { type: 'string' },
   'baseline-days': { type: 'string' },
+  timeout: { type: 'string' },
   out: { type: 'string' },
   channel: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -70,6 +75,8 @@ export interface CommonOptions {
   readonly format: 'text' | 'json';
   readonly user?: string;
   readonly baselineDays: number;
+  /** How long a live fetch may take, ms. @default 600000 */
+  readonly timeoutMs: number;
   readonly out?: string;
   readonly channel: string;
   /** Where `channel` came from; undefined for the placeholder default. */
@@ -109,8 +116,13 @@ export function parseCommonOptions(args: string[]): CommonOptions {
   if (!Number.isInteger(baselineDays) || baselineDays < 0) {
     throw new UsageError(`--baseline-days must be a whole number of days (got "${v['baseline-days']}")`);
   }
+  const timeoutSeconds = v.timeout === undefined ? 600 : Number(v.timeout);
+  if (!(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)) {
+    throw new UsageError(`--timeout must be a number of seconds above 0 (got "${v.timeout}")`);
+  }
   return {
     baselineDays,
+    timeoutMs: Math.round(timeoutSeconds * 1000),
     out: v.out,
     channel: v.channel ?? process.env.SLACK_CHANNEL ?? 'C0123456789',
     channelFrom:
@@ -239,7 +251,15 @@ export async function summarizeLive(options: CommonOptions, now = Date.now()): P
     window: { from: new Date(from), to: new Date(to) },
     timezone: options.settings.timezone,
     baselineDays: options.baselineDays,
+    deadline: now + options.timeoutMs,
   });
+  if (isUnread(data.window.incomplete, from, to)) {
+    // A fetch that read nothing is no report: never print it as a quiet week.
+    throw new ReportUnavailableError(
+      { from: new Date(from), to: new Date(to) },
+      describeGaps(data.window.incomplete, options.settings.timezone),
+    );
+  }
   return summarize(data.window, data.baseline, {
     ...options.settings,
     window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
