@@ -1,12 +1,19 @@
 /**
- * Fetches what one report needs from an AuditEventSource: the report window and, concurrently,
- * the baseline (the `baselineDays` local days before the window, whose last `windowDays` are the
- * previous window of the week-over-week change), each aggregated into its mergeable partial.
- * Ranges count local days of the report's zone (core/windows.ts), so they tile across DST.
+ * Fetches what one report needs: the report window and, concurrently, the baseline (the
+ * `baselineDays` local days before the window, whose last `windowDays` are the previous window
+ * of the week-over-week change), each aggregated into its mergeable partial. Ranges count local
+ * days of the report's zone (core/windows.ts), so they tile across DST.
+ *
+ * With a report archive, the baseline is first planned from it (history.ts): complete archived
+ * weeks are folded in, and only the time they do not cover is fetched from Datadog; the archived
+ * weeks' pace also sizes the fetches (fewer time slices for a quiet range).
  */
+import type { ReportArchive } from './archive/report-archive';
 import { BaselineAggregate, WindowAggregate } from './core/aggregate';
+import { addArchivedWeek } from './core/archived-week';
 import { rangeBefore } from './core/windows';
-import type { AuditEventSource } from './ports';
+import { type BaselinePlan, baselineSources, type HistoryLogger, planBaseline } from './history';
+import type { AuditEventSource, FetchOptions } from './ports';
 
 export interface CollectParams {
   readonly window: { readonly from: Date; readonly to: Date };
@@ -21,27 +28,70 @@ export interface CollectParams {
   readonly baselineDays: number;
   /** Epoch ms after which no request or wait may start (the Lambda's remaining time). */
   readonly deadline?: number;
+  /** Where past weeks are kept; the baseline comes from it where it can. */
+  readonly archive?: ReportArchive;
+  readonly logger?: HistoryLogger;
 }
 
 export interface CollectedReportData {
   readonly window: WindowAggregate;
   readonly baseline?: BaselineAggregate;
   readonly baselineRange?: { readonly from: Date; readonly to: Date };
+  /** Days of the baseline from the archive and from Datadog. */
+  readonly baselineSources?: { readonly archive_days: number; readonly fetched_days: number };
+  /** What the archive could not give, for the summary's warnings. */
+  readonly archiveWarnings: readonly string[];
 }
 
 export async function collectReportData(source: AuditEventSource, params: CollectParams): Promise<CollectedReportData> {
-  const options = params.deadline === undefined ? undefined : { deadline: params.deadline };
   const windowRange = { from: params.window.from.getTime(), to: params.window.to.getTime() };
-  const windowPromise = source.collect(params.window, () => new WindowAggregate({ range: windowRange }), options);
-  if (!(params.baselineDays > 0)) return { window: await windowPromise };
-
   const range = rangeBefore(windowRange, params.timezone, params.baselineDays);
   const previous = rangeBefore(windowRange, params.timezone, params.windowDays);
-  const baselineRange = { from: new Date(range.from), to: new Date(range.to) };
-  const baselinePromise = source.collect(baselineRange, () => new BaselineAggregate(previous, { range }), options);
-  // Wait for both before failing, so no fetch keeps running in the background after an error.
-  const [window, baseline] = await Promise.allSettled([windowPromise, baselinePromise]);
-  if (window.status === 'rejected') throw window.reason;
-  if (baseline.status === 'rejected') throw baseline.reason;
-  return { window: window.value, baseline: baseline.value, baselineRange };
+  const wantBaseline = params.baselineDays > 0;
+  const call = params.deadline === undefined ? {} : { deadline: params.deadline };
+
+  let plan: BaselinePlan | undefined;
+  if (params.archive) {
+    plan = await planBaseline(
+      params.archive,
+      { baseline: wantBaseline ? range : { from: windowRange.from, to: windowRange.from }, previous },
+      { ...(params.logger ? { logger: params.logger } : {}), call },
+    );
+  }
+  const hint = (r: { from: number; to: number }): FetchOptions => ({
+    ...call,
+    ...(plan?.eventRate !== undefined ? { expectedEvents: plan.eventRate * (r.to - r.from) } : {}),
+  });
+
+  const windowPromise = source.collect(
+    params.window,
+    () => new WindowAggregate({ range: windowRange }),
+    hint(windowRange),
+  );
+  if (!wantBaseline) return { window: await windowPromise, archiveWarnings: plan?.warnings ?? [] };
+
+  const gaps = plan ? plan.fetch : [range];
+  const fetched = gaps.map((gap) =>
+    source.collect(
+      { from: new Date(gap.from), to: new Date(gap.to) },
+      () => new BaselineAggregate(previous, { range: gap }),
+      hint(gap),
+    ),
+  );
+  // Wait for every fetch before failing, so none keeps running in the background after an error.
+  const [window, ...parts] = await Promise.allSettled([windowPromise, ...fetched]);
+  if (window?.status === 'rejected') throw window.reason;
+  const baseline = new BaselineAggregate(previous, { range });
+  for (const part of parts) {
+    if (part.status === 'rejected') throw part.reason;
+    baseline.merge(part.value);
+  }
+  for (const week of plan?.weeks ?? []) addArchivedWeek(baseline, week);
+  return {
+    window: (window as PromiseFulfilledResult<WindowAggregate>).value,
+    baseline,
+    baselineRange: { from: new Date(range.from), to: new Date(range.to) },
+    baselineSources: baselineSources(plan ?? { weeks: [], fetch: gaps, warnings: [] }),
+    archiveWarnings: plan?.warnings ?? [],
+  };
 }

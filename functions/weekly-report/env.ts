@@ -33,6 +33,8 @@ export interface HandlerConfig {
   /** Absent when `SLACK_CHANNEL` is empty (Slack is off). */
   readonly slack?: { readonly channel: string; readonly apiUrl?: string };
   readonly idempotencyTable: string;
+  /** The report archive's S3 bucket; absent when archiving is off. */
+  readonly archiveBucket?: string;
   readonly thresholds: Thresholds;
   readonly suppress: readonly SuppressRule[];
 }
@@ -126,6 +128,11 @@ export function readEnv(env: Env = process.env): HandlerConfig {
     );
   }
 
+  const archiveBucket = get('ARCHIVE_BUCKET');
+  if (archiveBucket !== '' && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(archiveBucket)) {
+    problems.push(`ARCHIVE_BUCKET must be an S3 bucket name (3–63 of a-z, 0-9, . and -) (got ${show(archiveBucket)})`);
+  }
+
   const thresholds = parseThresholds(get('THRESHOLDS'));
   for (const p of thresholds.problems) problems.push(`THRESHOLDS ${p}`);
   const suppress = parseSuppress(get('SUPPRESS'));
@@ -143,6 +150,7 @@ export function readEnv(env: Env = process.env): HandlerConfig {
     ...(email ? { email } : {}),
     ...(slack ? { slack } : {}),
     idempotencyTable,
+    ...(archiveBucket ? { archiveBucket } : {}),
     thresholds: thresholds.value,
     suppress: suppress.value,
   };

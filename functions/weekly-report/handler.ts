@@ -10,14 +10,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import type { Context } from 'aws-lambda';
 import { createDatadogAuditSource } from './adapters/datadog-audit';
 import { createDynamoDbLedger } from './adapters/delivery-ledger';
+import { createS3BlobStore } from './adapters/s3-blob-store';
 import { createSecretsCredentials } from './adapters/secrets';
 import { createSesEmailSender } from './adapters/ses-email';
 import { createSlackSender, createSlackWebClient } from './adapters/slack-post';
+import { createReportArchive } from './archive/report-archive';
 import type { AnomalyKind } from './core/types';
 import { type HandlerConfig, readEnv } from './env';
 import { DeliveryError, ReportError, ReportUnavailableError, SlackDeliveryError } from './errors';
@@ -95,6 +98,7 @@ export function createHandler(
   const log = narrowLogger(logger);
   logger.info('cold_start', {
     channels: [config.email ? 'email' : undefined, config.slack ? 'slack' : undefined].filter(Boolean),
+    archive: config.archiveBucket ?? null,
     recipients: config.email?.to.length ?? 0,
     windowDays: config.windowDays,
     baselineDays: config.baselineDays,
@@ -117,6 +121,17 @@ export function createHandler(
       })
     : undefined;
 
+  const archive = config.archiveBucket
+    ? createReportArchive(
+        createS3BlobStore({
+          // Path-style addressing for a local stand-in (s3rver); virtual-hosted style against AWS.
+          client: new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }),
+          bucket: config.archiveBucket,
+        }),
+        config.org,
+      )
+    : undefined;
+
   let deps: Promise<ReportDeps> | undefined;
   const buildDeps = async (): Promise<ReportDeps> => {
     const creds = await credentials.load();
@@ -136,6 +151,7 @@ export function createHandler(
       ledger,
       ...(email ? { email } : {}),
       ...(slack ? { slack } : {}),
+      ...(archive ? { archive } : {}),
       settings: {
         org: config.org,
         timezone: config.timezone,

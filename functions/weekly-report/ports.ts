@@ -26,6 +26,11 @@ export interface FetchRange {
 export interface FetchOptions {
   /** Epoch ms after which no new request or sleep may start; the fetch then stops with `complete: false`. */
   readonly deadline?: number;
+  /**
+   * How many events the range probably holds (from the archived weeks before it): lets the source
+   * cut a quiet range into fewer time slices, and so spend fewer requests of the org's rate limit.
+   */
+  readonly expectedEvents?: number;
 }
 
 /** Bounds one outgoing call: it is abandoned (and fails) at `deadline`, epoch ms. */
@@ -96,6 +101,21 @@ export interface DeliveryLedger {
   recordDelivered(key: string, detail: Readonly<Record<string, string>>, options?: CallOptions): Promise<void>;
   /** Drops this caller's claim on `key` after a failed send, so the next attempt sends it. */
   release(key: string, options?: CallOptions): Promise<void>;
+}
+
+/**
+ * Where the report archive lives: keys and bytes, nothing else (S3 in production, a local
+ * directory for the CLI). The archive's layout and formats are archive/report-archive.ts.
+ */
+export interface BlobStore {
+  /** Where it is, for messages: `s3://bucket/prefix` or a directory path. */
+  readonly location: string;
+  /** Every key under `prefix`, in no particular order. */
+  list(prefix: string, options?: CallOptions): Promise<string[]>;
+  /** The object's bytes, or undefined when there is no such key. */
+  get(key: string, options?: CallOptions): Promise<Uint8Array | undefined>;
+  /** Writes (or overwrites) `key`. */
+  put(key: string, body: Uint8Array, contentType: string, options?: CallOptions): Promise<void>;
 }
 
 /** Credentials, from one Secrets Manager secret. */

@@ -4,9 +4,12 @@
  * - No report from nothing: when not one page of the report window could be read, nothing is
  *   sent and ReportUnavailableError is thrown (the retry policy, the DLQ and the alarm see it);
  *   a partly read window goes out marked partial.
- * - Channels are independent: each is claimed in the ledger, sent, and recorded on its own, and
- *   one failing never stops the other. When any failed, a DeliveryError naming them is thrown
- *   after the others were delivered and recorded, so the retry sends only what is missing.
+ * - With an archive, the baseline comes from archived weeks where it can (history.ts), the
+ *   summary gets its 12-week trend, and the report is archived before it is delivered.
+ * - Channels (the archive, email, Slack) are independent: each is claimed in the ledger, sent,
+ *   and recorded on its own, and one failing never stops the others. When any failed, a
+ *   DeliveryError naming them is thrown after the others were delivered and recorded, so the
+ *   retry sends only what is missing.
  * - Every outgoing call ends by the deadline; ledger bookkeeping after a send has until the
  *   hard deadline (just before Lambda's timeout), so an outcome is recorded before the timeout.
  *
@@ -18,12 +21,15 @@
  * failing, so the first retry delivers. A duplicate that runs at the same time as a live
  * delivery waits the same way and reports `skipped_already_delivered`.
  */
+import type { ReportArchive } from './archive/report-archive';
 import { collectReportData } from './collect';
 import { summarize } from './core/aggregate';
+import { archivedWeek } from './core/archived-week';
 import { describeGaps, isUnread } from './core/gaps';
 import type { ReportSettings, Summary, SuppressRule, Thresholds } from './core/types';
 import { reportWindow, type WindowMode } from './core/windows';
 import { DeliveryError, DeliveryInProgressError, ReportUnavailableError, toError } from './errors';
+import { readTrend } from './history';
 import type {
   AuditEventSource,
   CallOptions,
@@ -44,7 +50,8 @@ export const LEASE_MARGIN_MS = 15 * 1000;
 /** How often a run that finds a channel in progress looks again. */
 const CLAIM_POLL_MS = 2_000;
 
-export type ChannelName = 'email' | 'slack';
+/** The archive is a channel too: claimed, written and recorded like the two deliveries, before them. */
+export type ChannelName = 'archive' | 'email' | 'slack';
 export type ChannelOutcome = 'delivered' | 'skipped_already_delivered' | 'failed';
 
 export interface ChannelResult {
@@ -95,6 +102,8 @@ export interface ReportDeps {
   readonly email?: EmailSender;
   /** Absent when Slack is off. */
   readonly slack?: { readonly sender: SlackSender; readonly channel: string };
+  /** The report archive: written before delivery, read for the baseline and the trend. Absent: off. */
+  readonly archive?: ReportArchive;
   readonly settings: ReportRunSettings;
   readonly logger: ReportLogger;
   /** @default Date.now */
@@ -134,11 +143,14 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
     windowDays: settings.windowDays,
     baselineDays: settings.baselineDays,
     deadline,
+    ...(deps.archive ? { archive: deps.archive } : {}),
+    logger,
   });
   logger.info('fetch_done', {
     window: { from: window.from.toISOString(), to: window.to.toISOString() },
     windowEvents: data.window.events,
     baselineEvents: data.baseline?.events ?? null,
+    baselineSources: data.baselineSources ?? null,
     gaps: data.window.incomplete.length,
     durationMs: now() - started,
   });
@@ -161,7 +173,16 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
       ? { baselineWindow: { from: data.baselineRange.from.toISOString(), to: data.baselineRange.to.toISOString() } }
       : {}),
   };
-  const summary = summarize(data.window, data.baseline, reportSettings);
+  let summary = summarize(data.window, data.baseline, reportSettings);
+  if (summary.baseline && data.baselineSources) {
+    summary = { ...summary, baseline: { ...summary.baseline, sources: data.baselineSources } };
+  }
+  if (data.archiveWarnings.length > 0)
+    summary = { ...summary, warnings: [...summary.warnings, ...data.archiveWarnings] };
+  if (deps.archive) {
+    const trend = await readTrend(deps.archive, summary, settings.windowDays, { logger, call: { deadline } });
+    summary = { ...summary, trend };
+  }
   logger.info('summarize_done', {
     complete: summary.complete,
     totalToolCalls: summary.total_tool_calls,
@@ -183,8 +204,20 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
   });
 
   const channel = new ChannelDelivery(deps, deadline, hardDeadline);
-  const attempts: Promise<ChannelResult>[] = [];
   const key = (name: ChannelName): string => `${settings.org}:${summary.window.to}:${name}`;
+  // The archive first, so what was sent is on record; its failure does not stop the deliveries.
+  const archived: ChannelResult[] = [];
+  const archive = deps.archive;
+  if (archive) {
+    const week = archivedWeek(settings.org, data.window, range);
+    archived.push(
+      await channel.deliver('archive', key('archive'), async (call) => {
+        const keys = await archive.write(summary.window.to, report, week, call);
+        return { location: archive.location, objects: String(keys.length) };
+      }),
+    );
+  }
+  const attempts: Promise<ChannelResult>[] = [];
   const email = deps.email;
   if (email) {
     attempts.push(
@@ -206,7 +239,7 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
       }),
     );
   }
-  const channels = await Promise.all(attempts);
+  const channels = [...archived, ...(await Promise.all(attempts))];
 
   const failures = channels.flatMap((c) =>
     c.outcome === 'failed' && c.error ? [{ channel: c.channel, error: c.error }] : [],

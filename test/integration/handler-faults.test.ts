@@ -11,7 +11,7 @@ import { DatadogAuthError } from '../../functions/weekly-report/adapters/datadog
 import { zonedInstant } from '../../functions/weekly-report/core/windows';
 import { DeliveryError, ReportUnavailableError } from '../../functions/weekly-report/errors';
 import { createHandler, type HandlerResult } from '../../functions/weekly-report/handler';
-import { TEST_REGION } from '../support/aws-emulators';
+import { LOCAL_CREDENTIALS, TEST_REGION } from '../support/aws-emulators';
 import { startDatadogEmulator } from '../support/datadog-emulator';
 import { generateEvents, generateScenario, type RawAuditEvent } from '../support/generator';
 import {
@@ -72,7 +72,7 @@ async function ledgerStatus(key: string): Promise<string | undefined> {
   const client = new DynamoDBClient({
     endpoint: harness().aws.dynamo.url,
     region: TEST_REGION,
-    credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
+    credentials: LOCAL_CREDENTIALS,
   });
   try {
     const out = await client.send(new GetItemCommand({ TableName: TABLE, Key: { id: { S: key } } }));

@@ -1,21 +1,43 @@
 /**
  * Local AWS stand-ins for tests and `npm start`, all in-process on 127.0.0.1 (port 0):
- * aws-ses-v2-local (SES; sent mail read back from its `GET /store`) and dynalite (DynamoDB, with
- * the idempotency table created). The real SDK clients reach them through the standard
+ * aws-ses-v2-local (SES; sent mail read back from its `GET /store`), dynalite (DynamoDB, with
+ * the idempotency table created) and s3rver (S3, the report archive's bucket; it needs path-style
+ * addressing, bucket names of 3+ characters and the credentials S3RVER/S3RVER, which the other
+ * two accept too). The real SDK clients reach them through the standard
  * AWS_ENDPOINT_URL_<SERVICE> variables returned by `awsEnv`.
  *
  * aws-ses-v2-local keeps only the first `Destination.ToAddresses.member.N` of a v1 SendEmail
  * (its schema drops the others), so a thin recording proxy in front of it keeps every
  * recipient of each message, matched to the message by the MessageId it returns.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import startSesLocal from 'aws-ses-v2-local';
 
 /** dynalite is CommonJS without type declarations; this is the part of its API we use. */
 type Dynalite = (options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
 const dynalite = require('dynalite') as Dynalite;
+
+/** s3rver ships no type declarations either; the part of its API we use. */
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+type S3rverClass = new (options: {
+  port: number;
+  address: string;
+  silent: boolean;
+  directory: string;
+  configureBuckets: Array<{ name: string }>;
+}) => S3rverInstance;
+const S3rver = require('s3rver') as S3rverClass;
+
+/** The one key pair every stand-in accepts (s3rver insists on exactly this one). */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
 export interface SentEmail {
   readonly messageId: string;
@@ -49,15 +71,49 @@ export interface AwsEmulators {
 export const TEST_REGION = 'us-east-1';
 
 /** The environment the SDK needs to talk to the stand-ins (fake credentials, endpoints, region). */
-export function awsEnv(endpoints: { ses?: string; dynamo?: string; secretsManager?: string }): Record<string, string> {
+export function awsEnv(endpoints: {
+  ses?: string;
+  dynamo?: string;
+  secretsManager?: string;
+  s3?: string;
+}): Record<string, string> {
   return {
     AWS_REGION: TEST_REGION,
-    AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-    AWS_SECRET_ACCESS_KEY: 'local-test-secret',
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...(endpoints.ses ? { AWS_ENDPOINT_URL_SES: endpoints.ses } : {}),
     ...(endpoints.dynamo ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamo } : {}),
     ...(endpoints.secretsManager ? { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager } : {}),
+    ...(endpoints.s3 ? { AWS_ENDPOINT_URL_S3: endpoints.s3 } : {}),
+  };
+}
+
+export interface S3Emulator {
+  readonly url: string;
+  /** The bucket created at start. */
+  readonly bucket: string;
+  close(): Promise<void>;
+}
+
+/** s3rver on 127.0.0.1 with one bucket, its files in a fresh temporary directory. */
+export async function startS3Emulator(bucket = 'ai-activity-audit-archive'): Promise<S3Emulator> {
+  const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
+  const server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket }],
+  });
+  const { port } = await server.run();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    bucket,
+    close: async () => {
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
   };
 }
 
@@ -140,7 +196,7 @@ export async function startDynamoEmulator(tableName = 'ai-activity-audit-deliver
   const client = new DynamoDBClient({
     endpoint: url,
     region: TEST_REGION,
-    credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
+    credentials: LOCAL_CREDENTIALS,
   });
   await client.send(
     new CreateTableCommand({

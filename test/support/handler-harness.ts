@@ -1,14 +1,22 @@
 /**
  * The deployed handler's surroundings for integration tests, all real and on 127.0.0.1: the
  * Datadog emulator holding a generated week and baseline, aws-ses-v2-local (SES), dynalite
- * (DynamoDB), the Secrets Manager stand-in and the Slack emulator, reached by the real clients
+ * (DynamoDB), s3rver (S3, the report archive), the Secrets Manager stand-in and the Slack
+ * emulator, reached by the real clients
  * through the standard endpoint variables. `useHandlerHarness()` starts them for a test file and
  * captures what the process writes (the handler's JSON logs and metrics) so tests can read it.
  * Each `appEnv()` gets its own ORG_NAME, so idempotency keys never collide between tests.
  */
 import type { Context } from 'aws-lambda';
 import type { ReportEvent } from '../../functions/weekly-report/handler';
-import { type AwsEmulators, awsEnv, type SentEmail, startAwsEmulators } from './aws-emulators';
+import {
+  type AwsEmulators,
+  awsEnv,
+  type S3Emulator,
+  type SentEmail,
+  startAwsEmulators,
+  startS3Emulator,
+} from './aws-emulators';
 import { type DatadogEmulator, startDatadogEmulator } from './datadog-emulator';
 import { generateScenario, type RawAuditEvent } from './generator';
 import { type SecretsManagerEmulator, startSecretsManagerEmulator } from './secrets-manager-emulator';
@@ -34,6 +42,8 @@ export interface HarnessOptions {
 export interface HandlerHarness {
   readonly datadog: DatadogEmulator;
   readonly aws: AwsEmulators;
+  /** s3rver with the archive bucket (`s3.bucket`); a run archives only when ARCHIVE_BUCKET is set. */
+  readonly s3: S3Emulator;
   readonly secrets: SecretsManagerEmulator;
   readonly slack: SlackEmulator;
   /** The environment the stack would set, pointing at the emulators; a fresh org name per call. */
@@ -83,26 +93,28 @@ export function useHandlerHarness(options: HarnessOptions = {}): () => HandlerHa
         const scenario = generateScenario({ seed: 42, end: WEEK_END, weekEvents: 600, people: 20 });
         return [...scenario.baseline, ...scenario.window];
       })();
-    const [datadog, aws, secrets, slack] = await Promise.all([
+    const [datadog, aws, s3, secrets, slack] = await Promise.all([
       startDatadogEmulator({ events, apiKey: DD_API_KEY, appKey: DD_APP_KEY }),
       startAwsEmulators({ tableName: TABLE }),
+      startS3Emulator(),
       startSecretsManagerEmulator({
         [SECRET_ID]: JSON.stringify({ ddApiKey: DD_API_KEY, ddAppKey: DD_APP_KEY, slackBotToken: SLACK_TOKEN }),
       }),
       startSlackEmulator({ token: SLACK_TOKEN, channels: [CHANNEL], channelsWithoutBot: [CHANNEL_WITHOUT_BOT] }),
     ]);
     closeAll = async () => {
-      await Promise.all([datadog.close(), aws.close(), secrets.close(), slack.close()]);
+      await Promise.all([datadog.close(), aws.close(), s3.close(), secrets.close(), slack.close()]);
     };
     Object.assign(
       process.env,
-      awsEnv({ ses: aws.ses.url, dynamo: aws.dynamo.url, secretsManager: secrets.url }),
+      awsEnv({ ses: aws.ses.url, dynamo: aws.dynamo.url, secretsManager: secrets.url, s3: s3.url }),
       // Some Powertools versions print to the global console in dev mode; keep the production path.
       { POWERTOOLS_DEV: '' },
     );
     harness = {
       datadog,
       aws,
+      s3,
       secrets,
       slack,
       appEnv(overrides = {}) {

@@ -41,6 +41,8 @@ const PAGE_LIMIT = 1000;
 const DEFAULT_MAX_ATTEMPTS = 6;
 const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** With an expected event count, slices hold about a page each, but never fewer than this (latency). */
+const MIN_HINTED_SLICES = 4;
 /** Pages one slice may take: 1000 × 1000 events is 16 M events a week at 16 slices, far past any org. */
 const DEFAULT_MAX_PAGES_PER_SLICE = 1000;
 
@@ -263,7 +265,14 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
         breaker: new Breaker(breakerThreshold),
         deadline: fetchOptions?.deadline ?? Number.POSITIVE_INFINITY,
       };
-      const slices = sliceRange(from, to, sliceCount);
+      // A range known to be quiet (from the archived weeks before it) needs fewer slices: every
+      // slice costs at least one request of the org's shared rate limit, its empty last page.
+      const expected = fetchOptions?.expectedEvents;
+      const count =
+        expected === undefined
+          ? sliceCount
+          : Math.max(Math.min(MIN_HINTED_SLICES, sliceCount), Math.min(sliceCount, Math.ceil(expected / pageLimit)));
+      const slices = sliceRange(from, to, count);
       const partials = slices.map(() => create());
       // Every slice pages on its own; the limiter bounds the requests in flight across all slices
       // (and across concurrent collect() calls of this source, e.g. window and baseline).

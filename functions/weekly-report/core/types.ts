@@ -140,7 +140,13 @@ export interface Summary {
   readonly resource_types: ReadonlyArray<{ readonly type: string; readonly count: number }>;
   readonly daily_calls: ReadonlyArray<{ readonly date: string; readonly calls: number }>;
   readonly previous_window?: { readonly total_tool_calls: number; readonly unique_users: number };
-  readonly baseline?: { readonly from: string; readonly to: string; readonly events: number };
+  readonly baseline?: {
+    readonly from: string;
+    readonly to: string;
+    readonly events: number;
+    /** Where the baseline came from: days folded in from archived weeks, days fetched from Datadog. */
+    readonly sources?: { readonly archive_days: number; readonly fetched_days: number };
+  };
   readonly anomalies: readonly AnomalyFlag[];
   /** Every kind, zero included; `null` for a kind that could not be evaluated (no baseline). */
   readonly anomaly_counts: Readonly<Record<AnomalyKind, number | null>>;
@@ -159,4 +165,15 @@ export interface Summary {
   readonly link: string;
   /** Human-readable caveats: partial data, short or missing baseline, unavailable rules. */
   readonly warnings: readonly string[];
+  /**
+   * Up to 12 weekly points ending with this week, from the report archive (present only with an
+   * archive); a week without an archived report has null figures, never an estimate.
+   */
+  readonly trend?: ReadonlyArray<{
+    readonly week_end: string;
+    readonly calls: number | null;
+    readonly people: number | null;
+    readonly anomalies: Readonly<Record<Severity, number>> | null;
+    readonly complete: boolean | null;
+  }>;
 }

@@ -1,0 +1,111 @@
+/**
+ * BlobStore over S3 (`@aws-sdk/client-s3`): the report archive's bucket, under an optional key
+ * prefix. The client comes from the handler (its endpoint from AWS_ENDPOINT_URL_S3, path-style
+ * addressing when that is set, for local stand-ins such as s3rver). Every call is abandoned at the
+ * caller's deadline. Errors name the bucket and the fix, never an object's content.
+ */
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  NoSuchKey,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { signalUntil } from '../deadline';
+import { ReportError } from '../errors';
+import type { BlobStore, CallOptions } from '../ports';
+
+/** One S3 call (its SDK retries included) never takes longer than this, nor past the deadline. */
+const CALL_TIMEOUT_MS = 20_000;
+
+export class ArchiveStoreError extends ReportError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ArchiveStoreError';
+  }
+}
+
+/** `s3://bucket/some/prefix` → bucket and prefix (without a trailing slash); undefined when it is not one. */
+export function parseS3Url(url: string): { bucket: string; prefix: string } | undefined {
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url.trim());
+  if (!m) return undefined;
+  return { bucket: m[1] as string, prefix: (m[2] ?? '').replace(/\/+$/, '') };
+}
+
+export function createS3BlobStore(options: {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** Key prefix inside the bucket. @default '' */
+  readonly prefix?: string;
+}): BlobStore {
+  const { client, bucket } = options;
+  const base = options.prefix ? `${options.prefix.replace(/\/+$/, '')}/` : '';
+  const location = `s3://${bucket}${base ? `/${base.slice(0, -1)}` : ''}`;
+
+  function fail(operation: string, key: string, error: unknown): ArchiveStoreError {
+    const name = error instanceof Error ? error.name : 'Error';
+    const hint =
+      name === 'NoSuchBucket'
+        ? `bucket ${bucket} does not exist: check ARCHIVE_BUCKET`
+        : name === 'AccessDenied' || name === 'AccessDeniedException' || name === 'Forbidden'
+          ? `the role may not ${operation} in ${bucket}: check its s3 permissions (and kms:Decrypt/GenerateDataKey for a KMS-encrypted bucket)`
+          : name === 'AbortError' || name === 'TimeoutError'
+            ? 'S3 did not answer in time'
+            : error instanceof Error
+              ? error.message.slice(0, 200)
+              : String(error);
+    return new ArchiveStoreError(`Archive ${location}: could not ${operation} ${key} (${name}): ${hint}`, {
+      cause: error,
+    });
+  }
+
+  return {
+    location,
+    async list(prefix: string, call?: CallOptions): Promise<string[]> {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        let page: ListObjectsV2CommandOutput;
+        try {
+          page = await client.send(
+            new ListObjectsV2Command({
+              Bucket: bucket,
+              Prefix: `${base}${prefix}`,
+              ...(token ? { ContinuationToken: token } : {}),
+            }),
+            { abortSignal: signalUntil(call?.deadline, CALL_TIMEOUT_MS) },
+          );
+        } catch (error) {
+          throw fail('list', `${base}${prefix}`, error);
+        }
+        for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key.slice(base.length));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return keys;
+    },
+
+    async get(key: string, call?: CallOptions): Promise<Uint8Array | undefined> {
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${base}${key}` }), {
+          abortSignal: signalUntil(call?.deadline, CALL_TIMEOUT_MS),
+        });
+        return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+      } catch (error) {
+        if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+        throw fail('read', `${base}${key}`, error);
+      }
+    },
+
+    async put(key: string, body: Uint8Array, contentType: string, call?: CallOptions): Promise<void> {
+      try {
+        await client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: `${base}${key}`, Body: body, ContentType: contentType }),
+          { abortSignal: signalUntil(call?.deadline, CALL_TIMEOUT_MS) },
+        );
+      } catch (error) {
+        throw fail('write', `${base}${key}`, error);
+      }
+    },
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * A report week as the archive keeps it (`aggregate.json.gz`): what later runs need of that week
+ * to use it as part of their baseline and previous week instead of reading its raw events from
+ * Datadog again — per person the calls, the undated calls, the resource types and countries —
+ * plus its window, whether it was complete, a schema version and a checksum. Folding an archived
+ * week into a BaselineAggregate gives exactly what fetching the week's events would (a test
+ * proves it), which is what makes the archive a cache and not an approximation. Pure.
+ */
+import { createHash } from 'node:crypto';
+import type { BaselineAggregate, WindowAggregate } from './aggregate';
+import { compareCodePoints } from './order';
+
+export const ARCHIVED_WEEK_KIND = 'ai-activity-audit.week-aggregate';
+/** Bump when the `data` shape changes; a reader ignores (and re-fetches) a schema it does not know. */
+export const ARCHIVED_WEEK_SCHEMA = 1;
+
+export interface ArchivedPerson {
+  readonly calls: number;
+  /** Calls without a usable timestamp (they never count in a previous-week figure). */
+  readonly undated: number;
+  readonly resourceTypes: readonly string[];
+  readonly countries: readonly string[];
+}
+
+export interface ArchivedWeek {
+  readonly org: string;
+  /** Epoch ms `[from, to)`. */
+  readonly window: { readonly from: number; readonly to: number };
+  readonly complete: boolean;
+  readonly total: number;
+  readonly undated: number;
+  readonly otherEvents: number;
+  readonly minTime: number;
+  readonly maxTime: number;
+  /** By person key (core/normalize.ts), sorted by key. */
+  readonly people: ReadonlyArray<readonly [string, ArchivedPerson]>;
+}
+
+/** The archived form of a report window's aggregate. */
+export function archivedWeek(org: string, window: WindowAggregate, range: { from: number; to: number }): ArchivedWeek {
+  const people = [...window.people.values()]
+    .map(
+      (p) =>
+        [
+          p.key,
+          {
+            calls: p.calls,
+            undated: p.calls - p.times.length,
+            resourceTypes: [...p.resourceTypes.keys()].sort(compareCodePoints),
+            countries: [...p.countries.keys()].sort(compareCodePoints),
+          },
+        ] as const,
+    )
+    .sort((a, b) => compareCodePoints(a[0], b[0]));
+  return {
+    org,
+    window: { from: range.from, to: range.to },
+    complete: window.incomplete.length === 0,
+    total: window.total,
+    undated: window.undated,
+    otherEvents: window.otherEvents,
+    minTime: window.minTime,
+    maxTime: window.maxTime,
+    people,
+  };
+}
+
+/**
+ * Folds an archived week into `baseline`, as if its events had been added one by one. The week
+ * must lie wholly inside the baseline's previous range or wholly outside it (a previous-week
+ * figure cannot be split out of a week); throws otherwise.
+ */
+export function addArchivedWeek(baseline: BaselineAggregate, week: ArchivedWeek): void {
+  const { previous } = baseline;
+  const inside = week.window.from >= previous.from && week.window.to <= previous.to;
+  const outside = week.window.to <= previous.from || week.window.from >= previous.to;
+  if (!inside && !outside) {
+    throw new Error('an archived week that straddles the previous-week range cannot be used as baseline');
+  }
+  baseline.total += week.total;
+  baseline.otherEvents += week.otherEvents;
+  baseline.minTime = Math.min(baseline.minTime, week.minTime);
+  baseline.maxTime = Math.max(baseline.maxTime, week.maxTime);
+  if (inside) baseline.previousTotal += week.total - week.undated;
+  for (const [key, p] of week.people) {
+    let person = baseline.people.get(key);
+    if (!person) {
+      person = { calls: 0, previousCalls: 0, resourceTypes: new Set(), countries: new Set() };
+      baseline.people.set(key, person);
+    }
+    person.calls += p.calls;
+    if (inside) person.previousCalls += p.calls - p.undated;
+    for (const t of p.resourceTypes) person.resourceTypes.add(t);
+    for (const c of p.countries) person.countries.add(c);
+  }
+}
+
+function finiteOrNull(ms: number): number | null {
+  return Number.isFinite(ms) ? ms : null;
+}
+
+function checksumOf(content: unknown): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(content)).digest('hex')}`;
+}
+
+/** The JSON text of an archived week, with its schema and checksum. */
+export function encodeArchivedWeek(week: ArchivedWeek): string {
+  const content = {
+    org: week.org,
+    window: { from: new Date(week.window.from).toISOString(), to: new Date(week.window.to).toISOString() },
+    complete: week.complete,
+    data: {
+      total: week.total,
+      undated: week.undated,
+      otherEvents: week.otherEvents,
+      minTime: finiteOrNull(week.minTime),
+      maxTime: finiteOrNull(week.maxTime),
+      people: week.people.map(([key, p]) => [key, p]),
+    },
+  };
+  return JSON.stringify({
+    kind: ARCHIVED_WEEK_KIND,
+    schema: ARCHIVED_WEEK_SCHEMA,
+    checksum: checksumOf(content),
+    ...content,
+  });
+}
+
+/** Why an archived week could not be used; the caller fetches that time instead. */
+export class ArchivedWeekError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArchivedWeekError';
+  }
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+/** Parses and checks an archived week; throws ArchivedWeekError naming the first problem. */
+export function decodeArchivedWeek(text: string): ArchivedWeek {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ArchivedWeekError('not JSON');
+  }
+  const doc = parsed as Record<string, unknown> | null;
+  if (typeof doc !== 'object' || doc === null || doc.kind !== ARCHIVED_WEEK_KIND) {
+    throw new ArchivedWeekError('not an archived week aggregate');
+  }
+  if (doc.schema !== ARCHIVED_WEEK_SCHEMA) {
+    throw new ArchivedWeekError(
+      `unknown schema version ${JSON.stringify(doc.schema)} (this version reads ${ARCHIVED_WEEK_SCHEMA})`,
+    );
+  }
+  const { kind: _kind, schema: _schema, checksum, ...content } = doc;
+  if (checksum !== checksumOf(content)) throw new ArchivedWeekError('checksum mismatch');
+  const window = content.window as { from?: unknown; to?: unknown } | undefined;
+  const from = typeof window?.from === 'string' ? Date.parse(window.from) : Number.NaN;
+  const to = typeof window?.to === 'string' ? Date.parse(window.to) : Number.NaN;
+  const data = content.data as Record<string, unknown> | undefined;
+  if (!(to > from) || typeof content.org !== 'string' || typeof content.complete !== 'boolean' || !data) {
+    throw new ArchivedWeekError('missing or invalid window, org, complete or data');
+  }
+  if (!isCount(data.total) || !isCount(data.undated) || !isCount(data.otherEvents) || !Array.isArray(data.people)) {
+    throw new ArchivedWeekError('invalid counts');
+  }
+  const people: Array<readonly [string, ArchivedPerson]> = [];
+  for (const entry of data.people as unknown[]) {
+    const [key, p] = (Array.isArray(entry) ? entry : []) as [unknown, Record<string, unknown> | undefined];
+    if (
+      typeof key !== 'string' ||
+      !p ||
+      !isCount(p.calls) ||
+      !isCount(p.undated) ||
+      !isStringList(p.resourceTypes) ||
+      !isStringList(p.countries)
+    ) {
+      throw new ArchivedWeekError('invalid person entry');
+    }
+    people.push([key, { calls: p.calls, undated: p.undated, resourceTypes: p.resourceTypes, countries: p.countries }]);
+  }
+  const time = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+  return {
+    org: content.org,
+    window: { from, to },
+    complete: content.complete,
+    total: data.total,
+    undated: data.undated,
+    otherEvents: data.otherEvents,
+    minTime: time(data.minTime, Number.POSITIVE_INFINITY),
+    maxTime: time(data.maxTime, Number.NEGATIVE_INFINITY),
+    people,
+  };
+}

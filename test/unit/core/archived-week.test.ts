@@ -1,0 +1,146 @@
+/**
+ * Archived weeks: folding a week's archived aggregate into a baseline gives exactly the baseline
+ * its raw events give (any week split, malformed and undated events included), the encoded form
+ * round-trips, and every kind of damage is refused with the reason.
+ */
+import fc from 'fast-check';
+import { BaselineAggregate, summarize, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
+import {
+  ArchivedWeekError,
+  addArchivedWeek,
+  archivedWeek,
+  decodeArchivedWeek,
+  encodeArchivedWeek,
+} from '../../../functions/weekly-report/core/archived-week';
+import { normalizeEvent } from '../../../functions/weekly-report/core/normalize';
+import { reportSettings } from '../../../functions/weekly-report/core/settings';
+import { generateEvents, type RawAuditEvent } from '../../support/generator';
+
+const DAY = 86_400_000;
+const END = Date.parse('2026-11-23T00:00:00Z');
+/** Four weeks before END: the baseline of the week ending END. */
+const WEEKS = [4, 3, 2, 1].map((k) => ({ from: END - k * 7 * DAY, to: END - (k - 1) * 7 * DAY }));
+const BASELINE = { from: END - 28 * DAY, to: END };
+const PREVIOUS = WEEKS[3] as { from: number; to: number };
+const EVENTS: readonly RawAuditEvent[] = [
+  ...generateEvents({
+    seed: 12,
+    from: new Date(BASELINE.from),
+    to: new Date(BASELINE.to),
+    count: 4000,
+    malformedRate: 0.03,
+    nonMcpRate: 0.05,
+    hostileRate: 0.02,
+  }),
+];
+
+/**
+ * The events a fetch of `range` returns: those whose time lies in it. An event without any usable
+ * time still comes back from exactly one fetch (Datadog files it somewhere); here, by its index.
+ */
+function eventsIn(range: { from: number; to: number }): RawAuditEvent[] {
+  return EVENTS.filter((e, i) => {
+    const t = normalizeEvent(e).time;
+    const at = Number.isFinite(t) ? t : (WEEKS[i % 4]?.from ?? 0);
+    return at >= range.from && at < range.to;
+  });
+}
+
+function windowOf(range: { from: number; to: number }): WindowAggregate {
+  const w = new WindowAggregate({ range });
+  for (const e of eventsIn(range)) w.add(e);
+  return w;
+}
+
+function rawBaseline(): BaselineAggregate {
+  const b = new BaselineAggregate(PREVIOUS, { range: BASELINE });
+  for (const e of eventsIn(BASELINE)) b.add(e);
+  return b;
+}
+
+/** What the summary reads of a baseline. */
+function view(b: BaselineAggregate) {
+  return {
+    total: b.total,
+    previousTotal: b.previousTotal,
+    minTime: b.minTime,
+    maxTime: b.maxTime,
+    people: [...b.people]
+      .map(([k, p]) => [k, p.calls, p.previousCalls, [...p.resourceTypes].sort(), [...p.countries].sort()])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+  };
+}
+
+describe('archived weeks as baseline', () => {
+  it('gives exactly the baseline of the raw events, whichever weeks come from the archive (property)', () => {
+    const window = windowOf({ from: END, to: END + 7 * DAY });
+    const settings = reportSettings({
+      org: 'Acme',
+      window: { from: new Date(END).toISOString(), to: new Date(END + 7 * DAY).toISOString() },
+      baselineWindow: { from: new Date(BASELINE.from).toISOString(), to: new Date(BASELINE.to).toISOString() },
+    });
+    const expected = rawBaseline();
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), (fromArchive) => {
+        // Weeks marked true come from their archived (encoded, decoded) aggregate; the others are "fetched".
+        const baseline = new BaselineAggregate(PREVIOUS, { range: BASELINE });
+        for (const [i, week] of WEEKS.entries()) {
+          if (fromArchive[i]) {
+            const archived = decodeArchivedWeek(encodeArchivedWeek(archivedWeek('Acme', windowOf(week), week)));
+            addArchivedWeek(baseline, archived);
+          } else {
+            const part = new BaselineAggregate(PREVIOUS, { range: week });
+            for (const e of eventsIn(week)) part.add(e);
+            baseline.merge(part);
+          }
+        }
+        expect(view(baseline)).toEqual(view(expected));
+        expect(summarize(windowOf({ from: END, to: END + 7 * DAY }), baseline, settings)).toEqual(
+          summarize(window, expected, settings),
+        );
+      }),
+      { numRuns: 16 },
+    );
+  });
+
+  it('refuses a week that straddles the previous-week range', () => {
+    const straddling = archivedWeek('Acme', windowOf({ from: END - 10 * DAY, to: END - 3 * DAY }), {
+      from: END - 10 * DAY,
+      to: END - 3 * DAY,
+    });
+    expect(() => addArchivedWeek(new BaselineAggregate(PREVIOUS), straddling)).toThrow(/straddles/);
+  });
+});
+
+describe('encoded archived weeks', () => {
+  const week = archivedWeek('Acme', windowOf(WEEKS[0]!), WEEKS[0]!);
+
+  it('round-trips, with its schema and checksum', () => {
+    const text = encodeArchivedWeek(week);
+    expect(JSON.parse(text)).toMatchObject({ kind: 'ai-activity-audit.week-aggregate', schema: 1 });
+    expect(JSON.parse(text).checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(decodeArchivedWeek(text)).toEqual(week);
+  });
+
+  it.each([
+    ['not JSON', (t: string) => t.slice(0, 20), /not JSON/],
+    ['another kind', (t: string) => t.replace('week-aggregate', 'something'), /not an archived week/],
+    ['an unknown schema', (t: string) => t.replace('"schema":1', '"schema":2'), /unknown schema version 2/],
+    [
+      'a changed count',
+      (t: string) => t.replace(/"total":(\d+)/, (_m, n) => `"total":${Number(n) + 1}`),
+      /checksum mismatch/,
+    ],
+  ])('refuses %s', (_name, damage, reason) => {
+    const error = (() => {
+      try {
+        decodeArchivedWeek(damage(encodeArchivedWeek(week)));
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ArchivedWeekError);
+    expect((error as Error).message).toMatch(reason);
+  });
+});
