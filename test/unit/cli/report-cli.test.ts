@@ -18,10 +18,9 @@ function write(name: string, text: string): string {
   return path;
 }
 
-/** Runs the real CLI entry point through tsx, as `npm run -s report -- …` does. */
+/** Runs the real CLI entry point, as `npm run -s report -- …` does (it builds dist/cli/ first when stale). */
 function report(args: string[], input?: string) {
-  const tsx = join(ROOT, 'node_modules/.bin/tsx');
-  return spawnSync(tsx, [join(ROOT, 'functions/weekly-report/cli/report.ts'), ...args], {
+  return spawnSync(process.execPath, [join(ROOT, 'scripts/report.cjs'), ...args], {
     input,
     encoding: 'utf8',
     timeout: 60_000,
