@@ -1,90 +1,150 @@
 /**
- * Core benchmark (issue "audit core"): `report summarize` on a generated 200k-event search
- * response against the seed's own jq program and against a bare read + JSON.parse of the same
- * file, side by side in one run; then peak RSS of `summarize` on NDJSON of 100k and 400k events.
+ * Core benchmark: `report summarize --format json` of 200k events in one search-response file,
+ * measured as users run it — `npm run -s report -- summarize …`, and the same command without
+ * npm (the compiled entry point package.json runs) — against a bare read + JSON.parse of the same
+ * file in a fresh `node -e`, and against the seed's jq program; side by side in interleaved rounds.
+ * Two event shapes: the generator's full events (~900 bytes, every attribute a real event has)
+ * and lean ones (~500 bytes, only the fields the report reads), where per-event work weighs more.
+ * Then peak RSS of `summarize` on NDJSON of 100k and 400k events (streamed: flat).
  * Needs Debian's `jq` for the seed column (`apt-get install -y jq`); without it that column is skipped.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
-import { generateEvents, writeNdjson } from '../test/support/generator';
+import { generateEvents, type RawAuditEvent, writeNdjson } from '../test/support/generator';
+import { type Command, ROOT, type Row, RUNS, ratio, seconds, timeInterleaved } from './measure';
 
-const ROOT = join(__dirname, '..');
 const WORK = join(ROOT, '.bench');
 const FROM = new Date('2026-11-16T09:00:00Z');
 const TO = new Date('2026-11-23T09:00:00Z');
-const RUNS = 3;
+const EVENTS = 200_000;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
+type Loose = Record<string, unknown> | undefined;
 
-/** Wall time of a command (ms), median of RUNS, after one warm-up run. */
-function time(command: string, args: string[]): number {
-  const once = (): number => {
-    const start = process.hrtime.bigint();
-    const r = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
-    if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr?.toString()}`);
-    return Number(process.hrtime.bigint() - start) / 1e6;
+/** Only what the report reads: id, type, the outer timestamp and the inner attributes it uses. */
+export function leanEvent(event: RawAuditEvent): RawAuditEvent {
+  const outer = event.attributes as Loose;
+  const inner = outer?.attributes as Loose;
+  const client = (inner?.network as Loose)?.client as Loose;
+  const country = ((client?.geoip as Loose)?.country as Loose)?.name;
+  return {
+    id: event.id,
+    type: event.type,
+    attributes: {
+      timestamp: outer?.timestamp,
+      attributes: {
+        evt: inner?.evt,
+        usr: inner?.usr,
+        ...(inner?.delegator ? { delegator: inner.delegator } : {}),
+        action: inner?.action,
+        asset: inner?.asset,
+        network: { client: { ip: client?.ip, geoip: { country: { name: country } } } },
+      },
+    },
   };
-  once();
-  return median(Array.from({ length: RUNS }, once));
 }
 
-function writeResponse(path: string, count: number): void {
+/** A search response of EVENTS seed-compatible events (the seed's jq program fails on malformed ones; one file serves all). */
+function writeResponse(path: string, shape: (e: RawAuditEvent) => RawAuditEvent): void {
   if (existsSync(path)) return;
-  // Seed-compatible events: the seed's jq program fails on malformed ones, and the comparison needs one file for all.
-  const events = [...generateEvents({ seed: 200, from: FROM, to: TO, count, seedCompatible: true })];
+  const events = [...generateEvents({ seed: 200, from: FROM, to: TO, count: EVENTS, seedCompatible: true })].map(shape);
   writeFileSync(path, JSON.stringify({ data: events }));
 }
 
-/**
- * The CLI compiled once, so the timing measures our code rather than on-the-fly TypeScript
- * compilation. Packages stay in node_modules, loaded when used, as in `npm run report`.
- */
-function bundleCli(): string {
-  const out = join(WORK, 'report.cjs');
-  buildSync({
-    entryPoints: [join(ROOT, 'functions/weekly-report/cli/report.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    outfile: out,
-    packages: 'external',
-    logLevel: 'error',
-  });
-  return out;
+/** The command `npm run report` runs (package.json), without npm: the compiled entry point. */
+function reportCommand(): { command: string; args: string[] } {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+    .scripts;
+  const [command, ...args] = (scripts.report ?? '').split(/\s+/);
+  if (command !== 'node') throw new Error(`package.json "report" should run node, not ${scripts.report}`);
+  return { command: process.execPath, args };
 }
 
-export async function run(): Promise<void> {
-  mkdirSync(WORK, { recursive: true });
-  const cli = bundleCli();
-  const big = join(WORK, 'events-200k.json');
-  writeResponse(big, 200_000);
-  const mb = (statSync(big).size / 1e6).toFixed(0);
-  console.log(`core: summarize 200k events (${mb} MB search response), median of ${RUNS} runs`);
+interface ShapeResult {
+  readonly parse: number;
+  readonly npm: number;
+  readonly compiled: number;
+  readonly jq: number;
+  readonly mb: number;
+  readonly bytesPerEvent: number;
+}
 
-  const parseScript = join(WORK, 'parse-only.cjs');
-  writeFileSync(parseScript, "JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));\n");
-  const parse = time(process.execPath, [parseScript, big]);
-  const summarize = time(process.execPath, [cli, 'summarize', '--input', big, '--format', 'json']);
-  const hasJq = spawnSync('jq', ['--version']).status === 0;
-  const jq = hasJq ? time('jq', ['-f', join(ROOT, 'test/fixtures/seed/weekly-summary.jq'), big]) : Number.NaN;
+function measureShape(label: string, file: string, hasJq: boolean): ShapeResult {
+  const bytes = statSync(file).size;
+  const report = reportCommand();
+  const summarize = ['summarize', '--input', file, '--format', 'json'];
+  const commands: Command[] = [
+    {
+      name: 'parse',
+      command: process.execPath,
+      args: ['-e', 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))', file],
+    },
+    { name: 'npm', command: 'npm', args: ['run', '-s', 'report', '--', ...summarize] },
+    { name: 'compiled', command: report.command, args: [...report.args, ...summarize] },
+  ];
+  // The seed's jq program takes 5-10x longer: three rounds are enough to see where it stands.
+  if (hasJq) {
+    commands.push({
+      name: 'jq',
+      command: 'jq',
+      args: ['-f', join(ROOT, 'test/fixtures/seed/weekly-summary.jq'), file],
+      runs: Math.min(3, RUNS),
+    });
+  }
+  const t = timeInterleaved(commands);
+  const result: ShapeResult = {
+    parse: t.get('parse')!,
+    npm: t.get('npm')!,
+    compiled: t.get('compiled')!,
+    jq: t.get('jq') ?? Number.NaN,
+    mb: bytes / 1e6,
+    bytesPerEvent: bytes / EVENTS,
+  };
+  const vsParse = (ms: number) => `${seconds(ms).padStart(8)}  ${ratio(ms / result.parse).padStart(6)} the parse`;
+  console.log(
+    `  ${label}: ${EVENTS / 1000}k events, ${result.mb.toFixed(0)} MB, ~${result.bytesPerEvent.toFixed(0)} bytes each`,
+  );
+  console.log(`    read + JSON.parse (node -e)               ${seconds(result.parse).padStart(8)}`);
+  console.log(`    npm run -s report -- summarize            ${vsParse(result.npm)}`);
+  console.log(`    ${`${report.args[0]} summarize (no npm)`.padEnd(42)}${vsParse(result.compiled)}`);
+  if (hasJq) {
+    console.log(
+      `    seed's jq program                         ${seconds(result.jq).padStart(8)}  ${ratio(result.jq / result.npm).padStart(6)} npm run -s report`,
+    );
+  }
+  return result;
+}
 
-  console.log(`  (a) seed jq program           ${hasJq ? `${jq.toFixed(0)} ms` : 'skipped (install Debian jq)'}`);
-  console.log(`  (b) read + JSON.parse         ${parse.toFixed(0)} ms`);
-  console.log(`  (c) report summarize          ${summarize.toFixed(0)} ms`);
-  if (hasJq) console.log(`  jq / summarize                ${(jq / summarize).toFixed(2)}x  (target ≥ 3x)`);
-  console.log(`  summarize / JSON.parse        ${(summarize / parse).toFixed(2)}x  (target ≤ 1.3x)`);
-
+function peakRss(cli: { command: string; args: string[] }, path: string): number {
   const hook = join(WORK, 'max-rss.cjs');
+  // Loaded by the child with --require: prints the child's own peak RSS (KiB) as it exits.
   writeFileSync(
     hook,
-    // A file the child loads with --require: it prints the child's own peak RSS (KiB) as it exits.
     "process.on('exit', () => process.stderr.write('maxrss=' + process.resourceUsage().maxRSS + '\\n'));\n",
   );
+  const r = spawnSync(cli.command, ['--require', hook, ...cli.args, 'summarize', '--input', path, '--format', 'json'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const match = /maxrss=(\d+)/.exec(r.stderr.toString());
+  if (r.status !== 0 || !match) throw new Error(`summarize of ${path} failed: ${r.stderr.toString()}`);
+  return Number(match[1]) / 1024;
+}
+
+export async function run(): Promise<Row[]> {
+  mkdirSync(WORK, { recursive: true });
+  const full = join(WORK, 'events-200k.json');
+  const lean = join(WORK, 'events-200k-lean.json');
+  writeResponse(full, (e) => e);
+  writeResponse(lean, leanEvent);
+  const hasJq = spawnSync('jq', ['--version']).status === 0;
+  console.log(
+    `core: summarize --format json of one search response, median of ${RUNS} interleaved runs` +
+      (hasJq ? ` (jq: ${Math.min(3, RUNS)})` : ' (seed jq column skipped: install Debian jq)'),
+  );
+  const l = measureShape('lean events', lean, hasJq);
+  const f = measureShape('full events', full, hasJq);
+
   const rss: Record<number, number> = {};
   for (const count of [100_000, 400_000]) {
     const path = join(WORK, `events-${count / 1000}k.ndjson`);
@@ -94,16 +154,52 @@ export async function run(): Promise<void> {
         generateEvents({ seed: count, from: FROM, to: TO, count, hostileRate: 0.01, malformedRate: 0.005 }),
       );
     }
-    const r = spawnSync(process.execPath, ['--require', hook, cli, 'summarize', '--input', path, '--format', 'json'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const match = /maxrss=(\d+)/.exec(r.stderr.toString());
-    if (r.status !== 0 || !match) throw new Error(`summarize of ${path} failed: ${r.stderr.toString()}`);
-    rss[count] = Number(match[1]) / 1024;
+    rss[count] = peakRss(reportCommand(), path);
   }
-  console.log(`  peak RSS, NDJSON 100k events  ${rss[100_000]!.toFixed(0)} MB`);
-  console.log(`  peak RSS, NDJSON 400k events  ${rss[400_000]!.toFixed(0)} MB`);
-  console.log(`  400k / 100k                   ${(rss[400_000]! / rss[100_000]!).toFixed(2)}x  (target ≤ 1.5x)`);
+  const growth = rss[400_000]! / rss[100_000]!;
+  console.log(
+    `  peak RSS of summarize on NDJSON: 100k events ${rss[100_000]!.toFixed(0)} MB, 400k ${rss[400_000]!.toFixed(0)} MB: ${ratio(growth)} (target ≤ 1.5×)`,
+  );
+
+  const shape = (r: ShapeResult, name: string) =>
+    `${name} events (${EVENTS / 1000}k, ~${r.bytesPerEvent.toFixed(0)} bytes each, ${r.mb.toFixed(0)} MB, one file)`;
+  const rows: Row[] = [
+    {
+      what: `\`npm run -s report -- summarize --format json\`, ${shape(l, 'lean')}, vs a bare \`node -e\` read + \`JSON.parse\``,
+      measured: `${seconds(l.npm)} vs ${seconds(l.parse)}: **${ratio(l.npm / l.parse)}**`,
+      target: '≤ 1.3×',
+    },
+    {
+      what: '… the same command without npm (what package.json runs)',
+      measured: `${seconds(l.compiled)}: **${ratio(l.compiled / l.parse)}**`,
+      target: '—',
+    },
+  ];
+  if (hasJq) {
+    rows.push({
+      what: "… the seed's jq program (Debian `jq`) vs `npm run -s report`",
+      measured: `${seconds(l.jq)} vs ${seconds(l.npm)}: **${ratio(l.jq / l.npm)} faster**`,
+      target: '≥ 3×',
+    });
+  }
+  rows.push({
+    what: `\`npm run -s report\`, ${shape(f, 'full')}, vs the bare parse`,
+    measured: `${seconds(f.npm)} vs ${seconds(f.parse)}: **${ratio(f.npm / f.parse)}**; without npm ${ratio(f.compiled / f.parse)}`,
+    target: '≤ 1.3×',
+  });
+  if (hasJq) {
+    rows.push({
+      what: "… the seed's jq program vs `npm run -s report`",
+      measured: `${seconds(f.jq)} vs ${seconds(f.npm)}: **${ratio(f.jq / f.npm)} faster**`,
+      target: '≥ 3×',
+    });
+  }
+  rows.push({
+    what: 'peak RSS of `summarize` on NDJSON, 400k vs 100k events',
+    measured: `${rss[400_000]!.toFixed(0)} MB vs ${rss[100_000]!.toFixed(0)} MB: **${ratio(growth)}** (streamed)`,
+    target: '≤ 1.5×',
+  });
+  return rows;
 }
 
 if (require.main === module) {

@@ -7,7 +7,7 @@
  */
 import type { Mergeable } from '../ports';
 import { addGaps, type DataGap, toGap } from './gaps';
-import { normalizeEvent } from './normalize';
+import { EventRecord, type PersonField } from './normalize';
 import { BUCKET_MS, compareCalls, compareCodePoints, type NotableCall } from './order';
 import { type CallRecord, type ReportSettings, type Summary, UNKNOWN } from './types';
 
@@ -51,10 +51,61 @@ function isOtherEvent(r: CallRecord): boolean {
   return r.eventName !== UNKNOWN && r.eventName !== MCP_EVENT_NAME;
 }
 
-function toNotable(r: CallRecord): NotableCall {
+/** One record that `add` reads every raw event into: `add` is synchronous and nothing keeps the record itself. */
+const scratch = new EventRecord();
+
+/** The person of a record: found through an index by key field and value, so the hot path builds no key string. */
+class PersonIndex<P> {
+  private readonly byField = { id: new Map<string, P>(), email: new Map<string, P>(), name: new Map<string, P>() };
+
+  constructor(
+    private readonly people: Map<string, P>,
+    private readonly create: (r: CallRecord) => P,
+  ) {}
+
+  of(r: CallRecord): P {
+    const field: PersonField = r instanceof EventRecord ? r.personField : '';
+    if (field === '') return this.byKey(r);
+    const index = this.byField[field];
+    const value = (r as EventRecord).personValue;
+    let person = index.get(value);
+    if (person === undefined) {
+      person = this.byKey(r);
+      // A cache of `people` (entries are never replaced, only mutated), so merges keep it valid.
+      index.set(value, person);
+    }
+    return person;
+  }
+
+  private byKey(r: CallRecord): P {
+    const key = r.personKey;
+    let person = this.people.get(key);
+    if (person === undefined) {
+      person = this.create(r);
+      this.people.set(key, person);
+    }
+    return person;
+  }
+}
+
+/** 0: another action, 1: a change (`created`/`modified`), 2: a deletion; compared in lower case. */
+function actionKind(action: string): 0 | 1 | 2 {
+  // The usual values as they come, without lower-casing (an allocation when they are not lower case already).
+  if (action === 'accessed') return 0;
+  if (action === 'created' || action === 'modified') return 1;
+  if (action === 'deleted') return 2;
+  const lower = action.toLowerCase();
+  return lower === 'deleted' ? 2 : CHANGE_ACTIONS.has(lower) ? 1 : 0;
+}
+
+function isSupportUser(actorType: string): boolean {
+  return actorType !== 'USER' && actorType.toUpperCase() === 'SUPPORT_USER';
+}
+
+function toNotable(r: CallRecord, personKey: string): NotableCall {
   return {
     time: r.time,
-    personKey: r.personKey,
+    personKey,
     person: r.person,
     actorType: r.actorType,
     action: r.action,
@@ -136,6 +187,14 @@ export class WindowAggregate implements Mergeable<WindowAggregate> {
   changes: NotableCall[] = [];
   /** What this partial could not see (see core/gaps.ts); empty when its data is complete. */
   readonly incomplete: DataGap[] = [];
+  private readonly index = new PersonIndex<WindowPerson>(this.people, (r) => ({
+    key: r.personKey,
+    display: r.person,
+    calls: 0,
+    times: [],
+    resourceTypes: new Map(),
+    countries: new Map(),
+  }));
 
   constructor(options: WindowAggregateOptions = {}) {
     this.range = options.range;
@@ -147,7 +206,7 @@ export class WindowAggregate implements Mergeable<WindowAggregate> {
   }
 
   add(raw: unknown): void {
-    this.addRecord(normalizeEvent(raw));
+    this.addRecord(scratch.read(raw));
   }
 
   addRecord(r: CallRecord): void {
@@ -158,25 +217,13 @@ export class WindowAggregate implements Mergeable<WindowAggregate> {
     countInto(this.actions, r.action);
     countInto(this.resourceTypes, r.resourceType);
 
-    let person = this.people.get(r.personKey);
-    if (!person) {
-      person = {
-        key: r.personKey,
-        display: r.person,
-        calls: 0,
-        times: [],
-        resourceTypes: new Map(),
-        countries: new Map(),
-      };
-      this.people.set(r.personKey, person);
-    } else if (person.display !== r.person) {
-      person.display = betterDisplay(person.display, r.person);
-    }
+    const person = this.index.of(r);
+    if (person.display !== r.person) person.display = betterDisplay(person.display, r.person);
     person.calls++;
 
-    const action = r.action.toLowerCase();
-    const isChange = CHANGE_ACTIONS.has(action);
-    const isFlagged = action === 'deleted' || r.actorType.toUpperCase() === 'SUPPORT_USER';
+    const kind = actionKind(r.action);
+    const isChange = kind !== 0;
+    const isFlagged = kind === 2 || isSupportUser(r.actorType);
     // Only build the per-call record when something keeps it: this runs for every event.
     const seenType = person.resourceTypes.get(r.resourceType);
     const seenCountry = person.countries.get(r.country);
@@ -189,7 +236,7 @@ export class WindowAggregate implements Mergeable<WindowAggregate> {
       !(r.time > seenType.call.time) ||
       !(r.time > seenCountry.call.time)
     ) {
-      const call = toNotable(r);
+      const call = toNotable(r, person.key);
       firstSeenInto(person.resourceTypes, r.resourceType, call);
       firstSeenInto(person.countries, r.country, call);
       if (isFlagged) this.flagged.push(call);
@@ -282,6 +329,12 @@ export class BaselineAggregate implements Mergeable<BaselineAggregate> {
   readonly people = new Map<string, BaselinePerson>();
   /** What this partial could not see (see core/gaps.ts); empty when its data is complete. */
   readonly incomplete: DataGap[] = [];
+  private readonly index = new PersonIndex<BaselinePerson>(this.people, () => ({
+    calls: 0,
+    previousCalls: 0,
+    resourceTypes: new Set(),
+    countries: new Set(),
+  }));
 
   /** `previous` is the week-over-week comparison range (the last windowDays of the baseline), epoch ms. */
   constructor(
@@ -296,18 +349,14 @@ export class BaselineAggregate implements Mergeable<BaselineAggregate> {
   }
 
   add(raw: unknown): void {
-    this.addRecord(normalizeEvent(raw));
+    this.addRecord(scratch.read(raw));
   }
 
   addRecord(r: CallRecord): void {
     if (!admit(this, r)) return;
     const dated = Number.isFinite(r.time);
     this.total++;
-    let person = this.people.get(r.personKey);
-    if (!person) {
-      person = { calls: 0, previousCalls: 0, resourceTypes: new Set(), countries: new Set() };
-      this.people.set(r.personKey, person);
-    }
+    const person = this.index.of(r);
     person.calls++;
     person.resourceTypes.add(r.resourceType);
     person.countries.add(r.country);

@@ -1,7 +1,10 @@
 /**
  * Raw Datadog audit event (a `data[]` item of a search response) → typed CallRecord.
  * Any field may be missing or of the wrong type: nothing throws, nothing is dropped, unknowns
- * become `(unknown)`. This runs once per event, so it avoids allocation beyond the record.
+ * become `(unknown)`. This runs once per event (hundreds of thousands per report), so the common
+ * case allocates nothing: `EventRecord.read` fills one reusable record in place, the usual
+ * timestamp shape is parsed without `Date.parse` or a regex, and the person's key string is
+ * only built when something asks for it.
  */
 import { type CallRecord, UNKNOWN } from './types';
 
@@ -21,65 +24,194 @@ function text(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Epoch ms of an ISO string (a missing zone means UTC) or an epoch number; NaN when unusable. */
-export function parseTime(value: unknown): number {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : Number.NaN;
-  if (typeof value !== 'string' || value === '') return Number.NaN;
-  if (/^\d+$/.test(value)) return Number(value);
+/** The decimal value of `count` ASCII digits of `s` from `at`, or -1 when one of them is not a digit. */
+function digits(s: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil), exact for any year. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+/**
+ * Epoch ms of the one timestamp shape Datadog sends, `YYYY-MM-DDTHH:MM:SS.sssZ` (also without
+ * `.sss`), read digit by digit; NaN for anything else, including impossible dates such as
+ * February 30 or hour 24, which `Date.parse` may read its own way. Whatever this accepts, it
+ * reads exactly as `Date.parse` does (a property test checks it).
+ */
+export function parseIsoUtcFast(s: string): number {
+  const length = s.length;
+  if (length !== 24 && length !== 20) return Number.NaN;
+  if (
+    s.charCodeAt(length - 1) !== 90 || // Z
+    s.charCodeAt(4) !== 45 || // -
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(10) !== 84 || // T
+    s.charCodeAt(13) !== 58 || // :
+    s.charCodeAt(16) !== 58 ||
+    (length === 24 && s.charCodeAt(19) !== 46) // .
+  ) {
+    return Number.NaN;
+  }
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  const second = digits(s, 17, 2);
+  const millis = length === 24 ? digits(s, 20, 3) : 0;
+  if (
+    year < 0 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59 ||
+    millis < 0
+  ) {
+    return Number.NaN;
+  }
+  return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis;
+}
+
+const ALL_DIGITS = /^\d+$/;
+const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+/** Every other string: epoch digits, other ISO shapes, zone-less times (read as UTC), or NaN. */
+function parseTimeSlow(value: string): number {
+  if (value === '') return Number.NaN;
+  if (ALL_DIGITS.test(value)) return Number(value);
   // The inner timestamp of real events lacks a zone ("2022-04-13T09:21:13.750599"): read it as UTC.
-  const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(value);
+  const hasZone = HAS_ZONE.test(value);
   const ms = Date.parse(hasZone || !value.includes('T') ? value : `${value}Z`);
   return Number.isFinite(ms) ? ms : Number.NaN;
 }
 
-interface Who {
-  readonly key: string;
-  readonly display: string;
+/** Epoch ms of an ISO string (a missing zone means UTC) or an epoch number; NaN when unusable. */
+export function parseTime(value: unknown): number {
+  if (typeof value === 'string') {
+    const fast = parseIsoUtcFast(value);
+    return Number.isNaN(fast) ? parseTimeSlow(value) : fast;
+  }
+  if (typeof value === 'number') return Number.isFinite(value) ? value : Number.NaN;
+  return Number.NaN;
 }
 
-/** Key by id → email → name; display email → name → id. */
-function who(person: Obj | undefined): Who | undefined {
-  if (!person) return undefined;
-  const id = text(person.id);
-  const email = text(person.email);
-  const name = text(person.name);
-  const key = id ?? email ?? name;
-  if (key === undefined) return undefined;
-  // Prefix the key with the field it came from, so an id never collides with somebody's email.
-  const field = id !== undefined ? 'id' : email !== undefined ? 'email' : 'name';
-  return { key: `${field}:${key}`, display: email ?? name ?? key };
+/** Which field of `delegator`/`usr` keys the person: '' when none is usable. */
+export type PersonField = '' | 'id' | 'email' | 'name';
+
+/**
+ * A CallRecord that `read` overwrites in place, one raw event after another. The aggregates keep
+ * one and copy out only what they keep, so an event that only moves counters allocates nothing.
+ * `normalizeEvent` gives each event its own.
+ */
+export class EventRecord implements CallRecord {
+  time = Number.NaN;
+  person = UNKNOWN;
+  delegated = false;
+  actorType = UNKNOWN;
+  actorMode = UNKNOWN;
+  action = UNKNOWN;
+  resourceType = UNKNOWN;
+  resourceId = UNKNOWN;
+  resourceName = UNKNOWN;
+  clientIp = UNKNOWN;
+  country = UNKNOWN;
+  eventName = UNKNOWN;
+  wellFormed = false;
+  /** The field that keys the person and its value: `personKey` is `${personField}:${personValue}`. */
+  personField: PersonField = '';
+  personValue = '';
+  private key: string | undefined = undefined;
+
+  /** Stable key of the responsible person, built on first use (an aggregate that knows the person already never asks). */
+  get personKey(): string {
+    if (this.key === undefined)
+      this.key = this.personField === '' ? UNKNOWN : `${this.personField}:${this.personValue}`;
+    return this.key;
+  }
+
+  /** Reads `raw` into this record, replacing every field; returns this. */
+  read(raw: unknown): this {
+    const event = obj(raw);
+    const outer = obj(event?.attributes);
+    const inner = obj(outer?.attributes);
+    const evt = obj(inner?.evt);
+    const actor = obj(evt?.actor);
+    const asset = obj(inner?.asset);
+    const client = obj(obj(inner?.network)?.client);
+    const country = obj(obj(client?.geoip)?.country);
+
+    let time = parseTime(outer?.timestamp);
+    if (Number.isNaN(time)) time = parseTime(inner?.timestamp);
+    this.time = time;
+
+    this.key = undefined;
+    this.delegated = this.readPerson(obj(inner?.delegator));
+    if (!this.delegated && !this.readPerson(obj(inner?.usr))) {
+      this.personField = '';
+      this.personValue = '';
+      this.person = UNKNOWN;
+    }
+    this.actorType = text(actor?.type) ?? UNKNOWN;
+    this.actorMode = text(actor?.mode) ?? UNKNOWN;
+    this.action = text(inner?.action) ?? UNKNOWN;
+    this.resourceType = text(asset?.type) ?? UNKNOWN;
+    this.resourceId = text(asset?.id) ?? UNKNOWN;
+    this.resourceName = text(asset?.name) ?? UNKNOWN;
+    this.clientIp = text(client?.ip) ?? UNKNOWN;
+    this.country = text(country?.name) ?? UNKNOWN;
+    this.eventName = text(evt?.name) ?? UNKNOWN;
+    this.wellFormed = event !== undefined && outer !== undefined && inner !== undefined && Number.isFinite(time);
+    return this;
+  }
+
+  /** Keys a person by id → email → name and shows email → name → id; false (nothing written) when none is usable. */
+  private readPerson(person: Obj | undefined): boolean {
+    if (!person) return false;
+    const id = text(person.id);
+    const email = text(person.email);
+    const name = text(person.name);
+    // The field name goes into the key, so an id never collides with somebody's email.
+    if (id !== undefined) {
+      this.personField = 'id';
+      this.personValue = id;
+    } else if (email !== undefined) {
+      this.personField = 'email';
+      this.personValue = email;
+    } else if (name !== undefined) {
+      this.personField = 'name';
+      this.personValue = name;
+    } else {
+      return false;
+    }
+    this.person = email ?? name ?? this.personValue;
+    return true;
+  }
 }
 
 export function normalizeEvent(raw: unknown): CallRecord {
-  const event = obj(raw);
-  const outer = obj(event?.attributes);
-  const inner = obj(outer?.attributes);
-  const evt = obj(inner?.evt);
-  const actor = obj(evt?.actor);
-  const asset = obj(inner?.asset);
-  const client = obj(obj(inner?.network)?.client);
-  const country = obj(obj(client?.geoip)?.country);
-
-  let time = parseTime(outer?.timestamp);
-  if (Number.isNaN(time)) time = parseTime(inner?.timestamp);
-
-  const delegator = who(obj(inner?.delegator));
-  const person = delegator ?? who(obj(inner?.usr));
-
-  return {
-    time,
-    personKey: person?.key ?? UNKNOWN,
-    person: person?.display ?? UNKNOWN,
-    delegated: delegator !== undefined,
-    actorType: text(actor?.type) ?? UNKNOWN,
-    actorMode: text(actor?.mode) ?? UNKNOWN,
-    action: text(inner?.action) ?? UNKNOWN,
-    resourceType: text(asset?.type) ?? UNKNOWN,
-    resourceId: text(asset?.id) ?? UNKNOWN,
-    resourceName: text(asset?.name) ?? UNKNOWN,
-    clientIp: text(client?.ip) ?? UNKNOWN,
-    country: text(country?.name) ?? UNKNOWN,
-    eventName: text(evt?.name) ?? UNKNOWN,
-    wellFormed: event !== undefined && outer !== undefined && inner !== undefined && Number.isFinite(time),
-  };
+  return new EventRecord().read(raw);
 }

@@ -23,13 +23,13 @@ function write(name: string, text: string): string {
   return path;
 }
 
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
-const REPORT = join(ROOT, 'functions/weekly-report/cli/report.ts');
+/** The CLI as `npm run report` runs it: scripts/report.cjs builds dist/cli/ first when a source is newer. */
+const REPORT = join(ROOT, 'scripts/report.cjs');
 
-/** Runs the real CLI entry point through tsx, as `npm run -s report -- …` does. */
+/** Runs the real CLI entry point, as `npm run -s report -- …` does. */
 function report(args: string[], input?: string, timeout = 60_000) {
-  // tsx passes the timeout's SIGTERM on to the node process it runs, so nothing is left spinning.
-  return spawnSync(TSX, [REPORT, ...args], { input, encoding: 'utf8', timeout });
+  // A timeout's SIGTERM reaches the CLI process itself (no shell in between), so nothing is left spinning.
+  return spawnSync(process.execPath, [REPORT, ...args], { input, encoding: 'utf8', timeout });
 }
 
 const responseFile = write('response.json', JSON.stringify({ data: events }));
@@ -304,7 +304,7 @@ describe('report summarize', () => {
       OUT: () => join(dir, 'refused-out'),
     };
     const argv = args.map((a) => standIns[a]?.() ?? a);
-    const r = spawnSync(TSX, [REPORT, ...argv], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [REPORT, ...argv], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(code);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -360,7 +360,7 @@ describe('report render --out', () => {
   it('takes the channel from SLACK_CHANNEL by the same rule, naming the variable; summarize has no use for it', () => {
     // Act
     const run = (args: string[]) =>
-      spawnSync(TSX, [REPORT, ...args], {
+      spawnSync(process.execPath, [REPORT, ...args], {
         encoding: 'utf8',
         timeout: 60_000,
         env: { ...process.env, SLACK_CHANNEL: '#security' },

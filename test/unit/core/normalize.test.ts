@@ -1,9 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
-import { normalizeEvent, parseTime } from '../../../functions/weekly-report/core/normalize';
+import fc from 'fast-check';
+import { BaselineAggregate, summarize, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
+import {
+  EventRecord,
+  normalizeEvent,
+  parseIsoUtcFast,
+  parseTime,
+} from '../../../functions/weekly-report/core/normalize';
+import { reportSettings } from '../../../functions/weekly-report/core/settings';
 import { UNKNOWN } from '../../../functions/weekly-report/core/types';
 import { auditEvent } from '../../support/audit-events';
+import { generateEvents } from '../../support/generator';
 
 describe('normalizeEvent', () => {
   it('reads every field of a well-formed MCP call', () => {
@@ -116,6 +124,183 @@ describe('parseTime', () => {
     expect(parseTime('1700000000000')).toBe(1_700_000_000_000);
     expect(parseTime('yesterday')).toBeNaN();
     expect(parseTime(null)).toBeNaN();
+  });
+
+  /** parseTime as it was before the fast path: the definition the fast path must not change. */
+  const reference = (value: unknown): number => {
+    if (typeof value === 'number') return Number.isFinite(value) ? value : Number.NaN;
+    if (typeof value !== 'string' || value === '') return Number.NaN;
+    if (/^\d+$/.test(value)) return Number(value);
+    const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(value);
+    const ms = Date.parse(hasZone || !value.includes('T') ? value : `${value}Z`);
+    return Number.isFinite(ms) ? ms : Number.NaN;
+  };
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  /** Strings of the fast path's shape, digits in and out of range: month 00–19, day 00–39, hour 00–29, minute and second 00–69. */
+  const isoLike = fc
+    .record({
+      year: fc.integer({ min: 0, max: 9999 }),
+      month: fc.integer({ min: 0, max: 19 }),
+      day: fc.integer({ min: 0, max: 39 }),
+      hour: fc.integer({ min: 0, max: 29 }),
+      minute: fc.integer({ min: 0, max: 69 }),
+      second: fc.integer({ min: 0, max: 69 }),
+      millis: fc.option(fc.integer({ min: 0, max: 999 })),
+    })
+    .map(
+      (d) =>
+        `${pad(d.year, 4)}-${pad(d.month, 2)}-${pad(d.day, 2)}T${pad(d.hour, 2)}:${pad(d.minute, 2)}:${pad(d.second, 2)}` +
+        `${d.millis === null ? '' : `.${pad(d.millis, 3)}`}Z`,
+    );
+  /** Any instant of years 0000–9999, as toISOString writes it (the shape Datadog sends). */
+  const isoInstant = fc
+    .integer({ min: Date.parse('0000-01-01T00:00:00.000Z'), max: Date.parse('9999-12-31T23:59:59.999Z') })
+    .map((ms) => new Date(ms).toISOString());
+  /** An ISO string with one character replaced, inserted or removed: near misses of the shape. */
+  const mutated = fc
+    .tuple(
+      isoInstant,
+      fc.nat(),
+      fc.constantFrom('replace', 'insert', 'remove'),
+      fc.string({ minLength: 1, maxLength: 1 }),
+    )
+    .map(([iso, at, how, c]) => {
+      const i = at % iso.length;
+      return how === 'replace'
+        ? iso.slice(0, i) + c + iso.slice(i + 1)
+        : how === 'insert'
+          ? iso.slice(0, i) + c + iso.slice(i)
+          : iso.slice(0, i) + iso.slice(i + 1);
+    });
+  const isValidDate = (s: string) => {
+    const [y, m, d] = [Number(s.slice(0, 4)), Number(s.slice(5, 7)), Number(s.slice(8, 10))];
+    const date = new Date(0);
+    date.setUTCFullYear(y, m - 1, d);
+    return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+  };
+
+  it('reads every instant written as YYYY-MM-DDTHH:MM:SS.sssZ exactly as Date.parse, on the fast path (property test)', () => {
+    fc.assert(
+      fc.property(isoInstant, (iso) => {
+        expect(parseIsoUtcFast(iso)).toBe(Date.parse(iso));
+        expect(parseIsoUtcFast(iso.replace(/\.\d{3}Z$/, 'Z'))).toBe(Date.parse(iso.replace(/\.\d{3}Z$/, 'Z')));
+      }),
+      { numRuns: 2000, seed: 1 },
+    );
+  });
+
+  it('accepts a string of that shape only when it is a real date and time, and then agrees with Date.parse (property test)', () => {
+    fc.assert(
+      fc.property(isoLike, (s) => {
+        const fast = parseIsoUtcFast(s);
+        const hh = Number(s.slice(11, 13));
+        const mm = Number(s.slice(14, 16));
+        const ss = Number(s.slice(17, 19));
+        const real = isValidDate(s) && hh <= 23 && mm <= 59 && ss <= 59;
+        expect(Number.isNaN(fast)).toBe(!real);
+        if (real) expect(fast).toBe(Date.parse(s));
+        // Whatever path it takes, parseTime reads it as before.
+        expect(parseTime(s)).toBe(reference(s));
+      }),
+      { numRuns: 5000, seed: 2 },
+    );
+  });
+
+  it('leaves every other string to the slow path, and parseTime reads it as before (property test)', () => {
+    fc.assert(
+      fc.property(fc.oneof(mutated, fc.string(), fc.string({ unit: 'binary' }), isoLike), (s) => {
+        const fast = parseIsoUtcFast(s);
+        if (!Number.isNaN(fast)) expect(fast).toBe(Date.parse(s));
+        expect(parseTime(s)).toBe(reference(s));
+      }),
+      { numRuns: 5000, seed: 3 },
+    );
+  });
+
+  it.each([
+    ['2024-02-29T12:00:00.000Z', true], // leap year
+    ['2000-02-29T00:00:00.000Z', true], // divisible by 400: leap
+    ['1900-02-29T00:00:00.000Z', false], // divisible by 100 only: not leap (Date.parse rolls it to March 1)
+    ['2026-02-29T00:00:00.000Z', false],
+    ['2026-02-30T00:00:00.000Z', false], // Date.parse reads it as March 2: that stays its business
+    ['2026-04-31T00:00:00.000Z', false],
+    ['2026-01-01T24:00:00.000Z', false], // hour 24: Date.parse reads the next midnight
+    ['2026-01-01T23:59:60.000Z', false],
+    ['2026-11-16T10:00:00Z', true], // no millis
+    ['2026-11-16T10:00:00.5Z', false], // one digit of millis
+    ['2026-11-16T10:00:00.123456Z', false], // micros
+    ['2026-11-16T10:00:00.000+01:00', false], // another zone
+    ['2026-11-16T10:00:00.000z', false], // lower-case z
+    ['2026-11-16T10:00:00.000', false], // no zone (the inner timestamp): read as UTC by the slow path
+    ['2026-11-16 10:00:00.000Z', false],
+    ['+002026-11-16T10:00:00.000Z', false], // extended year
+    ['0000-01-01T00:00:00.000Z', true],
+    ['9999-12-31T23:59:59.999Z', true],
+  ])('%s: fast path %s, and parseTime reads it as before', (s, fast) => {
+    expect(Number.isNaN(parseIsoUtcFast(s))).toBe(!fast);
+    if (fast) expect(parseIsoUtcFast(s)).toBe(Date.parse(s));
+    expect(parseTime(s)).toBe(reference(s));
+  });
+});
+
+describe('EventRecord', () => {
+  const events = [
+    ...generateEvents({
+      seed: 21,
+      from: new Date('2026-11-16T09:00:00Z'),
+      to: new Date('2026-11-23T09:00:00Z'),
+      count: 400,
+      hostileRate: 0.1,
+      malformedRate: 0.2,
+      nonMcpRate: 0.05,
+    }),
+  ];
+  const plain = (r: EventRecord) => ({
+    time: r.time,
+    personKey: r.personKey,
+    personField: r.personField,
+    personValue: r.personValue,
+    person: r.person,
+    delegated: r.delegated,
+    actorType: r.actorType,
+    actorMode: r.actorMode,
+    action: r.action,
+    resourceType: r.resourceType,
+    resourceId: r.resourceId,
+    resourceName: r.resourceName,
+    clientIp: r.clientIp,
+    country: r.country,
+    eventName: r.eventName,
+    wellFormed: r.wellFormed,
+  });
+
+  it('reused for event after event, reads each exactly as a fresh record does (property test)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...events), { minLength: 1, maxLength: 30 }), (sequence) => {
+        const reused = new EventRecord();
+        for (const raw of sequence) {
+          expect(plain(reused.read(raw))).toEqual(plain(new EventRecord().read(raw)));
+        }
+      }),
+      { numRuns: 200, seed: 4 },
+    );
+  });
+
+  it('fed to an aggregate raw (one reused record, people found by key field) sums up as fresh plain records do', () => {
+    const settings = reportSettings({ org: 'Acme' });
+    const viaRaw = new WindowAggregate();
+    const viaRecords = new WindowAggregate();
+    const baseRaw = new BaselineAggregate({ from: 0, to: Date.parse('2026-11-20T00:00:00Z') });
+    const baseRecords = new BaselineAggregate({ from: 0, to: Date.parse('2026-11-20T00:00:00Z') });
+    for (const raw of events) {
+      viaRaw.add(raw);
+      baseRaw.add(raw);
+      // A plain object is no EventRecord: the aggregates look it up by its personKey.
+      const record = plain(new EventRecord().read(raw));
+      viaRecords.addRecord(record);
+      baseRecords.addRecord(record);
+    }
+    expect(summarize(viaRaw, baseRaw, settings)).toEqual(summarize(viaRecords, baseRecords, settings));
   });
 });
 

@@ -1,0 +1,239 @@
+/**
+ * Builds the `report` command line into dist/cli/ with esbuild, so `npm run report` runs compiled
+ * JavaScript instead of compiling TypeScript on every run (tsx took ~0.5 s before any work).
+ * `npm ci` runs it (the `prepare` script); scripts/report.cjs runs it again whenever a source
+ * is newer than the build, so an edited source is never run stale.
+ *
+ * Plain CommonJS on purpose: it runs before anything is compiled, and its freshness check runs on
+ * every `npm run report`, so it loads nothing but `node:fs` and `node:path` (esbuild only to build).
+ *
+ * Two files, as the Lambda bundle is built (esbuild, target node20, CommonJS):
+ * - dist/cli/report.cjs: the CLI, the core and the renderer. Loaded on every run.
+ * - dist/cli/datadog-client.cjs: functions/weekly-report/adapters/datadog-api-client.ts, the one
+ *   module that imports @datadog/datadog-api-client, with the client bundled in. Loaded only by
+ *   the live path (no --input). The client's v2 ObjectSerializer requires all ~6,200 v2 model
+ *   files to serialize one request type (3-4 s to load from node_modules on our 2-core machine,
+ *   ~1.5 s bundled): here it keeps only the models AuditApi names and the models they reference,
+ *   and the bundle loads in ~50 ms. The rest of the serializer is the client's own code, unchanged;
+ *   test/integration/cli-build.test.ts checks that it sends the audit search request exactly as
+ *   the full client does.
+ * dist/cli/manifest.json lists every source file of both bundles with its mtime and size.
+ */
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+const OUT_DIR = path.join(ROOT, 'dist', 'cli');
+const MANIFEST = path.join(OUT_DIR, 'manifest.json');
+const CLI_ENTRY = 'functions/weekly-report/cli/report.ts';
+const CLIENT_ENTRY = 'functions/weekly-report/adapters/datadog-api-client.ts';
+/** Bump when the build itself changes in a way the inputs do not show. */
+const BUILD_VERSION = 1;
+/**
+ * A source modified this shortly before the build started (or during it) may have been read
+ * either way: it is recorded as stale, so the next run builds once more. 2 s covers file systems
+ * with coarse timestamps.
+ */
+const SUSPECT_MS = 2000;
+const CLIENT_PACKAGE_JSON = 'node_modules/@datadog/datadog-api-client/package.json';
+
+/** True when `manifest` describes a build of the sources as they are now: every source has its recorded mtime and size, every output exists. */
+function isFresh(manifest) {
+  if (manifest?.version !== BUILD_VERSION || typeof manifest.inputs !== 'object' || !Array.isArray(manifest.outputs)) {
+    return false;
+  }
+  for (const file of Object.keys(manifest.inputs)) {
+    const [mtimeMs, size] = manifest.inputs[file];
+    const stat = fs.statSync(path.join(ROOT, file), { throwIfNoEntry: false });
+    if (stat === undefined || stat.mtimeMs !== mtimeMs || stat.size !== size) return false;
+  }
+  return manifest.outputs.every((output) => fs.existsSync(path.join(OUT_DIR, output)));
+}
+
+/** The built CLI when dist/cli holds a build of the current sources, else undefined. Cheap: one small read and a stat per source. */
+function freshBuild() {
+  let manifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(MANIFEST, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  return isFresh(manifest) ? path.join(OUT_DIR, 'report.cjs') : undefined;
+}
+
+/** Models named in AuditApi's (de)serialize calls, and every model, enum or oneOf they reference, transitively. */
+function auditModels(modelsDir, serializerSource) {
+  const auditApi = fs.readFileSync(path.join(modelsDir, '..', 'apis', 'AuditApi.js'), 'utf8');
+  const modelNames = new Set([...serializerSource.matchAll(/^ {4}(\w+): \1_1\.\1,$/gm)].map((m) => m[1]));
+  const oneOfs = new Map();
+  const oneOfBlock = /const oneOfMap = \{([\s\S]*?)\n\};/.exec(serializerSource);
+  if (!oneOfBlock)
+    throw new Error('datadog-api-client: ObjectSerializer has no oneOfMap; update scripts/build-cli.cjs');
+  for (const m of oneOfBlock[1].matchAll(/^ {4}(\w+): \[([^\]]*)\]/gm)) {
+    oneOfs.set(
+      m[1],
+      [...m[2].matchAll(/"(\w+)"/g)].map((n) => n[1]),
+    );
+  }
+  const keep = new Set();
+  const visit = (name) => {
+    if (keep.has(name)) return;
+    if (oneOfs.has(name)) {
+      for (const member of oneOfs.get(name)) visit(member);
+      return;
+    }
+    if (!modelNames.has(name)) return; // a primitive, an enum or a type the serializer handles itself
+    keep.add(name);
+    const model = fs.readFileSync(path.join(modelsDir, `${name}.js`), 'utf8');
+    for (const t of model.matchAll(/type: "([^"]+)"/g)) {
+      for (const word of t[1].matchAll(/[A-Za-z_]\w*/g)) visit(word[0]);
+    }
+  };
+  const roots = [...auditApi.matchAll(/ObjectSerializer\.(?:de)?serialize\([^;]*?"(\w+)"/g)].map((m) => m[1]);
+  if (!roots.includes('AuditLogsSearchEventsRequest')) {
+    throw new Error(
+      'datadog-api-client: AuditApi no longer serializes AuditLogsSearchEventsRequest; update scripts/build-cli.cjs',
+    );
+  }
+  for (const root of roots) visit(root);
+  return keep;
+}
+
+/** The client's v2 ObjectSerializer with only `keep` among its model requires and typeMap entries. */
+function slimSerializer(source, keep) {
+  let dropped = 0;
+  const models = new Set([...source.matchAll(/^const (\w+)_1 = require\("\.\/(\w+)"\);$/gm)].map((m) => m[1]));
+  const lines = source.split('\n').filter((line) => {
+    const required = /^const (\w+)_1 = require\("\.\/(\w+)"\);$/.exec(line);
+    const mapped = /^ {4}(\w+): \1_1\.\1,$/.exec(line);
+    const name = required?.[1] ?? mapped?.[1];
+    if (name === undefined || keep.has(name)) return true;
+    dropped++;
+    return false;
+  });
+  const slim = lines.join('\n');
+  // Every model the remaining code names must still be required, or the bundle would fail at run time.
+  for (const m of slim.matchAll(/\b(\w+)_1\.\1\b/g)) {
+    if (models.has(m[1]) && !keep.has(m[1]))
+      throw new Error(`datadog-api-client: ObjectSerializer still uses ${m[1]}; update scripts/build-cli.cjs`);
+  }
+  if (dropped < 1000)
+    throw new Error('datadog-api-client: ObjectSerializer has an unexpected shape; update scripts/build-cli.cjs');
+  return slim;
+}
+
+/** esbuild plugin: the v2 ObjectSerializer, slimmed to the Audit API's models. */
+const auditSerializerOnly = {
+  name: 'datadog-audit-serializer',
+  setup(build) {
+    build.onLoad({ filter: /datadog-api-client-v2[\\/]models[\\/]ObjectSerializer\.js$/ }, async (args) => {
+      const source = await fs.promises.readFile(args.path, 'utf8');
+      const keep = auditModels(path.dirname(args.path), source);
+      return { contents: slimSerializer(source, keep), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
+/** esbuild plugin: the CLI loads the Datadog client module from its own bundle, next to it. */
+const clientBesideCli = {
+  name: 'datadog-client-beside-cli',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]datadog-api-client$/ }, (args) =>
+      args.path.startsWith('.') ? { path: './datadog-client.cjs', external: true } : undefined,
+    );
+  },
+};
+
+const COMMON = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  loader: { '.mjml': 'text' },
+  // The client's optional `typescript` hook is never reached at run time (as in the Lambda bundle).
+  external: ['typescript'],
+  metafile: true,
+  write: false,
+  logLevel: 'warning',
+  absWorkingDir: ROOT,
+};
+
+/** Writes `contents` to `file` atomically: a concurrent run sees the old file or the new one, never half of one. */
+function writeAtomic(file, contents) {
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, contents);
+  fs.renameSync(temp, file);
+}
+
+/** esbuild, or an error that says how to get it (it is a devDependency: `npm ci --omit=dev` leaves it out). */
+function loadEsbuild() {
+  try {
+    return require('esbuild');
+  } catch (error) {
+    if (error?.code !== 'MODULE_NOT_FOUND') throw error;
+    throw new Error('cannot build the command line: esbuild is not installed (run npm ci, with dev dependencies)');
+  }
+}
+
+/** Builds both bundles and the manifest; returns the path of the CLI bundle. */
+async function build() {
+  const esbuild = loadEsbuild();
+  const started = Date.now();
+  const [cli, client] = await Promise.all([
+    esbuild.build({
+      ...COMMON,
+      entryPoints: [CLI_ENTRY],
+      outfile: path.join(OUT_DIR, 'report.cjs'),
+      plugins: [clientBesideCli],
+    }),
+    esbuild.build({
+      ...COMMON,
+      entryPoints: [CLIENT_ENTRY],
+      outfile: path.join(OUT_DIR, 'datadog-client.cjs'),
+      plugins: [auditSerializerOnly],
+    }),
+  ]);
+  const sources = new Set([__filename, path.join(ROOT, CLIENT_PACKAGE_JSON)].map((f) => path.relative(ROOT, f)));
+  for (const result of [cli, client]) {
+    for (const input of Object.keys(result.metafile.inputs)) {
+      // Packages change only through npm, which runs this build again (`prepare`); their package.json stands for them.
+      if (!input.includes('node_modules/')) sources.add(input);
+    }
+  }
+  const inputs = {};
+  for (const file of [...sources].sort()) {
+    const stat = fs.statSync(path.join(ROOT, file));
+    inputs[file] = [stat.mtimeMs > started - SUSPECT_MS ? -1 : stat.mtimeMs, stat.size];
+  }
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  const outputs = [];
+  for (const file of [...cli.outputFiles, ...client.outputFiles]) {
+    writeAtomic(file.path, file.contents);
+    outputs.push(path.relative(OUT_DIR, file.path));
+  }
+  writeAtomic(MANIFEST, `${JSON.stringify({ version: BUILD_VERSION, outputs, inputs }, null, 1)}\n`);
+  return path.join(OUT_DIR, 'report.cjs');
+}
+
+/** The CLI bundle, built first when it is missing or older than a source. */
+async function ensureBuilt() {
+  return freshBuild() ?? (await build());
+}
+
+module.exports = { build, ensureBuilt, freshBuild, isFresh, MANIFEST, OUT_DIR };
+
+if (require.main === module) {
+  // `--prepare` (npm ci): without esbuild (an install without dev dependencies) there is nothing to
+  // build now, and that must not fail the install; the first `npm run report` says what is missing.
+  const prepare = process.argv.includes('--prepare');
+  build().then(
+    (file) => process.stderr.write(`build-cli: wrote ${path.relative(ROOT, path.dirname(file))}/\n`),
+    (error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`build-cli: ${message}\n`);
+      if (!(prepare && message.includes('esbuild is not installed'))) process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,146 @@
+/**
+ * The compiled command line (scripts/build-cli.cjs, run by `npm ci` through `prepare` and by
+ * scripts/report.cjs when a source changed): its Datadog client bundle, whose ObjectSerializer
+ * keeps only the Audit API's models, sends exactly the requests the full client sends; its
+ * freshness check notices every kind of change; and an edited source is rebuilt before it runs.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as full from '../../functions/weekly-report/adapters/datadog-api-client';
+
+const ROOT = join(__dirname, '../..');
+
+interface BuildCli {
+  ensureBuilt(): Promise<string>;
+  isFresh(manifest: unknown): boolean;
+  readonly MANIFEST: string;
+  readonly OUT_DIR: string;
+}
+const buildCli = require('../../scripts/build-cli.cjs') as BuildCli;
+
+type Client = Pick<typeof full, 'AuditApi' | 'createConfiguration' | 'BaseServerConfiguration'>;
+
+interface Sent {
+  readonly url: string;
+  readonly method: unknown;
+  readonly headers: unknown;
+  readonly body: unknown;
+}
+
+/** Sends `body` through `client`'s AuditApi to a fetch that records the request and answers `answer`. */
+async function send(
+  client: Client,
+  body: unknown,
+  answer: string,
+): Promise<{ sent?: Sent; result?: unknown; error?: string }> {
+  let sent: Sent | undefined;
+  const configuration = client.createConfiguration({
+    authMethods: { apiKeyAuth: 'api-key', appKeyAuth: 'app-key' },
+    baseServer: new client.BaseServerConfiguration('http://127.0.0.1:9', {}),
+    fetch: async (url: string, init: { method?: unknown; headers?: unknown; body?: unknown }) => {
+      sent = { url, method: init.method, headers: init.headers, body: init.body };
+      return new Response(answer, { status: 200, headers: { 'content-type': 'application/json' } });
+    },
+  });
+  try {
+    const result = await new client.AuditApi(configuration).searchAuditLogs({ body } as never);
+    return { sent, result: JSON.parse(JSON.stringify(result)) };
+  } catch (error) {
+    return { sent, error: String(error) };
+  }
+}
+
+describe('the compiled CLI', () => {
+  let slim: Client;
+
+  beforeAll(async () => {
+    await buildCli.ensureBuilt();
+    slim = require(join(buildCli.OUT_DIR, 'datadog-client.cjs')) as Client;
+  });
+
+  it('sends the audit search exactly as the full Datadog client does, from a bundle that leaves the other models out', async () => {
+    const bodies: unknown[] = [
+      { filter: { query: '@evt.name:"MCP Server"', from: '2026-11-16T09:00:00.000Z', to: '2026-11-23T09:00:00.000Z' } },
+      {
+        filter: { query: 'q', from: 'now-7d', to: 'now' },
+        page: { limit: 1000, cursor: 'eyJhZnRlciI6IkFRQUFBWk5X' },
+        sort: 'timestamp',
+        options: { timezone: 'Europe/Berlin', timeOffset: 3600 },
+      },
+      { filter: { query: 'q' }, page: { limit: 10 }, sort: '-timestamp' },
+      { filter: { query: 'q' }, sort: 'by-size' }, // not an AuditLogsSort: both refuse it
+      { filter: { query: 'q' }, extra: { x: 1 } }, // an attribute the model lacks: both leave it out
+    ];
+    const answer = JSON.stringify({
+      data: [{ id: 'a', type: 'audit', attributes: { timestamp: '2026-11-16T10:00:00.000Z', attributes: { x: 1 } } }],
+      meta: { page: { after: 'c' }, status: 'done', warnings: [{ code: 'w', detail: 'd', title: 't' }] },
+      links: { next: 'n' },
+    });
+    for (const body of bodies) {
+      const [expected, actual] = [await send(full, body, answer), await send(slim, body, answer)];
+      expect(actual).toEqual(expected);
+    }
+    expect((await send(slim, bodies[0], answer)).sent?.body).toContain('MCP Server');
+    // The whole client bundles to ~10 MB and loads its ~6,200 v2 models; the Audit API's alone are far below.
+    expect(statSync(join(buildCli.OUT_DIR, 'datadog-client.cjs')).size).toBeLessThan(2_000_000);
+  });
+
+  it('counts a build as fresh only while every source keeps its mtime and size and every output exists', () => {
+    const manifest = JSON.parse(readFileSync(buildCli.MANIFEST, 'utf8'));
+    const sources = Object.keys(manifest.inputs);
+    expect(sources).toEqual(
+      expect.arrayContaining([
+        'functions/weekly-report/cli/report.ts',
+        'functions/weekly-report/core/normalize.ts',
+        'functions/weekly-report/adapters/datadog-audit.ts',
+        'scripts/build-cli.cjs',
+      ]),
+    );
+    if (!buildCli.isFresh(manifest)) return; // a source was edited during this run: the next run rebuilds
+    const changed = (change: (m: typeof manifest) => void) => {
+      const copy = structuredClone(manifest);
+      change(copy);
+      return buildCli.isFresh(copy);
+    };
+    const first = sources[0]!;
+    expect(changed((m) => (m.inputs[first][0] += 1))).toBe(false);
+    expect(changed((m) => (m.inputs[first][1] += 1))).toBe(false);
+    expect(changed((m) => (m.inputs['functions/weekly-report/core/gone.ts'] = [0, 0]))).toBe(false);
+    expect(changed((m) => m.outputs.push('missing.cjs'))).toBe(false);
+    expect(changed((m) => (m.version += 1))).toBe(false);
+  });
+
+  it('builds a fresh clone on its first run, reuses the build, and rebuilds an edited source before running it', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'cli-build-'));
+    try {
+      for (const dir of ['functions', 'scripts', 'templates'])
+        cpSync(join(ROOT, dir), join(copy, dir), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+      // Sources checked out a while ago, as after a clone (sources changed just before a build are rebuilt once more).
+      const past = new Date(Date.now() - 60_000);
+      const sources = execFileSync('find', [join(copy, 'functions'), join(copy, 'scripts'), '-type', 'f'], {
+        encoding: 'utf8',
+      });
+      for (const file of sources.trim().split('\n')) utimesSync(file, past, past);
+      const run = () =>
+        execFileSync(process.execPath, [join(copy, 'scripts/report.cjs'), '--help'], { encoding: 'utf8' });
+      const manifest = join(copy, 'dist/cli/manifest.json');
+
+      expect(run()).toContain('usage: report summarize');
+      const built = statSync(manifest).mtimeMs;
+      expect(run()).toContain('usage: report summarize');
+      expect(statSync(manifest).mtimeMs).toBe(built);
+
+      const entry = join(copy, 'functions/weekly-report/cli/report.ts');
+      writeFileSync(
+        entry,
+        readFileSync(entry, 'utf8').replace('usage: report summarize', 'usage: edited report summarize'),
+      );
+      expect(run()).toContain('usage: edited report summarize');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
