@@ -53,6 +53,12 @@ export interface StackConfig {
   readonly logRetentionDays: number;
   /** KMS key that encrypts the function's log group; undefined for CloudWatch's own encryption. */
   readonly logKmsKeyArn?: string;
+  /** Days an archived report is kept (current and older versions); 0 keeps them forever. @default 400 */
+  readonly archiveRetentionDays: number;
+  /** KMS key that encrypts the report archive; undefined for SSE-S3. */
+  readonly archiveKmsKeyArn?: string;
+  /** When set, S3 Object Lock in compliance mode keeps every archived object unchangeable this many days. */
+  readonly archiveObjectLockDays?: number;
 }
 
 /** The context keys this app reads, in the order problems are reported. */
@@ -74,6 +80,9 @@ export const CONTEXT_KEYS = [
   'alarmEmail',
   'logRetentionDays',
   'logKmsKeyArn',
+  'archiveRetentionDays',
+  'archiveKmsKeyArn',
+  'archiveObjectLockDays',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -86,6 +95,7 @@ export const CONFIG_DEFAULTS = {
   baselineDays: 28,
   window: 'calendar',
   logRetentionDays: 365,
+  archiveRetentionDays: 400,
 } as const;
 
 /** The retention periods CloudWatch Logs accepts, in days. */
@@ -266,11 +276,27 @@ export function parseStackConfig(raw: RawContext): StackConfig {
       `${logRetentionDays} is not a CloudWatch Logs retention period; use one of ${LOG_RETENTION_DAYS.join(', ')}`,
     );
   }
-  const logKmsKeyArn = readString(get('logKmsKeyArn'));
-  if (logKmsKeyArn !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(logKmsKeyArn)) {
+  const logKmsKeyArn = readKmsKeyArn(get('logKmsKeyArn'), 'logKmsKeyArn', report);
+
+  const archiveRetentionDays = readWholeDays(
+    get('archiveRetentionDays'),
+    CONFIG_DEFAULTS.archiveRetentionDays,
+    'archiveRetentionDays',
+    'days an archived report is kept; 0 keeps them forever',
+    report,
+  );
+  const archiveKmsKeyArn = readKmsKeyArn(get('archiveKmsKeyArn'), 'archiveKmsKeyArn', report);
+  const lockDays = readWholeDays(
+    get('archiveObjectLockDays'),
+    0,
+    'archiveObjectLockDays',
+    'days each archived object stays unchangeable (S3 Object Lock, compliance mode); 0 or empty for none',
+    report,
+  );
+  if (lockDays > 0 && archiveRetentionDays > 0 && lockDays > archiveRetentionDays) {
     report(
-      'logKmsKeyArn',
-      `${JSON.stringify(logKmsKeyArn)} is not a KMS key ARN such as arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      'archiveObjectLockDays',
+      `${lockDays} is longer than archiveRetentionDays (${archiveRetentionDays}): a locked object cannot expire; lower it or raise the retention`,
     );
   }
 
@@ -292,6 +318,9 @@ export function parseStackConfig(raw: RawContext): StackConfig {
     ...(alarmEmail !== undefined ? { alarmEmail } : {}),
     logRetentionDays,
     ...(logKmsKeyArn !== undefined ? { logKmsKeyArn } : {}),
+    archiveRetentionDays,
+    ...(archiveKmsKeyArn !== undefined ? { archiveKmsKeyArn } : {}),
+    ...(lockDays > 0 ? { archiveObjectLockDays: lockDays } : {}),
   };
   const size = environmentSize(config);
   if (size > MAX_ENVIRONMENT_BYTES - 1024) {
@@ -327,6 +356,39 @@ export function reportEnvironment(config: StackConfig): Record<string, string> {
 
 function environmentSize(config: StackConfig): number {
   return Object.entries(reportEnvironment(config)).reduce((n, [k, v]) => n + Buffer.byteLength(k + v), 0);
+}
+
+/** An optional KMS key ARN (`arn:aws:kms:<region>:<account>:key/<id>`). */
+function readKmsKeyArn(
+  value: unknown,
+  key: 'logKmsKeyArn' | 'archiveKmsKeyArn',
+  report: (key: ContextKey, message: string) => void,
+): string | undefined {
+  const arn = readString(value);
+  if (arn !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(arn)) {
+    report(
+      key,
+      `${JSON.stringify(arn)} is not a KMS key ARN such as arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+    );
+    return undefined;
+  }
+  return arn;
+}
+
+/** A whole number of days, 0 included (absent or empty: `fallback`). */
+function readWholeDays(
+  value: unknown,
+  fallback: number,
+  key: ContextKey,
+  meaning: string,
+  report: (key: ContextKey, message: string) => void,
+): number {
+  const text = readString(value);
+  if (text === undefined) return fallback;
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (Number.isSafeInteger(n)) return n;
+  report(key, `${JSON.stringify(value)} is not a whole number of days (${meaning})`);
+  return fallback;
 }
 
 /** A trimmed non-empty string, or undefined for absent/empty (so `-c slackChannel=` turns Slack off). */

@@ -31,7 +31,9 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { METRIC_NAMESPACE, METRICS } from '../functions/weekly-report/run-metrics';
+import { ARCHIVE_FILES, ARCHIVE_ROOT } from '../functions/weekly-report/archive/report-archive';
 import { reportEnvironment, type StackConfig } from './config';
+import { ReportArchiveBucket } from './report-archive';
 import { ReportFunction, SERVICE_NAME } from './report-function';
 
 export interface WeeklyReportStackProps extends StackProps {
@@ -46,6 +48,7 @@ export class WeeklyReportStack extends Stack {
   readonly deadLetterQueue: sqs.Queue;
   readonly alarmTopic: sns.Topic;
   readonly table: dynamodb.Table;
+  readonly archive: ReportArchiveBucket;
   readonly schedule: scheduler.Schedule;
 
   constructor(scope: Construct, id: string, props: WeeklyReportStackProps) {
@@ -75,9 +78,20 @@ export class WeeklyReportStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    // The report archive: what was sent each week, and the history later runs build on.
+    this.archive = new ReportArchiveBucket(this, 'ReportArchive', {
+      retentionDays: config.archiveRetentionDays,
+      ...(config.archiveKmsKeyArn !== undefined ? { kmsKeyArn: config.archiveKmsKeyArn } : {}),
+      ...(config.archiveObjectLockDays !== undefined ? { objectLockDays: config.archiveObjectLockDays } : {}),
+    });
+
     this.reportFunction = new ReportFunction(this, 'WeeklyReport', {
       ...(props.entry !== undefined ? { entry: props.entry } : {}),
-      environment: { ...reportEnvironment(config), IDEMPOTENCY_TABLE: this.table.tableName },
+      environment: {
+        ...reportEnvironment(config),
+        IDEMPOTENCY_TABLE: this.table.tableName,
+        ARCHIVE_BUCKET: this.archive.bucket.bucketName,
+      },
       onFailure: new SqsDestination(this.deadLetterQueue),
       logRetention: config.logRetentionDays as logs.RetentionDays,
       ...(config.logKmsKeyArn !== undefined
@@ -86,6 +100,11 @@ export class WeeklyReportStack extends Stack {
     });
     const role = this.reportFunction.role;
     this.grantReportAccess(role, config);
+    this.archive.grantReportAccess(role);
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.archive.bucket.node.defaultChild as CfnElement)}.Arn>/${ARCHIVE_ROOT}/*]`,
+      reason: 'The archive prefix: the function reads and writes one object per report file under reports/, nothing else.',
+    });
 
     const fn = this.reportFunction.function;
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {
@@ -122,6 +141,11 @@ export class WeeklyReportStack extends Stack {
     new CfnOutput(this, 'LogGroupName', { value: this.reportFunction.logGroup.logGroupName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+    new CfnOutput(this, 'ArchiveBucketName', { value: this.archive.bucket.bucketName });
+    new CfnOutput(this, 'ArchiveLayout', {
+      description: 'Where each weekly report is archived',
+      value: `s3://${this.archive.bucket.bucketName}/${ARCHIVE_ROOT}/<report>/<window end, ISO 8601>/{${Object.values(ARCHIVE_FILES).join(',')}}`,
+    });
   }
 
   /** Least privilege: each service's actions on the one resource the function uses, never `*`. */

@@ -139,6 +139,29 @@ describe('parseStackConfig', () => {
   });
 
   describe('problems', () => {
+    it('refuses an Object Lock longer than the archive retention (a locked object cannot expire)', () => {
+      // Act
+      const error = errorOf(() =>
+        parseStackConfig({
+          orgName: 'Acme',
+          slackChannel: 'C0123456789',
+          archiveRetentionDays: 30,
+          archiveObjectLockDays: 90,
+        }),
+      );
+
+      // Assess
+      expect(error.message).toMatch(/archiveObjectLockDays: 90 is longer than archiveRetentionDays \(30\)/);
+      expect(
+        parseStackConfig({
+          orgName: 'Acme',
+          slackChannel: 'C0123456789',
+          archiveRetentionDays: 0,
+          archiveObjectLockDays: 90,
+        }).archiveObjectLockDays,
+      ).toBe(90);
+    });
+
     it('lists every problem in one error, each naming its key', () => {
       // Prepare
       const context = {
@@ -159,6 +182,9 @@ describe('parseStackConfig', () => {
         window: 'weekly',
         logRetentionDays: '100',
         logKmsKeyArn: 'alias/logs',
+        archiveRetentionDays: '-1',
+        archiveKmsKeyArn: 'key/1',
+        archiveObjectLockDays: 'a year',
       };
 
       // Act
@@ -181,6 +207,9 @@ describe('parseStackConfig', () => {
       ['window', 'weekly', /window: "weekly" is not a window mode; use "calendar" .* or "rolling"/],
       ['logRetentionDays', '100', /logRetentionDays: 100 is not a CloudWatch Logs retention period; use one of 1, 3/],
       ['logKmsKeyArn', 'alias/logs', /logKmsKeyArn: "alias\/logs" is not a KMS key ARN/],
+      ['archiveRetentionDays', '1.5', /archiveRetentionDays: "1.5" is not a whole number of days/],
+      ['archiveKmsKeyArn', 'key/1', /archiveKmsKeyArn: "key\/1" is not a KMS key ARN/],
+      ['archiveObjectLockDays', 'a year', /archiveObjectLockDays: "a year" is not a whole number of days/],
       ['datadogSite', 'app.datadoghq.com', /datadogSite: .*use one of datadoghq.com, us3.datadoghq.com/],
       [
         'emailTo',

@@ -145,6 +145,7 @@ describe('WeeklyReportStack', () => {
 
       // Assess
       const tableId = stack.getLogicalId(stack.table.node.defaultChild as never);
+      const bucketId = stack.getLogicalId(stack.archive.bucket.node.defaultChild as never);
       const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0]?.Properties.Environment
         .Variables as Record<string, unknown>;
       expect(variables).toEqual({
@@ -160,6 +161,7 @@ describe('WeeklyReportStack', () => {
         SES_CONFIGURATION_SET: 'audit-tracking',
         SLACK_CHANNEL: 'C0123456789',
         IDEMPOTENCY_TABLE: { Ref: tableId },
+        ARCHIVE_BUCKET: { Ref: bucketId },
         THRESHOLDS: JSON.stringify({
           burstCalls: 50,
           burstMinutes: 10,
@@ -179,9 +181,13 @@ describe('WeeklyReportStack', () => {
       const { template } = synthesizeStack({ slackChannel: 'C0123456789', sesConfigurationSet: 'audit' });
       const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0]?.Properties.Environment
         .Variables as Record<string, unknown>;
-      // The table name is a CloudFormation reference until deployment.
+      // The table and bucket names are CloudFormation references until deployment.
+      const deployed: Record<string, string> = {
+        IDEMPOTENCY_TABLE: 'AiActivityAudit-IdempotencyTable',
+        ARCHIVE_BUCKET: 'aiactivityaudit-reportarchive-1a2b3c4d',
+      };
       const env = Object.fromEntries(
-        Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : 'AiActivityAudit-IdempotencyTable']),
+        Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : (deployed[k] ?? '')]),
       );
 
       // Act
@@ -192,6 +198,7 @@ describe('WeeklyReportStack', () => {
         org: 'Example Org',
         email: { from: 'audit@example.com', to: ['security@example.com'], configurationSet: 'audit' },
         slack: { channel: 'C0123456789' },
+        archiveBucket: 'aiactivityaudit-reportarchive-1a2b3c4d',
       });
     });
 
@@ -326,6 +333,117 @@ describe('WeeklyReportStack', () => {
           ]),
         },
       });
+    });
+  });
+
+  describe('report archive', () => {
+    it('keeps reports in a private, TLS-only, encrypted, versioned bucket that expires them after archiveRetentionDays', () => {
+      // Act
+      const { template, stack } = synthesizeStack();
+
+      // Assess
+      const bucketId = stack.getLogicalId(stack.archive.bucket.node.defaultChild as never);
+      const logsId = stack.getLogicalId(stack.archive.accessLogs.node.defaultChild as never);
+      template.hasResource('AWS::S3::Bucket', {
+        Properties: {
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          },
+          VersioningConfiguration: { Status: 'Enabled' },
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+          LifecycleConfiguration: {
+            Rules: [
+              Match.objectLike({
+                Status: 'Enabled',
+                ExpirationInDays: 400,
+                NoncurrentVersionExpiration: { NoncurrentDays: 400 },
+              }),
+            ],
+          },
+          LoggingConfiguration: { DestinationBucketName: { Ref: logsId }, LogFilePrefix: 'report-archive/' },
+          ObjectLockEnabled: Match.absent(),
+        },
+        DeletionPolicy: 'Retain',
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucketId },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('keeps reports forever with archiveRetentionDays=0, under a KMS key and Object Lock when asked', () => {
+      // Prepare
+      const key = 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+      // Act
+      const { template, stack } = synthesizeStack({
+        archiveRetentionDays: '0',
+        archiveKmsKeyArn: key,
+        archiveObjectLockDays: '365',
+      });
+
+      // Assess
+      const bucket = Object.values(template.findResources('AWS::S3::Bucket')).find(
+        (b) => b.Properties.ObjectLockEnabled === true,
+      );
+      expect(bucket?.Properties).toMatchObject({
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: true },
+          ],
+        },
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } },
+        },
+      });
+      const rule = bucket?.Properties.LifecycleConfiguration.Rules[0];
+      expect(rule.ExpirationInDays).toBeUndefined();
+      expect(rule.NoncurrentVersionExpiration).toBeUndefined();
+      const kmsGrant = policyStatements(template).find((st) => asList(st.Action).includes('kms:GenerateDataKey'));
+      expect(kmsGrant?.Resource).toBe(key);
+      expect(stack.archive.key).toBeDefined();
+    });
+
+    it('lets the function read and write objects under reports/ and list only that prefix, nothing more', () => {
+      // Act
+      const { template, stack } = synthesizeStack();
+
+      // Assess
+      const bucketId = stack.getLogicalId(stack.archive.bucket.node.defaultChild as never);
+      const s3Statements = policyStatements(template).filter((st) =>
+        asList(st.Action).some((a) => a.startsWith('s3:')),
+      );
+      expect(
+        s3Statements.map((st) => ({
+          actions: asList(st.Action).sort(),
+          resources: asList(st.Resource).map(renderResource),
+          condition: (st as { Condition?: unknown }).Condition,
+        })),
+      ).toEqual([
+        { actions: ['s3:GetObject', 's3:PutObject'], resources: [`<${bucketId}.Arn>/reports/*`], condition: undefined },
+        {
+          actions: ['s3:ListBucket'],
+          resources: [`<${bucketId}.Arn>`],
+          condition: { StringLike: { 's3:prefix': ['reports/*'] } },
+        },
+      ]);
+      template.hasOutput('ArchiveBucketName', { Value: { Ref: bucketId } });
+      template.hasOutput('ArchiveLayout', {});
     });
   });
 
