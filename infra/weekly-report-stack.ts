@@ -30,8 +30,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { METRIC_NAMESPACE, METRICS } from '../functions/weekly-report/run-metrics';
 import { ARCHIVE_FILES, ARCHIVE_ROOT } from '../functions/weekly-report/archive/report-archive';
+import { METRIC_NAMESPACE, METRICS } from '../functions/weekly-report/run-metrics';
 import { reportEnvironment, type StackConfig } from './config';
 import { ReportArchiveBucket } from './report-archive';
 import { ReportFunction, SERVICE_NAME } from './report-function';
@@ -103,7 +103,8 @@ export class WeeklyReportStack extends Stack {
     this.archive.grantReportAccess(role);
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.archive.bucket.node.defaultChild as CfnElement)}.Arn>/${ARCHIVE_ROOT}/*]`,
-      reason: 'The archive prefix: the function reads and writes one object per report file under reports/, nothing else.',
+      reason:
+        'The archive prefix: the function reads and writes one object per report file under reports/, nothing else.',
     });
 
     const fn = this.reportFunction.function;

@@ -17,7 +17,9 @@
  *   and the bundle loads in ~50 ms. The rest of the serializer is the client's own code, unchanged;
  *   test/integration/cli-build.test.ts checks that it sends the audit search request exactly as
  *   the full client does.
- * dist/cli/manifest.json lists every source file of both bundles with its mtime and size.
+ * - dist/cli/s3-store.cjs: functions/weekly-report/adapters/s3-blob-store.ts with @aws-sdk/client-s3
+ *   bundled in. Loaded only with `--archive s3://…` (the SDK would add ~1.4 MB to every start).
+ * dist/cli/manifest.json lists every source file of the bundles with its mtime and size.
  */
 'use strict';
 
@@ -29,8 +31,9 @@ const OUT_DIR = path.join(ROOT, 'dist', 'cli');
 const MANIFEST = path.join(OUT_DIR, 'manifest.json');
 const CLI_ENTRY = 'functions/weekly-report/cli/report.ts';
 const CLIENT_ENTRY = 'functions/weekly-report/adapters/datadog-api-client.ts';
+const S3_ENTRY = 'functions/weekly-report/adapters/s3-blob-store.ts';
 /** Bump when the build itself changes in a way the inputs do not show. */
-const BUILD_VERSION = 1;
+const BUILD_VERSION = 2;
 /**
  * A source modified this shortly before the build started (or during it) may have been read
  * either way: it is recorded as stale, so the next run builds once more. 2 s covers file systems
@@ -136,12 +139,15 @@ const auditSerializerOnly = {
   },
 };
 
-/** esbuild plugin: the CLI loads the Datadog client module from its own bundle, next to it. */
-const clientBesideCli = {
-  name: 'datadog-client-beside-cli',
+/** esbuild plugin: the CLI loads the Datadog client and the S3 store from their own bundles, next to it. */
+const bundlesBesideCli = {
+  name: 'bundles-beside-cli',
   setup(build) {
     build.onResolve({ filter: /[\\/]datadog-api-client$/ }, (args) =>
       args.path.startsWith('.') ? { path: './datadog-client.cjs', external: true } : undefined,
+    );
+    build.onResolve({ filter: /[\\/]s3-blob-store$/ }, (args) =>
+      args.path.startsWith('.') ? { path: './s3-store.cjs', external: true } : undefined,
     );
   },
 };
@@ -177,16 +183,16 @@ function loadEsbuild() {
   }
 }
 
-/** Builds both bundles and the manifest; returns the path of the CLI bundle. */
+/** Builds the bundles and the manifest; returns the path of the CLI bundle. */
 async function build() {
   const esbuild = loadEsbuild();
   const started = Date.now();
-  const [cli, client] = await Promise.all([
+  const [cli, client, s3] = await Promise.all([
     esbuild.build({
       ...COMMON,
       entryPoints: [CLI_ENTRY],
       outfile: path.join(OUT_DIR, 'report.cjs'),
-      plugins: [clientBesideCli],
+      plugins: [bundlesBesideCli],
     }),
     esbuild.build({
       ...COMMON,
@@ -194,9 +200,10 @@ async function build() {
       outfile: path.join(OUT_DIR, 'datadog-client.cjs'),
       plugins: [auditSerializerOnly],
     }),
+    esbuild.build({ ...COMMON, entryPoints: [S3_ENTRY], outfile: path.join(OUT_DIR, 's3-store.cjs') }),
   ]);
   const sources = new Set([__filename, path.join(ROOT, CLIENT_PACKAGE_JSON)].map((f) => path.relative(ROOT, f)));
-  for (const result of [cli, client]) {
+  for (const result of [cli, client, s3]) {
     for (const input of Object.keys(result.metafile.inputs)) {
       // Packages change only through npm, which runs this build again (`prepare`); their package.json stands for them.
       if (!input.includes('node_modules/')) sources.add(input);
@@ -209,7 +216,7 @@ async function build() {
   }
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const outputs = [];
-  for (const file of [...cli.outputFiles, ...client.outputFiles]) {
+  for (const file of [...cli.outputFiles, ...client.outputFiles, ...s3.outputFiles]) {
     writeAtomic(file.path, file.contents);
     outputs.push(path.relative(OUT_DIR, file.path));
   }

@@ -186,3 +186,25 @@ export async function readTrend(
   );
   return [...points, pointOf(current.window.to, current)];
 }
+
+/**
+ * The summary with what the archive adds: where the baseline came from, what the archive could
+ * not give (warnings), and, with an archive, the trend. Never throws.
+ */
+export async function withHistory(
+  summary: Summary,
+  data: {
+    readonly baselineSources?: { readonly archive_days: number; readonly fetched_days: number };
+    readonly archiveWarnings: readonly string[];
+  },
+  archive: ReportArchive | undefined,
+  windowDays: number,
+  options: { readonly logger?: HistoryLogger; readonly call?: CallOptions } = {},
+): Promise<Summary> {
+  let out = summary;
+  if (out.baseline && data.baselineSources)
+    out = { ...out, baseline: { ...out.baseline, sources: data.baselineSources } };
+  if (data.archiveWarnings.length > 0) out = { ...out, warnings: [...out.warnings, ...data.archiveWarnings] };
+  if (archive) out = { ...out, trend: await readTrend(archive, out, windowDays, options) };
+  return out;
+}

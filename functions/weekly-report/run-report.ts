@@ -29,7 +29,7 @@ import { describeGaps, isUnread } from './core/gaps';
 import type { ReportSettings, Summary, SuppressRule, Thresholds } from './core/types';
 import { reportWindow, type WindowMode } from './core/windows';
 import { DeliveryError, DeliveryInProgressError, ReportUnavailableError, toError } from './errors';
-import { readTrend } from './history';
+import { withHistory } from './history';
 import type {
   AuditEventSource,
   CallOptions,
@@ -173,16 +173,13 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
       ? { baselineWindow: { from: data.baselineRange.from.toISOString(), to: data.baselineRange.to.toISOString() } }
       : {}),
   };
-  let summary = summarize(data.window, data.baseline, reportSettings);
-  if (summary.baseline && data.baselineSources) {
-    summary = { ...summary, baseline: { ...summary.baseline, sources: data.baselineSources } };
-  }
-  if (data.archiveWarnings.length > 0)
-    summary = { ...summary, warnings: [...summary.warnings, ...data.archiveWarnings] };
-  if (deps.archive) {
-    const trend = await readTrend(deps.archive, summary, settings.windowDays, { logger, call: { deadline } });
-    summary = { ...summary, trend };
-  }
+  const summary = await withHistory(
+    summarize(data.window, data.baseline, reportSettings),
+    data,
+    deps.archive,
+    settings.windowDays,
+    { logger, call: { deadline } },
+  );
   logger.info('summarize_done', {
     complete: summary.complete,
     totalToolCalls: summary.total_tool_calls,

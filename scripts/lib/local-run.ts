@@ -4,11 +4,11 @@
  * Secrets Manager stand-in and a Slack emulator on free loopback ports; then the real Lambda
  * handler with a scheduled-time event, where only the endpoints differ from a deployed function.
  */
-import { reportWindow } from '../../functions/weekly-report/core/windows';
+import { addLocalDays, reportWindow } from '../../functions/weekly-report/core/windows';
 import { createHandler, type HandlerResult } from '../../functions/weekly-report/handler';
 import type { MetricsSink } from '../../functions/weekly-report/run-metrics';
 import type { RunResult } from '../../functions/weekly-report/run-report';
-import { awsEnv, type SentEmail, startAwsEmulators } from '../../test/support/aws-emulators';
+import { awsEnv, type SentEmail, startAwsEmulators, startS3Emulator } from '../../test/support/aws-emulators';
 import { startDatadogEmulator } from '../../test/support/datadog-emulator';
 import { generateScenario } from '../../test/support/generator';
 import { startSecretsManagerEmulator } from '../../test/support/secrets-manager-emulator';
@@ -52,27 +52,30 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
   // client (the emulators create some); it says nothing about this run, so keep it off the output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // The generated week is the report's calendar week (UTC): the 7 days before the day the run fires.
+  // Its 56 days of history are the baselines of this week and of the four weeks before it, which
+  // run first, in order, so the report archive holds a history when this week's report is made.
   const window = reportWindow(options.scheduledTime.getTime(), 'UTC', 7, 'calendar');
-  const scenario = generateScenario({ seed: options.seed ?? 2026, end: new Date(window.to) });
+  const scenario = generateScenario({ seed: options.seed ?? 2026, end: new Date(window.to), baselineDays: 56 });
   const datadog = await startDatadogEmulator({ events: [...scenario.baseline, ...scenario.window] });
   const aws = await startAwsEmulators();
+  const s3 = await startS3Emulator();
   const slack = await startSlackEmulator({ token: SLACK_TOKEN, channels: [LOCAL_CHANNEL] });
   const secrets = await startSecretsManagerEmulator({
     [SECRET_ID]: JSON.stringify({ ddApiKey: datadog.apiKey, ddAppKey: datadog.appKey, slackBotToken: SLACK_TOKEN }),
   });
   const close = async (): Promise<void> => {
-    await Promise.all([datadog.close(), aws.close(), slack.close(), secrets.close()]);
+    await Promise.all([datadog.close(), aws.close(), s3.close(), slack.close(), secrets.close()]);
   };
   progress(
-    `start: Datadog emulator (${scenario.window.length} events in the week, ${scenario.baseline.length} in the baseline), ` +
-      `SES, DynamoDB, Secrets Manager and Slack stand-ins on 127.0.0.1 (${Date.now() - started} ms)`,
+    `start: Datadog emulator (${scenario.window.length} events in the week, ${scenario.baseline.length} in the 8 weeks before), ` +
+      `SES, DynamoDB, S3 (s3rver), Secrets Manager and Slack stand-ins on 127.0.0.1 (${Date.now() - started} ms)`,
   );
 
   try {
     // The AWS SDK reads its endpoints from the standard variables, exactly as a deployed function would.
     Object.assign(
       process.env,
-      awsEnv({ ses: aws.ses.url, dynamo: aws.dynamo.url, secretsManager: secrets.url }),
+      awsEnv({ ses: aws.ses.url, dynamo: aws.dynamo.url, secretsManager: secrets.url, s3: s3.url }),
       // The handler's JSON logs go to stdout; keep the terminal for the report unless asked.
       { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN' },
     );
@@ -89,6 +92,7 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
       SLACK_CHANNEL: LOCAL_CHANNEL,
       SLACK_API_URL: slack.url,
       IDEMPOTENCY_TABLE: aws.dynamo.tableName,
+      ARCHIVE_BUCKET: s3.bucket,
     };
     let run: RunResult | undefined;
     const fetchStart = Date.now();
@@ -104,14 +108,37 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
       },
       publishStoredMetrics: () => undefined,
     };
-    const result = await createHandler(env, { onResult: keep, metrics: sink })({
-      scheduledTime: options.scheduledTime.toISOString(),
-    });
+    const handler = createHandler(env, { onResult: keep, metrics: sink });
+    // The four weeks before, as the schedule would have run them: they build the report archive.
+    const runWeek = async (weeksBack: number) => {
+      const before = datadog.stats.requests;
+      const scheduledTime = new Date(
+        addLocalDays(options.scheduledTime.getTime(), -7 * weeksBack, 'UTC'),
+      ).toISOString();
+      const outcome = await handler({ scheduledTime });
+      return { outcome, requests: datadog.stats.requests - before, summary: (run as RunResult | undefined)?.summary };
+    };
+    let first: Awaited<ReturnType<typeof runWeek>> | undefined;
+    for (let weeksBack = 4; weeksBack >= 1; weeksBack--) {
+      const week = await runWeek(weeksBack);
+      first ??= week;
+    }
+    // Those weeks were delivered too; clear the stand-ins so out/ and the web view show this week.
+    await aws.ses.clear();
+    slack.reset();
+    const fifth = await runWeek(0);
+    const result = fifth.outcome;
     if (!run) throw new Error('the handler returned without a result');
     const summary = run.summary;
+    const sources = summary.baseline?.sources;
     progress(
-      `fetch: ${summary.total_tool_calls} events in the window, ${summary.baseline?.events ?? 0} in the baseline, ` +
-        `${datadog.stats.requests} Datadog requests${summary.complete ? '' : ' (INCOMPLETE)'}`,
+      `history: 5 weekly runs into the report archive (s3://${s3.bucket}); this week's baseline took ` +
+        `${sources?.archive_days ?? 0} of ${(sources?.archive_days ?? 0) + (sources?.fetched_days ?? 0)} days from the archive, ` +
+        `and this week's run made ${fifth.requests} Datadog requests against ${first?.requests ?? 0} for the first week (no archive yet)`,
+    );
+    progress(
+      `fetch: ${summary.total_tool_calls} events in the window, ${summary.baseline?.events ?? 0} in the baseline` +
+        `${summary.complete ? '' : ' (INCOMPLETE)'}`,
     );
     progress(
       `render: email ${(Buffer.byteLength(run.report.html) / 1024).toFixed(1)} KB HTML + text, ` +

@@ -41,7 +41,19 @@ describe('end to end on local stand-ins', () => {
     expect(local.result.window).toEqual(s.window);
     expect(s.complete).toBe(true);
     expect(s.baseline?.events).toBeGreaterThan(0);
-    expect(local.result.channels.map((c) => c.outcome)).toEqual(['delivered', 'delivered']);
+    expect(local.result.channels.map((c) => `${c.channel}:${c.outcome}`)).toEqual([
+      'archive:delivered',
+      'email:delivered',
+      'slack:delivered',
+    ]);
+  });
+
+  it('builds this week on the four archived weeks before it: the whole baseline from the archive, and a trend', () => {
+    const s = local.run.summary;
+    expect(s.baseline?.sources).toEqual({ archive_days: 28, fetched_days: 0 });
+    expect(s.trend?.map((p) => p.week_end)).toEqual(
+      [28, 21, 14, 7, 0].map((d) => new Date(Date.parse('2026-11-23T00:00:00Z') - d * 86_400_000).toISOString()),
+    );
   });
 
   it('finds the schedule firing before a moment', () => {

@@ -10,7 +10,7 @@ import {
   type ListObjectsV2CommandOutput,
   NoSuchKey,
   PutObjectCommand,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { signalUntil } from '../deadline';
 import { ReportError } from '../errors';
@@ -24,13 +24,6 @@ export class ArchiveStoreError extends ReportError {
     super(message, options);
     this.name = 'ArchiveStoreError';
   }
-}
-
-/** `s3://bucket/some/prefix` → bucket and prefix (without a trailing slash); undefined when it is not one. */
-export function parseS3Url(url: string): { bucket: string; prefix: string } | undefined {
-  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url.trim());
-  if (!m) return undefined;
-  return { bucket: m[1] as string, prefix: (m[2] ?? '').replace(/\/+$/, '') };
 }
 
 export function createS3BlobStore(options: {
@@ -108,4 +101,16 @@ export function createS3BlobStore(options: {
       }
     },
   };
+}
+
+/**
+ * A store with its own client, configured the SDK's standard way (credentials, region,
+ * AWS_ENDPOINT_URL_S3, with path-style addressing when that is set), for the command line.
+ */
+export function createS3BlobStoreFromEnvironment(location: {
+  readonly bucket: string;
+  readonly prefix?: string;
+}): BlobStore {
+  const client = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  return createS3BlobStore({ client, ...location });
 }

@@ -34,6 +34,13 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   [ARCHIVE_FILES.aggregate]: 'application/gzip',
 };
 
+/** `s3://bucket/some/prefix` → bucket and prefix (without a trailing slash); undefined when it is not one. */
+export function parseS3Url(url: string): { bucket: string; prefix: string } | undefined {
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url.trim());
+  if (!m) return undefined;
+  return { bucket: m[1] as string, prefix: (m[2] ?? '').replace(/\/+$/, '') };
+}
+
 /** A report's name in keys: lower case, letters and digits, words joined by `-` ("Acme Corp" → `acme-corp`). */
 export function reportSlug(name: string): string {
   const slug = name

@@ -3,19 +3,26 @@
  *   summarize  print the summary (text or JSON) of events from a file, stdin, or Datadog
  *   render     write email.html, email.txt, slack.json and summary.json to --out, sending nothing
  *   preview    render last week of a real org (DD_API_KEY, DD_APP_KEY, DD_SITE) into out/, sending nothing
+ *   history    list the archived reports (--archive DIR|s3://… or ARCHIVE_BUCKET)
+ *   show       print or write out one archived report (--week YYYY-MM-DD)
  * stdout holds only the report; any problem is one line on stderr and a non-zero exit.
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ARCHIVE_FILES } from '../archive/report-archive';
 import { BaselineAggregate, MCP_EVENT_NAME, summarize, WindowAggregate } from '../core/aggregate';
+import { type ArchivedWeek, archivedWeek } from '../core/archived-week';
 import { describeGaps, isUnread } from '../core/gaps';
 import { normalizeEvent } from '../core/normalize';
 import { canonicalTimeZone, type DatadogSite, isDatadogSite, isSlackChannelId, reportSettings } from '../core/settings';
 import { formatTextReport } from '../core/text-report';
 import { type CallRecord, type ReportSettings, type Summary, UNKNOWN } from '../core/types';
 import { ReportUnavailableError } from '../errors';
+import { withHistory } from '../history';
 import type { RenderedReport } from '../ports';
+import { ArchiveOptionError, archiveLocation, openArchive } from './archive-option';
+import { findWeek, formatHistory, historyRows, writeArchivedFiles } from './history-commands';
 import { InputError, readEvents } from './input';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -43,12 +50,17 @@ const USAGE = `usage: report summarize [--input FILE|-] [--baseline FILE] [--fro
                         [--baseline-days N] [--timeout SECONDS]
        report render    (the same options) --out DIR [--channel SLACK_CHANNEL_ID]
        report preview   (the same options) [--out DIR]   fetches from Datadog, sends nothing
+       report history   [--weeks N] [--format text|json] [--org NAME] [--archive DIR|s3://BUCKET[/PREFIX]]
+       report show      --week YYYY-MM-DD [--out DIR] [--org NAME] [--archive DIR|s3://BUCKET[/PREFIX]]
 Input: a Datadog audit search response {"data":[…]}, a JSON array of events or responses, or NDJSON.
 Without --input, events come from Datadog: DD_API_KEY, DD_APP_KEY (scope audit_logs_read) and
 DD_SITE (datadoghq.com, us3.datadoghq.com, datadoghq.eu, …) or DD_API_URL; the window defaults to
 the 7 days ending now, with a --baseline-days (28) baseline before it; the fetch stops after
 --timeout seconds (600) and the report then says what it could not read. When not one page of
-the window could be read there is no report: one line on stderr and exit 1.`;
+the window could be read there is no report: one line on stderr and exit 1.
+Archive: --archive (or ARCHIVE_BUCKET) names the report archive of --org. summarize, render and
+preview take the baseline from its weeks where they can (live) and add its 12-week trend; render
+and preview also archive the report they write. history lists it; show gets one week back.`;
 
 const OPTIONS = {
   input: { type: 'string' },
@@ -62,6 +74,9 @@ const OPTIONS = {
   user: { type: 'string' },
   'baseline-days': { type: 'string' },
   timeout: { type: 'string' },
+  archive: { type: 'string' },
+  weeks: { type: 'string' },
+  week: { type: 'string' },
   out: { type: 'string' },
   channel: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -77,6 +92,12 @@ export interface CommonOptions {
   readonly baselineDays: number;
   /** How long a live fetch may take, ms. @default 600000 */
   readonly timeoutMs: number;
+  /** The report archive (`--archive` or ARCHIVE_BUCKET), when there is one. */
+  readonly archive?: string;
+  /** `history --weeks`. @default 12 */
+  readonly weeks: number;
+  /** `show --week YYYY-MM-DD`. */
+  readonly week?: string;
   readonly out?: string;
   readonly channel: string;
   /** Where `channel` came from; undefined for the placeholder default. */
@@ -120,9 +141,22 @@ export function parseCommonOptions(args: string[]): CommonOptions {
   if (!(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)) {
     throw new UsageError(`--timeout must be a number of seconds above 0 (got "${v.timeout}")`);
   }
+  const weeks = v.weeks === undefined ? 12 : Number(v.weeks);
+  if (!Number.isInteger(weeks) || weeks < 1)
+    throw new UsageError(`--weeks must be a whole number above 0 (got "${v.weeks}")`);
+  if (
+    v.week !== undefined &&
+    (!/^\d{4}-\d{2}-\d{2}$/.test(v.week) || !Number.isFinite(Date.parse(`${v.week}T00:00:00Z`)))
+  ) {
+    throw new UsageError(`--week must be a date such as 2026-11-18 (got "${v.week}")`);
+  }
+  const archive = archiveLocation(v.archive);
   return {
     baselineDays,
     timeoutMs: Math.round(timeoutSeconds * 1000),
+    ...(archive !== undefined ? { archive } : {}),
+    weeks,
+    ...(v.week !== undefined ? { week: v.week } : {}),
     out: v.out,
     channel: v.channel ?? process.env.SLACK_CHANNEL ?? 'C0123456789',
     channelFrom:
@@ -193,8 +227,19 @@ function reportWindow(
   };
 }
 
+/** A summary, and the week's archived form when it is a whole org's week (not narrowed by --user). */
+export interface CliReport {
+  readonly summary: Summary;
+  readonly week?: ArchivedWeek;
+}
+
+/** Whole local days in a window of the CLI (the trend steps back by it). */
+function daysOf(range: { from: number; to: number }): number {
+  return Math.max(1, Math.round((range.to - range.from) / DAY_MS));
+}
+
 /** Summarizes the events of `--input` (and `--baseline`) as the options say. */
-export async function summarizeFiles(options: CommonOptions & { input: string }, now = Date.now()): Promise<Summary> {
+export async function summarizeFiles(options: CommonOptions & { input: string }, now = Date.now()): Promise<CliReport> {
   const hasRange = options.from !== undefined || options.to !== undefined;
   const range = hasRange
     ? { from: options.from ?? Number.NEGATIVE_INFINITY, to: options.to ?? Number.POSITIVE_INFINITY }
@@ -218,15 +263,21 @@ export async function summarizeFiles(options: CommonOptions & { input: string },
     );
     await readEvents(options.baseline, feeder(baseline, options.user));
   }
-  const summary = summarize(window, baseline, {
+  let summary = summarize(window, baseline, {
     ...options.settings,
     window: { from: new Date(windowSpec.from).toISOString(), to: new Date(windowSpec.to).toISOString() },
   });
-  return windowSpec.note === undefined ? summary : { ...summary, warnings: [...summary.warnings, windowSpec.note] };
+  if (windowSpec.note !== undefined) summary = { ...summary, warnings: [...summary.warnings, windowSpec.note] };
+  const archive = options.archive ? await openArchive(options.archive, options.settings.org) : undefined;
+  summary = await withHistory(summary, { archiveWarnings: [] }, archive, daysOf(windowSpec));
+  return {
+    summary,
+    ...(options.user === undefined ? { week: archivedWeek(options.settings.org, window, windowSpec) } : {}),
+  };
 }
 
 /** Fetches the window (default: the 7 days ending now) and its baseline from Datadog, as the Lambda does. */
-export async function summarizeLive(options: CommonOptions, now = Date.now()): Promise<Summary> {
+export async function summarizeLive(options: CommonOptions, now = Date.now()): Promise<CliReport> {
   const apiKey = process.env.DD_API_KEY;
   const appKey = process.env.DD_APP_KEY;
   const missing = [!apiKey && 'DD_API_KEY', !appKey && 'DD_APP_KEY'].filter(Boolean);
@@ -247,11 +298,14 @@ export async function summarizeLive(options: CommonOptions, now = Date.now()): P
     site: options.settings.site as DatadogSite,
     ...(process.env.DD_API_URL ? { baseUrl: process.env.DD_API_URL } : {}),
   });
+  const archive = options.archive ? await openArchive(options.archive, options.settings.org) : undefined;
+  const deadline = now + options.timeoutMs;
   const data = await collectReportData(source, {
     window: { from: new Date(from), to: new Date(to) },
     timezone: options.settings.timezone,
     baselineDays: options.baselineDays,
-    deadline: now + options.timeoutMs,
+    deadline,
+    ...(archive ? { archive } : {}),
   });
   if (isUnread(data.window.incomplete, from, to)) {
     // A fetch that read nothing is no report: never print it as a quiet week.
@@ -260,16 +314,20 @@ export async function summarizeLive(options: CommonOptions, now = Date.now()): P
       describeGaps(data.window.incomplete, options.settings.timezone),
     );
   }
-  return summarize(data.window, data.baseline, {
+  const summary = summarize(data.window, data.baseline, {
     ...options.settings,
     window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
     ...(data.baselineRange
       ? { baselineWindow: { from: data.baselineRange.from.toISOString(), to: data.baselineRange.to.toISOString() } }
       : {}),
   });
+  return {
+    summary: await withHistory(summary, data, archive, daysOf({ from, to }), { call: { deadline } }),
+    week: archivedWeek(options.settings.org, data.window, { from, to }),
+  };
 }
 
-function summaryFor(options: CommonOptions): Promise<Summary> {
+function reportFor(options: CommonOptions): Promise<CliReport> {
   return options.input === undefined ? summarizeLive(options) : summarizeFiles({ ...options, input: options.input });
 }
 
@@ -324,7 +382,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'summarize') {
       const options = parseCommonOptions(rest);
-      print(await summaryFor(options), options.format);
+      print((await reportFor(options)).summary, options.format);
       return 0;
     }
     if (command === 'render' || command === 'preview') {
@@ -341,8 +399,15 @@ export async function main(argv: string[]): Promise<number> {
       }
       await checkOutDir(out);
       const { renderReport } = await import('../render');
-      const report = renderReport(await summaryFor(options), { slackChannel: options.channel });
+      const { summary, week } = await reportFor(options);
+      const report = renderReport(summary, { slackChannel: options.channel });
       const files = await writeReportFiles(report, out);
+      if (options.archive && week) {
+        // What was rendered becomes part of the history, as the function's archive channel does.
+        const archive = await openArchive(options.archive, options.settings.org);
+        await archive.write(summary.window.to, report, week);
+        process.stderr.write(`report: archived to ${archive.location}${summary.window.to}/\n`);
+      }
       if (command === 'preview') {
         process.stdout.write(report.text);
         process.stdout.write(`\nWrote ${files.join(', ')} (nothing was sent).\n`);
@@ -354,19 +419,45 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    if (command === 'history' || command === 'show') {
+      const options = parseCommonOptions(rest);
+      if (!options.archive) {
+        throw new UsageError(`${command} needs the archive: --archive DIR|s3://bucket[/prefix], or ARCHIVE_BUCKET`);
+      }
+      const archive = await openArchive(options.archive, options.settings.org);
+      if (command === 'history') {
+        const { rows, unreadable } = await historyRows(archive, options.weeks);
+        process.stdout.write(
+          options.format === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : formatHistory(archive, rows, unreadable),
+        );
+        return 0;
+      }
+      if (options.week === undefined) throw new UsageError('show needs --week YYYY-MM-DD (a day of the week to show)');
+      const found = await findWeek(archive, options.week);
+      if (!found) throw new OutputError(`no archived report of ${options.week} in ${archive.location}`);
+      if (options.out === undefined) {
+        const text = await archive.readFile(found.windowTo, ARCHIVE_FILES.text);
+        process.stdout.write(text ? Buffer.from(text).toString('utf8') : formatTextReport(found.summary));
+      } else {
+        await checkOutDir(options.out);
+        const files = await writeArchivedFiles(archive, found.windowTo, options.out);
+        process.stderr.write(`report: wrote ${files.join(', ')}\n`);
+      }
+      return 0;
+    }
     if (command === '--help' || command === '-h' || command === 'help') throw new HelpRequested();
     if (command === undefined) {
       process.stderr.write(`${USAGE}\n`);
       return 2;
     }
-    throw new UsageError(`unknown command "${command}" (commands: summarize, render, preview)`);
+    throw new UsageError(`unknown command "${command}" (commands: summarize, render, preview, history, show)`);
   } catch (error) {
     // Help asked for is the answer (stdout, exit 0); usage after a mistake is an error (stderr, exit 2).
     if (error instanceof HelpRequested) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof ArchiveOptionError) {
       process.stderr.write(`report: ${error.message}\n`);
       return 2;
     }

@@ -87,6 +87,13 @@ export function formatTextReport(summary: Summary): string {
   lines.push(`Unique users: ${summary.unique_users}`);
   const usersDelta = formatDelta(summary.unique_users, prev?.unique_users);
   if (usersDelta) lines.push(usersDelta);
+  const trend = summary.trend ?? [];
+  if (trend.length > 1) {
+    // One line, plain digits, oldest first; "-" is a week without an archived report.
+    lines.push(
+      `Weekly calls, last ${trend.length} weeks: ${trend.map((p) => (p.calls === null ? '-' : String(p.calls))).join(' ')}`,
+    );
+  }
   lines.push('');
 
   lines.push('Top users:');

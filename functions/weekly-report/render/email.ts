@@ -23,6 +23,8 @@ import {
   reportDays,
   SEVERITIES,
   severityCounts,
+  trendCaption,
+  weeklyTrend,
   zoneOf,
 } from './format';
 import { type WEEKLY_REPORT_PLACEHOLDERS, WEEKLY_REPORT_TEMPLATE } from './generated/weekly-report-template';
@@ -177,6 +179,42 @@ function dailyChart(summary: Summary): string {
     })
     .join('');
   return `<table ${TABLE} style="${TABLE_STYLE}">${rows}</table>`;
+}
+
+/**
+ * The weekly trend as a compact column chart of table cells (no images, so every client draws it):
+ * one column per week, oldest first, this week darker, a partial week in amber, a week without an
+ * archived report as an empty slot with a dotted baseline. Empty when there is no trend.
+ */
+function trendChart(summary: Summary): string {
+  const points = weeklyTrend(summary);
+  if (points.length === 0) return '';
+  const complete = new Map((summary.trend ?? []).map((p) => [p.week_end, p.complete]));
+  const max = Math.max(1, ...points.map((p) => p.calls ?? 0));
+  const height = 44;
+  const cells = points
+    .map((p, i) => {
+      const last = i === points.length - 1;
+      if (p.calls === null) {
+        return `<td style="padding:0 2px;vertical-align:bottom;"><div style="height:0;border-bottom:2px dotted #c4c9d2;font-size:0;line-height:0;">&nbsp;</div></td>`;
+      }
+      const h = Math.max(2, Math.round((p.calls / max) * height));
+      const color = complete.get(p.weekEnd) === false ? '#f0a830' : last ? COLORS.barPeak : COLORS.bar;
+      return `<td style="padding:0 2px;vertical-align:bottom;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td height="${h}" bgcolor="${color}" style="height:${h}px;font-size:0;line-height:0;border-radius:2px 2px 0 0;">&nbsp;</td></tr></table></td>`;
+    })
+    .join('');
+  const first = points[0];
+  const last = points[points.length - 1];
+  const label = (iso: string | undefined) =>
+    iso
+      ? escapeHtml(
+          formatShortTime(new Date(Date.parse(iso) - 1).toISOString(), zoneOf(summary))
+            .split(' ')
+            .slice(0, 3)
+            .join(' '),
+        )
+      : '';
+  return `<p style="margin:16px 0 6px;font-size:13px;color:${COLORS.muted};"><strong style="color:${COLORS.text};">Weekly calls</strong> · ${escapeHtml(trendCaption(points))}</p><table ${TABLE} style="${TABLE_STYLE}"><tr style="height:${height}px;">${cells}</tr></table><table ${TABLE} style="${TABLE_STYLE}"><tr><td style="font-size:12px;color:${COLORS.muted};padding-top:2px;">week to ${label(first?.weekEnd)}</td><td align="right" style="font-size:12px;color:${COLORS.muted};padding-top:2px;">week to ${label(last?.weekEnd)}</td></tr></table>`;
 }
 
 /** Rows of name, count and a thin share bar; `total` is what the shares are of. */
@@ -359,6 +397,7 @@ export function renderEmailHtml(summary: Summary): string {
     anomalies_total: kpiNumber(total, anomalyColor),
     anomalies_breakdown: breakdown,
     daily_chart: dailyChart(summary),
+    trend_chart: trendChart(summary),
     top_users: rankedList(
       summary.top_users.map((u) => ({ name: u.user, count: u.calls })),
       EMAIL_LIMITS.topUsers,

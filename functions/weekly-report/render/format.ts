@@ -204,6 +204,32 @@ export function sparkline(values: readonly number[]): string {
     .join('');
 }
 
+/** A sparkline in which a week without an archived report is a middle dot (`▃▅·▇█`): a gap, never a guess. */
+export function sparklineWithGaps(values: ReadonlyArray<number | null>): string {
+  const known = values.filter((v): v is number => v !== null);
+  const bars = sparkline(known);
+  let next = 0;
+  return values.map((v) => (v === null ? '·' : (bars[next++] ?? '▁'))).join('');
+}
+
+/** The trend of weekly calls (oldest first), when there are at least two weeks to compare. */
+export function weeklyTrend(
+  summary: Summary,
+): ReadonlyArray<{ readonly weekEnd: string; readonly calls: number | null }> {
+  const points = summary.trend ?? [];
+  return points.length < 2 ? [] : points.map((p) => ({ weekEnd: p.week_end, calls: p.calls }));
+}
+
+/** `8 weeks: 1,542 → 2,133 calls a week; 1 week has no archived report`, from numbers only. */
+export function trendCaption(points: ReadonlyArray<{ readonly calls: number | null }>): string {
+  const known = points.filter((p): p is { calls: number } => p.calls !== null);
+  const first = known[0];
+  const last = known[known.length - 1];
+  const missing = points.length - known.length;
+  const range = first && last ? `${formatCount(first.calls)} → ${formatCount(last.calls)} calls a week` : 'no figures';
+  return `${pluralize(points.length, 'week')}: ${range}${missing > 0 ? `; ${pluralize(missing, 'week has', 'weeks have')} no archived report` : ''}`;
+}
+
 /** Who did what to which resource, for a flag's line; a burst's "(multiple)" placeholders are left out. */
 export function flagSubject(flag: AnomalyFlag): string[] {
   return [flag.user, flag.action, flag.resource_type, flag.resource_id].filter((v) => v !== '' && v !== MULTIPLE);

@@ -26,6 +26,9 @@ import {
   SEVERITIES,
   severityCounts,
   sparkline,
+  sparklineWithGaps,
+  trendCaption,
+  weeklyTrend,
   zoneOf,
 } from './format';
 
@@ -191,8 +194,14 @@ function dailyBlock(summary: Summary): SectionBlock {
   const last = days[days.length - 1]!;
   // One bar per day; a long window is cut to its last 60 days to stay on a line or two.
   const spark = sparkline(days.slice(-60).map((d) => d.calls));
+  const weeks = weeklyTrend(summary);
+  // The weekly trend, one sparkline line (a week without an archived report is a dot).
+  const trend =
+    weeks.length > 0
+      ? `\n*Weekly calls*  \`${sparklineWithGaps(weeks.map((w) => w.calls))}\`  ${escapeSlack(trendCaption(weeks))}`
+      : '';
   return section(
-    `*Daily calls*  \`${spark}\`\n${escapeSlack(formatDayLabel(first.date))} → ${escapeSlack(formatDayLabel(last.date))} · peak ${formatCount(peak.calls)} on ${escapeSlack(formatDayLabel(peak.date))}`,
+    `*Daily calls*  \`${spark}\`\n${escapeSlack(formatDayLabel(first.date))} → ${escapeSlack(formatDayLabel(last.date))} · peak ${formatCount(peak.calls)} on ${escapeSlack(formatDayLabel(peak.date))}${trend}`,
   );
 }
 

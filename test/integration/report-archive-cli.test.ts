@@ -1,0 +1,194 @@
+/**
+ * The command line and the report archive, through the real CLI process: render and preview
+ * write their report into an archive (a directory, or S3 through the real SDK against s3rver),
+ * history lists it, show gets one week back, and a live preview takes its baseline from the
+ * archived week before it.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LOCAL_CREDENTIALS, type S3Emulator, startS3Emulator } from '../support/aws-emulators';
+import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
+import { generateScenario, writeNdjson } from '../support/generator';
+
+const ROOT = join(__dirname, '../..');
+const DAY = 86_400_000;
+const END = new Date('2026-11-23T00:00:00Z');
+
+function report(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/report.cjs'), ...args], {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ARCHIVE_BUCKET: '', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('report archive from the command line', () => {
+  const scenario = generateScenario({ seed: 21, end: END, weekEvents: 800, people: 15, baselineDays: 7 });
+  const dir = mkdtempSync(join(tmpdir(), 'archive-cli-'));
+  const archive = join(dir, 'archive');
+  const weeks = [
+    { from: new Date(END.getTime() - 14 * DAY), to: new Date(END.getTime() - 7 * DAY) },
+    { from: new Date(END.getTime() - 7 * DAY), to: END },
+  ];
+  const inputFile = join(dir, 'events.ndjson');
+
+  beforeAll(async () => {
+    await writeNdjson(inputFile, [...scenario.baseline, ...scenario.window]);
+  });
+
+  it('renders two weeks into a directory archive, lists them, and shows one back', async () => {
+    // Act
+    for (const w of weeks) {
+      const r = await report([
+        'render',
+        '--input',
+        inputFile,
+        '--from',
+        w.from.toISOString(),
+        '--to',
+        w.to.toISOString(),
+        '--org',
+        'Acme Corp',
+        '--out',
+        join(dir, `out-${w.to.getTime()}`),
+        '--archive',
+        archive,
+      ]);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toContain(`archived to ${archive}/reports/acme-corp/${w.to.toISOString()}/`);
+    }
+    const history = await report(['history', '--archive', archive, '--org', 'Acme Corp', '--format', 'json']);
+    const text = await report(['history', '--archive', archive, '--org', 'Acme Corp']);
+    const shown = await report(['show', '--week', '2026-11-18', '--archive', archive, '--org', 'Acme Corp']);
+    const out = join(dir, 'shown');
+    const written = await report([
+      'show',
+      '--week',
+      '2026-11-10',
+      '--archive',
+      archive,
+      '--org',
+      'Acme Corp',
+      '--out',
+      out,
+    ]);
+    const missing = await report(['show', '--week', '2025-01-01', '--archive', archive, '--org', 'Acme Corp']);
+
+    // Assess
+    const rows = JSON.parse(history.stdout) as Array<{ window: { to: string }; calls: number; complete: boolean }>;
+    expect(rows.map((r) => r.window.to)).toEqual(weeks.map((w) => w.to.toISOString()));
+    expect(rows.every((r) => r.calls > 0 && r.complete)).toBe(true);
+    expect(text.stdout).toMatch(/2026-11-16 to 2026-11-22 +[\d,]+ +\d+ +\d+ \(\d+\/\d+\/\d+\) +yes/);
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toMatch(/^AI Activity Audit — Acme Corp — 2026-11-16 to 2026-11-22\n/);
+    expect(written.status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([
+      'aggregate.json.gz',
+      'email.html',
+      'email.txt',
+      'slack.json',
+      'summary.json',
+    ]);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).window.to).toBe(weeks[0]?.to.toISOString());
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim()).toBe(`report: no archived report of 2025-01-01 in ${archive}/reports/acme-corp/`);
+  });
+
+  it('adds the trend of the archived weeks to a summary', async () => {
+    // Act
+    const r = await report([
+      'summarize',
+      '--input',
+      inputFile,
+      '--from',
+      weeks[1]!.from.toISOString(),
+      '--to',
+      weeks[1]!.to.toISOString(),
+      '--org',
+      'Acme Corp',
+      '--archive',
+      archive,
+      '--format',
+      'json',
+    ]);
+
+    // Assess
+    const summary = JSON.parse(r.stdout);
+    expect(summary.trend.map((p: { week_end: string }) => p.week_end)).toEqual(weeks.map((w) => w.to.toISOString()));
+  });
+
+  it('says what is missing when history has no archive to read', async () => {
+    const r = await report(['history', '--org', 'Acme']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'report: history needs the archive: --archive DIR|s3://bucket[/prefix], or ARCHIVE_BUCKET',
+    );
+    expect((await report(['show', '--archive', archive])).stderr).toMatch(/show needs --week YYYY-MM-DD/);
+  });
+
+  describe('live, with an S3 archive (s3rver)', () => {
+    let s3: S3Emulator;
+    let datadog: DatadogEmulator;
+    let env: Record<string, string>;
+
+    beforeAll(async () => {
+      [s3, datadog] = await Promise.all([
+        startS3Emulator('cli-archive'),
+        startDatadogEmulator({ events: [...scenario.baseline, ...scenario.window] }),
+      ]);
+      env = {
+        DD_API_URL: datadog.url,
+        DD_API_KEY: datadog.apiKey,
+        DD_APP_KEY: datadog.appKey,
+        AWS_ENDPOINT_URL_S3: s3.url,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      };
+    });
+    afterAll(async () => {
+      await Promise.all([s3?.close(), datadog?.close()]);
+    });
+
+    it('previews two weeks into ARCHIVE_BUCKET; the second takes its baseline from the first, with fewer requests', async () => {
+      // Act
+      const runs: Array<{ requests: number; summary: Record<string, unknown> }> = [];
+      for (const w of weeks) {
+        const before = datadog.stats.requests;
+        const out = join(dir, `preview-${w.to.getTime()}`);
+        const r = await report(
+          ['preview', '--to', w.to.toISOString(), '--baseline-days', '7', '--org', 'Acme', '--out', out],
+          { ...env, ARCHIVE_BUCKET: s3.bucket },
+        );
+        expect(r.status).toBe(0);
+        runs.push({
+          requests: datadog.stats.requests - before,
+          summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')),
+        });
+      }
+      const history = await report(['history', '--org', 'Acme', '--format', 'json'], {
+        ...env,
+        ARCHIVE_BUCKET: s3.bucket,
+      });
+      const prefixed = await report(['history', '--org', 'Acme', '--archive', `s3://${s3.bucket}/nothing-here`], env);
+
+      // Assess
+      expect((runs[1]?.summary.baseline as { sources: unknown }).sources).toEqual({ archive_days: 7, fetched_days: 0 });
+      expect(runs[1]?.requests).toBeLessThan(runs[0]?.requests ?? 0);
+      expect(JSON.parse(history.stdout)).toHaveLength(2);
+      expect(prefixed.stdout).toContain(`s3://${s3.bucket}/nothing-here/reports/acme/`);
+      expect(prefixed.stdout).toContain('(none)');
+      expect(existsSync(join(dir, `preview-${END.getTime()}`, 'email.html'))).toBe(true);
+    });
+  });
+});
