@@ -3,10 +3,12 @@
  * one run on this machine, then one table of the headline figures with their targets (the
  * README's performance table is this table). Parts: core (summarize vs the bare parse and the seed's
  * jq, two event shapes, through npm and without), cli (start-up, freshness check, live summarize
- * from the shell), source (sliced vs sequential Datadog paging), render (precompiled template vs
+ * from the shell), source (sliced vs sequential Datadog paging), archive (a fifth weekly run with
+ * and without the report archive: requests and time), render (precompiled template vs
  * MJML), bundle (handler size, cold load, memory). `npm run bench -- core cli` runs some parts.
  */
 import { cpus, totalmem } from 'node:os';
+import { run as archive } from './archive';
 import { run as bundle } from './bundle';
 import { run as cli } from './cli';
 import { run as core } from './core';
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
     ['core', core],
     ['cli', cli],
     ['source', source],
+    ['archive', archive],
     ['render', render],
     ['bundle', bundle],
   ];
