@@ -9,6 +9,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { streamElements } from './json-elements';
 
 export class InputError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -121,13 +122,17 @@ class LineSplitter {
   }
 }
 
+function notJson(name: string, error: unknown): InputError {
+  return new InputError(`${name} is not JSON, a JSON array or NDJSON (${(error as Error).message.split('\n')[0]})`, {
+    cause: error,
+  });
+}
+
 function parseDocument(text: string, name: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InputError(`${name} is not JSON, a JSON array or NDJSON (${(error as Error).message.split('\n')[0]})`, {
-      cause: error,
-    });
+    throw notJson(name, error);
   }
 }
 
@@ -214,7 +219,20 @@ async function readChunks(chunks: AsyncIterator<string>, name: string, sink: Eve
   }
 
   if (!done) for (let next = await chunks.next(); !next.done; next = await chunks.next()) head.push(next.value);
-  sink.document(parseDocument(head.join(''), name));
+  const text = head.join('');
+  head.length = 0;
+  // One event at a time where the shape allows (json-elements.ts): one small tree alive at a time.
+  let streamed: boolean;
+  try {
+    streamed = streamElements(text, {
+      arrayItem: (value) => (isResponse(value) ? sink.document(value) : sink.event(value)),
+      dataItem: (value) => sink.event(value),
+    });
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    throw notJson(name, error);
+  }
+  if (!streamed) sink.document(parseDocument(text, name));
   return sink.result('json');
 }
 
