@@ -124,6 +124,15 @@ describe('parseStackConfig', () => {
       expect(reportEnvironment(config).TIMEZONE).toBe('Europe/Berlin');
     });
 
+    it('takes the UK1 site and hands it to the function', () => {
+      // Act
+      const config = parseStackConfig({ ...cdkJsonContext(), datadogSite: 'uk1.datadoghq.com' });
+
+      // Assess
+      expect(config.datadogSite).toBe('uk1.datadoghq.com');
+      expect(reportEnvironment(config).DATADOG_SITE).toBe('uk1.datadoghq.com');
+    });
+
     it('turns email off with an empty emailTo and Slack off with an empty slackChannel', () => {
       // Act
       const slackOnly = parseStackConfig({ ...cdkJsonContext(), emailTo: '', slackChannel: 'C0123456789' });

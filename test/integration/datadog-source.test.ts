@@ -443,7 +443,10 @@ describe('Datadog audit source', () => {
       expect(seen).not.toMatch(/secret-4242|secret-4343/);
     });
 
-    it('addresses the configured Datadog site', async () => {
+    it.each([
+      ['datadoghq.eu', 'https://api.datadoghq.eu/api/v2/audit/events/search'],
+      ['uk1.datadoghq.com', 'https://api.uk1.datadoghq.com/api/v2/audit/events/search'],
+    ] as const)('addresses the configured Datadog site %s', async (site, expectedUrl) => {
       // Prepare: a transport that records where requests go and refuses them, so no network is used.
       const urls: string[] = [];
       const refuse = async (url: string | URL | Request): Promise<Response> => {
@@ -453,19 +456,14 @@ describe('Datadog audit source', () => {
           headers: { 'content-type': 'application/json' },
         });
       };
-      const eu = createDatadogAuditSource({
-        apiKey: 'k',
-        appKey: 'a',
-        site: 'datadoghq.eu',
-        fetch: refuse as typeof fetch,
-      });
+      const onSite = createDatadogAuditSource({ apiKey: 'k', appKey: 'a', site, fetch: refuse as typeof fetch });
 
       // Act
-      const error = await eu.collect({ from: FROM, to: TO }, () => new IdCollector()).catch((e: unknown) => e);
+      const error = await onSite.collect({ from: FROM, to: TO }, () => new IdCollector()).catch((e: unknown) => e);
 
       // Assess
-      expect(urls[0]).toBe('https://api.datadoghq.eu/api/v2/audit/events/search');
-      expect((error as Error).message).toMatch(/site datadoghq\.eu/);
+      expect(urls[0]).toBe(expectedUrl);
+      expect((error as Error).message).toContain(`site ${site}`);
     });
   });
 });

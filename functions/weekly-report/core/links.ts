@@ -12,6 +12,7 @@ const APP_HOSTS: Readonly<Record<string, string>> = {
   'datadoghq.eu': 'app.datadoghq.eu',
   'ap1.datadoghq.com': 'ap1.datadoghq.com',
   'ap2.datadoghq.com': 'ap2.datadoghq.com',
+  'uk1.datadoghq.com': 'uk1.datadoghq.com',
   'ddog-gov.com': 'app.ddog-gov.com',
 };
 

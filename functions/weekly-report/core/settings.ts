@@ -12,6 +12,12 @@ import {
   type Thresholds,
 } from './types';
 
+/**
+ * The Datadog sites the report reads (the API is `api.<site>`). Each is a value of the `site`
+ * server variable of @datadog/datadog-api-client 1.64.0, which serves the Audit and Metrics APIs
+ * alike; `uk1.datadoghq.com` (UK1, London) joined that list in 2026. The client also knows
+ * `us2.ddog-gov.com`, left out here until someone checks Audit Trail there.
+ */
 export const DATADOG_SITES = [
   'datadoghq.com',
   'us3.datadoghq.com',
@@ -19,6 +25,7 @@ export const DATADOG_SITES = [
   'datadoghq.eu',
   'ap1.datadoghq.com',
   'ap2.datadoghq.com',
+  'uk1.datadoghq.com',
   'ddog-gov.com',
 ] as const;
 export type DatadogSite = (typeof DATADOG_SITES)[number];

@@ -266,6 +266,15 @@ describe('report summarize', () => {
     });
   });
 
+  it('takes --site uk1.datadoghq.com and links to its app', () => {
+    // Act
+    const r = report(['summarize', '--input', responseFile, '--format', 'json', '--site', 'uk1.datadoghq.com']);
+
+    // Assess
+    expect(r.stderr).toBe('');
+    expect(new URL(JSON.parse(r.stdout).link).host).toBe('uk1.datadoghq.com');
+  });
+
   it('spells --timezone canonically in the summary', () => {
     // Act
     const r = report(['summarize', '--input', responseFile, '--timezone', 'europe/berlin', '--format', 'json']);

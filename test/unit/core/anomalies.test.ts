@@ -287,6 +287,8 @@ describe('suppress, ordering and links', () => {
     ['us5.datadoghq.com', 'us5.datadoghq.com'],
     ['ap1.datadoghq.com', 'ap1.datadoghq.com'],
     ['ap2.datadoghq.com', 'ap2.datadoghq.com'],
+    ['uk1.datadoghq.com', 'uk1.datadoghq.com'],
+    ['datadoghq.eu', 'app.datadoghq.eu'],
     ['ddog-gov.com', 'app.ddog-gov.com'],
   ])('uses the app host of %s', (site, host) => {
     expect(new URL(auditTrailLink(site, 0, 1)).host).toBe(host);
