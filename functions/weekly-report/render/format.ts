@@ -23,6 +23,7 @@ export const KIND_LABELS: Readonly<Record<AnomalyKind, string>> = {
   high_volume: 'High volume',
   out_of_scope: 'Out of scope',
   new_country: 'New country',
+  new_client: 'New MCP client',
 };
 
 const numberFormat = new Intl.NumberFormat('en-US');

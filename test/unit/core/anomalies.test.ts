@@ -66,6 +66,7 @@ describe('high_volume', () => {
         burstMinutes: 1,
         scopeMinBaselineCalls: 20,
         highSeverityResourceTypes: ['monitor'],
+        newClientSeverity: 'low',
       },
     });
     expect(kinds(s, 'high_volume')).toHaveLength(1);
@@ -104,6 +105,7 @@ describe('destructive_action', () => {
         burstMinutes: 10,
         scopeMinBaselineCalls: 20,
         highSeverityResourceTypes: ['notebook'],
+        newClientSeverity: 'low',
       },
     });
     expect(kinds(s, 'destructive_action')[0]!.severity).toBe('high');

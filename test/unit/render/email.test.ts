@@ -259,7 +259,8 @@ describe('email HTML', () => {
 
   it('counts every kind in the per-kind table', () => {
     // Prepare
-    const summary = makeBusySummary(12);
+    const flags = ANOMALY_KINDS.flatMap((kind, i) => [makeFlag({ kind }, 2 * i), makeFlag({ kind }, 2 * i + 1)]);
+    const summary = { ...makeBusySummary(), anomalies: flags, anomaly_counts: countFlags(flags) };
 
     // Act
     const visible = textOf(renderEmail(summary).html);
@@ -268,6 +269,7 @@ describe('email HTML', () => {
     for (const kind of ANOMALY_KINDS) expect(summary.anomaly_counts[kind]).toBe(2);
     expect(visible).toContain('Destructive action 2');
     expect(visible).toContain('New country 2');
+    expect(visible).toContain('New MCP client 2');
   });
 });
 
