@@ -30,6 +30,7 @@ import type {
   ClaimResult,
   DeliveryLedger,
   EmailSender,
+  McpUsageSource,
   RenderedReport,
   SlackSender,
 } from './ports';
@@ -90,6 +91,8 @@ export interface ReportRunSettings {
 
 export interface ReportDeps {
   readonly source: AuditEventSource;
+  /** MCP tool and client usage, read alongside the audit events; absent: the report says it was not read. */
+  readonly usage?: McpUsageSource;
   readonly ledger: DeliveryLedger;
   /** Absent when email is off. */
   readonly email?: EmailSender;
@@ -134,12 +137,14 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
     windowDays: settings.windowDays,
     baselineDays: settings.baselineDays,
     deadline,
+    ...(deps.usage ? { usage: deps.usage } : {}),
   });
   logger.info('fetch_done', {
     window: { from: window.from.toISOString(), to: window.to.toISOString() },
     windowEvents: data.window.events,
     baselineEvents: data.baseline?.events ?? null,
     gaps: data.window.incomplete.length,
+    toolUsage: data.usage?.window.status ?? 'not_fetched',
     durationMs: now() - started,
   });
   if (isUnread(data.window.incomplete, range.from, range.to)) {
@@ -161,7 +166,7 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
       ? { baselineWindow: { from: data.baselineRange.from.toISOString(), to: data.baselineRange.to.toISOString() } }
       : {}),
   };
-  const summary = summarize(data.window, data.baseline, reportSettings);
+  const summary = summarize(data.window, data.baseline, reportSettings, data.usage);
   logger.info('summarize_done', {
     complete: summary.complete,
     totalToolCalls: summary.total_tool_calls,

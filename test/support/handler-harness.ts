@@ -32,6 +32,8 @@ export interface HarnessOptions {
 }
 
 export interface HandlerHarness {
+  /** The events the Datadog emulator holds (audit search and metric alike). */
+  readonly events: readonly RawAuditEvent[];
   readonly datadog: DatadogEmulator;
   readonly aws: AwsEmulators;
   readonly secrets: SecretsManagerEmulator;
@@ -101,6 +103,7 @@ export function useHandlerHarness(options: HarnessOptions = {}): () => HandlerHa
       { POWERTOOLS_DEV: '' },
     );
     harness = {
+      events: [...events],
       datadog,
       aws,
       secrets,
