@@ -17,6 +17,12 @@ import { type CallRecord, type ReportSettings, type Summary, UNKNOWN } from '../
 import { ReportUnavailableError } from '../errors';
 import type { RenderedReport } from '../ports';
 import { InputError, readEvents } from './input';
+import { isPerson, personSource } from './person-filter';
+
+/** Why a report from a file has no tool or client sections. */
+export const FILE_TOOL_USAGE_REASON =
+  'not available from a file: tools and MCP clients come from the datadog.mcp.tool.usage metric, ' +
+  'which only a live fetch reads (summarize or preview without --input)';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -45,10 +51,11 @@ const USAGE = `usage: report summarize [--input FILE|-] [--baseline FILE] [--fro
        report preview   (the same options) [--out DIR]   fetches from Datadog, sends nothing
 Input: a Datadog audit search response {"data":[…]}, a JSON array of events or responses, or NDJSON.
 Without --input, events come from Datadog: DD_API_KEY, DD_APP_KEY (scope audit_logs_read) and
-DD_SITE (datadoghq.com, us3.datadoghq.com, datadoghq.eu, …) or DD_API_URL; the window defaults to
-the 7 days ending now, with a --baseline-days (28) baseline before it; the fetch stops after
---timeout seconds (600) and the report then says what it could not read. When not one page of
-the window could be read there is no report: one line on stderr and exit 1.`;
+DD_SITE (datadoghq.com, us3.datadoghq.com, datadoghq.eu, uk1.datadoghq.com, …) or DD_API_URL; the
+window defaults to the 7 days ending now, with a --baseline-days (28) baseline before it; the fetch
+stops after --timeout seconds (600) and the report then says what it could not read. When not one
+page of the window could be read there is no report: one line on stderr and exit 1. Tools and MCP
+clients come from the datadog.mcp.tool.usage metric (scope timeseries_query), read live only.`;
 
 const OPTIONS = {
   input: { type: 'string' },
@@ -137,13 +144,6 @@ export function parseCommonOptions(args: string[]): CommonOptions {
   };
 }
 
-/** True when `record` belongs to the person named by `who` (an id, e-mail or name, any case). */
-function isPerson(record: CallRecord, who: string): boolean {
-  const wanted = who.toLowerCase();
-  const keyValue = record.personKey.slice(record.personKey.indexOf(':') + 1).toLowerCase();
-  return keyValue === wanted || record.person.toLowerCase() === wanted;
-}
-
 /**
  * The first and last time of the input's MCP calls inside the asked range, whoever made them: the
  * window of a report without --from/--to, so `--user nobody` shows the input's dates, not 1970.
@@ -218,14 +218,23 @@ export async function summarizeFiles(options: CommonOptions & { input: string },
     );
     await readEvents(options.baseline, feeder(baseline, options.user));
   }
-  const summary = summarize(window, baseline, {
-    ...options.settings,
-    window: { from: new Date(windowSpec.from).toISOString(), to: new Date(windowSpec.to).toISOString() },
-  });
+  const summary = summarize(
+    window,
+    baseline,
+    {
+      ...options.settings,
+      window: { from: new Date(windowSpec.from).toISOString(), to: new Date(windowSpec.to).toISOString() },
+    },
+    { window: { status: 'not_fetched', reason: FILE_TOOL_USAGE_REASON } },
+  );
   return windowSpec.note === undefined ? summary : { ...summary, warnings: [...summary.warnings, windowSpec.note] };
 }
 
-/** Fetches the window (default: the 7 days ending now) and its baseline from Datadog, as the Lambda does. */
+/**
+ * Fetches the window (default: the 7 days ending now) and its baseline from Datadog, as the Lambda
+ * does, with the MCP usage metric over the same ranges; `--user` keeps one person's events and
+ * usage.
+ */
 export async function summarizeLive(options: CommonOptions, now = Date.now()): Promise<Summary> {
   const apiKey = process.env.DD_API_KEY;
   const appKey = process.env.DD_APP_KEY;
@@ -235,23 +244,26 @@ export async function summarizeLive(options: CommonOptions, now = Date.now()): P
       `without --input, events come from Datadog: set ${missing.join(' and ')} (scope audit_logs_read)`,
     );
   }
-  if (options.user !== undefined) throw new UsageError('--user works with --input only');
   const to = options.to ?? now;
   const from = options.from ?? to - 7 * DAY_MS;
   // Loaded only here: the Datadog client is large, and summarizing a file must not pay for it.
   const { createDatadogAuditSource } = await import('../adapters/datadog-audit');
+  const { createDatadogMetricsSource } = await import('../adapters/datadog-metrics');
   const { collectReportData } = await import('../collect');
-  const source = createDatadogAuditSource({
+  const { narrowUsageData } = await import('../core/mcp-usage');
+  const datadog = {
     apiKey: apiKey!,
     appKey: appKey!,
     site: options.settings.site as DatadogSite,
     ...(process.env.DD_API_URL ? { baseUrl: process.env.DD_API_URL } : {}),
-  });
-  const data = await collectReportData(source, {
+  };
+  const audit = createDatadogAuditSource(datadog);
+  const data = await collectReportData(options.user === undefined ? audit : personSource(audit, options.user), {
     window: { from: new Date(from), to: new Date(to) },
     timezone: options.settings.timezone,
     baselineDays: options.baselineDays,
     deadline: now + options.timeoutMs,
+    usage: createDatadogMetricsSource(datadog),
   });
   if (isUnread(data.window.incomplete, from, to)) {
     // A fetch that read nothing is no report: never print it as a quiet week.
@@ -260,13 +272,19 @@ export async function summarizeLive(options: CommonOptions, now = Date.now()): P
       describeGaps(data.window.incomplete, options.settings.timezone),
     );
   }
-  return summarize(data.window, data.baseline, {
-    ...options.settings,
-    window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
-    ...(data.baselineRange
-      ? { baselineWindow: { from: data.baselineRange.from.toISOString(), to: data.baselineRange.to.toISOString() } }
-      : {}),
-  });
+  const usage = data.usage && options.user !== undefined ? narrowUsageData(data.usage, options.user) : data.usage;
+  return summarize(
+    data.window,
+    data.baseline,
+    {
+      ...options.settings,
+      window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+      ...(data.baselineRange
+        ? { baselineWindow: { from: data.baselineRange.from.toISOString(), to: data.baselineRange.to.toISOString() } }
+        : {}),
+    },
+    usage,
+  );
 }
 
 function summaryFor(options: CommonOptions): Promise<Summary> {
