@@ -300,6 +300,8 @@ describe('runReport', () => {
     expect(asked.deadline).toBe(deadline);
     expect(steps.indexOf('usage')).toBeLessThan(steps.indexOf('send email'));
     expect(result.summary.tools).toEqual([{ tool: 'search_logs', calls: 7, previous_calls: null, change: null }]);
+    expect(result.report.text).toContain('  search_logs: 7 (100%)');
+    expect(JSON.stringify(result.report.slack.blocks)).toContain('search_logs — 7');
   });
 
   it('sends the audit report, complete, when the usage metric is unavailable or its source breaks', async () => {

@@ -155,6 +155,14 @@ export function computeDelta(current: number, previous: number): Delta {
   };
 }
 
+/**
+ * Why a rule was not evaluated, for "not evaluated (…)": `new_client` needs the MCP usage metric
+ * (and its baseline), the others the audit baseline.
+ */
+export function notEvaluatedWhy(summary: Summary, kind: AnomalyKind): string {
+  return kind === 'new_client' && summary.tool_usage?.status !== 'ok' ? 'no usage metric' : 'no baseline';
+}
+
 /** Number of anomalies: the evaluated counts, or the list when it is longer. */
 export function anomalyTotal(summary: Summary): number {
   let counted = 0;

@@ -230,8 +230,15 @@ describe('email HTML', () => {
       warnings: entityHeavy.warnings.map(() => dots),
     };
 
+    // Tool and client names from the metric at their worst too: break points and entities
+    const hostileUsage = {
+      ...dotted,
+      tools: dotted.tools?.map((t) => ({ ...t, tool: dots })) ?? null,
+      clients: dotted.clients?.map((c) => ({ ...c, client: quotes })) ?? null,
+    };
+
     // Act
-    const sizes = [busy, huge, heavy, dotted].map((s) => Buffer.byteLength(renderEmail(s).html));
+    const sizes = [busy, huge, heavy, dotted, hostileUsage].map((s) => Buffer.byteLength(renderEmail(s).html));
 
     // Assess
     for (const size of sizes) expect(size).toBeLessThan(100_000);
@@ -270,6 +277,52 @@ describe('email HTML', () => {
     expect(visible).toContain('Destructive action 2');
     expect(visible).toContain('New country 2');
     expect(visible).toContain('New MCP client 2');
+  });
+});
+
+describe('email HTML: tools and AI clients', () => {
+  it('lists the top 10 tools with calls, share and change, "and N more" linking to the metric, and each client', () => {
+    // Prepare: 12 tools, 3 clients
+    const summary = makeSummary();
+
+    // Act
+    const html = renderEmail(summary).html;
+    const visible = textOf(html);
+
+    // Assess
+    const tools = visible.slice(visible.indexOf('Tools'), visible.indexOf('AI clients'));
+    expect(tools).toContain('search_datadog_logs 650 33% ▼ −9% (−65)');
+    expect(tools).toContain('search_datadog_monitors 214 11% ▲ +214');
+    expect(tools).not.toContain('create_datadog_notebook');
+    expect(tools).toContain('and 2 more tools (111 calls) · See all in Datadog →');
+    expect(html).toContain(`href="${summary.tool_usage?.link.replace(/&/g, '&amp;')}"`);
+    const clients = visible.slice(visible.indexOf('AI clients'), visible.indexOf('Resources changed'));
+    expect(clients).toContain('claude 1,092 calls 30 people');
+    expect(clients).toContain('codex 363 calls 12 people');
+  });
+
+  it('says why they are not shown, and new_client why it was not evaluated', () => {
+    // Prepare
+    const reason = 'Datadog refused the metric query (HTTP 403): the application key needs the timeseries_query scope';
+    const summary = makeSummary({
+      tools: null,
+      clients: null,
+      tool_usage: {
+        metric: 'datadog.mcp.tool.usage',
+        status: 'unavailable',
+        reason,
+        link: 'https://app.datadoghq.com/x',
+      },
+      anomaly_counts: { ...makeSummary().anomaly_counts, new_client: null },
+    });
+
+    // Act
+    const visible = textOf(renderEmail(summary).html);
+
+    // Assess
+    expect(visible).toContain(`Tools and AI clients not shown: ${reason}`);
+    expect(visible).not.toContain('search_datadog_logs');
+    expect(visible).toContain('New MCP client not evaluated (no usage metric)');
   });
 });
 

@@ -109,6 +109,45 @@ describe('Slack message', () => {
     expect(text).toMatch(/of 40 listed · <https:\/\/app\.datadoghq\.com\/[^|]+\|Open all 40 in Datadog>/);
   });
 
+  it('shows tools and AI clients side by side, "and N more" linking to the metric', () => {
+    // Prepare: 12 tools, 3 clients
+    const summary = makeSummary();
+
+    // Act
+    const text = textOfBlocks(buildSlackMessage(summary, CHANNEL).blocks);
+
+    // Assess
+    expect(text).toContain('*Tools*\n1. search_datadog_logs — 650 (33%, −9%)\n2. get_datadog_metric — 322 (16%, +25%)');
+    expect(text).toContain('3. search_datadog_monitors — 214 (11%, new)');
+    expect(text).toContain(`<${summary.tool_usage?.link}|and 2 more in Datadog>`);
+    expect(text).toContain('*AI clients*\n• claude — 1,092 calls, 30 people\n• cursor — 545 calls, 21 people');
+  });
+
+  it('says in one line why tools and clients are not shown', () => {
+    // Prepare
+    const summary = makeSummary({
+      tools: null,
+      clients: null,
+      tool_usage: {
+        metric: 'datadog.mcp.tool.usage',
+        status: 'not_fetched',
+        reason: 'not available from a file: tools and MCP clients come from the metric',
+        link: 'https://app.datadoghq.com/metric/explorer?exp_metric=datadog.mcp.tool.usage',
+      },
+      anomaly_counts: { ...makeSummary().anomaly_counts, new_client: null },
+    });
+
+    // Act
+    const text = textOfBlocks(buildSlackMessage(summary, CHANNEL).blocks);
+
+    // Assess
+    expect(text).toContain(
+      '*Tools and AI clients:* not available from a file: tools and MCP clients come from the metric',
+    );
+    expect(text).not.toContain('*Tools*');
+    expect(text).toContain('1 rule not evaluated (no usage metric)');
+  });
+
   it('stays within Slack limits with 5000 anomalies and 5000-character ids, the total with a margin', () => {
     // Prepare
     const summary = makeHugeSummary(5000);
