@@ -1,6 +1,6 @@
 /**
  * The whole job on embedded local stand-ins, as `npm start` and the end-to-end test run it: a
- * Datadog audit emulator holding a generated week and baseline, aws-ses-v2-local, dynalite, a
+ * Datadog audit emulator holding a generated week and baseline (and their MCP usage metric), aws-ses-v2-local, dynalite, a
  * Secrets Manager stand-in and a Slack emulator on free loopback ports; then the real Lambda
  * handler with a scheduled-time event, where only the endpoints differ from a deployed function.
  */
@@ -111,7 +111,15 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
     const summary = run.summary;
     progress(
       `fetch: ${summary.total_tool_calls} events in the window, ${summary.baseline?.events ?? 0} in the baseline, ` +
-        `${datadog.stats.requests} Datadog requests${summary.complete ? '' : ' (INCOMPLETE)'}`,
+        `${datadog.stats.requests} Datadog requests (${datadog.stats.metricQueries} of them metric queries)` +
+        `${summary.complete ? '' : ' (INCOMPLETE)'}`,
+    );
+    const usage = summary.tool_usage;
+    progress(
+      usage?.status === 'ok'
+        ? `metric: ${summary.tools?.length ?? 0} tools and ${summary.clients?.length ?? 0} MCP clients from datadog.mcp.tool.usage, ` +
+            `new_client ${summary.anomaly_counts.new_client ?? 'not evaluated'}`
+        : `metric: tools and clients not shown (${usage?.reason ?? 'not read'})`,
     );
     progress(
       `render: email ${(Buffer.byteLength(run.report.html) / 1024).toFixed(1)} KB HTML + text, ` +

@@ -13,6 +13,7 @@ import {
   anomalyTotal,
   computeDelta,
   flagSubject,
+  flagTime,
   formatCount,
   formatDateTime,
   formatDayLabel,
@@ -216,11 +217,19 @@ function severityPill(severity: Severity, count: number): string {
 function anomalyItem(flag: AnomalyFlag, zone: string, fallbackLink: string): string {
   const s = SEVERITY_STYLE[flag.severity] ?? SEVERITY_STYLE.medium;
   const label = KIND_LABELS[flag.kind] ?? flag.kind;
-  const count = flag.count > 1 ? ` · ${formatCount(flag.count)} calls` : '';
+  const count = flag.count > 1 ? `${formatCount(flag.count)} calls` : '';
   const what = flagSubject(flag).map((v) => value(v));
   const detail = flag.detail ? `${value(flag.detail, EMAIL_LIMITS.detail)} · ` : '';
   // One cell per flag (no nested table): a busy week lists 25 of them within the size budget.
-  return `<tr><td style="border-left:3px solid ${s.border};background-color:#fafbfc;padding:7px 12px;font-size:13px;line-height:19px;${WRAP}"><b style="font-size:14px;">${escapeHtml(label)}</b><span style="color:${COLORS.muted};"> · ${escapeHtml(formatShortTime(flag.timestamp, zone))}${count}</span><br>${what.join(' · ')}<br><span style="color:${COLORS.muted};">${detail}</span>${link(boundedUrl(flag.link, fallbackLink, EMAIL_LIMITS.link), 'View in Datadog →')}</td></tr><tr><td height="8" style="height:8px;font-size:0;line-height:0;">&nbsp;</td></tr>`;
+  return `<tr><td style="border-left:3px solid ${s.border};background-color:#fafbfc;padding:7px 12px;font-size:13px;line-height:19px;${WRAP}"><b style="font-size:14px;">${escapeHtml(label)}</b><span style="color:${COLORS.muted};">${[
+    flagTime(flag, zone),
+    count,
+  ]
+    .filter((p) => p !== '')
+    .map((p) => ` · ${escapeHtml(p)}`)
+    .join(
+      '',
+    )}</span><br>${what.join(' · ')}<br><span style="color:${COLORS.muted};">${detail}</span>${link(boundedUrl(flag.link, fallbackLink, EMAIL_LIMITS.link), 'View in Datadog →')}</td></tr><tr><td height="8" style="height:8px;font-size:0;line-height:0;">&nbsp;</td></tr>`;
 }
 
 function anomaliesSection(summary: Summary): string {

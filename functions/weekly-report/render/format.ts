@@ -213,7 +213,17 @@ export function sparkline(values: readonly number[]): string {
     .join('');
 }
 
-/** Who did what to which resource, for a flag's line; a burst's "(multiple)" placeholders are left out. */
+/** Who did what to which resource (or through which MCP client), for a flag's line; "(multiple)" placeholders are left out. */
 export function flagSubject(flag: AnomalyFlag): string[] {
-  return [flag.user, flag.action, flag.resource_type, flag.resource_id].filter((v) => v !== '' && v !== MULTIPLE);
+  return [flag.user, flag.action, flag.resource_type, flag.resource_id, flag.client ?? ''].filter(
+    (v) => v !== '' && v !== MULTIPLE,
+  );
+}
+
+/**
+ * When a flag's call happened, `Tue 17 Nov 10:00`; empty for `new_client`, whose metric has no
+ * call times (its timestamp is the window's start, which would read as the time of a call).
+ */
+export function flagTime(flag: AnomalyFlag, timeZone: string): string {
+  return flag.kind === 'new_client' ? '' : formatShortTime(flag.timestamp, timeZone);
 }

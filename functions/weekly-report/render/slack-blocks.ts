@@ -15,6 +15,7 @@ import {
   anomalyTotal,
   computeDelta,
   flagSubject,
+  flagTime,
   formatCount,
   formatDateTime,
   formatDayLabel,
@@ -235,7 +236,8 @@ function anomalyLine(flag: AnomalyFlag, zone: string, fallback: string): string 
   // The detail is a quote of its own: Slack indents a quote as a whole, wrapped lines included.
   const detail = flag.detail ? `\n>${value(flag.detail, SLACK_LIMITS.detail)}` : '';
   const link = slackLink(boundedUrl(flag.link, fallback, SLACK_LIMITS.link), 'view');
-  return `${SEVERITY_EMOJI[flag.severity] ?? ''} *${escapeSlack(label)}* · ${what.join(' · ')} · ${escapeSlack(formatShortTime(flag.timestamp, zone))}${count} · ${link}${detail}`;
+  const time = flagTime(flag, zone);
+  return `${SEVERITY_EMOJI[flag.severity] ?? ''} *${escapeSlack(label)}* · ${what.join(' · ')}${time ? ` · ${escapeSlack(time)}` : ''}${count} · ${link}${detail}`;
 }
 
 /** Query terms that find the calls behind flags of these kinds, or undefined when some kind has none. */

@@ -301,6 +301,23 @@ describe('email HTML: tools and AI clients', () => {
     expect(clients).toContain('codex 363 calls 12 people');
   });
 
+  it('shows a new_client flag with its MCP client and no call time (the metric has none)', () => {
+    // Prepare
+    const flag = {
+      ...makeFlag({ kind: 'new_client', severity: 'low', action: '(multiple)', resource_type: '(multiple)' }, 0),
+      resource_id: '(multiple)',
+      client: 'cursor',
+      count: 5,
+    };
+
+    // Act
+    const visible = textOf(renderEmail(makeSummary({ anomalies: [flag], anomaly_counts: countFlags([flag]) })).html);
+
+    // Assess
+    expect(visible).toContain('New MCP client · 5 calls user0@example.com · cursor');
+    expect(visible).not.toMatch(/New MCP client · \w{3} \d+ \w{3} \d\d:\d\d/);
+  });
+
   it('says why they are not shown, and new_client why it was not evaluated', () => {
     // Prepare
     const reason = 'Datadog refused the metric query (HTTP 403): the application key needs the timeseries_query scope';

@@ -7,7 +7,7 @@ import {
   SLACK_LIMITS,
 } from '../../../functions/weekly-report/render/slack-blocks';
 import { allStrings, LIMITS, slackLimitViolations } from '../../support/slack-limits';
-import { countFlags, makeBusySummary, makeHugeSummary, makeSummary } from '../../support/summary-fixtures';
+import { countFlags, makeBusySummary, makeFlag, makeHugeSummary, makeSummary } from '../../support/summary-fixtures';
 
 const CHANNEL = 'C0123456789';
 
@@ -121,6 +121,23 @@ describe('Slack message', () => {
     expect(text).toContain('3. search_datadog_monitors — 214 (11%, new)');
     expect(text).toContain(`<${summary.tool_usage?.link}|and 2 more in Datadog>`);
     expect(text).toContain('*AI clients*\n• claude — 1,092 calls, 30 people\n• cursor — 545 calls, 21 people');
+  });
+
+  it('shows a new_client flag with its MCP client and no call time (the metric has none)', () => {
+    // Prepare
+    const flag = {
+      ...makeFlag({ kind: 'new_client', severity: 'low', action: '(multiple)', resource_type: '(multiple)' }, 0),
+      resource_id: '(multiple)',
+      client: 'cursor',
+      count: 5,
+    };
+    const summary = makeSummary({ anomalies: [flag], anomaly_counts: countFlags([flag]) });
+
+    // Act
+    const text = textOfBlocks(buildSlackMessage(summary, CHANNEL).blocks);
+
+    // Assess
+    expect(text).toContain(':large_blue_circle: *New MCP client* · user0@example.com · cursor · 5 calls · <');
   });
 
   it('says in one line why tools and clients are not shown', () => {
