@@ -10,6 +10,7 @@ import {
   type DatadogAuditSourceOptions,
   DatadogAuthError,
 } from '../../functions/weekly-report/adapters/datadog-audit';
+import { createDatadogMetricsSource } from '../../functions/weekly-report/adapters/datadog-metrics';
 import { collectReportData } from '../../functions/weekly-report/collect';
 import { BaselineAggregate, summarize, WindowAggregate } from '../../functions/weekly-report/core/aggregate';
 import { type DataGap, isUnread, toGap } from '../../functions/weekly-report/core/gaps';
@@ -494,12 +495,19 @@ describe('collectReportData', () => {
       baselineWindow: { from: new Date(windowFrom.getTime() - 28 * DAY).toISOString(), to: windowFrom.toISOString() },
     });
 
+    const usage = createDatadogMetricsSource({
+      apiKey: emulator.apiKey,
+      appKey: emulator.appKey,
+      baseUrl: emulator.url,
+    });
+
     // Act
     const data = await collectReportData(source, {
       window: { from: windowFrom, to: end },
       timezone: 'UTC',
       windowDays: 7,
       baselineDays: 28,
+      usage,
     });
 
     // Assess
@@ -509,8 +517,10 @@ describe('collectReportData', () => {
     const baseline = new BaselineAggregate({ from: windowFrom.getTime() - 7 * DAY, to: windowFrom.getTime() });
     for (const e of scenario.baseline.filter(isMcp)) baseline.add(e);
     expect(data.baselineRange).toEqual({ from: new Date(windowFrom.getTime() - 28 * DAY), to: windowFrom });
-    const summary = summarize(data.window, data.baseline, settingsWithBaseline);
-    expect(summary).toEqual(summarize(window, baseline, settingsWithBaseline));
+    expect(data.usage?.window.status).toBe('ok');
+    const summary = summarize(data.window, data.baseline, settingsWithBaseline, data.usage);
+    expect(summary).toEqual(summarize(window, baseline, settingsWithBaseline, data.usage));
+    // Every kind, new_client (the metric's) included, has its planted case.
     expect(Object.values(summary.anomaly_counts).every((n) => typeof n === 'number' && n > 0)).toBe(true);
   });
 
