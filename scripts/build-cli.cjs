@@ -13,7 +13,7 @@
  *   module that imports @datadog/datadog-api-client, with the client bundled in. Loaded only by
  *   the live path (no --input). The client's v2 ObjectSerializer requires all ~6,200 v2 model
  *   files to serialize one request type (3-4 s to load from node_modules on our 2-core machine,
- *   ~1.5 s bundled): here it keeps only the models AuditApi names and the models they reference,
+ *   ~1.5 s bundled): here it keeps only the models the Audit and Metrics APIs name and the models they reference,
  *   and the bundle loads in ~50 ms. The rest of the serializer is the client's own code, unchanged;
  *   test/integration/cli-build.test.ts checks that it sends the audit search request exactly as
  *   the full client does.
@@ -33,7 +33,7 @@ const CLI_ENTRY = 'functions/weekly-report/cli/report.ts';
 const CLIENT_ENTRY = 'functions/weekly-report/adapters/datadog-api-client.ts';
 const S3_ENTRY = 'functions/weekly-report/adapters/s3-blob-store.ts';
 /** Bump when the build itself changes in a way the inputs do not show. */
-const BUILD_VERSION = 2;
+const BUILD_VERSION = 3;
 /**
  * A source modified this shortly before the build started (or during it) may have been read
  * either way: it is recorded as stale, so the next run builds once more. 2 s covers file systems
@@ -66,9 +66,14 @@ function freshBuild() {
   return isFresh(manifest) ? path.join(OUT_DIR, 'report.cjs') : undefined;
 }
 
-/** Models named in AuditApi's (de)serialize calls, and every model, enum or oneOf they reference, transitively. */
-function auditModels(modelsDir, serializerSource) {
-  const auditApi = fs.readFileSync(path.join(modelsDir, '..', 'apis', 'AuditApi.js'), 'utf8');
+/**
+ * The v2 APIs the function uses, and one request model each must still serialize (a check that the
+ * client's layout is what this build expects): the audit search and the MCP usage metric query.
+ */
+const USED_APIS = { AuditApi: 'AuditLogsSearchEventsRequest', MetricsApi: 'ScalarFormulaQueryRequest' };
+
+/** Models named in the used APIs' (de)serialize calls, and every model, enum or oneOf they reference, transitively. */
+function usedModels(modelsDir, serializerSource) {
   const modelNames = new Set([...serializerSource.matchAll(/^ {4}(\w+): \1_1\.\1,$/gm)].map((m) => m[1]));
   const oneOfs = new Map();
   const oneOfBlock = /const oneOfMap = \{([\s\S]*?)\n\};/.exec(serializerSource);
@@ -94,13 +99,14 @@ function auditModels(modelsDir, serializerSource) {
       for (const word of t[1].matchAll(/[A-Za-z_]\w*/g)) visit(word[0]);
     }
   };
-  const roots = [...auditApi.matchAll(/ObjectSerializer\.(?:de)?serialize\([^;]*?"(\w+)"/g)].map((m) => m[1]);
-  if (!roots.includes('AuditLogsSearchEventsRequest')) {
-    throw new Error(
-      'datadog-api-client: AuditApi no longer serializes AuditLogsSearchEventsRequest; update scripts/build-cli.cjs',
-    );
+  for (const [api, required] of Object.entries(USED_APIS)) {
+    const source = fs.readFileSync(path.join(modelsDir, '..', 'apis', `${api}.js`), 'utf8');
+    const roots = [...source.matchAll(/ObjectSerializer\.(?:de)?serialize\([^;]*?"(\w+)"/g)].map((m) => m[1]);
+    if (!roots.includes(required)) {
+      throw new Error(`datadog-api-client: ${api} no longer serializes ${required}; update scripts/build-cli.cjs`);
+    }
+    for (const root of roots) visit(root);
   }
-  for (const root of roots) visit(root);
   return keep;
 }
 
@@ -127,13 +133,13 @@ function slimSerializer(source, keep) {
   return slim;
 }
 
-/** esbuild plugin: the v2 ObjectSerializer, slimmed to the Audit API's models. */
-const auditSerializerOnly = {
-  name: 'datadog-audit-serializer',
+/** esbuild plugin: the v2 ObjectSerializer, slimmed to the models of the APIs we use. */
+const usedSerializerOnly = {
+  name: 'datadog-used-serializer',
   setup(build) {
     build.onLoad({ filter: /datadog-api-client-v2[\\/]models[\\/]ObjectSerializer\.js$/ }, async (args) => {
       const source = await fs.promises.readFile(args.path, 'utf8');
-      const keep = auditModels(path.dirname(args.path), source);
+      const keep = usedModels(path.dirname(args.path), source);
       return { contents: slimSerializer(source, keep), loader: 'js', resolveDir: path.dirname(args.path) };
     });
   },
@@ -198,7 +204,7 @@ async function build() {
       ...COMMON,
       entryPoints: [CLIENT_ENTRY],
       outfile: path.join(OUT_DIR, 'datadog-client.cjs'),
-      plugins: [auditSerializerOnly],
+      plugins: [usedSerializerOnly],
     }),
     esbuild.build({ ...COMMON, entryPoints: [S3_ENTRY], outfile: path.join(OUT_DIR, 's3-store.cjs') }),
   ]);

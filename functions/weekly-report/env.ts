@@ -6,6 +6,7 @@
  */
 import {
   canonicalTimeZone,
+  DATADOG_SITES,
   type DatadogSite,
   isDatadogSite,
   isEmailAddress,
@@ -66,9 +67,7 @@ export function readEnv(env: Env = process.env): HandlerConfig {
 
   const site = get('DATADOG_SITE') || 'datadoghq.com';
   if (!isDatadogSite(site)) {
-    problems.push(
-      `DATADOG_SITE must be one of datadoghq.com, us3.datadoghq.com, us5.datadoghq.com, datadoghq.eu, ap1.datadoghq.com, ap2.datadoghq.com, ddog-gov.com (got ${show(site)})`,
-    );
+    problems.push(`DATADOG_SITE must be one of ${DATADOG_SITES.join(', ')} (got ${show(site)})`);
   }
   const apiUrl = optionalUrl('DD_API_URL', 'a base URL such as https://api.datadoghq.com');
 

@@ -15,6 +15,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import type { Context } from 'aws-lambda';
 import { createDatadogAuditSource } from './adapters/datadog-audit';
+import { createDatadogMetricsSource } from './adapters/datadog-metrics';
 import { createDynamoDbLedger } from './adapters/delivery-ledger';
 import { createS3BlobStore } from './adapters/s3-blob-store';
 import { createSecretsCredentials } from './adapters/secrets';
@@ -135,19 +136,23 @@ export function createHandler(
   let deps: Promise<ReportDeps> | undefined;
   const buildDeps = async (): Promise<ReportDeps> => {
     const creds = await credentials.load();
-    const source = createDatadogAuditSource({
+    const datadog = {
       apiKey: creds.ddApiKey,
       appKey: creds.ddAppKey,
       site: config.datadog.site,
       ...(config.datadog.apiUrl ? { baseUrl: config.datadog.apiUrl } : {}),
       logger: log,
-    });
+    };
+    const source = createDatadogAuditSource(datadog);
+    // The same keys read the MCP usage metric (tools, clients); without timeseries_query the report says so.
+    const usage = createDatadogMetricsSource(datadog);
     let slack: ReportDeps['slack'];
     if (config.slack) {
       slack = { channel: config.slack.channel, sender: slackSender(creds.slackBotToken, config.slack.apiUrl) };
     }
     return {
       source,
+      usage,
       ledger,
       ...(email ? { email } : {}),
       ...(slack ? { slack } : {}),

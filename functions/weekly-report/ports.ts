@@ -3,7 +3,7 @@
  * adapter for each, once per cold start; tests point the same adapters at local emulators.
  */
 import type { DataGap } from './core/gaps';
-import type { Summary } from './core/types';
+import type { McpUsageData, Summary } from './core/types';
 
 /** A partial result that takes raw audit events and combines with others of its kind. */
 export interface Mergeable<T> {
@@ -46,6 +46,24 @@ export interface AuditEventSource {
    * completely is marked incomplete with the reason; authentication errors throw.
    */
   collect<T extends Mergeable<T>>(range: FetchRange, create: () => T, options?: FetchOptions): Promise<T>;
+}
+
+/** The time ranges of one report that the MCP usage metric is read over. */
+export interface McpUsageRanges {
+  readonly window: FetchRange;
+  /** The week-over-week comparison range. */
+  readonly previous?: FetchRange;
+  /** The baseline, for `new_client`. */
+  readonly baseline?: FetchRange;
+}
+
+/** Where MCP tool and client usage comes from (Datadog's `datadog.mcp.tool.usage` metric in production). */
+export interface McpUsageSource {
+  /**
+   * Calls by tool, client and caller over each range. Never throws: a range that could not be
+   * read comes back `unavailable` with the reason, since the audit report stands without it.
+   */
+  usage(ranges: McpUsageRanges, options?: FetchOptions): Promise<McpUsageData>;
 }
 
 /** The rendered report, one value per medium. */

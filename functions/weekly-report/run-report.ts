@@ -36,6 +36,7 @@ import type {
   ClaimResult,
   DeliveryLedger,
   EmailSender,
+  McpUsageSource,
   RenderedReport,
   SlackSender,
 } from './ports';
@@ -97,6 +98,8 @@ export interface ReportRunSettings {
 
 export interface ReportDeps {
   readonly source: AuditEventSource;
+  /** MCP tool and client usage, read alongside the audit events; absent: the report says it was not read. */
+  readonly usage?: McpUsageSource;
   readonly ledger: DeliveryLedger;
   /** Absent when email is off. */
   readonly email?: EmailSender;
@@ -144,6 +147,7 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
     baselineDays: settings.baselineDays,
     deadline,
     ...(deps.archive ? { archive: deps.archive } : {}),
+    ...(deps.usage ? { usage: deps.usage } : {}),
     logger,
   });
   logger.info('fetch_done', {
@@ -152,6 +156,7 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
     baselineEvents: data.baseline?.events ?? null,
     baselineSources: data.baselineSources ?? null,
     gaps: data.window.incomplete.length,
+    toolUsage: data.usage?.window.status ?? 'not_fetched',
     durationMs: now() - started,
   });
   if (isUnread(data.window.incomplete, range.from, range.to)) {
@@ -174,7 +179,7 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
       : {}),
   };
   const summary = await withHistory(
-    summarize(data.window, data.baseline, reportSettings),
+    summarize(data.window, data.baseline, reportSettings, data.usage),
     data,
     deps.archive,
     settings.windowDays,

@@ -1,6 +1,6 @@
 /**
  * The whole job on embedded local stand-ins, as `npm start` and the end-to-end test run it: a
- * Datadog audit emulator holding a generated week and baseline, aws-ses-v2-local, dynalite, a
+ * Datadog audit emulator holding a generated week and baseline (and their MCP usage metric), aws-ses-v2-local, dynalite, a
  * Secrets Manager stand-in and a Slack emulator on free loopback ports; then the real Lambda
  * handler with a scheduled-time event, where only the endpoints differ from a deployed function.
  */
@@ -111,12 +111,18 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
     const handler = createHandler(env, { onResult: keep, metrics: sink });
     // The four weeks before, as the schedule would have run them: they build the report archive.
     const runWeek = async (weeksBack: number) => {
-      const before = datadog.stats.requests;
+      const before = datadog.stats.requests - datadog.stats.metricQueries;
+      const queriesBefore = datadog.stats.metricQueries;
       const scheduledTime = new Date(
         addLocalDays(options.scheduledTime.getTime(), -7 * weeksBack, 'UTC'),
       ).toISOString();
       const outcome = await handler({ scheduledTime });
-      return { outcome, requests: datadog.stats.requests - before, summary: (run as RunResult | undefined)?.summary };
+      return {
+        outcome,
+        requests: datadog.stats.requests - datadog.stats.metricQueries - before,
+        metricQueries: datadog.stats.metricQueries - queriesBefore,
+        summary: (run as RunResult | undefined)?.summary,
+      };
     };
     let first: Awaited<ReturnType<typeof runWeek>> | undefined;
     for (let weeksBack = 4; weeksBack >= 1; weeksBack--) {
@@ -134,11 +140,18 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
     progress(
       `history: 5 weekly runs into the report archive (s3://${s3.bucket}); this week's baseline took ` +
         `${sources?.archive_days ?? 0} of ${(sources?.archive_days ?? 0) + (sources?.fetched_days ?? 0)} days from the archive, ` +
-        `and this week's run made ${fifth.requests} Datadog requests against ${first?.requests ?? 0} for the first week (no archive yet)`,
+        `and this week's run made ${fifth.requests} Datadog audit requests against ${first?.requests ?? 0} for the first week (no archive yet)`,
     );
     progress(
       `fetch: ${summary.total_tool_calls} events in the window, ${summary.baseline?.events ?? 0} in the baseline` +
         `${summary.complete ? '' : ' (INCOMPLETE)'}`,
+    );
+    const usage = summary.tool_usage;
+    progress(
+      usage?.status === 'ok'
+        ? `metric: ${summary.tools?.length ?? 0} tools and ${summary.clients?.length ?? 0} MCP clients from datadog.mcp.tool.usage ` +
+            `(${fifth.metricQueries} queries), new_client ${summary.anomaly_counts.new_client ?? 'not evaluated'}`
+        : `metric: tools and clients not shown (${usage?.reason ?? 'not read'})`,
     );
     progress(
       `render: email ${(Buffer.byteLength(run.report.html) / 1024).toFixed(1)} KB HTML + text, ` +

@@ -100,8 +100,26 @@ describe('parseStackConfig', () => {
         burstMinutes: 10,
         scopeMinBaselineCalls: 20,
         highSeverityResourceTypes: ['monitor'],
+        newClientSeverity: 'low',
       });
       expect(config.suppress).toEqual([{ kind: 'new_country', user: 'ana@example.com' }]);
+    });
+
+    it('knows the new_client kind: its severity among the thresholds, and suppression by user or client', () => {
+      // Act
+      const config = parseStackConfig({
+        ...cdkJsonContext(),
+        thresholds: '{"newClientSeverity":"medium"}',
+        suppress: '[{"kind":"new_client","client":"codex"},{"kind":"new_client","user":"bot@example.com"}]',
+      });
+
+      // Assess
+      expect(config.thresholds.newClientSeverity).toBe('medium');
+      expect(config.suppress).toEqual([
+        { kind: 'new_client', client: 'codex' },
+        { kind: 'new_client', user: 'bot@example.com' },
+      ]);
+      expect(JSON.parse(reportEnvironment(config).SUPPRESS ?? '[]')).toEqual(config.suppress);
     });
 
     it('reads through a lookup function such as app.node.tryGetContext', () => {
@@ -122,6 +140,15 @@ describe('parseStackConfig', () => {
       // Assess
       expect(config.timezone).toBe('Europe/Berlin');
       expect(reportEnvironment(config).TIMEZONE).toBe('Europe/Berlin');
+    });
+
+    it('takes the UK1 site and hands it to the function', () => {
+      // Act
+      const config = parseStackConfig({ ...cdkJsonContext(), datadogSite: 'uk1.datadoghq.com' });
+
+      // Assess
+      expect(config.datadogSite).toBe('uk1.datadoghq.com');
+      expect(reportEnvironment(config).DATADOG_SITE).toBe('uk1.datadoghq.com');
     });
 
     it('turns email off with an empty emailTo and Slack off with an empty slackChannel', () => {
@@ -224,6 +251,17 @@ describe('parseStackConfig', () => {
       ['thresholds', '{"burstCals":50}', /thresholds: unknown key "burstCals"/],
       ['thresholds', '{burstCalls:50}', /thresholds: is not valid JSON/],
       ['suppress', '{"kind":"high_volume"}', /suppress: must be a JSON array/],
+      [
+        'suppress',
+        '[{"kind":"new_clients"}]',
+        /suppress: \[0\]\.kind must be one of .*new_country, new_client \(got "new_clients"\)/,
+      ],
+      ['suppress', '[{"kind":"new_client","client":7}]', /suppress: \[0\]\.client must be a string/],
+      [
+        'thresholds',
+        '{"newClientSeverity":"critical"}',
+        /thresholds: newClientSeverity must be high, medium, low \(got "critical"\)/,
+      ],
       ['alarmEmail', 'oncall', /alarmEmail: "oncall" is not an e-mail address/],
       ['orgName', 'Acme\nBcc: x@example.com', /orgName: must be one line/],
     ])('refuses %s = %j', (key, value, message) => {

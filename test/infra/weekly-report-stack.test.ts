@@ -167,6 +167,7 @@ describe('WeeklyReportStack', () => {
           burstMinutes: 10,
           scopeMinBaselineCalls: 20,
           highSeverityResourceTypes: ['monitor', 'dashboard'],
+          newClientSeverity: 'low',
         }),
         SUPPRESS: JSON.stringify([{ kind: 'high_volume', user: 'bot@example.com' }]),
         POWERTOOLS_SERVICE_NAME: 'ai-activity-audit',

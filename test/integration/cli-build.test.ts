@@ -1,7 +1,7 @@
 /**
  * The compiled command line (scripts/build-cli.cjs, run by `npm ci` through `prepare` and by
  * scripts/report.cjs when a source changed): its Datadog client bundle, whose ObjectSerializer
- * keeps only the Audit API's models, sends exactly the requests the full client sends; its
+ * keeps only the models of the Audit and Metrics APIs, sends exactly the requests the full client sends; its
  * freshness check notices every kind of change; and an edited source is rebuilt before it runs.
  */
 import { execFileSync } from 'node:child_process';
@@ -20,7 +20,7 @@ interface BuildCli {
 }
 const buildCli = require('../../scripts/build-cli.cjs') as BuildCli;
 
-type Client = Pick<typeof full, 'AuditApi' | 'createConfiguration' | 'BaseServerConfiguration'>;
+type Client = Pick<typeof full, 'AuditApi' | 'MetricsApi' | 'createConfiguration' | 'BaseServerConfiguration'>;
 
 interface Sent {
   readonly url: string;
@@ -29,11 +29,12 @@ interface Sent {
   readonly body: unknown;
 }
 
-/** Sends `body` through `client`'s AuditApi to a fetch that records the request and answers `answer`. */
+/** Sends `body` through `client`'s AuditApi (or MetricsApi) to a fetch that records the request and answers `answer`. */
 async function send(
   client: Client,
   body: unknown,
   answer: string,
+  api: 'audit' | 'metrics' = 'audit',
 ): Promise<{ sent?: Sent; result?: unknown; error?: string }> {
   let sent: Sent | undefined;
   const configuration = client.createConfiguration({
@@ -45,7 +46,10 @@ async function send(
     },
   });
   try {
-    const result = await new client.AuditApi(configuration).searchAuditLogs({ body } as never);
+    const result =
+      api === 'audit'
+        ? await new client.AuditApi(configuration).searchAuditLogs({ body } as never)
+        : await new client.MetricsApi(configuration).queryScalarData({ body } as never);
     return { sent, result: JSON.parse(JSON.stringify(result)) };
   } catch (error) {
     return { sent, error: String(error) };
@@ -85,6 +89,40 @@ describe('the compiled CLI', () => {
     expect((await send(slim, bodies[0], answer)).sent?.body).toContain('MCP Server');
     // The whole client bundles to ~10 MB and loads its ~6,200 v2 models; the Audit API's alone are far below.
     expect(statSync(join(buildCli.OUT_DIR, 'datadog-client.cjs')).size).toBeLessThan(2_000_000);
+  });
+
+  it('sends the MCP usage metric query exactly as the full Datadog client does', async () => {
+    const query = (q: string) => ({
+      data: {
+        type: 'scalar_request',
+        attributes: {
+          from: 1794787200000,
+          to: 1795392000000,
+          queries: [{ dataSource: 'metrics', name: 'a', query: q, aggregator: 'sum' }],
+          formulas: [{ formula: 'a', limit: { count: 1000, order: 'desc' } }],
+        },
+      },
+    });
+    const bodies = [
+      query('count:datadog.mcp.tool.usage{*} by {tool_name}.as_count()'),
+      query('count:datadog.mcp.tool.usage{*} by {user_email,client}.as_count()'),
+    ];
+    const answer = JSON.stringify({
+      data: {
+        type: 'scalar_response',
+        attributes: {
+          columns: [
+            { name: 'tool_name', type: 'group', values: [['search_logs']] },
+            { name: 'a', type: 'number', values: [12] },
+          ],
+        },
+      },
+    });
+    for (const body of bodies) {
+      const [expected, actual] = [await send(full, body, answer, 'metrics'), await send(slim, body, answer, 'metrics')];
+      expect(actual).toEqual(expected);
+      expect(actual.error).toBeUndefined();
+    }
   });
 
   it('counts a build as fresh only while every source keeps its mtime and size and every output exists', () => {

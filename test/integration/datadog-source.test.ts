@@ -10,6 +10,7 @@ import {
   type DatadogAuditSourceOptions,
   DatadogAuthError,
 } from '../../functions/weekly-report/adapters/datadog-audit';
+import { createDatadogMetricsSource } from '../../functions/weekly-report/adapters/datadog-metrics';
 import { collectReportData } from '../../functions/weekly-report/collect';
 import { BaselineAggregate, summarize, WindowAggregate } from '../../functions/weekly-report/core/aggregate';
 import { type DataGap, isUnread, toGap } from '../../functions/weekly-report/core/gaps';
@@ -443,7 +444,10 @@ describe('Datadog audit source', () => {
       expect(seen).not.toMatch(/secret-4242|secret-4343/);
     });
 
-    it('addresses the configured Datadog site', async () => {
+    it.each([
+      ['datadoghq.eu', 'https://api.datadoghq.eu/api/v2/audit/events/search'],
+      ['uk1.datadoghq.com', 'https://api.uk1.datadoghq.com/api/v2/audit/events/search'],
+    ] as const)('addresses the configured Datadog site %s', async (site, expectedUrl) => {
       // Prepare: a transport that records where requests go and refuses them, so no network is used.
       const urls: string[] = [];
       const refuse = async (url: string | URL | Request): Promise<Response> => {
@@ -453,19 +457,14 @@ describe('Datadog audit source', () => {
           headers: { 'content-type': 'application/json' },
         });
       };
-      const eu = createDatadogAuditSource({
-        apiKey: 'k',
-        appKey: 'a',
-        site: 'datadoghq.eu',
-        fetch: refuse as typeof fetch,
-      });
+      const onSite = createDatadogAuditSource({ apiKey: 'k', appKey: 'a', site, fetch: refuse as typeof fetch });
 
       // Act
-      const error = await eu.collect({ from: FROM, to: TO }, () => new IdCollector()).catch((e: unknown) => e);
+      const error = await onSite.collect({ from: FROM, to: TO }, () => new IdCollector()).catch((e: unknown) => e);
 
       // Assess
-      expect(urls[0]).toBe('https://api.datadoghq.eu/api/v2/audit/events/search');
-      expect((error as Error).message).toMatch(/site datadoghq\.eu/);
+      expect(urls[0]).toBe(expectedUrl);
+      expect((error as Error).message).toContain(`site ${site}`);
     });
   });
 });
@@ -496,12 +495,19 @@ describe('collectReportData', () => {
       baselineWindow: { from: new Date(windowFrom.getTime() - 28 * DAY).toISOString(), to: windowFrom.toISOString() },
     });
 
+    const usage = createDatadogMetricsSource({
+      apiKey: emulator.apiKey,
+      appKey: emulator.appKey,
+      baseUrl: emulator.url,
+    });
+
     // Act
     const data = await collectReportData(source, {
       window: { from: windowFrom, to: end },
       timezone: 'UTC',
       windowDays: 7,
       baselineDays: 28,
+      usage,
     });
 
     // Assess
@@ -511,8 +517,10 @@ describe('collectReportData', () => {
     const baseline = new BaselineAggregate({ from: windowFrom.getTime() - 7 * DAY, to: windowFrom.getTime() });
     for (const e of scenario.baseline.filter(isMcp)) baseline.add(e);
     expect(data.baselineRange).toEqual({ from: new Date(windowFrom.getTime() - 28 * DAY), to: windowFrom });
-    const summary = summarize(data.window, data.baseline, settingsWithBaseline);
-    expect(summary).toEqual(summarize(window, baseline, settingsWithBaseline));
+    expect(data.usage?.window.status).toBe('ok');
+    const summary = summarize(data.window, data.baseline, settingsWithBaseline, data.usage);
+    expect(summary).toEqual(summarize(window, baseline, settingsWithBaseline, data.usage));
+    // Every kind, new_client (the metric's) included, has its planted case.
     expect(Object.values(summary.anomaly_counts).every((n) => typeof n === 'number' && n > 0)).toBe(true);
   });
 

@@ -3,6 +3,7 @@
  * emulators, checked through the emulators' own APIs.
  */
 import { LOCAL_CHANNEL, type LocalRun, lastScheduledTime, runLocalJob } from '../../scripts/lib/local-run';
+import { generateScenario } from '../support/generator';
 
 describe('end to end on local stand-ins', () => {
   let local: LocalRun;
@@ -54,6 +55,18 @@ describe('end to end on local stand-ins', () => {
     expect(s.trend?.map((p) => p.week_end)).toEqual(
       [28, 21, 14, 7, 0].map((d) => new Date(Date.parse('2026-11-23T00:00:00Z') - d * 86_400_000).toISOString()),
     );
+  });
+
+  it('reads tools and clients from the metric and flags the one planted new MCP client', () => {
+    const s = local.run.summary;
+    expect(s.tool_usage?.status).toBe('ok');
+    expect(s.tools?.length).toBeGreaterThan(10);
+    expect(s.clients?.length).toBeGreaterThanOrEqual(3);
+    // The case the generator planted for the week npm start reports (seed 2026).
+    const { clientPerson, newClient } = generateScenario({ seed: 2026, end: new Date(s.window.to) }).planted;
+    expect(s.anomaly_counts.new_client).toBe(1);
+    const flag = s.anomalies.find((a) => a.kind === 'new_client');
+    expect(flag).toMatchObject({ user: clientPerson.email, client: newClient, severity: 'low', count: 5 });
   });
 
   it('finds the schedule firing before a moment', () => {

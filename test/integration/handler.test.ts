@@ -4,6 +4,8 @@
  * retries, rate limits, secrets kept out of the logs, and configuration errors.
  */
 import { createHandler, handler } from '../../functions/weekly-report/handler';
+import type { RunResult } from '../../functions/weekly-report/run-report';
+import { outerTime, type RawAuditEvent } from '../support/generator';
 import {
   CHANNEL,
   CHANNEL_WITHOUT_BOT,
@@ -244,5 +246,84 @@ describe('weekly report handler', () => {
     );
     expect(await emailsOf(env.ORG_NAME as string)).toHaveLength(0);
     expect(await emailsOf(noSecret.ORG_NAME as string)).toHaveLength(0);
+  });
+});
+
+describe('weekly report handler: MCP tools and clients from the metric', () => {
+  const WINDOW = { from: Date.parse('2026-11-16T00:00:00.000Z'), to: Date.parse('2026-11-23T00:00:00.000Z') };
+
+  /** Calls by tool and by client in the week, counted from the events the emulator holds. */
+  function expected(events: readonly RawAuditEvent[]) {
+    const tools: Record<string, number> = {};
+    const clients: Record<string, number> = {};
+    for (const e of events) {
+      type Inner = { evt?: { name?: unknown }; mcp?: { tool?: { name?: unknown }; client?: { name?: unknown } } };
+      const inner = (e.attributes as { attributes?: Inner } | undefined)?.attributes;
+      const t = outerTime(e);
+      if (inner?.evt?.name !== 'MCP Server' || !(t >= WINDOW.from && t < WINDOW.to)) continue;
+      const tool = String(inner.mcp?.tool?.name);
+      const client = String(inner.mcp?.client?.name);
+      tools[tool] = (tools[tool] ?? 0) + 1;
+      clients[client] = (clients[client] ?? 0) + 1;
+    }
+    return { tools, clients };
+  }
+
+  async function runWith(faults: Parameters<ReturnType<typeof harness>['datadog']['setFaults']>[0]) {
+    const env = appEnv();
+    harness().datadog.setFaults(faults);
+    let run: RunResult | undefined;
+    const { result, output } = await captureOutput(() =>
+      createHandler(env, {
+        onResult: (r) => {
+          run = r;
+        },
+      })(EVENT, lambdaContext()),
+    );
+    return { env, result, output, run };
+  }
+
+  it('reads tools and clients with the same keys, their numbers those of the events, and flags the one new client', async () => {
+    // Act
+    const { result, run, output } = await runWith({});
+
+    // Assess
+    expect(result.status).toBe('fulfilled');
+    const summary = run!.summary;
+    const { tools, clients } = expected(harness().events);
+    expect(Object.fromEntries(summary.tools!.map((t) => [t.tool, t.calls]))).toEqual(tools);
+    expect(Object.fromEntries(summary.clients!.map((c) => [c.client, c.calls]))).toEqual(clients);
+    expect(summary.tool_usage).toMatchObject({ status: 'ok', total_calls: summary.total_tool_calls });
+    expect(summary.anomaly_counts.new_client).toBe(1);
+    expect(logLines(output).find((l) => l.message === 'fetch_done')).toEqual(
+      expect.objectContaining({ toolUsage: 'ok' }),
+    );
+  });
+
+  it.each([
+    [
+      'the key lacks the timeseries_query scope (403 for the metric only)',
+      { metricsForbidden: true },
+      /timeseries_query/,
+    ],
+    ['the metric has no data', { metricsEmpty: true }, /holds no calls for this window/],
+  ])('sends the complete audit report with the sections marked unavailable when %s', async (_, faults, reason) => {
+    // Act
+    const { env, result, run } = await runWith(faults);
+
+    // Assess
+    expect(result.status).toBe('fulfilled');
+    const value = (result as PromiseFulfilledResult<Awaited<ReturnType<ReturnType<typeof createHandler>>>>).value;
+    expect(value.complete).toBe(true);
+    expect(value.totalToolCalls).toBeGreaterThan(600);
+    expect(value.anomalyCounts.new_client).toBeNull();
+    expect(value.anomalyCounts.first_time_user).toBe(1);
+    const summary = run!.summary;
+    expect(summary.tools).toBeNull();
+    expect(summary.clients).toBeNull();
+    expect(summary.tool_usage?.reason).toMatch(reason);
+    expect(summary.warnings.join(' ')).toMatch(reason);
+    expect(await emailsOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(postsOf(env.ORG_NAME as string)).toHaveLength(1);
   });
 });

@@ -33,9 +33,9 @@ function report(
 describe('report CLI against Datadog (emulated)', () => {
   let datadog: DatadogEmulator;
   let env: Record<string, string>;
+  const scenario = generateScenario({ seed: 9, end: END });
 
   beforeAll(async () => {
-    const scenario = generateScenario({ seed: 9, end: END });
     datadog = await startDatadogEmulator({ events: [...scenario.baseline, ...scenario.window] });
     env = { DD_API_URL: datadog.url, DD_API_KEY: datadog.apiKey, DD_APP_KEY: datadog.appKey };
   });
@@ -55,6 +55,57 @@ describe('report CLI against Datadog (emulated)', () => {
     expect(s.baseline.events).toBeGreaterThan(1000);
     expect(s.previous_window.total_tool_calls).toBeGreaterThan(0);
     expect(s.anomaly_counts.first_time_user).toBeGreaterThan(0);
+  });
+
+  it('reads tools and clients from the metric over the same window', async () => {
+    const from = new Date(END.getTime() - 7 * 86_400_000).toISOString();
+    const r = await report(['summarize', '--from', from, '--to', END.toISOString(), '--format', 'json'], env);
+    expect(r.status).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.tool_usage).toMatchObject({ status: 'ok', total_calls: s.total_tool_calls });
+    const sum = (list: Array<{ calls: number }>) => list.reduce((n, x) => n + x.calls, 0);
+    expect(sum(s.tools)).toBe(s.total_tool_calls);
+    expect(sum(s.clients)).toBe(s.total_tool_calls);
+    expect(s.anomaly_counts.new_client).toBe(1);
+  });
+
+  it('narrows the audit figures and the tools and clients to one --user, live', async () => {
+    // Prepare: the person the generator planted a new client for; the metric counts their own calls, not an agent's for them
+    const { clientPerson, newClient } = scenario.planted;
+    const from = END.getTime() - 7 * 86_400_000;
+    const own = scenario.window.filter((e) => {
+      const inner = (e.attributes as { attributes?: { usr?: { id?: unknown }; evt?: { name?: unknown } } }).attributes;
+      const t = Date.parse(String((e.attributes as { timestamp?: unknown }).timestamp));
+      return inner?.evt?.name === 'MCP Server' && inner.usr?.id === clientPerson.id && t >= from && t < END.getTime();
+    }).length;
+
+    // Act
+    const r = await report(
+      [
+        'summarize',
+        '--from',
+        new Date(from).toISOString(),
+        '--to',
+        END.toISOString(),
+        '--format',
+        'json',
+        '--user',
+        clientPerson.email,
+      ],
+      env,
+    );
+
+    // Assess
+    expect(r.stderr).toBe('');
+    const s = JSON.parse(r.stdout);
+    expect(s.unique_users).toBe(1);
+    expect(s.top_users[0].user).toBe(clientPerson.email);
+    expect(s.tools.reduce((n: number, t: { calls: number }) => n + t.calls, 0)).toBe(own);
+    expect(s.clients.map((c: { client: string }) => c.client)).toContain(newClient);
+    expect(s.clients.every((c: { people: number }) => c.people === 1)).toBe(true);
+    expect(s.anomalies.filter((a: { kind: string }) => a.kind === 'new_client')).toEqual([
+      expect.objectContaining({ user: clientPerson.email, client: newClient }),
+    ]);
   });
 
   it('previews into a folder, printing the report and sending nothing', async () => {
@@ -138,6 +189,7 @@ describe('report CLI against Datadog (emulated)', () => {
         const full = JSON.parse((await report(denseArgs, { ...env, DD_API_URL: dense.url })).stdout);
         dense.setFaults({ cursorFault: 'cycle' });
         const requestsBefore = dense.stats.requests;
+        const metricQueriesBefore = dense.stats.metricQueries;
         const r = await report(denseArgs, { ...env, DD_API_URL: dense.url });
         expect(r.status).toBe(0);
         const s = JSON.parse(r.stdout);
@@ -145,7 +197,9 @@ describe('report CLI against Datadog (emulated)', () => {
         expect(s.complete).toBe(false);
         expect(s.total_tool_calls).toBeLessThan(full.total_tool_calls);
         expect(s.warnings[0]).toMatch(/^Datadog repeated a page cursor \(a cursor cycle\)/);
-        expect(dense.stats.requests - requestsBefore).toBe(16 * 3);
+        // Audit searches only: the metric's 4 queries of the window go to the same emulator.
+        const searches = dense.stats.requests - requestsBefore - (dense.stats.metricQueries - metricQueriesBefore);
+        expect(searches).toBe(16 * 3);
       } finally {
         await dense.close();
       }

@@ -1,7 +1,8 @@
 /**
  * Emulator of Datadog's Audit Logs search API, written from the official OpenAPI spec and the
  * recorded real responses in test/fixtures/datadog/: `POST /api/v2/audit/events/search` and `GET /api/v2/audit/events`
- * on 127.0.0.1. It checks the API and application keys (403 otherwise), filters by `@attr:value`
+ * on 127.0.0.1, with the metric query of the same events mounted beside it on the same port, keys
+ * and faults (`POST /api/v2/query/scalar`, datadog-metrics-emulator.ts). It checks the API and application keys (403 otherwise), filters by `@attr:value`
  * terms (`@evt.name:"MCP Server"`) and time range, sorts both ways, pages with opaque base64
  * cursors, validates `page.limit` (1–1000), ends with `{"data":[]}` and no `meta` like the real
  * API, sends `X-RateLimit-*` headers, and injects faults (429, 503, latency, short pages,
@@ -13,6 +14,14 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  answerScalar,
+  MetricsRequestError,
+  malformedScalarBody,
+  metricPointsOf,
+  parseScalarRequest,
+  SCALAR_PATH,
+} from './datadog-metrics-emulator';
 import { generateScenario, type RawAuditEvent } from './generator';
 
 export interface EmulatorFaults {
@@ -47,6 +56,10 @@ export interface EmulatorFaults {
   readonly cursorFault?: 'repeat-page' | 'cycle';
   /** Answer 503 to every search whose time range overlaps `[from, to)` (epoch ms): an outage of part of the data. */
   readonly failRange?: { readonly from: number; readonly to: number };
+  /** Answer 403 to the metric query only (an application key without the `timeseries_query` scope). */
+  readonly metricsForbidden?: boolean;
+  /** The metric has no data (an org whose MCP server does not emit it): empty scalar answers. */
+  readonly metricsEmpty?: boolean;
 }
 
 export interface EmulatorOptions {
@@ -74,6 +87,8 @@ export interface EmulatorStats {
   byStatus: Record<number, number>;
   /** Events sent in `data[]`, all pages. */
   eventsServed: number;
+  /** Metric queries (`POST /api/v2/query/scalar`) asked, whatever their answer. */
+  metricQueries: number;
   inFlight: number;
   maxInFlight: number;
 }
@@ -258,8 +273,16 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
   }
   stored.sort((a, b) => a.time - b.time);
   const times = Float64Array.from(stored, (s) => s.time);
+  const points = metricPointsOf(stored.map((s) => s.event));
 
-  const stats: EmulatorStats = { requests: 0, byStatus: {}, eventsServed: 0, inFlight: 0, maxInFlight: 0 };
+  const stats: EmulatorStats = {
+    requests: 0,
+    byStatus: {},
+    eventsServed: 0,
+    metricQueries: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+  };
   const attempts = new Map<string, number>();
   /** The response that handed out each cursor, and each query's first cursor (for the cursor faults). */
   const issued = new Map<string, { readonly data: readonly RawAuditEvent[] }>();
@@ -359,6 +382,85 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     return `${baseUrl}/api/v2/audit/events?${params.toString()}`;
   }
 
+  /**
+   * The faults every endpoint shares, decided by a hash of the request's identity and how often
+   * it was asked, not by arrival order: latency and slow answers, 429s, an outage of part of the
+   * time (`failRange`, against the request's `range`), 503s and 200s of the wrong shape
+   * (`malformed` builds those bodies). `answered` when one of them answered the request.
+   */
+  async function injectFaults(
+    res: ServerResponse,
+    current: EmulatorFaults,
+    rl: Record<string, string>,
+    requestKey: string,
+    range: { readonly from: number; readonly to: number },
+    malformed: (shape: NonNullable<EmulatorFaults['malformedShape']>) => string,
+  ): Promise<{ answered: boolean; roll: (what: string) => number; slow: number }> {
+    const attempt = (attempts.get(requestKey) ?? 0) + 1;
+    attempts.set(requestKey, attempt);
+    const roll = (what: string): number => unitHash(seed, `${what}|${requestKey}|${attempt}`);
+    const slow = current.slowRate && roll('slow') < current.slowRate ? (current.slowMs ?? 1000) : 0;
+    await sleep((current.latencyMs ?? 0) + slow);
+    const answer = (status: number, body: unknown, headers: Record<string, string> = rl) => {
+      send(res, status, body, headers);
+      return { answered: true, roll, slow };
+    };
+
+    if (current.always429) {
+      return answer(
+        429,
+        { errors: ['Too many requests'] },
+        { ...rl, 'X-RateLimit-Reset': String(current.resetSeconds ?? 1) },
+      );
+    }
+    if (periodCount > rateLimit.limit) return answer(429, { errors: ['Too many requests'] });
+    if (current.rate429 && roll('429') < current.rate429) {
+      return answer(
+        429,
+        { errors: ['Too many requests'] },
+        { ...rl, 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(current.resetSeconds ?? 1) },
+      );
+    }
+    if (current.failRange && range.from < current.failRange.to && range.to > current.failRange.from) {
+      return answer(503, { errors: ['Service Unavailable'] });
+    }
+    if (current.rate503 && roll('503') < current.rate503) return answer(503, { errors: ['Service Unavailable'] });
+    if (current.malformedRate && roll('malformed') < current.malformedRate) {
+      stats.byStatus[200] = (stats.byStatus[200] ?? 0) + 1;
+      res.writeHead(200, { 'Content-Type': 'application/json', ...rl });
+      res.end(malformed(current.malformedShape ?? 'data-null'));
+      return { answered: true, roll, slow };
+    }
+    return { answered: false, roll, slow };
+  }
+
+  /** `POST /api/v2/query/scalar`: the metric of the stored events, with the shared faults and its own. */
+  async function handleScalar(
+    res: ServerResponse,
+    bodyText: string,
+    current: EmulatorFaults,
+    rl: Record<string, string>,
+  ): Promise<void> {
+    stats.metricQueries++;
+    if (current.metricsForbidden) {
+      await sleep(current.latencyMs ?? 0);
+      send(res, 403, { errors: ['Forbidden'] }, rl);
+      return;
+    }
+    let request: ReturnType<typeof parseScalarRequest>;
+    try {
+      request = parseScalarRequest(bodyText);
+    } catch (error) {
+      if (!(error instanceof MetricsRequestError)) throw error;
+      await sleep(current.latencyMs ?? 0);
+      send(res, 400, { errors: [error.message] }, rl);
+      return;
+    }
+    const { answered } = await injectFaults(res, current, rl, `scalar|${bodyText}`, request, malformedScalarBody);
+    if (answered) return;
+    send(res, 200, answerScalar(request, points, current.metricsEmpty), rl);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const bodyText = await readBody(req);
@@ -369,7 +471,8 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
 
     const isSearch = req.method === 'POST' && url.pathname === '/api/v2/audit/events/search';
     const isList = req.method === 'GET' && url.pathname === '/api/v2/audit/events';
-    if (!isSearch && !isList) {
+    const isScalar = req.method === 'POST' && url.pathname === SCALAR_PATH;
+    if (!isSearch && !isList && !isScalar) {
       await sleep(latency);
       send(res, 404, { errors: ['Not found'] }, {});
       return;
@@ -378,6 +481,10 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     if (header(req, 'dd-api-key') !== apiKey || header(req, 'dd-application-key') !== appKey) {
       await sleep(latency);
       send(res, 403, { errors: ['Forbidden'] }, rl);
+      return;
+    }
+    if (isScalar) {
+      await handleScalar(res, bodyText, current, rl);
       return;
     }
     let search: SearchRequest;
@@ -392,69 +499,22 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
       return;
     }
 
-    // Fault decisions hash the request's identity and how often it was asked, not arrival order.
     const key = `${search.query}|${search.from}|${search.to}|${search.sort}|${search.limit}`;
     const requestKey = `${key}|${search.cursor ?? ''}`;
-    const attempt = (attempts.get(requestKey) ?? 0) + 1;
-    attempts.set(requestKey, attempt);
-    const roll = (what: string): number => unitHash(seed, `${what}|${requestKey}|${attempt}`);
-    const slow = current.slowRate && roll('slow') < current.slowRate ? (current.slowMs ?? 1000) : 0;
-    await sleep(latency + slow);
-
-    if (current.always429) {
-      send(
-        res,
-        429,
-        { errors: ['Too many requests'] },
-        { ...rl, 'X-RateLimit-Reset': String(current.resetSeconds ?? 1) },
-      );
-      return;
-    }
-    if (periodCount > rateLimit.limit) {
-      send(res, 429, { errors: ['Too many requests'] }, rl);
-      return;
-    }
-    if (current.rate429 && roll('429') < current.rate429) {
-      send(
-        res,
-        429,
-        { errors: ['Too many requests'] },
-        {
-          ...rl,
-          'X-RateLimit-Remaining': '0',
-          'X-RateLimit-Reset': String(current.resetSeconds ?? 1),
-        },
-      );
-      return;
-    }
-    if (current.failRange && search.from < current.failRange.to && search.to > current.failRange.from) {
-      send(res, 503, { errors: ['Service Unavailable'] }, rl);
-      return;
-    }
-    if (current.rate503 && roll('503') < current.rate503) {
-      send(res, 503, { errors: ['Service Unavailable'] }, rl);
-      return;
-    }
-
-    if (current.malformedRate && roll('malformed') < current.malformedRate) {
-      const shape = current.malformedShape ?? 'data-null';
-      stats.byStatus[200] = (stats.byStatus[200] ?? 0) + 1;
-      const body =
-        shape === 'null'
-          ? 'null'
-          : shape === 'not-json'
-            ? '<html><body>Gateway says hello</body></html>'
-            : JSON.stringify(
-                shape === 'data-null'
-                  ? { data: null, meta: { status: 'done' } }
-                  : shape === 'data-object'
-                    ? { data: { events: [] }, meta: { status: 'done' } }
-                    : { data: [], meta: { page: { after: 12345 } } },
-              );
-      res.writeHead(200, { 'Content-Type': 'application/json', ...rl });
-      res.end(body);
-      return;
-    }
+    const { answered, roll, slow } = await injectFaults(res, current, rl, requestKey, search, (shape) =>
+      shape === 'null'
+        ? 'null'
+        : shape === 'not-json'
+          ? '<html><body>Gateway says hello</body></html>'
+          : JSON.stringify(
+              shape === 'data-null'
+                ? { data: null, meta: { status: 'done' } }
+                : shape === 'data-object'
+                  ? { data: { events: [] }, meta: { status: 'done' } }
+                  : { data: [], meta: { page: { after: 12345 } } },
+            ),
+    );
+    if (answered) return;
     if (current.cursorFault === 'repeat-page' && search.cursor !== undefined) {
       const previous = issued.get(search.cursor);
       if (previous) {
@@ -590,7 +650,8 @@ if (require.main === module) {
     (emulator) => {
       console.log(emulator.url);
       console.error(
-        `Datadog audit emulator: ${scenario.window.length} window + ${scenario.baseline.length} baseline events; ` +
+        `Datadog audit emulator: ${scenario.window.length} window + ${scenario.baseline.length} baseline events ` +
+          `(and their datadog.mcp.tool.usage metric at ${SCALAR_PATH}); ` +
           `DD_API_URL=${emulator.url} DD_API_KEY=${emulator.apiKey} DD_APP_KEY=${emulator.appKey}`,
       );
       const stop = (): void => {

@@ -2,7 +2,10 @@
  * Seeded generator of realistic raw Datadog MCP-server audit events, shaped like the `data[]`
  * items of a real search response (see ../shared/datadog/recorded-responses.json): the outer
  * timestamp is ISO with `Z`, the inner one has no zone, some numbers arrive as strings, an AI
- * agent acting for a person fills `usr` while the person fills `delegator`.
+ * agent acting for a person fills `usr` while the person fills `delegator`. Each MCP call also
+ * carries the tool and the MCP client it went through (`mcp.tool.name`, `mcp.client.name`: not
+ * documented audit attributes, only what the emulator computes the `datadog.mcp.tool.usage`
+ * metric from); a person keeps to one client, a few heavy users to two.
  *
  * `generateEvents` streams (no arrays proportional to `count`), so 200k+ events are cheap.
  * `generateScenario` builds a week plus baseline holding at least one case of every anomaly kind.
@@ -221,6 +224,21 @@ const TOOLS: Readonly<Record<string, readonly string[]>> = {
   deleted: ['delete_monitor', 'delete_dashboard', 'delete_notebook'],
 };
 
+/**
+ * MCP clients, as the `client` tag of the `datadog.mcp.tool.usage` metric names them (Datadog's
+ * docs give `claude` and `cursor` as examples), with how often a person picks each as their own.
+ */
+export const MCP_CLIENTS: readonly (readonly [string, number])[] = [
+  ['claude', 45],
+  ['cursor', 35],
+  ['codex', 12],
+  ['vscode', 8],
+];
+/** How often a person with a second client uses it rather than their first. */
+const SECOND_CLIENT_SHARE = 0.15;
+/** People (by rank of activity) who use a second client besides their first. */
+const PEOPLE_WITH_TWO_CLIENTS = 5;
+
 /** Strings that try to break every medium the report is rendered to. */
 export const HOSTILE_STRINGS: readonly string[] = [
   '<!channel>',
@@ -253,12 +271,54 @@ export interface Person {
   readonly types: readonly string[];
   /** Relative activity. */
   readonly weight: number;
+  /** The MCP clients this person calls through: the first most of the time, a second one for a few people. */
+  readonly clients: readonly string[];
 }
 
 const AGENTS = [
   { id: 'svc-bits-ai-0001', email: 'bits-ai-agent@example.com', name: 'Bits AI agent' },
   { id: 'svc-bits-ai-0002', email: 'bits-ai-sre@example.com', name: 'Bits AI SRE' },
 ];
+/** The client each AI agent calls through (always the same one). */
+const AGENT_CLIENTS: Readonly<Record<string, string>> = {
+  'svc-bits-ai-0001': 'claude',
+  'svc-bits-ai-0002': 'codex',
+};
+
+/** FNV-1a of `text` as a number in [0, 1): a draw that does not move the seeded stream. */
+function hashUnit(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 4294967296;
+}
+
+/**
+ * A person's clients, drawn from their id rather than the seeded stream, so adding clients to
+ * the generator left every other generated value as it was.
+ */
+function clientsFor(id: string, rank: number): string[] {
+  const weighted = (unit: number, from: readonly (readonly [string, number])[]): string => {
+    const total = from.reduce((sum, [, w]) => sum + w, 0);
+    let r = unit * total;
+    for (const [name, w] of from) {
+      r -= w;
+      if (r < 0) return name;
+    }
+    return from[from.length - 1]?.[0] ?? 'claude';
+  };
+  const first = weighted(hashUnit(`${id}#client`), MCP_CLIENTS);
+  if (rank >= PEOPLE_WITH_TWO_CLIENTS) return [first];
+  return [
+    first,
+    weighted(
+      hashUnit(`${id}#second-client`),
+      MCP_CLIENTS.filter(([name]) => name !== first),
+    ),
+  ];
+}
 
 function makePeople(random: Random, count: number): Person[] {
   const people: Person[] = [];
@@ -288,7 +348,10 @@ function makePeople(random: Random, count: number): Person[] {
       types: [...types].filter((t) => typeNames.includes(t)),
       // Zipf-like: a few heavy users, a long tail.
       weight: 1 / (i + 1) ** 0.9,
+      clients: [],
     });
+    const person = people[people.length - 1] as Person;
+    people[people.length - 1] = { ...person, clients: clientsFor(person.id, i) };
   }
   return people;
 }
@@ -317,6 +380,8 @@ interface CallSpec {
   resourceType: string;
   country: string;
   ip: string;
+  /** The MCP client, when it is not the caller's usual one (a planted case). */
+  client?: string;
 }
 
 function resourceFor(random: Random, type: string): { id: string | number; name: string } {
@@ -345,6 +410,13 @@ function buildEvent(random: Random, id: string, spec: CallSpec): RawAuditEvent {
   const usr = delegated ? { ...agent } : { id: person.id, email: person.email, name: person.name };
   const resource = resourceFor(random, resourceType);
   const tool = pick(random, TOOLS[action] ?? ['call_tool']);
+  // The metric's `client` is the caller's: the agent's own when an agent acts for the person. Its
+  // draw keeps its place in the stream (below, after bytes_read), so no other value moved.
+  const clientOf = (roll: number): string =>
+    spec.client ??
+    (delegated
+      ? (AGENT_CLIENTS[agent.id] ?? 'claude')
+      : ((roll < SECOND_CLIENT_SHARE ? person.clients[1] : undefined) ?? person.clients[0] ?? 'claude'));
   const inner: Record<string, unknown> = {
     evt: { name: 'MCP Server', actor: { type: actorType, mode } },
     usr,
@@ -354,7 +426,8 @@ function buildEvent(random: Random, id: string, spec: CallSpec): RawAuditEvent {
       client: { ip, geoip: { country: { name: country, iso_code: country.slice(0, 2).toUpperCase() } } },
       bytes_read: random() < 0.5 ? String(Math.floor(random() * 4000)) : Math.floor(random() * 4000),
     },
-    mcp: { tool: { name: tool }, client: { name: random() < 0.7 ? 'claude-code' : 'cursor' } },
+    // Not documented audit attributes: test data that the emulator's metric is computed from.
+    mcp: { tool: { name: tool }, client: { name: clientOf(random()) } },
     status: 'info',
     org: { uuid: '8dee7c38-00cb-11ea-a77b-8b5a08d3b091' },
     auth_method: delegated ? 'OAUTH' : 'API + App Key',
@@ -633,6 +706,9 @@ export interface Scenario {
     readonly scopeType: string;
     readonly travelPerson: Person;
     readonly travelCountry: string;
+    /** A regular who calls through an MCP client this week that they never used in the baseline. */
+    readonly clientPerson: Person;
+    readonly newClient: string;
   };
 }
 
@@ -641,7 +717,8 @@ const DAY = 86_400_000;
 /**
  * A realistic week plus its baseline, holding at least one case of each anomaly kind of DESIGN.md:
  * deletes (a monitor and a notebook), a SUPPORT_USER call, a first-time user, a burst of more than
- * 100 calls in 10 minutes, an out-of-scope resource type, a call from a new country; a few hostile
+ * 100 calls in 10 minutes, an out-of-scope resource type, a call from a new country, a regular
+ * calling through an MCP client new to them (the only one: nobody else's client is new); a few hostile
  * strings; a few non-MCP audit events that a source must filter out. Both arrays are time-ordered.
  */
 export function generateScenario(opts: ScenarioOptions): Scenario {
@@ -754,6 +831,13 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
     name: '<@U123ABC> 日本語 Ελληνικά العربية 🚀',
   };
   window.push(hostilePerson);
+  // new_client: a regular (one client, plenty of baseline calls) tries another MCP client this week.
+  // Planted last, so the events above are the same as before this case existed.
+  const clientPerson = people[Math.min(9, people.length - 2)] as Person;
+  const newClient = MCP_CLIENTS.map(([name]) => name).find((name) => !clientPerson.clients.includes(name)) ?? 'vscode';
+  for (let i = 0; i < 5; i++) {
+    window.push(plant(at(4 + Math.floor(i / 3), 13 + i, 40), clientPerson, { action: 'accessed', client: newClient }));
+  }
 
   const byTime = (a: RawAuditEvent, b: RawAuditEvent): number =>
     outerTime(a) - outerTime(b) || String(a.id).localeCompare(String(b.id));
@@ -771,6 +855,8 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
       scopeType,
       travelPerson,
       travelCountry,
+      clientPerson,
+      newClient,
     },
   };
 }

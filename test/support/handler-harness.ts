@@ -40,6 +40,8 @@ export interface HarnessOptions {
 }
 
 export interface HandlerHarness {
+  /** The events the Datadog emulator holds (audit search and metric alike). */
+  readonly events: readonly RawAuditEvent[];
   readonly datadog: DatadogEmulator;
   readonly aws: AwsEmulators;
   /** s3rver with the archive bucket (`s3.bucket`); a run archives only when ARCHIVE_BUCKET is set. */
@@ -112,6 +114,7 @@ export function useHandlerHarness(options: HarnessOptions = {}): () => HandlerHa
       { POWERTOOLS_DEV: '' },
     );
     harness = {
+      events: [...events],
       datadog,
       aws,
       s3,

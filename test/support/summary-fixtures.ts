@@ -7,8 +7,10 @@ import {
   type AnomalyFlag,
   type AnomalyKind,
   type ChangeItem,
+  type ClientUsage,
   type Severity,
   type Summary,
+  type ToolUsage,
 } from '../../functions/weekly-report/core/types';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -43,6 +45,63 @@ export function makeFlag(input: FlagInput = {}, index = 0): AnomalyFlag {
     count: input.count ?? 1,
     detail: input.detail ?? 'Deleted a monitor',
     link: `${LINK}&flag=${index}`,
+  };
+}
+
+const METRIC_LINK =
+  'https://app.datadoghq.com/metric/explorer?exp_metric=datadog.mcp.tool.usage&exp_scope=%2A&exp_agg=count&exp_row_type=metric&exp_group=tool_name&from_ts=1794787200000&to_ts=1795392000000&live=false';
+
+/** The MCP tools of Datadog's MCP server, for realistic tool sections. */
+export const TOOL_NAMES: readonly string[] = [
+  'search_datadog_logs',
+  'get_datadog_metric',
+  'search_datadog_monitors',
+  'get_datadog_dashboard',
+  'search_datadog_spans',
+  'get_datadog_trace',
+  'search_datadog_incidents',
+  'search_datadog_services',
+  'search_datadog_hosts',
+  'get_datadog_notebook',
+  'create_datadog_notebook',
+  'update_datadog_monitor',
+];
+
+/**
+ * The `tools`, `clients` and `tool_usage` of a summary whose metric counted `total` calls: `names`
+ * share them in falling amounts (the first the most), each against a previous window of about the
+ * same, and `clients` share them likewise with a few people each.
+ */
+export function makeToolUsage(
+  total: number,
+  names: readonly string[] = TOOL_NAMES,
+  clients: readonly string[] = ['claude', 'cursor', 'codex'],
+): Pick<Summary, 'tools' | 'clients' | 'tool_usage'> {
+  const split = (count: number): number[] => {
+    const weights = Array.from({ length: count }, (_, i) => 1 / (i + 1));
+    const sum = weights.reduce((a, b) => a + b, 0);
+    const parts = weights.map((w) => Math.floor((total * w) / sum));
+    parts[0] = (parts[0] ?? 0) + total - parts.reduce((a, b) => a + b, 0);
+    return parts;
+  };
+  const toolCalls = split(names.length);
+  const clientCalls = split(clients.length);
+  const tools: ToolUsage[] = names.map((tool, i) => {
+    const calls = toolCalls[i] ?? 0;
+    const previous = i === 2 ? 0 : Math.round(calls * (i % 2 ? 0.8 : 1.1));
+    return { tool, calls, previous_calls: previous, change: calls - previous };
+  });
+  const clientRows: ClientUsage[] = clients.map((client, i) => ({
+    client,
+    calls: clientCalls[i] ?? 0,
+    people: Math.max(1, 30 - 9 * i),
+    previous_calls: Math.round((clientCalls[i] ?? 0) * 0.9),
+    previous_people: Math.max(1, 28 - 9 * i),
+  }));
+  return {
+    tools,
+    clients: clientRows,
+    tool_usage: { metric: 'datadog.mcp.tool.usage', status: 'ok', total_calls: total, link: METRIC_LINK },
   };
 }
 
@@ -95,6 +154,7 @@ export function makeSummary(overrides: Partial<Summary> = {}): Summary {
     malformed_events: 0,
     data_gaps: { window: [], baseline: [] },
     link: LINK,
+    ...makeToolUsage(2000),
     warnings: [],
   };
   return { ...base, ...overrides };
@@ -159,6 +219,7 @@ export function makeBusySummary(anomalyCount = 40): Summary {
     anomalies: flags,
     anomaly_counts: countFlags(flags),
     changes: { total: 8_000, items: changes },
+    ...makeToolUsage(47_981, [...TOOL_NAMES, 'search_datadog_rum_events', 'get_datadog_incident', 'list_datadog_slos']),
   });
   return summary;
 }
@@ -215,6 +276,7 @@ export function makeHostileSummary(): Summary {
       })),
     },
     complete: false,
+    ...makeToolUsage(900, HOSTILE_VALUES, HOSTILE_VALUES.slice(0, 12)),
     warnings: ['Page timed out <!channel> <script>x</script>', `Warning ${'w'.repeat(5_000)}`],
   }) as Mutable<Summary>;
   return mutable;
@@ -248,6 +310,11 @@ export function makeHugeSummary(count = 5_000): Summary {
       })),
     },
     complete: false,
+    ...makeToolUsage(
+      250_000,
+      Array.from({ length: 500 }, (_, i) => `${longId}-tool-${i}`),
+      Array.from({ length: 200 }, (_, i) => `${longId}-client-${i}`),
+    ),
     warnings: Array.from({ length: 100 }, (_, i) => `Slice ${i} timed out ${longId}`),
   });
 }

@@ -114,6 +114,31 @@ describe('readEnv', () => {
   });
 
   it.each([
+    'datadoghq.com',
+    'us3.datadoghq.com',
+    'us5.datadoghq.com',
+    'datadoghq.eu',
+    'ap1.datadoghq.com',
+    'ap2.datadoghq.com',
+    'uk1.datadoghq.com',
+    'ddog-gov.com',
+  ])('accepts the Datadog site %s', (site) => {
+    // Act
+    const config = readEnv({ ...VALID, DATADOG_SITE: site });
+
+    // Assess
+    expect(config.datadog.site).toBe(site);
+  });
+
+  it('names every known site when DATADOG_SITE is not one', () => {
+    // Act
+    const problems = problemsOf({ ...VALID, DATADOG_SITE: 'uk2.datadoghq.com' });
+
+    // Assess
+    expect(problems[0]).toContain('ap2.datadoghq.com, uk1.datadoghq.com, ddog-gov.com');
+  });
+
+  it.each([
     ['ORG_NAME', '', /^ORG_NAME is required/],
     ['TIMEZONE', 'Mars/Olympus', /^TIMEZONE must be an IANA time zone .*"Mars\/Olympus"/],
     ['WINDOW_DAYS', 'seven', /^WINDOW_DAYS must be a positive integer \(got "seven"\)/],

@@ -7,7 +7,7 @@
  */
 
 import type { DataGap } from '../../functions/weekly-report/core/gaps';
-import { DEFAULT_THRESHOLDS } from '../../functions/weekly-report/core/types';
+import { DEFAULT_THRESHOLDS, type McpUsageData } from '../../functions/weekly-report/core/types';
 import { DeliveryError, ReportUnavailableError } from '../../functions/weekly-report/errors';
 import type {
   AuditEventSource,
@@ -18,6 +18,8 @@ import type {
   EmailSender,
   FetchOptions,
   FetchRange,
+  McpUsageRanges,
+  McpUsageSource,
   Mergeable,
   SlackMessage,
   SlackSender,
@@ -148,6 +150,21 @@ class FakeSlack implements SlackSender {
   }
 }
 
+/** A usage source that records the ranges it was asked for and answers `answer` (or throws it). */
+class FakeUsage implements McpUsageSource {
+  readonly asked: Array<{ ranges: McpUsageRanges; deadline?: number }> = [];
+  constructor(
+    private readonly steps: Step[],
+    private readonly answer: McpUsageData | Error,
+  ) {}
+  async usage(ranges: McpUsageRanges, options?: FetchOptions): Promise<McpUsageData> {
+    this.steps.push('usage');
+    this.asked.push({ ranges, ...(options?.deadline !== undefined ? { deadline: options.deadline } : {}) });
+    if (this.answer instanceof Error) throw this.answer;
+    return this.answer;
+  }
+}
+
 class FakeLogger implements ReportLogger {
   readonly lines: Array<{ level: string; message: string; extra?: Record<string, unknown> }> = [];
   info(message: string, extra?: Record<string, unknown>) {
@@ -252,6 +269,67 @@ describe('runReport', () => {
     });
     expect(slack.deadlines).toEqual([deadline]);
     expect(email.deadlines).toEqual([deadline]);
+  });
+
+  it('reads the MCP usage metric over the audit’s own ranges, with the same deadline, before sending', async () => {
+    // Prepare
+    const { steps, clock, deps } = setup();
+    const usage = new FakeUsage(steps, {
+      window: {
+        status: 'ok',
+        usage: {
+          tools: [{ tool: 'search_logs', calls: 7 }],
+          clients: [{ client: 'claude', calls: 7 }],
+          callerTools: [],
+          callerClients: [{ userId: 'u-1', email: 'ana@example.com', client: 'claude', calls: 7 }],
+        },
+      },
+    });
+    const deadline = clock.now() + 30_000;
+
+    // Act
+    const result = await runReport({ ...deps, usage }, { end: END, deadline });
+
+    // Assess
+    const iso = (r?: FetchRange) => r && [r.from.toISOString(), r.to.toISOString()];
+    expect(usage.asked).toHaveLength(1);
+    const asked = usage.asked[0]!;
+    expect(iso(asked.ranges.window)).toEqual(['2026-11-16T00:00:00.000Z', '2026-11-23T00:00:00.000Z']);
+    expect(iso(asked.ranges.previous)).toEqual(['2026-11-09T00:00:00.000Z', '2026-11-16T00:00:00.000Z']);
+    expect(iso(asked.ranges.baseline)).toEqual(['2026-10-19T00:00:00.000Z', '2026-11-16T00:00:00.000Z']);
+    expect(asked.deadline).toBe(deadline);
+    expect(steps.indexOf('usage')).toBeLessThan(steps.indexOf('send email'));
+    expect(result.summary.tools).toEqual([{ tool: 'search_logs', calls: 7, previous_calls: null, change: null }]);
+    expect(result.report.text).toContain('  search_logs: 7 (100%)');
+    expect(JSON.stringify(result.report.slack.blocks)).toContain('search_logs — 7');
+  });
+
+  it('sends the audit report, complete, when the usage metric is unavailable or its source breaks', async () => {
+    // Prepare
+    const unavailable = setup();
+    const broken = setup();
+    const reason = 'Datadog refused the metric query (HTTP 403): the application key needs the timeseries_query scope';
+
+    // Act
+    const a = await runReport(
+      { ...unavailable.deps, usage: new FakeUsage([], { window: { status: 'unavailable', reason } }) },
+      { end: END },
+    );
+    const b = await runReport({ ...broken.deps, usage: new FakeUsage([], new Error('boom')) }, { end: END });
+
+    // Assess
+    for (const [run, setupOf] of [
+      [a, unavailable],
+      [b, broken],
+    ] as const) {
+      expect(run.summary.complete).toBe(true);
+      expect(run.summary.tools).toBeNull();
+      expect(run.summary.anomaly_counts.new_client).toBeNull();
+      expect(run.channels.map((c) => c.outcome)).toEqual(['delivered', 'delivered']);
+      expect(setupOf.email.sent).toHaveLength(1);
+    }
+    expect(a.summary.tool_usage?.reason).toBe(reason);
+    expect(b.summary.tool_usage?.reason).toMatch(/boom/);
   });
 
   it('reports a rolling window ending at the scheduled time when configured so', async () => {

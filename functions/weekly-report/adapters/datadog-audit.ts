@@ -11,8 +11,8 @@
  *   range — the rest of the slice after a give-up, or the slice when Datadog reports a query
  *   timeout or warnings — so the report is marked partial, or the run fails when nothing of
  *   the window was read.
- * The HTTP layer and its checks live in datadog-http.ts; waits, retries and the circuit breaker
- * in datadog-retry.ts.
+ * The HTTP layer and its checks live in datadog-http.ts (the client's configuration in
+ * datadog-client.ts); waits, retries and the circuit breaker in datadog-retry.ts.
  */
 
 import { MCP_EVENT_NAME } from '../core/aggregate';
@@ -21,7 +21,8 @@ import { MCP_QUERY } from '../core/links';
 import type { DatadogSite } from '../core/settings';
 import type { AuditEventSource, FetchOptions, FetchRange, Mergeable } from '../ports';
 import type { AuditLogsSearchEventsRequest } from './datadog-api-client';
-import { createAuditSearch, DatadogApiError, DatadogAuthError, type SearchPage } from './datadog-http';
+import { DatadogApiError, DatadogAuthError } from './datadog-errors';
+import { createAuditSearch, type SearchPage } from './datadog-http';
 import { Breaker, createPageFetcher, Limiter, type SourceLogger } from './datadog-retry';
 
 export { DatadogApiError, DatadogAuthError, MCP_QUERY, type SourceLogger };

@@ -1,26 +1,21 @@
 /**
- * Why the Datadog source waits, retries or gives up: one page request with its retries. Every
- * fault ends as a page or as a cause the report can show; only a refused key (401/403) or a
- * request Datadog calls invalid (other 4xx) throws, since no retry can fix those.
+ * Why a Datadog source waits, retries or gives up: one request with its retries, for any Datadog
+ * operation (the audit search's pages, the metric queries). Every fault ends as an answer or as a
+ * cause the report can show; only a refused key (401/403) or a request Datadog calls invalid
+ * (other 4xx) throws, since no retry can fix those.
  * - 429: wait `X-RateLimit-Reset` (capped), halve the requests in flight.
- * - 5xx, 408, network errors, timeouts and 200s that are not search responses: back off with
- *   full jitter, since these are transient by nature.
+ * - 5xx, 408, network errors, timeouts and 200s that are not what the operation returns: back
+ *   off with full jitter, since these are transient by nature.
  * - Nothing starts or sleeps past the deadline.
  * - A circuit breaker per collected range: after `breakerThreshold` failed attempts in a row
- *   with no page in between (a 429 counts only once it persists after its wait), Datadog is
+ *   with no answer in between (a 429 counts only once it persists after its wait), Datadog is
  *   down for this run and every remaining request of the range gives up at once, so a total
  *   outage ends in seconds instead of every slice spending all its attempts.
  */
 
 import type { AuditLogsSearchEventsRequest } from './datadog-api-client';
-import {
-  type AuditSearch,
-  DatadogApiError,
-  DatadogAuthError,
-  HttpStatusError,
-  MalformedResponseError,
-  type SearchResult,
-} from './datadog-http';
+import { DatadogApiError, DatadogAuthError, HttpStatusError, MalformedResponseError } from './datadog-errors';
+import type { AuditSearch, SearchResult } from './datadog-http';
 
 export interface SourceLogger {
   info(message: string, extra?: object): void;
@@ -83,9 +78,15 @@ export class Breaker {
   }
 }
 
-export type PageOutcome =
-  | { readonly ok: true; readonly result: SearchResult }
-  | { readonly ok: false; readonly cause: string };
+/** An answer of the operation: whatever it returns, with the response's headers (rate limits). */
+export interface Answer {
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** How one request ended: its answer, or why it gave up. */
+export type CallOutcome<R> = { readonly ok: true; readonly result: R } | { readonly ok: false; readonly cause: string };
+
+export type PageOutcome = CallOutcome<SearchResult>;
 
 export interface RetryPolicyOptions {
   readonly maxAttempts: number;
@@ -97,6 +98,8 @@ export interface RetryPolicyOptions {
   readonly logger?: SourceLogger;
   /** Builds the error for a refused key (it names the site and the scope). */
   readonly authError: (status: number, cause: unknown) => DatadogAuthError;
+  /** What one request is, for log lines and errors. @default 'audit search' */
+  readonly what?: string;
 }
 
 function networkKind(error: unknown): string {
@@ -107,9 +110,30 @@ function networkKind(error: unknown): string {
   return `Datadog unreachable (${code ?? message.slice(0, 80)})`;
 }
 
-/** Page requests with retries, sharing one limiter across every slice and range of a source. */
+/** Audit search pages with retries, sharing one limiter across every slice and range of a source. */
 export function createPageFetcher(search: AuditSearch, limiter: Limiter, options: RetryPolicyOptions) {
+  return createRetryingCall(
+    (body: AuditLogsSearchEventsRequest, timeoutMs) => search.search(body, timeoutMs),
+    limiter,
+    {
+      what: 'audit search',
+      ...options,
+    },
+  );
+}
+
+/**
+ * Requests of one operation (`call`, bounded by its timeout) with retries, sharing `limiter`
+ * across every request of a source. The returned function resolves to the answer or to why it
+ * gave up; it throws only DatadogAuthError and DatadogApiError.
+ */
+export function createRetryingCall<Q, R extends Answer>(
+  call: (request: Q, timeoutMs: number) => Promise<R>,
+  limiter: Limiter,
+  options: RetryPolicyOptions,
+): (request: Q, deadline: number, breaker: Breaker) => Promise<CallOutcome<R>> {
   const { logger } = options;
+  const what = options.what ?? 'audit search';
 
   /** Reads the rate limit budget of a response and adapts the concurrency. */
   function adapt(headers: Readonly<Record<string, string>>): void {
@@ -129,12 +153,7 @@ export function createPageFetcher(search: AuditSearch, limiter: Limiter, options
   const backoff = (attempt: number): number =>
     options.backoffBaseMs * 2 ** (attempt - 1) * (0.5 + options.random() / 2);
 
-  /** One page: resolves to it or to why it gave up. Throws only DatadogAuthError and DatadogApiError. */
-  return async function fetchPage(
-    body: AuditLogsSearchEventsRequest,
-    deadline: number,
-    breaker: Breaker,
-  ): Promise<PageOutcome> {
+  return async function callWithRetries(request: Q, deadline: number, breaker: Breaker): Promise<CallOutcome<R>> {
     let kind: string | undefined;
     for (let attempt = 1; ; attempt++) {
       if (breaker.tripped !== undefined) {
@@ -150,7 +169,7 @@ export function createPageFetcher(search: AuditSearch, limiter: Limiter, options
         // Checked again once a slot is free: slices queued here while the breaker tripped must not ask.
         if (breaker.tripped !== undefined || Date.now() >= deadline) continue;
         const timeoutMs = Math.min(options.requestTimeoutMs, deadline - Date.now());
-        const result = await search.search(body, timeoutMs);
+        const result = await call(request, timeoutMs);
         adapt(result.headers);
         breaker.success();
         return { ok: true, result };
@@ -170,7 +189,7 @@ export function createPageFetcher(search: AuditSearch, limiter: Limiter, options
             kind = `Datadog unavailable (HTTP ${error.status})`;
             waitMs = backoff(attempt);
           } else {
-            throw new DatadogApiError(error.status, `Datadog rejected the audit search: ${error.message}`, {
+            throw new DatadogApiError(error.status, `Datadog rejected the ${what}: ${error.message}`, {
               cause: error,
             });
           }
@@ -192,7 +211,7 @@ export function createPageFetcher(search: AuditSearch, limiter: Limiter, options
         return { ok: false, cause: `${kind}; gave up after ${attempt} attempts` };
       }
       if (Date.now() + waitMs > deadline) return { ok: false, cause: `${kind}; stopped at the deadline` };
-      logger?.warn('Datadog audit search failed; retrying', { problem: kind, attempt, waitMs: Math.round(waitMs) });
+      logger?.warn(`Datadog ${what} failed; retrying`, { problem: kind, attempt, waitMs: Math.round(waitMs) });
       await options.sleep(waitMs);
     }
   };

@@ -24,6 +24,12 @@ import type { RenderedReport } from '../ports';
 import { ArchiveOptionError, archiveLocation, openArchive } from './archive-option';
 import { findWeek, formatHistory, historyRows, writeArchivedFiles } from './history-commands';
 import { InputError, readEvents } from './input';
+import { isPerson, personSource } from './person-filter';
+
+/** Why a report from a file has no tool or client sections. */
+export const FILE_TOOL_USAGE_REASON =
+  'not available from a file: tools and MCP clients come from the datadog.mcp.tool.usage metric, ' +
+  'which only a live fetch reads (summarize or preview without --input)';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -54,13 +60,15 @@ const USAGE = `usage: report summarize [--input FILE|-] [--baseline FILE] [--fro
        report show      --week YYYY-MM-DD [--out DIR] [--org NAME] [--archive DIR|s3://BUCKET[/PREFIX]]
 Input: a Datadog audit search response {"data":[…]}, a JSON array of events or responses, or NDJSON.
 Without --input, events come from Datadog: DD_API_KEY, DD_APP_KEY (scope audit_logs_read) and
-DD_SITE (datadoghq.com, us3.datadoghq.com, datadoghq.eu, …) or DD_API_URL; the window defaults to
-the 7 days ending now, with a --baseline-days (28) baseline before it; the fetch stops after
---timeout seconds (600) and the report then says what it could not read. When not one page of
-the window could be read there is no report: one line on stderr and exit 1.
+DD_SITE (datadoghq.com, us3.datadoghq.com, datadoghq.eu, uk1.datadoghq.com, …) or DD_API_URL; the
+window defaults to the 7 days ending now, with a --baseline-days (28) baseline before it; the fetch
+stops after --timeout seconds (600) and the report then says what it could not read. When not one
+page of the window could be read there is no report: one line on stderr and exit 1. Tools and MCP
+clients come from the datadog.mcp.tool.usage metric (scope timeseries_query), read live only.
 Archive: --archive (or ARCHIVE_BUCKET) names the report archive of --org. summarize, render and
 preview take the baseline from its weeks where they can (live) and add its 12-week trend; render
-and preview also archive the report they write. history lists it; show gets one week back.`;
+and preview also archive the report they write. history lists it; show gets one week back. A
+--user report neither reads nor extends the archive (it holds whole org weeks).`;
 
 const OPTIONS = {
   input: { type: 'string' },
@@ -171,13 +179,6 @@ export function parseCommonOptions(args: string[]): CommonOptions {
   };
 }
 
-/** True when `record` belongs to the person named by `who` (an id, e-mail or name, any case). */
-function isPerson(record: CallRecord, who: string): boolean {
-  const wanted = who.toLowerCase();
-  const keyValue = record.personKey.slice(record.personKey.indexOf(':') + 1).toLowerCase();
-  return keyValue === wanted || record.person.toLowerCase() === wanted;
-}
-
 /**
  * The first and last time of the input's MCP calls inside the asked range, whoever made them: the
  * window of a report without --from/--to, so `--user nobody` shows the input's dates, not 1970.
@@ -263,12 +264,21 @@ export async function summarizeFiles(options: CommonOptions & { input: string },
     );
     await readEvents(options.baseline, feeder(baseline, options.user));
   }
-  let summary = summarize(window, baseline, {
-    ...options.settings,
-    window: { from: new Date(windowSpec.from).toISOString(), to: new Date(windowSpec.to).toISOString() },
-  });
+  let summary = summarize(
+    window,
+    baseline,
+    {
+      ...options.settings,
+      window: { from: new Date(windowSpec.from).toISOString(), to: new Date(windowSpec.to).toISOString() },
+    },
+    { window: { status: 'not_fetched', reason: FILE_TOOL_USAGE_REASON } },
+  );
   if (windowSpec.note !== undefined) summary = { ...summary, warnings: [...summary.warnings, windowSpec.note] };
-  const archive = options.archive ? await openArchive(options.archive, options.settings.org) : undefined;
+  // A --user report is one person's: the archive holds whole org weeks, so it is neither read nor extended.
+  const archive =
+    options.archive && options.user === undefined
+      ? await openArchive(options.archive, options.settings.org)
+      : undefined;
   summary = await withHistory(summary, { archiveWarnings: [] }, archive, daysOf(windowSpec));
   return {
     summary,
@@ -276,7 +286,11 @@ export async function summarizeFiles(options: CommonOptions & { input: string },
   };
 }
 
-/** Fetches the window (default: the 7 days ending now) and its baseline from Datadog, as the Lambda does. */
+/**
+ * Fetches the window (default: the 7 days ending now) and its baseline from Datadog, as the Lambda
+ * does, with the MCP usage metric over the same ranges; `--user` keeps one person's events and
+ * usage.
+ */
 export async function summarizeLive(options: CommonOptions, now = Date.now()): Promise<CliReport> {
   const apiKey = process.env.DD_API_KEY;
   const appKey = process.env.DD_APP_KEY;
@@ -286,25 +300,31 @@ export async function summarizeLive(options: CommonOptions, now = Date.now()): P
       `without --input, events come from Datadog: set ${missing.join(' and ')} (scope audit_logs_read)`,
     );
   }
-  if (options.user !== undefined) throw new UsageError('--user works with --input only');
   const to = options.to ?? now;
   const from = options.from ?? to - 7 * DAY_MS;
   // Loaded only here: the Datadog client is large, and summarizing a file must not pay for it.
   const { createDatadogAuditSource } = await import('../adapters/datadog-audit');
+  const { createDatadogMetricsSource } = await import('../adapters/datadog-metrics');
   const { collectReportData } = await import('../collect');
-  const source = createDatadogAuditSource({
+  const { narrowUsageData } = await import('../core/mcp-usage');
+  const datadog = {
     apiKey: apiKey!,
     appKey: appKey!,
     site: options.settings.site as DatadogSite,
     ...(process.env.DD_API_URL ? { baseUrl: process.env.DD_API_URL } : {}),
-  });
-  const archive = options.archive ? await openArchive(options.archive, options.settings.org) : undefined;
+  };
+  const audit = createDatadogAuditSource(datadog);
+  const archive =
+    options.archive && options.user === undefined
+      ? await openArchive(options.archive, options.settings.org)
+      : undefined;
   const deadline = now + options.timeoutMs;
-  const data = await collectReportData(source, {
+  const data = await collectReportData(options.user === undefined ? audit : personSource(audit, options.user), {
     window: { from: new Date(from), to: new Date(to) },
     timezone: options.settings.timezone,
     baselineDays: options.baselineDays,
     deadline,
+    usage: createDatadogMetricsSource(datadog),
     ...(archive ? { archive } : {}),
   });
   if (isUnread(data.window.incomplete, from, to)) {
@@ -314,16 +334,22 @@ export async function summarizeLive(options: CommonOptions, now = Date.now()): P
       describeGaps(data.window.incomplete, options.settings.timezone),
     );
   }
-  const summary = summarize(data.window, data.baseline, {
-    ...options.settings,
-    window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
-    ...(data.baselineRange
-      ? { baselineWindow: { from: data.baselineRange.from.toISOString(), to: data.baselineRange.to.toISOString() } }
-      : {}),
-  });
+  const usage = data.usage && options.user !== undefined ? narrowUsageData(data.usage, options.user) : data.usage;
+  const summary = summarize(
+    data.window,
+    data.baseline,
+    {
+      ...options.settings,
+      window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+      ...(data.baselineRange
+        ? { baselineWindow: { from: data.baselineRange.from.toISOString(), to: data.baselineRange.to.toISOString() } }
+        : {}),
+    },
+    usage,
+  );
   return {
     summary: await withHistory(summary, data, archive, daysOf({ from, to }), { call: { deadline } }),
-    week: archivedWeek(options.settings.org, data.window, { from, to }),
+    ...(options.user === undefined ? { week: archivedWeek(options.settings.org, data.window, { from, to }) } : {}),
   };
 }
 

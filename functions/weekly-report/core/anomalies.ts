@@ -1,10 +1,13 @@
 /**
- * The six anomaly rules of DESIGN.md "Anomaly flags", evaluated on finalized aggregates. Pure.
- * Rules that compare with the baseline are reported as unavailable (count `null`) when there is
- * no usable baseline, instead of guessing.
+ * The anomaly rules of DESIGN.md "Anomaly flags", evaluated on finalized aggregates: six on the
+ * audit events here, `new_client` on the MCP usage metric in client-anomalies.ts. Pure. Rules
+ * that compare with a baseline are reported as unavailable (count `null`) when there is no usable
+ * baseline, instead of guessing.
  */
 import type { BaselineAggregate, WindowAggregate } from './aggregate';
+import { newClientFlags } from './client-anomalies';
 import { auditTrailLink, type LinkFilter } from './links';
+import type { ClientHistory } from './mcp-usage';
 import { compareCalls, compareCodePoints, type NotableCall } from './order';
 import { isoOrUnknown, localMinute } from './time';
 import {
@@ -42,17 +45,32 @@ export interface AnomalyContext {
   readonly baseline?: BaselineAggregate;
   readonly windowRange: { readonly from: number; readonly to: number };
   readonly settings: ReportSettings;
+  /** The metric's caller × client rows of the window and baseline; absent: `new_client` is not evaluated. */
+  readonly clientHistory?: ClientHistory;
 }
 
 export function detectAnomalies(ctx: AnomalyContext): AnomalyResult {
   const drafts: Draft[] = [...eventFlags(ctx), ...burstFlags(ctx)];
   if (ctx.baseline) drafts.push(...baselineFlags(ctx, ctx.baseline));
+  if (ctx.clientHistory) {
+    const flags = newClientFlags({
+      history: ctx.clientHistory,
+      people: ctx.window.people.values(),
+      windowRange: ctx.windowRange,
+      settings: ctx.settings,
+    });
+    drafts.push(...flags.map((flag) => ({ flag, time: ctx.windowRange.from })));
+  }
 
   const kept = drafts.filter((d) => !ctx.settings.suppress.some((rule) => suppresses(rule, d.flag)));
   kept.sort(compareDrafts);
 
   const counts = {} as Record<AnomalyKind, number | null>;
-  for (const kind of ANOMALY_KINDS) counts[kind] = ctx.baseline || !BASELINE_KINDS.includes(kind) ? 0 : null;
+  for (const kind of ANOMALY_KINDS) {
+    const evaluated =
+      kind === 'new_client' ? ctx.clientHistory !== undefined : ctx.baseline || !BASELINE_KINDS.includes(kind);
+    counts[kind] = evaluated ? 0 : null;
+  }
   for (const d of kept) counts[d.flag.kind] = (counts[d.flag.kind] ?? 0) + 1;
   return { flags: kept.map((d) => d.flag), counts };
 }
@@ -78,6 +96,7 @@ export function suppresses(rule: SuppressRule, flag: AnomalyFlag): boolean {
   if (rule.user !== undefined && rule.user.toLowerCase() !== flag.user.toLowerCase()) return false;
   if (rule.resource_type !== undefined && rule.resource_type !== flag.resource_type) return false;
   if (rule.action !== undefined && rule.action !== flag.action) return false;
+  if (rule.client !== undefined && rule.client.toLowerCase() !== flag.client?.toLowerCase()) return false;
   return true;
 }
 

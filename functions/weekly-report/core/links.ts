@@ -1,6 +1,7 @@
 /**
- * Deep links into the Datadog app's Audit Trail explorer, for the configured site, narrowed to a
- * person, a resource and a time range. Pure: built from values, no clock.
+ * Deep links into the Datadog app for the configured site: the Audit Trail explorer narrowed to a
+ * person, a resource and a time range, and the Metrics Explorer on the MCP usage metric narrowed
+ * to tags. Pure: built from values, no clock.
  */
 import { UNKNOWN } from './types';
 
@@ -12,6 +13,7 @@ const APP_HOSTS: Readonly<Record<string, string>> = {
   'datadoghq.eu': 'app.datadoghq.eu',
   'ap1.datadoghq.com': 'ap1.datadoghq.com',
   'ap2.datadoghq.com': 'ap2.datadoghq.com',
+  'uk1.datadoghq.com': 'uk1.datadoghq.com',
   'ddog-gov.com': 'app.ddog-gov.com',
 };
 
@@ -99,4 +101,32 @@ export function excludeTerms(field: string, values: readonly string[]): string[]
 export function anyOfTerm(field: string, values: readonly string[]): string {
   const terms = values.map((v) => `@${field}:${quote(v)}`);
   return terms.length === 1 ? (terms[0] ?? '') : `(${terms.join(' OR ')})`;
+}
+
+/** The metric of MCP tool calls: one point per call, tagged `tool_name`, `client`, `user_id`, `user_email`. */
+export const MCP_USAGE_METRIC = 'datadog.mcp.tool.usage';
+
+/**
+ * Metrics Explorer URL for `datadog.mcp.tool.usage` over `[fromMs, toMs)`, counted (`count`, as
+ * the metric is a distribution), narrowed to `scope` (`{client: "cursor"}`) and split by `groupBy`.
+ */
+export function metricExplorerLink(
+  site: string,
+  fromMs: number,
+  toMs: number,
+  scope: Readonly<Record<string, string>> = {},
+  groupBy?: string,
+): string {
+  const terms = Object.entries(scope).map(([tag, value]) => `${tag}:${value}`);
+  const params = new URLSearchParams({
+    exp_metric: MCP_USAGE_METRIC,
+    exp_scope: terms.length > 0 ? terms.join(',') : '*',
+    exp_agg: 'count',
+    exp_row_type: 'metric',
+    ...(groupBy ? { exp_group: groupBy } : {}),
+    from_ts: String(Math.floor(fromMs)),
+    to_ts: String(Math.ceil(toMs)),
+    live: 'false',
+  });
+  return `https://${appHost(site)}/metric/explorer?${params.toString()}`;
 }

@@ -8,10 +8,17 @@ import {
   type AnomalyKind,
   DEFAULT_THRESHOLDS,
   type ReportSettings,
+  type Severity,
   type SuppressRule,
   type Thresholds,
 } from './types';
 
+/**
+ * The Datadog sites the report reads (the API is `api.<site>`). Each is a value of the `site`
+ * server variable of @datadog/datadog-api-client 1.64.0, which serves the Audit and Metrics APIs
+ * alike; `uk1.datadoghq.com` (UK1, London) joined that list in 2026. The client also knows
+ * `us2.ddog-gov.com`, left out here until someone checks Audit Trail there.
+ */
 export const DATADOG_SITES = [
   'datadoghq.com',
   'us3.datadoghq.com',
@@ -19,6 +26,7 @@ export const DATADOG_SITES = [
   'datadoghq.eu',
   'ap1.datadoghq.com',
   'ap2.datadoghq.com',
+  'uk1.datadoghq.com',
   'ddog-gov.com',
 ] as const;
 export type DatadogSite = (typeof DATADOG_SITES)[number];
@@ -65,6 +73,7 @@ export interface Parsed<T> {
 }
 
 const THRESHOLD_INTEGER_KEYS = ['burstCalls', 'burstMinutes', 'scopeMinBaselineCalls'] as const;
+const SEVERITY_NAMES: readonly Severity[] = ['high', 'medium', 'low'];
 
 /** Parses `thresholds` (an object or its JSON text); unknown keys and non-positive integers are problems. */
 export function parseThresholds(raw: unknown): Parsed<Thresholds> {
@@ -89,23 +98,26 @@ export function parseThresholds(raw: unknown): Parsed<Thresholds> {
       } else {
         problems.push('highSeverityResourceTypes must be an array of resource type names');
       }
+    } else if (key === 'newClientSeverity') {
+      if (SEVERITY_NAMES.includes(v as Severity)) result.newClientSeverity = v as Severity;
+      else problems.push(`newClientSeverity must be ${SEVERITY_NAMES.join(', ')} (got ${JSON.stringify(v)})`);
     } else {
       problems.push(
-        `unknown key ${JSON.stringify(key)} (known: ${[...THRESHOLD_INTEGER_KEYS, 'highSeverityResourceTypes'].join(', ')})`,
+        `unknown key ${JSON.stringify(key)} (known: ${[...THRESHOLD_INTEGER_KEYS, 'highSeverityResourceTypes', 'newClientSeverity'].join(', ')})`,
       );
     }
   }
   return { value: result, problems };
 }
 
-/** Parses `suppress` (an array or its JSON text) of `{kind, user?, resource_type?, action?}`. */
+/** Parses `suppress` (an array or its JSON text) of `{kind, user?, resource_type?, action?, client?}`. */
 export function parseSuppress(raw: unknown): Parsed<SuppressRule[]> {
   const problems: string[] = [];
   if (raw === undefined || raw === null || raw === '') return { value: [], problems };
   const input = typeof raw === 'string' ? tryParseJson(raw, problems) : raw;
   if (input === undefined) return { value: [], problems };
   if (!Array.isArray(input))
-    return { value: [], problems: ['must be a JSON array of {kind, user?, resource_type?, action?}'] };
+    return { value: [], problems: ['must be a JSON array of {kind, user?, resource_type?, action?, client?}'] };
   const rules: SuppressRule[] = [];
   input.forEach((entry: unknown, i) => {
     if (typeof entry !== 'object' || entry === null) {
@@ -118,14 +130,16 @@ export function parseSuppress(raw: unknown): Parsed<SuppressRule[]> {
       return;
     }
     for (const key of Object.keys(e)) {
-      if (!['kind', 'user', 'resource_type', 'action'].includes(key)) problems.push(`[${i}] has unknown key ${key}`);
-      else if (typeof e[key] !== 'string') problems.push(`[${i}].${key} must be a string`);
+      if (!['kind', 'user', 'resource_type', 'action', 'client'].includes(key)) {
+        problems.push(`[${i}] has unknown key ${key}`);
+      } else if (typeof e[key] !== 'string') problems.push(`[${i}].${key} must be a string`);
     }
     rules.push({
       kind: e.kind as AnomalyKind,
       ...(typeof e.user === 'string' ? { user: e.user } : {}),
       ...(typeof e.resource_type === 'string' ? { resource_type: e.resource_type } : {}),
       ...(typeof e.action === 'string' ? { action: e.action } : {}),
+      ...(typeof e.client === 'string' ? { client: e.client } : {}),
     });
   });
   return { value: rules, problems };

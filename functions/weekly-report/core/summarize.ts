@@ -7,9 +7,10 @@ import type { BaselineAggregate, WindowAggregate } from './aggregate';
 import { detectAnomalies } from './anomalies';
 import { describeGaps, isUnread, summaryGaps } from './gaps';
 import { auditTrailLink } from './links';
+import { usageSections } from './mcp-usage';
 import { BUCKET_MS, compareCodePoints } from './order';
 import { isoOrUnknown, localDate } from './time';
-import type { ChangeItem, ReportSettings, Summary } from './types';
+import type { ChangeItem, McpUsageData, ReportSettings, Summary } from './types';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A baseline whose first event comes this long after its start is reported as short. */
@@ -49,10 +50,15 @@ function events(count: number): string {
   return `${count.toLocaleString('en-US')} event${count === 1 ? ' was' : 's were'}`;
 }
 
+/**
+ * The summary of `window` against `baseline`; `usage` is what the `datadog.mcp.tool.usage` metric
+ * said over the same ranges (absent: it was not read, and the tool and client sections say so).
+ */
 export function summarize(
   window: WindowAggregate,
   baseline: BaselineAggregate | undefined,
   settings: ReportSettings,
+  usage?: McpUsageData,
 ): Summary {
   const hasData = Number.isFinite(window.minTime);
   const range = settings.window
@@ -63,7 +69,9 @@ export function summarize(
   let usableBaseline: BaselineAggregate | undefined;
   let baselineSummary: Summary['baseline'];
   if (!baseline) {
-    warnings.push('No baseline was given: first_time_user, out_of_scope and new_country were not evaluated.');
+    warnings.push(
+      'No baseline was given: first_time_user, out_of_scope, new_country and new_client were not evaluated.',
+    );
   } else {
     const asked = settings.baselineWindow ? parseRange(settings.baselineWindow) : undefined;
     const from = asked?.from ?? (Number.isFinite(baseline.minTime) ? baseline.minTime : range.from);
@@ -107,7 +115,23 @@ export function summarize(
     warnings.push(`${events(window.otherEvents)} other audit events than MCP Server calls and left out.`);
   }
 
-  const anomalies = detectAnomalies({ window, baseline: usableBaseline, windowRange: range, settings });
+  const mcp = usageSections({
+    ...(usage ? { usage } : {}),
+    people: window.people.values(),
+    auditCalls: window.total,
+    site: settings.site,
+    range,
+    hasBaseline: baseline !== undefined,
+  });
+  warnings.push(...mcp.warnings);
+
+  const anomalies = detectAnomalies({
+    window,
+    baseline: usableBaseline,
+    windowRange: range,
+    settings,
+    ...(mcp.clientHistory ? { clientHistory: mcp.clientHistory } : {}),
+  });
   const people = rankCounts([...window.people.values()].map((p) => [p.display, p.calls]));
   const changes: ChangeItem[] = window.newestChanges().map((c) => ({
     timestamp: isoOrUnknown(c.time),
@@ -148,6 +172,9 @@ export function summarize(
       ...(baseline ? { baseline: summaryGaps(baseline.incomplete) } : {}),
     },
     link: auditTrailLink(settings.site, range.from, range.to),
+    tools: mcp.tools,
+    clients: mcp.clients,
+    tool_usage: mcp.source,
     warnings,
   };
 }

@@ -1,12 +1,14 @@
 /**
  * The plain-text report in the seed's "Output Format" (title with org and date range, totals,
- * top users, actions breakdown, resource types affected, anomalies), plus week-over-week deltas
- * and caveats. It is what `report summarize` prints and the email's text part. Pure.
+ * top users, actions breakdown, resource types affected, anomalies), plus week-over-week deltas,
+ * the MCP tools and clients of the usage metric, and caveats. It is what `report summarize`
+ * prints and the email's text part. Pure.
  */
 import { formatChangePercent } from './percent';
 import { neutralizeBidi, wrapText } from './plain-text';
 import { localDate } from './time';
 import { ANOMALY_KINDS, MULTIPLE, type Summary } from './types';
+import { usageView } from './usage-view';
 
 /** Anomalies listed in the text before "and N more". */
 const TEXT_ANOMALY_LIMIT = 50;
@@ -70,6 +72,43 @@ function seedList(
 /** Grouped digits (`1,234`) for prose lines; the seed's figures use plain digits. */
 const n = (value: number): string => value.toLocaleString('en-US');
 
+/** `, +50 (+9%) vs previous window`, `, none in previous window`, `, no change vs previous window`; empty when unknown. */
+function changeNote(current: number, previous: number | null): string {
+  if (previous === null) return '';
+  if (previous === 0) return current > 0 ? ', none in previous window' : '';
+  const diff = current - previous;
+  if (diff === 0) return ', no change vs previous window';
+  const sign = diff > 0 ? '+' : '-';
+  const percent = formatChangePercent(diff, previous, 'plain');
+  return `, ${sign}${Math.abs(diff)}${percent ? ` (${sign}${percent})` : ''} vs previous window`;
+}
+
+/** Longest tool or client name shown in the text (real ones are a few dozen characters). */
+const TEXT_NAME_LIMIT = 100;
+
+/** The "Tools" and "AI clients" sections (the MCP usage metric), or the one line saying why they are empty. */
+function usageLines(summary: Summary): string[] {
+  const view = usageView(summary);
+  if (view.unavailable !== undefined) {
+    return ['Tools and AI clients:', ...wrapText(plain(view.unavailable, 600), TEXT_WIDTH, '  ', '    '), ''];
+  }
+  const lines = ['Tools (datadog.mcp.tool.usage):'];
+  if (view.tools.length === 0) lines.push('  (none)');
+  for (const t of view.tools) {
+    lines.push(`  ${plain(t.name, TEXT_NAME_LIMIT)}: ${t.calls} (${t.share})${changeNote(t.calls, t.previous)}`);
+  }
+  if (view.moreTools > 0) lines.push(`  and ${view.moreTools} more tools (${view.moreToolCalls} calls)`);
+  lines.push('', 'AI clients:');
+  if (view.clients.length === 0) lines.push('  (none)');
+  for (const c of view.clients) {
+    const people = `${c.people} ${c.people === 1 ? 'person' : 'people'}`;
+    lines.push(`  ${plain(c.name, TEXT_NAME_LIMIT)}: ${c.calls} call${c.calls === 1 ? '' : 's'}, ${people}`);
+  }
+  if (view.moreClients > 0) lines.push(`  and ${view.moreClients} more clients (${view.moreClientCalls} calls)`);
+  lines.push('');
+  return lines;
+}
+
 export function formatTextReport(summary: Summary): string {
   const { from, to } = reportDateRange(summary);
   const prev = summary.previous_window;
@@ -128,6 +167,8 @@ export function formatTextReport(summary: Summary): string {
     ),
     '',
   );
+
+  lines.push(...usageLines(summary));
 
   lines.push('Anomalies:');
   // One anomaly: who and when, what it touched, why it was flagged; a wrapped line indents further.

@@ -44,10 +44,11 @@ export const ANOMALY_KINDS = [
   'high_volume',
   'out_of_scope',
   'new_country',
+  'new_client',
 ] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 
-/** Rules that compare the window with the baseline and so need one. */
+/** Rules that compare the window with the audit baseline and so need one. */
 export const BASELINE_KINDS: readonly AnomalyKind[] = ['first_time_user', 'out_of_scope', 'new_country'];
 
 export interface Thresholds {
@@ -59,6 +60,8 @@ export interface Thresholds {
   readonly scopeMinBaselineCalls: number;
   /** `destructive_action` is `high` on these resource types, else `medium`. @default ['monitor','dashboard'] */
   readonly highSeverityResourceTypes: readonly string[];
+  /** Severity of a `new_client` flag. @default 'low' */
+  readonly newClientSeverity: Severity;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -66,14 +69,17 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   burstMinutes: 10,
   scopeMinBaselineCalls: 20,
   highSeverityResourceTypes: ['monitor', 'dashboard'],
+  newClientSeverity: 'low',
 };
 
-/** Drops flags of `kind` whose other given fields all match (exact, case-insensitive for user). */
+/** Drops flags of `kind` whose other given fields all match (exact, case-insensitive for user and client). */
 export interface SuppressRule {
   readonly kind: AnomalyKind;
   readonly user?: string;
   readonly resource_type?: string;
   readonly action?: string;
+  /** The MCP client of a `new_client` flag (a rule with it matches no other kind's flags). */
+  readonly client?: string;
 }
 
 /** A time range `[from, to)` as ISO strings. */
@@ -112,8 +118,13 @@ export interface AnomalyFlag {
   /** Calls the flag covers (1 for per-event flags). */
   readonly count: number;
   readonly detail: string;
-  /** Datadog Audit Trail deep link narrowed to the person/resource and time range. */
+  /**
+   * Datadog deep link narrowed to the person/resource and time range: Audit Trail, or for a
+   * `new_client` flag the Metrics Explorer on `datadog.mcp.tool.usage`.
+   */
   readonly link: string;
+  /** The MCP client, on `new_client` flags only. */
+  readonly client?: string;
 }
 
 export interface ChangeItem {
@@ -123,6 +134,76 @@ export interface ChangeItem {
   readonly resource_type: string;
   readonly resource_id: string;
   readonly resource_name: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// MCP tool and client usage: the `datadog.mcp.tool.usage` metric, the report's second source.
+
+/** Who made calls, as the metric tags them (`user_id`, `user_email`); either may be missing. */
+export interface McpCaller {
+  readonly userId?: string;
+  readonly email?: string;
+}
+
+/** What the metric counts over one time range: calls by tool, by client, and by caller × each. */
+export interface McpUsage {
+  readonly tools: ReadonlyArray<{ readonly tool: string; readonly calls: number }>;
+  readonly clients: ReadonlyArray<{ readonly client: string; readonly calls: number }>;
+  readonly callerTools: ReadonlyArray<McpCaller & { readonly tool: string; readonly calls: number }>;
+  readonly callerClients: ReadonlyArray<McpCaller & { readonly client: string; readonly calls: number }>;
+  /** A query came back at its row limit: its smallest groups may be missing. */
+  readonly truncated?: boolean;
+}
+
+/**
+ * One range's usage, or why there is none: `unavailable` when reading the metric failed (403 for a
+ * key without `timeseries_query`, errors, the deadline: the report notes it), `not_fetched` when
+ * nothing asked for it (a report from a file).
+ */
+export type McpUsageRead =
+  | { readonly status: 'ok'; readonly usage: McpUsage }
+  | { readonly status: 'unavailable' | 'not_fetched'; readonly reason: string };
+
+/** The metric's side of one report: the window, and the previous window and baseline when the report has them. */
+export interface McpUsageData {
+  readonly window: McpUsageRead;
+  readonly previous?: McpUsageRead;
+  readonly baseline?: McpUsageRead;
+  /** Set when the usage was narrowed to one person (`--user`): none of theirs is then no fault of the metric. */
+  readonly person?: string;
+}
+
+/** A tool of the summary: calls this window and in the previous one (`null` where that is unknown). */
+export interface ToolUsage {
+  readonly tool: string;
+  readonly calls: number;
+  readonly previous_calls: number | null;
+  /** `calls − previous_calls`. */
+  readonly change: number | null;
+}
+
+/** An MCP client of the summary: its calls and the distinct people calling through it. */
+export interface ClientUsage {
+  readonly client: string;
+  readonly calls: number;
+  readonly people: number;
+  readonly previous_calls: number | null;
+  readonly previous_people: number | null;
+}
+
+/** Where `tools` and `clients` come from, and why they are `null` when they are. */
+export interface ToolUsageSource {
+  readonly metric: 'datadog.mcp.tool.usage';
+  /** `ok`: the sections are there; `unavailable`: reading the metric failed or it has no data; `not_fetched`: no metric was read. */
+  readonly status: 'ok' | 'unavailable' | 'not_fetched';
+  /** Why the sections are `null`. */
+  readonly reason?: string;
+  /** Calls in the window by the metric (need not equal `total_tool_calls`, see the README). */
+  readonly total_calls?: number;
+  /** Datadog Metrics Explorer on the metric over the window. */
+  readonly link: string;
+  /** A query came back at its row limit: the smallest tools, clients or callers may be missing. */
+  readonly truncated?: boolean;
 }
 
 /** Summary JSON, schema 1 (DESIGN.md). Keys of the seed keep their names and meaning. */
@@ -163,6 +244,16 @@ export interface Summary {
   };
   /** Audit Trail link for the whole window. */
   readonly link: string;
+  /**
+   * MCP tools by calls, most first (every tool the metric saw this window), with the week-over-week
+   * change; `null` when the metric could not be read (`tool_usage.reason`). Absent in summaries
+   * made before the metric was read.
+   */
+  readonly tools?: readonly ToolUsage[] | null;
+  /** MCP clients by calls, with the people calling through each; `null` as `tools`. */
+  readonly clients?: readonly ClientUsage[] | null;
+  /** Where `tools` and `clients` come from. */
+  readonly tool_usage?: ToolUsageSource;
   /** Human-readable caveats: partial data, short or missing baseline, unavailable rules. */
   readonly warnings: readonly string[];
   /**

@@ -7,17 +7,20 @@
 import { formatShare } from '../core/percent';
 import { formatTextReport } from '../core/text-report';
 import type { AnomalyFlag, Severity, Summary } from '../core/types';
+import { usageView } from '../core/usage-view';
 import { boundedUrl, clipLine, escapeHtml, escapeWithin, safeUrl, singleLine, truncate } from './escape';
 import {
   anomalyTotal,
   computeDelta,
   flagSubject,
+  flagTime,
   formatCount,
   formatDateTime,
   formatDayLabel,
   formatShortTime,
   headline,
   KIND_LABELS,
+  notEvaluatedWhy,
   partialMark,
   pluralize,
   reportDays,
@@ -252,11 +255,19 @@ function severityPill(severity: Severity, count: number): string {
 function anomalyItem(flag: AnomalyFlag, zone: string, fallbackLink: string): string {
   const s = SEVERITY_STYLE[flag.severity] ?? SEVERITY_STYLE.medium;
   const label = KIND_LABELS[flag.kind] ?? flag.kind;
-  const count = flag.count > 1 ? ` · ${formatCount(flag.count)} calls` : '';
+  const count = flag.count > 1 ? `${formatCount(flag.count)} calls` : '';
   const what = flagSubject(flag).map((v) => value(v));
   const detail = flag.detail ? `${value(flag.detail, EMAIL_LIMITS.detail)} · ` : '';
   // One cell per flag (no nested table): a busy week lists 25 of them within the size budget.
-  return `<tr><td style="border-left:3px solid ${s.border};background-color:#fafbfc;padding:7px 12px;font-size:13px;line-height:19px;${WRAP}"><b style="font-size:14px;">${escapeHtml(label)}</b><span style="color:${COLORS.muted};"> · ${escapeHtml(formatShortTime(flag.timestamp, zone))}${count}</span><br>${what.join(' · ')}<br><span style="color:${COLORS.muted};">${detail}</span>${link(boundedUrl(flag.link, fallbackLink, EMAIL_LIMITS.link), 'View in Datadog →')}</td></tr><tr><td height="8" style="height:8px;font-size:0;line-height:0;">&nbsp;</td></tr>`;
+  return `<tr><td style="border-left:3px solid ${s.border};background-color:#fafbfc;padding:7px 12px;font-size:13px;line-height:19px;${WRAP}"><b style="font-size:14px;">${escapeHtml(label)}</b><span style="color:${COLORS.muted};">${[
+    flagTime(flag, zone),
+    count,
+  ]
+    .filter((p) => p !== '')
+    .map((p) => ` · ${escapeHtml(p)}`)
+    .join(
+      '',
+    )}</span><br>${what.join(' · ')}<br><span style="color:${COLORS.muted};">${detail}</span>${link(boundedUrl(flag.link, fallbackLink, EMAIL_LIMITS.link), 'View in Datadog →')}</td></tr><tr><td height="8" style="height:8px;font-size:0;line-height:0;">&nbsp;</td></tr>`;
 }
 
 function anomaliesSection(summary: Summary): string {
@@ -274,7 +285,7 @@ function anomaliesSection(summary: Summary): string {
     ),
     ...unevaluated.map(
       (k) =>
-        `<tr><td style="padding:2px 0;font-size:13px;color:${COLORS.muted};">${escapeHtml(KIND_LABELS[k])}</td><td align="right" style="padding:2px 0;font-size:13px;color:${COLORS.muted};">not evaluated (no baseline)</td></tr>`,
+        `<tr><td style="padding:2px 0;font-size:13px;color:${COLORS.muted};">${escapeHtml(KIND_LABELS[k])}</td><td align="right" style="padding:2px 0;font-size:13px;color:${COLORS.muted};">not evaluated (${escapeHtml(notEvaluatedWhy(summary, k))})</td></tr>`,
     ),
   ].join('');
   const clearLine =
@@ -304,6 +315,66 @@ function anomaliesSection(summary: Summary): string {
     .join(', ');
   const more = `<p style="margin:4px 0 0;font-size:14px;">and ${pluralize(rest, 'more anomaly', 'more anomalies')}${restBySeverity ? ` (${restBySeverity})` : ''} · ${link(fallback, 'Open all in Datadog →')}</p>`;
   return `${kindTable}${groups}${more}`;
+}
+
+/** `▲ +9% (+50)` under its muted style, or nothing when the previous window is not known. */
+function smallDelta(current: number, previous: number | null): string {
+  if (previous === null) return '';
+  return escapeHtml(computeDelta(current, previous).change).replace(/^([▲▼]) /, '$1&nbsp;');
+}
+
+/** A heading inside a fragment, looking like the template's section headings. */
+function heading(text: string, top = 0): string {
+  return `<p style="margin:${top}px 0 8px;font-size:16px;line-height:22px;font-weight:700;">${text}</p>`;
+}
+
+/**
+ * The MCP tools (the top ones, with calls, share and change) and the AI clients (calls, people),
+ * from the usage metric; or why they are not shown. One fragment with its own headings, rows
+ * without bars and short styles: it costs a few KB even under 5000 anomalies.
+ */
+function usageSection(summary: Summary): string {
+  const view = usageView(summary);
+  const metricLink = boundedUrl(view.link, '', EMAIL_LIMITS.link);
+  const note = (text: string): string => `<p style="margin:0;color:${COLORS.muted};${WRAP}">${text}</p>`;
+  if (view.unavailable !== undefined) {
+    return `${heading('Tools and AI clients')}${note(value(view.unavailable, EMAIL_LIMITS.warning))}`;
+  }
+  const more = (html: string): string => `<p style="margin:8px 0 0;font-size:13px;color:${COLORS.muted};">${html}</p>`;
+  // Long names wrap by the table's inherited word-break, set once rather than on every cell.
+  const row = (name: string, figures: string, small: string): string =>
+    `<tr><td style="padding:4px 8px 4px 0;">${value(name, EMAIL_LIMITS.anomalyValue)}</td><td width="120" align="right" style="padding:4px 0;white-space:nowrap;">${figures}<span style="color:${COLORS.muted};font-size:12px;">${small}</span></td></tr>`;
+  const table = (rows: string): string =>
+    `<table ${TABLE} style="${TABLE_STYLE}${WRAP}font-size:14px;">${rows}</table>`;
+
+  const toolRows = view.tools
+    .map((t) => {
+      const delta = smallDelta(t.calls, t.previous);
+      return row(t.name, `<b>${formatCount(t.calls)}</b>`, ` ${escapeHtml(t.share)}${delta ? `<br>${delta}` : ''}`);
+    })
+    .join('');
+  const tools =
+    view.tools.length === 0
+      ? note('No MCP tool calls in the metric this week.')
+      : `${table(toolRows)}${more(
+          view.moreTools > 0
+            ? `and ${pluralize(view.moreTools, 'more tool', 'more tools')} (${pluralize(view.moreToolCalls, 'call')}) · ${link(metricLink, 'See all in Datadog →')}`
+            : `Counted by the datadog.mcp.tool.usage metric · ${link(metricLink, 'Open in Datadog →')}`,
+        )}`;
+  const clientRows = view.clients
+    .map((c) => row(c.name, `<b>${pluralize(c.calls, 'call')}</b>`, `<br>${pluralize(c.people, 'person', 'people')}`))
+    .join('');
+  const clients =
+    view.clients.length === 0
+      ? note('No MCP clients in the metric this week.')
+      : `${table(clientRows)}${
+          view.moreClients > 0
+            ? more(
+                `and ${pluralize(view.moreClients, 'more client', 'more clients')} (${pluralize(view.moreClientCalls, 'call')})`,
+              )
+            : ''
+        }`;
+  return `${heading('Tools')}${tools}${heading('AI clients', 18)}${clients}`;
 }
 
 function changesSection(summary: Summary): string {
@@ -384,6 +455,7 @@ export function renderEmailHtml(summary: Summary): string {
           )
           .join('<br>');
   const anomalyColor = bySeverity.high > 0 ? SEVERITY_STYLE.high.fg : COLORS.text;
+
   const values: Record<(typeof WEEKLY_REPORT_PLACEHOLDERS)[number], string> = {
     title: escapeHtml(subject),
     preview: escapeHtml(`${summary.complete ? '' : 'Partial data: '}${headline(summary)}`),
@@ -417,6 +489,7 @@ export function renderEmailHtml(summary: Summary): string {
       ['type', 'types'],
     ),
     anomalies: anomaliesSection(summary),
+    usage: usageSection(summary),
     changes: changesSection(summary),
     datadog_link: escapeHtml(safeUrl(windowLink(summary))),
     footer: footer(summary),

@@ -23,6 +23,7 @@ export const KIND_LABELS: Readonly<Record<AnomalyKind, string>> = {
   high_volume: 'High volume',
   out_of_scope: 'Out of scope',
   new_country: 'New country',
+  new_client: 'New MCP client',
 };
 
 const numberFormat = new Intl.NumberFormat('en-US');
@@ -154,6 +155,14 @@ export function computeDelta(current: number, previous: number): Delta {
   };
 }
 
+/**
+ * Why a rule was not evaluated, for "not evaluated (…)": `new_client` needs the MCP usage metric
+ * (and its baseline), the others the audit baseline.
+ */
+export function notEvaluatedWhy(summary: Summary, kind: AnomalyKind): string {
+  return kind === 'new_client' && summary.tool_usage?.status !== 'ok' ? 'no usage metric' : 'no baseline';
+}
+
 /** Number of anomalies: the evaluated counts, or the list when it is longer. */
 export function anomalyTotal(summary: Summary): number {
   let counted = 0;
@@ -230,7 +239,17 @@ export function trendCaption(points: ReadonlyArray<{ readonly calls: number | nu
   return `${pluralize(points.length, 'week')}: ${range}${missing > 0 ? `; ${pluralize(missing, 'week has', 'weeks have')} no archived report` : ''}`;
 }
 
-/** Who did what to which resource, for a flag's line; a burst's "(multiple)" placeholders are left out. */
+/** Who did what to which resource (or through which MCP client), for a flag's line; "(multiple)" placeholders are left out. */
 export function flagSubject(flag: AnomalyFlag): string[] {
-  return [flag.user, flag.action, flag.resource_type, flag.resource_id].filter((v) => v !== '' && v !== MULTIPLE);
+  return [flag.user, flag.action, flag.resource_type, flag.resource_id, flag.client ?? ''].filter(
+    (v) => v !== '' && v !== MULTIPLE,
+  );
+}
+
+/**
+ * When a flag's call happened, `Tue 17 Nov 10:00`; empty for `new_client`, whose metric has no
+ * call times (its timestamp is the window's start, which would read as the time of a call).
+ */
+export function flagTime(flag: AnomalyFlag, timeZone: string): string {
+  return flag.kind === 'new_client' ? '' : formatShortTime(flag.timestamp, timeZone);
 }

@@ -8,18 +8,21 @@
 import type { ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
 import { anyOfTerm, excludeTerms, narrowAuditLink } from '../core/links';
 import type { AnomalyFlag, Severity, Summary } from '../core/types';
+import { usageView } from '../core/usage-view';
 import type { SlackMessage } from '../ports';
 import { boundedUrl, clipLine, escapeSlack, escapeWithin, inertMrkdwn, singleLine, slackLink } from './escape';
 import {
   anomalyTotal,
   computeDelta,
   flagSubject,
+  flagTime,
   formatCount,
   formatDateTime,
   formatDayLabel,
   formatShortTime,
   headline,
   KIND_LABELS,
+  notEvaluatedWhy,
   partialMark,
   pluralize,
   reportDays,
@@ -169,11 +172,15 @@ function totalsBlock(summary: Summary): SectionBlock {
   const breakdown = SEVERITIES.filter((s) => sev[s] > 0)
     .map((s) => `${formatCount(sev[s])} ${s}`)
     .join(', ');
-  const unevaluated = Object.values(summary.anomaly_counts).filter((c) => c === null).length;
-  const anomalies = [
-    `*Anomalies*\n${formatCount(total)}${breakdown ? ` (${breakdown})` : ''}`,
-    unevaluated > 0 ? `\n_${pluralize(unevaluated, 'rule')} not evaluated (no baseline)_` : '',
-  ].join('');
+  // Rules not evaluated, by why: `3 rules not evaluated (no baseline)`, `1 rule not evaluated (no usage metric)`.
+  const why = new Map<string, number>();
+  for (const kind of Object.keys(KIND_LABELS) as Array<keyof typeof KIND_LABELS>) {
+    if (summary.anomaly_counts[kind] !== null) continue;
+    const reason = notEvaluatedWhy(summary, kind);
+    why.set(reason, (why.get(reason) ?? 0) + 1);
+  }
+  const unevaluated = [...why].map(([reason, n]) => `\n_${pluralize(n, 'rule')} not evaluated (${reason})_`).join('');
+  const anomalies = `*Anomalies*\n${formatCount(total)}${breakdown ? ` (${breakdown})` : ''}${unevaluated}`;
   const fields = [
     `*Tool calls*\n${formatCount(summary.total_tool_calls)}${deltaText(summary.total_tool_calls, summary.previous_window?.total_tool_calls)}`,
     `*People*\n${formatCount(summary.unique_users)}${deltaText(summary.unique_users, summary.previous_window?.unique_users)}`,
@@ -238,7 +245,8 @@ function anomalyLine(flag: AnomalyFlag, zone: string, fallback: string): string 
   // The detail is a quote of its own: Slack indents a quote as a whole, wrapped lines included.
   const detail = flag.detail ? `\n>${value(flag.detail, SLACK_LIMITS.detail)}` : '';
   const link = slackLink(boundedUrl(flag.link, fallback, SLACK_LIMITS.link), 'view');
-  return `${SEVERITY_EMOJI[flag.severity] ?? ''} *${escapeSlack(label)}* · ${what.join(' · ')} · ${escapeSlack(formatShortTime(flag.timestamp, zone))}${count} · ${link}${detail}`;
+  const time = flagTime(flag, zone);
+  return `${SEVERITY_EMOJI[flag.severity] ?? ''} *${escapeSlack(label)}* · ${what.join(' · ')}${time ? ` · ${escapeSlack(time)}` : ''}${count} · ${link}${detail}`;
 }
 
 /** Query terms that find the calls behind flags of these kinds, or undefined when some kind has none. */
@@ -262,7 +270,9 @@ function anomalyBlocks(summary: Summary, room: Room, lineOf: (flag: AnomalyFlag)
   const kinds = Object.keys(KIND_LABELS) as Array<keyof typeof KIND_LABELS>;
   const parts = [
     ...kinds.filter((k) => (counts[k] ?? 0) > 0).map((k) => `${KIND_LABELS[k]} ${formatCount(counts[k] ?? 0)}`),
-    ...kinds.filter((k) => counts[k] === null).map((k) => `${KIND_LABELS[k]} _not evaluated (no baseline)_`),
+    ...kinds
+      .filter((k) => counts[k] === null)
+      .map((k) => `${KIND_LABELS[k]} _not evaluated (${notEvaluatedWhy(summary, k)})_`),
   ];
   const title =
     total === 0
@@ -317,6 +327,53 @@ function changesBlock(summary: Summary, room: Room): SectionBlock {
   const url = restLink(summary, [anyOfTerm('action', ['created', 'modified', 'deleted'])]);
   const more = (left: number): string => moreLink(left, url);
   return section(fitLines(title, lines, room.section, more, total - shown.length).text);
+}
+
+/** `, −9%`, `, +1`, `, new`: the change from the previous window in a few characters; empty when unknown or none. */
+function compactChange(current: number, previous: number | null): string {
+  if (previous === null) return '';
+  if (previous === 0) return current > 0 ? ', new' : '';
+  const delta = computeDelta(current, previous);
+  return delta.direction === 'flat' ? '' : `, ${delta.short.replace(/ vs previous week$/, '')}`;
+}
+
+/**
+ * "Tools" and "AI clients" side by side (the MCP usage metric), each cut to `room.field` with
+ * "and N more" linking to the metric in Datadog; or one line saying why they are not shown.
+ */
+function usageBlock(summary: Summary, room: Room): KnownBlock {
+  const view = usageView(summary);
+  if (view.unavailable !== undefined) {
+    return context(
+      `*Tools and AI clients:* ${value(view.unavailable, 300)} · ${slackLink(boundedUrl(view.link, '', SLACK_LIMITS.restLink), 'Open the metric in Datadog')}`,
+    );
+  }
+  const tools = view.tools.map(
+    (t, i) =>
+      `${i + 1}. ${value(t.name)} — ${formatCount(t.calls)} (${escapeSlack(t.share)}${compactChange(t.calls, t.previous)})`,
+  );
+  const clients = view.clients.map(
+    (c) => `• ${value(c.name)} — ${pluralize(c.calls, 'call')}, ${pluralize(c.people, 'person', 'people')}`,
+  );
+  const field = (title: string, lines: string[], extra: number, url: string, none: string): MrkdwnElement =>
+    mrkdwn(
+      lines.length === 0
+        ? `${title}\n${none}`
+        : fitLines(
+            title,
+            lines,
+            room.field,
+            (left) => moreLink(left, boundedUrl(url, '', SLACK_LIMITS.restLink)),
+            extra,
+          ).text,
+    );
+  return {
+    type: 'section',
+    fields: [
+      field('*Tools*', tools, view.moreTools, view.link, 'None this week'),
+      field('*AI clients*', clients, view.moreClients, view.clientsLink, 'None this week'),
+    ],
+  };
 }
 
 function warningBlock(summary: Summary, room: Room): KnownBlock | undefined {
@@ -410,6 +467,7 @@ function reportBlocks(summary: Summary, room: Room | undefined, lineOf: (flag: A
         ),
       ],
     },
+    usageBlock(summary, room),
     changesBlock(summary, room),
     context(
       `Window ${escapeSlack(formatDateTime(Date.parse(summary.window.from), zone))} to ${escapeSlack(formatDateTime(Date.parse(summary.window.to), zone))} (end exclusive), ${escapeSlack(zone)} · ${slackLink(windowLink(summary), 'Open in Datadog Audit Trail')}`,

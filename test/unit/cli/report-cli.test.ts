@@ -266,6 +266,28 @@ describe('report summarize', () => {
     });
   });
 
+  it('says that a file has no tools or clients (they come from a metric read live), without a note', () => {
+    // Act
+    const s = JSON.parse(report(['summarize', '--input', responseFile, '--format', 'json']).stdout);
+
+    // Assess
+    expect(s.tools).toBeNull();
+    expect(s.clients).toBeNull();
+    expect(s.tool_usage).toMatchObject({ status: 'not_fetched' });
+    expect(s.tool_usage.reason).toMatch(/^not available from a file: .*datadog\.mcp\.tool\.usage/);
+    expect(s.warnings.join(' ')).not.toMatch(/not available from a file/);
+    expect(s.anomaly_counts.new_client).toBeNull();
+  });
+
+  it('takes --site uk1.datadoghq.com and links to its app', () => {
+    // Act
+    const r = report(['summarize', '--input', responseFile, '--format', 'json', '--site', 'uk1.datadoghq.com']);
+
+    // Assess
+    expect(r.stderr).toBe('');
+    expect(new URL(JSON.parse(r.stdout).link).host).toBe('uk1.datadoghq.com');
+  });
+
   it('spells --timezone canonically in the summary', () => {
     // Act
     const r = report(['summarize', '--input', responseFile, '--timezone', 'europe/berlin', '--format', 'json']);

@@ -66,6 +66,7 @@ describe('high_volume', () => {
         burstMinutes: 1,
         scopeMinBaselineCalls: 20,
         highSeverityResourceTypes: ['monitor'],
+        newClientSeverity: 'low',
       },
     });
     expect(kinds(s, 'high_volume')).toHaveLength(1);
@@ -104,6 +105,7 @@ describe('destructive_action', () => {
         burstMinutes: 10,
         scopeMinBaselineCalls: 20,
         highSeverityResourceTypes: ['notebook'],
+        newClientSeverity: 'low',
       },
     });
     expect(kinds(s, 'destructive_action')[0]!.severity).toBe('high');
@@ -287,6 +289,8 @@ describe('suppress, ordering and links', () => {
     ['us5.datadoghq.com', 'us5.datadoghq.com'],
     ['ap1.datadoghq.com', 'ap1.datadoghq.com'],
     ['ap2.datadoghq.com', 'ap2.datadoghq.com'],
+    ['uk1.datadoghq.com', 'uk1.datadoghq.com'],
+    ['datadoghq.eu', 'app.datadoghq.eu'],
     ['ddog-gov.com', 'app.ddog-gov.com'],
   ])('uses the app host of %s', (site, host) => {
     expect(new URL(auditTrailLink(site, 0, 1)).host).toBe(host);

@@ -3,7 +3,14 @@
  * parseable, lists are capped as the email caps them, and anomaly lines wrap at 78 columns.
  */
 import { formatTextReport, TEXT_WIDTH } from '../../../functions/weekly-report/core/text-report';
-import { countFlags, makeBusySummary, makeFlag, makeHugeSummary, makeSummary } from '../../support/summary-fixtures';
+import {
+  countFlags,
+  makeBusySummary,
+  makeFlag,
+  makeHostileSummary,
+  makeHugeSummary,
+  makeSummary,
+} from '../../support/summary-fixtures';
 
 /** The lines of one section: from its heading to the next blank line. */
 function section(text: string, heading: string): string[] {
@@ -63,6 +70,56 @@ describe('formatTextReport', () => {
     expect(types).toHaveLength(9);
     expect(types[8]).toBe('  and 6 more resource types (22200 calls)');
     for (const line of types.slice(0, 8)) expect(line).toMatch(/^ {2}resource_type_\d+: \d+$/);
+  });
+
+  it('lists the top 10 tools with their calls, share and change, then "and N more", and every AI client', () => {
+    // Prepare: 12 tools, 3 clients
+    const summary = makeSummary();
+
+    // Act
+    const text = formatTextReport(summary);
+
+    // Assess
+    const tools = section(text, 'Tools (datadog.mcp.tool.usage):');
+    expect(tools).toHaveLength(11);
+    expect(tools[0]).toBe('  search_datadog_logs: 650 (33%), -65 (-9%) vs previous window');
+    expect(tools[2]).toBe('  search_datadog_monitors: 214 (11%), none in previous window');
+    expect(tools[10]).toBe('  and 2 more tools (111 calls)');
+    expect(section(text, 'AI clients:')).toEqual([
+      '  claude: 1092 calls, 30 people',
+      '  cursor: 545 calls, 21 people',
+      '  codex: 363 calls, 12 people',
+    ]);
+    expect(text.indexOf('AI clients:')).toBeLessThan(text.indexOf('Anomalies:'));
+  });
+
+  it('says why there are no tools or clients, in one wrapped note', () => {
+    // Prepare
+    const reason =
+      'Datadog refused the metric query (HTTP 403) at site datadoghq.com (api.datadoghq.com): the application key needs the timeseries_query scope';
+    const summary = makeSummary({
+      tools: null,
+      clients: null,
+      tool_usage: { metric: 'datadog.mcp.tool.usage', status: 'unavailable', reason, link: 'https://x' },
+    });
+
+    // Act
+    const note = section(formatTextReport(summary), 'Tools and AI clients:');
+
+    // Assess
+    expect(note.join(' ').replace(/\s+/g, ' ')).toBe(` not shown: ${reason}`);
+    for (const line of note) expect([...line].length).toBeLessThanOrEqual(TEXT_WIDTH);
+  });
+
+  it('shows hostile tool and client names as plain, bounded text', () => {
+    // Act
+    const text = formatTextReport(makeHostileSummary());
+
+    // Assess
+    const lines = [...section(text, 'Tools (datadog.mcp.tool.usage):'), ...section(text, 'AI clients:')];
+    expect(lines.some((l) => l.includes('<!channel>'))).toBe(true);
+    expect(lines.join('\n')).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    for (const line of lines) expect([...line].length).toBeLessThan(200);
   });
 
   it('keeps a week of 5000 anomalies, 500 actions and 100 notes small', () => {

@@ -230,8 +230,15 @@ describe('email HTML', () => {
       warnings: entityHeavy.warnings.map(() => dots),
     };
 
+    // Tool and client names from the metric at their worst too: break points and entities
+    const hostileUsage = {
+      ...dotted,
+      tools: dotted.tools?.map((t) => ({ ...t, tool: dots })) ?? null,
+      clients: dotted.clients?.map((c) => ({ ...c, client: quotes })) ?? null,
+    };
+
     // Act
-    const sizes = [busy, huge, heavy, dotted].map((s) => Buffer.byteLength(renderEmail(s).html));
+    const sizes = [busy, huge, heavy, dotted, hostileUsage].map((s) => Buffer.byteLength(renderEmail(s).html));
 
     // Assess
     for (const size of sizes) expect(size).toBeLessThan(100_000);
@@ -259,7 +266,8 @@ describe('email HTML', () => {
 
   it('counts every kind in the per-kind table', () => {
     // Prepare
-    const summary = makeBusySummary(12);
+    const flags = ANOMALY_KINDS.flatMap((kind, i) => [makeFlag({ kind }, 2 * i), makeFlag({ kind }, 2 * i + 1)]);
+    const summary = { ...makeBusySummary(), anomalies: flags, anomaly_counts: countFlags(flags) };
 
     // Act
     const visible = textOf(renderEmail(summary).html);
@@ -268,6 +276,70 @@ describe('email HTML', () => {
     for (const kind of ANOMALY_KINDS) expect(summary.anomaly_counts[kind]).toBe(2);
     expect(visible).toContain('Destructive action 2');
     expect(visible).toContain('New country 2');
+    expect(visible).toContain('New MCP client 2');
+  });
+});
+
+describe('email HTML: tools and AI clients', () => {
+  it('lists the top 10 tools with calls, share and change, "and N more" linking to the metric, and each client', () => {
+    // Prepare: 12 tools, 3 clients
+    const summary = makeSummary();
+
+    // Act
+    const html = renderEmail(summary).html;
+    const visible = textOf(html);
+
+    // Assess
+    const tools = visible.slice(visible.indexOf('Tools'), visible.indexOf('AI clients'));
+    expect(tools).toContain('search_datadog_logs 650 33% ▼ −9% (−65)');
+    expect(tools).toContain('search_datadog_monitors 214 11% ▲ +214');
+    expect(tools).not.toContain('create_datadog_notebook');
+    expect(tools).toContain('and 2 more tools (111 calls) · See all in Datadog →');
+    expect(html).toContain(`href="${summary.tool_usage?.link.replace(/&/g, '&amp;')}"`);
+    const clients = visible.slice(visible.indexOf('AI clients'), visible.indexOf('Resources changed'));
+    expect(clients).toContain('claude 1,092 calls 30 people');
+    expect(clients).toContain('codex 363 calls 12 people');
+  });
+
+  it('shows a new_client flag with its MCP client and no call time (the metric has none)', () => {
+    // Prepare
+    const flag = {
+      ...makeFlag({ kind: 'new_client', severity: 'low', action: '(multiple)', resource_type: '(multiple)' }, 0),
+      resource_id: '(multiple)',
+      client: 'cursor',
+      count: 5,
+    };
+
+    // Act
+    const visible = textOf(renderEmail(makeSummary({ anomalies: [flag], anomaly_counts: countFlags([flag]) })).html);
+
+    // Assess
+    expect(visible).toContain('New MCP client · 5 calls user0@example.com · cursor');
+    expect(visible).not.toMatch(/New MCP client · \w{3} \d+ \w{3} \d\d:\d\d/);
+  });
+
+  it('says why they are not shown, and new_client why it was not evaluated', () => {
+    // Prepare
+    const reason = 'Datadog refused the metric query (HTTP 403): the application key needs the timeseries_query scope';
+    const summary = makeSummary({
+      tools: null,
+      clients: null,
+      tool_usage: {
+        metric: 'datadog.mcp.tool.usage',
+        status: 'unavailable',
+        reason,
+        link: 'https://app.datadoghq.com/x',
+      },
+      anomaly_counts: { ...makeSummary().anomaly_counts, new_client: null },
+    });
+
+    // Act
+    const visible = textOf(renderEmail(summary).html);
+
+    // Assess
+    expect(visible).toContain(`Tools and AI clients not shown: ${reason}`);
+    expect(visible).not.toContain('search_datadog_logs');
+    expect(visible).toContain('New MCP client not evaluated (no usage metric)');
   });
 });
 

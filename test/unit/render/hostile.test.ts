@@ -6,7 +6,14 @@ import { formatTextReport } from '../../../functions/weekly-report/core/text-rep
 import { renderReport } from '../../../functions/weekly-report/render';
 import { slackMessageToHtml } from '../../../scripts/lib/slack-preview';
 import { allStrings, slackLimitViolations } from '../../support/slack-limits';
-import { countFlags, HOSTILE_VALUES, makeFlag, makeHostileSummary, makeSummary } from '../../support/summary-fixtures';
+import {
+  countFlags,
+  HOSTILE_VALUES,
+  makeFlag,
+  makeHostileSummary,
+  makeSummary,
+  makeToolUsage,
+} from '../../support/summary-fixtures';
 
 const CHANNEL = 'C0123456789';
 /** Our own links: the only `<…>` allowed in Slack text. */
@@ -74,6 +81,28 @@ describe('rendering hostile audit data', () => {
     expect(html).toContain('&#123;&#123;org&#125;&#125;');
     expect(html).toContain('Москва');
     expect(subject).not.toMatch(/[\r\n]/);
+  });
+
+  it('treats tool and client names from the metric as data: escaped in the email, Slack and the text', () => {
+    // Prepare: only the tool and client names are hostile
+    const summary = makeSummary({
+      ...makeToolUsage(500, ['<script>alert(1)</script>', '<!channel>', '{{org}}', '*bold* _it_'], ['<@U123>', 'a&b']),
+    });
+
+    // Act
+    const { html, text, slack } = renderReport(summary, { slackChannel: CHANNEL });
+
+    // Assess
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('&#123;&#123;org&#125;&#125;');
+    expect(html).not.toContain('<script>alert');
+    const json = JSON.stringify(slack.blocks);
+    expect(json).toContain('&lt;!channel&gt;');
+    expect(json).toContain('&lt;@U123&gt;');
+    expect(json).toContain('a&amp;b');
+    expect(json).not.toMatch(/<[!@#]/);
+    expect(json).toContain('∗bold∗');
+    expect(text).toContain('  <!channel>: ');
   });
 
   it('truncates 5000-character values with an ellipsis in both media', () => {

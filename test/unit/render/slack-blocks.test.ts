@@ -7,7 +7,7 @@ import {
   SLACK_LIMITS,
 } from '../../../functions/weekly-report/render/slack-blocks';
 import { allStrings, LIMITS, slackLimitViolations } from '../../support/slack-limits';
-import { countFlags, makeBusySummary, makeHugeSummary, makeSummary } from '../../support/summary-fixtures';
+import { countFlags, makeBusySummary, makeFlag, makeHugeSummary, makeSummary } from '../../support/summary-fixtures';
 
 const CHANNEL = 'C0123456789';
 
@@ -107,6 +107,62 @@ describe('Slack message', () => {
     expect(text).toContain(`<${summary.anomalies[0]?.link}|view>`);
     expect(text).toMatch(/<https:\/\/app\.datadoghq\.com\/[^|]+\|and \d+ more high in Datadog>/);
     expect(text).toMatch(/of 40 listed · <https:\/\/app\.datadoghq\.com\/[^|]+\|Open all 40 in Datadog>/);
+  });
+
+  it('shows tools and AI clients side by side, "and N more" linking to the metric', () => {
+    // Prepare: 12 tools, 3 clients
+    const summary = makeSummary();
+
+    // Act
+    const text = textOfBlocks(buildSlackMessage(summary, CHANNEL).blocks);
+
+    // Assess
+    expect(text).toContain('*Tools*\n1. search_datadog_logs — 650 (33%, −9%)\n2. get_datadog_metric — 322 (16%, +25%)');
+    expect(text).toContain('3. search_datadog_monitors — 214 (11%, new)');
+    expect(text).toContain(`<${summary.tool_usage?.link}|and 2 more in Datadog>`);
+    expect(text).toContain('*AI clients*\n• claude — 1,092 calls, 30 people\n• cursor — 545 calls, 21 people');
+  });
+
+  it('shows a new_client flag with its MCP client and no call time (the metric has none)', () => {
+    // Prepare
+    const flag = {
+      ...makeFlag({ kind: 'new_client', severity: 'low', action: '(multiple)', resource_type: '(multiple)' }, 0),
+      resource_id: '(multiple)',
+      client: 'cursor',
+      count: 5,
+    };
+    const summary = makeSummary({ anomalies: [flag], anomaly_counts: countFlags([flag]) });
+
+    // Act
+    const text = textOfBlocks(buildSlackMessage(summary, CHANNEL).blocks);
+
+    // Assess
+    expect(text).toContain(':large_blue_circle: *New MCP client* · user0@example.com · cursor · 5 calls · <');
+  });
+
+  it('says in one line why tools and clients are not shown', () => {
+    // Prepare
+    const summary = makeSummary({
+      tools: null,
+      clients: null,
+      tool_usage: {
+        metric: 'datadog.mcp.tool.usage',
+        status: 'not_fetched',
+        reason: 'not available from a file: tools and MCP clients come from the metric',
+        link: 'https://app.datadoghq.com/metric/explorer?exp_metric=datadog.mcp.tool.usage',
+      },
+      anomaly_counts: { ...makeSummary().anomaly_counts, new_client: null },
+    });
+
+    // Act
+    const text = textOfBlocks(buildSlackMessage(summary, CHANNEL).blocks);
+
+    // Assess
+    expect(text).toContain(
+      '*Tools and AI clients:* not available from a file: tools and MCP clients come from the metric',
+    );
+    expect(text).not.toContain('*Tools*');
+    expect(text).toContain('1 rule not evaluated (no usage metric)');
   });
 
   it('stays within Slack limits with 5000 anomalies and 5000-character ids, the total with a margin', () => {

@@ -12,6 +12,7 @@ const TO = new Date('2026-11-23T09:00:00.000Z');
 const DAY = 86_400_000;
 
 type Inner = Record<string, unknown> & {
+  mcp?: { tool?: { name?: unknown }; client?: { name?: unknown } };
   evt?: { name?: unknown; actor?: { type?: unknown; mode?: unknown } };
   usr?: { id?: unknown; email?: unknown; name?: unknown };
   delegator?: { id?: unknown; email?: unknown };
@@ -200,6 +201,40 @@ describe('generateEvents', () => {
   });
 });
 
+/** The MCP client of a call, and who made it as the metric sees it: the caller (`usr`), not the person it acted for. */
+function clientOf(event: unknown): unknown {
+  return inner(event)?.mcp?.client?.name;
+}
+function callerOf(event: unknown): string {
+  return String(inner(event)?.usr?.id);
+}
+
+describe('generateEvents: MCP tool and client', () => {
+  const events = [...generateEvents({ seed: 3, from: FROM, to: TO, count: 3000 })];
+
+  it('draws a tool name and a client for every MCP call', () => {
+    // Assess
+    const mcp = events.filter((e) => inner(e)?.evt?.name === 'MCP Server');
+    expect(mcp.length).toBeGreaterThan(2900);
+    expect(mcp.every((e) => typeof inner(e)?.mcp?.tool?.name === 'string')).toBe(true);
+    expect(new Set(mcp.map(clientOf)).size).toBeGreaterThanOrEqual(3);
+    expect(new Set(mcp.map((e) => inner(e)?.mcp?.tool?.name)).size).toBeGreaterThan(10);
+  });
+
+  it('gives each caller one or two clients, as people keep to their tools', () => {
+    // Assess
+    const clients = new Map<string, Set<unknown>>();
+    for (const e of events) {
+      const set = clients.get(callerOf(e)) ?? new Set();
+      set.add(clientOf(e));
+      clients.set(callerOf(e), set);
+    }
+    const sizes = [...clients.values()].map((set) => set.size);
+    expect(Math.max(...sizes)).toBe(2);
+    expect(sizes.filter((n) => n === 1).length).toBeGreaterThan(sizes.length / 2);
+  });
+});
+
 describe('generateScenario', () => {
   const scenario = generateScenario({ seed: 11, end: TO });
   const windowFrom = TO.getTime() - 7 * DAY;
@@ -275,6 +310,24 @@ describe('generateScenario', () => {
     expect(baselineCountries.size).toBeGreaterThan(0);
     expect(baselineCountries.has(travelCountry)).toBe(false);
     expect(mcpWindow.some((e) => personOf(e) === travelPerson.id && country(e) === travelCountry)).toBe(true);
+  });
+
+  it('holds exactly one caller using an MCP client absent from their baseline, among callers with baseline calls', () => {
+    // Assess
+    const before = new Map<string, Set<unknown>>();
+    for (const e of mcpBaseline) {
+      const set = before.get(callerOf(e)) ?? new Set();
+      set.add(clientOf(e));
+      before.set(callerOf(e), set);
+    }
+    const fresh = new Set<string>();
+    for (const e of mcpWindow) {
+      const known = before.get(callerOf(e));
+      if (known && !known.has(clientOf(e))) fresh.add(`${callerOf(e)} ${String(clientOf(e))}`);
+    }
+    const { clientPerson, newClient } = scenario.planted;
+    expect([...fresh]).toEqual([`${clientPerson.id} ${newClient}`]);
+    expect(before.get(clientPerson.id)?.size).toBeGreaterThan(0);
   });
 
   it('carries hostile strings', () => {

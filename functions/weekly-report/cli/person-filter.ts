@@ -1,0 +1,48 @@
+/**
+ * `--user`: one person's report. The audit events are theirs when the person responsible for a
+ * call (delegator, else usr; core/normalize.ts) is named by the given id, e-mail or name in any
+ * case; a live fetch reads the whole range and keeps that person's events, and the MCP usage
+ * metric is narrowed to the callers with that user id or e-mail (core/mcp-usage.ts).
+ */
+import { normalizeEvent } from '../core/normalize';
+import type { CallRecord } from '../core/types';
+import type { AuditEventSource, FetchOptions, FetchRange, Mergeable } from '../ports';
+
+/** True when `record` belongs to the person named by `who` (an id, e-mail or name, any case). */
+export function isPerson(record: CallRecord, who: string): boolean {
+  const wanted = who.toLowerCase();
+  const keyValue = record.personKey.slice(record.personKey.indexOf(':') + 1).toLowerCase();
+  return keyValue === wanted || record.person.toLowerCase() === wanted;
+}
+
+/** A partial that passes on only the events `keep` accepts. */
+class Kept<T extends Mergeable<T>> implements Mergeable<Kept<T>> {
+  constructor(
+    readonly inner: T,
+    private readonly keep: (raw: unknown) => boolean,
+  ) {}
+
+  add(raw: unknown): void {
+    if (this.keep(raw)) this.inner.add(raw);
+  }
+
+  merge(other: Kept<T>): Kept<T> {
+    this.inner.merge(other.inner);
+    return this;
+  }
+
+  markIncomplete(reason: Parameters<T['markIncomplete']>[0]): void {
+    this.inner.markIncomplete(reason);
+  }
+}
+
+/** `source` with only the events of the person `who` names reaching the partials. */
+export function personSource(source: AuditEventSource, who: string): AuditEventSource {
+  const keep = (raw: unknown): boolean => isPerson(normalizeEvent(raw), who);
+  return {
+    async collect<T extends Mergeable<T>>(range: FetchRange, create: () => T, options?: FetchOptions): Promise<T> {
+      const kept = await source.collect(range, () => new Kept(create(), keep), options);
+      return kept.inner;
+    },
+  };
+}
