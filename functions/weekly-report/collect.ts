@@ -12,8 +12,9 @@
 import type { ReportArchive } from './archive/report-archive';
 import { BaselineAggregate, WindowAggregate } from './core/aggregate';
 import { addArchivedWeek } from './core/archived-week';
-import type { McpUsageData } from './core/types';
-import { rangeBefore } from './core/windows';
+import { FanOut } from './core/fan-out';
+import type { CallRecord, McpUsageData } from './core/types';
+import { rangeBefore, type TimeRange } from './core/windows';
 import { type BaselinePlan, baselineSources, type HistoryLogger, planBaseline } from './history';
 import type { AuditEventSource, FetchOptions, McpUsageRanges, McpUsageSource } from './ports';
 
@@ -63,7 +64,52 @@ function readUsage(
   );
 }
 
-export async function collectReportData(source: AuditEventSource, params: CollectParams): Promise<CollectedReportData> {
+/** One report of a fetch group: where its history is, and which calls are its own. */
+export interface ReportConsumer {
+  /** Its archive (its own prefix): its baseline comes from its archived weeks where it can. */
+  readonly archive?: ReportArchive;
+  /** Which calls it takes; absent: every call (an org-wide report). */
+  readonly accepts?: (record: CallRecord) => boolean;
+}
+
+/**
+ * Splits `range` where any consumer's fetch ranges start or end, and lists, for each piece, the
+ * consumers that need it fetched; neighbouring pieces with the same consumers are joined.
+ */
+export function fetchPieces(
+  range: TimeRange,
+  needs: ReadonlyArray<readonly TimeRange[]>,
+): Array<{ range: TimeRange; consumers: number[] }> {
+  const cuts = new Set<number>([range.from, range.to]);
+  for (const list of needs)
+    for (const r of list) for (const t of [r.from, r.to]) if (t > range.from && t < range.to) cuts.add(t);
+  const points = [...cuts].sort((a, b) => a - b);
+  const pieces: Array<{ range: TimeRange; consumers: number[] }> = [];
+  for (let k = 0; k + 1 < points.length; k++) {
+    const piece = { from: points[k] as number, to: points[k + 1] as number };
+    const consumers = needs.flatMap((list, i) =>
+      list.some((r) => r.from <= piece.from && r.to >= piece.to) ? [i] : [],
+    );
+    if (consumers.length === 0) continue;
+    const last = pieces[pieces.length - 1];
+    if (last && last.range.to === piece.from && last.consumers.join() === consumers.join())
+      last.range = { from: last.range.from, to: piece.to };
+    else pieces.push({ range: piece, consumers });
+  }
+  return pieces;
+}
+
+/**
+ * What every report of one fetch group needs, from one fetch of the window and one of each piece
+ * of baseline some report still needs (its archive covering the rest): events go to each
+ * report's aggregates through a FanOut, so a team's report counts only its people's calls.
+ * Returns one CollectedReportData per consumer, in order.
+ */
+export async function collectGroupData(
+  source: AuditEventSource,
+  params: CollectParams & { readonly consumers: readonly ReportConsumer[] },
+): Promise<CollectedReportData[]> {
+  const { consumers } = params;
   const windowRange = { from: params.window.from.getTime(), to: params.window.to.getTime() };
   const range = rangeBefore(windowRange, params.timezone, params.baselineDays);
   const previous = rangeBefore(windowRange, params.timezone, params.windowDays);
@@ -84,51 +130,87 @@ export async function collectReportData(source: AuditEventSource, params: Collec
     params.deadline,
   );
 
-  let plan: BaselinePlan | undefined;
-  if (params.archive) {
-    plan = await planBaseline(
-      params.archive,
-      { baseline: wantBaseline ? range : { from: windowRange.from, to: windowRange.from }, previous },
-      { ...(params.logger ? { logger: params.logger } : {}), call },
-    );
-  }
+  const plans: Array<BaselinePlan | undefined> = await Promise.all(
+    consumers.map((c) =>
+      c.archive
+        ? planBaseline(
+            c.archive,
+            { baseline: wantBaseline ? range : { from: windowRange.from, to: windowRange.from }, previous },
+            { ...(params.logger ? { logger: params.logger } : {}), call },
+          )
+        : Promise.resolve(undefined),
+    ),
+  );
+  // The busiest archived pace among the reports (the org-wide one, when there is one) sizes the fetches.
+  const rates = plans.flatMap((p) => (p?.eventRate !== undefined ? [p.eventRate] : []));
+  const eventRate = rates.length > 0 ? Math.max(...rates) : undefined;
   const hint = (r: { from: number; to: number }): FetchOptions => ({
     ...call,
-    ...(plan?.eventRate !== undefined ? { expectedEvents: plan.eventRate * (r.to - r.from) } : {}),
+    ...(eventRate !== undefined ? { expectedEvents: eventRate * (r.to - r.from) } : {}),
   });
 
   const windowPromise = source.collect(
     params.window,
-    () => new WindowAggregate({ range: windowRange }),
+    () =>
+      new FanOut(
+        consumers.map((c) => ({
+          aggregate: new WindowAggregate({ range: windowRange }),
+          ...(c.accepts ? { accepts: c.accepts } : {}),
+        })),
+      ),
     hint(windowRange),
   );
-  const gaps = wantBaseline ? (plan ? plan.fetch : [range]) : [];
-  const fetched = gaps.map((gap) =>
+  const needs = consumers.map((_, i) => (wantBaseline ? (plans[i]?.fetch ?? [range]) : []));
+  const pieces = fetchPieces(range, needs);
+  const fetched = pieces.map((piece) =>
     source.collect(
-      { from: new Date(gap.from), to: new Date(gap.to) },
-      () => new BaselineAggregate(previous, { range: gap }),
-      hint(gap),
+      { from: new Date(piece.range.from), to: new Date(piece.range.to) },
+      () =>
+        new FanOut(
+          piece.consumers.map((i) => ({
+            aggregate: new BaselineAggregate(previous, { range: piece.range }),
+            ...(consumers[i]?.accepts ? { accepts: consumers[i]?.accepts } : {}),
+          })),
+        ),
+      hint(piece.range),
     ),
   );
   // Wait for every fetch before failing, so none keeps running in the background after an error.
   const [window, usage, ...parts] = await Promise.allSettled([windowPromise, usagePromise, ...fetched]);
   if (window?.status === 'rejected') throw window.reason;
+  for (const part of parts) if (part.status === 'rejected') throw part.reason;
+  const windows = (window as PromiseFulfilledResult<FanOut<WindowAggregate>>).value.parts;
   const usageData = usage?.status === 'fulfilled' && usage.value ? { usage: usage.value } : {};
-  const windowAggregate = (window as PromiseFulfilledResult<WindowAggregate>).value;
-  if (!wantBaseline) return { window: windowAggregate, archiveWarnings: plan?.warnings ?? [], ...usageData };
 
-  const baseline = new BaselineAggregate(previous, { range });
-  for (const part of parts) {
-    if (part.status === 'rejected') throw part.reason;
-    baseline.merge(part.value as BaselineAggregate);
-  }
-  for (const week of plan?.weeks ?? []) addArchivedWeek(baseline, week);
-  return {
-    window: windowAggregate,
-    baseline,
-    baselineRange,
-    baselineSources: baselineSources(plan ?? { weeks: [], fetch: gaps, warnings: [] }),
-    archiveWarnings: plan?.warnings ?? [],
-    ...usageData,
-  };
+  return consumers.map((_, i) => {
+    const plan = plans[i];
+    const windowAggregate = windows[i]?.aggregate as WindowAggregate;
+    if (!wantBaseline) return { window: windowAggregate, archiveWarnings: plan?.warnings ?? [], ...usageData };
+    const baseline = new BaselineAggregate(previous, { range });
+    pieces.forEach((piece, k) => {
+      const at = piece.consumers.indexOf(i);
+      if (at < 0) return;
+      const fanOut = (parts[k] as PromiseFulfilledResult<FanOut<BaselineAggregate>>).value;
+      const part = fanOut.parts[at]?.aggregate;
+      if (part) baseline.merge(part);
+    });
+    for (const week of plan?.weeks ?? []) addArchivedWeek(baseline, week);
+    return {
+      window: windowAggregate,
+      baseline,
+      baselineRange,
+      baselineSources: baselineSources(plan ?? { weeks: [], fetch: [range], warnings: [] }),
+      archiveWarnings: plan?.warnings ?? [],
+      ...usageData,
+    };
+  });
+}
+
+/** What one report needs (the whole org's calls, or `accepts`' only), from its own fetch. */
+export async function collectReportData(source: AuditEventSource, params: CollectParams): Promise<CollectedReportData> {
+  const [data] = await collectGroupData(source, {
+    ...params,
+    consumers: [{ ...(params.archive ? { archive: params.archive } : {}) }],
+  });
+  return data as CollectedReportData;
 }

@@ -3,7 +3,13 @@
  * contract"), read and validated once at cold start. Every problem is collected and thrown as one
  * ConfigError, each line naming the variable and the fix. Values are echoed only shortened, and
  * the environment holds no secrets by contract (credentials live in Secrets Manager).
+ *
+ * The reports: with REPORTS_FILE, the document the stack bundled (report-definitions.ts), every
+ * report validated with the stack's rules; without it, one report named `default` from the
+ * variables below, exactly as before.
  */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import {
   canonicalTimeZone,
   DATADOG_SITES,
@@ -18,8 +24,18 @@ import {
 import type { SuppressRule, Thresholds } from './core/types';
 import { WINDOW_MODES, type WindowMode } from './core/windows';
 import { ConfigError } from './errors';
+import { DEFAULT_REPORT, parseReportsDocument, type ReportDefinition } from './report-definitions';
 
 export interface HandlerConfig {
+  /** Every report of the deployment (at least one). */
+  readonly reports: readonly ReportDefinition[];
+  readonly idempotencyTable: string;
+  /** The report archive's S3 bucket; absent when archiving is off. */
+  readonly archiveBucket?: string;
+}
+
+/** The report a deployment without a `reports` list sends, from the variables. */
+interface EnvReport {
   readonly org: string;
   readonly timezone: string;
   readonly windowDays: number;
@@ -33,18 +49,64 @@ export interface HandlerConfig {
   readonly email?: { readonly from: string; readonly to: readonly string[]; readonly configurationSet?: string };
   /** Absent when `SLACK_CHANNEL` is empty (Slack is off). */
   readonly slack?: { readonly channel: string; readonly apiUrl?: string };
-  readonly idempotencyTable: string;
-  /** The report archive's S3 bucket; absent when archiving is off. */
-  readonly archiveBucket?: string;
   readonly thresholds: Thresholds;
   readonly suppress: readonly SuppressRule[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Reads and validates every variable; throws one ConfigError listing all problems. */
+/** Reads and validates every variable (and the reports document); throws one ConfigError listing all problems. */
 export function readEnv(env: Env = process.env): HandlerConfig {
   const problems: string[] = [];
+  const get = (name: string): string => (env[name] ?? '').trim();
+
+  const file = get('REPORTS_FILE');
+  let reports: readonly ReportDefinition[] = [];
+  if (file !== '') {
+    reports = readReportsFile(file, env, problems);
+  } else {
+    const single = readEnvReport(env, problems);
+    reports = [{ name: DEFAULT_REPORT, key: single.org, ...single }];
+  }
+  const idempotencyTable = get('IDEMPOTENCY_TABLE');
+  if (idempotencyTable === '') {
+    problems.push('IDEMPOTENCY_TABLE is required (DynamoDB table, partition key id (S), TTL attribute expiration)');
+  } else if (!/^[A-Za-z0-9_.-]{3,255}$/.test(idempotencyTable)) {
+    problems.push(
+      `IDEMPOTENCY_TABLE must be a DynamoDB table name (3–255 of letters, digits, _ . -) (got ${show(idempotencyTable)})`,
+    );
+  }
+  const archiveBucket = get('ARCHIVE_BUCKET');
+  if (archiveBucket !== '' && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(archiveBucket)) {
+    problems.push(`ARCHIVE_BUCKET must be an S3 bucket name (3–63 of a-z, 0-9, . and -) (got ${show(archiveBucket)})`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { reports, idempotencyTable, ...(archiveBucket ? { archiveBucket } : {}) };
+}
+
+/** The reports document the stack bundled with the function; its path is relative to this code's directory. */
+function readReportsFile(file: string, env: Env, problems: string[]): ReportDefinition[] {
+  const path = isAbsolute(file) ? file : join(__dirname, file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not JSON';
+    problems.push(`REPORTS_FILE ${show(file)} cannot be read (${why}): redeploy the stack, which writes it`);
+    return [];
+  }
+  const apiUrl = (name: string) => (env[name] ?? '').trim() || undefined;
+  const parsed = parseReportsDocument(raw, {
+    ...(apiUrl('DD_API_URL') ? { datadog: apiUrl('DD_API_URL') } : {}),
+    ...(apiUrl('SLACK_API_URL') ? { slack: apiUrl('SLACK_API_URL') } : {}),
+  });
+  for (const p of parsed.problems) problems.push(`REPORTS_FILE ${p}`);
+  return parsed.reports;
+}
+
+/** The one report of a deployment without a `reports` list, from ORG_NAME, TIMEZONE, … as before. */
+function readEnvReport(env: Env, problems: string[]): EnvReport {
   const get = (name: string): string => (env[name] ?? '').trim();
 
   const org = get('ORG_NAME');
@@ -78,7 +140,7 @@ export function readEnv(env: Env = process.env): HandlerConfig {
     );
   }
 
-  let email: HandlerConfig['email'];
+  let email: EnvReport['email'];
   const emailTo = get('EMAIL_TO');
   if (emailTo !== '') {
     const to = emailTo
@@ -103,7 +165,7 @@ export function readEnv(env: Env = process.env): HandlerConfig {
     email = { from, to: [...new Set(to)], ...(configurationSet ? { configurationSet } : {}) };
   }
 
-  let slack: HandlerConfig['slack'];
+  let slack: EnvReport['slack'];
   const channel = get('SLACK_CHANNEL');
   if (channel !== '') {
     if (!isSlackChannelId(channel)) {
@@ -118,26 +180,11 @@ export function readEnv(env: Env = process.env): HandlerConfig {
     problems.push('at least one channel is required: set EMAIL_TO (with EMAIL_FROM) or SLACK_CHANNEL');
   }
 
-  const idempotencyTable = get('IDEMPOTENCY_TABLE');
-  if (idempotencyTable === '') {
-    problems.push('IDEMPOTENCY_TABLE is required (DynamoDB table, partition key id (S), TTL attribute expiration)');
-  } else if (!/^[A-Za-z0-9_.-]{3,255}$/.test(idempotencyTable)) {
-    problems.push(
-      `IDEMPOTENCY_TABLE must be a DynamoDB table name (3–255 of letters, digits, _ . -) (got ${show(idempotencyTable)})`,
-    );
-  }
-
-  const archiveBucket = get('ARCHIVE_BUCKET');
-  if (archiveBucket !== '' && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(archiveBucket)) {
-    problems.push(`ARCHIVE_BUCKET must be an S3 bucket name (3–63 of a-z, 0-9, . and -) (got ${show(archiveBucket)})`);
-  }
-
   const thresholds = parseThresholds(get('THRESHOLDS'));
   for (const p of thresholds.problems) problems.push(`THRESHOLDS ${p}`);
   const suppress = parseSuppress(get('SUPPRESS'));
   for (const p of suppress.problems) problems.push(`SUPPRESS ${p}`);
 
-  if (problems.length > 0) throw new ConfigError(problems);
   return {
     org,
     timezone,
@@ -148,8 +195,6 @@ export function readEnv(env: Env = process.env): HandlerConfig {
     secretId,
     ...(email ? { email } : {}),
     ...(slack ? { slack } : {}),
-    idempotencyTable,
-    ...(archiveBucket ? { archiveBucket } : {}),
     thresholds: thresholds.value,
     suppress: suppress.value,
   };

@@ -92,6 +92,22 @@ export class ReportUnavailableError extends ReportError {
   }
 }
 
+/**
+ * A scoped report's teams could not be resolved: that report is not sent (never the whole org in
+ * its place); the other reports are.
+ */
+export class ScopeError extends ReportError {
+  constructor(
+    readonly report: string,
+    readonly scope: string,
+    why: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Report ${report} (${scope}) was not sent: its scope could not be resolved (${why})`, options);
+    this.name = 'ScopeError';
+  }
+}
+
 /** The idempotency table could not be read or written. */
 export class LedgerError extends ReportError {
   constructor(message: string, options?: ErrorOptions) {

@@ -1,11 +1,14 @@
 /**
  * The Lambda handler and composition root. On the first invocation of an execution environment
- * (cold start) it validates the environment (readEnv) and builds the logger, the metrics and the
- * AWS clients, whose endpoints come only from the SDK's standard AWS_ENDPOINT_URL_* variables;
- * the secret is read once and cached. Each invocation turns the schedule's `scheduledTime` into
- * the report window (so a retry reports the same window) and runs the job with a deadline short
- * of the timeout. It returns a small result (window, completeness, counts, channel outcomes):
- * the whole summary goes to the archive and the logs' counts, never into a Lambda response.
+ * (cold start) it validates the environment and the reports (readEnv) and builds the logger, the
+ * metrics and the AWS clients, whose endpoints come only from the SDK's standard
+ * AWS_ENDPOINT_URL_* variables; each org's secret is read once and cached, and each org gets one
+ * Datadog source, metric source and Slack client. Each invocation turns the schedule's
+ * `scheduledTime` into the report window (so a retry reports the same window) and runs the
+ * reports it names (`reports`, or all) with a deadline short of the timeout: the reports of one
+ * org and window share one fetch (run-report.ts). It returns a small result (per report: window,
+ * completeness, counts, channel outcomes): summaries go to the archive and the logs' counts,
+ * never into a Lambda response.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -24,25 +27,33 @@ import { createSlackSender, createSlackWebClient } from './adapters/slack-post';
 import { createReportArchive } from './archive/report-archive';
 import type { AnomalyKind } from './core/types';
 import { type HandlerConfig, readEnv } from './env';
-import { DeliveryError, ReportError, ReportUnavailableError, SlackDeliveryError } from './errors';
-import type { SlackSender } from './ports';
+import { ReportError, ReportUnavailableError, SlackDeliveryError } from './errors';
+import type { BlobStore, SlackSender } from './ports';
+import { fetchGroupKey, orgKey, type ReportDefinition } from './report-definitions';
 import { METRIC_NAMESPACE, type MetricsSink, publishRunMetrics, publishUnavailable } from './run-metrics';
 import {
   type ChannelName,
   type ChannelOutcome,
-  type ReportDeps,
+  type GroupDeps,
   type ReportLogger,
+  type ReportOutcome,
+  type ReportUnit,
   type RunResult,
-  runReport,
+  runReportGroup,
 } from './run-report';
 
-/** The schedule's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`; empty means "now". */
+/**
+ * The schedule's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`, and with several
+ * reports the names of the schedule's reports; empty means "now", every report.
+ */
 export interface ReportEvent {
   readonly scheduledTime?: string;
+  readonly reports?: readonly string[];
 }
 
-/** What an invocation returns: small whatever the week (never the summary, which can be megabytes). */
-export interface HandlerResult {
+/** One report's part of an invocation's result. */
+export interface ReportResult {
+  readonly report: string;
   readonly window: { readonly from: string; readonly to: string };
   readonly complete: boolean;
   readonly totalToolCalls: number;
@@ -53,6 +64,12 @@ export interface HandlerResult {
   readonly incompleteReasons: readonly string[];
   readonly channels: ReadonlyArray<{ readonly channel: ChannelName; readonly outcome: ChannelOutcome }>;
 }
+
+/**
+ * What an invocation returns: small whatever the week (never a summary, which can be megabytes).
+ * `reports` has one entry per report run; with one report, its fields are also at the top level.
+ */
+export type HandlerResult = Partial<ReportResult> & { readonly reports: readonly ReportResult[] };
 
 export type ReportHandler = (
   event: ReportEvent | null | undefined,
@@ -70,8 +87,8 @@ export interface HandlerOptions {
   readonly safetyMarginMs?: number;
   /** @default setTimeout (the wait between looks at a channel another invocation is delivering) */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Called with the full result after a successful run (`npm start` writes `out/` from it). */
-  readonly onResult?: (result: RunResult) => void | Promise<void>;
+  /** Called with each report's full result after a successful invocation (`npm start` writes `out/` from it). */
+  readonly onResult?: (result: RunResult, report: string) => void | Promise<void>;
 }
 
 /** Without a Lambda context (local runs), the job gets this long. */
@@ -95,81 +112,108 @@ export function createHandler(
     logger.error('config_invalid', { error: error as Error });
     throw error;
   }
-  logger.appendPersistentKeys({ org: config.org });
   const log = narrowLogger(logger);
   logger.info('cold_start', {
-    channels: [config.email ? 'email' : undefined, config.slack ? 'slack' : undefined].filter(Boolean),
+    reports: config.reports.map((r) => ({
+      name: r.name,
+      org: r.org,
+      channels: [r.email ? 'email' : undefined, r.slack ? 'slack' : undefined].filter(Boolean),
+      recipients: r.email?.to.length ?? 0,
+      scope: r.scope ?? null,
+      datadogSite: r.datadog.site,
+    })),
     archive: config.archiveBucket ?? null,
-    recipients: config.email?.to.length ?? 0,
-    windowDays: config.windowDays,
-    baselineDays: config.baselineDays,
-    datadogSite: config.datadog.site,
-    customDatadogUrl: config.datadog.apiUrl !== undefined,
+    customDatadogUrl: config.reports.some((r) => r.datadog.apiUrl !== undefined),
   });
   const now = options.now ?? Date.now;
   const safetyMarginMs = options.safetyMarginMs ?? 10_000;
 
-  // AWS clients read region, credentials and AWS_ENDPOINT_URL_<SERVICE> from the environment.
-  const credentials = createSecretsCredentials({ client: new SecretsManagerClient({}), secretId: config.secretId });
+  // AWS clients read region, credentials and AWS_ENDPOINT_URL_<SERVICE> from the environment; one each.
+  const secretsClient = new SecretsManagerClient({});
   const ledger = createDynamoDbLedger({ client: new DynamoDBClient({}), tableName: config.idempotencyTable });
-  const email = config.email
-    ? createSesEmailSender({
-        // Throttling is retried by the SDK; 5 attempts ride out a short burst.
-        client: new SESClient({ maxAttempts: 5 }),
-        from: config.email.from,
-        to: config.email.to,
-        ...(config.email.configurationSet ? { configurationSet: config.email.configurationSet } : {}),
+  // Throttling is retried by the SDK; 5 attempts ride out a short burst.
+  const ses = new SESClient({ maxAttempts: 5 });
+  const store: BlobStore | undefined = config.archiveBucket
+    ? createS3BlobStore({
+        // Path-style addressing for a local stand-in (s3rver); virtual-hosted style against AWS.
+        client: new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }),
+        bucket: config.archiveBucket,
       })
     : undefined;
 
-  const archive = config.archiveBucket
-    ? createReportArchive(
-        createS3BlobStore({
-          // Path-style addressing for a local stand-in (s3rver); virtual-hosted style against AWS.
-          client: new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }),
-          bucket: config.archiveBucket,
-        }),
-        config.org,
-      )
-    : undefined;
+  /** What one org's reports share: its secret's keys, one Datadog source and metric source, one Slack client. */
+  interface OrgClients {
+    readonly source: GroupDeps['source'];
+    readonly usage: NonNullable<GroupDeps['usage']>;
+    readonly slackToken?: string;
+    readonly slackSenders: Map<string, SlackSender>;
+  }
+  const orgs = new Map<string, Promise<OrgClients>>();
+  const orgClients = (report: ReportDefinition): Promise<OrgClients> => {
+    const key = orgKey(report);
+    let clients = orgs.get(key);
+    if (!clients) {
+      const credentials = createSecretsCredentials({ client: secretsClient, secretId: report.secretId });
+      clients = credentials.load().then((creds) => {
+        const datadog = {
+          apiKey: creds.ddApiKey,
+          appKey: creds.ddAppKey,
+          site: report.datadog.site,
+          ...(report.datadog.apiUrl ? { baseUrl: report.datadog.apiUrl } : {}),
+          logger: log,
+        };
+        return {
+          source: createDatadogAuditSource(datadog),
+          // The same keys read the MCP usage metric (tools, clients); without timeseries_query the report says so.
+          usage: createDatadogMetricsSource(datadog),
+          ...(creds.slackBotToken ? { slackToken: creds.slackBotToken } : {}),
+          slackSenders: new Map(),
+        };
+      });
+      // A failed read is not kept: the next invocation tries again (the secret may be fixed by then).
+      clients.catch(() => orgs.delete(key));
+      orgs.set(key, clients);
+    }
+    return clients;
+  };
 
-  let deps: Promise<ReportDeps> | undefined;
-  const buildDeps = async (): Promise<ReportDeps> => {
-    const creds = await credentials.load();
-    const datadog = {
-      apiKey: creds.ddApiKey,
-      appKey: creds.ddAppKey,
-      site: config.datadog.site,
-      ...(config.datadog.apiUrl ? { baseUrl: config.datadog.apiUrl } : {}),
-      logger: log,
-    };
-    const source = createDatadogAuditSource(datadog);
-    // The same keys read the MCP usage metric (tools, clients); without timeseries_query the report says so.
-    const usage = createDatadogMetricsSource(datadog);
-    let slack: ReportDeps['slack'];
-    if (config.slack) {
-      slack = { channel: config.slack.channel, sender: slackSender(creds.slackBotToken, config.slack.apiUrl) };
+  /** A report's own senders and archive, over its org's clients. */
+  const unitOf = (report: ReportDefinition, org: OrgClients): ReportUnit => {
+    const email = report.email
+      ? createSesEmailSender({
+          client: ses,
+          from: report.email.from,
+          to: report.email.to,
+          ...(report.email.configurationSet ? { configurationSet: report.email.configurationSet } : {}),
+        })
+      : undefined;
+    let slack: ReportUnit['slack'];
+    if (report.slack) {
+      const apiUrl = report.slack.apiUrl ?? '';
+      let sender = org.slackSenders.get(apiUrl);
+      if (!sender) {
+        sender = slackSender(org.slackToken, report.slack.apiUrl);
+        org.slackSenders.set(apiUrl, sender);
+      }
+      slack = { channel: report.slack.channel, sender };
     }
     return {
-      source,
-      usage,
-      ledger,
+      settings: {
+        name: report.name,
+        key: report.key,
+        org: report.org,
+        timezone: report.timezone,
+        site: report.datadog.site,
+        windowDays: report.windowDays,
+        baselineDays: report.baselineDays,
+        window: report.window,
+        thresholds: report.thresholds,
+        suppress: report.suppress,
+        ...(report.scope ? { scope: report.scope } : {}),
+      },
       ...(email ? { email } : {}),
       ...(slack ? { slack } : {}),
-      ...(archive ? { archive } : {}),
-      settings: {
-        org: config.org,
-        timezone: config.timezone,
-        site: config.datadog.site,
-        windowDays: config.windowDays,
-        baselineDays: config.baselineDays,
-        window: config.window,
-        thresholds: config.thresholds,
-        suppress: config.suppress,
-      },
-      logger: log,
-      now,
-      ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(store ? { archive: createReportArchive(store, report.key) } : {}),
     };
   };
 
@@ -192,11 +236,36 @@ export function createHandler(
     });
   };
 
+  /** The reports an event names (all when it names none), grouped by shared fetch. */
+  const groupsFor = (event: ReportEvent | null | undefined): ReportDefinition[][] => {
+    const names = event?.reports;
+    let chosen = config.reports;
+    if (names !== undefined) {
+      if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) {
+        throw new ReportError('event.reports must be a list of report names');
+      }
+      const unknown = names.filter((n) => !config.reports.some((r) => r.name === n));
+      if (unknown.length > 0) {
+        throw new ReportError(
+          `event.reports names ${unknown.map((n) => JSON.stringify(n)).join(', ')}, which this deployment does not define (it has ${config.reports.map((r) => r.name).join(', ')})`,
+        );
+      }
+      chosen = config.reports.filter((r) => names.includes(r.name));
+    }
+    const groups = new Map<string, ReportDefinition[]>();
+    for (const report of chosen) {
+      const key = fetchGroupKey(report);
+      groups.set(key, [...(groups.get(key) ?? []), report]);
+    }
+    return [...groups.values()];
+  };
+
   return async (event, context) => {
     if (context?.awsRequestId) logger.addContext(context as Context);
     const started = now();
     try {
       const end = windowEnd(event, now);
+      const groups = groupsFor(event);
       const remaining = Math.floor(context?.getRemainingTimeInMillis?.() ?? DEFAULT_REMAINING_MS);
       // Whole milliseconds: a fractional deadline makes AbortSignal.timeout throw on every request.
       const deadline = started + Math.floor(Math.max(remaining - safetyMarginMs, remaining / 2));
@@ -205,24 +274,61 @@ export function createHandler(
       logger.info('report_start', {
         end: end.toISOString(),
         scheduled: typeof event?.scheduledTime === 'string',
+        reports: groups.map((g) => g.map((r) => r.name)),
         remainingMs: remaining,
       });
-      deps ??= buildDeps().catch((error: unknown) => {
-        deps = undefined;
-        throw error;
-      });
-      const result = await runReport(await deps, { end, deadline, hardDeadline });
-      publishRunMetrics(metrics, figures(result));
-      await options.onResult?.(result);
-      logger.info('report_succeeded', { durationMs: now() - started });
-      return handlerResult(result);
+
+      // One fetch group after the other: each is one org's fetch, against that org's rate limit.
+      const outcomes: ReportOutcome[] = [];
+      const failures: Error[] = [];
+      for (const group of groups) {
+        const first = group[0] as ReportDefinition;
+        try {
+          const org = await orgClients(first);
+          const deps: GroupDeps = {
+            source: org.source,
+            usage: org.usage,
+            ledger,
+            logger: log,
+            now,
+            ...(options.sleep ? { sleep: options.sleep } : {}),
+          };
+          const groupOutcomes = await runReportGroup(
+            deps,
+            group.map((r) => unitOf(r, org)),
+            { end, deadline, hardDeadline },
+          );
+          outcomes.push(...groupOutcomes);
+        } catch (error) {
+          if (error instanceof ReportUnavailableError) publishUnavailable(metrics);
+          logger.error('report_group_failed', {
+            reports: group.map((r) => r.name),
+            error: error as Error,
+          });
+          failures.push(error as Error);
+        }
+      }
+      for (const outcome of outcomes) {
+        if (outcome.result) publishRunMetrics(metrics, figures(outcome.result));
+        if (outcome.error) failures.push(outcome.error);
+      }
+      const results = outcomes.flatMap((o) => (o.result ? [reportResult(o.name, o.result)] : []));
+      if (failures.length > 0) throw failures.length === 1 ? failures[0] : combined(failures);
+      for (const outcome of outcomes) if (outcome.result) await options.onResult?.(outcome.result, outcome.name);
+      logger.info('report_succeeded', { durationMs: now() - started, reports: results.length });
+      return results.length === 1 ? { ...(results[0] as ReportResult), reports: results } : { reports: results };
     } catch (error) {
-      if (error instanceof ReportUnavailableError) publishUnavailable(metrics);
-      if (error instanceof DeliveryError && error.run) publishRunMetrics(metrics, figures(error.run));
       logger.error('report_failed', { durationMs: now() - started, error: error as Error });
       throw error;
     }
   };
+}
+
+/** Several reports failed: one error naming each, with every cause kept. */
+function combined(failures: readonly Error[]): ReportError {
+  return new ReportError(`${failures.length} reports failed: ${failures.map((f) => f.message).join(' | ')}`, {
+    cause: new AggregateError(failures),
+  });
 }
 
 function figures(run: RunResult) {
@@ -235,10 +341,11 @@ function figures(run: RunResult) {
   };
 }
 
-/** The invocation's small result (the summary itself can run to megabytes). */
-export function handlerResult(run: RunResult): HandlerResult {
+/** One report's small result (the summary itself can run to megabytes). */
+export function reportResult(report: string, run: RunResult): ReportResult {
   const { summary } = run;
   return {
+    report,
     window: summary.window,
     complete: summary.complete,
     totalToolCalls: summary.total_tool_calls,

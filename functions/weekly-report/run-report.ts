@@ -1,6 +1,10 @@
 /**
  * The job, with every dependency injected: fetch the window and baseline → summarize → render →
- * deliver.
+ * deliver, for every report of one fetch group (report-definitions.ts): the reports that read the
+ * same org over the same window share one fetch, and each gets its own summary of its own
+ * people's calls (a team's report counts only its members), its own archive and its channels.
+ * - A scoped report whose teams cannot be resolved fails on its own, never widened to the org;
+ *   the other reports are delivered.
  * - No report from nothing: when not one page of the report window could be read, nothing is
  *   sent and ReportUnavailableError is thrown (the retry policy, the DLQ and the alarm see it);
  *   a partly read window goes out marked partial.
@@ -22,13 +26,15 @@
  * delivery waits the same way and reports `skipped_already_delivered`.
  */
 import type { ReportArchive } from './archive/report-archive';
-import { collectReportData } from './collect';
+import { collectGroupData, type ReportConsumer } from './collect';
 import { summarize } from './core/aggregate';
 import { archivedWeek } from './core/archived-week';
 import { describeGaps, isUnread } from './core/gaps';
-import type { ReportSettings, Summary, SuppressRule, Thresholds } from './core/types';
+import { narrowUsageDataBy } from './core/mcp-usage';
+import { callerInScope, callInScope, type PersonScope, personScope, scopeLabel } from './core/scope';
+import type { McpUsageData, ReportSettings, Summary, SuppressRule, Thresholds } from './core/types';
 import { reportWindow, type WindowMode } from './core/windows';
-import { DeliveryError, DeliveryInProgressError, ReportUnavailableError, toError } from './errors';
+import { DeliveryError, DeliveryInProgressError, ReportUnavailableError, ScopeError, toError } from './errors';
 import { withHistory } from './history';
 import type {
   AuditEventSource,
@@ -39,8 +45,10 @@ import type {
   McpUsageSource,
   RenderedReport,
   SlackSender,
+  TeamDirectory,
 } from './ports';
 import { renderReport } from './render';
+import type { ReportScope } from './report-definitions';
 
 /** Without a deadline (CLI, tests), the job may take this long. */
 const DEFAULT_RUN_MS = 15 * 60 * 1000;
@@ -58,7 +66,7 @@ export type ChannelOutcome = 'delivered' | 'skipped_already_delivered' | 'failed
 export interface ChannelResult {
   readonly channel: ChannelName;
   readonly outcome: ChannelOutcome;
-  /** The idempotency key `{org}:{window.to}:{channel}`. */
+  /** The idempotency key `{report key}:{window.to}:{channel}`. */
   readonly key: string;
   readonly durationMs: number;
   readonly error?: Error;
@@ -80,6 +88,12 @@ export interface ReportLogger {
 }
 
 export interface ReportRunSettings {
+  /** The report's name (logs, errors). @default 'default' */
+  readonly name?: string;
+  /** What its ledger keys start with. @default the org name */
+  readonly key?: string;
+  /** Whose calls it counts (teams, listed people); absent: the whole org. */
+  readonly scope?: ReportScope;
   readonly org: string;
   readonly timezone: string;
   /** Datadog site, for the deep links. */
@@ -96,24 +110,34 @@ export interface ReportRunSettings {
   readonly changesLimit?: number;
 }
 
-export interface ReportDeps {
+/** The dependencies every report of a fetch group shares. */
+export interface GroupDeps {
   readonly source: AuditEventSource;
   /** MCP tool and client usage, read alongside the audit events; absent: the report says it was not read. */
   readonly usage?: McpUsageSource;
+  /** Resolves the teams of scoped reports; absent: a report scoped to teams fails. */
+  readonly teams?: TeamDirectory;
   readonly ledger: DeliveryLedger;
-  /** Absent when email is off. */
-  readonly email?: EmailSender;
-  /** Absent when Slack is off. */
-  readonly slack?: { readonly sender: SlackSender; readonly channel: string };
-  /** The report archive: written before delivery, read for the baseline and the trend. Absent: off. */
-  readonly archive?: ReportArchive;
-  readonly settings: ReportRunSettings;
   readonly logger: ReportLogger;
   /** @default Date.now */
   readonly now?: () => number;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/** One report of a group: its settings and where it goes. */
+export interface ReportUnit {
+  readonly settings: ReportRunSettings;
+  /** Absent when email is off. */
+  readonly email?: EmailSender;
+  /** Absent when Slack is off. */
+  readonly slack?: { readonly sender: SlackSender; readonly channel: string };
+  /** The report's archive: written before delivery, read for the baseline and the trend. Absent: off. */
+  readonly archive?: ReportArchive;
+}
+
+/** One report, alone (the CLI, tests): the group of one. */
+export interface ReportDeps extends GroupDeps, ReportUnit {}
 
 export interface RunInput {
   /** When the run fires (the schedule's scheduled time, or now): the window is derived from it. */
@@ -124,56 +148,169 @@ export interface RunInput {
   readonly hardDeadline?: number;
 }
 
+/** How one report of a group ended: its run (also when a channel failed), or why it has none. */
+export interface ReportOutcome {
+  readonly name: string;
+  readonly result?: RunResult;
+  /** A DeliveryError (with `run`) when a channel failed; a ScopeError when its scope could not be resolved. */
+  readonly error?: Error;
+}
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** One report, as a group of one: throws what its outcome holds. */
 export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunResult> {
-  const { logger, settings } = deps;
-  const now = deps.now ?? Date.now;
-  const range = reportWindow(
-    input.end.getTime(),
-    settings.timezone,
-    settings.windowDays,
-    settings.window ?? 'calendar',
+  const { settings, email, slack, archive, ...group } = deps;
+  const [outcome] = await runReportGroup(
+    { ...group },
+    [{ settings, ...(email ? { email } : {}), ...(slack ? { slack } : {}), ...(archive ? { archive } : {}) }],
+    input,
   );
+  if (outcome?.error) throw outcome.error;
+  if (!outcome?.result) throw new Error('the report produced no result');
+  return outcome.result;
+}
+
+/** A scoped report's people: its teams' members (resolved now) and its listed people. */
+async function resolveScope(
+  deps: GroupDeps,
+  settings: ReportRunSettings,
+  deadline: number,
+): Promise<PersonScope | undefined> {
+  const scope = settings.scope;
+  if (!scope) return undefined;
+  const teams = scope.teams ?? [];
+  const people = scope.people ?? [];
+  const label = scopeLabel(teams, people);
+  if (teams.length === 0) return personScope(label, [], people);
+  if (!deps.teams) throw new ScopeError(settings.name ?? 'default', label, 'no Datadog Teams directory is configured');
+  try {
+    const resolved = await deps.teams.resolve(teams, { deadline });
+    return personScope(
+      label,
+      resolved.flatMap((t) => t.members),
+      people,
+    );
+  } catch (error) {
+    throw new ScopeError(settings.name ?? 'default', label, toError(error).message, { cause: error });
+  }
+}
+
+/**
+ * Runs every report of one fetch group: one fetch, then each report summarized over its own
+ * people, rendered, archived and delivered. Throws ReportUnavailableError when not one page of
+ * the window could be read (no report at all); otherwise returns one outcome per report.
+ */
+export async function runReportGroup(
+  deps: GroupDeps,
+  units: readonly ReportUnit[],
+  input: RunInput,
+): Promise<ReportOutcome[]> {
+  const { logger } = deps;
+  const now = deps.now ?? Date.now;
+  const first = units[0]?.settings;
+  if (!first) return [];
+  const range = reportWindow(input.end.getTime(), first.timezone, first.windowDays, first.window ?? 'calendar');
   const window = { from: new Date(range.from), to: new Date(range.to) };
   const deadline = input.deadline ?? now() + DEFAULT_RUN_MS;
   const hardDeadline = Math.max(deadline, input.hardDeadline ?? deadline);
 
-  let started = now();
-  const data = await collectReportData(deps.source, {
-    window,
-    timezone: settings.timezone,
-    windowDays: settings.windowDays,
-    baselineDays: settings.baselineDays,
-    deadline,
-    ...(deps.archive ? { archive: deps.archive } : {}),
-    ...(deps.usage ? { usage: deps.usage } : {}),
-    logger,
+  // Scopes first: a report whose teams cannot be resolved is not fetched for, and fails alone.
+  const scopes = await Promise.allSettled(units.map((u) => resolveScope(deps, u.settings, deadline)));
+  const live = units.flatMap((unit, i) => {
+    const scope = scopes[i];
+    return scope?.status === 'fulfilled' ? [{ unit, scope: scope.value }] : [];
   });
-  logger.info('fetch_done', {
-    window: { from: window.from.toISOString(), to: window.to.toISOString() },
-    windowEvents: data.window.events,
-    baselineEvents: data.baseline?.events ?? null,
-    baselineSources: data.baselineSources ?? null,
-    gaps: data.window.incomplete.length,
-    toolUsage: data.usage?.window.status ?? 'not_fetched',
-    durationMs: now() - started,
+  const outcomes = new Map<ReportUnit, ReportOutcome>();
+  units.forEach((unit, i) => {
+    const scope = scopes[i];
+    if (scope?.status === 'rejected') {
+      const error = toError(scope.reason);
+      logger.error('report_scope_unresolved', { report: unit.settings.name ?? 'default', error: error.message });
+      outcomes.set(unit, { name: unit.settings.name ?? 'default', error });
+    }
   });
-  if (isUnread(data.window.incomplete, range.from, range.to)) {
-    // A total outage must never look like a quiet week: no report at all, and a failed run.
-    throw new ReportUnavailableError(window, describeGaps(data.window.incomplete, settings.timezone));
-  }
 
-  started = now();
+  if (live.length > 0) {
+    let started = now();
+    const consumers: ReportConsumer[] = live.map(({ unit, scope }) => ({
+      ...(unit.archive ? { archive: unit.archive } : {}),
+      ...(scope ? { accepts: (record) => callInScope(record, scope) } : {}),
+    }));
+    const collected = await collectGroupData(deps.source, {
+      window,
+      timezone: first.timezone,
+      windowDays: first.windowDays,
+      baselineDays: first.baselineDays,
+      deadline,
+      ...(deps.usage ? { usage: deps.usage } : {}),
+      logger,
+      consumers,
+    });
+    // Every report shares the window's fetch, and so its gaps: unread for one is unread for all.
+    const gaps = collected[0]?.window.incomplete ?? [];
+    logger.info('fetch_done', {
+      window: { from: window.from.toISOString(), to: window.to.toISOString() },
+      reports: live.length,
+      // The widest report's figures (the whole org's when one report is org-wide); each report's own
+      // follow in its summarize_done line.
+      windowEvents: Math.max(...collected.map((d) => d.window.events)),
+      baselineEvents: wantsBaseline(collected) ? Math.max(...collected.map((d) => d.baseline?.events ?? 0)) : null,
+      baselineSources: collected[0]?.baselineSources ?? null,
+      gaps: gaps.length,
+      toolUsage: collected[0]?.usage?.window.status ?? 'not_fetched',
+      durationMs: now() - started,
+    });
+    if (isUnread(gaps, range.from, range.to)) {
+      // A total outage must never look like a quiet week: no report at all, and a failed run.
+      throw new ReportUnavailableError(window, describeGaps(gaps, first.timezone));
+    }
+    started = now();
+    for (const [i, { unit, scope }] of live.entries()) {
+      const data = collected[i];
+      if (!data) continue;
+      const usage: McpUsageData | undefined =
+        data.usage && scope
+          ? narrowUsageDataBy(data.usage, (caller) => callerInScope(caller, scope), scope.label)
+          : data.usage;
+      outcomes.set(
+        unit,
+        await deliverReport(deps, unit, { ...data, ...(usage ? { usage } : {}) }, scope, range, deadline, hardDeadline),
+      );
+    }
+  }
+  return units.map((unit) => outcomes.get(unit) ?? { name: unit.settings.name ?? 'default' });
+}
+
+function wantsBaseline(collected: ReadonlyArray<{ readonly baseline?: unknown }>): boolean {
+  return collected.some((d) => d.baseline !== undefined);
+}
+
+/** One report of the group, from its collected data: summarize → render → archive → deliver. Never throws. */
+async function deliverReport(
+  deps: GroupDeps,
+  unit: ReportUnit,
+  data: Awaited<ReturnType<typeof collectGroupData>>[number],
+  scope: PersonScope | undefined,
+  range: { from: number; to: number },
+  deadline: number,
+  hardDeadline: number,
+): Promise<ReportOutcome> {
+  const { logger } = deps;
+  const { settings } = unit;
+  const name = settings.name ?? 'default';
+  const now = deps.now ?? Date.now;
+  let started = now();
   const reportSettings: ReportSettings = {
     org: settings.org,
-    window: { from: window.from.toISOString(), to: window.to.toISOString() },
+    window: { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() },
     timezone: settings.timezone,
     site: settings.site,
     thresholds: settings.thresholds,
     suppress: settings.suppress,
     topUsers: settings.topUsers ?? 5,
     changesLimit: settings.changesLimit ?? 200,
+    ...(scope ? { scope: { label: scope.label } } : {}),
     ...(data.baselineRange
       ? { baselineWindow: { from: data.baselineRange.from.toISOString(), to: data.baselineRange.to.toISOString() } }
       : {}),
@@ -181,11 +318,12 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
   const summary = await withHistory(
     summarize(data.window, data.baseline, reportSettings, data.usage),
     data,
-    deps.archive,
+    unit.archive,
     settings.windowDays,
     { logger, call: { deadline } },
   );
   logger.info('summarize_done', {
+    report: name,
     complete: summary.complete,
     totalToolCalls: summary.total_tool_calls,
     uniqueUsers: summary.unique_users,
@@ -194,11 +332,12 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
     warnings: summary.warnings.length,
     durationMs: now() - started,
   });
-  if (!summary.complete) logger.warn('report_incomplete', { reasons: summary.warnings.slice(0, 20) });
+  if (!summary.complete) logger.warn('report_incomplete', { report: name, reasons: summary.warnings.slice(0, 20) });
 
   started = now();
-  const report = renderReport(summary, { slackChannel: deps.slack?.channel ?? '' });
+  const report = renderReport(summary, { slackChannel: unit.slack?.channel ?? '' });
   logger.info('render_done', {
+    report: name,
     htmlBytes: Buffer.byteLength(report.html, 'utf8'),
     textBytes: Buffer.byteLength(report.text, 'utf8'),
     slackBlocks: report.slack.blocks.length,
@@ -206,10 +345,11 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
   });
 
   const channel = new ChannelDelivery(deps, deadline, hardDeadline);
-  const key = (name: ChannelName): string => `${settings.org}:${summary.window.to}:${name}`;
+  const key = (channelName: ChannelName): string =>
+    `${settings.key ?? settings.org}:${summary.window.to}:${channelName}`;
   // The archive first, so what was sent is on record; its failure does not stop the deliveries.
   const archived: ChannelResult[] = [];
-  const archive = deps.archive;
+  const archive = unit.archive;
   if (archive) {
     const week = archivedWeek(settings.org, data.window, range);
     archived.push(
@@ -220,7 +360,7 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
     );
   }
   const attempts: Promise<ChannelResult>[] = [];
-  const email = deps.email;
+  const email = unit.email;
   if (email) {
     attempts.push(
       channel.deliver('email', key('email'), async (call) => {
@@ -232,7 +372,7 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
       }),
     );
   }
-  const slack = deps.slack;
+  const slack = unit.slack;
   if (slack) {
     attempts.push(
       channel.deliver('slack', key('slack'), async (call) => {
@@ -247,13 +387,13 @@ export async function runReport(deps: ReportDeps, input: RunInput): Promise<RunR
     c.outcome === 'failed' && c.error ? [{ channel: c.channel, error: c.error }] : [],
   );
   logger.info('report_done', {
+    report: name,
     delivered: channels.filter((c) => c.outcome === 'delivered').length,
     skipped: channels.filter((c) => c.outcome === 'skipped_already_delivered').length,
     failed: failures.length,
   });
   const result = { summary, report, channels };
-  if (failures.length > 0) throw new DeliveryError(failures, result);
-  return result;
+  return failures.length > 0 ? { name, result, error: new DeliveryError(failures, result) } : { name, result };
 }
 
 /** One channel at a time: claim (waiting out a claim in progress) → send → record, or release. Never throws. */
@@ -262,7 +402,7 @@ class ChannelDelivery {
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
-    private readonly deps: ReportDeps,
+    private readonly deps: GroupDeps,
     private readonly deadline: number,
     private readonly hardDeadline: number,
   ) {

@@ -158,7 +158,7 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
         `Slack ${run.report.slack.blocks.length} blocks; ${summary.anomalies.length} anomalies`,
     );
     const emails = await aws.ses.emails();
-    for (const c of result.channels) progress(`deliver: ${c.channel} ${c.outcome}`);
+    for (const c of result.channels ?? []) progress(`deliver: ${c.channel} ${c.outcome}`);
     progress(
       `metrics: ${Object.entries(metrics)
         .map(([name, value]) => `${name} ${value}`)

@@ -196,9 +196,14 @@ describe('WeeklyReportStack', () => {
 
       // Assess
       expect(config).toMatchObject({
-        org: 'Example Org',
-        email: { from: 'audit@example.com', to: ['security@example.com'], configurationSet: 'audit' },
-        slack: { channel: 'C0123456789' },
+        reports: [
+          {
+            name: 'default',
+            org: 'Example Org',
+            email: { from: 'audit@example.com', to: ['security@example.com'], configurationSet: 'audit' },
+            slack: { channel: 'C0123456789' },
+          },
+        ],
         archiveBucket: 'aiactivityaudit-reportarchive-1a2b3c4d',
       });
     });

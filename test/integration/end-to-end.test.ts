@@ -42,7 +42,7 @@ describe('end to end on local stand-ins', () => {
     expect(local.result.window).toEqual(s.window);
     expect(s.complete).toBe(true);
     expect(s.baseline?.events).toBeGreaterThan(0);
-    expect(local.result.channels.map((c) => `${c.channel}:${c.outcome}`)).toEqual([
+    expect((local.result.channels ?? []).map((c) => `${c.channel}:${c.outcome}`)).toEqual([
       'archive:delivered',
       'email:delivered',
       'slack:delivered',

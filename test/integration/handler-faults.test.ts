@@ -155,11 +155,11 @@ describe('no report from nothing', () => {
     const value = (result as PromiseFulfilledResult<HandlerResult>).value;
     expect(value.complete).toBe(false);
     // One audit cause; the outage also hides the MCP usage metric of the week, a note of its own.
-    expect(value.incompleteReasons.filter((r) => r.includes('events missing'))).toHaveLength(1);
-    expect(value.incompleteReasons[0]).toMatch(
+    expect((value.incompleteReasons ?? []).filter((r) => r.includes('events missing'))).toHaveLength(1);
+    expect(value.incompleteReasons?.[0]).toMatch(
       /^Datadog unavailable \(HTTP 503\); gave up after .*: events missing from 2026-11-16 00:00 to 2026-11-18 \d\d:\d\d/,
     );
-    expect(value.incompleteReasons.slice(1)).toEqual([expect.stringMatching(/^Tools and MCP clients are not shown/)]);
+    expect(value.incompleteReasons?.slice(1)).toEqual([expect.stringMatching(/^Tools and MCP clients are not shown/)]);
     const emails = await h.emailsOf(env.ORG_NAME as string);
     expect(emails).toHaveLength(1);
     expect(emails[0]?.subject).toContain('[partial]');
@@ -273,7 +273,7 @@ describe('duplicates', () => {
     // Assess
     expect(await h.emailsOf(env.ORG_NAME as string)).toHaveLength(1);
     expect(h.postsOf(env.ORG_NAME as string)).toHaveLength(1);
-    const outcomes = [...a.channels, ...b.channels].map((c) => `${c.channel}:${c.outcome}`).sort();
+    const outcomes = [...(a.channels ?? []), ...(b.channels ?? [])].map((c) => `${c.channel}:${c.outcome}`).sort();
     expect(outcomes).toEqual([
       'email:delivered',
       'email:skipped_already_delivered',
@@ -319,8 +319,8 @@ describe('consecutive weekly runs', () => {
       }
 
       // Assess
-      for (let i = 1; i < results.length; i++) expect(results[i]?.window.from).toBe(results[i - 1]?.window.to);
-      const hours = results.map((r) => (Date.parse(r.window.to) - Date.parse(r.window.from)) / 3_600_000);
+      for (let i = 1; i < results.length; i++) expect(results[i]?.window?.from).toBe(results[i - 1]?.window?.to);
+      const hours = results.map((r) => (Date.parse(r.window?.to ?? '') - Date.parse(r.window?.from ?? '')) / 3_600_000);
       expect(hours.some((n) => n !== 168)).toBe(true);
     }
   });

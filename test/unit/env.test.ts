@@ -1,5 +1,8 @@
 /** readEnv: the handler's environment, validated once at cold start with every problem named. */
 
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readEnv } from '../../functions/weekly-report/env';
 import { ConfigError } from '../../functions/weekly-report/errors';
 
@@ -30,6 +33,13 @@ function problemsOf(env: Record<string, string>): readonly string[] {
   throw new Error('readEnv accepted the environment');
 }
 
+/** The one report of a deployment without REPORTS_FILE. */
+function single(env: Record<string, string>) {
+  const config = readEnv(env);
+  expect(config.reports).toHaveLength(1);
+  return config.reports[0] as (typeof config.reports)[number];
+}
+
 describe('readEnv', () => {
   it('reads a complete environment into a typed configuration', () => {
     // Prepare
@@ -40,24 +50,30 @@ describe('readEnv', () => {
 
     // Assess
     expect(config).toEqual({
-      org: 'Acme',
-      timezone: 'Europe/Berlin',
-      windowDays: 7,
-      baselineDays: 28,
-      window: 'rolling',
-      datadog: { site: 'datadoghq.eu' },
-      secretId: 'ai-activity-audit/credentials',
-      email: { from: 'audit@example.com', to: ['ana@example.com', 'bo@example.com'], configurationSet: 'reports' },
-      slack: { channel: 'C0123456789' },
+      reports: [
+        {
+          name: 'default',
+          key: 'Acme',
+          org: 'Acme',
+          timezone: 'Europe/Berlin',
+          windowDays: 7,
+          baselineDays: 28,
+          window: 'rolling',
+          datadog: { site: 'datadoghq.eu' },
+          secretId: 'ai-activity-audit/credentials',
+          email: { from: 'audit@example.com', to: ['ana@example.com', 'bo@example.com'], configurationSet: 'reports' },
+          slack: { channel: 'C0123456789' },
+          thresholds: expect.objectContaining({ burstCalls: 50, burstMinutes: 10 }),
+          suppress: [{ kind: 'first_time_user', user: 'bot@example.com' }],
+        },
+      ],
       idempotencyTable: 'ai-activity-audit-deliveries',
-      thresholds: expect.objectContaining({ burstCalls: 50, burstMinutes: 10 }),
-      suppress: [{ kind: 'first_time_user', user: 'bot@example.com' }],
     });
   });
 
   it('spells TIMEZONE canonically, as the stack does', () => {
     // Act
-    const config = readEnv({ ...VALID, TIMEZONE: 'europe/berlin' });
+    const config = single({ ...VALID, TIMEZONE: 'europe/berlin' });
 
     // Assess
     expect(config.timezone).toBe('Europe/Berlin');
@@ -73,7 +89,7 @@ describe('readEnv', () => {
     };
 
     // Act
-    const config = readEnv(env);
+    const config = single(env);
 
     // Assess
     expect(config.timezone).toBe('UTC');
@@ -91,8 +107,8 @@ describe('readEnv', () => {
     const slackOnly = { ...VALID, EMAIL_TO: '', EMAIL_FROM: '' };
 
     // Act
-    const a = readEnv(emailOnly);
-    const b = readEnv(slackOnly);
+    const a = single(emailOnly);
+    const b = single(slackOnly);
 
     // Assess
     expect(a.slack).toBeUndefined();
@@ -106,7 +122,7 @@ describe('readEnv', () => {
     const env = { ...VALID, DD_API_URL: 'http://127.0.0.1:4010', SLACK_API_URL: 'http://127.0.0.1:4011/api/' };
 
     // Act
-    const config = readEnv(env);
+    const config = single(env);
 
     // Assess
     expect(config.datadog.apiUrl).toBe('http://127.0.0.1:4010');
@@ -124,7 +140,7 @@ describe('readEnv', () => {
     'ddog-gov.com',
   ])('accepts the Datadog site %s', (site) => {
     // Act
-    const config = readEnv({ ...VALID, DATADOG_SITE: site });
+    const config = single({ ...VALID, DATADOG_SITE: site });
 
     // Assess
     expect(config.datadog.site).toBe(site);
@@ -211,5 +227,73 @@ describe('readEnv', () => {
     // Assess
     expect(problems[0]).not.toContain(long);
     expect(problems[0]).toContain('…');
+  });
+
+  describe('REPORTS_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reports-file-'));
+    const entry = (over: Record<string, unknown>) => ({
+      name: 'security',
+      orgName: 'Acme',
+      datadogSite: 'datadoghq.eu',
+      secretName: 'acme/credentials',
+      emailFrom: 'audit@acme.example',
+      emailTo: ['security@acme.example'],
+      timezone: 'europe/berlin',
+      window: 'calendar',
+      windowDays: 7,
+      baselineDays: 28,
+      thresholds: {},
+      suppress: [],
+      ...over,
+    });
+    const file = (name: string, doc: unknown) => {
+      const path = join(dir, name);
+      writeFileSync(path, JSON.stringify(doc));
+      return path;
+    };
+
+    it("reads every report of the bundled document, with the stack's rules, instead of the report variables", () => {
+      // Prepare
+      const path = file('two.json', {
+        schema: 1,
+        reports: [
+          entry({}),
+          entry({ name: 'sre', emailTo: [], slackChannel: 'C0SRE000001', scope: { teams: ['sre'] } }),
+        ],
+      });
+
+      // Act
+      const config = readEnv({ REPORTS_FILE: path, IDEMPOTENCY_TABLE: 'deliveries', DD_API_URL: 'http://127.0.0.1:9' });
+
+      // Assess
+      expect(config.reports.map((r) => [r.name, r.key, r.timezone, r.scope])).toEqual([
+        ['security', 'security', 'Europe/Berlin', undefined],
+        ['sre', 'sre', 'Europe/Berlin', { teams: ['sre'] }],
+      ]);
+      expect(config.reports[1]?.slack).toEqual({ channel: 'C0SRE000001' });
+      expect(config.reports.every((r) => r.datadog.apiUrl === 'http://127.0.0.1:9')).toBe(true);
+    });
+
+    it('names the report and the key of every problem, and a file that is missing', () => {
+      // Prepare
+      const path = file('bad.json', {
+        schema: 1,
+        reports: [entry({}), entry({ name: 'Bad Name', slackChannel: '#sre', scope: { groups: ['x'] } }), entry({})],
+      });
+
+      // Act
+      const problems = problemsOf({ REPORTS_FILE: path, IDEMPOTENCY_TABLE: 'deliveries' });
+      const missing = problemsOf({ REPORTS_FILE: join(dir, 'nope.json'), IDEMPOTENCY_TABLE: 'deliveries' });
+
+      // Assess
+      expect(problems).toEqual([
+        expect.stringMatching(/^REPORTS_FILE reports\[1\] \(Bad Name\) name must be a slug/),
+        expect.stringMatching(/^REPORTS_FILE reports\[1\] \(Bad Name\) slackChannel must be a channel ID/),
+        expect.stringMatching(/^REPORTS_FILE reports\[1\] \(Bad Name\) scope has unknown key "groups"/),
+        expect.stringMatching(/^REPORTS_FILE reports\[1\] \(Bad Name\) scope must name teams or people/),
+        expect.stringMatching(/^REPORTS_FILE reports\[2\] \(security\) name is used twice/),
+      ]);
+      expect(missing).toEqual([expect.stringMatching(/^REPORTS_FILE ".*nope.json" cannot be read \(no such file\)/)]);
+    });
   });
 });

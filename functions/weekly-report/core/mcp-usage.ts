@@ -269,13 +269,13 @@ function isCaller(caller: McpCaller, who: string): boolean {
 }
 
 /**
- * One person's usage (`--user`): the caller × tool and caller × client rows of the callers `who`
- * names, with tools and clients summed from them. Calls an agent made for the person stay the
- * agent's (see the file comment).
+ * The usage of the callers `keep` accepts: their caller × tool and caller × client rows, with tools
+ * and clients summed from them (one person for `--user`, a team for a scoped report). Calls an
+ * agent made for a person stay the agent's (see the file comment).
  */
-export function narrowUsage(usage: McpUsage, who: string): McpUsage {
-  const callerTools = usage.callerTools.filter((row) => isCaller(row, who));
-  const callerClients = usage.callerClients.filter((row) => isCaller(row, who));
+export function narrowUsageBy(usage: McpUsage, keep: (caller: McpCaller) => boolean): McpUsage {
+  const callerTools = usage.callerTools.filter(keep);
+  const callerClients = usage.callerClients.filter(keep);
   return {
     tools: [
       ...sumBy(
@@ -297,10 +297,10 @@ export function narrowUsage(usage: McpUsage, who: string): McpUsage {
   };
 }
 
-/** `narrowUsage` over every range that was read. */
-export function narrowUsageData(data: McpUsageData, who: string): McpUsageData {
+/** `narrowUsageBy` over every range that was read; `who` says whose usage it now is. */
+export function narrowUsageDataBy(data: McpUsageData, keep: (caller: McpCaller) => boolean, who: string): McpUsageData {
   const narrow = (read: McpUsageRead | undefined): McpUsageRead | undefined =>
-    read?.status === 'ok' ? { status: 'ok', usage: narrowUsage(read.usage, who) } : read;
+    read?.status === 'ok' ? { status: 'ok', usage: narrowUsageBy(read.usage, keep) } : read;
   const previous = narrow(data.previous);
   const baseline = narrow(data.baseline);
   return {
@@ -309,4 +309,14 @@ export function narrowUsageData(data: McpUsageData, who: string): McpUsageData {
     ...(baseline ? { baseline } : {}),
     person: who,
   };
+}
+
+/** One person's usage (`--user`): the callers with that user id or e-mail, any case. */
+export function narrowUsage(usage: McpUsage, who: string): McpUsage {
+  return narrowUsageBy(usage, (caller) => isCaller(caller, who));
+}
+
+/** `narrowUsage` over every range that was read. */
+export function narrowUsageData(data: McpUsageData, who: string): McpUsageData {
+  return narrowUsageDataBy(data, (caller) => isCaller(caller, who), who);
 }

@@ -23,6 +23,11 @@ export function plain(value: string, limit = TEXT_VALUE_LIMIT): string {
   return chars.length > limit ? `${chars.slice(0, limit - 1).join('')}…` : clean;
 }
 
+/** Whose report it is: the org, and a scoped report's scope: `Acme (team sre)`. */
+export function reportTitle(summary: Pick<Summary, 'org' | 'scope'>): string {
+  return summary.scope ? `${summary.org} (${summary.scope.label})` : summary.org;
+}
+
 /** The first and last calendar day of the window in the summary's zone (`to` is exclusive). */
 export function reportDateRange(summary: Pick<Summary, 'window' | 'timezone'>): { from: string; to: string } {
   const from = Date.parse(summary.window.from);
@@ -112,7 +117,7 @@ function usageLines(summary: Summary): string[] {
 export function formatTextReport(summary: Summary): string {
   const { from, to } = reportDateRange(summary);
   const prev = summary.previous_window;
-  const lines: string[] = [`AI Activity Audit — ${plain(summary.org)} — ${from} to ${to}`, ''];
+  const lines: string[] = [`AI Activity Audit — ${plain(reportTitle(summary))} — ${from} to ${to}`, ''];
 
   if (!summary.complete) {
     lines.push('PARTIAL DATA: this report is incomplete; the figures below are lower bounds.', '');

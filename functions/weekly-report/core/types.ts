@@ -104,6 +104,8 @@ export interface ReportSettings {
   readonly changesLimit: number;
   /** The baseline window that was asked for (for reporting), when a baseline is given. */
   readonly baselineWindow?: WindowRange;
+  /** A scoped report's scope ("team sre"): shown in its title and subject. Absent: the whole org. */
+  readonly scope?: { readonly label: string };
 }
 
 export interface AnomalyFlag {
@@ -210,6 +212,8 @@ export interface ToolUsageSource {
 export interface Summary {
   readonly schema: 1;
   readonly org: string;
+  /** Set on a scoped report: whose calls it counts ("team sre"); the whole org when absent. */
+  readonly scope?: { readonly label: string };
   readonly window: WindowRange;
   readonly timezone: string;
   /** False when any page timed out or warned, or a fetch gave up; `warnings` says why. */

@@ -5,7 +5,7 @@
  * list is capped so a busy week stays well under Gmail's ~102 KB clipping limit.
  */
 import { formatShare } from '../core/percent';
-import { formatTextReport } from '../core/text-report';
+import { formatTextReport, reportTitle } from '../core/text-report';
 import type { AnomalyFlag, Severity, Summary } from '../core/types';
 import { usageView } from '../core/usage-view';
 import { boundedUrl, clipLine, escapeHtml, escapeWithin, safeUrl, singleLine, truncate } from './escape';
@@ -430,7 +430,7 @@ export function emailSubject(summary: Summary): string {
   const { from, to } = reportDays(summary);
   const total = anomalyTotal(summary);
   const anomalies = total > 0 ? ` — ${pluralize(total, 'anomaly', 'anomalies')}` : '';
-  const org = truncate(singleLine(summary.org).trim(), 100);
+  const org = truncate(singleLine(reportTitle(summary)).trim(), 140);
   return `AI Activity Audit — ${org} — ${from} to ${to}${partialMark(summary)}${anomalies}`;
 }
 
@@ -459,7 +459,7 @@ export function renderEmailHtml(summary: Summary): string {
   const values: Record<(typeof WEEKLY_REPORT_PLACEHOLDERS)[number], string> = {
     title: escapeHtml(subject),
     preview: escapeHtml(`${summary.complete ? '' : 'Partial data: '}${headline(summary)}`),
-    org: value(summary.org, 100),
+    org: value(reportTitle(summary), 140),
     date_range: `${escapeHtml(from)} to ${escapeHtml(to)}`,
     partial_banner: partialBanner(summary),
     total_calls: kpiNumber(summary.total_tool_calls),

@@ -7,6 +7,7 @@
  */
 import type { ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
 import { anyOfTerm, excludeTerms, narrowAuditLink } from '../core/links';
+import { reportTitle } from '../core/text-report';
 import type { AnomalyFlag, Severity, Summary } from '../core/types';
 import { usageView } from '../core/usage-view';
 import type { SlackMessage } from '../ports';
@@ -396,7 +397,7 @@ function warningBlock(summary: Summary, room: Room): KnownBlock | undefined {
  */
 export function slackFallbackText(summary: Summary): string {
   const { from, to } = reportDays(summary);
-  return `AI Activity Audit — ${value(summary.org, 100)} — ${from} to ${to}${partialMark(summary)}: ${headline(summary)}`;
+  return `AI Activity Audit — ${value(reportTitle(summary), 140)} — ${from} to ${to}${partialMark(summary)}: ${headline(summary)}`;
 }
 
 /** Length of `blocks` as Slack receives them (JSON), the measure of `SLACK_LIMITS.blocksTotal`. */
@@ -413,7 +414,11 @@ function reportBlocks(summary: Summary, room: Room | undefined, lineOf: (flag: A
       type: 'header',
       text: {
         type: 'plain_text',
-        text: escapeWithin(`AI Activity Audit — ${singleLine(summary.org)}`, SLACK_LIMITS.headerText, escapeSlack),
+        text: escapeWithin(
+          `AI Activity Audit — ${singleLine(reportTitle(summary))}`,
+          SLACK_LIMITS.headerText,
+          escapeSlack,
+        ),
         emoji: false,
       },
     },
