@@ -62,10 +62,10 @@ async function runWeek(
 ): Promise<{ run: RunResult; requests: number }> {
   let run: RunResult | undefined;
   const before = h.datadog.stats.requests;
-  await createHandler(env, { onResult: (r) => void (run = r) })(
-    { scheduledTime: scheduled(weekEnd) },
-    h.lambdaContext(),
-  );
+  const keep = (r: RunResult): void => {
+    run = r;
+  };
+  await createHandler(env, { onResult: keep })({ scheduledTime: scheduled(weekEnd) }, h.lambdaContext());
   if (!run) throw new Error('no run result');
   return { run, requests: h.datadog.stats.requests - before };
 }
@@ -211,17 +211,45 @@ describe('report archive', () => {
         },
         7,
       ],
-      ['an incomplete week', (org: string) => rewriteWeek(org, 2, (j) => void (j.complete = false), true), 7],
+      [
+        'an incomplete week',
+        (org: string) =>
+          rewriteWeek(
+            org,
+            2,
+            (j) => {
+              j.complete = false;
+            },
+            true,
+          ),
+        7,
+      ],
       ['a week that is not gzip', (org: string) => put(at(org, 0, 'aggregate.json.gz'), 'not gzip at all'), 7],
       ['a week that is not JSON', (org: string) => put(at(org, 1, 'aggregate.json.gz'), gzipSync('{"kind": oops')), 7],
       [
         'a week with a wrong checksum',
-        (org: string) => rewriteWeek(org, 3, (j) => void ((j.data as { total: number }).total += 1), false),
+        (org: string) =>
+          rewriteWeek(
+            org,
+            3,
+            (j) => {
+              (j.data as { total: number }).total += 1;
+            },
+            false,
+          ),
         7,
       ],
       [
         'a week of an unknown schema version',
-        (org: string) => rewriteWeek(org, 2, (j) => void (j.schema = 99), true),
+        (org: string) =>
+          rewriteWeek(
+            org,
+            2,
+            (j) => {
+              j.schema = 99;
+            },
+            true,
+          ),
         7,
       ],
     ] as const)('with %s', async (_name, damage, fetchedDays) => {

@@ -91,7 +91,10 @@ describe('weekly report handler', () => {
     expect(await emailsOf(env.ORG_NAME as string)).toHaveLength(1);
     expect(postsOf(env.ORG_NAME as string)).toHaveLength(1);
     for (const r of [warm, again, third]) {
-      expect((r.channels ?? []).map((c) => c.outcome)).toEqual(['skipped_already_delivered', 'skipped_already_delivered']);
+      expect((r.channels ?? []).map((c) => c.outcome)).toEqual([
+        'skipped_already_delivered',
+        'skipped_already_delivered',
+      ]);
     }
     // Two cold starts read the secret once each; the warm invocation used the cache.
     expect(harness().secrets.requests - secretReads).toBe(2);

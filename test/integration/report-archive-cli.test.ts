@@ -127,6 +127,36 @@ describe('report archive from the command line', () => {
     expect(summary.trend.map((p: { week_end: string }) => p.week_end)).toEqual(weeks.map((w) => w.to.toISOString()));
   });
 
+  it('reads the archive of a named report with --report (a deployment with several reports)', async () => {
+    // Prepare: what the function writes for a report named "sre-team" (reports/sre-team/…).
+    const w = weeks[1]!;
+    await report([
+      'render',
+      '--input',
+      inputFile,
+      '--from',
+      w.from.toISOString(),
+      '--to',
+      w.to.toISOString(),
+      '--report',
+      'sre-team',
+      '--out',
+      join(dir, 'out-sre'),
+      '--archive',
+      archive,
+    ]);
+
+    // Act
+    const named = await report(['history', '--archive', archive, '--report', 'sre-team', '--format', 'json']);
+    const bad = await report(['history', '--archive', archive, '--report', 'SRE Team']);
+
+    // Assess
+    expect(JSON.parse(named.stdout).map((r: { window: { to: string } }) => r.window.to)).toEqual([w.to.toISOString()]);
+    expect(existsSync(join(archive, 'reports', 'sre-team', w.to.toISOString(), 'summary.json'))).toBe(true);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--report must be a report name/);
+  });
+
   it('says what is missing when history has no archive to read', async () => {
     const r = await report(['history', '--org', 'Acme']);
     expect(r.status).toBe(2);
@@ -183,7 +213,8 @@ describe('report archive from the command line', () => {
       const prefixed = await report(['history', '--org', 'Acme', '--archive', `s3://${s3.bucket}/nothing-here`], env);
 
       // Assess
-      expect((runs[1]?.summary.baseline as { sources: unknown }).sources).toEqual({ archive_days: 7, fetched_days: 0 });
+      const second = runs[1]?.summary.baseline as { sources?: unknown } | undefined;
+      expect(second?.sources).toEqual({ archive_days: 7, fetched_days: 0 });
       expect(runs[1]?.requests).toBeLessThan(runs[0]?.requests ?? 0);
       expect(JSON.parse(history.stdout)).toHaveLength(2);
       expect(prefixed.stdout).toContain(`s3://${s3.bucket}/nothing-here/reports/acme/`);

@@ -21,6 +21,7 @@ import { type CallRecord, type ReportSettings, type Summary, UNKNOWN } from '../
 import { ReportUnavailableError } from '../errors';
 import { withHistory } from '../history';
 import type { RenderedReport } from '../ports';
+import { REPORT_NAME } from '../report-definitions';
 import { ArchiveOptionError, archiveLocation, openArchive } from './archive-option';
 import { findWeek, formatHistory, historyRows, writeArchivedFiles } from './history-commands';
 import { InputError, readEvents } from './input';
@@ -56,8 +57,8 @@ const USAGE = `usage: report summarize [--input FILE|-] [--baseline FILE] [--fro
                         [--baseline-days N] [--timeout SECONDS]
        report render    (the same options) --out DIR [--channel SLACK_CHANNEL_ID]
        report preview   (the same options) [--out DIR]   fetches from Datadog, sends nothing
-       report history   [--weeks N] [--format text|json] [--org NAME] [--archive DIR|s3://BUCKET[/PREFIX]]
-       report show      --week YYYY-MM-DD [--out DIR] [--org NAME] [--archive DIR|s3://BUCKET[/PREFIX]]
+       report history   [--weeks N] [--format text|json] [--org NAME | --report NAME] [--archive DIR|s3://BUCKET[/PREFIX]]
+       report show      --week YYYY-MM-DD [--out DIR] [--org NAME | --report NAME] [--archive DIR|s3://BUCKET[/PREFIX]]
 Input: a Datadog audit search response {"data":[…]}, a JSON array of events or responses, or NDJSON.
 Without --input, events come from Datadog: DD_API_KEY, DD_APP_KEY (scope audit_logs_read) and
 DD_SITE (datadoghq.com, us3.datadoghq.com, datadoghq.eu, uk1.datadoghq.com, …) or DD_API_URL; the
@@ -65,7 +66,8 @@ window defaults to the 7 days ending now, with a --baseline-days (28) baseline b
 stops after --timeout seconds (600) and the report then says what it could not read. When not one
 page of the window could be read there is no report: one line on stderr and exit 1. Tools and MCP
 clients come from the datadog.mcp.tool.usage metric (scope timeseries_query), read live only.
-Archive: --archive (or ARCHIVE_BUCKET) names the report archive of --org. summarize, render and
+Archive: --archive (or ARCHIVE_BUCKET) names the report archive of --org (or of the named report
+--report, in a deployment with several). summarize, render and
 preview take the baseline from its weeks where they can (live) and add its 12-week trend; render
 and preview also archive the report they write. history lists it; show gets one week back. A
 --user report neither reads nor extends the archive (it holds whole org weeks).`;
@@ -85,6 +87,7 @@ const OPTIONS = {
   archive: { type: 'string' },
   weeks: { type: 'string' },
   week: { type: 'string' },
+  report: { type: 'string' },
   out: { type: 'string' },
   channel: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -106,6 +109,8 @@ export interface CommonOptions {
   readonly weeks: number;
   /** `show --week YYYY-MM-DD`. */
   readonly week?: string;
+  /** `--report NAME`: the archive of a named report of a deployment with several (else the org's). */
+  readonly report?: string;
   readonly out?: string;
   readonly channel: string;
   /** Where `channel` came from; undefined for the placeholder default. */
@@ -158,6 +163,9 @@ export function parseCommonOptions(args: string[]): CommonOptions {
   ) {
     throw new UsageError(`--week must be a date such as 2026-11-18 (got "${v.week}")`);
   }
+  if (v.report !== undefined && !REPORT_NAME.test(v.report)) {
+    throw new UsageError(`--report must be a report name: lower-case letters, digits and - (got "${v.report}")`);
+  }
   const archive = archiveLocation(v.archive);
   return {
     baselineDays,
@@ -165,6 +173,7 @@ export function parseCommonOptions(args: string[]): CommonOptions {
     ...(archive !== undefined ? { archive } : {}),
     weeks,
     ...(v.week !== undefined ? { week: v.week } : {}),
+    ...(v.report !== undefined ? { report: v.report } : {}),
     out: v.out,
     channel: v.channel ?? process.env.SLACK_CHANNEL ?? 'C0123456789',
     channelFrom:
@@ -228,6 +237,11 @@ function reportWindow(
   };
 }
 
+/** Whose archive: a named report's (`--report`), or the org's, as a deployment with one report keeps it. */
+function archiveName(options: Pick<CommonOptions, 'report' | 'settings'>): string {
+  return options.report ?? options.settings.org;
+}
+
 /** A summary, and the week's archived form when it is a whole org's week (not narrowed by --user). */
 export interface CliReport {
   readonly summary: Summary;
@@ -277,7 +291,7 @@ export async function summarizeFiles(options: CommonOptions & { input: string },
   // A --user report is one person's: the archive holds whole org weeks, so it is neither read nor extended.
   const archive =
     options.archive && options.user === undefined
-      ? await openArchive(options.archive, options.settings.org)
+      ? await openArchive(options.archive, archiveName(options))
       : undefined;
   summary = await withHistory(summary, { archiveWarnings: [] }, archive, daysOf(windowSpec));
   return {
@@ -316,7 +330,7 @@ export async function summarizeLive(options: CommonOptions, now = Date.now()): P
   const audit = createDatadogAuditSource(datadog);
   const archive =
     options.archive && options.user === undefined
-      ? await openArchive(options.archive, options.settings.org)
+      ? await openArchive(options.archive, archiveName(options))
       : undefined;
   const deadline = now + options.timeoutMs;
   const data = await collectReportData(options.user === undefined ? audit : personSource(audit, options.user), {
@@ -430,7 +444,7 @@ export async function main(argv: string[]): Promise<number> {
       const files = await writeReportFiles(report, out);
       if (options.archive && week) {
         // What was rendered becomes part of the history, as the function's archive channel does.
-        const archive = await openArchive(options.archive, options.settings.org);
+        const archive = await openArchive(options.archive, archiveName(options));
         await archive.write(summary.window.to, report, week);
         process.stderr.write(`report: archived to ${archive.location}${summary.window.to}/\n`);
       }
@@ -450,7 +464,7 @@ export async function main(argv: string[]): Promise<number> {
       if (!options.archive) {
         throw new UsageError(`${command} needs the archive: --archive DIR|s3://bucket[/prefix], or ARCHIVE_BUCKET`);
       }
-      const archive = await openArchive(options.archive, options.settings.org);
+      const archive = await openArchive(options.archive, archiveName(options));
       if (command === 'history') {
         const { rows, unreadable } = await historyRows(archive, options.weeks);
         process.stdout.write(
