@@ -13,10 +13,10 @@
  *   module that imports @datadog/datadog-api-client, with the client bundled in. Loaded only by
  *   the live path (no --input). The client's v2 ObjectSerializer requires all ~6,200 v2 model
  *   files to serialize one request type (3-4 s to load from node_modules on our 2-core machine,
- *   ~1.5 s bundled): here it keeps only the models the Audit and Metrics APIs name and the models they reference,
- *   and the bundle loads in ~50 ms. The rest of the serializer is the client's own code, unchanged;
- *   test/integration/cli-build.test.ts checks that it sends the audit search request exactly as
- *   the full client does.
+ *   ~1.5 s bundled): here it keeps only the models the Audit, Metrics and Teams APIs name and the
+ *   models they reference, and the bundle loads in ~50-150 ms. The rest of the serializer is the
+ *   client's own code, unchanged; test/integration/cli-build.test.ts checks that it sends the audit
+ *   search, the metric query and the Teams API's requests exactly as the full client does.
  * - dist/cli/s3-store.cjs: functions/weekly-report/adapters/s3-blob-store.ts with @aws-sdk/client-s3
  *   bundled in. Loaded only with `--archive s3://…` (the SDK would add ~1.4 MB to every start).
  * dist/cli/manifest.json lists every source file of the bundles with its mtime and size.
@@ -67,10 +67,16 @@ function freshBuild() {
 }
 
 /**
- * The v2 APIs the function uses, and one request model each must still serialize (a check that the
- * client's layout is what this build expects): the audit search and the MCP usage metric query.
+ * The v2 APIs the function uses, and one model each must still serialize or deserialize (a check
+ * that the client's layout is what this build expects): the audit search, the MCP usage metric
+ * query, and the team memberships of team-scoped reports. Every operation of an API keeps its
+ * models: the Teams API's 35 operations add ~290 KB to the bundle, though two are used.
  */
-const USED_APIS = { AuditApi: 'AuditLogsSearchEventsRequest', MetricsApi: 'ScalarFormulaQueryRequest' };
+const USED_APIS = {
+  AuditApi: 'AuditLogsSearchEventsRequest',
+  MetricsApi: 'ScalarFormulaQueryRequest',
+  TeamsApi: 'UserTeamsResponse',
+};
 
 /** Models named in the used APIs' (de)serialize calls, and every model, enum or oneOf they reference, transitively. */
 function usedModels(modelsDir, serializerSource) {

@@ -146,3 +146,33 @@ export function assertIsError(value: unknown): asserts value is Error {
 export function toError(value: unknown): Error {
   return value instanceof Error ? value : new ReportError(String(value), { cause: value });
 }
+
+/**
+ * Teams a report is scoped to could not all be resolved to their members (no such team, a key
+ * without `teams_read`, Datadog unavailable, the deadline). The report cannot be made: scoped to
+ * fewer teams it would be silently narrower, unscoped it would show the whole org. `handles`
+ * names every team that failed, `causes` says why for each; the message names both, and never a
+ * response body or a key.
+ */
+export class TeamResolutionError extends ReportError {
+  readonly handles: readonly string[];
+  /** Why each handle failed, by handle. */
+  readonly causes: Readonly<Record<string, string>>;
+  constructor(failures: ReadonlyArray<{ readonly handle: string; readonly cause: string }>, options?: ErrorOptions) {
+    // Handles that failed for one reason (a refused key fails them all) share one clause.
+    const byCause = new Map<string, string[]>();
+    for (const { handle, cause } of failures) byCause.set(cause, [...(byCause.get(cause) ?? []), handle]);
+    const clauses = [...byCause].map(
+      ([cause, handles]) => `${handles.map((h) => JSON.stringify(h)).join(', ')}: ${cause}`,
+    );
+    super(
+      `Could not resolve the Datadog team${failures.length === 1 ? '' : 's'} ` +
+        `${failures.map((f) => JSON.stringify(f.handle)).join(', ')} to their members ` +
+        `(a team-scoped report is never widened to the whole org): ${clauses.join('; ')}`,
+      options,
+    );
+    this.name = 'TeamResolutionError';
+    this.handles = failures.map((f) => f.handle);
+    this.causes = Object.fromEntries(failures.map((f) => [f.handle, f.cause]));
+  }
+}

@@ -66,6 +66,33 @@ export interface McpUsageSource {
   usage(ranges: McpUsageRanges, options?: FetchOptions): Promise<McpUsageData>;
 }
 
+/** One member of a Datadog team, as the Teams API names them (the user's id is what audit events carry as `usr.id`). */
+export interface TeamMember {
+  readonly userId: string;
+  readonly email?: string;
+  readonly name?: string;
+  readonly handle?: string;
+}
+
+/** A team handle resolved to the team and every one of its members at the time of the run. */
+export interface ResolvedTeam {
+  /** The team's handle as Datadog spells it. */
+  readonly handle: string;
+  readonly id: string;
+  /** The team's display name. */
+  readonly name: string;
+  readonly members: readonly TeamMember[];
+}
+
+/** Who belongs to which team (Datadog Teams in production), for reports scoped to teams. */
+export interface TeamDirectory {
+  /**
+   * Every member of each team handle (exact handle match). Throws TeamResolutionError naming
+   * every handle it could not resolve and why: a scoped report must never widen to the whole org.
+   */
+  resolve(handles: readonly string[], options?: CallOptions): Promise<ResolvedTeam[]>;
+}
+
 /** The rendered report, one value per medium. */
 export interface RenderedReport {
   readonly subject: string;

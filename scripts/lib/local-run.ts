@@ -56,7 +56,11 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
   // run first, in order, so the report archive holds a history when this week's report is made.
   const window = reportWindow(options.scheduledTime.getTime(), 'UTC', 7, 'calendar');
   const scenario = generateScenario({ seed: options.seed ?? 2026, end: new Date(window.to), baselineDays: 56 });
-  const datadog = await startDatadogEmulator({ events: [...scenario.baseline, ...scenario.window] });
+  // Its Teams API serves the scenario's teams (sre, platform, data), for reports scoped to teams.
+  const datadog = await startDatadogEmulator({
+    events: [...scenario.baseline, ...scenario.window],
+    teams: scenario.teams,
+  });
   const aws = await startAwsEmulators();
   const s3 = await startS3Emulator();
   const slack = await startSlackEmulator({ token: SLACK_TOKEN, channels: [LOCAL_CHANNEL] });

@@ -1,7 +1,8 @@
 /**
  * The compiled command line (scripts/build-cli.cjs, run by `npm ci` through `prepare` and by
  * scripts/report.cjs when a source changed): its Datadog client bundle, whose ObjectSerializer
- * keeps only the models of the Audit and Metrics APIs, sends exactly the requests the full client sends; its
+ * keeps only the models of the Audit, Metrics and Teams APIs, sends exactly the requests the full client sends
+ * and reads their answers as it does; its
  * freshness check notices every kind of change; and an edited source is rebuilt before it runs.
  */
 import { execFileSync } from 'node:child_process';
@@ -20,7 +21,10 @@ interface BuildCli {
 }
 const buildCli = require('../../scripts/build-cli.cjs') as BuildCli;
 
-type Client = Pick<typeof full, 'AuditApi' | 'MetricsApi' | 'createConfiguration' | 'BaseServerConfiguration'>;
+type Client = Pick<
+  typeof full,
+  'AuditApi' | 'MetricsApi' | 'TeamsApi' | 'createConfiguration' | 'BaseServerConfiguration'
+>;
 
 interface Sent {
   readonly url: string;
@@ -29,12 +33,15 @@ interface Sent {
   readonly body: unknown;
 }
 
-/** Sends `body` through `client`'s AuditApi (or MetricsApi) to a fetch that records the request and answers `answer`. */
+/**
+ * Sends `body` through `client`'s AuditApi (or MetricsApi; for the TeamsApi, `body` is the
+ * operation's parameters) to a fetch that records the request and answers `answer`.
+ */
 async function send(
   client: Client,
   body: unknown,
   answer: string,
-  api: 'audit' | 'metrics' = 'audit',
+  api: 'audit' | 'metrics' | 'teams' | 'memberships' = 'audit',
 ): Promise<{ sent?: Sent; result?: unknown; error?: string }> {
   let sent: Sent | undefined;
   const configuration = client.createConfiguration({
@@ -49,7 +56,11 @@ async function send(
     const result =
       api === 'audit'
         ? await new client.AuditApi(configuration).searchAuditLogs({ body } as never)
-        : await new client.MetricsApi(configuration).queryScalarData({ body } as never);
+        : api === 'metrics'
+          ? await new client.MetricsApi(configuration).queryScalarData({ body } as never)
+          : api === 'teams'
+            ? await new client.TeamsApi(configuration).listTeams(body as never)
+            : await new client.TeamsApi(configuration).getTeamMemberships(body as never);
     return { sent, result: JSON.parse(JSON.stringify(result)) };
   } catch (error) {
     return { sent, error: String(error) };
@@ -123,6 +134,69 @@ describe('the compiled CLI', () => {
       expect(actual).toEqual(expected);
       expect(actual.error).toBeUndefined();
     }
+  });
+
+  it('asks the Teams API (team search, memberships) and reads its answers exactly as the full Datadog client does', async () => {
+    const searches = [
+      { filterKeyword: 'sre', pageNumber: 0, pageSize: 100 },
+      { pageNumber: 2, pageSize: 10, sort: 'name', include: ['team_links'], fieldsTeam: ['id', 'handle', 'name'] },
+      { filterKeyword: 'sre', sort: 'by-size' }, // not a ListTeamsSort: both refuse it
+    ];
+    const memberships = [
+      { teamId: '2e06bf2c-193b-41d4-b3c2-afccc080458f', pageNumber: 0, pageSize: 100 },
+      { teamId: 'a/b c', pageNumber: 1, pageSize: 3, sort: '-email', filterKeyword: 'ana' },
+    ];
+    const teamsAnswer = JSON.stringify({
+      data: [
+        {
+          type: 'team',
+          id: 't-1',
+          attributes: {
+            handle: 'sre',
+            name: 'Site Reliability',
+            user_count: 2,
+            created_at: '2026-03-02T10:15:00+00:00',
+          },
+          relationships: { team_links: { links: { related: '/api/v2/team/t-1/links' } } },
+        },
+      ],
+      meta: { pagination: { number: 0, size: 100, total: 1, type: 'number_size' } },
+      links: { self: 's', next: 'n', prev: null },
+    });
+    const membershipsAnswer = JSON.stringify({
+      data: [
+        {
+          type: 'team_memberships',
+          id: 'TeamMembership-t-1-1',
+          attributes: { role: null, provisioned_by: null },
+          relationships: { user: { data: { type: 'users', id: 'u-1' } } },
+        },
+      ],
+      included: [
+        { type: 'users', id: 'u-1', attributes: { name: null, email: 'ana@example.com', handle: 'ana@example.com' } },
+        { type: 'team', id: 't-1', attributes: { handle: 'sre', name: 'Site Reliability' } },
+        { type: 'something_new', id: 'x' }, // neither a User nor a Team
+      ],
+      meta: { pagination: { number: 0, size: 100, total: 1, type: 'number_size' } },
+    });
+    for (const params of searches) {
+      const [expected, actual] = [
+        await send(full, params, teamsAnswer, 'teams'),
+        await send(slim, params, teamsAnswer, 'teams'),
+      ];
+      expect(actual).toEqual(expected);
+    }
+    for (const params of memberships) {
+      const [expected, actual] = [
+        await send(full, params, membershipsAnswer, 'memberships'),
+        await send(slim, params, membershipsAnswer, 'memberships'),
+      ];
+      expect(actual).toEqual(expected);
+      expect(actual.error).toBeUndefined();
+    }
+    expect((await send(slim, searches[0], teamsAnswer, 'teams')).sent?.url).toBe(
+      'http://127.0.0.1:9/api/v2/team?page%5Bnumber%5D=0&page%5Bsize%5D=100&filter%5Bkeyword%5D=sre',
+    );
   });
 
   it('counts a build as fresh only while every source keeps its mtime and size and every output exists', () => {

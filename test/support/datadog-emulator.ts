@@ -2,7 +2,9 @@
  * Emulator of Datadog's Audit Logs search API, written from the official OpenAPI spec and the
  * recorded real responses in test/fixtures/datadog/: `POST /api/v2/audit/events/search` and `GET /api/v2/audit/events`
  * on 127.0.0.1, with the metric query of the same events mounted beside it on the same port, keys
- * and faults (`POST /api/v2/query/scalar`, datadog-metrics-emulator.ts). It checks the API and application keys (403 otherwise), filters by `@attr:value`
+ * and faults (`POST /api/v2/query/scalar`, datadog-metrics-emulator.ts), and the Teams API of the
+ * teams passed in (`GET /api/v2/team`, `GET /api/v2/team/{team_id}/memberships`,
+ * datadog-teams-emulator.ts). It checks the API and application keys (403 otherwise), filters by `@attr:value`
  * terms (`@evt.name:"MCP Server"`) and time range, sorts both ways, pages with opaque base64
  * cursors, validates `page.limit` (1–1000), ends with `{"data":[]}` and no `meta` like the real
  * API, sends `X-RateLimit-*` headers, and injects faults (429, 503, latency, short pages,
@@ -22,6 +24,14 @@ import {
   parseScalarRequest,
   SCALAR_PATH,
 } from './datadog-metrics-emulator';
+import {
+  answerTeams,
+  type EmulatedTeam,
+  isTeamsPath,
+  malformedTeamsBody,
+  parseTeamsRequest,
+  TeamsRequestError,
+} from './datadog-teams-emulator';
 import { generateScenario, type RawAuditEvent } from './generator';
 
 export interface EmulatorFaults {
@@ -60,10 +70,14 @@ export interface EmulatorFaults {
   readonly metricsForbidden?: boolean;
   /** The metric has no data (an org whose MCP server does not emit it): empty scalar answers. */
   readonly metricsEmpty?: boolean;
+  /** Answer 403 to the Teams API only (an application key without the `teams_read` scope). */
+  readonly teamsForbidden?: boolean;
 }
 
 export interface EmulatorOptions {
   readonly events: Iterable<RawAuditEvent> | readonly RawAuditEvent[];
+  /** The org's Datadog Teams the Teams API serves (e.g. the generator's `scenario.teams`). @default none */
+  readonly teams?: readonly EmulatedTeam[];
   /** @default 'test-api-key' */
   readonly apiKey?: string;
   /** @default 'test-app-key' */
@@ -89,6 +103,8 @@ export interface EmulatorStats {
   eventsServed: number;
   /** Metric queries (`POST /api/v2/query/scalar`) asked, whatever their answer. */
   metricQueries: number;
+  /** Teams API requests (`GET /api/v2/team`, `…/{team_id}/memberships`) asked, whatever their answer. */
+  teamRequests: number;
   inFlight: number;
   maxInFlight: number;
 }
@@ -280,6 +296,7 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     byStatus: {},
     eventsServed: 0,
     metricQueries: 0,
+    teamRequests: 0,
     inFlight: 0,
     maxInFlight: 0,
   };
@@ -385,15 +402,16 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
   /**
    * The faults every endpoint shares, decided by a hash of the request's identity and how often
    * it was asked, not by arrival order: latency and slow answers, 429s, an outage of part of the
-   * time (`failRange`, against the request's `range`), 503s and 200s of the wrong shape
-   * (`malformed` builds those bodies). `answered` when one of them answered the request.
+   * time (`failRange`, against the request's `range`; a request without one, like the Teams API's,
+   * is outside it), 503s and 200s of the wrong shape (`malformed` builds those bodies). `answered`
+   * when one of them answered the request.
    */
   async function injectFaults(
     res: ServerResponse,
     current: EmulatorFaults,
     rl: Record<string, string>,
     requestKey: string,
-    range: { readonly from: number; readonly to: number },
+    range: { readonly from: number; readonly to: number } | undefined,
     malformed: (shape: NonNullable<EmulatorFaults['malformedShape']>) => string,
   ): Promise<{ answered: boolean; roll: (what: string) => number; slow: number }> {
     const attempt = (attempts.get(requestKey) ?? 0) + 1;
@@ -421,7 +439,7 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
         { ...rl, 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(current.resetSeconds ?? 1) },
       );
     }
-    if (current.failRange && range.from < current.failRange.to && range.to > current.failRange.from) {
+    if (current.failRange && range && range.from < current.failRange.to && range.to > current.failRange.from) {
       return answer(503, { errors: ['Service Unavailable'] });
     }
     if (current.rate503 && roll('503') < current.rate503) return answer(503, { errors: ['Service Unavailable'] });
@@ -461,6 +479,48 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     send(res, 200, answerScalar(request, points, current.metricsEmpty), rl);
   }
 
+  /** The Teams API: the teams passed in, with the shared faults and its own. */
+  async function handleTeams(
+    res: ServerResponse,
+    url: URL,
+    current: EmulatorFaults,
+    rl: Record<string, string>,
+  ): Promise<void> {
+    stats.teamRequests++;
+    if (current.teamsForbidden) {
+      await sleep(current.latencyMs ?? 0);
+      send(res, 403, { errors: ['Forbidden'] }, rl);
+      return;
+    }
+    let request: ReturnType<typeof parseTeamsRequest>;
+    try {
+      request = parseTeamsRequest(url);
+    } catch (error) {
+      if (!(error instanceof TeamsRequestError)) throw error;
+      await sleep(current.latencyMs ?? 0);
+      send(res, error.status, { errors: [error.message] }, rl);
+      return;
+    }
+    const { answered } = await injectFaults(
+      res,
+      current,
+      rl,
+      `teams|${url.pathname}${url.search}`,
+      undefined,
+      (shape) => malformedTeamsBody(request.kind, shape),
+    );
+    if (answered) return;
+    let body: unknown;
+    try {
+      body = answerTeams(request, options.teams ?? [], `${baseUrl}${url.pathname}${url.search}`);
+    } catch (error) {
+      if (!(error instanceof TeamsRequestError)) throw error;
+      send(res, error.status, { errors: [error.message] }, rl);
+      return;
+    }
+    send(res, 200, body, rl);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const bodyText = await readBody(req);
@@ -472,7 +532,8 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     const isSearch = req.method === 'POST' && url.pathname === '/api/v2/audit/events/search';
     const isList = req.method === 'GET' && url.pathname === '/api/v2/audit/events';
     const isScalar = req.method === 'POST' && url.pathname === SCALAR_PATH;
-    if (!isSearch && !isList && !isScalar) {
+    const isTeams = req.method === 'GET' && isTeamsPath(url.pathname);
+    if (!isSearch && !isList && !isScalar && !isTeams) {
       await sleep(latency);
       send(res, 404, { errors: ['Not found'] }, {});
       return;
@@ -485,6 +546,10 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     }
     if (isScalar) {
       await handleScalar(res, bodyText, current, rl);
+      return;
+    }
+    if (isTeams) {
+      await handleTeams(res, url, current, rl);
       return;
     }
     let search: SearchRequest;
@@ -643,6 +708,7 @@ if (require.main === module) {
   const scenario = generateScenario({ seed, end: new Date(arg('end') ?? Date.now()) });
   startDatadogEmulator({
     events: [...scenario.baseline, ...scenario.window],
+    teams: scenario.teams,
     port: Number(arg('port') ?? 0),
     seed,
     latencyMs: Number(arg('latency') ?? 0),
@@ -651,7 +717,7 @@ if (require.main === module) {
       console.log(emulator.url);
       console.error(
         `Datadog audit emulator: ${scenario.window.length} window + ${scenario.baseline.length} baseline events ` +
-          `(and their datadog.mcp.tool.usage metric at ${SCALAR_PATH}); ` +
+          `(and their datadog.mcp.tool.usage metric at ${SCALAR_PATH}; teams ${scenario.teams.map((t) => t.handle).join(', ')} at /api/v2/team); ` +
           `DD_API_URL=${emulator.url} DD_API_KEY=${emulator.apiKey} DD_APP_KEY=${emulator.appKey}`,
       );
       const stop = (): void => {

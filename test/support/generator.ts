@@ -8,8 +8,8 @@
  * metric from); a person keeps to one client, a few heavy users to two.
  *
  * `generateEvents` streams (no arrays proportional to `count`), so 200k+ events are cheap.
- * `generateScenario` builds a week plus baseline holding at least one case of every anomaly kind.
- * The same seed always gives the same events.
+ * `generateScenario` builds a week plus baseline holding at least one case of every anomaly kind,
+ * and the Datadog Teams its people belong to (`teamsOf`). The same seed always gives the same events.
  */
 import { createWriteStream } from 'node:fs';
 
@@ -357,6 +357,87 @@ function makePeople(random: Random, count: number): Person[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Teams
+
+/** The Datadog Teams of the generated org: handle (a lower-case slug, as Datadog's) and display name. */
+export const TEAMS: readonly { readonly handle: string; readonly name: string }[] = [
+  { handle: 'sre', name: 'Site Reliability Engineering' },
+  { handle: 'platform', name: 'Platform' },
+  // Its name holds another team's handle, as real orgs' do: a keyword search for "platform" finds both.
+  { handle: 'data', name: 'Data Platform' },
+];
+/** How often a person's first team is each one. */
+const TEAM_WEIGHTS: Readonly<Record<string, number>> = { sre: 40, platform: 35, data: 25 };
+/** Share of people in no team at all, and of the others in a second team. */
+const NO_TEAM_SHARE = 0.15;
+const SECOND_TEAM_SHARE = 0.2;
+
+/** A Datadog team of generated people, as the Teams API (and its emulator) serve it. */
+export interface Team {
+  readonly handle: string;
+  /** A UUID, as Datadog's team ids are; the same for a handle whatever the seed. */
+  readonly id: string;
+  readonly name: string;
+  readonly members: readonly Person[];
+}
+
+/** `length` hex digits drawn from `text` (FNV-1a, then mixed: nearby texts differ), without moving any seeded stream. */
+function hashHex(text: string, length: number): string {
+  let out = '';
+  for (let i = 0; out.length < length; i++) {
+    let h = Math.floor(hashUnit(`${text}#${i}`) * 4294967296);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    out += ((h ^ (h >>> 16)) >>> 0).toString(16).padStart(8, '0');
+  }
+  return out.slice(0, length);
+}
+
+/** The id of a team: a UUID from its handle. */
+function teamId(handle: string): string {
+  const h = hashHex(`team#${handle}`, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-11ee-${(8 + (Number.parseInt(h.slice(12, 13), 16) % 4)).toString(16)}${h.slice(13, 16)}-${h.slice(16, 28)}`;
+}
+
+/** The handles of a person's teams, from a hash of their id: none, one, or two. */
+function teamHandlesOf(person: Person): string[] {
+  if (hashUnit(`${person.id}#team`) < NO_TEAM_SHARE) return [];
+  const pickTeam = (unit: number, from: readonly string[]): string => {
+    const total = from.reduce((sum, h) => sum + (TEAM_WEIGHTS[h] ?? 1), 0);
+    let r = unit * total;
+    for (const h of from) {
+      r -= TEAM_WEIGHTS[h] ?? 1;
+      if (r < 0) return h;
+    }
+    return from[from.length - 1] ?? 'sre';
+  };
+  const handles = TEAMS.map((t) => t.handle);
+  const first = pickTeam(hashUnit(`${person.id}#first-team`), handles);
+  if (hashUnit(`${person.id}#second-team`) >= SECOND_TEAM_SHARE) return [first];
+  return [
+    first,
+    pickTeam(
+      hashUnit(`${person.id}#other-team`),
+      handles.filter((h) => h !== first),
+    ),
+  ];
+}
+
+/**
+ * The teams of `people`: each person's teams come from a hash of their id, not from a seeded
+ * stream, so adding teams to the generator left every generated event as it was. `pinned` sets
+ * the teams of some people by id (the scenario's planted cases), whatever their hash says.
+ */
+export function teamsOf(people: readonly Person[], pinned: ReadonlyMap<string, readonly string[]> = new Map()): Team[] {
+  return TEAMS.map(({ handle, name }) => ({
+    handle,
+    id: teamId(handle),
+    name,
+    members: people.filter((p) => (pinned.get(p.id) ?? teamHandlesOf(p)).includes(handle)),
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
 // One event
 
 function isoInner(ms: number, micros: number): string {
@@ -696,6 +777,13 @@ export interface ScenarioOptions {
 export interface Scenario {
   readonly window: RawAuditEvent[];
   readonly baseline: RawAuditEvent[];
+  /**
+   * The org's Datadog Teams (`TEAMS`, members by `teamsOf`), planted people pinned so a report
+   * scoped to `sre` holds some anomalies and not others: `sre` has the out-of-scope person, the
+   * burst person (also in `platform`) and the newcomer; the traveller is in `platform` only, the
+   * new-client person and the support user's person in `data` only.
+   */
+  readonly teams: Team[];
   /** What was planted, so tests and demos can point at it. */
   readonly planted: {
     readonly newcomer: Person;
@@ -843,9 +931,23 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
     outerTime(a) - outerTime(b) || String(a.id).localeCompare(String(b.id));
   window.sort(byTime);
   baseline.sort(byTime);
+  // After every draw: teams use no random number, so the events are those of before teams existed.
+  const supportPerson = people[5] as Person;
+  const teams = teamsOf(
+    people,
+    new Map<string, readonly string[]>([
+      [scopePerson.id, ['sre']],
+      [burstPerson.id, ['sre', 'platform']],
+      [newcomer.id, ['sre']],
+      [travelPerson.id, ['platform']],
+      [clientPerson.id, ['data']],
+      [supportPerson.id, ['data']],
+    ]),
+  );
   return {
     window,
     baseline,
+    teams,
     planted: {
       newcomer,
       burstPerson,

@@ -18,6 +18,7 @@ import {
   startS3Emulator,
 } from './aws-emulators';
 import { type DatadogEmulator, startDatadogEmulator } from './datadog-emulator';
+import type { EmulatedTeam } from './datadog-teams-emulator';
 import { generateScenario, type RawAuditEvent } from './generator';
 import { type SecretsManagerEmulator, startSecretsManagerEmulator } from './secrets-manager-emulator';
 import { type SlackEmulator, type SlackPostedMessage, startSlackEmulator } from './slack-emulator';
@@ -37,11 +38,15 @@ export const EVENT: ReportEvent = { scheduledTime: SCHEDULED };
 export interface HarnessOptions {
   /** Events the Datadog emulator holds. @default a generated week (600 events, 20 people) and its baseline */
   readonly events?: () => Iterable<RawAuditEvent>;
+  /** Teams the emulator's Teams API serves. @default the generated scenario's teams (none with `events` given) */
+  readonly teams?: readonly EmulatedTeam[];
 }
 
 export interface HandlerHarness {
   /** The events the Datadog emulator holds (audit search and metric alike). */
   readonly events: readonly RawAuditEvent[];
+  /** The teams the emulator's Teams API serves (sre, platform, data of the generated people by default). */
+  readonly teams: readonly EmulatedTeam[];
   readonly datadog: DatadogEmulator;
   readonly aws: AwsEmulators;
   /** s3rver with the archive bucket (`s3.bucket`); a run archives only when ARCHIVE_BUCKET is set. */
@@ -89,14 +94,13 @@ export function useHandlerHarness(options: HarnessOptions = {}): () => HandlerHa
 
   beforeAll(async () => {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-    const events =
-      options.events?.() ??
-      (() => {
-        const scenario = generateScenario({ seed: 42, end: WEEK_END, weekEvents: 600, people: 20 });
-        return [...scenario.baseline, ...scenario.window];
-      })();
+    const scenario = options.events
+      ? undefined
+      : generateScenario({ seed: 42, end: WEEK_END, weekEvents: 600, people: 20 });
+    const events = options.events?.() ?? [...(scenario?.baseline ?? []), ...(scenario?.window ?? [])];
+    const teams = options.teams ?? scenario?.teams ?? [];
     const [datadog, aws, s3, secrets, slack] = await Promise.all([
-      startDatadogEmulator({ events, apiKey: DD_API_KEY, appKey: DD_APP_KEY }),
+      startDatadogEmulator({ events, teams, apiKey: DD_API_KEY, appKey: DD_APP_KEY }),
       startAwsEmulators({ tableName: TABLE }),
       startS3Emulator(),
       startSecretsManagerEmulator({
@@ -115,6 +119,7 @@ export function useHandlerHarness(options: HarnessOptions = {}): () => HandlerHa
     );
     harness = {
       events: [...events],
+      teams,
       datadog,
       aws,
       s3,

@@ -1,10 +1,13 @@
-/** The seeded audit event generator: determinism, order, rates, and the anomaly cases of its scenario. */
+/** The seeded audit event generator: determinism, order, rates, the anomaly cases of its scenario, and its teams. */
+import { createHash } from 'node:crypto';
 import {
   generateEvents,
   generateScenario,
   HOSTILE_STRINGS,
   outerTime,
   type RawAuditEvent,
+  TEAMS,
+  teamsOf,
 } from '../../support/generator';
 
 const FROM = new Date('2026-11-16T09:00:00.000Z');
@@ -345,5 +348,96 @@ describe('generateScenario', () => {
     // Assess
     expect(JSON.stringify(again.window)).toBe(JSON.stringify(scenario.window));
     expect(JSON.stringify(again.baseline)).toBe(JSON.stringify(scenario.baseline));
+  });
+});
+
+describe('the scenario’s teams', () => {
+  const scenario = generateScenario({ seed: 11, end: TO });
+  const mcpWindow = scenario.window.filter((e) => inner(e)?.evt?.name === 'MCP Server');
+  const teamsOfPerson = (id: string): string[] =>
+    scenario.teams.filter((t) => t.members.some((m) => m.id === id)).map((t) => t.handle);
+  const people = [...new Map(scenario.teams.flatMap((t) => t.members).map((p) => [p.id, p])).values()];
+
+  it('left every generated event as it was before teams existed', () => {
+    // Prepare: sha256 prefixes of these scenarios as generated before the generator had teams.
+    const before: ReadonlyArray<readonly [number, number, string]> = [
+      [2026, 40, 'ef45346c61ae426c'],
+      [42, 20, '81a64c4283227269'],
+      [77, 24, '5c559c8ccc948b65'],
+    ];
+
+    for (const [seed, count, fingerprint] of before) {
+      // Act
+      const s = generateScenario({ seed, end: new Date('2026-11-23T00:00:00.000Z'), people: count });
+
+      // Assess
+      const text = JSON.stringify({ window: s.window, baseline: s.baseline, planted: s.planted });
+      expect(createHash('sha256').update(text).digest('hex').slice(0, 16)).toBe(fingerprint);
+    }
+  });
+
+  it('has three teams with handles, display names and UUIDs, some people in two teams and some in none', () => {
+    // Assess
+    expect(scenario.teams.map((t) => [t.handle, t.name])).toEqual(TEAMS.map((t) => [t.handle, t.name]));
+    for (const team of scenario.teams) {
+      expect(team.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(team.members.length).toBeGreaterThan(3);
+    }
+    expect(new Set(scenario.teams.map((t) => t.id)).size).toBe(3);
+    const memberships = scenario.teams.flatMap((t) => t.members.map((m) => m.id));
+    expect(memberships.length).toBeGreaterThan(people.length); // someone is in two teams
+    const everyone = new Set(mcpWindow.map(personOf));
+    expect(
+      [...everyone].filter((id) => teamsOfPerson(id).length === 0 && !id.startsWith('svc-')).length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('spreads the planted anomalies so that sre holds some and not others', () => {
+    // Prepare
+    const { newcomer, burstPerson, scopePerson, travelPerson, clientPerson } = scenario.planted;
+    const supportPerson = mcpWindow.filter((e) => inner(e)?.evt?.actor?.type === 'SUPPORT_USER').map(personOf);
+    const deleters = mcpWindow.filter((e) => inner(e)?.action === 'deleted').map(personOf);
+
+    // Assess: first_time_user, high_volume and out_of_scope are sre's; new_country, new_client and support_user are not.
+    expect(teamsOfPerson(newcomer.id)).toEqual(['sre']);
+    expect(teamsOfPerson(burstPerson.id)).toEqual(['sre', 'platform']);
+    expect(teamsOfPerson(scopePerson.id)).toEqual(['sre']);
+    expect(teamsOfPerson(travelPerson.id)).toEqual(['platform']);
+    expect(teamsOfPerson(clientPerson.id)).toEqual(['data']);
+    expect(supportPerson.map(teamsOfPerson)).toEqual([['data']]);
+    // The deletes' people are not pinned: with seed 11 neither is in a team.
+    expect(deleters.map(teamsOfPerson)).toEqual([[], []]);
+  });
+
+  it('pins the planted people’s teams whatever the seed and the number of people', () => {
+    for (const [seed, count] of [
+      [1, 9],
+      [2, 20],
+      [3, 40],
+      [4, 60],
+    ] as const) {
+      // Act
+      const s = generateScenario({ seed, end: TO, people: count, weekEvents: 200 });
+
+      // Assess
+      const sre = new Set(s.teams.find((t) => t.handle === 'sre')?.members.map((m) => m.id));
+      expect([s.planted.newcomer, s.planted.burstPerson, s.planted.scopePerson].every((p) => sre.has(p.id))).toBe(true);
+      expect([s.planted.travelPerson, s.planted.clientPerson].some((p) => sre.has(p.id))).toBe(false);
+    }
+  });
+
+  it('gives a person the same teams from their id alone, whatever else is generated', () => {
+    // Prepare
+    const [first, second] = people;
+
+    // Act
+    const alone = teamsOf([second!, first!]);
+    const all = teamsOf(people);
+
+    // Assess
+    for (const [i, team] of alone.entries()) {
+      const expected = all[i]!.members.filter((m) => m.id === first!.id || m.id === second!.id).map((m) => m.id);
+      expect(team.members.map((m) => m.id).sort()).toEqual([...expected].sort());
+    }
   });
 });
