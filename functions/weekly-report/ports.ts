@@ -163,26 +163,6 @@ export interface BlobStore {
   put(key: string, body: Uint8Array, contentType: string, options?: CallOptions): Promise<void>;
 }
 
-export interface TeamMember {
-  readonly userId: string;
-  readonly email?: string;
-  readonly name?: string;
-  readonly handle?: string;
-}
-
-export interface ResolvedTeam {
-  readonly handle: string;
-  readonly id: string;
-  readonly name: string;
-  readonly members: readonly TeamMember[];
-}
-
-/** Who is in a Datadog Team (the Teams API), for reports scoped to teams. */
-export interface TeamDirectory {
-  /** Every member of each team handle (exact handle match). Throws TeamResolutionError naming every handle it could not resolve and why. */
-  resolve(handles: readonly string[], options?: CallOptions): Promise<ResolvedTeam[]>;
-}
-
 /** Credentials, from one Secrets Manager secret. */
 export interface Credentials {
   readonly ddApiKey: string;
