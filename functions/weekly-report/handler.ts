@@ -19,6 +19,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import type { Context } from 'aws-lambda';
 import { createDatadogAuditSource } from './adapters/datadog-audit';
 import { createDatadogMetricsSource } from './adapters/datadog-metrics';
+import { createDatadogTeamDirectory } from './adapters/datadog-teams';
 import { createDynamoDbLedger } from './adapters/delivery-ledger';
 import { createS3BlobStore } from './adapters/s3-blob-store';
 import { createSecretsCredentials } from './adapters/secrets';
@@ -145,6 +146,8 @@ export function createHandler(
   interface OrgClients {
     readonly source: GroupDeps['source'];
     readonly usage: NonNullable<GroupDeps['usage']>;
+    /** Only reports scoped to teams ask it anything (the key then needs teams_read). */
+    readonly teams: NonNullable<GroupDeps['teams']>;
     readonly slackToken?: string;
     readonly slackSenders: Map<string, SlackSender>;
   }
@@ -166,6 +169,7 @@ export function createHandler(
           source: createDatadogAuditSource(datadog),
           // The same keys read the MCP usage metric (tools, clients); without timeseries_query the report says so.
           usage: createDatadogMetricsSource(datadog),
+          teams: createDatadogTeamDirectory(datadog),
           ...(creds.slackBotToken ? { slackToken: creds.slackBotToken } : {}),
           slackSenders: new Map(),
         };
@@ -288,6 +292,7 @@ export function createHandler(
           const deps: GroupDeps = {
             source: org.source,
             usage: org.usage,
+            teams: org.teams,
             ledger,
             logger: log,
             now,
