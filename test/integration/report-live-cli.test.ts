@@ -3,11 +3,13 @@
  * Datadog audit API emulator over 127.0.0.1 (DD_API_URL), exactly as it would from Datadog.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { normalizeEvent } from '../../functions/weekly-report/core/normalize';
+import { callInScope, personScope } from '../../functions/weekly-report/core/scope';
 import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
-import { generateEvents, generateScenario } from '../support/generator';
+import { generateEvents, generateScenario, outerTime } from '../support/generator';
 
 const ROOT = join(__dirname, '../..');
 const END = new Date('2026-11-23T09:00:00Z');
@@ -36,7 +38,7 @@ describe('report CLI against Datadog (emulated)', () => {
   const scenario = generateScenario({ seed: 9, end: END });
 
   beforeAll(async () => {
-    datadog = await startDatadogEmulator({ events: [...scenario.baseline, ...scenario.window] });
+    datadog = await startDatadogEmulator({ events: [...scenario.baseline, ...scenario.window], teams: scenario.teams });
     env = { DD_API_URL: datadog.url, DD_API_KEY: datadog.apiKey, DD_APP_KEY: datadog.appKey };
   });
   afterAll(async () => {
@@ -55,6 +57,41 @@ describe('report CLI against Datadog (emulated)', () => {
     expect(s.baseline.events).toBeGreaterThan(1000);
     expect(s.previous_window.total_tool_calls).toBeGreaterThan(0);
     expect(s.anomaly_counts.first_time_user).toBeGreaterThan(0);
+  });
+
+  it('narrows a report to a Datadog team with --team, live and from a file, naming the scope', async () => {
+    // Prepare
+    const from = new Date(END.getTime() - 7 * 86_400_000);
+    const team = scenario.teams.find((t) => t.handle === 'sre');
+    const scope = personScope(
+      'team sre',
+      (team?.members ?? []).map((m) => ({ userId: m.id, email: m.email })),
+    );
+    const expected = scenario.window.filter((e) => {
+      const t = outerTime(e);
+      const r = normalizeEvent(e);
+      return t >= from.getTime() && t < END.getTime() && r.eventName === 'MCP Server' && callInScope(r, scope);
+    }).length;
+    const file = join(mkdtempSync(join(tmpdir(), 'team-')), 'week.json');
+    writeFileSync(file, JSON.stringify({ data: scenario.window }));
+    const range = ['--from', from.toISOString(), '--to', END.toISOString(), '--format', 'json'];
+
+    // Act
+    const live = await report(['summarize', ...range, '--team', 'sre'], env);
+    const fromFile = await report(['summarize', '--input', file, ...range, '--team', 'sre'], env);
+    const unknown = await report(['summarize', ...range, '--team', 'nobody-here'], env);
+
+    // Assess
+    expect(live.status).toBe(0);
+    const s = JSON.parse(live.stdout);
+    expect(s.scope).toEqual({ label: 'team sre' });
+    expect(s.total_tool_calls).toBe(expected);
+    expect(expected).toBeGreaterThan(0);
+    expect(JSON.parse(fromFile.stdout).total_tool_calls).toBe(expected);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknown.stderr).toMatch(/"nobody-here": no Datadog team has this handle/);
   });
 
   it('reads tools and clients from the metric over the same window', async () => {

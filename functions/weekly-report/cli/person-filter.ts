@@ -1,5 +1,5 @@
 /**
- * `--user`: one person's report. The audit events are theirs when the person responsible for a
+ * `--user` and `--team`: one person's (or one team's) report. The audit events are theirs when the person responsible for a
  * call (delegator, else usr; core/normalize.ts) is named by the given id, e-mail or name in any
  * case; a live fetch reads the whole range and keeps that person's events, and the MCP usage
  * metric is narrowed to the callers with that user id or e-mail (core/mcp-usage.ts).
@@ -38,7 +38,12 @@ class Kept<T extends Mergeable<T>> implements Mergeable<Kept<T>> {
 
 /** `source` with only the events of the person `who` names reaching the partials. */
 export function personSource(source: AuditEventSource, who: string): AuditEventSource {
-  const keep = (raw: unknown): boolean => isPerson(normalizeEvent(raw), who);
+  return filteredSource(source, (record) => isPerson(record, who));
+}
+
+/** `source` with only the events whose call `keep` accepts reaching the partials (a person, a team). */
+export function filteredSource(source: AuditEventSource, accepts: (record: CallRecord) => boolean): AuditEventSource {
+  const keep = (raw: unknown): boolean => accepts(normalizeEvent(raw));
   return {
     async collect<T extends Mergeable<T>>(range: FetchRange, create: () => T, options?: FetchOptions): Promise<T> {
       const kept = await source.collect(range, () => new Kept(create(), keep), options);

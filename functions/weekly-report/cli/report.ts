@@ -14,10 +14,12 @@ import { ARCHIVE_FILES } from '../archive/report-archive';
 import { BaselineAggregate, MCP_EVENT_NAME, summarize, WindowAggregate } from '../core/aggregate';
 import { type ArchivedWeek, archivedWeek } from '../core/archived-week';
 import { describeGaps, isUnread } from '../core/gaps';
+import { narrowUsageData, narrowUsageDataBy } from '../core/mcp-usage';
 import { normalizeEvent } from '../core/normalize';
+import { callerInScope, callInScope, type PersonScope, personScope } from '../core/scope';
 import { canonicalTimeZone, type DatadogSite, isDatadogSite, isSlackChannelId, reportSettings } from '../core/settings';
 import { formatTextReport } from '../core/text-report';
-import { type CallRecord, type ReportSettings, type Summary, UNKNOWN } from '../core/types';
+import { type CallRecord, type McpUsageData, type ReportSettings, type Summary, UNKNOWN } from '../core/types';
 import { ReportUnavailableError } from '../errors';
 import { withHistory } from '../history';
 import type { RenderedReport } from '../ports';
@@ -25,7 +27,7 @@ import { REPORT_NAME } from '../report-definitions';
 import { ArchiveOptionError, archiveLocation, openArchive } from './archive-option';
 import { findWeek, formatHistory, historyRows, writeArchivedFiles } from './history-commands';
 import { InputError, readEvents } from './input';
-import { isPerson, personSource } from './person-filter';
+import { filteredSource, isPerson } from './person-filter';
 
 /** Why a report from a file has no tool or client sections. */
 export const FILE_TOOL_USAGE_REASON =
@@ -54,7 +56,7 @@ export class OutputError extends Error {
 
 const USAGE = `usage: report summarize [--input FILE|-] [--baseline FILE] [--from ISO] [--to ISO]
                         [--format text|json] [--org NAME] [--timezone TZ] [--site SITE] [--user ID|EMAIL]
-                        [--baseline-days N] [--timeout SECONDS]
+                        [--baseline-days N] [--timeout SECONDS] [--team HANDLE]
        report render    (the same options) --out DIR [--channel SLACK_CHANNEL_ID]
        report preview   (the same options) [--out DIR]   fetches from Datadog, sends nothing
        report history   [--weeks N] [--format text|json] [--org NAME | --report NAME] [--archive DIR|s3://BUCKET[/PREFIX]]
@@ -70,7 +72,9 @@ Archive: --archive (or ARCHIVE_BUCKET) names the report archive of --org (or of 
 --report, in a deployment with several). summarize, render and
 preview take the baseline from its weeks where they can (live) and add its 12-week trend; render
 and preview also archive the report they write. history lists it; show gets one week back. A
---user report neither reads nor extends the archive (it holds whole org weeks).`;
+--user report neither reads nor extends the archive (it holds whole org weeks).
+--team HANDLE narrows a report to a Datadog team's people (DD_API_KEY, DD_APP_KEY with teams_read),
+from a file or live; with --report NAME it uses that team report's archive.`;
 
 const OPTIONS = {
   input: { type: 'string' },
@@ -88,6 +92,7 @@ const OPTIONS = {
   weeks: { type: 'string' },
   week: { type: 'string' },
   report: { type: 'string' },
+  team: { type: 'string' },
   out: { type: 'string' },
   channel: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -111,6 +116,8 @@ export interface CommonOptions {
   readonly week?: string;
   /** `--report NAME`: the archive of a named report of a deployment with several (else the org's). */
   readonly report?: string;
+  /** `--team HANDLE`: a report of that Datadog team's people (resolved through the Teams API). */
+  readonly team?: string;
   readonly out?: string;
   readonly channel: string;
   /** Where `channel` came from; undefined for the placeholder default. */
@@ -174,6 +181,7 @@ export function parseCommonOptions(args: string[]): CommonOptions {
     weeks,
     ...(v.week !== undefined ? { week: v.week } : {}),
     ...(v.report !== undefined ? { report: v.report } : {}),
+    ...(v.team !== undefined ? { team: v.team.trim() } : {}),
     out: v.out,
     channel: v.channel ?? process.env.SLACK_CHANNEL ?? 'C0123456789',
     channelFrom:
@@ -208,12 +216,66 @@ class CallSpan {
   }
 }
 
-function feeder(target: { addRecord(r: CallRecord): void }, user: string | undefined, span?: CallSpan) {
+function feeder(target: { addRecord(r: CallRecord): void }, keep: Narrowing | undefined, span?: CallSpan) {
   return (raw: unknown) => {
     const record = normalizeEvent(raw);
     span?.add(record);
-    if (user === undefined || isPerson(record, user)) target.addRecord(record);
+    if (keep === undefined || keep.accepts(record)) target.addRecord(record);
   };
+}
+
+/** `--user` and `--team`: which calls count, whose usage, and the scope a team report names. */
+interface Narrowing {
+  accepts(record: CallRecord): boolean;
+  usage(data: McpUsageData): McpUsageData;
+  /** A team report's scope ("team sre"): in its title and subject. */
+  readonly scope?: PersonScope;
+}
+
+/** The narrowing the options ask for; `--team` resolves the team through the Teams API now. */
+async function narrowingFor(options: CommonOptions): Promise<Narrowing | undefined> {
+  const parts: Narrowing[] = [];
+  const user = options.user;
+  if (user !== undefined) {
+    parts.push({ accepts: (r) => isPerson(r, user), usage: (d) => narrowUsageData(d, user) });
+  }
+  if (options.team !== undefined) {
+    const scope = await resolveTeam(options, options.team);
+    parts.push({
+      accepts: (r) => callInScope(r, scope),
+      usage: (d) => narrowUsageDataBy(d, (caller) => callerInScope(caller, scope), scope.label),
+      scope,
+    });
+  }
+  if (parts.length === 0) return undefined;
+  return {
+    accepts: (r) => parts.every((p) => p.accepts(r)),
+    usage: (d) => parts.reduce((data, p) => p.usage(data), d),
+    ...(parts.find((p) => p.scope)?.scope ? { scope: parts.find((p) => p.scope)?.scope as PersonScope } : {}),
+  };
+}
+
+/** A team's people, from Datadog's Teams API (DD_API_KEY, DD_APP_KEY with teams_read). */
+async function resolveTeam(options: CommonOptions, handle: string): Promise<PersonScope> {
+  const { apiKey, appKey } = datadogKeys('--team resolves the team through Datadog', 'teams_read');
+  const { createDatadogTeamDirectory } = await import('../adapters/datadog-teams');
+  const directory = createDatadogTeamDirectory({
+    apiKey,
+    appKey,
+    site: options.settings.site as DatadogSite,
+    ...(process.env.DD_API_URL ? { baseUrl: process.env.DD_API_URL } : {}),
+  });
+  const [team] = await directory.resolve([handle], { deadline: Date.now() + options.timeoutMs });
+  return personScope(`team ${handle}`, team?.members ?? []);
+}
+
+/** DD_API_KEY and DD_APP_KEY, or a usage error saying what needs them and which scope. */
+function datadogKeys(what: string, scope: string): { apiKey: string; appKey: string } {
+  const apiKey = process.env.DD_API_KEY;
+  const appKey = process.env.DD_APP_KEY;
+  const missing = [!apiKey && 'DD_API_KEY', !appKey && 'DD_APP_KEY'].filter(Boolean);
+  if (missing.length > 0) throw new UsageError(`${what}: set ${missing.join(' and ')} (scope ${scope})`);
+  return { apiKey: apiKey as string, appKey: appKey as string };
 }
 
 /**
@@ -237,12 +299,30 @@ function reportWindow(
   };
 }
 
+/**
+ * Whether the archive is read and extended: a `--user` report is one person's and never is (the
+ * archive holds whole weeks of a report); a `--team` report only with `--report`, the team
+ * report's own archive.
+ */
+function usesArchive(options: CommonOptions): boolean {
+  return (
+    options.archive !== undefined &&
+    options.user === undefined &&
+    (options.team === undefined || options.report !== undefined)
+  );
+}
+
+/** The report settings, with a team report's scope (its title and subject name it). */
+function scopedSettings(options: CommonOptions, narrowing: Narrowing | undefined): ReportSettings {
+  return narrowing?.scope ? { ...options.settings, scope: { label: narrowing.scope.label } } : options.settings;
+}
+
 /** Whose archive: a named report's (`--report`), or the org's, as a deployment with one report keeps it. */
 function archiveName(options: Pick<CommonOptions, 'report' | 'settings'>): string {
   return options.report ?? options.settings.org;
 }
 
-/** A summary, and the week's archived form when it is a whole org's week (not narrowed by --user). */
+/** A summary, and the week's archived form when the archive takes it (see usesArchive). */
 export interface CliReport {
   readonly summary: Summary;
   readonly week?: ArchivedWeek;
@@ -261,7 +341,8 @@ export async function summarizeFiles(options: CommonOptions & { input: string },
     : undefined;
   const window = new WindowAggregate({ range });
   const span = new CallSpan(range);
-  const read = await readEvents(options.input, feeder(window, options.user, span));
+  const narrowing = await narrowingFor(options);
+  const read = await readEvents(options.input, feeder(window, narrowing, span));
   if (read.unparsableLines > 0) {
     window.markIncomplete(`${read.unparsableLines} input lines were not JSON; each is counted as a malformed event.`);
   }
@@ -276,27 +357,23 @@ export async function summarizeFiles(options: CommonOptions & { input: string },
       { from: start - length, to: start },
       { range: { from: Number.NEGATIVE_INFINITY, to: start } },
     );
-    await readEvents(options.baseline, feeder(baseline, options.user));
+    await readEvents(options.baseline, feeder(baseline, narrowing));
   }
   let summary = summarize(
     window,
     baseline,
     {
-      ...options.settings,
+      ...scopedSettings(options, narrowing),
       window: { from: new Date(windowSpec.from).toISOString(), to: new Date(windowSpec.to).toISOString() },
     },
     { window: { status: 'not_fetched', reason: FILE_TOOL_USAGE_REASON } },
   );
   if (windowSpec.note !== undefined) summary = { ...summary, warnings: [...summary.warnings, windowSpec.note] };
-  // A --user report is one person's: the archive holds whole org weeks, so it is neither read nor extended.
-  const archive =
-    options.archive && options.user === undefined
-      ? await openArchive(options.archive, archiveName(options))
-      : undefined;
+  const archive = usesArchive(options) ? await openArchive(options.archive as string, archiveName(options)) : undefined;
   summary = await withHistory(summary, { archiveWarnings: [] }, archive, daysOf(windowSpec));
   return {
     summary,
-    ...(options.user === undefined ? { week: archivedWeek(options.settings.org, window, windowSpec) } : {}),
+    ...(usesArchive(options) ? { week: archivedWeek(options.settings.org, window, windowSpec) } : {}),
   };
 }
 
@@ -306,34 +383,24 @@ export async function summarizeFiles(options: CommonOptions & { input: string },
  * usage.
  */
 export async function summarizeLive(options: CommonOptions, now = Date.now()): Promise<CliReport> {
-  const apiKey = process.env.DD_API_KEY;
-  const appKey = process.env.DD_APP_KEY;
-  const missing = [!apiKey && 'DD_API_KEY', !appKey && 'DD_APP_KEY'].filter(Boolean);
-  if (missing.length > 0) {
-    throw new UsageError(
-      `without --input, events come from Datadog: set ${missing.join(' and ')} (scope audit_logs_read)`,
-    );
-  }
+  const { apiKey, appKey } = datadogKeys('without --input, events come from Datadog', 'audit_logs_read');
   const to = options.to ?? now;
   const from = options.from ?? to - 7 * DAY_MS;
   // Loaded only here: the Datadog client is large, and summarizing a file must not pay for it.
   const { createDatadogAuditSource } = await import('../adapters/datadog-audit');
   const { createDatadogMetricsSource } = await import('../adapters/datadog-metrics');
   const { collectReportData } = await import('../collect');
-  const { narrowUsageData } = await import('../core/mcp-usage');
   const datadog = {
-    apiKey: apiKey!,
-    appKey: appKey!,
+    apiKey,
+    appKey,
     site: options.settings.site as DatadogSite,
     ...(process.env.DD_API_URL ? { baseUrl: process.env.DD_API_URL } : {}),
   };
   const audit = createDatadogAuditSource(datadog);
-  const archive =
-    options.archive && options.user === undefined
-      ? await openArchive(options.archive, archiveName(options))
-      : undefined;
+  const narrowing = await narrowingFor(options);
+  const archive = usesArchive(options) ? await openArchive(options.archive as string, archiveName(options)) : undefined;
   const deadline = now + options.timeoutMs;
-  const data = await collectReportData(options.user === undefined ? audit : personSource(audit, options.user), {
+  const data = await collectReportData(narrowing ? filteredSource(audit, (r) => narrowing.accepts(r)) : audit, {
     window: { from: new Date(from), to: new Date(to) },
     timezone: options.settings.timezone,
     baselineDays: options.baselineDays,
@@ -348,12 +415,12 @@ export async function summarizeLive(options: CommonOptions, now = Date.now()): P
       describeGaps(data.window.incomplete, options.settings.timezone),
     );
   }
-  const usage = data.usage && options.user !== undefined ? narrowUsageData(data.usage, options.user) : data.usage;
+  const usage = data.usage && narrowing ? narrowing.usage(data.usage) : data.usage;
   const summary = summarize(
     data.window,
     data.baseline,
     {
-      ...options.settings,
+      ...scopedSettings(options, narrowing),
       window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
       ...(data.baselineRange
         ? { baselineWindow: { from: data.baselineRange.from.toISOString(), to: data.baselineRange.to.toISOString() } }
@@ -363,7 +430,7 @@ export async function summarizeLive(options: CommonOptions, now = Date.now()): P
   );
   return {
     summary: await withHistory(summary, data, archive, daysOf({ from, to }), { call: { deadline } }),
-    ...(options.user === undefined ? { week: archivedWeek(options.settings.org, data.window, { from, to }) } : {}),
+    ...(usesArchive(options) ? { week: archivedWeek(options.settings.org, data.window, { from, to }) } : {}),
   };
 }
 
