@@ -1,10 +1,13 @@
 /**
  * `npm start`: runs the whole weekly job end to end on embedded local stand-ins (no cloud account):
- * generated Datadog audit data → the real Lambda handler → email in the SES emulator and a post in
- * the Slack emulator. Prints the text report and a delivery summary, writes out/ (email.html,
- * email.txt, slack.json, summary.json, and the email and Slack screenshots when Chromium is installed), and stops
- * every process it started. `npm start -- --serve` keeps the SES emulator's web view open.
+ * generated Datadog data → the real Lambda handler, for two reports (the org-wide one and the
+ * `sre` team's) → email in the SES emulator and posts in the Slack emulator. Prints the org-wide
+ * text report and a delivery summary, writes one folder per report under out/ (email.html,
+ * email.txt, slack.json, summary.json, and the email and Slack screenshots when Chromium is
+ * installed), and stops every process it started. `npm start -- --serve` keeps the SES
+ * emulator's web view open.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeReportFiles } from '../functions/weekly-report/cli/report';
 import { captureEmailScreenshots } from './lib/email-screenshots';
@@ -18,17 +21,35 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`» ${line}\n`);
   const local = await runLocalJob({ scheduledTime: lastScheduledTime(Date.now()), progress: log });
   try {
-    const files = await writeReportFiles(local.run.report, OUT);
-    try {
-      const shots = await captureEmailScreenshots(local.run.report.html, OUT);
-      files.push(...shots.files);
-    } catch (error) {
-      log(`email screenshots skipped: ${(error as Error).message}`);
+    // One folder per report when there is more than one (out/security/, out/sre/); the files a
+    // single-report run left at the top of out/ would otherwise look current.
+    const files: string[] = [];
+    if (local.runs.size > 1) {
+      const stale = [
+        'email.html',
+        'email.txt',
+        'slack.json',
+        'summary.json',
+        'email-375.png',
+        'email-1200.png',
+        'slack.png',
+      ];
+      await Promise.all(stale.map((f) => rm(join(OUT, f), { force: true })));
     }
-    try {
-      files.push(await captureSlackScreenshot(local.run.report.slack, OUT));
-    } catch (error) {
-      log(`Slack screenshot skipped: ${(error as Error).message}`);
+    for (const [name, run] of local.runs) {
+      const dir = local.runs.size > 1 ? join(OUT, name) : OUT;
+      files.push(...(await writeReportFiles(run.report, dir)));
+      try {
+        const shots = await captureEmailScreenshots(run.report.html, dir);
+        files.push(...shots.files);
+      } catch (error) {
+        log(`email screenshots of ${name} skipped: ${(error as Error).message}`);
+      }
+      try {
+        files.push(await captureSlackScreenshot(run.report.slack, dir));
+      } catch (error) {
+        log(`Slack screenshot of ${name} skipped: ${(error as Error).message}`);
+      }
     }
     process.stdout.write(local.run.report.text);
     process.stdout.write('\nDelivered (to the local stand-ins):\n');

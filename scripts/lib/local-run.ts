@@ -1,9 +1,15 @@
 /**
  * The whole job on embedded local stand-ins, as `npm start` and the end-to-end test run it: a
- * Datadog audit emulator holding a generated week and baseline (and their MCP usage metric), aws-ses-v2-local, dynalite, a
- * Secrets Manager stand-in and a Slack emulator on free loopback ports; then the real Lambda
- * handler with a scheduled-time event, where only the endpoints differ from a deployed function.
+ * Datadog emulator holding a generated week and its history (audit events, their MCP usage metric,
+ * the people's Teams), aws-ses-v2-local, dynalite, s3rver, a Secrets Manager stand-in and a Slack
+ * emulator on free loopback ports; then the real Lambda handler with scheduled-time events, where
+ * only the endpoints differ from a deployed function. It runs two reports of the generated org,
+ * as a deployment with a `reports` list would: the org-wide one for security (email and Slack)
+ * and one scoped to the `sre` team (its own Slack channel), from one fetch.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { addLocalDays, reportWindow } from '../../functions/weekly-report/core/windows';
 import { createHandler, type HandlerResult } from '../../functions/weekly-report/handler';
 import type { MetricsSink } from '../../functions/weekly-report/run-metrics';
@@ -15,6 +21,10 @@ import { startSecretsManagerEmulator } from '../../test/support/secrets-manager-
 import { type SlackPostedMessage, startSlackEmulator } from '../../test/support/slack-emulator';
 
 export const LOCAL_CHANNEL = 'C0AIAUDIT01';
+/** The SRE team's channel, where its scoped report goes. */
+export const SRE_CHANNEL = 'C0AIAUDSRE1';
+/** The two reports of the local run: the org-wide one first. */
+export const LOCAL_REPORTS = ['security', 'sre'] as const;
 const SECRET_ID = 'ai-activity-audit/credentials';
 const SLACK_TOKEN = 'xoxb-local-demo-token';
 
@@ -29,7 +39,10 @@ export interface LocalRunOptions {
 
 export interface LocalRun {
   readonly result: HandlerResult;
+  /** The org-wide report's run. */
   readonly run: RunResult;
+  /** Every report's run, by report name (the org-wide `security` and the `sre` team's). */
+  readonly runs: ReadonlyMap<string, RunResult>;
   readonly emails: SentEmail[];
   readonly slackMessages: readonly SlackPostedMessage[];
   /** The SES emulator's web view of received mail. */
@@ -63,7 +76,7 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
   });
   const aws = await startAwsEmulators();
   const s3 = await startS3Emulator();
-  const slack = await startSlackEmulator({ token: SLACK_TOKEN, channels: [LOCAL_CHANNEL] });
+  const slack = await startSlackEmulator({ token: SLACK_TOKEN, channels: [LOCAL_CHANNEL, SRE_CHANNEL] });
   const secrets = await startSecretsManagerEmulator({
     [SECRET_ID]: JSON.stringify({ ddApiKey: datadog.apiKey, ddAppKey: datadog.appKey, slackBotToken: SLACK_TOKEN }),
   });
@@ -83,39 +96,67 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
       // The handler's JSON logs go to stdout; keep the terminal for the report unless asked.
       { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN' },
     );
+    // What the stack bundles as reports.json for a deployment with these two reports.
+    const defaults = {
+      orgName: 'Example Org',
+      datadogSite: 'datadoghq.com',
+      secretName: SECRET_ID,
+      timezone: 'UTC',
+      window: 'calendar',
+      windowDays: 7,
+      baselineDays: 28,
+      thresholds: {},
+      suppress: [],
+    };
+    const reportsFile = join(mkdtempSync(join(tmpdir(), 'ai-activity-audit-')), 'reports.json');
+    writeFileSync(
+      reportsFile,
+      JSON.stringify({
+        schema: 1,
+        reports: [
+          {
+            ...defaults,
+            name: 'security',
+            emailFrom: 'ai-audit@example.com',
+            emailTo: options.recipients ?? ['security@example.com', 'platform@example.com'],
+            slackChannel: LOCAL_CHANNEL,
+          },
+          { ...defaults, name: 'sre', slackChannel: SRE_CHANNEL, scope: { teams: ['sre'] } },
+        ],
+      }),
+    );
     const env = {
       ...process.env,
-      ORG_NAME: 'Example Org',
-      TIMEZONE: 'UTC',
-      WINDOW_DAYS: '7',
-      BASELINE_DAYS: '28',
+      REPORTS_FILE: reportsFile,
       DD_API_URL: datadog.url,
-      SECRET_ID,
-      EMAIL_FROM: 'ai-audit@example.com',
-      EMAIL_TO: (options.recipients ?? ['security@example.com', 'platform@example.com']).join(','),
-      SLACK_CHANNEL: LOCAL_CHANNEL,
       SLACK_API_URL: slack.url,
       IDEMPOTENCY_TABLE: aws.dynamo.tableName,
       ARCHIVE_BUCKET: s3.bucket,
     };
-    let run: RunResult | undefined;
+    const runs = new Map<string, RunResult>();
     const fetchStart = Date.now();
-    const keep = (r: RunResult): void => {
-      run = r;
+    const keep = (r: RunResult, report: string): void => {
+      runs.set(report, r);
     };
     // The metrics a deployed function would publish, kept for one progress line instead of an EMF
     // JSON line in the middle of the printed report.
-    const metrics: Record<string, number> = {};
+    // One batch per report run: the last invocation's are the last batches.
+    let batch: Record<string, number> = {};
+    const published: Array<Record<string, number>> = [];
     const sink: MetricsSink = {
       addMetric: (name, _unit, value) => {
-        metrics[name] = value;
+        batch[name] = value;
       },
-      publishStoredMetrics: () => undefined,
+      publishStoredMetrics: () => {
+        published.push(batch);
+        batch = {};
+      },
     };
     const handler = createHandler(env, { onResult: keep, metrics: sink });
     // The four weeks before, as the schedule would have run them: they build the report archive.
+    const auditRequests = () => datadog.stats.requests - datadog.stats.metricQueries - datadog.stats.teamRequests;
     const runWeek = async (weeksBack: number) => {
-      const before = datadog.stats.requests - datadog.stats.metricQueries;
+      const before = auditRequests();
       const queriesBefore = datadog.stats.metricQueries;
       const scheduledTime = new Date(
         addLocalDays(options.scheduledTime.getTime(), -7 * weeksBack, 'UTC'),
@@ -123,9 +164,8 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
       const outcome = await handler({ scheduledTime });
       return {
         outcome,
-        requests: datadog.stats.requests - datadog.stats.metricQueries - before,
+        requests: auditRequests() - before,
         metricQueries: datadog.stats.metricQueries - queriesBefore,
-        summary: (run as RunResult | undefined)?.summary,
       };
     };
     let first: Awaited<ReturnType<typeof runWeek>> | undefined;
@@ -138,7 +178,9 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
     slack.reset();
     const fifth = await runWeek(0);
     const result = fifth.outcome;
-    if (!run) throw new Error('the handler returned without a result');
+    const run = runs.get('security');
+    const team = runs.get('sre');
+    if (!run || !team) throw new Error('the handler returned without both reports');
     const summary = run.summary;
     const sources = summary.baseline?.sources;
     progress(
@@ -148,7 +190,12 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
     );
     progress(
       `fetch: ${summary.total_tool_calls} events in the window, ${summary.baseline?.events ?? 0} in the baseline` +
-        `${summary.complete ? '' : ' (INCOMPLETE)'}`,
+        `${summary.complete ? '' : ' (INCOMPLETE)'}, one fetch for both reports`,
+    );
+    progress(
+      `reports: security (the whole org) ${summary.total_tool_calls} calls by ${summary.unique_users} people, ` +
+        `${summary.anomalies.length} anomalies; sre (${team.summary.scope?.label ?? 'team sre'}) ` +
+        `${team.summary.total_tool_calls} calls by ${team.summary.unique_users} people, ${team.summary.anomalies.length} anomalies`,
     );
     const usage = summary.tool_usage;
     progress(
@@ -162,14 +209,16 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
         `Slack ${run.report.slack.blocks.length} blocks; ${summary.anomalies.length} anomalies`,
     );
     const emails = await aws.ses.emails();
-    for (const c of result.channels ?? []) progress(`deliver: ${c.channel} ${c.outcome}`);
-    progress(
-      `metrics: ${Object.entries(metrics)
-        .map(([name, value]) => `${name} ${value}`)
-        .join(', ')}`,
-    );
+    for (const r of result.reports) {
+      progress(`deliver ${r.report}: ${r.channels.map((c) => `${c.channel} ${c.outcome}`).join(', ')}`);
+    }
+    const lastBatches = published.slice(-result.reports.length);
+    result.reports.forEach((r, i) => {
+      const metrics = Object.entries(lastBatches[i] ?? {}).map(([name, value]) => `${name} ${value}`);
+      progress(`metrics ${r.report}: ${metrics.join(', ')}`);
+    });
     progress(`done in ${((Date.now() - fetchStart) / 1000).toFixed(1)} s`);
-    return { result, run, emails, slackMessages: slack.messages, sesUrl: aws.ses.url, close };
+    return { result, run, runs, emails, slackMessages: slack.messages, sesUrl: aws.ses.url, close };
   } catch (error) {
     await close();
     throw error;

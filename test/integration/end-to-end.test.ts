@@ -2,7 +2,7 @@
  * The `npm start` path as a test: generated Datadog data → the real handler → SES and Slack
  * emulators, checked through the emulators' own APIs.
  */
-import { LOCAL_CHANNEL, type LocalRun, lastScheduledTime, runLocalJob } from '../../scripts/lib/local-run';
+import { LOCAL_CHANNEL, type LocalRun, lastScheduledTime, runLocalJob, SRE_CHANNEL } from '../../scripts/lib/local-run';
 import { generateScenario } from '../support/generator';
 
 describe('end to end on local stand-ins', () => {
@@ -28,9 +28,9 @@ describe('end to end on local stand-ins', () => {
   });
 
   it('posts once to the Slack channel within Block Kit limits, with every anomaly kind counted', () => {
-    expect(local.slackMessages).toHaveLength(1);
-    const post = local.slackMessages[0]!;
-    expect(post.channel).toBe(LOCAL_CHANNEL);
+    const posts = local.slackMessages.filter((m) => m.channel === LOCAL_CHANNEL);
+    expect(posts).toHaveLength(1);
+    const post = posts[0]!;
     expect(post.blocks.length).toBeLessThanOrEqual(50);
     expect(post.text).toContain('Example Org');
     for (const count of Object.values(local.run.summary.anomaly_counts)) expect(count).toBeGreaterThan(0);
@@ -39,10 +39,11 @@ describe('end to end on local stand-ins', () => {
   it('reports the calendar week before the day the schedule fired, complete, with the baseline used', () => {
     const s = local.run.summary;
     expect(s.window).toEqual({ from: '2026-11-16T00:00:00.000Z', to: '2026-11-23T00:00:00.000Z' });
-    expect(local.result.window).toEqual(s.window);
+    const security = local.result.reports.find((r) => r.report === 'security');
+    expect(security?.window).toEqual(s.window);
     expect(s.complete).toBe(true);
     expect(s.baseline?.events).toBeGreaterThan(0);
-    expect((local.result.channels ?? []).map((c) => `${c.channel}:${c.outcome}`)).toEqual([
+    expect((security?.channels ?? []).map((c) => `${c.channel}:${c.outcome}`)).toEqual([
       'archive:delivered',
       'email:delivered',
       'slack:delivered',
@@ -67,6 +68,28 @@ describe('end to end on local stand-ins', () => {
     expect(s.anomaly_counts.new_client).toBe(1);
     const flag = s.anomalies.find((a) => a.kind === 'new_client');
     expect(flag).toMatchObject({ user: clientPerson.email, client: newClient, severity: 'low', count: 5 });
+  });
+
+  it("runs the sre team's report from the same fetch: its people only, posted to its own channel", () => {
+    expect(local.result.reports.map((r) => r.report)).toEqual(['security', 'sre']);
+    const org = local.run.summary;
+    const team = local.runs.get('sre')!.summary;
+    expect(team.scope?.label).toMatch(/sre/);
+    expect(team.window).toEqual(org.window);
+    expect(team.complete).toBe(true);
+    expect(team.total_tool_calls).toBeGreaterThan(0);
+    expect(team.total_tool_calls).toBeLessThan(org.total_tool_calls);
+    expect(team.unique_users).toBeLessThan(org.unique_users);
+    // Every person in the team's report is in the org-wide one, with the same count.
+    const orgUsers = new Map(org.top_users.map((u) => [u.user, u.calls]));
+    for (const u of team.top_users) if (orgUsers.has(u.user)) expect(u.calls).toBe(orgUsers.get(u.user));
+    const sre = local.result.reports.find((r) => r.report === 'sre');
+    expect(sre?.channels.map((c) => `${c.channel}:${c.outcome}`)).toEqual(['archive:delivered', 'slack:delivered']);
+    const posts = local.slackMessages.filter((m) => m.channel === SRE_CHANNEL);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.text).toContain('sre');
+    // No email configured for the team: the one email is the org-wide report's.
+    expect(local.emails).toHaveLength(1);
   });
 
   it('finds the schedule firing before a moment', () => {
