@@ -118,9 +118,10 @@ export class WeeklyReportStack extends Stack {
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
       reason: "LambdaInvoke's grant: lambda:InvokeFunction on this one function and its versions/aliases (ARN:*).",
     });
+    const report = config.reports[0]!;
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: `AI Activity Audit weekly report (${config.schedule} ${config.timezone})`,
-      schedule: scheduler.ScheduleExpression.expression(config.schedule, TimeZone.of(config.timezone)),
+      description: `AI Activity Audit weekly report (${report.schedule} ${report.timezone})`,
+      schedule: scheduler.ScheduleExpression.expression(report.schedule, TimeZone.of(report.timezone)),
       target: new LambdaInvoke(fn, {
         role: schedulerRole,
         // The report window ends at the scheduled time, so a retry reports the same week.
@@ -151,9 +152,10 @@ export class WeeklyReportStack extends Stack {
 
   /** Least privilege: each service's actions on the one resource the function uses, never `*`. */
   private grantReportAccess(role: iam.IRole, config: StackConfig): void {
+    const report = config.reports[0]!;
     // The secret is created outside the stack and referenced by name. Secrets Manager appends a
     // random 6-character suffix to secret ARNs, hence the `-??????` in the resource.
-    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'Credentials', config.secretName);
+    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'Credentials', report.secretName);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadCredentials',
@@ -166,14 +168,14 @@ export class WeeklyReportStack extends Stack {
     // (releasing a claim after a failed send). No scans, queries or batch operations.
     this.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
 
-    if (config.emailFrom !== undefined) {
+    if (report.emailFrom !== undefined) {
       // SendEmail only (the code never sends raw MIME), and only as the configured sender.
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'SendReportEmail',
           actions: ['ses:SendEmail'],
-          resources: this.sesResources(config.emailFrom, config.sesConfigurationSet),
-          conditions: { StringEquals: { 'ses:FromAddress': config.emailFrom } },
+          resources: this.sesResources(report.emailFrom, report.sesConfigurationSet),
+          conditions: { StringEquals: { 'ses:FromAddress': report.emailFrom } },
         }),
       );
     }

@@ -2,7 +2,13 @@
  * Context validation at synth time: every key's rule, the forms `-c` values arrive in, keys the app
  * does not know (typos), and one StackConfigError that names every offending key with its fix.
  */
-import { CONTEXT_KEYS, parseStackConfig, reportEnvironment, StackConfigError } from '../../infra/config';
+import {
+  CONTEXT_KEYS,
+  parseStackConfig,
+  reportEnvironment,
+  type StackConfig,
+  StackConfigError,
+} from '../../infra/config';
 import { editDistance, nearestKey, unknownContextKeys } from '../../infra/context-keys';
 import { validateScheduleExpression } from '../../infra/schedule-expression';
 import { cdkJsonContext, synthesizeStack } from './synth-stack';
@@ -17,6 +23,12 @@ function errorOf(run: () => unknown): StackConfigError {
   throw new Error('expected a StackConfigError');
 }
 
+function firstReport(config: StackConfig) {
+  const [report] = config.reports;
+  if (report === undefined) throw new Error('expected a report');
+  return report;
+}
+
 describe('parseStackConfig', () => {
   describe('defaults', () => {
     it('accepts the cdk.json of a fresh clone', () => {
@@ -24,7 +36,11 @@ describe('parseStackConfig', () => {
       const config = parseStackConfig(cdkJsonContext());
 
       // Assess
-      expect(config).toMatchObject({
+      expect(config).toMatchObject({ windowDays: 7, baselineDays: 28, logRetentionDays: 365 });
+      expect(config.reports).toHaveLength(1);
+      const report = firstReport(config);
+      expect(report).toMatchObject({
+        name: 'default',
         schedule: 'cron(0 9 ? * MON *)',
         timezone: 'UTC',
         orgName: 'Example Org',
@@ -32,15 +48,12 @@ describe('parseStackConfig', () => {
         secretName: 'ai-activity-audit/credentials',
         emailFrom: 'audit@example.com',
         emailTo: ['security@example.com'],
-        windowDays: 7,
-        baselineDays: 28,
         window: 'calendar',
-        logRetentionDays: 365,
         suppress: [],
       });
-      expect(config.slackChannel).toBeUndefined();
+      expect(report.slackChannel).toBeUndefined();
       expect(config.alarmEmail).toBeUndefined();
-      expect(config.sesConfigurationSet).toBeUndefined();
+      expect(report.sesConfigurationSet).toBeUndefined();
     });
 
     it('lists every key it reads in cdk.json, so people see what they can set', () => {
@@ -56,16 +69,15 @@ describe('parseStackConfig', () => {
       const config = parseStackConfig({ orgName: 'Acme', slackChannel: 'C0123456789' });
 
       // Assess
-      expect(config).toMatchObject({
+      expect(config).toMatchObject({ windowDays: 7, baselineDays: 28 });
+      expect(firstReport(config)).toMatchObject({
         schedule: 'cron(0 9 ? * MON *)',
         timezone: 'UTC',
         datadogSite: 'datadoghq.com',
         secretName: 'ai-activity-audit/credentials',
         emailTo: [],
-        windowDays: 7,
-        baselineDays: 28,
       });
-      expect(config.thresholds.burstCalls).toBe(100);
+      expect(firstReport(config).thresholds.burstCalls).toBe(100);
     });
   });
 
@@ -77,9 +89,9 @@ describe('parseStackConfig', () => {
       const fromJson = parseStackConfig({ ...cdkJsonContext(), emailTo: '["a@example.com","b@example.org"]' });
 
       // Assess
-      expect(fromArray.emailTo).toEqual(['a@example.com', 'b@example.org']);
-      expect(fromString.emailTo).toEqual(fromArray.emailTo);
-      expect(fromJson.emailTo).toEqual(fromArray.emailTo);
+      expect(firstReport(fromArray).emailTo).toEqual(['a@example.com', 'b@example.org']);
+      expect(firstReport(fromString).emailTo).toEqual(firstReport(fromArray).emailTo);
+      expect(firstReport(fromJson).emailTo).toEqual(firstReport(fromArray).emailTo);
     });
 
     it('reads numbers and JSON given as strings', () => {
@@ -95,14 +107,14 @@ describe('parseStackConfig', () => {
       // Assess
       expect(config.windowDays).toBe(14);
       expect(config.baselineDays).toBe(56);
-      expect(config.thresholds).toEqual({
+      expect(firstReport(config).thresholds).toEqual({
         burstCalls: 50,
         burstMinutes: 10,
         scopeMinBaselineCalls: 20,
         highSeverityResourceTypes: ['monitor'],
         newClientSeverity: 'low',
       });
-      expect(config.suppress).toEqual([{ kind: 'new_country', user: 'ana@example.com' }]);
+      expect(firstReport(config).suppress).toEqual([{ kind: 'new_country', user: 'ana@example.com' }]);
     });
 
     it('knows the new_client kind: its severity among the thresholds, and suppression by user or client', () => {
@@ -114,12 +126,12 @@ describe('parseStackConfig', () => {
       });
 
       // Assess
-      expect(config.thresholds.newClientSeverity).toBe('medium');
-      expect(config.suppress).toEqual([
+      expect(firstReport(config).thresholds.newClientSeverity).toBe('medium');
+      expect(firstReport(config).suppress).toEqual([
         { kind: 'new_client', client: 'codex' },
         { kind: 'new_client', user: 'bot@example.com' },
       ]);
-      expect(JSON.parse(reportEnvironment(config).SUPPRESS ?? '[]')).toEqual(config.suppress);
+      expect(JSON.parse(reportEnvironment(config).SUPPRESS ?? '[]')).toEqual(firstReport(config).suppress);
     });
 
     it('reads through a lookup function such as app.node.tryGetContext', () => {
@@ -130,7 +142,7 @@ describe('parseStackConfig', () => {
       const config = parseStackConfig((key) => context[key]);
 
       // Assess
-      expect(config.timezone).toBe('Europe/Berlin');
+      expect(firstReport(config).timezone).toBe('Europe/Berlin');
     });
 
     it('spells the timezone canonically for the schedule and the function', () => {
@@ -138,7 +150,7 @@ describe('parseStackConfig', () => {
       const config = parseStackConfig({ ...cdkJsonContext(), timezone: 'europe/berlin' });
 
       // Assess
-      expect(config.timezone).toBe('Europe/Berlin');
+      expect(firstReport(config).timezone).toBe('Europe/Berlin');
       expect(reportEnvironment(config).TIMEZONE).toBe('Europe/Berlin');
     });
 
@@ -147,7 +159,7 @@ describe('parseStackConfig', () => {
       const config = parseStackConfig({ ...cdkJsonContext(), datadogSite: 'uk1.datadoghq.com' });
 
       // Assess
-      expect(config.datadogSite).toBe('uk1.datadoghq.com');
+      expect(firstReport(config).datadogSite).toBe('uk1.datadoghq.com');
       expect(reportEnvironment(config).DATADOG_SITE).toBe('uk1.datadoghq.com');
     });
 
@@ -157,11 +169,11 @@ describe('parseStackConfig', () => {
       const emailOnly = parseStackConfig({ ...cdkJsonContext(), slackChannel: '' });
 
       // Assess
-      expect(slackOnly.emailTo).toEqual([]);
-      expect(slackOnly.emailFrom).toBeUndefined();
-      expect(slackOnly.slackChannel).toBe('C0123456789');
-      expect(emailOnly.slackChannel).toBeUndefined();
-      expect(emailOnly.emailTo).toEqual(['security@example.com']);
+      expect(firstReport(slackOnly).emailTo).toEqual([]);
+      expect(firstReport(slackOnly).emailFrom).toBeUndefined();
+      expect(firstReport(slackOnly).slackChannel).toBe('C0123456789');
+      expect(firstReport(emailOnly).slackChannel).toBeUndefined();
+      expect(firstReport(emailOnly).emailTo).toEqual(['security@example.com']);
     });
   });
 
