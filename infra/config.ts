@@ -9,10 +9,16 @@ import { DEFAULT_REPORT } from '../functions/weekly-report/report-definitions';
 import { unknownContextKeys } from './context-keys';
 import { readString } from './context-values';
 import { parseReportSettings, REPORT_DEFAULTS, type ReportConfig } from './report-settings';
+import { parseReportEntries, readReportsValue } from './reports-list';
 
 export interface StackConfig {
   /** The reports the deployment sends: without a `reports` key, one named `default` from the top-level keys. */
   readonly reports: readonly ReportConfig[];
+  /**
+   * True when the `reports` key lists the reports: the top-level report keys are then only their
+   * defaults. False for a deployment as it was before the list (one report, `default`).
+   */
+  readonly reportsListed: boolean;
   /** @default 7 */
   readonly windowDays: number;
   /** @default 28 */
@@ -53,6 +59,7 @@ export const CONTEXT_KEYS = [
   'archiveRetentionDays',
   'archiveKmsKeyArn',
   'archiveObjectLockDays',
+  'reports',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -113,7 +120,19 @@ export function parseStackConfig(raw: RawContext): StackConfig {
   const problems: ConfigProblem[] = typeof raw === 'function' ? [] : unknownContextKeys(CONTEXT_KEYS, raw);
   const report = (key: ContextKey, message: string) => problems.push({ key, message });
 
-  const settings = parseReportSettings(get, report);
+  // With a list (even one that cannot be read), the top-level keys are defaults that each report
+  // completes: an org name, a channel and a sender are required of the reports, not of them.
+  const reportsValue = readReportsValue(get('reports'));
+  const listed = reportsValue.kind !== 'none';
+  const reportedAtTopLevel = new Set<string>();
+  const defaults = parseReportSettings(
+    get,
+    (key, message) => {
+      reportedAtTopLevel.add(`${key}: ${message}`);
+      report(key, message);
+    },
+    !listed,
+  );
 
   const windowDays = readInteger(get('windowDays'), CONFIG_DEFAULTS.windowDays, 'windowDays', report);
   const baselineDays = readInteger(get('baselineDays'), CONFIG_DEFAULTS.baselineDays, 'baselineDays', report);
@@ -171,8 +190,21 @@ export function parseStackConfig(raw: RawContext): StackConfig {
     );
   }
 
+  if (reportsValue.kind === 'invalid') report('reports', reportsValue.message);
+  const reports =
+    reportsValue.kind === 'list'
+      ? parseReportEntries({
+          entries: reportsValue.entries,
+          inherited: get,
+          reportedAtTopLevel,
+          deploymentKeys: CONTEXT_KEYS,
+          problem: (key, message) => problems.push({ key, message }),
+        })
+      : [{ name: DEFAULT_REPORT_NAME, ...defaults }];
+
   const config: StackConfig = {
-    reports: [{ name: DEFAULT_REPORT_NAME, ...settings }],
+    reports,
+    reportsListed: reportsValue.kind === 'list',
     windowDays,
     baselineDays,
     ...(alarmEmail !== undefined ? { alarmEmail } : {}),
@@ -182,7 +214,7 @@ export function parseStackConfig(raw: RawContext): StackConfig {
     ...(archiveKmsKeyArn !== undefined ? { archiveKmsKeyArn } : {}),
     ...(lockDays > 0 ? { archiveObjectLockDays: lockDays } : {}),
   };
-  const size = environmentSize(config);
+  const size = config.reports.length > 0 ? environmentSize(config) : 0;
   if (size > MAX_ENVIRONMENT_BYTES - 1024) {
     // 1 KB is left for the variables the stack adds (table name, secret id, Powertools settings).
     report(

@@ -1,8 +1,9 @@
 /**
  * One report's settings: the context keys that say what a report reads (org, site, secret,
  * schedule, window, thresholds) and where it goes (e-mail, Slack). One function validates them
- * from a lookup, so a value means the same, and is refused with the same message, wherever it is
- * set. Value rules shared with the handler's cold-start check come from core/settings.ts.
+ * from a lookup, so a value means the same, and is refused with the same message, whether it is
+ * set at the top level of the context (the default of every report) or in a `reports` entry.
+ * Value rules shared with the handler's cold-start check come from core/settings.ts.
  */
 import {
   canonicalTimeZone,
@@ -16,6 +17,7 @@ import {
 } from '../functions/weekly-report/core/settings';
 import type { SuppressRule, Thresholds } from '../functions/weekly-report/core/types';
 import { WINDOW_MODES, type WindowMode } from '../functions/weekly-report/core/windows';
+import type { ReportScope } from '../functions/weekly-report/report-definitions';
 import { readList, readString } from './context-values';
 import { SCHEDULE_EXAMPLE, validateScheduleExpression } from './schedule-expression';
 
@@ -35,6 +37,9 @@ export const REPORT_SETTING_KEYS = [
   'suppress',
 ] as const;
 export type ReportSettingKey = (typeof REPORT_SETTING_KEYS)[number];
+
+/** The keys of a `reports` entry: its name, the settings it overrides, and who it is about. */
+export const REPORT_KEYS = ['name', ...REPORT_SETTING_KEYS, 'scope'] as const;
 
 export const REPORT_DEFAULTS = {
   schedule: SCHEDULE_EXAMPLE,
@@ -71,17 +76,22 @@ export interface ReportConfig {
   readonly window: WindowMode;
   readonly thresholds: Thresholds;
   readonly suppress: readonly SuppressRule[];
+  /** Teams and/or people the report is about; undefined for the whole org. */
+  readonly scope?: ReportScope;
 }
 
 /**
  * Reads and validates one report's settings through `get`, filling the documented defaults.
  * Every problem goes to `problem` with its key; the value returned is then only good for more
- * checks, never for a stack.
+ * checks, never for a stack. With `complete` false (the top-level defaults of a `reports` list)
+ * only the values given are checked: what a report needs as a whole (an org name, a channel, a
+ * sender for its recipients) is checked on each report, which may set it itself.
  */
 export function parseReportSettings(
   get: (key: ReportSettingKey) => unknown,
   problem: (key: ReportSettingKey, message: string) => void,
-): Omit<ReportConfig, 'name'> {
+  complete = true,
+): Omit<ReportConfig, 'name' | 'scope'> {
   const schedule = readString(get('schedule')) ?? REPORT_DEFAULTS.schedule;
   for (const p of validateScheduleExpression(schedule)) problem('schedule', `${JSON.stringify(schedule)}: ${p}`);
 
@@ -98,7 +108,8 @@ export function parseReportSettings(
 
   const orgName = readString(get('orgName'));
   if (orgName === undefined) {
-    problem('orgName', 'is required: the organization name shown in the subject and title, e.g. -c orgName="Acme"');
+    if (complete)
+      problem('orgName', 'is required: the organization name shown in the subject and title, e.g. -c orgName="Acme"');
   } else if (/[\r\n]/.test(orgName) || orgName.length > 100) {
     problem('orgName', 'must be one line of at most 100 characters (it goes into the email subject)');
   }
@@ -140,7 +151,7 @@ export function parseReportSettings(
     problem('emailTo', `${listed} ${verb}; list addresses such as security@example.com`);
   }
   const emailOn = (emailTo ?? []).length > 0;
-  if (emailOn && emailFrom === undefined) {
+  if (complete && emailOn && emailFrom === undefined) {
     problem(
       'emailFrom',
       'is required when emailTo lists recipients: the SES-verified sender, e.g. -c emailFrom=audit@example.com',
@@ -163,7 +174,7 @@ export function parseReportSettings(
     );
   }
 
-  if (!emailOn && slackChannel === undefined) {
+  if (complete && !emailOn && slackChannel === undefined) {
     problem('emailTo', 'no delivery channel: set emailFrom + emailTo (email) and/or slackChannel (Slack)');
   }
 

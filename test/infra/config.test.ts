@@ -2,6 +2,8 @@
  * Context validation at synth time: every key's rule, the forms `-c` values arrive in, keys the app
  * does not know (typos), and one StackConfigError that names every offending key with its fix.
  */
+
+import { DEFAULT_THRESHOLDS } from '../../functions/weekly-report/core/types';
 import {
   CONTEXT_KEYS,
   parseStackConfig,
@@ -9,9 +11,10 @@ import {
   type StackConfig,
   StackConfigError,
 } from '../../infra/config';
-import { editDistance, nearestKey, unknownContextKeys } from '../../infra/context-keys';
+import { editDistance, nearestKey, unknownContextKeys, unknownReportKeys } from '../../infra/context-keys';
 import { validateScheduleExpression } from '../../infra/schedule-expression';
 import { cdkJsonContext, synthesizeStack } from './synth-stack';
+import { twoOrgContext, twoOrgReports } from './two-orgs';
 
 function errorOf(run: () => unknown): StackConfigError {
   try {
@@ -202,11 +205,12 @@ describe('parseStackConfig', () => {
     });
 
     it('lists every problem in one error, each naming its key', () => {
-      // Prepare
+      // Prepare: a `reports` value that is not a list still means "a list": the top-level keys
+      // are then defaults, checked for their form (a one-line orgName) rather than their presence.
       const context = {
         schedule: 'cron(0 9 * * MON *)',
         timezone: 'Europe/Berln',
-        orgName: '',
+        orgName: 'Acme\nBcc: x@example.com',
         datadogSite: 'datadoghq.co',
         secretName: 'arn:aws:secretsmanager:eu-west-1:1:secret:x',
         emailFrom: 'audit-at-example.com',
@@ -224,6 +228,7 @@ describe('parseStackConfig', () => {
         archiveRetentionDays: '-1',
         archiveKmsKeyArn: 'key/1',
         archiveObjectLockDays: 'a year',
+        reports: '{"name":"security"}',
       };
 
       // Act
@@ -276,6 +281,7 @@ describe('parseStackConfig', () => {
       ],
       ['alarmEmail', 'oncall', /alarmEmail: "oncall" is not an e-mail address/],
       ['orgName', 'Acme\nBcc: x@example.com', /orgName: must be one line/],
+      ['orgName', '', /orgName: is required: the organization name/],
     ])('refuses %s = %j', (key, value, message) => {
       // Act
       const error = errorOf(() => parseStackConfig({ ...cdkJsonContext(), [key]: value }));
@@ -319,6 +325,195 @@ describe('parseStackConfig', () => {
         /schedule: "cron\(0 9 \? \* MON\)": cron\(...\) needs 6 fields/,
       );
     });
+  });
+});
+
+describe('reports', () => {
+  function contextWith(overrides: Record<string, unknown>): Record<string, unknown> {
+    return { ...cdkJsonContext(), ...twoOrgContext(), ...overrides };
+  }
+
+  it('reads a list of reports, each inheriting the top-level keys it does not set and overriding the rest', () => {
+    // Act
+    const config = parseStackConfig(contextWith({}));
+
+    // Assess
+    expect(config.reportsListed).toBe(true);
+    const [security, sre, globex] = config.reports;
+    expect(security).toEqual({
+      name: 'security',
+      schedule: 'cron(0 9 ? * MON *)',
+      timezone: 'UTC',
+      orgName: 'Acme',
+      datadogSite: 'datadoghq.com',
+      secretName: 'ai-activity-audit/acme',
+      emailFrom: 'audit@acme.example',
+      emailTo: ['security@acme.example'],
+      window: 'calendar',
+      thresholds: { ...DEFAULT_THRESHOLDS },
+      suppress: [],
+    });
+    expect(sre).toEqual({
+      ...security,
+      name: 'sre-team',
+      emailFrom: undefined,
+      emailTo: [],
+      slackChannel: 'C0SRE00001',
+      scope: { teams: ['sre'] },
+    });
+    expect(globex).toEqual({
+      ...security,
+      name: 'globex',
+      orgName: 'Globex',
+      datadogSite: 'datadoghq.eu',
+      secretName: 'ai-activity-audit/globex',
+      emailFrom: 'audit@globex.example',
+      emailTo: ['secops@globex.example'],
+      timezone: 'Europe/Berlin',
+      thresholds: { ...DEFAULT_THRESHOLDS, burstCalls: 50 },
+    });
+    expect(config.reports).toHaveLength(3);
+  });
+
+  it("reads the same list as JSON text, as -c reports='[…]' gives it", () => {
+    // Act
+    const fromText = parseStackConfig(contextWith({ reports: ` ${JSON.stringify(twoOrgReports())} ` }));
+
+    // Assess
+    expect(fromText).toEqual(parseStackConfig(contextWith({})));
+  });
+
+  it.each([[[]], ['[]'], [''], [undefined]])('keeps the one report "default" of today for reports = %j', (reports) => {
+    // Prepare
+    const { reports: _, ...withoutReports } = cdkJsonContext();
+
+    // Act
+    const config = parseStackConfig({ ...cdkJsonContext(), reports });
+
+    // Assess
+    expect(config).toEqual(parseStackConfig(withoutReports));
+    expect(config.reportsListed).toBe(false);
+    expect(config.reports.map((r) => r.name)).toEqual(['default']);
+  });
+
+  it.each([
+    ['[{"name":"security",}]', /^is not valid JSON \(.+\); e\.g\. -c reports='\[\{"name":"security"/],
+    ['{"name":"security"}', /^must be a list of reports, each an object with a name; e\.g\./],
+    [{ name: 'security' }, /^must be a list of reports/],
+  ])('refuses reports = %j with one problem', (reports, message) => {
+    // Act
+    const error = errorOf(() => parseStackConfig({ ...cdkJsonContext(), reports }));
+
+    // Assess
+    expect(error.problems).toEqual([{ key: 'reports', message: expect.stringMatching(message) }]);
+  });
+
+  it('names the report and the key of a misspelled key in the second report', () => {
+    // Prepare
+    const reports = twoOrgReports();
+    const { slackChannel, ...sre } = reports[1]!;
+    reports[1] = { ...sre, slackChanel: slackChannel };
+
+    // Act
+    const error = errorOf(() => parseStackConfig(contextWith({ reports })));
+
+    // Assess
+    expect(error.problems).toEqual([
+      {
+        key: 'reports[1] (sre-team).slackChanel',
+        message: 'is not a key of a report, so its value would be ignored; did you mean slackChannel?',
+      },
+      { key: 'reports[1] (sre-team).emailTo', message: expect.stringMatching(/^no delivery channel/) },
+    ]);
+    expect(error.message).toContain(
+      '\n  - reports[1] (sre-team).slackChanel: is not a key of a report, so its value would be ignored; did you mean slackChannel?',
+    );
+  });
+
+  it('lists every problem of every report in one error, each naming the report and the key', () => {
+    // Prepare
+    const reports = [
+      { name: 'security', timezone: 'Mars/Olympus', emailTo: 'ops@acme.example;dev@acme.example' },
+      'sre-team',
+      { name: 'SRE Team', slackChannel: '#sre', emailTo: [] },
+      { orgName: 'Globex' },
+      { name: 'security', window: 'weekly', thresholds: '{"burstCals":5}', windowDays: 14 },
+      { name: 'globex', scope: { teams: [] }, suppress: [{ kind: 'everything' }], schedule: 'weekly' },
+    ];
+
+    // Act
+    const error = errorOf(() => parseStackConfig(contextWith({ reports })));
+
+    // Assess
+    expect(error.problems.map((p) => p.key)).toEqual([
+      'reports[0] (security).timezone',
+      'reports[0] (security).emailTo',
+      'reports[1]',
+      'reports[2] ("SRE Team").name',
+      'reports[2] ("SRE Team").slackChannel',
+      'reports[3].name',
+      'reports[4] (security).windowDays',
+      'reports[4] (security).name',
+      'reports[4] (security).window',
+      'reports[4] (security).thresholds',
+      'reports[5] (globex).schedule',
+      'reports[5] (globex).suppress',
+      'reports[5] (globex).scope',
+      'reports[5] (globex).scope',
+    ]);
+    expect(error.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^"Mars\/Olympus" is not an IANA time zone/),
+      expect.stringMatching(/^"ops@acme.example;dev@acme.example" is not an e-mail address/),
+      expect.stringMatching(/^must be an object with a name/),
+      expect.stringMatching(/^"SRE Team" is not a report name: lower-case letters/),
+      expect.stringMatching(/^"#sre" is not a Slack channel ID/),
+      expect.stringMatching(/^is required: a slug/),
+      'is set once for the whole deployment, at the top level of the context, not per report',
+      '"security" is also the name of reports[0]: report names must be unique',
+      expect.stringMatching(/^"weekly" is not a window mode/),
+      expect.stringMatching(/^unknown key "burstCals"/),
+      expect.stringMatching(/^"weekly": must be cron\(/),
+      expect.stringMatching(/^\[0\]\.kind must be one of/),
+      'teams must be a non-empty list of team handles',
+      'must name teams or people (omit it for the whole org)',
+    ]);
+    expect(error.message).toMatch(/^Invalid CDK context \(14 problems\)/);
+  });
+
+  it('requires an org name, a channel and a sender of each report, not of the top-level defaults', () => {
+    // Prepare: nothing at the top level makes a report on its own
+    const context = { ...cdkJsonContext(), orgName: '', emailFrom: '', emailTo: [], slackChannel: '' };
+    const complete = [
+      { name: 'security', orgName: 'Acme', emailFrom: 'audit@acme.example', emailTo: ['security@acme.example'] },
+      { name: 'sre-team', orgName: 'Acme', slackChannel: 'C0SRE00001' },
+    ];
+    const incomplete = [
+      { name: 'security', emailTo: ['security@acme.example'] },
+      { name: 'sre-team', orgName: 'Acme' },
+    ];
+
+    // Act
+    const config = parseStackConfig({ ...context, reports: complete });
+    const error = errorOf(() => parseStackConfig({ ...context, reports: incomplete }));
+
+    // Assess
+    expect(config.reports.map((r) => r.name)).toEqual(['security', 'sre-team']);
+    expect(error.problems).toEqual([
+      { key: 'reports[0] (security).orgName', message: expect.stringMatching(/^is required/) },
+      { key: 'reports[0] (security).emailFrom', message: expect.stringMatching(/^is required when emailTo/) },
+      { key: 'reports[1] (sre-team).emailTo', message: expect.stringMatching(/^no delivery channel/) },
+    ]);
+  });
+
+  it("says a bad top-level default once, at its key, and a report's own bad value at the report", () => {
+    // Prepare
+    const reports = [{ name: 'security' }, { name: 'sre-team' }, { name: 'globex', timezone: 'Mars/Olympus' }];
+
+    // Act
+    const error = errorOf(() => parseStackConfig(contextWith({ timezone: 'Europe/Berln', reports })));
+
+    // Assess
+    expect(error.problems.map((p) => p.key)).toEqual(['timezone', 'reports[2] (globex).timezone']);
   });
 });
 
@@ -419,6 +614,29 @@ describe('unknown context keys', () => {
     expect(problems).toEqual([
       { key: 'burstlimit', message: expect.stringMatching(/did you mean burstLimit\?$/) },
       { key: 'orgName', message: expect.stringMatching(/the keys it reads are burstLimit$/) },
+    ]);
+  });
+
+  it('tells a report key from a deployment-wide key, and lists the report keys when none is near', () => {
+    // Act
+    const problems = unknownReportKeys(['name', 'emailTo'], ['windowDays'], {
+      name: 'x',
+      emailto: [],
+      windowDays: 7,
+      recipients: [],
+    });
+
+    // Assess
+    expect(problems).toEqual([
+      { key: 'emailto', message: 'is not a key of a report, so its value would be ignored; did you mean emailTo?' },
+      {
+        key: 'windowDays',
+        message: 'is set once for the whole deployment, at the top level of the context, not per report',
+      },
+      {
+        key: 'recipients',
+        message: 'is not a key of a report, so its value would be ignored; a report takes name, emailTo',
+      },
     ]);
   });
 
