@@ -5,7 +5,8 @@
  * archive) here. Value rules shared with the handler's cold-start check come from core/settings.ts.
  */
 import { isEmailAddress, parsePositiveInteger } from '../functions/weekly-report/core/settings';
-import { DEFAULT_REPORT } from '../functions/weekly-report/report-definitions';
+import { DEFAULT_REPORT, type ReportsDocument } from '../functions/weekly-report/report-definitions';
+import { encodeBundledFile, MAX_ENCODED_FILE_BYTES } from './bundled-files';
 import { unknownContextKeys } from './context-keys';
 import { readString } from './context-values';
 import { parseReportSettings, REPORT_DEFAULTS, type ReportConfig } from './report-settings';
@@ -80,6 +81,9 @@ export const LOG_RETENTION_DAYS = [
 const MAX_RETENTION_DAYS = 90;
 /** Lambda refuses a function whose environment variables exceed 4 KB in total. */
 const MAX_ENVIRONMENT_BYTES = 4096;
+
+/** The reports document's file in the bundle, next to the handler; the function reads REPORTS_FILE. */
+export const REPORTS_FILE_NAME = 'reports.json';
 
 /** The name of the report a deployment without a `reports` list sends. */
 export const DEFAULT_REPORT_NAME = DEFAULT_REPORT;
@@ -214,7 +218,8 @@ export function parseStackConfig(raw: RawContext): StackConfig {
     ...(archiveKmsKeyArn !== undefined ? { archiveKmsKeyArn } : {}),
     ...(lockDays > 0 ? { archiveObjectLockDays: lockDays } : {}),
   };
-  const size = config.reports.length > 0 ? environmentSize(config) : 0;
+  // With a list, the reports are in the bundled document and the environment holds only its name.
+  const size = environmentSize(config);
   if (size > MAX_ENVIRONMENT_BYTES - 1024) {
     // 1 KB is left for the variables the stack adds (table name, secret id, Powertools settings).
     report(
@@ -223,13 +228,60 @@ export function parseStackConfig(raw: RawContext): StackConfig {
     );
   }
 
+  if (config.reportsListed) {
+    const encoded = encodeBundledFile(JSON.stringify(buildReportsDocument(config))).length;
+    if (encoded > MAX_ENCODED_FILE_BYTES) {
+      report(
+        'reports',
+        `the ${config.reports.length} reports take ${encoded} bytes gzipped and base64-encoded, more than the ${MAX_ENCODED_FILE_BYTES} the bundling command can carry; shorten their suppress lists or split them over two deployments`,
+      );
+    }
+  }
+
   if (problems.length > 0) throw new StackConfigError(problems);
   return config;
 }
 
-/** The configuration's part of the function's environment (DESIGN.md "The Lambda handler's contract"). */
+/**
+ * The document bundled with the function when a `reports` list is given (report-definitions.ts,
+ * schema 1): each report with everything it inherited filled in, so the function needs no
+ * defaults of its own, and the function validates it at cold start with parseReportsDocument.
+ */
+export function buildReportsDocument(config: StackConfig): ReportsDocument {
+  return {
+    schema: 1,
+    reports: config.reports.map((report) => ({
+      name: report.name,
+      orgName: report.orgName,
+      datadogSite: report.datadogSite,
+      secretName: report.secretName,
+      ...(report.emailFrom !== undefined && report.emailTo.length > 0
+        ? {
+            emailFrom: report.emailFrom,
+            emailTo: report.emailTo,
+            ...(report.sesConfigurationSet !== undefined ? { sesConfigurationSet: report.sesConfigurationSet } : {}),
+          }
+        : {}),
+      ...(report.slackChannel !== undefined ? { slackChannel: report.slackChannel } : {}),
+      timezone: report.timezone,
+      window: report.window,
+      windowDays: config.windowDays,
+      baselineDays: config.baselineDays,
+      thresholds: report.thresholds,
+      suppress: report.suppress,
+      ...(report.scope !== undefined ? { scope: report.scope } : {}),
+    })),
+  };
+}
+
+/**
+ * The configuration's part of the function's environment (DESIGN.md "The Lambda handler's
+ * contract"): the one report's settings, or with a `reports` list only where its document is
+ * (Lambda's environment holds 4 KB in all, too little for dozens of reports).
+ */
 export function reportEnvironment(config: StackConfig): Record<string, string> {
-  const report = config.reports[0]!;
+  const [report] = config.reports;
+  if (config.reportsListed || report === undefined) return { REPORTS_FILE: REPORTS_FILE_NAME };
   return {
     ORG_NAME: report.orgName,
     TIMEZONE: report.timezone,

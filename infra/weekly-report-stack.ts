@@ -31,8 +31,9 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ARCHIVE_FILES, ARCHIVE_ROOT } from '../functions/weekly-report/archive/report-archive';
+import type { ReportsDocument } from '../functions/weekly-report/report-definitions';
 import { METRIC_NAMESPACE, METRICS } from '../functions/weekly-report/run-metrics';
-import { reportEnvironment, type StackConfig } from './config';
+import { buildReportsDocument, REPORTS_FILE_NAME, reportEnvironment, type StackConfig } from './config';
 import { ReportArchiveBucket } from './report-archive';
 import { ReportFunction, SERVICE_NAME } from './report-function';
 
@@ -50,6 +51,8 @@ export class WeeklyReportStack extends Stack {
   readonly table: dynamodb.Table;
   readonly archive: ReportArchiveBucket;
   readonly schedule: scheduler.Schedule;
+  /** What the function reads at cold start when a `reports` list is given; undefined without one. */
+  readonly reportsDocument?: ReportsDocument;
 
   constructor(scope: Construct, id: string, props: WeeklyReportStackProps) {
     super(scope, id, props);
@@ -85,8 +88,13 @@ export class WeeklyReportStack extends Stack {
       ...(config.archiveObjectLockDays !== undefined ? { objectLockDays: config.archiveObjectLockDays } : {}),
     });
 
+    // With a `reports` list, the reports travel in a file of the bundle, not in the environment.
+    if (config.reportsListed) this.reportsDocument = buildReportsDocument(config);
     this.reportFunction = new ReportFunction(this, 'WeeklyReport', {
       ...(props.entry !== undefined ? { entry: props.entry } : {}),
+      ...(this.reportsDocument !== undefined
+        ? { bundledFiles: { [REPORTS_FILE_NAME]: JSON.stringify(this.reportsDocument) } }
+        : {}),
       environment: {
         ...reportEnvironment(config),
         IDEMPOTENCY_TABLE: this.table.tableName,

@@ -3,8 +3,11 @@
  * does not know (typos), and one StackConfigError that names every offending key with its fix.
  */
 
+import { createHash } from 'node:crypto';
 import { DEFAULT_THRESHOLDS } from '../../functions/weekly-report/core/types';
+import { parseReportsDocument } from '../../functions/weekly-report/report-definitions';
 import {
+  buildReportsDocument,
   CONTEXT_KEYS,
   parseStackConfig,
   reportEnvironment,
@@ -502,6 +505,95 @@ describe('reports', () => {
       { key: 'reports[0] (security).orgName', message: expect.stringMatching(/^is required/) },
       { key: 'reports[0] (security).emailFrom', message: expect.stringMatching(/^is required when emailTo/) },
       { key: 'reports[1] (sre-team).emailTo', message: expect.stringMatching(/^no delivery channel/) },
+    ]);
+  });
+
+  it("builds a document every report of which the function's cold-start check accepts, defaults filled in", () => {
+    // Prepare
+    const config = parseStackConfig(
+      contextWith({ windowDays: '14', baselineDays: '56', sesConfigurationSet: 'audit' }),
+    );
+
+    // Act
+    const document = buildReportsDocument(config);
+    const parsed = parseReportsDocument(JSON.parse(JSON.stringify(document)));
+
+    // Assess
+    expect(parsed.problems).toEqual([]);
+    expect(document.reports[0]).toEqual({
+      name: 'security',
+      orgName: 'Acme',
+      datadogSite: 'datadoghq.com',
+      secretName: 'ai-activity-audit/acme',
+      emailFrom: 'audit@acme.example',
+      emailTo: ['security@acme.example'],
+      sesConfigurationSet: 'audit',
+      timezone: 'UTC',
+      window: 'calendar',
+      windowDays: 14,
+      baselineDays: 56,
+      thresholds: { ...DEFAULT_THRESHOLDS },
+      suppress: [],
+    });
+    expect(parsed.reports.map((r) => [r.name, r.org, r.secretId, r.datadog.site, r.timezone, r.windowDays])).toEqual([
+      ['security', 'Acme', 'ai-activity-audit/acme', 'datadoghq.com', 'UTC', 14],
+      ['sre-team', 'Acme', 'ai-activity-audit/acme', 'datadoghq.com', 'UTC', 14],
+      ['globex', 'Globex', 'ai-activity-audit/globex', 'datadoghq.eu', 'Europe/Berlin', 14],
+    ]);
+    expect(parsed.reports.map((r) => [r.email, r.slack, r.scope])).toEqual([
+      [{ from: 'audit@acme.example', to: ['security@acme.example'], configurationSet: 'audit' }, undefined, undefined],
+      [undefined, { channel: 'C0SRE00001' }, { teams: ['sre'] }],
+      [
+        { from: 'audit@globex.example', to: ['secops@globex.example'], configurationSet: 'audit' },
+        undefined,
+        undefined,
+      ],
+    ]);
+    expect(parsed.reports[2]?.thresholds.burstCalls).toBe(50);
+  });
+
+  it('leaves the reports out of the environment: it names the bundled document only', () => {
+    // Act
+    const environment = reportEnvironment(parseStackConfig(contextWith({})));
+
+    // Assess
+    expect(environment).toEqual({ REPORTS_FILE: 'reports.json' });
+  });
+
+  it('takes 40 reports with long recipient lists, far beyond what the environment could hold', () => {
+    // Prepare
+    const recipients = Array.from({ length: 20 }, (_, i) => `person-${i}@acme.example`);
+    const reports = Array.from({ length: 40 }, (_, i) => ({ name: `team-${i}`, emailTo: recipients }));
+
+    // Act
+    const config = parseStackConfig(contextWith({ reports }));
+    const parsed = parseReportsDocument(buildReportsDocument(config));
+
+    // Assess
+    expect(config.reports).toHaveLength(40);
+    expect(JSON.stringify(buildReportsDocument(config)).length).toBeGreaterThan(4096);
+    expect(parsed.problems).toEqual([]);
+  });
+
+  it('refuses a list whose document is too large for the bundling command to carry', () => {
+    // Prepare: suppress rules whose users hardly compress
+    const user = (i: number, j: number) => `${createHash('sha256').update(`${i}/${j}`).digest('hex')}@acme.example`;
+    const reports = Array.from({ length: 60 }, (_, i) => ({
+      name: `team-${i}`,
+      suppress: Array.from({ length: 60 }, (_, j) => ({ kind: 'high_volume', user: user(i, j) })),
+    }));
+
+    // Act
+    const error = errorOf(() => parseStackConfig(contextWith({ reports })));
+
+    // Assess
+    expect(error.problems).toEqual([
+      {
+        key: 'reports',
+        message: expect.stringMatching(
+          /^the 60 reports take \d+ bytes gzipped and base64-encoded, more than the 122880/,
+        ),
+      },
     ]);
   });
 

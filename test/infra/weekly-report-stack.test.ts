@@ -2,12 +2,19 @@
  * The weekly report stack: schedule from context, function settings, scoped IAM, DLQ, alarms,
  * idempotency table, cdk-nag, and one whole-template snapshot (asset hashes blanked).
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Stack, Validations } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readEnv } from '../../functions/weekly-report/env';
-import { synthesizeStack } from './synth-stack';
+import { parseReportsDocument } from '../../functions/weekly-report/report-definitions';
+import { createReportApp } from '../../infra/app';
+import { buildReportsDocument, parseStackConfig } from '../../infra/config';
+import { cdkJsonContext, synthesizeStack } from './synth-stack';
+import { twoOrgContext } from './two-orgs';
 
 interface Statement {
   readonly Sid?: string;
@@ -20,6 +27,10 @@ function policyStatements(template: Template): Statement[] {
   return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
     (policy) => policy.Properties.PolicyDocument.Statement as Statement[],
   );
+}
+
+function functionVariables(template: Template): Record<string, unknown> {
+  return Object.values(template.findResources('AWS::Lambda::Function'))[0]?.Properties.Environment.Variables;
 }
 
 function asList<T>(value: T | T[]): T[] {
@@ -213,6 +224,70 @@ describe('WeeklyReportStack', () => {
         MaximumRetryAttempts: 2,
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlqId, 'Arn'] } } },
       });
+    });
+  });
+
+  describe('reports list', () => {
+    it('names the bundled document in the environment instead of the per-report variables', () => {
+      // Act
+      const { template, stack } = synthesizeStack(twoOrgContext());
+
+      // Assess
+      const tableId = stack.getLogicalId(stack.table.node.defaultChild as never);
+      const bucketId = stack.getLogicalId(stack.archive.bucket.node.defaultChild as never);
+      expect(functionVariables(template)).toEqual({
+        REPORTS_FILE: 'reports.json',
+        IDEMPOTENCY_TABLE: { Ref: tableId },
+        ARCHIVE_BUCKET: { Ref: bucketId },
+        POWERTOOLS_SERVICE_NAME: 'ai-activity-audit',
+        POWERTOOLS_METRICS_NAMESPACE: 'AiActivityAudit',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    });
+
+    it("builds the reports document from the context, and the function's cold-start check accepts it", () => {
+      // Act
+      const { stack } = synthesizeStack(twoOrgContext());
+
+      // Assess
+      expect(stack.reportsDocument).toEqual(
+        buildReportsDocument(parseStackConfig({ ...cdkJsonContext(), ...twoOrgContext() })),
+      );
+      const parsed = parseReportsDocument(JSON.parse(JSON.stringify(stack.reportsDocument)));
+      expect(parsed.problems).toEqual([]);
+      expect(parsed.reports.map((r) => r.name)).toEqual(['security', 'sre-team', 'globex']);
+    });
+
+    it('bundles no document without a list', () => {
+      // Act
+      const { stack, template } = synthesizeStack();
+
+      // Assess
+      expect(stack.reportsDocument).toBeUndefined();
+      expect(functionVariables(template).REPORTS_FILE).toBeUndefined();
+    });
+
+    it('writes reports.json next to the handler when it really bundles, as cdk synth does', () => {
+      // Prepare
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-out-'));
+      try {
+        const { app, stack } = createReportApp({ outdir, context: { ...cdkJsonContext(), ...twoOrgContext() } });
+
+        // Act
+        app.synth();
+
+        // Assess
+        const code = Template.fromStack(stack).findResources('AWS::Lambda::Function');
+        const key = String(Object.values(code)[0]?.Properties.Code.S3Key);
+        const asset = path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+        expect(fs.readdirSync(asset).sort()).toEqual(['index.js', 'index.js.map', 'reports.json']);
+        const written = JSON.parse(fs.readFileSync(path.join(asset, 'reports.json'), 'utf8'));
+        expect(written).toEqual(stack.reportsDocument);
+        expect(parseReportsDocument(written).problems).toEqual([]);
+      } finally {
+        fs.rmSync(outdir, { recursive: true, force: true });
+      }
     });
   });
 
