@@ -102,3 +102,30 @@ function entryLabel(index: number, name: unknown): string {
   const trimmed = name.trim();
   return `reports[${index}] (${REPORT_NAME.test(trimmed) ? trimmed : JSON.stringify(trimmed)})`;
 }
+
+/** Reports that one schedule invokes the function for: the same org, schedule and window. */
+export interface ScheduleGroup {
+  readonly schedule: string;
+  readonly timezone: string;
+  readonly secretName: string;
+  readonly datadogSite: string;
+  readonly reports: readonly ReportConfig[];
+}
+
+/**
+ * Groups reports into schedules: reports with the same secret and site (one Datadog org), the
+ * same schedule and time zone (one firing) and the same window mode share one schedule, whose one
+ * invocation fetches the org's events once and renders and delivers all of them. Groups come in
+ * the order of their first report, so the first report's group keeps the first schedule.
+ */
+export function groupBySchedule(reports: readonly ReportConfig[]): ScheduleGroup[] {
+  const groups = new Map<string, ScheduleGroup & { readonly reports: ReportConfig[] }>();
+  for (const report of reports) {
+    const { schedule, timezone, secretName, datadogSite, window } = report;
+    const key = JSON.stringify([secretName, datadogSite, schedule, timezone, window]);
+    const group = groups.get(key);
+    if (group !== undefined) group.reports.push(report);
+    else groups.set(key, { schedule, timezone, secretName, datadogSite, reports: [report] });
+  }
+  return [...groups.values()];
+}

@@ -1,8 +1,9 @@
 /**
- * The weekly report stack: an EventBridge Scheduler schedule (cron + IANA zone) invokes the report
- * function with its scheduled time; failures land in one encrypted DLQ; alarms on function errors
- * and DLQ depth go to an encrypted SNS topic. Grants are scoped to the one secret, sender
- * identity, configuration set and table the function uses.
+ * The weekly report stack: EventBridge Scheduler schedules (cron + IANA zone, one per group of
+ * reports of the same org, schedule and window; one for a deployment without a `reports` list)
+ * invoke the report function with their scheduled time; failures land in one encrypted DLQ;
+ * alarms on function errors and DLQ depth go to an encrypted SNS topic. Grants are scoped to the
+ * secrets, sender identities, configuration sets and table the function uses.
  */
 import {
   Arn,
@@ -36,6 +37,7 @@ import { METRIC_NAMESPACE, METRICS } from '../functions/weekly-report/run-metric
 import { buildReportsDocument, REPORTS_FILE_NAME, reportEnvironment, type StackConfig } from './config';
 import { ReportArchiveBucket } from './report-archive';
 import { ReportFunction, SERVICE_NAME } from './report-function';
+import { groupBySchedule, type ScheduleGroup } from './reports-list';
 
 export interface WeeklyReportStackProps extends StackProps {
   /** Validated context (parseStackConfig). */
@@ -44,13 +46,47 @@ export interface WeeklyReportStackProps extends StackProps {
   readonly entry?: string;
 }
 
+/** A schedule and the reports its invocations send. */
+export interface ReportSchedule {
+  readonly schedule: scheduler.Schedule;
+  readonly reports: readonly string[];
+}
+
+/** EventBridge Scheduler takes a description of at most 512 characters. */
+const MAX_SCHEDULE_DESCRIPTION = 512;
+
+/**
+ * The construct ids of the groups' schedules, in order: `Schedule` for the first, so the schedule
+ * of a stack deployed before the `reports` list stays the same resource; `Schedule` + the
+ * PascalCase of its first report's name for the others, so adding a report to one group never
+ * renames another. Names that give the same PascalCase (`a-1b`, `a1b`) take a number.
+ */
+export function scheduleIds(groups: readonly ScheduleGroup[]): string[] {
+  const ids: string[] = [];
+  for (const group of groups) {
+    if (ids.length === 0) {
+      ids.push('Schedule');
+      continue;
+    }
+    const pascal = (group.reports[0]?.name ?? '')
+      .split('-')
+      .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+      .join('');
+    let id = `Schedule${pascal}`;
+    for (let n = 2; ids.includes(id); n++) id = `Schedule${pascal}${n}`;
+    ids.push(id);
+  }
+  return ids;
+}
+
 export class WeeklyReportStack extends Stack {
   readonly reportFunction: ReportFunction;
   readonly deadLetterQueue: sqs.Queue;
   readonly alarmTopic: sns.Topic;
   readonly table: dynamodb.Table;
   readonly archive: ReportArchiveBucket;
-  readonly schedule: scheduler.Schedule;
+  /** One per group of reports of the same org, schedule and window; the first is `Schedule`, as before the list. */
+  readonly schedules: readonly ReportSchedule[];
   /** What the function reads at cold start when a `reports` list is given; undefined without one. */
   readonly reportsDocument?: ReportsDocument;
 
@@ -126,23 +162,11 @@ export class WeeklyReportStack extends Stack {
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
       reason: "LambdaInvoke's grant: lambda:InvokeFunction on this one function and its versions/aliases (ARN:*).",
     });
-    const report = config.reports[0]!;
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: `AI Activity Audit weekly report (${report.schedule} ${report.timezone})`,
-      schedule: scheduler.ScheduleExpression.expression(report.schedule, TimeZone.of(report.timezone)),
-      target: new LambdaInvoke(fn, {
-        role: schedulerRole,
-        // The report window ends at the scheduled time, so a retry reports the same week.
-        input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),
-        deadLetterQueue: this.deadLetterQueue,
-        // Scheduler retries only failed invocations (throttling, service errors); the function's
-        // own failures are retried by Lambda's async retries (about 1 and 2 minutes later). A run
-        // that dies holding a delivery claim leaves it for at most 75 s (run-report.ts), and the
-        // retry waits for such a claim to lapse instead of failing, so the first retry delivers.
-        retryAttempts: 10,
-        maxEventAge: Duration.hours(6),
-      }),
-    });
+    const groups = groupBySchedule(config.reports);
+    const ids = scheduleIds(groups);
+    this.schedules = groups.map((group, i) =>
+      this.createSchedule(group, ids[i] ?? 'Schedule', config.reportsListed, schedulerRole),
+    );
 
     this.alarmTopic = this.createAlarms(config);
 
@@ -156,6 +180,45 @@ export class WeeklyReportStack extends Stack {
       description: 'Where each weekly report is archived',
       value: `s3://${this.archive.bucket.bucketName}/${ARCHIVE_ROOT}/<report>/<window end, ISO 8601>/{${Object.values(ARCHIVE_FILES).join(',')}}`,
     });
+  }
+
+  /**
+   * The schedule of one group: it invokes the function with its scheduled time and, with a
+   * `reports` list, the names of the group's reports, which that invocation renders and delivers.
+   */
+  private createSchedule(group: ScheduleGroup, id: string, listed: boolean, role: iam.IRole): ReportSchedule {
+    const reports = group.reports.map((r) => r.name);
+    const when = `${group.schedule} ${group.timezone}`;
+    const schedule = new scheduler.Schedule(this, id, {
+      description: listed
+        ? describeReports(`AI Activity Audit (${when}):`, reports)
+        : `AI Activity Audit weekly report (${when})`,
+      schedule: scheduler.ScheduleExpression.expression(group.schedule, TimeZone.of(group.timezone)),
+      target: new LambdaInvoke(this.reportFunction.function, {
+        role,
+        // The report window ends at the scheduled time, so a retry reports the same week. Without
+        // a list the input stays what it was: the function's one report.
+        input: scheduler.ScheduleTargetInput.fromObject({
+          scheduledTime: scheduler.ContextAttribute.scheduledTime,
+          ...(listed ? { reports } : {}),
+        }),
+        deadLetterQueue: this.deadLetterQueue,
+        // Scheduler retries only failed invocations (throttling, service errors); the function's
+        // own failures are retried by Lambda's async retries (about 1 and 2 minutes later). A run
+        // that dies holding a delivery claim leaves it for at most 75 s (run-report.ts), and the
+        // retry waits for such a claim to lapse instead of failing, so the first retry delivers.
+        retryAttempts: 10,
+        maxEventAge: Duration.hours(6),
+      }),
+    });
+    if (listed) {
+      // What an operator needs to see the grouping: which schedule sends which reports.
+      new CfnOutput(this, `${id}Reports`, {
+        description: `Reports of schedule ${id}: ${when}, secret ${group.secretName} on ${group.datadogSite}`,
+        value: `${schedule.scheduleName}: ${reports.join(', ')}`,
+      });
+    }
+    return { schedule, reports };
   }
 
   /** Least privilege: each service's actions on the one resource the function uses, never `*`. */
@@ -283,4 +346,14 @@ export class WeeklyReportStack extends Stack {
     for (const alarm of [errors, dlq, incomplete, unavailable, ledger]) alarm.addAlarmAction(action);
     return topic;
   }
+}
+
+/** `prefix name, name, …`, cut with "and N more" to fit a schedule's description. */
+function describeReports(prefix: string, names: readonly string[]): string {
+  for (let shown = names.length; shown > 0; shown--) {
+    const rest = names.length - shown;
+    const text = `${prefix} ${names.slice(0, shown).join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
+    if (text.length <= MAX_SCHEDULE_DESCRIPTION) return text;
+  }
+  return `${prefix} ${names.length} reports`.slice(0, MAX_SCHEDULE_DESCRIPTION);
 }

@@ -9,10 +9,14 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_THRESHOLDS } from '../../functions/weekly-report/core/types';
 import { readEnv } from '../../functions/weekly-report/env';
 import { parseReportsDocument } from '../../functions/weekly-report/report-definitions';
 import { createReportApp } from '../../infra/app';
 import { buildReportsDocument, parseStackConfig } from '../../infra/config';
+import type { ReportConfig } from '../../infra/report-settings';
+import { groupBySchedule } from '../../infra/reports-list';
+import { scheduleIds } from '../../infra/weekly-report-stack';
 import { cdkJsonContext, synthesizeStack } from './synth-stack';
 import { twoOrgContext } from './two-orgs';
 
@@ -257,6 +261,82 @@ describe('WeeklyReportStack', () => {
       const parsed = parseReportsDocument(JSON.parse(JSON.stringify(stack.reportsDocument)));
       expect(parsed.problems).toEqual([]);
       expect(parsed.reports.map((r) => r.name)).toEqual(['security', 'sre-team', 'globex']);
+    });
+
+    it('gives three reports over two orgs two schedules, one per org and schedule, each naming its reports', () => {
+      // Prepare
+      const { stack: before } = synthesizeStack();
+
+      // Act
+      const { template, stack } = synthesizeStack(twoOrgContext());
+
+      // Assess
+      const fnId = stack.getLogicalId(stack.reportFunction.function.node.defaultChild as never);
+      const dlqId = stack.getLogicalId(stack.deadLetterQueue.node.defaultChild as never);
+      const schedules = template.findResources('AWS::Scheduler::Schedule');
+      const logicalIds = stack.schedules.map((s) => stack.getLogicalId(s.schedule.node.defaultChild as never));
+      expect(Object.keys(schedules).sort()).toEqual([...logicalIds].sort());
+      expect(logicalIds[0]).toBe(before.getLogicalId(before.schedules[0]?.schedule.node.defaultChild as never));
+      expect(stack.schedules.map((s) => [s.schedule.node.id, s.reports])).toEqual([
+        ['Schedule', ['security', 'sre-team']],
+        ['ScheduleGlobex', ['globex']],
+      ]);
+      const target = (reports: string[]) => ({
+        Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        Input: JSON.stringify({ scheduledTime: '<aws.scheduler.scheduled-time>', reports }),
+        RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 6 * 3600 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+        RoleArn: schedules[logicalIds[0] ?? '']?.Properties.Target.RoleArn,
+      });
+      expect(schedules[logicalIds[0] ?? '']?.Properties).toMatchObject({
+        ScheduleExpression: 'cron(0 9 ? * MON *)',
+        ScheduleExpressionTimezone: 'UTC',
+        Description: 'AI Activity Audit (cron(0 9 ? * MON *) UTC): security, sre-team',
+        Target: target(['security', 'sre-team']),
+      });
+      expect(schedules[logicalIds[1] ?? '']?.Properties).toMatchObject({
+        ScheduleExpression: 'cron(0 9 ? * MON *)',
+        ScheduleExpressionTimezone: 'Europe/Berlin',
+        Target: target(['globex']),
+      });
+      template.resourceCountIs('AWS::IAM::Role', 2);
+    });
+
+    it('outputs which schedule sends which reports', () => {
+      // Act
+      const { template, stack } = synthesizeStack(twoOrgContext());
+
+      // Assess
+      const outputs = template.findOutputs('*');
+      const [first, second] = stack.schedules.map((s) => stack.getLogicalId(s.schedule.node.defaultChild as never));
+      expect(outputs.ScheduleReports).toEqual({
+        Description:
+          'Reports of schedule Schedule: cron(0 9 ? * MON *) UTC, secret ai-activity-audit/acme on datadoghq.com',
+        Value: { 'Fn::Join': ['', [{ Ref: first }, ': security, sre-team']] },
+      });
+      expect(outputs.ScheduleGlobexReports).toEqual({
+        Description:
+          'Reports of schedule ScheduleGlobex: cron(0 9 ? * MON *) Europe/Berlin, secret ai-activity-audit/globex on datadoghq.eu',
+        Value: { 'Fn::Join': ['', [{ Ref: second }, ': globex']] },
+      });
+      expect(Object.keys(synthesizeStack().template.findOutputs('*')).filter((k) => k.endsWith('Reports'))).toEqual([]);
+    });
+
+    it('keeps a schedule description within the 512 characters Scheduler takes', () => {
+      // Prepare
+      const reports = Array.from({ length: 40 }, (_, i) => ({ name: `team-${i}-with-a-rather-long-report-name` }));
+
+      // Act
+      const { template } = synthesizeStack({ reports });
+
+      // Assess
+      const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+      const description = String(schedule?.Properties.Description);
+      expect(description.length).toBeLessThanOrEqual(512);
+      expect(description).toMatch(
+        /^AI Activity Audit \(cron\(0 9 \? \* MON \*\) UTC\): team-0-with-a-rather-long-report-name, .* and \d+ more$/,
+      );
+      expect(JSON.parse(schedule?.Properties.Target.Input).reports).toHaveLength(40);
     });
 
     it('bundles no document without a list', () => {
@@ -640,5 +720,76 @@ describe('WeeklyReportStack', () => {
       // Assess
       expect(template.toJSON()).toMatchSnapshot();
     });
+  });
+});
+
+describe('groupBySchedule', () => {
+  function report(name: string, overrides: Partial<ReportConfig> = {}): ReportConfig {
+    return {
+      name,
+      schedule: 'cron(0 9 ? * MON *)',
+      timezone: 'UTC',
+      orgName: 'Acme',
+      datadogSite: 'datadoghq.com',
+      secretName: 'ai-activity-audit/acme',
+      emailTo: [],
+      slackChannel: 'C0SRE00001',
+      window: 'calendar',
+      thresholds: { ...DEFAULT_THRESHOLDS },
+      suppress: [],
+      ...overrides,
+    };
+  }
+
+  it('puts reports of one org, schedule, time zone and window together, whatever their channels and scopes', () => {
+    // Prepare
+    const reports = [
+      report('security', {
+        emailFrom: 'audit@acme.example',
+        emailTo: ['security@acme.example'],
+        slackChannel: undefined,
+      }),
+      report('sre-team', { scope: { teams: ['sre'] }, orgName: 'Acme SRE' }),
+      report('daily', { schedule: 'cron(0 9 ? * * *)' }),
+      report('rolling', { window: 'rolling' }),
+      report('tokyo', { timezone: 'Asia/Tokyo' }),
+      report('globex', { secretName: 'ai-activity-audit/globex' }),
+      report('eu', { datadogSite: 'datadoghq.eu' }),
+      report('ana', { scope: { people: ['ana@acme.example'] } }),
+    ];
+
+    // Act
+    const groups = groupBySchedule(reports);
+
+    // Assess
+    expect(groups.map((g) => g.reports.map((r) => r.name))).toEqual([
+      ['security', 'sre-team', 'ana'],
+      ['daily'],
+      ['rolling'],
+      ['tokyo'],
+      ['globex'],
+      ['eu'],
+    ]);
+    expect(scheduleIds(groups)).toEqual([
+      'Schedule',
+      'ScheduleDaily',
+      'ScheduleRolling',
+      'ScheduleTokyo',
+      'ScheduleGlobex',
+      'ScheduleEu',
+    ]);
+  });
+
+  it('numbers schedule ids whose report names give the same PascalCase', () => {
+    // Prepare
+    const groups = groupBySchedule([
+      report('first'),
+      report('a-1b', { timezone: 'Asia/Tokyo' }),
+      report('a1b', { timezone: 'Europe/Berlin' }),
+      report('a--1b', { timezone: 'Europe/Paris' }),
+    ]);
+
+    // Act + Assess
+    expect(scheduleIds(groups)).toEqual(['Schedule', 'ScheduleA1b', 'ScheduleA1b2', 'ScheduleA1b3']);
   });
 });
