@@ -221,17 +221,20 @@ export class WeeklyReportStack extends Stack {
     return { schedule, reports };
   }
 
-  /** Least privilege: each service's actions on the one resource the function uses, never `*`. */
+  /** Least privilege: each service's actions on the resources the reports use, never `*`. */
   private grantReportAccess(role: iam.IRole, config: StackConfig): void {
-    const report = config.reports[0]!;
-    // The secret is created outside the stack and referenced by name. Secrets Manager appends a
-    // random 6-character suffix to secret ARNs, hence the `-??????` in the resource.
-    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'Credentials', report.secretName);
+    // The secrets are created outside the stack and referenced by name: exactly the ones the
+    // reports name, one per org. Secrets Manager appends a random 6-character suffix to secret
+    // ARNs, hence the `-??????` in each resource.
+    const secretNames = [...new Set(config.reports.map((report) => report.secretName))];
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadCredentials',
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [`${secret.secretArn}-??????`],
+        resources: secretNames.map((name, i) => {
+          const secret = secretsmanager.Secret.fromSecretNameV2(this, numberedId('Credentials', i), name);
+          return `${secret.secretArn}-??????`;
+        }),
       }),
     );
 
@@ -239,31 +242,40 @@ export class WeeklyReportStack extends Stack {
     // (releasing a claim after a failed send). No scans, queries or batch operations.
     this.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
 
-    if (report.emailFrom !== undefined) {
-      // SendEmail only (the code never sends raw MIME), and only as the configured sender.
+    // SendEmail only (the code never sends raw MIME), and each sender only for itself: one
+    // statement per sender, conditioned on that From address, on its identities and the
+    // configuration sets of its reports.
+    const senders = new Map<string, Set<string>>();
+    for (const report of config.reports) {
+      if (report.emailFrom === undefined) continue;
+      const sets = senders.get(report.emailFrom) ?? new Set<string>();
+      if (report.sesConfigurationSet !== undefined) sets.add(report.sesConfigurationSet);
+      senders.set(report.emailFrom, sets);
+    }
+    [...senders].forEach(([emailFrom, configurationSets], i) => {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          sid: 'SendReportEmail',
+          sid: numberedId('SendReportEmail', i),
           actions: ['ses:SendEmail'],
-          resources: this.sesResources(report.emailFrom, report.sesConfigurationSet),
-          conditions: { StringEquals: { 'ses:FromAddress': report.emailFrom } },
+          resources: this.sesResources(emailFrom, [...configurationSets]),
+          conditions: { StringEquals: { 'ses:FromAddress': emailFrom } },
         }),
       );
-    }
+    });
   }
 
   /**
    * SES authorizes a send against the identity that verified the From address (the address
    * itself, or its domain when the domain is verified instead) and the configuration set.
    */
-  private sesResources(emailFrom: string, configurationSet: string | undefined): string[] {
+  private sesResources(emailFrom: string, configurationSets: readonly string[]): string[] {
     const domain = emailFrom.slice(emailFrom.lastIndexOf('@') + 1);
     const arn = (resource: string, resourceName: string) =>
       Arn.format({ service: 'ses', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, this);
     return [
       arn('identity', emailFrom),
       arn('identity', domain),
-      ...(configurationSet !== undefined ? [arn('configuration-set', configurationSet)] : []),
+      ...configurationSets.map((set) => arn('configuration-set', set)),
     ];
   }
 
@@ -346,6 +358,11 @@ export class WeeklyReportStack extends Stack {
     for (const alarm of [errors, dlq, incomplete, unavailable, ledger]) alarm.addAlarmAction(action);
     return topic;
   }
+}
+
+/** `base` for the first, then `base2`, `base3`…: the ids and Sids of today stay as they were. */
+function numberedId(base: string, index: number): string {
+  return index === 0 ? base : `${base}${index + 1}`;
 }
 
 /** `prefix name, name, …`, cut with "and N more" to fit a schedule's description. */

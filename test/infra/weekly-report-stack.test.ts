@@ -27,10 +27,12 @@ interface Statement {
   readonly Effect: string;
 }
 
+/** Every statement of the stack's policies, the managed ones included: CDK moves what a role's inline policy cannot hold into them. */
 function policyStatements(template: Template): Statement[] {
-  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-    (policy) => policy.Properties.PolicyDocument.Statement as Statement[],
-  );
+  return Object.values({
+    ...template.findResources('AWS::IAM::Policy'),
+    ...template.findResources('AWS::IAM::ManagedPolicy'),
+  }).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
 }
 
 function functionVariables(template: Template): Record<string, unknown> {
@@ -426,6 +428,92 @@ describe('WeeklyReportStack', () => {
       });
     });
 
+    it('reads exactly the secrets the reports name, one per org, each with its random suffix', () => {
+      // Act
+      const { template } = synthesizeStack(twoOrgContext());
+
+      // Assess
+      const statements = policyStatements(template).filter((s) =>
+        asList(s.Action).some((a) => a.startsWith('secretsmanager:')),
+      );
+      const prefix = 'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:';
+      expect(statements.map((s) => [s.Action, asList(s.Resource).map(renderResource).sort()])).toEqual([
+        [
+          'secretsmanager:GetSecretValue',
+          [`${prefix}ai-activity-audit/acme-??????`, `${prefix}ai-activity-audit/globex-??????`],
+        ],
+      ]);
+    });
+
+    it("lets each sender send only as itself, on its identities and its reports' configuration sets", () => {
+      // Prepare
+      const reports = [
+        { name: 'security', sesConfigurationSet: 'acme-audit' },
+        { name: 'board', emailTo: ['board@acme.example'], sesConfigurationSet: 'board' },
+        { name: 'sre-team', emailTo: [], slackChannel: 'C0SRE00001' },
+        { name: 'globex', emailFrom: 'audit@globex.example', emailTo: ['secops@globex.example'] },
+      ];
+
+      // Act
+      const { template } = synthesizeStack({ ...twoOrgContext(), reports });
+
+      // Assess
+      const prefix = 'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:';
+      const statements = policyStatements(template).filter((s) => asList(s.Action).some((a) => a.startsWith('ses:')));
+      expect(
+        statements.map((s) => ({
+          sid: s.Sid,
+          action: s.Action,
+          resources: asList(s.Resource).map(renderResource).sort(),
+          condition: (s as { Condition?: unknown }).Condition,
+        })),
+      ).toEqual([
+        {
+          sid: 'SendReportEmail',
+          action: 'ses:SendEmail',
+          resources: [
+            `${prefix}configuration-set/acme-audit`,
+            `${prefix}configuration-set/board`,
+            `${prefix}identity/acme.example`,
+            `${prefix}identity/audit@acme.example`,
+          ],
+          condition: { StringEquals: { 'ses:FromAddress': 'audit@acme.example' } },
+        },
+        {
+          sid: 'SendReportEmail2',
+          action: 'ses:SendEmail',
+          resources: [`${prefix}identity/audit@globex.example`, `${prefix}identity/globex.example`],
+          condition: { StringEquals: { 'ses:FromAddress': 'audit@globex.example' } },
+        },
+      ]);
+    });
+
+    it('grants 40 reports over 40 orgs their 40 secrets and senders, with no finding from cdk-nag', () => {
+      // Prepare
+      const reports = Array.from({ length: 40 }, (_, i) => ({
+        name: `org-${i}`,
+        orgName: `Org ${i}`,
+        secretName: `ai-activity-audit/org-${i}`,
+        emailFrom: `audit@org-${i}.example`,
+        emailTo: [`security@org-${i}.example`],
+        sesConfigurationSet: `set-${i}`,
+      }));
+
+      // Act
+      const { template, stack } = synthesizeStack({ reports });
+
+      // Assess
+      const statements = policyStatements(template);
+      const secrets = statements
+        .filter((s) => asList(s.Action).includes('secretsmanager:GetSecretValue'))
+        .flatMap((s) => asList(s.Resource));
+      const senders = statements.filter((s) => asList(s.Action).includes('ses:SendEmail'));
+      expect(secrets).toHaveLength(40);
+      expect(senders).toHaveLength(40);
+      template.resourceCountIs('AWS::Scheduler::Schedule', 40);
+      expect(new AwsSolutionsChecks().validateScope(stack).violations.map((v) => v.ruleName)).toEqual([]);
+    });
+
     it('grants no SES action when only Slack is configured', () => {
       // Act
       const { template } = synthesizeStack({ emailTo: '', slackChannel: 'C0123456789' });
@@ -676,6 +764,17 @@ describe('WeeklyReportStack', () => {
     it('reports no unacknowledged AwsSolutions finding, error or warning', () => {
       // Prepare
       const { stack } = synthesizeStack({ alarmEmail: 'oncall@example.com', sesConfigurationSet: 'audit' });
+
+      // Act
+      const report = new AwsSolutionsChecks().validateScope(stack);
+
+      // Assess
+      expect(report.violations.map((v) => `${v.ruleName} (${v.severity})`)).toEqual([]);
+    });
+
+    it('reports no finding for a reports list over two orgs either', () => {
+      // Prepare
+      const { stack } = synthesizeStack({ ...twoOrgContext(), sesConfigurationSet: 'audit' });
 
       // Act
       const report = new AwsSolutionsChecks().validateScope(stack);
