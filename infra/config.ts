@@ -85,9 +85,6 @@ const MAX_ENVIRONMENT_BYTES = 4096;
 /** The reports document's file in the bundle, next to the handler; the function reads REPORTS_FILE. */
 export const REPORTS_FILE_NAME = 'reports.json';
 
-/** The name of the report a deployment without a `reports` list sends. */
-export const DEFAULT_REPORT_NAME = DEFAULT_REPORT;
-
 export interface ConfigProblem {
   /** A key the app reads, an unknown key that was given (see context-keys.ts), or a report's key. */
   readonly key: string;
@@ -204,7 +201,7 @@ export function parseStackConfig(raw: RawContext): StackConfig {
           deploymentKeys: CONTEXT_KEYS,
           problem: (key, message) => problems.push({ key, message }),
         })
-      : [{ name: DEFAULT_REPORT_NAME, ...defaults }];
+      : [{ name: DEFAULT_REPORT, ...defaults }];
 
   const config: StackConfig = {
     reports,

@@ -58,8 +58,10 @@ const MAX_SCHEDULE_DESCRIPTION = 512;
 /**
  * The construct ids of the groups' schedules, in order: `Schedule` for the first, so the schedule
  * of a stack deployed before the `reports` list stays the same resource; `Schedule` + the
- * PascalCase of its first report's name for the others, so adding a report to one group never
- * renames another. Names that give the same PascalCase (`a-1b`, `a1b`) take a number.
+ * PascalCase of its first report's name for the others, so a report added to a group, or a new
+ * group added at the end, leaves the other schedules as they are. (Reordering the list can rename
+ * one; CloudFormation then replaces it, which loses nothing: a schedule holds no state.) Names
+ * that give the same PascalCase (`a-1b`, `a1b`) take a number.
  */
 export function scheduleIds(groups: readonly ScheduleGroup[]): string[] {
   const ids: string[] = [];
