@@ -1,52 +1,29 @@
 /**
  * The stack's configuration: reads every CDK context key of DESIGN.md ("Configuration"), checks
- * it, and throws one StackConfigError that lists every problem with its key and the fix. Value
- * rules shared with the handler's cold-start check come from core/settings.ts.
+ * it, and throws one StackConfigError that lists every problem with its key and the fix. A
+ * report's own keys are checked in report-settings.ts; the deployment's (windows, logs, alarms,
+ * archive) here. Value rules shared with the handler's cold-start check come from core/settings.ts.
  */
-import {
-  canonicalTimeZone,
-  DATADOG_SITES,
-  type DatadogSite,
-  isDatadogSite,
-  isEmailAddress,
-  isSlackChannelId,
-  parsePositiveInteger,
-  parseSuppress,
-  parseThresholds,
-} from '../functions/weekly-report/core/settings';
-import type { SuppressRule, Thresholds } from '../functions/weekly-report/core/types';
-import { WINDOW_MODES, type WindowMode } from '../functions/weekly-report/core/windows';
+import { isEmailAddress, parsePositiveInteger } from '../functions/weekly-report/core/settings';
+import { DEFAULT_REPORT, type ReportsDocument } from '../functions/weekly-report/report-definitions';
+import { encodeBundledFile, MAX_ENCODED_FILE_BYTES } from './bundled-files';
 import { unknownContextKeys } from './context-keys';
-import { SCHEDULE_EXAMPLE, validateScheduleExpression } from './schedule-expression';
+import { readString } from './context-values';
+import { parseReportSettings, REPORT_DEFAULTS, type ReportConfig } from './report-settings';
+import { parseReportEntries, readReportsValue } from './reports-list';
 
 export interface StackConfig {
-  /** EventBridge Scheduler expression. @default 'cron(0 9 ? * MON *)' */
-  readonly schedule: string;
-  /** IANA zone of the schedule and of the report's calendar days. @default 'UTC' */
-  readonly timezone: string;
-  readonly orgName: string;
-  /** @default 'datadoghq.com' */
-  readonly datadogSite: DatadogSite;
-  /** Name of the Secrets Manager secret `{ddApiKey, ddAppKey, slackBotToken?}`. @default 'ai-activity-audit/credentials' */
-  readonly secretName: string;
-  /** SES sender; undefined when email is off. */
-  readonly emailFrom?: string;
-  /** Recipients; empty when email is off. */
-  readonly emailTo: readonly string[];
-  readonly sesConfigurationSet?: string;
-  /** Slack channel ID; undefined when Slack is off. */
-  readonly slackChannel?: string;
+  /** The reports the deployment sends: without a `reports` key, one named `default` from the top-level keys. */
+  readonly reports: readonly ReportConfig[];
+  /**
+   * True when the `reports` key lists the reports: the top-level report keys are then only their
+   * defaults. False for a deployment as it was before the list (one report, `default`).
+   */
+  readonly reportsListed: boolean;
   /** @default 7 */
   readonly windowDays: number;
   /** @default 28 */
   readonly baselineDays: number;
-  /**
-   * `calendar`: the windowDays full local days before the day the schedule fires; `rolling`:
-   * windowDays local days ending at the scheduled time. @default 'calendar'
-   */
-  readonly window: WindowMode;
-  readonly thresholds: Thresholds;
-  readonly suppress: readonly SuppressRule[];
   /** Address subscribed to the alarm topic; undefined for none. */
   readonly alarmEmail?: string;
   /** Days the function's logs are kept (a CloudWatch Logs retention value). @default 365 */
@@ -83,17 +60,14 @@ export const CONTEXT_KEYS = [
   'archiveRetentionDays',
   'archiveKmsKeyArn',
   'archiveObjectLockDays',
+  'reports',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
 export const CONFIG_DEFAULTS = {
-  schedule: SCHEDULE_EXAMPLE,
-  timezone: 'UTC',
-  datadogSite: 'datadoghq.com',
-  secretName: 'ai-activity-audit/credentials',
+  ...REPORT_DEFAULTS,
   windowDays: 7,
   baselineDays: 28,
-  window: 'calendar',
   logRetentionDays: 365,
   archiveRetentionDays: 400,
 } as const;
@@ -108,9 +82,12 @@ const MAX_RETENTION_DAYS = 90;
 /** Lambda refuses a function whose environment variables exceed 4 KB in total. */
 const MAX_ENVIRONMENT_BYTES = 4096;
 
+/** The reports document's file in the bundle, next to the handler; the function reads REPORTS_FILE. */
+export const REPORTS_FILE_NAME = 'reports.json';
+
 export interface ConfigProblem {
-  /** A key the app reads, or an unknown key that was given (see context-keys.ts). */
-  readonly key: ContextKey | (string & {});
+  /** A key the app reads, an unknown key that was given (see context-keys.ts), or a report's key. */
+  readonly key: string;
   readonly message: string;
 }
 
@@ -144,90 +121,19 @@ export function parseStackConfig(raw: RawContext): StackConfig {
   const problems: ConfigProblem[] = typeof raw === 'function' ? [] : unknownContextKeys(CONTEXT_KEYS, raw);
   const report = (key: ContextKey, message: string) => problems.push({ key, message });
 
-  const schedule = readString(get('schedule')) ?? CONFIG_DEFAULTS.schedule;
-  for (const p of validateScheduleExpression(schedule)) report('schedule', `${JSON.stringify(schedule)}: ${p}`);
-
-  const givenTimezone = readString(get('timezone')) ?? CONFIG_DEFAULTS.timezone;
-  // One spelling for the schedule and the function: `europe/berlin` is `Europe/Berlin`.
-  const canonicalZone = canonicalTimeZone(givenTimezone);
-  const timezone = canonicalZone ?? givenTimezone;
-  if (canonicalZone === undefined) {
-    report(
-      'timezone',
-      `${JSON.stringify(givenTimezone)} is not an IANA time zone; use e.g. "UTC", "Europe/Berlin" or "Asia/Tokyo"`,
-    );
-  }
-
-  const orgName = readString(get('orgName'));
-  if (orgName === undefined) {
-    report('orgName', 'is required: the organization name shown in the subject and title, e.g. -c orgName="Acme"');
-  } else if (/[\r\n]/.test(orgName) || orgName.length > 100) {
-    report('orgName', 'must be one line of at most 100 characters (it goes into the email subject)');
-  }
-
-  const datadogSite = readString(get('datadogSite')) ?? CONFIG_DEFAULTS.datadogSite;
-  if (!isDatadogSite(datadogSite)) {
-    report(
-      'datadogSite',
-      `${JSON.stringify(datadogSite)} is not a Datadog site; use one of ${DATADOG_SITES.join(', ')}`,
-    );
-  }
-
-  const secretName = readString(get('secretName')) ?? CONFIG_DEFAULTS.secretName;
-  if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(secretName) || secretName.startsWith('arn:')) {
-    report(
-      'secretName',
-      `${JSON.stringify(secretName)} is not a Secrets Manager secret name (letters, digits and /_+=.@-, not an ARN), e.g. ${CONFIG_DEFAULTS.secretName}`,
-    );
-  }
-
-  const emailFrom = readString(get('emailFrom'));
-  if (emailFrom !== undefined && !isEmailAddress(emailFrom)) {
-    report(
-      'emailFrom',
-      `${JSON.stringify(emailFrom)} is not an e-mail address; use the SES-verified sender, e.g. audit@example.com`,
-    );
-  }
-  const emailTo = readList(get('emailTo'));
-  if (emailTo === undefined) {
-    report(
-      'emailTo',
-      'must be an array of addresses in cdk.json or a comma-separated list with -c emailTo=a@x.com,b@y.com',
-    );
-  }
-  const badRecipients = (emailTo ?? []).filter((address) => !isEmailAddress(address));
-  if (badRecipients.length > 0) {
-    const listed = badRecipients.map((a) => JSON.stringify(a)).join(', ');
-    const verb = badRecipients.length === 1 ? 'is not an e-mail address' : 'are not e-mail addresses';
-    report('emailTo', `${listed} ${verb}; list addresses such as security@example.com`);
-  }
-  const emailOn = (emailTo ?? []).length > 0;
-  if (emailOn && emailFrom === undefined) {
-    report(
-      'emailFrom',
-      'is required when emailTo lists recipients: the SES-verified sender, e.g. -c emailFrom=audit@example.com',
-    );
-  }
-
-  const sesConfigurationSet = readString(get('sesConfigurationSet'));
-  if (sesConfigurationSet !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(sesConfigurationSet)) {
-    report(
-      'sesConfigurationSet',
-      `${JSON.stringify(sesConfigurationSet)} is not an SES configuration set name (1-64 of A-Z a-z 0-9 _ -)`,
-    );
-  }
-
-  const slackChannel = readString(get('slackChannel'));
-  if (slackChannel !== undefined && !isSlackChannelId(slackChannel)) {
-    report(
-      'slackChannel',
-      `${JSON.stringify(slackChannel)} is not a Slack channel ID; use the ID (e.g. C0123456789, from the channel's "About" tab), not its #name`,
-    );
-  }
-
-  if (!emailOn && slackChannel === undefined) {
-    report('emailTo', 'no delivery channel: set emailFrom + emailTo (email) and/or slackChannel (Slack)');
-  }
+  // With a list (even one that cannot be read), the top-level keys are defaults that each report
+  // completes: an org name, a channel and a sender are required of the reports, not of them.
+  const reportsValue = readReportsValue(get('reports'));
+  const listed = reportsValue.kind !== 'none';
+  const reportedAtTopLevel = new Set<string>();
+  const defaults = parseReportSettings(
+    get,
+    (key, message) => {
+      reportedAtTopLevel.add(`${key}: ${message}`);
+      report(key, message);
+    },
+    !listed,
+  );
 
   const windowDays = readInteger(get('windowDays'), CONFIG_DEFAULTS.windowDays, 'windowDays', report);
   const baselineDays = readInteger(get('baselineDays'), CONFIG_DEFAULTS.baselineDays, 'baselineDays', report);
@@ -242,21 +148,6 @@ export function parseStackConfig(raw: RawContext): StackConfig {
       'baselineDays',
       `windowDays + baselineDays is ${windowDays + baselineDays} but Datadog keeps audit events at most ${MAX_RETENTION_DAYS} days; lower baselineDays`,
     );
-  }
-
-  const window = (readString(get('window')) ?? CONFIG_DEFAULTS.window) as WindowMode;
-  if (!WINDOW_MODES.includes(window)) {
-    report(
-      'window',
-      `${JSON.stringify(window)} is not a window mode; use "calendar" (the full days before the run) or "rolling" (the days ending at the run)`,
-    );
-  }
-
-  const thresholds = parseThresholds(get('thresholds'));
-  for (const p of thresholds.problems) report('thresholds', `${p}; e.g. -c thresholds='{"burstCalls":50}'`);
-  const suppress = parseSuppress(get('suppress'));
-  for (const p of suppress.problems) {
-    report('suppress', `${p}; e.g. -c suppress='[{"kind":"high_volume","user":"bot@example.com"}]'`);
   }
 
   const alarmEmail = readString(get('alarmEmail'));
@@ -300,21 +191,23 @@ export function parseStackConfig(raw: RawContext): StackConfig {
     );
   }
 
+  if (reportsValue.kind === 'invalid') report('reports', reportsValue.message);
+  const reports =
+    reportsValue.kind === 'list'
+      ? parseReportEntries({
+          entries: reportsValue.entries,
+          inherited: get,
+          reportedAtTopLevel,
+          deploymentKeys: CONTEXT_KEYS,
+          problem: (key, message) => problems.push({ key, message }),
+        })
+      : [{ name: DEFAULT_REPORT, ...defaults }];
+
   const config: StackConfig = {
-    schedule,
-    timezone,
-    orgName: orgName ?? '',
-    datadogSite: datadogSite as DatadogSite,
-    secretName,
-    ...(emailOn && emailFrom !== undefined ? { emailFrom } : {}),
-    emailTo: emailOn ? (emailTo ?? []) : [],
-    ...(emailOn && sesConfigurationSet !== undefined ? { sesConfigurationSet } : {}),
-    ...(slackChannel !== undefined ? { slackChannel } : {}),
+    reports,
+    reportsListed: reportsValue.kind === 'list',
     windowDays,
     baselineDays,
-    window,
-    thresholds: thresholds.value,
-    suppress: suppress.value,
     ...(alarmEmail !== undefined ? { alarmEmail } : {}),
     logRetentionDays,
     ...(logKmsKeyArn !== undefined ? { logKmsKeyArn } : {}),
@@ -322,6 +215,7 @@ export function parseStackConfig(raw: RawContext): StackConfig {
     ...(archiveKmsKeyArn !== undefined ? { archiveKmsKeyArn } : {}),
     ...(lockDays > 0 ? { archiveObjectLockDays: lockDays } : {}),
   };
+  // With a list, the reports are in the bundled document and the environment holds only its name.
   const size = environmentSize(config);
   if (size > MAX_ENVIRONMENT_BYTES - 1024) {
     // 1 KB is left for the variables the stack adds (table name, secret id, Powertools settings).
@@ -331,26 +225,74 @@ export function parseStackConfig(raw: RawContext): StackConfig {
     );
   }
 
+  if (config.reportsListed) {
+    const encoded = encodeBundledFile(JSON.stringify(buildReportsDocument(config))).length;
+    if (encoded > MAX_ENCODED_FILE_BYTES) {
+      report(
+        'reports',
+        `the ${config.reports.length} reports take ${encoded} bytes gzipped and base64-encoded, more than the ${MAX_ENCODED_FILE_BYTES} the bundling command can carry; shorten their suppress lists or split them over two deployments`,
+      );
+    }
+  }
+
   if (problems.length > 0) throw new StackConfigError(problems);
   return config;
 }
 
-/** The configuration's part of the function's environment (DESIGN.md "The Lambda handler's contract"). */
-export function reportEnvironment(config: StackConfig): Record<string, string> {
+/**
+ * The document bundled with the function when a `reports` list is given (report-definitions.ts,
+ * schema 1): each report with everything it inherited filled in, so the function needs no
+ * defaults of its own, and the function validates it at cold start with parseReportsDocument.
+ */
+export function buildReportsDocument(config: StackConfig): ReportsDocument {
   return {
-    ORG_NAME: config.orgName,
-    TIMEZONE: config.timezone,
+    schema: 1,
+    reports: config.reports.map((report) => ({
+      name: report.name,
+      orgName: report.orgName,
+      datadogSite: report.datadogSite,
+      secretName: report.secretName,
+      ...(report.emailFrom !== undefined && report.emailTo.length > 0
+        ? {
+            emailFrom: report.emailFrom,
+            emailTo: report.emailTo,
+            ...(report.sesConfigurationSet !== undefined ? { sesConfigurationSet: report.sesConfigurationSet } : {}),
+          }
+        : {}),
+      ...(report.slackChannel !== undefined ? { slackChannel: report.slackChannel } : {}),
+      timezone: report.timezone,
+      window: report.window,
+      windowDays: config.windowDays,
+      baselineDays: config.baselineDays,
+      thresholds: report.thresholds,
+      suppress: report.suppress,
+      ...(report.scope !== undefined ? { scope: report.scope } : {}),
+    })),
+  };
+}
+
+/**
+ * The configuration's part of the function's environment (DESIGN.md "The Lambda handler's
+ * contract"): the one report's settings, or with a `reports` list only where its document is
+ * (Lambda's environment holds 4 KB in all, too little for dozens of reports).
+ */
+export function reportEnvironment(config: StackConfig): Record<string, string> {
+  const [report] = config.reports;
+  if (config.reportsListed || report === undefined) return { REPORTS_FILE: REPORTS_FILE_NAME };
+  return {
+    ORG_NAME: report.orgName,
+    TIMEZONE: report.timezone,
     WINDOW_DAYS: String(config.windowDays),
     BASELINE_DAYS: String(config.baselineDays),
-    WINDOW: config.window,
-    DATADOG_SITE: config.datadogSite,
-    SECRET_ID: config.secretName,
-    EMAIL_FROM: config.emailFrom ?? '',
-    EMAIL_TO: config.emailTo.join(','),
-    SES_CONFIGURATION_SET: config.sesConfigurationSet ?? '',
-    SLACK_CHANNEL: config.slackChannel ?? '',
-    THRESHOLDS: JSON.stringify(config.thresholds),
-    SUPPRESS: JSON.stringify(config.suppress),
+    WINDOW: report.window,
+    DATADOG_SITE: report.datadogSite,
+    SECRET_ID: report.secretName,
+    EMAIL_FROM: report.emailFrom ?? '',
+    EMAIL_TO: report.emailTo.join(','),
+    SES_CONFIGURATION_SET: report.sesConfigurationSet ?? '',
+    SLACK_CHANNEL: report.slackChannel ?? '',
+    THRESHOLDS: JSON.stringify(report.thresholds),
+    SUPPRESS: JSON.stringify(report.suppress),
   };
 }
 
@@ -389,35 +331,6 @@ function readWholeDays(
   if (Number.isSafeInteger(n)) return n;
   report(key, `${JSON.stringify(value)} is not a whole number of days (${meaning})`);
   return fallback;
-}
-
-/** A trimmed non-empty string, or undefined for absent/empty (so `-c slackChannel=` turns Slack off). */
-function readString(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  const text = String(value).trim();
-  return text === '' ? undefined : text;
-}
-
-/** An array (cdk.json) or a comma-separated string (`-c`); undefined when it is neither. */
-function readList(value: unknown): string[] | undefined {
-  if (value === undefined || value === null) return [];
-  if (typeof value === 'string') {
-    const trimmed = value.trim();
-    // `-c emailTo='["a@x.com"]'` arrives as JSON text; accept it like the array form.
-    if (trimmed.startsWith('[')) {
-      try {
-        return readList(JSON.parse(trimmed));
-      } catch {
-        return undefined;
-      }
-    }
-    return trimmed
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  }
-  if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter(Boolean);
-  return undefined;
 }
 
 function readInteger(

@@ -2,7 +2,8 @@
  * Catches misspelled CDK context keys. `-c orgname=Acme` used to synthesize happily with the
  * default orgName, because a key nobody reads is silently ignored. Every context key must be one
  * the app knows or one that belongs to the CDK itself (feature flags, the CLI's own settings,
- * cached lookups); any other is a problem that names the key and the nearest known one.
+ * cached lookups); any other is a problem that names the key and the nearest known one. The same
+ * goes for the keys of each entry of the `reports` list.
  */
 import { ContextProvider } from 'aws-cdk-lib/cloud-assembly-schema';
 
@@ -80,6 +81,33 @@ export function unknownContextKeys(
     const nearest = nearestKey(key, known);
     const hint = nearest !== undefined ? `did you mean ${nearest}?` : `the keys it reads are ${known.join(', ')}`;
     problems.push({ key, message: `is not a context key of this app, so its value would be ignored; ${hint}` });
+  }
+  return problems;
+}
+
+/**
+ * One problem per key of a `reports` entry that a report does not take, in the order given: a
+ * deployment-wide context key (`windowDays`, `alarmEmail`, …) says it belongs at the top level;
+ * any other names the nearest report key, like a misspelled context key.
+ */
+export function unknownReportKeys(
+  reportKeys: readonly string[],
+  deploymentKeys: readonly string[],
+  entry: Readonly<Record<string, unknown>>,
+): ContextKeyProblem[] {
+  const problems: ContextKeyProblem[] = [];
+  for (const key of Object.keys(entry)) {
+    if (reportKeys.includes(key)) continue;
+    if (deploymentKeys.includes(key)) {
+      problems.push({
+        key,
+        message: 'is set once for the whole deployment, at the top level of the context, not per report',
+      });
+      continue;
+    }
+    const nearest = nearestKey(key, reportKeys);
+    const hint = nearest !== undefined ? `did you mean ${nearest}?` : `a report takes ${reportKeys.join(', ')}`;
+    problems.push({ key, message: `is not a key of a report, so its value would be ignored; ${hint}` });
   }
   return problems;
 }

@@ -14,6 +14,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 import { METRIC_NAMESPACE } from '../functions/weekly-report/run-metrics';
+import { writeBundledFilesCommands } from './bundled-files';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 /** Powertools service name: the `service` key of every log line and the dimension of every metric. */
@@ -70,6 +71,12 @@ export interface ReportFunctionProps {
   readonly environment: Readonly<Record<string, string>>;
   /** @default functions/weekly-report/handler.ts */
   readonly entry?: string;
+  /**
+   * Files written into the bundle next to the handler, by name (the reports document). Written by
+   * the afterBundling hook, so they count in the asset hash: a changed file redeploys the code.
+   * @default none
+   */
+  readonly bundledFiles?: Readonly<Record<string, string>>;
   /**
    * Memory and, with it, CPU (Lambda gives a full vCPU at 1769 MB). Measured (bench/bundle.ts): the
    * loaded bundle takes ~170 MiB RSS, and a busy week (60k events plus 240k baseline events, pages
@@ -147,7 +154,17 @@ export class ReportFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: REPORT_BUNDLING,
+      bundling: props.bundledFiles
+        ? {
+            ...REPORT_BUNDLING,
+            commandHooks: {
+              beforeBundling: () => [],
+              beforeInstall: () => [],
+              afterBundling: (_inputDir: string, outputDir: string) =>
+                writeBundledFilesCommands(outputDir, props.bundledFiles ?? {}),
+            },
+          }
+        : REPORT_BUNDLING,
       onFailure: props.onFailure,
       retryAttempts: props.retryAttempts ?? 2,
       maxEventAge: props.maxEventAge ?? Duration.hours(6),

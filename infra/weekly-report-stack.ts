@@ -1,8 +1,9 @@
 /**
- * The weekly report stack: an EventBridge Scheduler schedule (cron + IANA zone) invokes the report
- * function with its scheduled time; failures land in one encrypted DLQ; alarms on function errors
- * and DLQ depth go to an encrypted SNS topic. Grants are scoped to the one secret, sender
- * identity, configuration set and table the function uses.
+ * The weekly report stack: EventBridge Scheduler schedules (cron + IANA zone, one per group of
+ * reports of the same org, schedule and window; one for a deployment without a `reports` list)
+ * invoke the report function with their scheduled time; failures land in one encrypted DLQ;
+ * alarms on function errors and DLQ depth go to an encrypted SNS topic. Grants are scoped to the
+ * secrets, sender identities, configuration sets and table the function uses.
  */
 import {
   Arn,
@@ -31,10 +32,12 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ARCHIVE_FILES, ARCHIVE_ROOT } from '../functions/weekly-report/archive/report-archive';
+import type { ReportsDocument } from '../functions/weekly-report/report-definitions';
 import { METRIC_NAMESPACE, METRICS } from '../functions/weekly-report/run-metrics';
-import { reportEnvironment, type StackConfig } from './config';
+import { buildReportsDocument, REPORTS_FILE_NAME, reportEnvironment, type StackConfig } from './config';
 import { ReportArchiveBucket } from './report-archive';
 import { ReportFunction, SERVICE_NAME } from './report-function';
+import { groupBySchedule, type ScheduleGroup } from './reports-list';
 
 export interface WeeklyReportStackProps extends StackProps {
   /** Validated context (parseStackConfig). */
@@ -43,13 +46,51 @@ export interface WeeklyReportStackProps extends StackProps {
   readonly entry?: string;
 }
 
+/** A schedule and the reports its invocations send. */
+export interface ReportSchedule {
+  readonly schedule: scheduler.Schedule;
+  readonly reports: readonly string[];
+}
+
+/** EventBridge Scheduler takes a description of at most 512 characters. */
+const MAX_SCHEDULE_DESCRIPTION = 512;
+
+/**
+ * The construct ids of the groups' schedules, in order: `Schedule` for the first, so the schedule
+ * of a stack deployed before the `reports` list stays the same resource; `Schedule` + the
+ * PascalCase of its first report's name for the others, so a report added to a group, or a new
+ * group added at the end, leaves the other schedules as they are. (Reordering the list can rename
+ * one; CloudFormation then replaces it, which loses nothing: a schedule holds no state.) Names
+ * that give the same PascalCase (`a-1b`, `a1b`) take a number.
+ */
+export function scheduleIds(groups: readonly ScheduleGroup[]): string[] {
+  const ids: string[] = [];
+  for (const group of groups) {
+    if (ids.length === 0) {
+      ids.push('Schedule');
+      continue;
+    }
+    const pascal = (group.reports[0]?.name ?? '')
+      .split('-')
+      .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+      .join('');
+    let id = `Schedule${pascal}`;
+    for (let n = 2; ids.includes(id); n++) id = `Schedule${pascal}${n}`;
+    ids.push(id);
+  }
+  return ids;
+}
+
 export class WeeklyReportStack extends Stack {
   readonly reportFunction: ReportFunction;
   readonly deadLetterQueue: sqs.Queue;
   readonly alarmTopic: sns.Topic;
   readonly table: dynamodb.Table;
   readonly archive: ReportArchiveBucket;
-  readonly schedule: scheduler.Schedule;
+  /** One per group of reports of the same org, schedule and window; the first is `Schedule`, as before the list. */
+  readonly schedules: readonly ReportSchedule[];
+  /** What the function reads at cold start when a `reports` list is given; undefined without one. */
+  readonly reportsDocument?: ReportsDocument;
 
   constructor(scope: Construct, id: string, props: WeeklyReportStackProps) {
     super(scope, id, props);
@@ -85,8 +126,13 @@ export class WeeklyReportStack extends Stack {
       ...(config.archiveObjectLockDays !== undefined ? { objectLockDays: config.archiveObjectLockDays } : {}),
     });
 
+    // With a `reports` list, the reports travel in a file of the bundle, not in the environment.
+    if (config.reportsListed) this.reportsDocument = buildReportsDocument(config);
     this.reportFunction = new ReportFunction(this, 'WeeklyReport', {
       ...(props.entry !== undefined ? { entry: props.entry } : {}),
+      ...(this.reportsDocument !== undefined
+        ? { bundledFiles: { [REPORTS_FILE_NAME]: JSON.stringify(this.reportsDocument) } }
+        : {}),
       environment: {
         ...reportEnvironment(config),
         IDEMPOTENCY_TABLE: this.table.tableName,
@@ -118,22 +164,11 @@ export class WeeklyReportStack extends Stack {
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
       reason: "LambdaInvoke's grant: lambda:InvokeFunction on this one function and its versions/aliases (ARN:*).",
     });
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: `AI Activity Audit weekly report (${config.schedule} ${config.timezone})`,
-      schedule: scheduler.ScheduleExpression.expression(config.schedule, TimeZone.of(config.timezone)),
-      target: new LambdaInvoke(fn, {
-        role: schedulerRole,
-        // The report window ends at the scheduled time, so a retry reports the same week.
-        input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),
-        deadLetterQueue: this.deadLetterQueue,
-        // Scheduler retries only failed invocations (throttling, service errors); the function's
-        // own failures are retried by Lambda's async retries (about 1 and 2 minutes later). A run
-        // that dies holding a delivery claim leaves it for at most 75 s (run-report.ts), and the
-        // retry waits for such a claim to lapse instead of failing, so the first retry delivers.
-        retryAttempts: 10,
-        maxEventAge: Duration.hours(6),
-      }),
-    });
+    const groups = groupBySchedule(config.reports);
+    const ids = scheduleIds(groups);
+    this.schedules = groups.map((group, i) =>
+      this.createSchedule(group, ids[i] ?? 'Schedule', config.reportsListed, schedulerRole),
+    );
 
     this.alarmTopic = this.createAlarms(config);
 
@@ -149,16 +184,59 @@ export class WeeklyReportStack extends Stack {
     });
   }
 
-  /** Least privilege: each service's actions on the one resource the function uses, never `*`. */
+  /**
+   * The schedule of one group: it invokes the function with its scheduled time and, with a
+   * `reports` list, the names of the group's reports, which that invocation renders and delivers.
+   */
+  private createSchedule(group: ScheduleGroup, id: string, listed: boolean, role: iam.IRole): ReportSchedule {
+    const reports = group.reports.map((r) => r.name);
+    const when = `${group.schedule} ${group.timezone}`;
+    const schedule = new scheduler.Schedule(this, id, {
+      description: listed
+        ? describeReports(`AI Activity Audit (${when}):`, reports)
+        : `AI Activity Audit weekly report (${when})`,
+      schedule: scheduler.ScheduleExpression.expression(group.schedule, TimeZone.of(group.timezone)),
+      target: new LambdaInvoke(this.reportFunction.function, {
+        role,
+        // The report window ends at the scheduled time, so a retry reports the same week. Without
+        // a list the input stays what it was: the function's one report.
+        input: scheduler.ScheduleTargetInput.fromObject({
+          scheduledTime: scheduler.ContextAttribute.scheduledTime,
+          ...(listed ? { reports } : {}),
+        }),
+        deadLetterQueue: this.deadLetterQueue,
+        // Scheduler retries only failed invocations (throttling, service errors); the function's
+        // own failures are retried by Lambda's async retries (about 1 and 2 minutes later). A run
+        // that dies holding a delivery claim leaves it for at most 75 s (run-report.ts), and the
+        // retry waits for such a claim to lapse instead of failing, so the first retry delivers.
+        retryAttempts: 10,
+        maxEventAge: Duration.hours(6),
+      }),
+    });
+    if (listed) {
+      // What an operator needs to see the grouping: which schedule sends which reports.
+      new CfnOutput(this, `${id}Reports`, {
+        description: `Reports of schedule ${id}: ${when}, secret ${group.secretName} on ${group.datadogSite}`,
+        value: `${schedule.scheduleName}: ${reports.join(', ')}`,
+      });
+    }
+    return { schedule, reports };
+  }
+
+  /** Least privilege: each service's actions on the resources the reports use, never `*`. */
   private grantReportAccess(role: iam.IRole, config: StackConfig): void {
-    // The secret is created outside the stack and referenced by name. Secrets Manager appends a
-    // random 6-character suffix to secret ARNs, hence the `-??????` in the resource.
-    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'Credentials', config.secretName);
+    // The secrets are created outside the stack and referenced by name: exactly the ones the
+    // reports name, one per org. Secrets Manager appends a random 6-character suffix to secret
+    // ARNs, hence the `-??????` in each resource.
+    const secretNames = [...new Set(config.reports.map((report) => report.secretName))];
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadCredentials',
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [`${secret.secretArn}-??????`],
+        resources: secretNames.map((name, i) => {
+          const secret = secretsmanager.Secret.fromSecretNameV2(this, numberedId('Credentials', i), name);
+          return `${secret.secretArn}-??????`;
+        }),
       }),
     );
 
@@ -166,31 +244,40 @@ export class WeeklyReportStack extends Stack {
     // (releasing a claim after a failed send). No scans, queries or batch operations.
     this.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
 
-    if (config.emailFrom !== undefined) {
-      // SendEmail only (the code never sends raw MIME), and only as the configured sender.
+    // SendEmail only (the code never sends raw MIME), and each sender only for itself: one
+    // statement per sender, conditioned on that From address, on its identities and the
+    // configuration sets of its reports.
+    const senders = new Map<string, Set<string>>();
+    for (const report of config.reports) {
+      if (report.emailFrom === undefined) continue;
+      const sets = senders.get(report.emailFrom) ?? new Set<string>();
+      if (report.sesConfigurationSet !== undefined) sets.add(report.sesConfigurationSet);
+      senders.set(report.emailFrom, sets);
+    }
+    [...senders].forEach(([emailFrom, configurationSets], i) => {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          sid: 'SendReportEmail',
+          sid: numberedId('SendReportEmail', i),
           actions: ['ses:SendEmail'],
-          resources: this.sesResources(config.emailFrom, config.sesConfigurationSet),
-          conditions: { StringEquals: { 'ses:FromAddress': config.emailFrom } },
+          resources: this.sesResources(emailFrom, [...configurationSets]),
+          conditions: { StringEquals: { 'ses:FromAddress': emailFrom } },
         }),
       );
-    }
+    });
   }
 
   /**
    * SES authorizes a send against the identity that verified the From address (the address
    * itself, or its domain when the domain is verified instead) and the configuration set.
    */
-  private sesResources(emailFrom: string, configurationSet: string | undefined): string[] {
+  private sesResources(emailFrom: string, configurationSets: readonly string[]): string[] {
     const domain = emailFrom.slice(emailFrom.lastIndexOf('@') + 1);
     const arn = (resource: string, resourceName: string) =>
       Arn.format({ service: 'ses', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, this);
     return [
       arn('identity', emailFrom),
       arn('identity', domain),
-      ...(configurationSet !== undefined ? [arn('configuration-set', configurationSet)] : []),
+      ...configurationSets.map((set) => arn('configuration-set', set)),
     ];
   }
 
@@ -273,4 +360,19 @@ export class WeeklyReportStack extends Stack {
     for (const alarm of [errors, dlq, incomplete, unavailable, ledger]) alarm.addAlarmAction(action);
     return topic;
   }
+}
+
+/** `base` for the first, then `base2`, `base3`…: the ids and Sids of today stay as they were. */
+function numberedId(base: string, index: number): string {
+  return index === 0 ? base : `${base}${index + 1}`;
+}
+
+/** `prefix name, name, …`, cut with "and N more" to fit a schedule's description. */
+function describeReports(prefix: string, names: readonly string[]): string {
+  for (let shown = names.length; shown > 0; shown--) {
+    const rest = names.length - shown;
+    const text = `${prefix} ${names.slice(0, shown).join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
+    if (text.length <= MAX_SCHEDULE_DESCRIPTION) return text;
+  }
+  return `${prefix} ${names.length} reports`.slice(0, MAX_SCHEDULE_DESCRIPTION);
 }

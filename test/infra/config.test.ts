@@ -2,10 +2,22 @@
  * Context validation at synth time: every key's rule, the forms `-c` values arrive in, keys the app
  * does not know (typos), and one StackConfigError that names every offending key with its fix.
  */
-import { CONTEXT_KEYS, parseStackConfig, reportEnvironment, StackConfigError } from '../../infra/config';
-import { editDistance, nearestKey, unknownContextKeys } from '../../infra/context-keys';
+
+import { createHash } from 'node:crypto';
+import { DEFAULT_THRESHOLDS } from '../../functions/weekly-report/core/types';
+import { parseReportsDocument } from '../../functions/weekly-report/report-definitions';
+import {
+  buildReportsDocument,
+  CONTEXT_KEYS,
+  parseStackConfig,
+  reportEnvironment,
+  type StackConfig,
+  StackConfigError,
+} from '../../infra/config';
+import { editDistance, nearestKey, unknownContextKeys, unknownReportKeys } from '../../infra/context-keys';
 import { validateScheduleExpression } from '../../infra/schedule-expression';
 import { cdkJsonContext, synthesizeStack } from './synth-stack';
+import { twoOrgContext, twoOrgReports } from './two-orgs';
 
 function errorOf(run: () => unknown): StackConfigError {
   try {
@@ -17,6 +29,12 @@ function errorOf(run: () => unknown): StackConfigError {
   throw new Error('expected a StackConfigError');
 }
 
+function firstReport(config: StackConfig) {
+  const [report] = config.reports;
+  if (report === undefined) throw new Error('expected a report');
+  return report;
+}
+
 describe('parseStackConfig', () => {
   describe('defaults', () => {
     it('accepts the cdk.json of a fresh clone', () => {
@@ -24,7 +42,11 @@ describe('parseStackConfig', () => {
       const config = parseStackConfig(cdkJsonContext());
 
       // Assess
-      expect(config).toMatchObject({
+      expect(config).toMatchObject({ windowDays: 7, baselineDays: 28, logRetentionDays: 365 });
+      expect(config.reports).toHaveLength(1);
+      const report = firstReport(config);
+      expect(report).toMatchObject({
+        name: 'default',
         schedule: 'cron(0 9 ? * MON *)',
         timezone: 'UTC',
         orgName: 'Example Org',
@@ -32,15 +54,12 @@ describe('parseStackConfig', () => {
         secretName: 'ai-activity-audit/credentials',
         emailFrom: 'audit@example.com',
         emailTo: ['security@example.com'],
-        windowDays: 7,
-        baselineDays: 28,
         window: 'calendar',
-        logRetentionDays: 365,
         suppress: [],
       });
-      expect(config.slackChannel).toBeUndefined();
+      expect(report.slackChannel).toBeUndefined();
       expect(config.alarmEmail).toBeUndefined();
-      expect(config.sesConfigurationSet).toBeUndefined();
+      expect(report.sesConfigurationSet).toBeUndefined();
     });
 
     it('lists every key it reads in cdk.json, so people see what they can set', () => {
@@ -56,16 +75,15 @@ describe('parseStackConfig', () => {
       const config = parseStackConfig({ orgName: 'Acme', slackChannel: 'C0123456789' });
 
       // Assess
-      expect(config).toMatchObject({
+      expect(config).toMatchObject({ windowDays: 7, baselineDays: 28 });
+      expect(firstReport(config)).toMatchObject({
         schedule: 'cron(0 9 ? * MON *)',
         timezone: 'UTC',
         datadogSite: 'datadoghq.com',
         secretName: 'ai-activity-audit/credentials',
         emailTo: [],
-        windowDays: 7,
-        baselineDays: 28,
       });
-      expect(config.thresholds.burstCalls).toBe(100);
+      expect(firstReport(config).thresholds.burstCalls).toBe(100);
     });
   });
 
@@ -77,9 +95,9 @@ describe('parseStackConfig', () => {
       const fromJson = parseStackConfig({ ...cdkJsonContext(), emailTo: '["a@example.com","b@example.org"]' });
 
       // Assess
-      expect(fromArray.emailTo).toEqual(['a@example.com', 'b@example.org']);
-      expect(fromString.emailTo).toEqual(fromArray.emailTo);
-      expect(fromJson.emailTo).toEqual(fromArray.emailTo);
+      expect(firstReport(fromArray).emailTo).toEqual(['a@example.com', 'b@example.org']);
+      expect(firstReport(fromString).emailTo).toEqual(firstReport(fromArray).emailTo);
+      expect(firstReport(fromJson).emailTo).toEqual(firstReport(fromArray).emailTo);
     });
 
     it('reads numbers and JSON given as strings', () => {
@@ -95,14 +113,14 @@ describe('parseStackConfig', () => {
       // Assess
       expect(config.windowDays).toBe(14);
       expect(config.baselineDays).toBe(56);
-      expect(config.thresholds).toEqual({
+      expect(firstReport(config).thresholds).toEqual({
         burstCalls: 50,
         burstMinutes: 10,
         scopeMinBaselineCalls: 20,
         highSeverityResourceTypes: ['monitor'],
         newClientSeverity: 'low',
       });
-      expect(config.suppress).toEqual([{ kind: 'new_country', user: 'ana@example.com' }]);
+      expect(firstReport(config).suppress).toEqual([{ kind: 'new_country', user: 'ana@example.com' }]);
     });
 
     it('knows the new_client kind: its severity among the thresholds, and suppression by user or client', () => {
@@ -114,12 +132,12 @@ describe('parseStackConfig', () => {
       });
 
       // Assess
-      expect(config.thresholds.newClientSeverity).toBe('medium');
-      expect(config.suppress).toEqual([
+      expect(firstReport(config).thresholds.newClientSeverity).toBe('medium');
+      expect(firstReport(config).suppress).toEqual([
         { kind: 'new_client', client: 'codex' },
         { kind: 'new_client', user: 'bot@example.com' },
       ]);
-      expect(JSON.parse(reportEnvironment(config).SUPPRESS ?? '[]')).toEqual(config.suppress);
+      expect(JSON.parse(reportEnvironment(config).SUPPRESS ?? '[]')).toEqual(firstReport(config).suppress);
     });
 
     it('reads through a lookup function such as app.node.tryGetContext', () => {
@@ -130,7 +148,7 @@ describe('parseStackConfig', () => {
       const config = parseStackConfig((key) => context[key]);
 
       // Assess
-      expect(config.timezone).toBe('Europe/Berlin');
+      expect(firstReport(config).timezone).toBe('Europe/Berlin');
     });
 
     it('spells the timezone canonically for the schedule and the function', () => {
@@ -138,7 +156,7 @@ describe('parseStackConfig', () => {
       const config = parseStackConfig({ ...cdkJsonContext(), timezone: 'europe/berlin' });
 
       // Assess
-      expect(config.timezone).toBe('Europe/Berlin');
+      expect(firstReport(config).timezone).toBe('Europe/Berlin');
       expect(reportEnvironment(config).TIMEZONE).toBe('Europe/Berlin');
     });
 
@@ -147,7 +165,7 @@ describe('parseStackConfig', () => {
       const config = parseStackConfig({ ...cdkJsonContext(), datadogSite: 'uk1.datadoghq.com' });
 
       // Assess
-      expect(config.datadogSite).toBe('uk1.datadoghq.com');
+      expect(firstReport(config).datadogSite).toBe('uk1.datadoghq.com');
       expect(reportEnvironment(config).DATADOG_SITE).toBe('uk1.datadoghq.com');
     });
 
@@ -157,11 +175,11 @@ describe('parseStackConfig', () => {
       const emailOnly = parseStackConfig({ ...cdkJsonContext(), slackChannel: '' });
 
       // Assess
-      expect(slackOnly.emailTo).toEqual([]);
-      expect(slackOnly.emailFrom).toBeUndefined();
-      expect(slackOnly.slackChannel).toBe('C0123456789');
-      expect(emailOnly.slackChannel).toBeUndefined();
-      expect(emailOnly.emailTo).toEqual(['security@example.com']);
+      expect(firstReport(slackOnly).emailTo).toEqual([]);
+      expect(firstReport(slackOnly).emailFrom).toBeUndefined();
+      expect(firstReport(slackOnly).slackChannel).toBe('C0123456789');
+      expect(firstReport(emailOnly).slackChannel).toBeUndefined();
+      expect(firstReport(emailOnly).emailTo).toEqual(['security@example.com']);
     });
   });
 
@@ -190,11 +208,12 @@ describe('parseStackConfig', () => {
     });
 
     it('lists every problem in one error, each naming its key', () => {
-      // Prepare
+      // Prepare: a `reports` value that is not a list still means "a list": the top-level keys
+      // are then defaults, checked for their form (a one-line orgName) rather than their presence.
       const context = {
         schedule: 'cron(0 9 * * MON *)',
         timezone: 'Europe/Berln',
-        orgName: '',
+        orgName: 'Acme\nBcc: x@example.com',
         datadogSite: 'datadoghq.co',
         secretName: 'arn:aws:secretsmanager:eu-west-1:1:secret:x',
         emailFrom: 'audit-at-example.com',
@@ -212,6 +231,7 @@ describe('parseStackConfig', () => {
         archiveRetentionDays: '-1',
         archiveKmsKeyArn: 'key/1',
         archiveObjectLockDays: 'a year',
+        reports: '{"name":"security"}',
       };
 
       // Act
@@ -264,6 +284,7 @@ describe('parseStackConfig', () => {
       ],
       ['alarmEmail', 'oncall', /alarmEmail: "oncall" is not an e-mail address/],
       ['orgName', 'Acme\nBcc: x@example.com', /orgName: must be one line/],
+      ['orgName', '', /orgName: is required: the organization name/],
     ])('refuses %s = %j', (key, value, message) => {
       // Act
       const error = errorOf(() => parseStackConfig({ ...cdkJsonContext(), [key]: value }));
@@ -307,6 +328,284 @@ describe('parseStackConfig', () => {
         /schedule: "cron\(0 9 \? \* MON\)": cron\(...\) needs 6 fields/,
       );
     });
+  });
+});
+
+describe('reports', () => {
+  function contextWith(overrides: Record<string, unknown>): Record<string, unknown> {
+    return { ...cdkJsonContext(), ...twoOrgContext(), ...overrides };
+  }
+
+  it('reads a list of reports, each inheriting the top-level keys it does not set and overriding the rest', () => {
+    // Act
+    const config = parseStackConfig(contextWith({}));
+
+    // Assess
+    expect(config.reportsListed).toBe(true);
+    const [security, sre, globex] = config.reports;
+    expect(security).toEqual({
+      name: 'security',
+      schedule: 'cron(0 9 ? * MON *)',
+      timezone: 'UTC',
+      orgName: 'Acme',
+      datadogSite: 'datadoghq.com',
+      secretName: 'ai-activity-audit/acme',
+      emailFrom: 'audit@acme.example',
+      emailTo: ['security@acme.example'],
+      window: 'calendar',
+      thresholds: { ...DEFAULT_THRESHOLDS },
+      suppress: [],
+    });
+    expect(sre).toEqual({
+      ...security,
+      name: 'sre-team',
+      emailFrom: undefined,
+      emailTo: [],
+      slackChannel: 'C0SRE00001',
+      scope: { teams: ['sre'] },
+    });
+    expect(globex).toEqual({
+      ...security,
+      name: 'globex',
+      orgName: 'Globex',
+      datadogSite: 'datadoghq.eu',
+      secretName: 'ai-activity-audit/globex',
+      emailFrom: 'audit@globex.example',
+      emailTo: ['secops@globex.example'],
+      timezone: 'Europe/Berlin',
+      thresholds: { ...DEFAULT_THRESHOLDS, burstCalls: 50 },
+    });
+    expect(config.reports).toHaveLength(3);
+  });
+
+  it("reads the same list as JSON text, as -c reports='[…]' gives it", () => {
+    // Act
+    const fromText = parseStackConfig(contextWith({ reports: ` ${JSON.stringify(twoOrgReports())} ` }));
+
+    // Assess
+    expect(fromText).toEqual(parseStackConfig(contextWith({})));
+  });
+
+  it.each([[[]], ['[]'], [''], [undefined]])('keeps the one report "default" of today for reports = %j', (reports) => {
+    // Prepare
+    const { reports: _, ...withoutReports } = cdkJsonContext();
+
+    // Act
+    const config = parseStackConfig({ ...cdkJsonContext(), reports });
+
+    // Assess
+    expect(config).toEqual(parseStackConfig(withoutReports));
+    expect(config.reportsListed).toBe(false);
+    expect(config.reports.map((r) => r.name)).toEqual(['default']);
+  });
+
+  it.each([
+    ['[{"name":"security",}]', /^is not valid JSON \(.+\); e\.g\. -c reports='\[\{"name":"security"/],
+    ['{"name":"security"}', /^must be a list of reports, each an object with a name; e\.g\./],
+    [{ name: 'security' }, /^must be a list of reports/],
+  ])('refuses reports = %j with one problem', (reports, message) => {
+    // Act
+    const error = errorOf(() => parseStackConfig({ ...cdkJsonContext(), reports }));
+
+    // Assess
+    expect(error.problems).toEqual([{ key: 'reports', message: expect.stringMatching(message) }]);
+  });
+
+  it('names the report and the key of a misspelled key in the second report', () => {
+    // Prepare
+    const reports = twoOrgReports();
+    const { slackChannel, ...sre } = reports[1]!;
+    reports[1] = { ...sre, slackChanel: slackChannel };
+
+    // Act
+    const error = errorOf(() => parseStackConfig(contextWith({ reports })));
+
+    // Assess
+    expect(error.problems).toEqual([
+      {
+        key: 'reports[1] (sre-team).slackChanel',
+        message: 'is not a key of a report, so its value would be ignored; did you mean slackChannel?',
+      },
+      { key: 'reports[1] (sre-team).emailTo', message: expect.stringMatching(/^no delivery channel/) },
+    ]);
+    expect(error.message).toContain(
+      '\n  - reports[1] (sre-team).slackChanel: is not a key of a report, so its value would be ignored; did you mean slackChannel?',
+    );
+  });
+
+  it('lists every problem of every report in one error, each naming the report and the key', () => {
+    // Prepare
+    const reports = [
+      { name: 'security', timezone: 'Mars/Olympus', emailTo: 'ops@acme.example;dev@acme.example' },
+      'sre-team',
+      { name: 'SRE Team', slackChannel: '#sre', emailTo: [] },
+      { orgName: 'Globex' },
+      { name: 'security', window: 'weekly', thresholds: '{"burstCals":5}', windowDays: 14 },
+      { name: 'globex', scope: { teams: [] }, suppress: [{ kind: 'everything' }], schedule: 'weekly' },
+    ];
+
+    // Act
+    const error = errorOf(() => parseStackConfig(contextWith({ reports })));
+
+    // Assess
+    expect(error.problems.map((p) => p.key)).toEqual([
+      'reports[0] (security).timezone',
+      'reports[0] (security).emailTo',
+      'reports[1]',
+      'reports[2] ("SRE Team").name',
+      'reports[2] ("SRE Team").slackChannel',
+      'reports[3].name',
+      'reports[4] (security).windowDays',
+      'reports[4] (security).name',
+      'reports[4] (security).window',
+      'reports[4] (security).thresholds',
+      'reports[5] (globex).schedule',
+      'reports[5] (globex).suppress',
+      'reports[5] (globex).scope',
+      'reports[5] (globex).scope',
+    ]);
+    expect(error.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^"Mars\/Olympus" is not an IANA time zone/),
+      expect.stringMatching(/^"ops@acme.example;dev@acme.example" is not an e-mail address/),
+      expect.stringMatching(/^must be an object with a name/),
+      expect.stringMatching(/^"SRE Team" is not a report name: lower-case letters/),
+      expect.stringMatching(/^"#sre" is not a Slack channel ID/),
+      expect.stringMatching(/^is required: a slug/),
+      'is set once for the whole deployment, at the top level of the context, not per report',
+      '"security" is also the name of reports[0]: report names must be unique',
+      expect.stringMatching(/^"weekly" is not a window mode/),
+      expect.stringMatching(/^unknown key "burstCals"/),
+      expect.stringMatching(/^"weekly": must be cron\(/),
+      expect.stringMatching(/^\[0\]\.kind must be one of/),
+      'teams must be a non-empty list of team handles',
+      'must name teams or people (omit it for the whole org)',
+    ]);
+    expect(error.message).toMatch(/^Invalid CDK context \(14 problems\)/);
+  });
+
+  it('requires an org name, a channel and a sender of each report, not of the top-level defaults', () => {
+    // Prepare: nothing at the top level makes a report on its own
+    const context = { ...cdkJsonContext(), orgName: '', emailFrom: '', emailTo: [], slackChannel: '' };
+    const complete = [
+      { name: 'security', orgName: 'Acme', emailFrom: 'audit@acme.example', emailTo: ['security@acme.example'] },
+      { name: 'sre-team', orgName: 'Acme', slackChannel: 'C0SRE00001' },
+    ];
+    const incomplete = [
+      { name: 'security', emailTo: ['security@acme.example'] },
+      { name: 'sre-team', orgName: 'Acme' },
+    ];
+
+    // Act
+    const config = parseStackConfig({ ...context, reports: complete });
+    const error = errorOf(() => parseStackConfig({ ...context, reports: incomplete }));
+
+    // Assess
+    expect(config.reports.map((r) => r.name)).toEqual(['security', 'sre-team']);
+    expect(error.problems).toEqual([
+      { key: 'reports[0] (security).orgName', message: expect.stringMatching(/^is required/) },
+      { key: 'reports[0] (security).emailFrom', message: expect.stringMatching(/^is required when emailTo/) },
+      { key: 'reports[1] (sre-team).emailTo', message: expect.stringMatching(/^no delivery channel/) },
+    ]);
+  });
+
+  it("builds a document every report of which the function's cold-start check accepts, defaults filled in", () => {
+    // Prepare
+    const config = parseStackConfig(
+      contextWith({ windowDays: '14', baselineDays: '56', sesConfigurationSet: 'audit' }),
+    );
+
+    // Act
+    const document = buildReportsDocument(config);
+    const parsed = parseReportsDocument(JSON.parse(JSON.stringify(document)));
+
+    // Assess
+    expect(parsed.problems).toEqual([]);
+    expect(document.reports[0]).toEqual({
+      name: 'security',
+      orgName: 'Acme',
+      datadogSite: 'datadoghq.com',
+      secretName: 'ai-activity-audit/acme',
+      emailFrom: 'audit@acme.example',
+      emailTo: ['security@acme.example'],
+      sesConfigurationSet: 'audit',
+      timezone: 'UTC',
+      window: 'calendar',
+      windowDays: 14,
+      baselineDays: 56,
+      thresholds: { ...DEFAULT_THRESHOLDS },
+      suppress: [],
+    });
+    expect(parsed.reports.map((r) => [r.name, r.org, r.secretId, r.datadog.site, r.timezone, r.windowDays])).toEqual([
+      ['security', 'Acme', 'ai-activity-audit/acme', 'datadoghq.com', 'UTC', 14],
+      ['sre-team', 'Acme', 'ai-activity-audit/acme', 'datadoghq.com', 'UTC', 14],
+      ['globex', 'Globex', 'ai-activity-audit/globex', 'datadoghq.eu', 'Europe/Berlin', 14],
+    ]);
+    expect(parsed.reports.map((r) => [r.email, r.slack, r.scope])).toEqual([
+      [{ from: 'audit@acme.example', to: ['security@acme.example'], configurationSet: 'audit' }, undefined, undefined],
+      [undefined, { channel: 'C0SRE00001' }, { teams: ['sre'] }],
+      [
+        { from: 'audit@globex.example', to: ['secops@globex.example'], configurationSet: 'audit' },
+        undefined,
+        undefined,
+      ],
+    ]);
+    expect(parsed.reports[2]?.thresholds.burstCalls).toBe(50);
+  });
+
+  it('leaves the reports out of the environment: it names the bundled document only', () => {
+    // Act
+    const environment = reportEnvironment(parseStackConfig(contextWith({})));
+
+    // Assess
+    expect(environment).toEqual({ REPORTS_FILE: 'reports.json' });
+  });
+
+  it('takes 40 reports with long recipient lists, far beyond what the environment could hold', () => {
+    // Prepare
+    const recipients = Array.from({ length: 20 }, (_, i) => `person-${i}@acme.example`);
+    const reports = Array.from({ length: 40 }, (_, i) => ({ name: `team-${i}`, emailTo: recipients }));
+
+    // Act
+    const config = parseStackConfig(contextWith({ reports }));
+    const parsed = parseReportsDocument(buildReportsDocument(config));
+
+    // Assess
+    expect(config.reports).toHaveLength(40);
+    expect(JSON.stringify(buildReportsDocument(config)).length).toBeGreaterThan(4096);
+    expect(parsed.problems).toEqual([]);
+  });
+
+  it('refuses a list whose document is too large for the bundling command to carry', () => {
+    // Prepare: suppress rules whose users hardly compress
+    const user = (i: number, j: number) => `${createHash('sha256').update(`${i}/${j}`).digest('hex')}@acme.example`;
+    const reports = Array.from({ length: 60 }, (_, i) => ({
+      name: `team-${i}`,
+      suppress: Array.from({ length: 60 }, (_, j) => ({ kind: 'high_volume', user: user(i, j) })),
+    }));
+
+    // Act
+    const error = errorOf(() => parseStackConfig(contextWith({ reports })));
+
+    // Assess
+    expect(error.problems).toEqual([
+      {
+        key: 'reports',
+        message: expect.stringMatching(
+          /^the 60 reports take \d+ bytes gzipped and base64-encoded, more than the 122880/,
+        ),
+      },
+    ]);
+  });
+
+  it("says a bad top-level default once, at its key, and a report's own bad value at the report", () => {
+    // Prepare
+    const reports = [{ name: 'security' }, { name: 'sre-team' }, { name: 'globex', timezone: 'Mars/Olympus' }];
+
+    // Act
+    const error = errorOf(() => parseStackConfig(contextWith({ timezone: 'Europe/Berln', reports })));
+
+    // Assess
+    expect(error.problems.map((p) => p.key)).toEqual(['timezone', 'reports[2] (globex).timezone']);
   });
 });
 
@@ -407,6 +706,29 @@ describe('unknown context keys', () => {
     expect(problems).toEqual([
       { key: 'burstlimit', message: expect.stringMatching(/did you mean burstLimit\?$/) },
       { key: 'orgName', message: expect.stringMatching(/the keys it reads are burstLimit$/) },
+    ]);
+  });
+
+  it('tells a report key from a deployment-wide key, and lists the report keys when none is near', () => {
+    // Act
+    const problems = unknownReportKeys(['name', 'emailTo'], ['windowDays'], {
+      name: 'x',
+      emailto: [],
+      windowDays: 7,
+      recipients: [],
+    });
+
+    // Assess
+    expect(problems).toEqual([
+      { key: 'emailto', message: 'is not a key of a report, so its value would be ignored; did you mean emailTo?' },
+      {
+        key: 'windowDays',
+        message: 'is set once for the whole deployment, at the top level of the context, not per report',
+      },
+      {
+        key: 'recipients',
+        message: 'is not a key of a report, so its value would be ignored; a report takes name, emailTo',
+      },
     ]);
   });
 

@@ -2,12 +2,23 @@
  * The weekly report stack: schedule from context, function settings, scoped IAM, DLQ, alarms,
  * idempotency table, cdk-nag, and one whole-template snapshot (asset hashes blanked).
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Stack, Validations } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_THRESHOLDS } from '../../functions/weekly-report/core/types';
 import { readEnv } from '../../functions/weekly-report/env';
-import { synthesizeStack } from './synth-stack';
+import { parseReportsDocument } from '../../functions/weekly-report/report-definitions';
+import { createReportApp } from '../../infra/app';
+import { buildReportsDocument, parseStackConfig } from '../../infra/config';
+import type { ReportConfig } from '../../infra/report-settings';
+import { groupBySchedule } from '../../infra/reports-list';
+import { scheduleIds } from '../../infra/weekly-report-stack';
+import { cdkJsonContext, synthesizeStack } from './synth-stack';
+import { twoOrgContext } from './two-orgs';
 
 interface Statement {
   readonly Sid?: string;
@@ -16,10 +27,16 @@ interface Statement {
   readonly Effect: string;
 }
 
+/** Every statement of the stack's policies, the managed ones included: CDK moves what a role's inline policy cannot hold into them. */
 function policyStatements(template: Template): Statement[] {
-  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-    (policy) => policy.Properties.PolicyDocument.Statement as Statement[],
-  );
+  return Object.values({
+    ...template.findResources('AWS::IAM::Policy'),
+    ...template.findResources('AWS::IAM::ManagedPolicy'),
+  }).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+function functionVariables(template: Template): Record<string, unknown> {
+  return Object.values(template.findResources('AWS::Lambda::Function'))[0]?.Properties.Environment.Variables;
 }
 
 function asList<T>(value: T | T[]): T[] {
@@ -221,6 +238,146 @@ describe('WeeklyReportStack', () => {
     });
   });
 
+  describe('reports list', () => {
+    it('names the bundled document in the environment instead of the per-report variables', () => {
+      // Act
+      const { template, stack } = synthesizeStack(twoOrgContext());
+
+      // Assess
+      const tableId = stack.getLogicalId(stack.table.node.defaultChild as never);
+      const bucketId = stack.getLogicalId(stack.archive.bucket.node.defaultChild as never);
+      expect(functionVariables(template)).toEqual({
+        REPORTS_FILE: 'reports.json',
+        IDEMPOTENCY_TABLE: { Ref: tableId },
+        ARCHIVE_BUCKET: { Ref: bucketId },
+        POWERTOOLS_SERVICE_NAME: 'ai-activity-audit',
+        POWERTOOLS_METRICS_NAMESPACE: 'AiActivityAudit',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    });
+
+    it("builds the reports document from the context, and the function's cold-start check accepts it", () => {
+      // Act
+      const { stack } = synthesizeStack(twoOrgContext());
+
+      // Assess
+      expect(stack.reportsDocument).toEqual(
+        buildReportsDocument(parseStackConfig({ ...cdkJsonContext(), ...twoOrgContext() })),
+      );
+      const parsed = parseReportsDocument(JSON.parse(JSON.stringify(stack.reportsDocument)));
+      expect(parsed.problems).toEqual([]);
+      expect(parsed.reports.map((r) => r.name)).toEqual(['security', 'sre-team', 'globex']);
+    });
+
+    it('gives three reports over two orgs two schedules, one per org and schedule, each naming its reports', () => {
+      // Prepare
+      const { stack: before } = synthesizeStack();
+
+      // Act
+      const { template, stack } = synthesizeStack(twoOrgContext());
+
+      // Assess
+      const fnId = stack.getLogicalId(stack.reportFunction.function.node.defaultChild as never);
+      const dlqId = stack.getLogicalId(stack.deadLetterQueue.node.defaultChild as never);
+      const schedules = template.findResources('AWS::Scheduler::Schedule');
+      const logicalIds = stack.schedules.map((s) => stack.getLogicalId(s.schedule.node.defaultChild as never));
+      expect(Object.keys(schedules).sort()).toEqual([...logicalIds].sort());
+      expect(logicalIds[0]).toBe(before.getLogicalId(before.schedules[0]?.schedule.node.defaultChild as never));
+      expect(stack.schedules.map((s) => [s.schedule.node.id, s.reports])).toEqual([
+        ['Schedule', ['security', 'sre-team']],
+        ['ScheduleGlobex', ['globex']],
+      ]);
+      const target = (reports: string[]) => ({
+        Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        Input: JSON.stringify({ scheduledTime: '<aws.scheduler.scheduled-time>', reports }),
+        RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 6 * 3600 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+        RoleArn: schedules[logicalIds[0] ?? '']?.Properties.Target.RoleArn,
+      });
+      expect(schedules[logicalIds[0] ?? '']?.Properties).toMatchObject({
+        ScheduleExpression: 'cron(0 9 ? * MON *)',
+        ScheduleExpressionTimezone: 'UTC',
+        Description: 'AI Activity Audit (cron(0 9 ? * MON *) UTC): security, sre-team',
+        Target: target(['security', 'sre-team']),
+      });
+      expect(schedules[logicalIds[1] ?? '']?.Properties).toMatchObject({
+        ScheduleExpression: 'cron(0 9 ? * MON *)',
+        ScheduleExpressionTimezone: 'Europe/Berlin',
+        Target: target(['globex']),
+      });
+      template.resourceCountIs('AWS::IAM::Role', 2);
+    });
+
+    it('outputs which schedule sends which reports', () => {
+      // Act
+      const { template, stack } = synthesizeStack(twoOrgContext());
+
+      // Assess
+      const outputs = template.findOutputs('*');
+      const [first, second] = stack.schedules.map((s) => stack.getLogicalId(s.schedule.node.defaultChild as never));
+      expect(outputs.ScheduleReports).toEqual({
+        Description:
+          'Reports of schedule Schedule: cron(0 9 ? * MON *) UTC, secret ai-activity-audit/acme on datadoghq.com',
+        Value: { 'Fn::Join': ['', [{ Ref: first }, ': security, sre-team']] },
+      });
+      expect(outputs.ScheduleGlobexReports).toEqual({
+        Description:
+          'Reports of schedule ScheduleGlobex: cron(0 9 ? * MON *) Europe/Berlin, secret ai-activity-audit/globex on datadoghq.eu',
+        Value: { 'Fn::Join': ['', [{ Ref: second }, ': globex']] },
+      });
+      expect(Object.keys(synthesizeStack().template.findOutputs('*')).filter((k) => k.endsWith('Reports'))).toEqual([]);
+    });
+
+    it('keeps a schedule description within the 512 characters Scheduler takes', () => {
+      // Prepare
+      const reports = Array.from({ length: 40 }, (_, i) => ({ name: `team-${i}-with-a-rather-long-report-name` }));
+
+      // Act
+      const { template } = synthesizeStack({ reports });
+
+      // Assess
+      const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+      const description = String(schedule?.Properties.Description);
+      expect(description.length).toBeLessThanOrEqual(512);
+      expect(description).toMatch(
+        /^AI Activity Audit \(cron\(0 9 \? \* MON \*\) UTC\): team-0-with-a-rather-long-report-name, .* and \d+ more$/,
+      );
+      expect(JSON.parse(schedule?.Properties.Target.Input).reports).toHaveLength(40);
+    });
+
+    it('bundles no document without a list', () => {
+      // Act
+      const { stack, template } = synthesizeStack();
+
+      // Assess
+      expect(stack.reportsDocument).toBeUndefined();
+      expect(functionVariables(template).REPORTS_FILE).toBeUndefined();
+    });
+
+    it('writes reports.json next to the handler when it really bundles, as cdk synth does', () => {
+      // Prepare
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-out-'));
+      try {
+        const { app, stack } = createReportApp({ outdir, context: { ...cdkJsonContext(), ...twoOrgContext() } });
+
+        // Act
+        app.synth();
+
+        // Assess
+        const code = Template.fromStack(stack).findResources('AWS::Lambda::Function');
+        const key = String(Object.values(code)[0]?.Properties.Code.S3Key);
+        const asset = path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+        expect(fs.readdirSync(asset).sort()).toEqual(['index.js', 'index.js.map', 'reports.json']);
+        const written = JSON.parse(fs.readFileSync(path.join(asset, 'reports.json'), 'utf8'));
+        expect(written).toEqual(stack.reportsDocument);
+        expect(parseReportsDocument(written).problems).toEqual([]);
+      } finally {
+        fs.rmSync(outdir, { recursive: true, force: true });
+      }
+    });
+  });
+
   describe('least privilege', () => {
     it('grants no SES, Secrets Manager or DynamoDB action on "*" and no service wildcard', () => {
       // Prepare
@@ -274,6 +431,92 @@ describe('WeeklyReportStack', () => {
       expect(statements[0]).toMatchObject({
         Condition: { StringEquals: { 'ses:FromAddress': 'reports@audit.example.org' } },
       });
+    });
+
+    it('reads exactly the secrets the reports name, one per org, each with its random suffix', () => {
+      // Act
+      const { template } = synthesizeStack(twoOrgContext());
+
+      // Assess
+      const statements = policyStatements(template).filter((s) =>
+        asList(s.Action).some((a) => a.startsWith('secretsmanager:')),
+      );
+      const prefix = 'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:';
+      expect(statements.map((s) => [s.Action, asList(s.Resource).map(renderResource).sort()])).toEqual([
+        [
+          'secretsmanager:GetSecretValue',
+          [`${prefix}ai-activity-audit/acme-??????`, `${prefix}ai-activity-audit/globex-??????`],
+        ],
+      ]);
+    });
+
+    it("lets each sender send only as itself, on its identities and its reports' configuration sets", () => {
+      // Prepare
+      const reports = [
+        { name: 'security', sesConfigurationSet: 'acme-audit' },
+        { name: 'board', emailTo: ['board@acme.example'], sesConfigurationSet: 'board' },
+        { name: 'sre-team', emailTo: [], slackChannel: 'C0SRE00001' },
+        { name: 'globex', emailFrom: 'audit@globex.example', emailTo: ['secops@globex.example'] },
+      ];
+
+      // Act
+      const { template } = synthesizeStack({ ...twoOrgContext(), reports });
+
+      // Assess
+      const prefix = 'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:';
+      const statements = policyStatements(template).filter((s) => asList(s.Action).some((a) => a.startsWith('ses:')));
+      expect(
+        statements.map((s) => ({
+          sid: s.Sid,
+          action: s.Action,
+          resources: asList(s.Resource).map(renderResource).sort(),
+          condition: (s as { Condition?: unknown }).Condition,
+        })),
+      ).toEqual([
+        {
+          sid: 'SendReportEmail',
+          action: 'ses:SendEmail',
+          resources: [
+            `${prefix}configuration-set/acme-audit`,
+            `${prefix}configuration-set/board`,
+            `${prefix}identity/acme.example`,
+            `${prefix}identity/audit@acme.example`,
+          ],
+          condition: { StringEquals: { 'ses:FromAddress': 'audit@acme.example' } },
+        },
+        {
+          sid: 'SendReportEmail2',
+          action: 'ses:SendEmail',
+          resources: [`${prefix}identity/audit@globex.example`, `${prefix}identity/globex.example`],
+          condition: { StringEquals: { 'ses:FromAddress': 'audit@globex.example' } },
+        },
+      ]);
+    });
+
+    it('grants 40 reports over 40 orgs their 40 secrets and senders, with no finding from cdk-nag', () => {
+      // Prepare
+      const reports = Array.from({ length: 40 }, (_, i) => ({
+        name: `org-${i}`,
+        orgName: `Org ${i}`,
+        secretName: `ai-activity-audit/org-${i}`,
+        emailFrom: `audit@org-${i}.example`,
+        emailTo: [`security@org-${i}.example`],
+        sesConfigurationSet: `set-${i}`,
+      }));
+
+      // Act
+      const { template, stack } = synthesizeStack({ reports });
+
+      // Assess
+      const statements = policyStatements(template);
+      const secrets = statements
+        .filter((s) => asList(s.Action).includes('secretsmanager:GetSecretValue'))
+        .flatMap((s) => asList(s.Resource));
+      const senders = statements.filter((s) => asList(s.Action).includes('ses:SendEmail'));
+      expect(secrets).toHaveLength(40);
+      expect(senders).toHaveLength(40);
+      template.resourceCountIs('AWS::Scheduler::Schedule', 40);
+      expect(new AwsSolutionsChecks().validateScope(stack).violations.map((v) => v.ruleName)).toEqual([]);
     });
 
     it('grants no SES action when only Slack is configured', () => {
@@ -534,6 +777,17 @@ describe('WeeklyReportStack', () => {
       expect(report.violations.map((v) => `${v.ruleName} (${v.severity})`)).toEqual([]);
     });
 
+    it('reports no finding for a reports list over two orgs either', () => {
+      // Prepare
+      const { stack } = synthesizeStack({ ...twoOrgContext(), sesConfigurationSet: 'audit' });
+
+      // Act
+      const report = new AwsSolutionsChecks().validateScope(stack);
+
+      // Assess
+      expect(report.violations.map((v) => `${v.ruleName} (${v.severity})`)).toEqual([]);
+    });
+
     it('fails the synth when a statement grants a wildcard resource', () => {
       // Prepare
       const { stack } = synthesizeStack();
@@ -570,5 +824,76 @@ describe('WeeklyReportStack', () => {
       // Assess
       expect(template.toJSON()).toMatchSnapshot();
     });
+  });
+});
+
+describe('groupBySchedule', () => {
+  function report(name: string, overrides: Partial<ReportConfig> = {}): ReportConfig {
+    return {
+      name,
+      schedule: 'cron(0 9 ? * MON *)',
+      timezone: 'UTC',
+      orgName: 'Acme',
+      datadogSite: 'datadoghq.com',
+      secretName: 'ai-activity-audit/acme',
+      emailTo: [],
+      slackChannel: 'C0SRE00001',
+      window: 'calendar',
+      thresholds: { ...DEFAULT_THRESHOLDS },
+      suppress: [],
+      ...overrides,
+    };
+  }
+
+  it('puts reports of one org, schedule, time zone and window together, whatever their channels and scopes', () => {
+    // Prepare
+    const reports = [
+      report('security', {
+        emailFrom: 'audit@acme.example',
+        emailTo: ['security@acme.example'],
+        slackChannel: undefined,
+      }),
+      report('sre-team', { scope: { teams: ['sre'] }, orgName: 'Acme SRE' }),
+      report('daily', { schedule: 'cron(0 9 ? * * *)' }),
+      report('rolling', { window: 'rolling' }),
+      report('tokyo', { timezone: 'Asia/Tokyo' }),
+      report('globex', { secretName: 'ai-activity-audit/globex' }),
+      report('eu', { datadogSite: 'datadoghq.eu' }),
+      report('ana', { scope: { people: ['ana@acme.example'] } }),
+    ];
+
+    // Act
+    const groups = groupBySchedule(reports);
+
+    // Assess
+    expect(groups.map((g) => g.reports.map((r) => r.name))).toEqual([
+      ['security', 'sre-team', 'ana'],
+      ['daily'],
+      ['rolling'],
+      ['tokyo'],
+      ['globex'],
+      ['eu'],
+    ]);
+    expect(scheduleIds(groups)).toEqual([
+      'Schedule',
+      'ScheduleDaily',
+      'ScheduleRolling',
+      'ScheduleTokyo',
+      'ScheduleGlobex',
+      'ScheduleEu',
+    ]);
+  });
+
+  it('numbers schedule ids whose report names give the same PascalCase', () => {
+    // Prepare
+    const groups = groupBySchedule([
+      report('first'),
+      report('a-1b', { timezone: 'Asia/Tokyo' }),
+      report('a1b', { timezone: 'Europe/Berlin' }),
+      report('a--1b', { timezone: 'Europe/Paris' }),
+    ]);
+
+    // Act + Assess
+    expect(scheduleIds(groups)).toEqual(['Schedule', 'ScheduleA1b', 'ScheduleA1b2', 'ScheduleA1b3']);
   });
 });
