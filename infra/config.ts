@@ -5,7 +5,12 @@
  * archive) here. Value rules shared with the handler's cold-start check come from core/settings.ts.
  */
 import { isEmailAddress, parsePositiveInteger } from '../functions/weekly-report/core/settings';
-import { DEFAULT_REPORT, type ReportsDocument } from '../functions/weekly-report/report-definitions';
+import {
+  archivePrefixClashes,
+  DEFAULT_REPORT,
+  type ReportsDocument,
+  reportKey,
+} from '../functions/weekly-report/report-definitions';
 import { encodeBundledFile, MAX_ENCODED_FILE_BYTES } from './bundled-files';
 import { unknownContextKeys } from './context-keys';
 import { readString } from './context-values';
@@ -226,6 +231,8 @@ export function parseStackConfig(raw: RawContext): StackConfig {
   }
 
   if (config.reportsListed) {
+    const keyed = config.reports.map((r) => ({ name: r.name, key: reportKey(r.name, r.orgName) }));
+    for (const clash of archivePrefixClashes(keyed)) report('reports', clash);
     const encoded = encodeBundledFile(JSON.stringify(buildReportsDocument(config))).length;
     if (encoded > MAX_ENCODED_FILE_BYTES) {
       report(

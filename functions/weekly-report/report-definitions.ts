@@ -9,6 +9,7 @@
  * Reports that read the same org (secret and site) over the same window share one fetch: see
  * `fetchGroupKey`.
  */
+import { reportSlug } from './archive/report-archive';
 import {
   canonicalTimeZone,
   DATADOG_SITES,
@@ -185,7 +186,7 @@ export function parseReportsDocument(
 
     reports.push({
       name,
-      key: name,
+      key: reportKey(name, org),
       org,
       datadog: {
         site: (isDatadogSite(site) ? site : 'datadoghq.com') as DatadogSite,
@@ -203,5 +204,34 @@ export function parseReportsDocument(
       ...(scope ? { scope } : {}),
     });
   });
+  problems.push(...archivePrefixClashes(reports));
   return { reports, problems };
+}
+
+/**
+ * What keys a report's ledger items and names its archive prefix: its name, except that a report
+ * named `default` keeps its org name, as the one report of a deployment without a list is keyed
+ * (env.ts), so a deployment that moves to a list keeps that report's history.
+ */
+export function reportKey(name: string, org: string): string {
+  return name === DEFAULT_REPORT && org !== '' ? org : name;
+}
+
+/** Each report's archive prefix is the slug of its key: two reports must not share one. */
+export function archivePrefixClashes(
+  reports: ReadonlyArray<{ readonly name: string; readonly key: string }>,
+): string[] {
+  const problems: string[] = [];
+  const byPrefix = new Map<string, string>();
+  for (const r of reports) {
+    const prefix = reportSlug(r.key);
+    const other = byPrefix.get(prefix);
+    if (other !== undefined && other !== r.name) {
+      problems.push(
+        `reports ${other} and ${r.name} would share the archive prefix reports/${prefix}/ (a report named default is keyed by its org name): rename one`,
+      );
+    }
+    byPrefix.set(prefix, r.name);
+  }
+  return problems;
 }

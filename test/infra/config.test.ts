@@ -411,6 +411,25 @@ describe('reports', () => {
     expect(error.problems).toEqual([{ key: 'reports', message: expect.stringMatching(message) }]);
   });
 
+  it('refuses two reports whose archives would share a prefix: a report named default is keyed by its org name', () => {
+    // Prepare: "default" of org Acme keeps today's prefix reports/acme/, which a report named acme also takes.
+    const reports = [
+      { name: 'default', orgName: 'Acme', slackChannel: 'C0SEC00001' },
+      { name: 'acme', orgName: 'Acme', slackChannel: 'C0SEC00002' },
+    ];
+
+    // Act
+    const error = errorOf(() => parseStackConfig(contextWith({ reports })));
+
+    // Assess
+    expect(error.problems).toEqual([
+      {
+        key: 'reports',
+        message: expect.stringMatching(/^reports default and acme would share the archive prefix reports\/acme\//),
+      },
+    ]);
+  });
+
   it('names the report and the key of a misspelled key in the second report', () => {
     // Prepare
     const reports = twoOrgReports();

@@ -274,6 +274,22 @@ describe('readEnv', () => {
       expect(config.reports.every((r) => r.datadog.apiUrl === 'http://127.0.0.1:9')).toBe(true);
     });
 
+    it('keys a report named default by its org name, as without a list, so its ledger and archive history carry over', () => {
+      // Prepare
+      const path = file('default.json', { schema: 1, reports: [entry({ name: 'default' }), entry({ name: 'sre' })] });
+      const single = readEnv(VALID);
+      expect(single.reports[0]?.key).toBe('Acme');
+
+      // Act
+      const config = readEnv({ REPORTS_FILE: path, IDEMPOTENCY_TABLE: 'deliveries' });
+
+      // Assess
+      expect(config.reports.map((r) => [r.name, r.key])).toEqual([
+        ['default', single.reports[0]?.key],
+        ['sre', 'sre'],
+      ]);
+    });
+
     it('names the report and the key of every problem, and a file that is missing', () => {
       // Prepare
       const path = file('bad.json', {
