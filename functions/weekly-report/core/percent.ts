@@ -7,10 +7,17 @@
 /** How a label writes a number: `1,000` for people, `1000` where a parser reads the line. */
 export type Digits = 'grouped' | 'plain';
 
-const grouped = new Intl.NumberFormat('en-US');
+// Made at first use: building Intl's number data costs ~25 ms, which `report --help` need not pay.
+let grouped: Intl.NumberFormat | undefined;
+
+/** `2000` → `2,000` (en-US grouping). */
+export function groupDigits(value: number): string {
+  grouped ??= new Intl.NumberFormat('en-US');
+  return grouped.format(value);
+}
 
 function digits(value: number, style: Digits): string {
-  return style === 'grouped' ? grouped.format(value) : String(value);
+  return style === 'grouped' ? groupDigits(value) : String(value);
 }
 
 /** `part` of `total` in percent: `43%`; `<1%` when it is not zero but rounds to 0; `>99%` when it is not all but rounds to 100. */

@@ -3,7 +3,7 @@
  * timezone, counts, week-over-week deltas, severity tallies and labels. Returns plain text,
  * which each renderer escapes for its medium.
  */
-import { formatChangePercent } from '../core/percent';
+import { formatChangePercent, groupDigits } from '../core/percent';
 import { reportDateRange } from '../core/text-report';
 import {
   ANOMALY_KINDS,
@@ -26,11 +26,9 @@ export const KIND_LABELS: Readonly<Record<AnomalyKind, string>> = {
   new_client: 'New MCP client',
 };
 
-const numberFormat = new Intl.NumberFormat('en-US');
-
 /** `2000` → `2,000`. */
 export function formatCount(value: number): string {
-  return Number.isFinite(value) ? numberFormat.format(value) : '0';
+  return Number.isFinite(value) ? groupDigits(value) : '0';
 }
 
 /** Formatters per timezone: building an Intl.DateTimeFormat costs far more than using one. */
