@@ -199,11 +199,11 @@ export function answerScalar(request: ScalarRequest, points: readonly MetricPoin
     for (const p of points) {
       if (p.time < request.from || p.time >= request.to) continue;
       if (!q.query.scope.every(([key, value]) => p.tags[key] === value)) continue;
-      const group = by.map((key) => p.tags[key]);
-      const id = JSON.stringify(group);
+      // A key of the group's values without JSON per point (an absent tag is not an empty one).
+      const id = by.map((key) => p.tags[key] ?? '\u0001').join('\u0000');
       let row = rows.get(id);
       if (!row) {
-        row = { group, values: request.queries.map(() => 0) };
+        row = { group: by.map((key) => p.tags[key]), values: request.queries.map(() => 0) };
         rows.set(id, row);
       }
       row.values[index] = (row.values[index] ?? 0) + (q.query.space === 'count' ? 1 : p.value);
