@@ -12,17 +12,18 @@
  *   timeout or warnings — so the report is marked partial, or the run fails when nothing of
  *   the window was read.
  * The HTTP layer and its checks live in datadog-http.ts (the client's configuration in
- * datadog-client.ts); waits, retries and the circuit breaker in datadog-retry.ts.
+ * datadog-client.ts, the options every Datadog adapter shares in datadog-options.ts); waits,
+ * retries and the circuit breaker in datadog-retry.ts.
  */
 
 import { MCP_EVENT_NAME } from '../core/aggregate';
 import type { DataGap } from '../core/gaps';
 import { MCP_QUERY } from '../core/links';
-import type { DatadogSite } from '../core/settings';
 import type { AuditEventSource, FetchOptions, FetchRange, Mergeable } from '../ports';
 import type { AuditLogsSearchEventsRequest } from './datadog-api-client';
 import { DatadogApiError, DatadogAuthError } from './datadog-errors';
 import { createAuditSearch, type SearchPage } from './datadog-http';
+import { clientOptionsOf, type DatadogAdapterOptions, describeTarget, retryPolicyOf } from './datadog-options';
 import { Breaker, createPageFetcher, Limiter, type SourceLogger } from './datadog-retry';
 
 export { DatadogApiError, DatadogAuthError, MCP_QUERY, type SourceLogger };
@@ -39,48 +40,21 @@ export const DEFAULT_CONCURRENCY = 8;
 /** Slices per range; more slices than workers so an uneven week still keeps every worker busy. */
 export const DEFAULT_SLICES = 16;
 const PAGE_LIMIT = 1000;
-const DEFAULT_MAX_ATTEMPTS = 6;
-const MAX_RATE_LIMIT_WAIT_MS = 60_000;
-const REQUEST_TIMEOUT_MS = 30_000;
 /** With an expected event count, slices hold about a page each, but never fewer than this (latency). */
 const MIN_HINTED_SLICES = 4;
 /** Pages one slice may take: 1000 × 1000 events is 16 M events a week at 16 slices, far past any org. */
 const DEFAULT_MAX_PAGES_PER_SLICE = 1000;
 
-export interface DatadogAuditSourceOptions {
-  readonly apiKey: string;
-  readonly appKey: string;
-  /** Datadog site. @default 'datadoghq.com' */
-  readonly site?: DatadogSite;
-  /** Any base URL (DD_API_URL: tests, proxies); wins over `site`. */
-  readonly baseUrl?: string;
+export interface DatadogAuditSourceOptions extends DatadogAdapterOptions {
   /** Requests in flight at most (lowered when the rate limit runs low). @default 8 */
   readonly concurrency?: number;
   /** Time slices per collected range. @default 16 */
   readonly sliceCount?: number;
   /** `page.limit` (1–1000). @default 1000 */
   readonly pageLimit?: number;
-  /** Attempts per request before a slice gives up (429, 5xx, network errors). @default 6 */
-  readonly maxAttempts?: number;
-  /** Failed attempts in a row, across a range's slices, after which the range gives up. @default 2 × maxAttempts */
-  readonly breakerThreshold?: number;
   /** Pages per slice at most; hitting it marks the rest of the slice as not read. @default 1000 */
   readonly maxPagesPerSlice?: number;
-  readonly logger?: SourceLogger;
-  /** Longest wait for a rate limit reset, ms. @default 60000 */
-  readonly maxRateLimitWaitMs?: number;
-  /** First retry backoff of 5xx/network errors, ms (doubles per attempt, full jitter). @default 500 */
-  readonly backoffBaseMs?: number;
-  /** Timeout of one HTTP request, ms (never past the deadline). @default 30000 */
-  readonly requestTimeoutMs?: number;
-  /** Injectable for tests: the sleep between retries and the jitter source. */
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
-  /** Injectable for tests: the transport (defaults to the global fetch). */
-  readonly fetch?: typeof fetch;
 }
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function outerTimestamp(raw: unknown): number {
   const attributes = (raw as { attributes?: unknown } | null)?.attributes;
@@ -129,41 +103,23 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   const sliceCount = Math.max(1, Math.floor(options.sliceCount ?? DEFAULT_SLICES));
   const pageLimit = Math.max(1, Math.min(PAGE_LIMIT, Math.floor(options.pageLimit ?? PAGE_LIMIT)));
-  const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS));
-  const breakerThreshold = Math.max(1, Math.floor(options.breakerThreshold ?? 2 * maxAttempts));
   const maxPages = Math.max(1, Math.floor(options.maxPagesPerSlice ?? DEFAULT_MAX_PAGES_PER_SLICE));
   const logger = options.logger;
-  const site = options.site ?? 'datadoghq.com';
 
-  const search = createAuditSearch({
-    apiKey: options.apiKey,
-    appKey: options.appKey,
-    site,
-    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    onClientLog: (message) => logger?.warn('datadog_client_log', { message }),
-  });
-  const limiter = new Limiter(concurrency, concurrency);
-  const fetchPage = createPageFetcher(search, limiter, {
-    maxAttempts,
-    maxRateLimitWaitMs: options.maxRateLimitWaitMs ?? MAX_RATE_LIMIT_WAIT_MS,
-    backoffBaseMs: options.backoffBaseMs ?? 500,
-    requestTimeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
-    sleep: options.sleep ?? defaultSleep,
-    random: options.random ?? Math.random,
-    ...(logger ? { logger } : {}),
-    authError,
-  });
-
-  function authError(status: number, cause: unknown): DatadogAuthError {
-    const where = options.baseUrl ? `the API at ${search.target}` : `site ${site} (${search.target})`;
-    const message =
+  const search = createAuditSearch(clientOptionsOf(options));
+  const where = describeTarget(options, search.target);
+  const authError = (status: number, cause: unknown): DatadogAuthError =>
+    new DatadogAuthError(
+      status,
       status === 401
         ? `Datadog rejected the API key (HTTP 401) at ${where}: check DD_API_KEY and that it belongs to this site's org.`
         : `Datadog refused the audit search (HTTP 403) at ${where}: the API key or application key is invalid for this site, ` +
-          'or the application key lacks the audit_logs_read scope. Check DD_API_KEY, DD_APP_KEY and DD_SITE / DD_API_URL.';
-    return new DatadogAuthError(status, message, { cause });
-  }
+            'or the application key lacks the audit_logs_read scope. Check DD_API_KEY, DD_APP_KEY and DD_SITE / DD_API_URL.',
+      { cause },
+    );
+  const { policy, breakerThreshold } = retryPolicyOf(options, authError);
+  const limiter = new Limiter(concurrency, concurrency);
+  const fetchPage = createPageFetcher(search, limiter, policy);
 
   /** What one range's slices share: the ids already counted and the breaker. */
   interface RangeState {

@@ -5,6 +5,7 @@
  * the HTTP status and Datadog's short error phrase at most, never a response body (a 401 body may
  * echo a credential).
  */
+import type { ResponseContext } from './datadog-api-client';
 
 /** Datadog refused the keys (401/403). The message names the fix, never the key values. */
 export class DatadogAuthError extends Error {
@@ -69,6 +70,22 @@ export function safeErrorCode(body: string): string | undefined {
   const first = (parsed as { errors?: unknown } | null)?.errors;
   const phrase = Array.isArray(first) ? first[0] : undefined;
   return typeof phrase === 'string' && /^[A-Za-z][A-Za-z ,.'-]{0,60}$/.test(phrase) ? phrase : undefined;
+}
+
+/**
+ * The JSON body of a 2xx answer. A non-2xx throws HttpStatusError (with Datadog's error phrase
+ * at most); a body that is not JSON throws MalformedResponseError naming `what` was expected.
+ */
+export async function readJsonBody(response: ResponseContext, what?: string): Promise<unknown> {
+  const text = await response.body.text();
+  if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
+    throw new HttpStatusError(response.httpStatusCode, response.headers, safeErrorCode(text));
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MalformedResponseError('the body is not JSON', response.headers, what);
+  }
 }
 
 /** `null`, `an array`, `an object`, `a string`…: what a value is, for a MalformedResponseError's problem. */

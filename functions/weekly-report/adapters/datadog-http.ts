@@ -14,7 +14,7 @@ import {
   type ResponseContext,
 } from './datadog-api-client';
 import { createDatadogClient, type DatadogClientOptions } from './datadog-client';
-import { HttpStatusError, kindOf, MalformedResponseError, safeErrorCode } from './datadog-errors';
+import { kindOf, MalformedResponseError, readJsonBody } from './datadog-errors';
 
 export {
   DatadogApiError,
@@ -74,17 +74,7 @@ class RawResponseProcessor extends AuditApiResponseProcessor {
   readonly headersOf = new WeakMap<object, Readonly<Record<string, string>>>();
 
   override async searchAuditLogs(response: ResponseContext): Promise<AuditLogsEventsResponse> {
-    const text = await response.body.text();
-    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
-      throw new HttpStatusError(response.httpStatusCode, response.headers, safeErrorCode(text));
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new MalformedResponseError('the body is not JSON', response.headers);
-    }
-    const page = checkSearchResponse(body, response.headers);
+    const page = checkSearchResponse(await readJsonBody(response), response.headers);
     this.headersOf.set(page, response.headers);
     return page as unknown as AuditLogsEventsResponse;
   }

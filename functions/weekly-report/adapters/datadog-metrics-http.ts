@@ -15,7 +15,7 @@ import {
   type ScalarFormulaQueryResponse,
 } from './datadog-api-client';
 import { createDatadogClient, type DatadogClientOptions } from './datadog-client';
-import { DatadogApiError, HttpStatusError, kindOf, MalformedResponseError, safeErrorCode } from './datadog-errors';
+import { DatadogApiError, kindOf, MalformedResponseError, readJsonBody, safeErrorCode } from './datadog-errors';
 
 /** One group of a scalar answer: the value of each group-by tag (`undefined` when the series lacks it) and its number. */
 export interface ScalarRow {
@@ -120,16 +120,7 @@ class RawScalarProcessor extends MetricsApiResponseProcessor {
   >();
 
   override async queryScalarData(response: ResponseContext): Promise<ScalarFormulaQueryResponse> {
-    const text = await response.body.text();
-    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
-      throw new HttpStatusError(response.httpStatusCode, response.headers, safeErrorCode(text));
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw malformed('the body is not JSON', response.headers);
-    }
+    const body = await readJsonBody(response, WHAT);
     const handle = {};
     this.bodies.set(handle, { body, headers: response.headers });
     return handle as ScalarFormulaQueryResponse;

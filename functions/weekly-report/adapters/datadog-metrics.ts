@@ -21,13 +21,13 @@
  */
 
 import { MCP_USAGE_METRIC } from '../core/links';
-import type { DatadogSite } from '../core/settings';
 import type { McpCaller, McpUsage, McpUsageData, McpUsageRead } from '../core/types';
 import { UNKNOWN } from '../core/types';
 import type { FetchOptions, FetchRange, McpUsageRanges, McpUsageSource } from '../ports';
 import { DatadogApiError, DatadogAuthError } from './datadog-errors';
 import { createMetricQuery, type ScalarAnswer, type ScalarQuery } from './datadog-metrics-http';
-import { Breaker, createRetryingCall, Limiter, type SourceLogger } from './datadog-retry';
+import { clientOptionsOf, type DatadogAdapterOptions, describeTarget, retryPolicyOf } from './datadog-options';
+import { Breaker, createRetryingCall, Limiter } from './datadog-retry';
 
 /** Requests in flight at most: a run asks 9 queries, and they share the org's query rate limit with its dashboards. */
 export const DEFAULT_METRIC_CONCURRENCY = 4;
@@ -47,35 +47,12 @@ export function usageQuery(grouping: Grouping): string {
   return `count:${MCP_USAGE_METRIC}{*} by {${GROUPINGS[grouping].join(',')}}.as_count()`;
 }
 
-export interface DatadogMetricsSourceOptions {
-  readonly apiKey: string;
-  readonly appKey: string;
-  /** Datadog site. @default 'datadoghq.com' */
-  readonly site?: DatadogSite;
-  /** Any base URL (DD_API_URL: tests, proxies); wins over `site`. */
-  readonly baseUrl?: string;
+export interface DatadogMetricsSourceOptions extends DatadogAdapterOptions {
   /** Requests in flight at most (lowered when the rate limit runs low). @default 4 */
   readonly concurrency?: number;
   /** Groups per query. @default 1000 */
   readonly rowLimit?: number;
-  /** Attempts per request (429, 5xx, network errors). @default 6 */
-  readonly maxAttempts?: number;
-  /** Failed attempts in a row after which the rest gives up. @default 2 × maxAttempts */
-  readonly breakerThreshold?: number;
-  /** Longest wait for a rate limit reset, ms. @default 60000 */
-  readonly maxRateLimitWaitMs?: number;
-  /** First retry backoff of 5xx/network errors, ms (doubles per attempt, full jitter). @default 500 */
-  readonly backoffBaseMs?: number;
-  /** Timeout of one HTTP request, ms (never past the deadline). @default 30000 */
-  readonly requestTimeoutMs?: number;
-  readonly logger?: SourceLogger;
-  /** Injectable for tests: the sleep between retries, the jitter source, the transport. */
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
-  readonly fetch?: typeof fetch;
 }
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A metric tag value as the core counts it: a caller's missing tag is absent, a missing tool or client `(unknown)`. */
 const named = (value: string | undefined): string => value ?? UNKNOWN;
@@ -103,21 +80,11 @@ class AlreadyRefused extends DatadogApiError {
 }
 
 export function createDatadogMetricsSource(options: DatadogMetricsSourceOptions): McpUsageSource {
-  const site = options.site ?? 'datadoghq.com';
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_METRIC_CONCURRENCY));
   const rowLimit = Math.max(1, Math.floor(options.rowLimit ?? DEFAULT_ROW_LIMIT));
-  const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 6));
-  const breakerThreshold = Math.max(1, Math.floor(options.breakerThreshold ?? 2 * maxAttempts));
   const logger = options.logger;
-  const metricQuery = createMetricQuery({
-    apiKey: options.apiKey,
-    appKey: options.appKey,
-    site,
-    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    onClientLog: (message) => logger?.warn('datadog_client_log', { message }),
-  });
-  const where = options.baseUrl ? `the API at ${metricQuery.target}` : `site ${site} (${metricQuery.target})`;
+  const metricQuery = createMetricQuery(clientOptionsOf(options));
+  const where = describeTarget(options, metricQuery.target);
   const authError = (status: number, cause: unknown): DatadogAuthError =>
     new DatadogAuthError(
       status,
@@ -128,17 +95,9 @@ export function createDatadogMetricsSource(options: DatadogMetricsSourceOptions)
       { cause },
     );
   const limiter = new Limiter(concurrency, concurrency);
-  const policy = {
-    maxAttempts,
-    maxRateLimitWaitMs: options.maxRateLimitWaitMs ?? 60_000,
-    backoffBaseMs: options.backoffBaseMs ?? 500,
-    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
-    sleep: options.sleep ?? defaultSleep,
-    random: options.random ?? Math.random,
-    ...(logger ? { logger } : {}),
-    authError,
-    what: 'metric query',
-  };
+  const retry = retryPolicyOf(options, authError);
+  const policy = { ...retry.policy, what: 'metric query' };
+  const breakerThreshold = retry.breakerThreshold;
 
   return {
     async usage(ranges: McpUsageRanges, fetchOptions?: FetchOptions): Promise<McpUsageData> {

@@ -17,7 +17,7 @@ import {
   type UserTeamsResponse,
 } from './datadog-api-client';
 import { createDatadogClient, type DatadogClientOptions } from './datadog-client';
-import { HttpStatusError, kindOf, MalformedResponseError, safeErrorCode } from './datadog-errors';
+import { kindOf, MalformedResponseError, readJsonBody } from './datadog-errors';
 
 /** A team as the search lists it. */
 export interface TeamRow {
@@ -161,16 +161,7 @@ class RawTeamsProcessor extends TeamsApiResponseProcessor {
   >();
 
   private async keep(response: ResponseContext, what: string): Promise<object> {
-    const text = await response.body.text();
-    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
-      throw new HttpStatusError(response.httpStatusCode, response.headers, safeErrorCode(text));
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw malformed('the body is not JSON', response.headers, what);
-    }
+    const body = await readJsonBody(response, what);
     const handle = {};
     this.bodies.set(handle, { body, headers: response.headers });
     return handle;

@@ -17,11 +17,11 @@
  *   the application key lacks `teams_read`) stops the requests not yet sent.
  */
 
-import type { DatadogSite } from '../core/settings';
 import { TeamResolutionError } from '../errors';
 import type { CallOptions, ResolvedTeam, TeamDirectory, TeamMember } from '../ports';
 import { DatadogApiError, DatadogAuthError } from './datadog-errors';
-import { Breaker, type CallOutcome, createRetryingCall, Limiter, type SourceLogger } from './datadog-retry';
+import { clientOptionsOf, type DatadogAdapterOptions, describeTarget, retryPolicyOf } from './datadog-options';
+import { Breaker, type CallOutcome, createRetryingCall, Limiter } from './datadog-retry';
 import { createTeamsRead, type MembershipsRequest, type TeamRow, type TeamSearch } from './datadog-teams-http';
 
 export { TeamResolutionError };
@@ -33,37 +33,14 @@ export const MAX_TEAMS_PAGE_SIZE = 100;
 /** Pages one search or one team's memberships may take: 100 × 100 = 10,000 teams or members. */
 const DEFAULT_MAX_PAGES = 100;
 
-export interface DatadogTeamDirectoryOptions {
-  readonly apiKey: string;
-  readonly appKey: string;
-  /** Datadog site. @default 'datadoghq.com' */
-  readonly site?: DatadogSite;
-  /** Any base URL (DD_API_URL: tests, proxies); wins over `site`. */
-  readonly baseUrl?: string;
+export interface DatadogTeamDirectoryOptions extends DatadogAdapterOptions {
   /** Requests in flight at most (lowered when the rate limit runs low). @default 4 */
   readonly concurrency?: number;
   /** `page[size]` of the team search and the memberships (1–100). @default 100 */
   readonly pageSize?: number;
   /** Pages one team search or one team's memberships may take; more fails that team. @default 100 */
   readonly maxPages?: number;
-  /** Attempts per request (429, 5xx, network errors, malformed 200s). @default 6 */
-  readonly maxAttempts?: number;
-  /** Failed attempts in a row after which every remaining request gives up. @default 2 × maxAttempts */
-  readonly breakerThreshold?: number;
-  /** Longest wait for a rate limit reset, ms. @default 60000 */
-  readonly maxRateLimitWaitMs?: number;
-  /** First retry backoff of 5xx/network errors, ms (doubles per attempt, full jitter). @default 500 */
-  readonly backoffBaseMs?: number;
-  /** Timeout of one HTTP request, ms (never past the deadline). @default 30000 */
-  readonly requestTimeoutMs?: number;
-  readonly logger?: SourceLogger;
-  /** Injectable for tests: the sleep between retries, the jitter source, the transport. */
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
-  readonly fetch?: typeof fetch;
 }
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Why one handle could not be resolved (its message is the cause TeamResolutionError shows). */
 class Unresolved extends Error {
@@ -82,22 +59,12 @@ class AlreadyRefused extends DatadogApiError {
 }
 
 export function createDatadogTeamDirectory(options: DatadogTeamDirectoryOptions): TeamDirectory {
-  const site = options.site ?? 'datadoghq.com';
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_TEAMS_CONCURRENCY));
   const pageSize = Math.max(1, Math.min(MAX_TEAMS_PAGE_SIZE, Math.floor(options.pageSize ?? MAX_TEAMS_PAGE_SIZE)));
   const maxPages = Math.max(1, Math.floor(options.maxPages ?? DEFAULT_MAX_PAGES));
-  const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 6));
-  const breakerThreshold = Math.max(1, Math.floor(options.breakerThreshold ?? 2 * maxAttempts));
   const logger = options.logger;
-  const read = createTeamsRead({
-    apiKey: options.apiKey,
-    appKey: options.appKey,
-    site,
-    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    onClientLog: (message) => logger?.warn('datadog_client_log', { message }),
-  });
-  const where = options.baseUrl ? `the API at ${read.target}` : `site ${site} (${read.target})`;
+  const read = createTeamsRead(clientOptionsOf(options));
+  const where = describeTarget(options, read.target);
   const authError = (status: number, cause: unknown): DatadogAuthError =>
     new DatadogAuthError(
       status,
@@ -108,16 +75,7 @@ export function createDatadogTeamDirectory(options: DatadogTeamDirectoryOptions)
       { cause },
     );
   const limiter = new Limiter(concurrency, concurrency);
-  const policy = {
-    maxAttempts,
-    maxRateLimitWaitMs: options.maxRateLimitWaitMs ?? 60_000,
-    backoffBaseMs: options.backoffBaseMs ?? 500,
-    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
-    sleep: options.sleep ?? defaultSleep,
-    random: options.random ?? Math.random,
-    ...(logger ? { logger } : {}),
-    authError,
-  };
+  const { policy, breakerThreshold } = retryPolicyOf(options, authError);
 
   return {
     async resolve(handles: readonly string[], callOptions?: CallOptions): Promise<ResolvedTeam[]> {
