@@ -21,7 +21,6 @@ import {
   parseSuppress,
   parseThresholds,
 } from './core/settings';
-import type { SuppressRule, Thresholds } from './core/types';
 import { WINDOW_MODES, type WindowMode } from './core/windows';
 import { ConfigError } from './errors';
 import { DEFAULT_REPORT, parseReportsDocument, type ReportDefinition } from './report-definitions';
@@ -34,24 +33,12 @@ export interface HandlerConfig {
   readonly archiveBucket?: string;
 }
 
-/** The report a deployment without a `reports` list sends, from the variables. */
-interface EnvReport {
-  readonly org: string;
-  readonly timezone: string;
-  readonly windowDays: number;
-  readonly baselineDays: number;
-  /** `calendar` (default): full local days before the day the run fires; `rolling`: N local days ending at the run. */
-  readonly window: WindowMode;
-  /** The Datadog site (for the API and the deep links) and, when set, a base URL that overrides the API host. */
-  readonly datadog: { readonly site: DatadogSite; readonly apiUrl?: string };
-  readonly secretId: string;
-  /** Absent when `EMAIL_TO` is empty (email is off). */
-  readonly email?: { readonly from: string; readonly to: readonly string[]; readonly configurationSet?: string };
-  /** Absent when `SLACK_CHANNEL` is empty (Slack is off). */
-  readonly slack?: { readonly channel: string; readonly apiUrl?: string };
-  readonly thresholds: Thresholds;
-  readonly suppress: readonly SuppressRule[];
-}
+/**
+ * The report a deployment without a `reports` list sends, from the variables: a report
+ * definition before its name and key. Email is absent when `EMAIL_TO` is empty, Slack
+ * when `SLACK_CHANNEL` is.
+ */
+type EnvReport = Omit<ReportDefinition, 'name' | 'key' | 'scope'>;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
