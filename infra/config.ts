@@ -14,7 +14,7 @@ import {
 import { encodeBundledFile, MAX_ENCODED_FILE_BYTES } from './bundled-files';
 import { unknownContextKeys } from './context-keys';
 import { readString } from './context-values';
-import { parseReportSettings, REPORT_DEFAULTS, type ReportConfig } from './report-settings';
+import { parseReportSettings, REPORT_DEFAULTS, REPORT_SETTING_KEYS, type ReportConfig } from './report-settings';
 import { parseReportEntries, readReportsValue } from './reports-list';
 
 export interface StackConfig {
@@ -43,22 +43,11 @@ export interface StackConfig {
   readonly archiveObjectLockDays?: number;
 }
 
-/** The context keys this app reads, in the order problems are reported. */
+/** The context keys this app reads: every report setting (at the top level, the default of every report), then the deployment's own. */
 export const CONTEXT_KEYS = [
-  'schedule',
-  'timezone',
-  'orgName',
-  'datadogSite',
-  'secretName',
-  'emailFrom',
-  'emailTo',
-  'sesConfigurationSet',
-  'slackChannel',
+  ...REPORT_SETTING_KEYS,
   'windowDays',
   'baselineDays',
-  'window',
-  'thresholds',
-  'suppress',
   'alarmEmail',
   'logRetentionDays',
   'logKmsKeyArn',
