@@ -484,7 +484,23 @@ function print(summary: Summary, format: 'text' | 'json'): void {
   process.stdout.write(format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : formatTextReport(summary));
 }
 
+let closedPipeHandled = false;
+
+/**
+ * A reader that stops early (`report … | head`) closes the pipe, and the rest of the output has
+ * nowhere to go: stop quietly then, as Unix tools do, rather than die with a stack trace.
+ */
+function stopQuietlyOnClosedPipe(): void {
+  if (closedPipeHandled) return;
+  closedPipeHandled = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  stopQuietlyOnClosedPipe();
   const [command, ...rest] = argv;
   try {
     if (command === 'summarize') {

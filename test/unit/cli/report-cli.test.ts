@@ -3,7 +3,7 @@
  * input detection and its speed on stdin, what counts as audit events, the report window, help
  * and usage, --out, and the option rules shared with the stack.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,6 +120,23 @@ describe('readEvents', () => {
 });
 
 describe('report summarize', () => {
+  it('stops quietly, exit 0, when its reader has closed the pipe (report … | head)', async () => {
+    // Prepare: the real entry point, whose stdout pipe we close before it writes anything.
+    const child = spawn(process.execPath, [REPORT, 'summarize', '--input', responseFile, '--format', 'json']);
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+
+    // Act
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    // Assess: no EPIPE stack trace, no failure.
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+  });
+
   it('counts the malformed events of a real response, however few of its events are well formed', () => {
     // Prepare: one audit event among values that are anything but.
     const path = write(
