@@ -11,6 +11,7 @@ import {
   DEFAULT_CONCURRENCY,
   DEFAULT_SLICES,
 } from '../functions/weekly-report/adapters/datadog-audit';
+import type { CallRecord } from '../functions/weekly-report/core/types';
 import type { Mergeable } from '../functions/weekly-report/ports';
 import { startDatadogEmulator } from '../test/support/datadog-emulator';
 import { generateEvents } from '../test/support/generator';
@@ -24,9 +25,9 @@ class Tally implements Mergeable<Tally> {
   events = 0;
   checksum = 0;
   incomplete: string[] = [];
-  add(raw: unknown): void {
+  addRecord(record: CallRecord): void {
     this.events++;
-    const id = String((raw as { id?: unknown }).id);
+    const id = String(record.id);
     let h = 0x811c9dc5;
     for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
     this.checksum = (this.checksum + (h >>> 0)) % 2 ** 48;

@@ -3,12 +3,16 @@
  * adapter for each, once per cold start; tests point the same adapters at local emulators.
  */
 import type { DataGap } from './core/gaps';
-import type { McpUsageData, Summary } from './core/types';
+import type { CallRecord, McpUsageData, Summary } from './core/types';
 
-/** A partial result that takes raw audit events and combines with others of its kind. */
+/** A partial result that takes audit events and combines with others of its kind. */
 export interface Mergeable<T> {
-  /** Adds one raw Datadog audit event (a `data[]` item of a search response). Never throws. */
-  add(raw: unknown): void;
+  /**
+   * Adds one audit event, normalized (core/normalize.ts) from a `data[]` item of a search
+   * response. The record may be reused for the next event once this returns: copy what is kept.
+   * Never throws.
+   */
+  addRecord(record: CallRecord): void;
   /** Folds `other` into this one and returns this. Associative: any slicing gives the same result. */
   merge(other: T): T;
   /**

@@ -15,6 +15,7 @@ import { collectReportData } from '../../functions/weekly-report/collect';
 import { BaselineAggregate, summarize, WindowAggregate } from '../../functions/weekly-report/core/aggregate';
 import { type DataGap, isUnread, toGap } from '../../functions/weekly-report/core/gaps';
 import { reportSettings } from '../../functions/weekly-report/core/settings';
+import type { CallRecord } from '../../functions/weekly-report/core/types';
 import type { Mergeable } from '../../functions/weekly-report/ports';
 import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
 import { generateEvents, generateScenario, outerTime, type RawAuditEvent } from '../support/generator';
@@ -27,8 +28,8 @@ const DAY = 86_400_000;
 class IdCollector implements Mergeable<IdCollector> {
   readonly ids: string[] = [];
   readonly gaps: DataGap[] = [];
-  add(raw: unknown): void {
-    this.ids.push(String((raw as { id?: unknown }).id));
+  addRecord(record: CallRecord): void {
+    this.ids.push(String(record.id));
   }
   merge(other: IdCollector): IdCollector {
     this.ids.push(...other.ids);

@@ -7,6 +7,7 @@
  */
 
 import type { DataGap } from '../../functions/weekly-report/core/gaps';
+import { normalizeEvent } from '../../functions/weekly-report/core/normalize';
 import { DEFAULT_THRESHOLDS, type McpUsageData } from '../../functions/weekly-report/core/types';
 import { DeliveryError, ReportUnavailableError } from '../../functions/weekly-report/errors';
 import type {
@@ -68,7 +69,7 @@ class FakeSource implements AuditEventSource {
     }
     for (const event of EVENTS) {
       const t = outerTime(event);
-      if (t >= readFrom && t < to) partial.add(event);
+      if (t >= readFrom && t < to) partial.addRecord(normalizeEvent(event));
     }
     return partial;
   }

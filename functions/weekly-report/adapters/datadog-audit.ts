@@ -16,14 +16,15 @@
  * retries and the circuit breaker in datadog-retry.ts.
  */
 
-import { MCP_EVENT_NAME } from '../core/aggregate';
 import type { DataGap } from '../core/gaps';
 import { MCP_QUERY } from '../core/links';
+import { RecordBatchReader } from '../core/record-batch';
 import type { AuditEventSource, FetchOptions, FetchRange, Mergeable } from '../ports';
 import type { AuditLogsSearchEventsRequest } from './datadog-api-client';
 import { DatadogApiError, DatadogAuthError } from './datadog-errors';
 import { createAuditSearch, type SearchPage } from './datadog-http';
 import { clientOptionsOf, type DatadogAdapterOptions, describeTarget, retryPolicyOf } from './datadog-options';
+import type { PageDecoder } from './datadog-page';
 import { Breaker, createPageFetcher, Limiter, type SourceLogger } from './datadog-retry';
 
 export { DatadogApiError, DatadogAuthError, MCP_QUERY, type SourceLogger };
@@ -46,6 +47,8 @@ const MIN_HINTED_SLICES = 4;
 const DEFAULT_MAX_PAGES_PER_SLICE = 1000;
 
 export interface DatadogAuditSourceOptions extends DatadogAdapterOptions {
+  /** Where response bodies are parsed and normalized (the CLI: worker threads). @default this thread */
+  readonly decodePage?: PageDecoder;
   /** Requests in flight at most (lowered when the rate limit runs low). @default 8 */
   readonly concurrency?: number;
   /** Time slices per collected range. @default 16 */
@@ -54,18 +57,6 @@ export interface DatadogAuditSourceOptions extends DatadogAdapterOptions {
   readonly pageLimit?: number;
   /** Pages per slice at most; hitting it marks the rest of the slice as not read. @default 1000 */
   readonly maxPagesPerSlice?: number;
-}
-
-function outerTimestamp(raw: unknown): number {
-  const attributes = (raw as { attributes?: unknown } | null)?.attributes;
-  if (typeof attributes !== 'object' || attributes === null) return Number.NaN;
-  const ts = (attributes as { timestamp?: unknown }).timestamp;
-  return typeof ts === 'string' ? Date.parse(ts) : Number.NaN;
-}
-
-function eventName(raw: unknown): unknown {
-  const inner = (raw as { attributes?: { attributes?: { evt?: { name?: unknown } } } } | null)?.attributes?.attributes;
-  return typeof inner === 'object' && inner !== null ? inner.evt?.name : undefined;
 }
 
 function iso(ms: number): string {
@@ -93,12 +84,6 @@ export function sliceRange(from: number, to: number, count: number): Array<{ fro
   return slices;
 }
 
-/** The event's `id` as text, when it has one (malformed events may not: they are counted, never deduplicated). */
-function eventId(raw: unknown): string | undefined {
-  const id = (raw as { id?: unknown } | null)?.id;
-  return typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined;
-}
-
 export function createDatadogAuditSource(options: DatadogAuditSourceOptions): AuditEventSource {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   const sliceCount = Math.max(1, Math.floor(options.sliceCount ?? DEFAULT_SLICES));
@@ -106,7 +91,10 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
   const maxPages = Math.max(1, Math.floor(options.maxPagesPerSlice ?? DEFAULT_MAX_PAGES_PER_SLICE));
   const logger = options.logger;
 
-  const search = createAuditSearch(clientOptionsOf(options));
+  const search = createAuditSearch({
+    ...clientOptionsOf(options),
+    ...(options.decodePage ? { decodePage: options.decodePage } : {}),
+  });
   const where = describeTarget(options, search.target);
   const authError = (status: number, cause: unknown): DatadogAuthError =>
     new DatadogAuthError(
@@ -167,14 +155,15 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
       }
       let fresh = 0;
       let repeated = 0;
-      for (const raw of page.data) {
-        const time = outerTimestamp(raw);
+      const records = new RecordBatchReader(page.records);
+      for (let i = 0; i < records.length; i++) {
+        const time = records.sourceTime(i);
         // The query asked for [from, to); whether Datadog includes `to` is not documented, and an
         // event at a slice's end belongs to the next slice: filter here so nothing counts twice.
         if (Number.isFinite(time) && (time < slice.from || time >= slice.to)) continue;
-        const name = eventName(raw);
-        if (typeof name === 'string' && name !== MCP_EVENT_NAME) continue;
-        const id = eventId(raw);
+        if (records.otherName(i)) continue;
+        const record = records.at(i);
+        const id = record.id;
         if (id !== undefined) {
           if (range.seenIds.has(id)) {
             repeated++;
@@ -183,7 +172,7 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
           range.seenIds.add(id);
         }
         if (Number.isFinite(time) && time > reached) reached = time;
-        partial.add(raw);
+        partial.addRecord(record);
         events++;
         fresh++;
       }
@@ -195,7 +184,7 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
       }
       // The end is an empty page; a short page is not the end. No cursor: nothing to follow.
       const after = page.meta?.page?.after;
-      if (page.data.length === 0 || after === undefined || after === null || after === '') break;
+      if (page.records.length === 0 || after === undefined || after === null || after === '') break;
       if (after === cursor || seenCursors.has(after)) {
         gap('Datadog repeated a page cursor (a cursor cycle); paging of that time stopped', 'lost', reached);
         break;

@@ -88,6 +88,17 @@ export async function readJsonBody(response: ResponseContext, what?: string): Pr
   }
 }
 
+/**
+ * The body of a 2xx answer as bytes, undecoded (adapters/datadog-page.ts decodes it, perhaps on
+ * another thread). A non-2xx throws HttpStatusError with Datadog's error phrase at most.
+ */
+export async function readBodyBytes(response: ResponseContext): Promise<Uint8Array> {
+  if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
+    throw new HttpStatusError(response.httpStatusCode, response.headers, safeErrorCode(await response.body.text()));
+  }
+  return response.body.binary();
+}
+
 /** `null`, `an array`, `an object`, `a string`…: what a value is, for a MalformedResponseError's problem. */
 export function kindOf(value: unknown): string {
   if (value === null) return 'null';

@@ -3,6 +3,7 @@
  * checked before anyone trusts it. A 200 whose body is not a search response (`null`,
  * `{"data": null}`, `data` that is not an array, a cursor that is not a string) is a fault, not
  * "the last page": it throws MalformedResponseError, which the retry policy treats like a 5xx.
+ * Bodies are decoded by adapters/datadog-page.ts, on this thread or in the CLI's workers.
  * The client's configuration (site or base URL, timeouts, log routing) is datadog-client.ts;
  * what answers mean as errors, datadog-errors.ts.
  */
@@ -14,7 +15,8 @@ import {
   type ResponseContext,
 } from './datadog-api-client';
 import { createDatadogClient, type DatadogClientOptions } from './datadog-client';
-import { kindOf, MalformedResponseError, readJsonBody } from './datadog-errors';
+import { MalformedResponseError, readBodyBytes } from './datadog-errors';
+import { type DecodedPage, decodeInProcess, type PageDecoder } from './datadog-page';
 
 export {
   DatadogApiError,
@@ -24,63 +26,38 @@ export {
   safeErrorCode,
 } from './datadog-errors';
 
-/** A search response as it arrived, checked for shape (see `checkSearchResponse`). */
-export interface SearchPage {
-  readonly data: readonly unknown[];
-  readonly meta?: {
-    readonly page?: { readonly after?: string };
-    readonly status?: unknown;
-    readonly warnings?: unknown;
-  };
-}
+/** A search response, checked for shape, its events normalized (adapters/datadog-page.ts). */
+export type SearchPage = DecodedPage;
 
 export interface SearchResult {
   readonly page: SearchPage;
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** Returns `body` as a SearchPage, or throws MalformedResponseError naming the first problem. */
-export function checkSearchResponse(body: unknown, headers: Readonly<Record<string, string>> = {}): SearchPage {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new MalformedResponseError(`the body is ${kindOf(body)}, not an object`, headers);
-  }
-  const { data, meta } = body as { data?: unknown; meta?: unknown };
-  if (!Array.isArray(data)) throw new MalformedResponseError(`data is ${kindOf(data)}, not an array`, headers);
-  if (meta !== undefined && meta !== null) {
-    if (typeof meta !== 'object' || Array.isArray(meta)) {
-      throw new MalformedResponseError(`meta is ${kindOf(meta)}, not an object`, headers);
-    }
-    const page = (meta as { page?: unknown }).page;
-    if (page !== undefined && page !== null) {
-      if (typeof page !== 'object' || Array.isArray(page)) {
-        throw new MalformedResponseError(`meta.page is ${kindOf(page)}, not an object`, headers);
-      }
-      const after = (page as { after?: unknown }).after;
-      if (after !== undefined && after !== null && typeof after !== 'string') {
-        throw new MalformedResponseError(`meta.page.after is ${kindOf(after)}, not a string`, headers);
-      }
-    }
-  }
-  return body as SearchPage;
-}
-
 /**
- * Keeps the body as Datadog sent it (plain JSON, checked for shape) rather than the client's
- * deserializer, which turns timestamps into Dates, rebuilds events as classes and throws on one
- * event of the wrong shape (losing the page). Headers ride along in a side table keyed by the
+ * Hands the body, undecoded, to `decode` (on this thread, or a worker's) instead of the client's
+ * deserializer (see adapters/datadog-page.ts). Headers ride along in a side table keyed by the
  * returned object, so the client's types still fit.
  */
 class RawResponseProcessor extends AuditApiResponseProcessor {
   readonly headersOf = new WeakMap<object, Readonly<Record<string, string>>>();
 
+  constructor(private readonly decode: PageDecoder) {
+    super();
+  }
+
   override async searchAuditLogs(response: ResponseContext): Promise<AuditLogsEventsResponse> {
-    const page = checkSearchResponse(await readJsonBody(response), response.headers);
-    this.headersOf.set(page, response.headers);
-    return page as unknown as AuditLogsEventsResponse;
+    const outcome = await this.decode(await readBodyBytes(response));
+    if (!outcome.ok) throw new MalformedResponseError(outcome.problem, response.headers);
+    this.headersOf.set(outcome.page, response.headers);
+    return outcome.page as unknown as AuditLogsEventsResponse;
   }
 }
 
-export type AuditSearchOptions = DatadogClientOptions;
+export interface AuditSearchOptions extends DatadogClientOptions {
+  /** Where response bodies are decoded. @default on this thread */
+  readonly decodePage?: PageDecoder;
+}
 
 export interface AuditSearch {
   /** `host` of the API, for messages. */
@@ -91,7 +68,7 @@ export interface AuditSearch {
 
 export function createAuditSearch(options: AuditSearchOptions): AuditSearch {
   const client = createDatadogClient(options);
-  const processor = new RawResponseProcessor();
+  const processor = new RawResponseProcessor(options.decodePage ?? decodeInProcess);
   const api = new AuditApi(client.configuration, undefined, processor);
 
   return {

@@ -4,7 +4,6 @@
  * case; a live fetch reads the whole range and keeps that person's events, and the MCP usage
  * metric is narrowed to the callers with that user id or e-mail (core/mcp-usage.ts).
  */
-import { normalizeEvent } from '../core/normalize';
 import type { CallRecord } from '../core/types';
 import type { AuditEventSource, FetchOptions, FetchRange, Mergeable } from '../ports';
 
@@ -19,11 +18,11 @@ export function isPerson(record: CallRecord, who: string): boolean {
 class Kept<T extends Mergeable<T>> implements Mergeable<Kept<T>> {
   constructor(
     readonly inner: T,
-    private readonly keep: (raw: unknown) => boolean,
+    private readonly keep: (record: CallRecord) => boolean,
   ) {}
 
-  add(raw: unknown): void {
-    if (this.keep(raw)) this.inner.add(raw);
+  addRecord(record: CallRecord): void {
+    if (this.keep(record)) this.inner.addRecord(record);
   }
 
   merge(other: Kept<T>): Kept<T> {
@@ -43,10 +42,9 @@ export function personSource(source: AuditEventSource, who: string): AuditEventS
 
 /** `source` with only the events whose call `keep` accepts reaching the partials (a person, a team). */
 export function filteredSource(source: AuditEventSource, accepts: (record: CallRecord) => boolean): AuditEventSource {
-  const keep = (raw: unknown): boolean => accepts(normalizeEvent(raw));
   return {
     async collect<T extends Mergeable<T>>(range: FetchRange, create: () => T, options?: FetchOptions): Promise<T> {
-      const kept = await source.collect(range, () => new Kept(create(), keep), options);
+      const kept = await source.collect(range, () => new Kept(create(), accepts), options);
       return kept.inner;
     },
   };

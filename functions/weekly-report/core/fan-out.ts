@@ -1,5 +1,5 @@
 /**
- * One fetch feeding several reports: each raw event is normalized once and handed to every
+ * One fetch feeding several reports: each event is normalized once and handed to every
  * aggregate whose filter accepts it (the org-wide report takes all, a team's report its
  * people's). Merging and incompleteness go to each aggregate alike, so every report's partials
  * combine exactly as a fetch of its own would, and a scoped report is what a second pass over
@@ -10,24 +10,24 @@ import type { DataGap } from './gaps';
 import { EventRecord } from './normalize';
 import type { CallRecord } from './types';
 
-interface RecordAggregate<T> extends Mergeable<T> {
-  addRecord(record: CallRecord): void;
-}
-
 export interface FanOutPart<T> {
   readonly aggregate: T;
   /** Which calls this aggregate takes; absent: every call. */
   readonly accepts?: (record: CallRecord) => boolean;
 }
 
-export class FanOut<T extends RecordAggregate<T>> implements Mergeable<FanOut<T>> {
+export class FanOut<T extends Mergeable<T>> implements Mergeable<FanOut<T>> {
   /** Read into once per event: the aggregates copy out only what they keep. */
   private readonly record = new EventRecord();
 
   constructor(readonly parts: readonly FanOutPart<T>[]) {}
 
+  /** Normalizes `raw` once and hands it on. */
   add(raw: unknown): void {
-    const record = this.record.read(raw);
+    this.addRecord(this.record.read(raw));
+  }
+
+  addRecord(record: CallRecord): void {
     for (const part of this.parts) {
       if (part.accepts === undefined || part.accepts(record)) part.aggregate.addRecord(record);
     }

@@ -128,6 +128,7 @@ export type PersonField = '' | 'id' | 'email' | 'name';
  * `normalizeEvent` gives each event its own.
  */
 export class EventRecord implements CallRecord {
+  id: string | undefined = undefined;
   time = Number.NaN;
   person = UNKNOWN;
   delegated = false;
@@ -153,6 +154,13 @@ export class EventRecord implements CallRecord {
     return this.key;
   }
 
+  /** Sets the field that keys the person and its value (core/record-batch.ts reads records back this way). */
+  setPerson(field: PersonField, value: string): void {
+    this.personField = field;
+    this.personValue = value;
+    this.key = undefined;
+  }
+
   /** Reads `raw` into this record, replacing every field; returns this. */
   read(raw: unknown): this {
     const event = obj(raw);
@@ -168,6 +176,8 @@ export class EventRecord implements CallRecord {
     if (Number.isNaN(time)) time = parseTime(inner?.timestamp);
     this.time = time;
 
+    const id = event?.id;
+    this.id = typeof id === 'string' ? (id === '' ? undefined : id) : typeof id === 'number' ? String(id) : undefined;
     this.key = undefined;
     this.delegated = this.readPerson(obj(inner?.delegator));
     if (!this.delegated && !this.readPerson(obj(inner?.usr))) {

@@ -12,6 +12,8 @@ export const MULTIPLE = '(multiple)';
 
 /** One MCP tool call, normalized from a raw Datadog audit event. */
 export interface CallRecord {
+  /** The event's `id` as text; absent when it has none usable (malformed events are counted, never de-duplicated). */
+  readonly id?: string;
   /** Epoch milliseconds from the outer `attributes.timestamp`; NaN when absent or unparsable. */
   readonly time: number;
   /** Stable key of the responsible person: delegator first, by id → email → name. */

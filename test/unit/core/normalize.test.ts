@@ -256,6 +256,7 @@ describe('EventRecord', () => {
     }),
   ];
   const plain = (r: EventRecord) => ({
+    id: r.id,
     time: r.time,
     personKey: r.personKey,
     personField: r.personField,
