@@ -65,7 +65,9 @@ describe('RecordBatch', () => {
       fc.property(fc.array(fc.constantFrom(...events), { minLength: 0, maxLength: 80 }), (sequence) => {
         const builder = new RecordBatchBuilder(4); // small, so it grows
         const scratch = new EventRecord();
-        sequence.forEach((raw, i) => builder.add(scratch.read(raw), i * 1000, i % 3 === 0));
+        sequence.forEach((raw, i) => {
+          builder.add(scratch.read(raw), i * 1000, i % 3 === 0);
+        });
         const reader = new RecordBatchReader(handedOver(builder));
         expect(reader.length).toBe(sequence.length);
         sequence.forEach((raw, i) => {
