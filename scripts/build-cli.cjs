@@ -7,7 +7,7 @@
  * Plain CommonJS on purpose: it runs before anything is compiled, and its freshness check runs on
  * every `npm run report`, so it loads nothing but `node:fs` and `node:path` (esbuild only to build).
  *
- * Two files, as the Lambda bundle is built (esbuild, target node20, CommonJS):
+ * Four bundles, built as the Lambda bundle is (esbuild, target node20, CommonJS):
  * - dist/cli/report.cjs: the CLI, the core and the renderer. Loaded on every run.
  * - dist/cli/datadog-client.cjs: functions/weekly-report/adapters/datadog-api-client.ts, the one
  *   module that imports @datadog/datadog-api-client, with the client bundled in. Loaded only by
@@ -19,6 +19,9 @@
  *   search, the metric query and the Teams API's requests exactly as the full client does.
  * - dist/cli/s3-store.cjs: functions/weekly-report/adapters/s3-blob-store.ts with @aws-sdk/client-s3
  *   bundled in. Loaded only with `--archive s3://…` (the SDK would add ~1.4 MB to every start).
+ * - dist/cli/decode-worker.cjs: functions/weekly-report/cli/decode-worker.ts, the decode pool's
+ *   worker thread (cli/decode-pool.ts): the JSON block and search page decoders and the core's
+ *   normalizer, nothing else.
  * dist/cli/manifest.json lists every source file of the bundles with its mtime and size.
  */
 'use strict';
@@ -32,8 +35,9 @@ const MANIFEST = path.join(OUT_DIR, 'manifest.json');
 const CLI_ENTRY = 'functions/weekly-report/cli/report.ts';
 const CLIENT_ENTRY = 'functions/weekly-report/adapters/datadog-api-client.ts';
 const S3_ENTRY = 'functions/weekly-report/adapters/s3-blob-store.ts';
+const WORKER_ENTRY = 'functions/weekly-report/cli/decode-worker.ts';
 /** Bump when the build itself changes in a way the inputs do not show. */
-const BUILD_VERSION = 3;
+const BUILD_VERSION = 4;
 /**
  * A source modified this shortly before the build started (or during it) may have been read
  * either way: it is recorded as stale, so the next run builds once more. 2 s covers file systems
@@ -199,7 +203,7 @@ function loadEsbuild() {
 async function build() {
   const esbuild = loadEsbuild();
   const started = Date.now();
-  const [cli, client, s3] = await Promise.all([
+  const [cli, client, s3, worker] = await Promise.all([
     esbuild.build({
       ...COMMON,
       entryPoints: [CLI_ENTRY],
@@ -213,9 +217,10 @@ async function build() {
       plugins: [usedSerializerOnly],
     }),
     esbuild.build({ ...COMMON, entryPoints: [S3_ENTRY], outfile: path.join(OUT_DIR, 's3-store.cjs') }),
+    esbuild.build({ ...COMMON, entryPoints: [WORKER_ENTRY], outfile: path.join(OUT_DIR, 'decode-worker.cjs') }),
   ]);
   const sources = new Set([__filename, path.join(ROOT, CLIENT_PACKAGE_JSON)].map((f) => path.relative(ROOT, f)));
-  for (const result of [cli, client, s3]) {
+  for (const result of [cli, client, s3, worker]) {
     for (const input of Object.keys(result.metafile.inputs)) {
       // Packages change only through npm, which runs this build again (`prepare`); their package.json stands for them.
       if (!input.includes('node_modules/')) sources.add(input);
@@ -228,7 +233,7 @@ async function build() {
   }
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const outputs = [];
-  for (const file of [...cli.outputFiles, ...client.outputFiles, ...s3.outputFiles]) {
+  for (const file of [...cli.outputFiles, ...client.outputFiles, ...s3.outputFiles, ...worker.outputFiles]) {
     writeAtomic(file.path, file.contents);
     outputs.push(path.relative(OUT_DIR, file.path));
   }

@@ -121,12 +121,14 @@ export interface DatadogEmulator {
 const DEFAULT_LIMIT = 10; // the spec's default for page[limit]
 const MAX_LIMIT = 1000;
 const RATE_LIMIT_NAME = 'audit_logs_search';
+const DATA_OPEN = Buffer.from('{"data":[');
+const COMMA = Buffer.from(',');
 
 interface StoredEvent {
   readonly time: number;
   readonly event: RawAuditEvent;
-  /** The event as JSON, made at its first page: the emulator's CPU is not the client's to pay (benches). */
-  json?: string;
+  /** The event as UTF-8 JSON, made at its first page: the emulator's CPU is not the client's to pay (benches). */
+  bytes?: Buffer;
 }
 
 interface SearchRequest {
@@ -304,7 +306,7 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
   };
   const attempts = new Map<string, number>();
   /** The response that handed out each cursor, and each query's first cursor (for the cursor faults). */
-  const issued = new Map<string, { readonly events: number; readonly text: string }>();
+  const issued = new Map<string, { readonly events: number; readonly body: Buffer }>();
   const firstCursor = new Map<string, string>();
   let periodStart = Date.now();
   let periodCount = 0;
@@ -331,11 +333,11 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     sendJson(res, status, JSON.stringify(body), headers);
   }
 
-  function sendJson(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  function sendJson(res: ServerResponse, status: number, text: string | Buffer, headers: Record<string, string>): void {
     stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
     res.writeHead(status, {
       'Content-Type': 'application/json',
-      'Content-Length': String(Buffer.byteLength(text)),
+      'Content-Length': String(typeof text === 'string' ? Buffer.byteLength(text) : text.length),
       ...headers,
     });
     res.end(text);
@@ -589,7 +591,7 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
       const previous = issued.get(search.cursor);
       if (previous) {
         stats.eventsServed += previous.events;
-        sendJson(res, 200, previous.text, rl);
+        sendJson(res, 200, previous.body, rl);
         return;
       }
     }
@@ -658,14 +660,19 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
         },
       ];
     }
-    // JSON.stringify of `{ data, meta, links }`, from each event's JSON made once.
-    const json = served.map((s) => {
-      s.json ??= JSON.stringify(s.event);
-      return s.json;
+    // JSON.stringify of `{ data, meta, links }` as UTF-8, from each event's bytes made once.
+    const parts: Buffer[] = [DATA_OPEN];
+    served.forEach((s, i) => {
+      if (i > 0) parts.push(COMMA);
+      s.bytes ??= Buffer.from(JSON.stringify(s.event));
+      parts.push(s.bytes);
     });
-    const text = `{"data":[${json.join(',')}],"meta":${JSON.stringify(meta)},"links":${JSON.stringify({ next: nextLink(search, after) })}}`;
-    if (current.cursorFault === 'repeat-page') issued.set(after, { events: served.length, text });
-    sendJson(res, 200, text, rl);
+    parts.push(
+      Buffer.from(`],"meta":${JSON.stringify(meta)},"links":${JSON.stringify({ next: nextLink(search, after) })}}`),
+    );
+    const body = Buffer.concat(parts);
+    if (current.cursorFault === 'repeat-page') issued.set(after, { events: served.length, body });
+    sendJson(res, 200, body, rl);
   }
 
   const server = createServer((req, res) => {

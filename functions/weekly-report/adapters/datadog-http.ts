@@ -34,23 +34,24 @@ export interface SearchResult {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** A 2xx answer as it arrived: its body undecoded. */
+export interface RawSearchResult {
+  readonly body: Uint8Array;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /**
- * Hands the body, undecoded, to `decode` (on this thread, or a worker's) instead of the client's
- * deserializer (see adapters/datadog-page.ts). Headers ride along in a side table keyed by the
- * returned object, so the client's types still fit.
+ * Keeps the body as bytes instead of the client's deserializer (adapters/datadog-page.ts says
+ * why); it is decoded after the request's slot is free (AuditSearch.decode). Headers ride along
+ * in a side table keyed by the returned object, so the client's types still fit.
  */
 class RawResponseProcessor extends AuditApiResponseProcessor {
   readonly headersOf = new WeakMap<object, Readonly<Record<string, string>>>();
 
-  constructor(private readonly decode: PageDecoder) {
-    super();
-  }
-
   override async searchAuditLogs(response: ResponseContext): Promise<AuditLogsEventsResponse> {
-    const outcome = await this.decode(await readBodyBytes(response));
-    if (!outcome.ok) throw new MalformedResponseError(outcome.problem, response.headers);
-    this.headersOf.set(outcome.page, response.headers);
-    return outcome.page as unknown as AuditLogsEventsResponse;
+    const raw = { body: await readBodyBytes(response) };
+    this.headersOf.set(raw, response.headers);
+    return raw as unknown as AuditLogsEventsResponse;
   }
 }
 
@@ -62,20 +63,30 @@ export interface AuditSearchOptions extends DatadogClientOptions {
 export interface AuditSearch {
   /** `host` of the API, for messages. */
   readonly target: string;
-  /** One request; `timeoutMs` (≥ 1, whole ms) bounds it. Throws HttpStatusError, MalformedResponseError or a network error. */
-  search(body: AuditLogsSearchEventsRequest, timeoutMs: number): Promise<SearchResult>;
+  /** One request; `timeoutMs` (≥ 1, whole ms) bounds it. Throws HttpStatusError or a network error. */
+  search(body: AuditLogsSearchEventsRequest, timeoutMs: number): Promise<RawSearchResult>;
+  /** The page a 2xx answer holds; throws MalformedResponseError when it is not a search response. */
+  decode(raw: RawSearchResult): Promise<SearchResult>;
 }
 
 export function createAuditSearch(options: AuditSearchOptions): AuditSearch {
   const client = createDatadogClient(options);
-  const processor = new RawResponseProcessor(options.decodePage ?? decodeInProcess);
+  const processor = new RawResponseProcessor();
   const api = new AuditApi(client.configuration, undefined, processor);
+  const decodePage = options.decodePage ?? decodeInProcess;
 
   return {
     target: client.target,
     async search(body, timeoutMs) {
-      const page = (await client.withTimeout(timeoutMs, () => api.searchAuditLogs({ body }))) as unknown as SearchPage;
-      return { page, headers: processor.headersOf.get(page) ?? {} };
+      const raw = (await client.withTimeout(timeoutMs, () => api.searchAuditLogs({ body }))) as unknown as {
+        body: Uint8Array;
+      };
+      return { body: raw.body, headers: processor.headersOf.get(raw) ?? {} };
+    },
+    async decode(raw) {
+      const outcome = await decodePage(raw.body);
+      if (!outcome.ok) throw new MalformedResponseError(outcome.problem, raw.headers);
+      return { page: outcome.page, headers: raw.headers };
     },
   };
 }

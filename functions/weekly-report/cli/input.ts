@@ -2,14 +2,28 @@
  * Reads audit events from a file or stdin, whatever shape they come in, detected from the
  * content: a Datadog search response `{"data":[…]}` (what `pup audit-logs search -o json`
  * prints), a JSON array of events or of responses, or NDJSON (one event or response per line).
- * Files and stdin go through the same code, in one pass over the text: detection looks at each
- * character at most once (a 100 MB response on one line costs what reading it costs), and NDJSON is
- * streamed line by line, so memory stays flat however many events there are.
+ * Files and stdin go through the same code, in one pass over the bytes: detection looks at each
+ * byte at most once (a 100 MB response on one line costs what reading it costs); NDJSON is
+ * streamed line by line, so memory stays flat however many events there are; a JSON document is
+ * cut into blocks of whole events (cli/json-blocks.ts) that are parsed and normalized by a
+ * BlockDecoder: on this thread, or on every core through the worker pool (cli/decode-pool.ts).
+ * Events reach the caller normalized, in input order, whichever decodes them.
  */
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { streamElements } from './json-elements';
+import { EventRecord } from '../core/normalize';
+import { RecordBatchReader } from '../core/record-batch';
+import type { CallRecord } from '../core/types';
+import {
+  type Block,
+  type BlockDecoder,
+  type DecodedBlock,
+  decodeBlockInProcess,
+  documentBlocks,
+  isAuditEventShaped,
+  isResponse,
+} from './json-blocks';
 
 export class InputError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -33,29 +47,27 @@ export interface ReadResult {
 /** What an input should be, as the refusals say. */
 const EXPECTED = 'a Datadog audit search response {"data":[…]}, a JSON array of events or NDJSON';
 
-function isResponse(value: unknown): value is { data: unknown[] } {
-  return typeof value === 'object' && value !== null && Array.isArray((value as { data?: unknown }).data);
-}
-
-/** An audit event has `attributes`; a malformed one may lack anything inside them, but not that. */
-function isAuditEventShaped(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const attributes = (value as { attributes?: unknown }).attributes;
-  return typeof attributes === 'object' && attributes !== null && !Array.isArray(attributes);
-}
-
 /** Hands events on and counts them, so an audit export can be told from any other JSON. */
 class EventSink {
   events = 0;
   auditEvents = 0;
   unparsableLines = 0;
+  private readonly record = new EventRecord();
 
-  constructor(private readonly onEvent: (raw: unknown) => void) {}
+  constructor(private readonly onRecord: (record: CallRecord) => void) {}
 
   event(raw: unknown): void {
     this.events++;
     if (isAuditEventShaped(raw)) this.auditEvents++;
-    this.onEvent(raw);
+    this.onRecord(this.record.read(raw));
+  }
+
+  /** The events of a decoded block, in order. */
+  block(block: DecodedBlock): void {
+    this.events += block.events;
+    this.auditEvents += block.auditEvents;
+    const records = new RecordBatchReader(block.records);
+    for (let i = 0; i < records.length; i++) this.onRecord(records.at(i));
   }
 
   /** Every event of a parsed document: a response, an array of events/responses, or one event. */
@@ -83,10 +95,10 @@ class EventSink {
   }
 }
 
-/** The offset of the first character that is not JSON whitespace (space, tab, line feed, carriage return). */
-function firstNonSpace(text: string): number {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+/** The offset of the first byte that is not JSON whitespace (space, tab, line feed, carriage return), or -1. */
+function firstNonSpace(bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
     if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return i;
   }
   return -1;
@@ -149,15 +161,90 @@ function describeFsError(path: string, error: unknown): InputError {
   return new InputError(`cannot read ${path}: ${why}`, { cause: error });
 }
 
+/** How a JSON document's blocks are decoded. */
+export interface DocumentDecoding {
+  /** @default on this thread */
+  readonly decode?: BlockDecoder;
+  /** Blocks being decoded at once (a pool: a few per worker, so none waits). @default 1 */
+  readonly inFlight?: number;
+  /** Bytes per block, about. @default 1 MiB */
+  readonly blockBytes?: number;
+  /** A smaller document is decoded on this thread, where handing it over would cost more than it saves. @default 0 */
+  readonly minBytes?: number;
+  /** Keep a document that `decode` takes in shared memory, which a pool's workers read in place (no copy per block). */
+  readonly shared?: boolean;
+}
+
+/** The chunks as one buffer; in shared memory when asked. */
+function joinChunks(chunks: readonly Buffer[], shared: boolean): Buffer {
+  if (!shared) return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  const whole = Buffer.from(new SharedArrayBuffer(total));
+  let at = 0;
+  for (const c of chunks) {
+    c.copy(whole, at);
+    at += c.length;
+  }
+  return whole;
+}
+
+const DEFAULT_BLOCK_BYTES = 1 << 20;
+
+/**
+ * Hands on the events of one JSON document: block by block when it is an array or a response
+ * (decoded `inFlight` at a time, taken in order), else parsed whole.
+ */
+async function readDocument(bytes: Buffer, name: string, sink: EventSink, decoding: DocumentDecoding): Promise<void> {
+  const here = decoding.decode === undefined || bytes.length < (decoding.minBytes ?? 0);
+  const decode = here ? decodeBlockInProcess : (decoding.decode as BlockDecoder);
+  const inFlight = here ? 1 : Math.max(1, decoding.inFlight ?? 1);
+  const blocks = documentBlocks(bytes, decoding.blockBytes ?? DEFAULT_BLOCK_BYTES);
+  const pending: Array<Promise<Awaited<ReturnType<BlockDecoder>>>> = [];
+  const take = async (): Promise<void> => {
+    const outcome = await (pending.shift() as (typeof pending)[number]);
+    if (!outcome.ok) throw notJson(name, new SyntaxError(outcome.error));
+    sink.block(outcome.block);
+  };
+  let streamed = false;
+  try {
+    for (;;) {
+      let next: IteratorResult<Block, boolean>;
+      try {
+        next = blocks.next();
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
+        throw notJson(name, error);
+      }
+      if (next.done) {
+        streamed = next.value;
+        break;
+      }
+      pending.push(decode(bytes.subarray(next.value.start, next.value.end), next.value.kind));
+      if (pending.length >= inFlight) await take();
+    }
+    while (pending.length > 0) await take();
+  } finally {
+    // After a failure, what is still being decoded is dropped; its outcome must not surface as unhandled.
+    for (const p of pending) p.catch(() => undefined);
+  }
+  if (!streamed) sink.document(parseDocument(bytes.toString('utf8'), name));
+}
+
 /**
  * Reads every chunk of `chunks` once. The first non-blank line decides the format: NDJSON when
  * it is a whole JSON object on its own line, else one JSON document. Detection stops at the
  * first newline after the first non-blank byte, or at once when that byte is not `{`.
  */
-async function readChunks(chunks: AsyncIterator<string>, name: string, sink: EventSink): Promise<ReadResult> {
-  const head: string[] = [];
+async function readChunks(
+  chunks: AsyncIterator<Buffer>,
+  name: string,
+  sink: EventSink,
+  decoding: DocumentDecoding,
+): Promise<ReadResult> {
+  const head: Buffer[] = [];
   let headLength = 0;
-  let first = -1; // offset of the first non-blank character in the head
+  let first = -1; // offset of the first non-blank byte in the head
   let lineEnd = -1; // offset of the newline that ends the first non-blank line
   let done = false;
   for (;;) {
@@ -166,18 +253,18 @@ async function readChunks(chunks: AsyncIterator<string>, name: string, sink: Eve
       done = true;
       break;
     }
-    const text = next.value;
-    head.push(text);
+    const bytes = next.value;
+    head.push(bytes);
     const start = headLength;
-    headLength += text.length;
+    headLength += bytes.length;
     let from = 0;
     if (first < 0) {
-      from = firstNonSpace(text);
+      from = firstNonSpace(bytes);
       if (from < 0) continue;
       first = start + from;
-      if (text[from] !== '{') break; // an array (or not JSON): one document either way
+      if (bytes[from] !== 0x7b) break; // not `{`: an array (or not JSON), one document either way
     }
-    const end = text.indexOf('\n', from);
+    const end = bytes.indexOf(0x0a, from);
     if (end >= 0) {
       lineEnd = start + end;
       break;
@@ -186,11 +273,14 @@ async function readChunks(chunks: AsyncIterator<string>, name: string, sink: Eve
   if (first < 0) throw new InputError(`${name} is empty: expected ${EXPECTED}`);
 
   if (lineEnd >= 0) {
-    const headText = head.join('');
+    const headBytes = head.length === 1 ? (head[0] as Buffer) : Buffer.concat(head);
+    head.length = 0;
+    head.push(headBytes);
     let value: unknown;
     let isLine = true;
     try {
-      value = JSON.parse(headText.slice(first, lineEnd));
+      // `{` and the newline are ASCII: the slice between them is whole characters.
+      value = JSON.parse(headBytes.toString('utf8', first, lineEnd));
     } catch {
       isLine = false; // e.g. the `{` of a pretty-printed response
     }
@@ -209,44 +299,33 @@ async function readChunks(chunks: AsyncIterator<string>, name: string, sink: Eve
         }
         sink.line(parsed);
       });
-      lines.push(headText.slice(lineEnd + 1));
-      for (let next = await chunks.next(); !next.done; next = await chunks.next()) lines.push(next.value);
+      const decoder = new StringDecoder('utf8');
+      lines.push(decoder.write(headBytes.subarray(lineEnd + 1)));
+      for (let next = await chunks.next(); !next.done; next = await chunks.next())
+        lines.push(decoder.write(next.value));
+      lines.push(decoder.end());
       lines.end();
       return sink.result('ndjson');
     }
-    head.length = 0;
-    head.push(headText);
   }
 
   if (!done) for (let next = await chunks.next(); !next.done; next = await chunks.next()) head.push(next.value);
-  const text = head.join('');
+  let total = 0;
+  for (const c of head) total += c.length;
+  const bytes = joinChunks(
+    head,
+    decoding.shared === true && decoding.decode !== undefined && total >= (decoding.minBytes ?? 0),
+  );
   head.length = 0;
-  // One event at a time where the shape allows (json-elements.ts): one small tree alive at a time.
-  let streamed: boolean;
-  try {
-    streamed = streamElements(text, {
-      arrayItem: (value) => (isResponse(value) ? sink.document(value) : sink.event(value)),
-      dataItem: (value) => sink.event(value),
-    });
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    throw notJson(name, error);
-  }
-  if (!streamed) sink.document(parseDocument(text, name));
+  await readDocument(bytes, name, sink, decoding);
   return sink.result('json');
 }
 
-/**
- * The chunks of `stream` as text, each decoded once (a character split between two chunks is
- * kept whole); file-system errors become one-line InputErrors naming `path`.
- */
-function textChunks(stream: AsyncIterable<Buffer | string>, path: string): AsyncIterator<string> {
+/** The chunks of `stream` as bytes; file-system errors become one-line InputErrors naming `path`. */
+function byteChunks(stream: AsyncIterable<Buffer | string>, path: string): AsyncIterator<Buffer> {
   const iterator = stream[Symbol.asyncIterator]();
-  const decoder = new StringDecoder('utf8');
-  let ended = false;
   return {
-    async next(): Promise<IteratorResult<string>> {
-      if (ended) return { done: true, value: undefined };
+    async next(): Promise<IteratorResult<Buffer>> {
       let next: IteratorResult<Buffer | string>;
       try {
         next = await iterator.next();
@@ -254,31 +333,32 @@ function textChunks(stream: AsyncIterable<Buffer | string>, path: string): Async
         if ((error as NodeJS.ErrnoException).code !== undefined) throw describeFsError(path, error);
         throw error;
       }
-      if (next.done) {
-        ended = true;
-        const rest = decoder.end();
-        return rest === '' ? { done: true, value: undefined } : { done: false, value: rest };
-      }
-      return { done: false, value: typeof next.value === 'string' ? next.value : decoder.write(next.value) };
+      if (next.done) return { done: true, value: undefined };
+      return { done: false, value: typeof next.value === 'string' ? Buffer.from(next.value) : next.value };
     },
   };
 }
 
+/** Reads files in large chunks: a JSON document is kept whole, and fewer chunks are fewer copies. */
+const FILE_CHUNK_BYTES = 1 << 20;
+
 /**
- * Reads `path` (or stdin when `path` is `-`) and hands every event to `onEvent`. Malformed events
- * inside an audit export are handed on and counted; an input in which no value looks like an
- * audit event (`package.json`, an array of numbers) is refused rather than reported as calls.
- * An empty response or array is not refused: it holds no events at all.
+ * Reads `path` (or stdin when `path` is `-`) and hands every event, normalized, to `onRecord`
+ * (the record is reused for the next event: copy what is kept). Malformed events inside an audit
+ * export are handed on and counted; an input in which no value looks like an audit event
+ * (`package.json`, an array of numbers) is refused rather than reported as calls. An empty
+ * response or array is not refused: it holds no events at all.
  * @throws InputError when the input cannot be read, is empty, is not JSON, or holds no audit event
  */
 export async function readEvents(
   path: string,
-  onEvent: (raw: unknown) => void,
-  stdin: Readable = process.stdin,
+  onRecord: (record: CallRecord) => void,
+  options: { readonly stdin?: Readable; readonly decoding?: DocumentDecoding } = {},
 ): Promise<ReadResult> {
   const name = path === '-' ? 'stdin' : path;
-  const stream = path === '-' ? stdin : createReadStream(path);
-  const result = await readChunks(textChunks(stream, path), name, new EventSink(onEvent));
+  const stream =
+    path === '-' ? (options.stdin ?? process.stdin) : createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES });
+  const result = await readChunks(byteChunks(stream, path), name, new EventSink(onRecord), options.decoding ?? {});
   if (result.events > 0 && result.auditEvents === 0) {
     const found = `found ${result.events} value${result.events === 1 ? '' : 's'}, none with "attributes"`;
     throw new InputError(

@@ -15,7 +15,6 @@ import { BaselineAggregate, MCP_EVENT_NAME, summarize, WindowAggregate } from '.
 import { type ArchivedWeek, archivedWeek } from '../core/archived-week';
 import { describeGaps, isUnread } from '../core/gaps';
 import { narrowUsageData, narrowUsageDataBy } from '../core/mcp-usage';
-import { normalizeEvent } from '../core/normalize';
 import { callerInScope, callInScope, type PersonScope, personScope } from '../core/scope';
 import { canonicalTimeZone, type DatadogSite, isDatadogSite, isSlackChannelId, reportSettings } from '../core/settings';
 import { formatTextReport } from '../core/text-report';
@@ -25,8 +24,9 @@ import { withHistory } from '../history';
 import type { RenderedReport } from '../ports';
 import { REPORT_NAME } from '../report-definitions';
 import { ArchiveOptionError, archiveLocation, openArchive } from './archive-option';
+import { builtWorkerScript, createDecodePool, type DecodePool, defaultWorkerCount } from './decode-pool';
 import { findWeek, formatHistory, historyRows, writeArchivedFiles } from './history-commands';
-import { InputError, readEvents } from './input';
+import { type DocumentDecoding, InputError, readEvents } from './input';
 import { filteredSource, isPerson } from './person-filter';
 
 /** Why a report from a file has no tool or client sections. */
@@ -88,6 +88,7 @@ const OPTIONS = {
   user: { type: 'string' },
   'baseline-days': { type: 'string' },
   timeout: { type: 'string' },
+  workers: { type: 'string' },
   archive: { type: 'string' },
   weeks: { type: 'string' },
   week: { type: 'string' },
@@ -108,6 +109,8 @@ export interface CommonOptions {
   readonly baselineDays: number;
   /** How long a live fetch may take, ms. @default 600000 */
   readonly timeoutMs: number;
+  /** `--workers N`: threads that parse JSON beside the main one; 0 parses on the main thread. @default one per core, at most 4 */
+  readonly workers: number;
   /** The report archive (`--archive` or ARCHIVE_BUCKET), when there is one. */
   readonly archive?: string;
   /** `history --weeks`. @default 12 */
@@ -161,6 +164,10 @@ export function parseCommonOptions(args: string[]): CommonOptions {
   if (!(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)) {
     throw new UsageError(`--timeout must be a number of seconds above 0 (got "${v.timeout}")`);
   }
+  const workers = v.workers === undefined ? defaultWorkerCount() : Number(v.workers);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
+    throw new UsageError(`--workers must be a whole number from 0 to 64 (got "${v.workers}")`);
+  }
   const weeks = v.weeks === undefined ? 12 : Number(v.weeks);
   if (!Number.isInteger(weeks) || weeks < 1)
     throw new UsageError(`--weeks must be a whole number above 0 (got "${v.weeks}")`);
@@ -177,6 +184,7 @@ export function parseCommonOptions(args: string[]): CommonOptions {
   return {
     baselineDays,
     timeoutMs: Math.round(timeoutSeconds * 1000),
+    workers,
     ...(archive !== undefined ? { archive } : {}),
     weeks,
     ...(v.week !== undefined ? { week: v.week } : {}),
@@ -217,8 +225,7 @@ class CallSpan {
 }
 
 function feeder(target: { addRecord(r: CallRecord): void }, keep: Narrowing | undefined, span?: CallSpan) {
-  return (raw: unknown) => {
-    const record = normalizeEvent(raw);
+  return (record: CallRecord) => {
     span?.add(record);
     if (keep === undefined || keep.accepts(record)) target.addRecord(record);
   };
@@ -333,8 +340,57 @@ function daysOf(range: { from: number; to: number }): number {
   return Math.max(1, Math.round((range.to - range.from) / DAY_MS));
 }
 
+/**
+ * A JSON document this large is parsed by the decode pool; a smaller one on the main thread, where
+ * handing it over costs more than it saves (a worker takes ~40 ms to start).
+ */
+const POOL_MIN_BYTES = 4 << 20;
+
+/** The decode pool `--workers` asks for, when this is the built CLI (see cli/decode-pool.ts); else undefined. */
+function decodePoolFor(options: Pick<CommonOptions, 'workers'>): DecodePool | undefined {
+  const script = options.workers > 0 ? builtWorkerScript() : undefined;
+  return script === undefined ? undefined : createDecodePool(script, options.workers);
+}
+
+/** Runs `body` with the pool the options ask for, and ends the pool after. */
+async function withDecodePool<T>(
+  options: Pick<CommonOptions, 'workers'>,
+  body: (pool: DecodePool | undefined) => Promise<T>,
+): Promise<T> {
+  const pool = decodePoolFor(options);
+  try {
+    return await body(pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+/** Files big enough for the pool start it at once, so its workers boot while the file is read. */
+async function warmFor(pool: DecodePool | undefined, path: string): Promise<void> {
+  if (pool === undefined || path === '-') return;
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => 0, // readEvents words the error
+  );
+  if (size >= POOL_MIN_BYTES) pool.warm();
+}
+
 /** Summarizes the events of `--input` (and `--baseline`) as the options say. */
-export async function summarizeFiles(options: CommonOptions & { input: string }, now = Date.now()): Promise<CliReport> {
+export function summarizeFiles(options: CommonOptions & { input: string }, now = Date.now()): Promise<CliReport> {
+  return withDecodePool(options, async (pool) => {
+    const decoding: DocumentDecoding = pool
+      ? { decode: pool.decodeBlock, inFlight: 2 * pool.size + 1, minBytes: POOL_MIN_BYTES, shared: true }
+      : {};
+    await warmFor(pool, options.input);
+    return summarizeFilesWith(options, decoding, now);
+  });
+}
+
+async function summarizeFilesWith(
+  options: CommonOptions & { input: string },
+  decoding: DocumentDecoding,
+  now: number,
+): Promise<CliReport> {
   const hasRange = options.from !== undefined || options.to !== undefined;
   const range = hasRange
     ? { from: options.from ?? Number.NEGATIVE_INFINITY, to: options.to ?? Number.POSITIVE_INFINITY }
@@ -342,7 +398,7 @@ export async function summarizeFiles(options: CommonOptions & { input: string },
   const window = new WindowAggregate({ range });
   const span = new CallSpan(range);
   const narrowing = await narrowingFor(options);
-  const read = await readEvents(options.input, feeder(window, narrowing, span));
+  const read = await readEvents(options.input, feeder(window, narrowing, span), { decoding });
   if (read.unparsableLines > 0) {
     window.markIncomplete(`${read.unparsableLines} input lines were not JSON; each is counted as a malformed event.`);
   }
@@ -357,7 +413,7 @@ export async function summarizeFiles(options: CommonOptions & { input: string },
       { from: start - length, to: start },
       { range: { from: Number.NEGATIVE_INFINITY, to: start } },
     );
-    await readEvents(options.baseline, feeder(baseline, narrowing));
+    await readEvents(options.baseline, feeder(baseline, narrowing), { decoding });
   }
   let summary = summarize(
     window,
@@ -382,8 +438,21 @@ export async function summarizeFiles(options: CommonOptions & { input: string },
  * does, with the MCP usage metric over the same ranges; `--user` keeps one person's events and
  * usage.
  */
-export async function summarizeLive(options: CommonOptions, now = Date.now()): Promise<CliReport> {
+export function summarizeLive(options: CommonOptions, now = Date.now()): Promise<CliReport> {
   const { apiKey, appKey } = datadogKeys('without --input, events come from Datadog', 'audit_logs_read');
+  return withDecodePool(options, (pool) => {
+    // The workers boot while the Datadog client loads and the first requests are in flight.
+    pool?.warm();
+    return summarizeLiveWith(options, { apiKey, appKey }, pool, now);
+  });
+}
+
+async function summarizeLiveWith(
+  options: CommonOptions,
+  { apiKey, appKey }: { apiKey: string; appKey: string },
+  pool: DecodePool | undefined,
+  now: number,
+): Promise<CliReport> {
   const to = options.to ?? now;
   const from = options.from ?? to - 7 * DAY_MS;
   // Loaded only here: the Datadog client is large, and summarizing a file must not pay for it.
@@ -396,7 +465,7 @@ export async function summarizeLive(options: CommonOptions, now = Date.now()): P
     site: options.settings.site as DatadogSite,
     ...(process.env.DD_API_URL ? { baseUrl: process.env.DD_API_URL } : {}),
   };
-  const audit = createDatadogAuditSource(datadog);
+  const audit = createDatadogAuditSource({ ...datadog, ...(pool ? { decodePage: pool.decodePage } : {}) });
   const narrowing = await narrowingFor(options);
   const archive = usesArchive(options) ? await openArchive(options.archive as string, archiveName(options)) : undefined;
   const deadline = now + options.timeoutMs;

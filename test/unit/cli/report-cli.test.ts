@@ -40,7 +40,7 @@ describe('readEvents', () => {
     const result = await readEvents(
       path,
       (e) => seen.push(e),
-      stdin === undefined ? undefined : Readable.from([stdin]),
+      stdin === undefined ? {} : { stdin: Readable.from([stdin]) },
     );
     return { seen, result };
   };
@@ -77,7 +77,7 @@ describe('readEvents', () => {
     // Prepare
     const stdin = new PassThrough();
     const seen: unknown[] = [];
-    const reading = readEvents('-', (e) => seen.push(e), stdin);
+    const reading = readEvents('-', (e) => seen.push(e), { stdin });
 
     // Act
     stdin.write(`${JSON.stringify(events[0])}\n${JSON.stringify(events[1])}\n`);
@@ -102,7 +102,7 @@ describe('readEvents', () => {
     const started = Date.now();
 
     // Act
-    const result = await readEvents('-', () => {}, Readable.from(chunks));
+    const result = await readEvents('-', () => {}, { stdin: Readable.from(chunks) });
 
     // Assess
     expect(result).toMatchObject({ format: 'ndjson', events: 9001, unparsableLines: 0 });
@@ -113,9 +113,12 @@ describe('readEvents', () => {
     const text = `${JSON.stringify(events[0])}\n{broken\n${JSON.stringify(events[1])}`;
     const seen: unknown[] = [];
     const chunks = text.match(/[\s\S]{1,7}/g)!;
-    const result = await readEvents('-', (e) => seen.push(e), Readable.from(chunks.map((c) => Buffer.from(c))));
+    const result = await readEvents('-', (e) => seen.push({ ...e, personKey: e.personKey }), {
+      stdin: Readable.from(chunks.map((c) => Buffer.from(c))),
+    });
     expect(result).toMatchObject({ format: 'ndjson', events: 3, unparsableLines: 1 });
-    expect(seen[1]).toBe('{broken');
+    expect(seen[1]).toMatchObject({ wellFormed: false, personKey: '(unknown)', action: '(unknown)' });
+    expect(seen[2]).toMatchObject({ wellFormed: true });
   });
 });
 

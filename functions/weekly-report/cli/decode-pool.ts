@@ -1,0 +1,126 @@
+/**
+ * The command line's decode pool: worker threads (cli/decode-worker.ts) that parse and normalize
+ * JSON on every core while the main thread reads, pages and aggregates. Parsing is most of a
+ * report's work (a 100 MB export, or 60 pages of 1 MB from Datadog); the aggregates need every
+ * event in order on one thread, and take them in columns (core/record-batch.ts) at a fraction of
+ * the cost. Each job's bytes are read in place when they are in shared memory (a file's JSON
+ * document), else copied and the copy handed over (the caller keeps its own); it goes to the worker with
+ * the fewest jobs, and comes back as the same outcome the in-process decoders give. A worker that
+ * dies fails the jobs it held, and the pool decodes on this thread from then on; the workers never
+ * keep the process alive.
+ *
+ * Only the built command line has a pool: the worker is dist/cli/decode-worker.cjs, beside the
+ * CLI's bundle (scripts/build-cli.cjs). Run from TypeScript sources (tests, tsx), there is none
+ * and everything is decoded on this thread, with the same code.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { decodeSearchPage, type PageDecoder, type PageOutcome } from '../adapters/datadog-page';
+import type { DecodeAnswer, DecodeJob } from './decode-worker';
+import { type BlockDecoder, type BlockKind, type BlockOutcome, decodeBlock } from './json-blocks';
+
+/** Workers at most by default: past the cores there is nothing to gain, and each costs ~10 MB. */
+const MAX_DEFAULT_WORKERS = 4;
+
+export interface DecodePool {
+  /** Workers in the pool. */
+  readonly size: number;
+  readonly decodeBlock: BlockDecoder;
+  readonly decodePage: PageDecoder;
+  /** Starts the workers now (else the first job starts them), so they boot while the input is read. */
+  warm(): void;
+  /** Ends the workers; jobs still running fail. */
+  close(): Promise<void>;
+}
+
+/** Workers the pool starts when the user does not say: one per core, at most four. */
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_WORKERS, availableParallelism()));
+}
+
+/** The worker script beside this module when it is the built CLI (dist/cli), else undefined. */
+export function builtWorkerScript(): string | undefined {
+  const script = join(__dirname, 'decode-worker.cjs');
+  return existsSync(script) ? script : undefined;
+}
+
+interface Pending {
+  readonly resolve: (outcome: unknown) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  readonly jobs: Map<number, Pending>;
+  dead: boolean;
+}
+
+/** A pool of `size` workers running `script` (see builtWorkerScript), started by `warm` or the first job. */
+export function createDecodePool(script: string, size: number): DecodePool {
+  let nextId = 0;
+  const workers: PoolWorker[] = [];
+  let started = false;
+  let closed = false;
+
+  function start(): void {
+    if (started || closed) return;
+    started = true;
+    for (let i = 0; i < size; i++) workers.push(spawn());
+  }
+
+  function spawn(): PoolWorker {
+    const worker = new Worker(script);
+    const entry: PoolWorker = { worker, jobs: new Map(), dead: false };
+    const fail = (error: Error): void => {
+      if (entry.dead) return;
+      entry.dead = true;
+      for (const job of entry.jobs.values()) job.reject(error);
+      entry.jobs.clear();
+    };
+    worker.on('message', (message: DecodeAnswer) => {
+      const job = entry.jobs.get(message.id);
+      if (!job) return;
+      entry.jobs.delete(message.id);
+      if (entry.jobs.size === 0) worker.unref();
+      if ('failure' in message) job.reject(new Error(`decoding failed in a worker: ${message.failure}`));
+      else job.resolve(message.outcome);
+    });
+    worker.on('error', (error) => fail(error instanceof Error ? error : new Error(String(error))));
+    worker.on('exit', (code) => fail(new Error(`a decode worker stopped (exit code ${code})`)));
+    worker.unref();
+    return entry;
+  }
+
+  /** Sends the job to the least busy live worker; undefined when none is left. */
+  function submit<T>(kind: BlockKind | 'page', bytes: Uint8Array): Promise<T> | undefined {
+    start();
+    let best: PoolWorker | undefined;
+    for (const w of workers) if (!w.dead && (best === undefined || w.jobs.size < best.jobs.size)) best = w;
+    if (best === undefined) return undefined;
+    const target = best;
+    const id = nextId++;
+    // Shared memory is read in place; other bytes are copied, and the copy handed over (the caller keeps its own).
+    const shared = bytes.buffer instanceof SharedArrayBuffer;
+    const payload = shared ? bytes : new Uint8Array(bytes);
+    const job: DecodeJob = { id, kind, bytes: payload };
+    return new Promise<T>((resolve, reject) => {
+      // A worker with jobs keeps the process alive (the main thread may wait on nothing else); an idle one never does.
+      if (target.jobs.size === 0) target.worker.ref();
+      target.jobs.set(id, { resolve: resolve as (outcome: unknown) => void, reject });
+      target.worker.postMessage(job, shared ? [] : [payload.buffer as ArrayBuffer]);
+    });
+  }
+
+  return {
+    size,
+    decodeBlock: (bytes, kind) => submit<BlockOutcome>(kind, bytes) ?? Promise.resolve(decodeBlock(bytes, kind)),
+    decodePage: (bytes) => submit<PageOutcome>('page', bytes) ?? Promise.resolve(decodeSearchPage(bytes)),
+    warm: start,
+    async close() {
+      closed = true;
+      await Promise.all(workers.map((w) => w.worker.terminate()));
+    },
+  };
+}
