@@ -399,6 +399,16 @@ describe('report render --out', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('refuses a --workers that is not a whole number from 0 to 64, naming it', () => {
+    for (const value of ['-1', '1.5', 'many', '65']) {
+      const r = report(['summarize', '--input', responseFile, `--workers=${value}`]);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 2,
+        stderr: expect.stringContaining(`--workers must be a whole number from 0 to 64 (got "${value}")`),
+      });
+    }
+  });
+
   it('takes the channel from SLACK_CHANNEL by the same rule, naming the variable; summarize has no use for it', () => {
     // Act
     const run = (args: string[]) =>
