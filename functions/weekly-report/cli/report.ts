@@ -56,7 +56,7 @@ export class OutputError extends Error {
 
 const USAGE = `usage: report summarize [--input FILE|-] [--baseline FILE] [--from ISO] [--to ISO]
                         [--format text|json] [--org NAME] [--timezone TZ] [--site SITE] [--user ID|EMAIL]
-                        [--baseline-days N] [--timeout SECONDS] [--team HANDLE]
+                        [--baseline-days N] [--timeout SECONDS] [--team HANDLE] [--workers N]
        report render    (the same options) --out DIR [--channel SLACK_CHANNEL_ID]
        report preview   (the same options) [--out DIR]   fetches from Datadog, sends nothing
        report history   [--weeks N] [--format text|json] [--org NAME | --report NAME] [--archive DIR|s3://BUCKET[/PREFIX]]
@@ -74,7 +74,8 @@ preview take the baseline from its weeks where they can (live) and add its 12-we
 and preview also archive the report they write. history lists it; show gets one week back. A
 --user report neither reads nor extends the archive (it holds whole org weeks).
 --team HANDLE narrows a report to a Datadog team's people (DD_API_KEY, DD_APP_KEY with teams_read),
-from a file or live; with --report NAME it uses that team report's archive.`;
+from a file or live; with --report NAME it uses that team report's archive.
+--workers N: threads that parse JSON beside the main one (default: one per core, at most 4; 0: none).`;
 
 const OPTIONS = {
   input: { type: 'string' },
