@@ -90,6 +90,16 @@ describe('decode pool', () => {
     expect(refused.ok).toBe(false);
   });
 
+  it('decodes on this thread the jobs its workers held when they stop', async () => {
+    const stopping = createDecodePool(join(buildCli.OUT_DIR, 'decode-worker.cjs'), 2);
+    const bodies = [0, 1, 2, 3, 4, 5].map((k) =>
+      Buffer.from(JSON.stringify({ data: events.slice(k * 500, k * 500 + 500) })),
+    );
+    const jobs = bodies.map((b) => stopping.decodePage(b));
+    await stopping.close(); // while the jobs are in flight
+    expect(await Promise.all(jobs)).toEqual(bodies.map((b) => decodeSearchPage(b)));
+  });
+
   it('decodes on this thread once closed', async () => {
     const closed = createDecodePool(join(buildCli.OUT_DIR, 'decode-worker.cjs'), 1);
     closed.warm();

@@ -5,9 +5,10 @@
  * event in order on one thread, and take them in columns (core/record-batch.ts) at a fraction of
  * the cost. Each job's bytes are read in place when they are in shared memory (a file's JSON
  * document), else copied and the copy handed over (the caller keeps its own); it goes to the worker with
- * the fewest jobs, and comes back as the same outcome the in-process decoders give. A worker that
- * dies fails the jobs it held, and the pool decodes on this thread from then on; the workers never
- * keep the process alive.
+ * the fewest jobs, and comes back as the same outcome the in-process decoders give. When a worker
+ * dies, the jobs it held are decoded on this thread (their bytes are still the caller's) and later
+ * jobs go to the workers left, or to this thread when none is; an idle worker never keeps the
+ * process alive.
  *
  * Only the built command line has a pool: the worker is dist/cli/decode-worker.cjs, beside the
  * CLI's bundle (scripts/build-cli.cjs). Run from TypeScript sources (tests, tsx), there is none
@@ -31,7 +32,7 @@ export interface DecodePool {
   readonly decodePage: PageDecoder;
   /** Starts the workers now (else the first job starts them), so they boot while the input is read. */
   warm(): void;
-  /** Ends the workers; jobs still running fail. */
+  /** Ends the workers; jobs they still held are decoded on this thread. */
   close(): Promise<void>;
 }
 
@@ -49,6 +50,8 @@ export function builtWorkerScript(): string | undefined {
 interface Pending {
   readonly resolve: (outcome: unknown) => void;
   readonly reject: (error: Error) => void;
+  /** Decodes the job on this thread instead (its worker died). */
+  readonly here: () => void;
 }
 
 interface PoolWorker {
@@ -73,10 +76,10 @@ export function createDecodePool(script: string, size: number): DecodePool {
   function spawn(): PoolWorker {
     const worker = new Worker(script);
     const entry: PoolWorker = { worker, jobs: new Map(), dead: false };
-    const fail = (error: Error): void => {
+    const fail = (): void => {
       if (entry.dead) return;
       entry.dead = true;
-      for (const job of entry.jobs.values()) job.reject(error);
+      for (const job of entry.jobs.values()) job.here();
       entry.jobs.clear();
     };
     worker.on('message', (message: DecodeAnswer) => {
@@ -87,18 +90,23 @@ export function createDecodePool(script: string, size: number): DecodePool {
       if ('failure' in message) job.reject(new Error(`decoding failed in a worker: ${message.failure}`));
       else job.resolve(message.outcome);
     });
-    worker.on('error', (error) => fail(error instanceof Error ? error : new Error(String(error))));
-    worker.on('exit', (code) => fail(new Error(`a decode worker stopped (exit code ${code})`)));
+    worker.on('error', fail);
+    worker.on('exit', fail);
     worker.unref();
     return entry;
   }
 
-  /** Sends the job to the least busy live worker; undefined when none is left. */
-  function submit<T>(kind: BlockKind | 'page', bytes: Uint8Array): Promise<T> | undefined {
+  /** The job decoded here, as the worker would. */
+  function decodeHere(kind: BlockKind | 'page', bytes: Uint8Array): BlockOutcome | PageOutcome {
+    return kind === 'page' ? decodeSearchPage(bytes) : decodeBlock(bytes, kind);
+  }
+
+  /** Sends the job to the least busy live worker; decodes it here when none is left. */
+  function submit<T extends BlockOutcome | PageOutcome>(kind: BlockKind | 'page', bytes: Uint8Array): Promise<T> {
     start();
     let best: PoolWorker | undefined;
     for (const w of workers) if (!w.dead && (best === undefined || w.jobs.size < best.jobs.size)) best = w;
-    if (best === undefined) return undefined;
+    if (best === undefined) return Promise.resolve(decodeHere(kind, bytes) as T);
     const target = best;
     const id = nextId++;
     // Shared memory is read in place; other bytes are copied, and the copy handed over (the caller keeps its own).
@@ -108,15 +116,22 @@ export function createDecodePool(script: string, size: number): DecodePool {
     return new Promise<T>((resolve, reject) => {
       // A worker with jobs keeps the process alive (the main thread may wait on nothing else); an idle one never does.
       if (target.jobs.size === 0) target.worker.ref();
-      target.jobs.set(id, { resolve: resolve as (outcome: unknown) => void, reject });
+      const here = (): void => {
+        try {
+          resolve(decodeHere(kind, bytes) as T);
+        } catch (error) {
+          reject(error as Error);
+        }
+      };
+      target.jobs.set(id, { resolve: resolve as (outcome: unknown) => void, reject, here });
       target.worker.postMessage(job, shared ? [] : [payload.buffer as ArrayBuffer]);
     });
   }
 
   return {
     size,
-    decodeBlock: (bytes, kind) => submit<BlockOutcome>(kind, bytes) ?? Promise.resolve(decodeBlock(bytes, kind)),
-    decodePage: (bytes) => submit<PageOutcome>('page', bytes) ?? Promise.resolve(decodeSearchPage(bytes)),
+    decodeBlock: (bytes, kind) => submit<BlockOutcome>(kind, bytes),
+    decodePage: (bytes) => submit<PageOutcome>('page', bytes),
     warm: start,
     async close() {
       closed = true;
