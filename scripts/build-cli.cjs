@@ -7,7 +7,7 @@
  * Plain CommonJS on purpose: it runs before anything is compiled, and its freshness check runs on
  * every `npm run report`, so it loads nothing but `node:fs` and `node:path` (esbuild only to build).
  *
- * Four bundles, built as the Lambda bundle is (esbuild, target node20, CommonJS):
+ * Five bundles, built as the Lambda bundle is (esbuild, target node20, CommonJS):
  * - dist/cli/report.cjs: the CLI, the core and the renderer. Loaded on every run.
  * - dist/cli/datadog-client.cjs: functions/weekly-report/adapters/datadog-api-client.ts, the one
  *   module that imports @datadog/datadog-api-client, with the client bundled in. Loaded only by
@@ -22,6 +22,8 @@
  * - dist/cli/decode-worker.cjs: functions/weekly-report/cli/decode-worker.ts, the decode pool's
  *   worker thread (cli/decode-pool.ts): the JSON block and search page decoders and the core's
  *   normalizer, nothing else.
+ * - dist/cli/usage.cjs: functions/weekly-report/cli/usage.ts, the usage text alone, which
+ *   scripts/report.cjs prints for `report --help` without loading the CLI.
  * dist/cli/manifest.json lists every source file of the bundles with its mtime and size.
  */
 'use strict';
@@ -36,8 +38,9 @@ const CLI_ENTRY = 'functions/weekly-report/cli/report.ts';
 const CLIENT_ENTRY = 'functions/weekly-report/adapters/datadog-api-client.ts';
 const S3_ENTRY = 'functions/weekly-report/adapters/s3-blob-store.ts';
 const WORKER_ENTRY = 'functions/weekly-report/cli/decode-worker.ts';
+const USAGE_ENTRY = 'functions/weekly-report/cli/usage.ts';
 /** Bump when the build itself changes in a way the inputs do not show. */
-const BUILD_VERSION = 4;
+const BUILD_VERSION = 5;
 /**
  * A source modified this shortly before the build started (or during it) may have been read
  * either way: it is recorded as stale, so the next run builds once more. 2 s covers file systems
@@ -203,7 +206,7 @@ function loadEsbuild() {
 async function build() {
   const esbuild = loadEsbuild();
   const started = Date.now();
-  const [cli, client, s3, worker] = await Promise.all([
+  const [cli, client, s3, worker, usage] = await Promise.all([
     esbuild.build({
       ...COMMON,
       entryPoints: [CLI_ENTRY],
@@ -218,9 +221,10 @@ async function build() {
     }),
     esbuild.build({ ...COMMON, entryPoints: [S3_ENTRY], outfile: path.join(OUT_DIR, 's3-store.cjs') }),
     esbuild.build({ ...COMMON, entryPoints: [WORKER_ENTRY], outfile: path.join(OUT_DIR, 'decode-worker.cjs') }),
+    esbuild.build({ ...COMMON, entryPoints: [USAGE_ENTRY], outfile: path.join(OUT_DIR, 'usage.cjs') }),
   ]);
   const sources = new Set([__filename, path.join(ROOT, CLIENT_PACKAGE_JSON)].map((f) => path.relative(ROOT, f)));
-  for (const result of [cli, client, s3, worker]) {
+  for (const result of [cli, client, s3, worker, usage]) {
     for (const input of Object.keys(result.metafile.inputs)) {
       // Packages change only through npm, which runs this build again (`prepare`); their package.json stands for them.
       if (!input.includes('node_modules/')) sources.add(input);
@@ -233,7 +237,13 @@ async function build() {
   }
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const outputs = [];
-  for (const file of [...cli.outputFiles, ...client.outputFiles, ...s3.outputFiles, ...worker.outputFiles]) {
+  for (const file of [
+    ...cli.outputFiles,
+    ...client.outputFiles,
+    ...s3.outputFiles,
+    ...worker.outputFiles,
+    ...usage.outputFiles,
+  ]) {
     writeAtomic(file.path, file.contents);
     outputs.push(path.relative(OUT_DIR, file.path));
   }

@@ -2,14 +2,24 @@
  * `npm run report`: runs the compiled command line (dist/cli/report.cjs, built by
  * scripts/build-cli.cjs), building it first when a source is newer than the build, so a fresh
  * clone's first run works and an edited source is never run stale. The check costs one small
- * read and a stat per source file; nothing else is loaded before the CLI itself.
+ * read and a stat per source file; nothing else is loaded before the CLI itself, and for
+ * `report --help` nothing but the usage text.
  */
 'use strict';
 
+const path = require('node:path');
 const { ensureBuilt } = require('./build-cli.cjs');
 
+const args = process.argv.slice(2);
+/** `report --help` (or -h, help) prints the usage from its own small bundle: the CLI takes ~40 ms to load. */
+const helpOnly = args.length === 1 && ['--help', '-h', 'help'].includes(args[0]);
+
 ensureBuilt()
-  .then((file) => require(file).main(process.argv.slice(2)))
+  .then((file) => {
+    if (!helpOnly) return require(file).main(args);
+    process.stdout.write(`${require(path.join(path.dirname(file), 'usage.cjs')).USAGE}\n`);
+    return 0;
+  })
   .then(
     (code) => {
       process.exitCode = code;
