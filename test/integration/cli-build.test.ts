@@ -5,7 +5,7 @@
  * and reads their answers as it does; its
  * freshness check notices every kind of change; and an edited source is rebuilt before it runs.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -245,12 +245,19 @@ describe('the compiled CLI', () => {
       expect(run()).toContain('usage: report summarize');
       expect(statSync(manifest).mtimeMs).toBe(built);
 
-      const entry = join(copy, 'functions/weekly-report/cli/report.ts');
+      // The usage text (its own bundle, what --help loads) and the CLI's entry: each edit is rebuilt before it runs.
+      const usage = join(copy, 'functions/weekly-report/cli/usage.ts');
       writeFileSync(
-        entry,
-        readFileSync(entry, 'utf8').replace('usage: report summarize', 'usage: edited report summarize'),
+        usage,
+        readFileSync(usage, 'utf8').replace('usage: report summarize', 'usage: edited report summarize'),
       );
       expect(run()).toContain('usage: edited report summarize');
+      const entry = join(copy, 'functions/weekly-report/cli/report.ts');
+      writeFileSync(entry, readFileSync(entry, 'utf8').replace('`--format must be text or json', '`--format edited'));
+      const refused = spawnSync(process.execPath, [join(copy, 'scripts/report.cjs'), 'summarize', '--format', 'x'], {
+        encoding: 'utf8',
+      });
+      expect(refused.stderr).toContain('--format edited');
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
