@@ -5,7 +5,6 @@
  * is closed, it decodes here. And the built CLI gives byte-identical reports with and without
  * workers, from a file and live from the emulator under faults.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +13,8 @@ import { createDecodePool, type DecodePool } from '../../functions/weekly-report
 import { decodeBlock, documentBlocks } from '../../functions/weekly-report/cli/json-blocks';
 import { startDatadogEmulator } from '../support/datadog-emulator';
 import { generateEvents } from '../support/generator';
+import { runReport } from '../support/report-cli';
 
-const ROOT = join(__dirname, '../..');
 const FROM = new Date('2026-11-16T09:00:00.000Z');
 const TO = new Date('2026-11-23T09:00:00.000Z');
 const buildCli = require('../../scripts/build-cli.cjs') as { ensureBuilt(): Promise<string>; OUT_DIR: string };
@@ -31,22 +30,6 @@ const events = [
     nonMcpRate: 0.05,
   }),
 ];
-
-function report(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/report.cjs'), ...args], {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe('decode pool', () => {
   let pool: DecodePool;
@@ -129,8 +112,8 @@ describe('report CLI with and without workers', () => {
       // Act
       const args = ['summarize', '--input', file, '--format', 'json'];
       const [here, pooled] = await Promise.all([
-        report([...args, '--workers', '0']),
-        report([...args, '--workers', '3']),
+        runReport([...args, '--workers', '0']),
+        runReport([...args, '--workers', '3']),
       ]);
 
       // Assess
@@ -146,8 +129,8 @@ describe('report CLI with and without workers', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'pool-')), 'broken.json');
     writeFileSync(file, `${text.slice(0, text.length - 5000)}#${text.slice(text.length - 4999)}`);
     const [here, pooled] = await Promise.all([
-      report(['summarize', '--input', file, '--workers', '0']),
-      report(['summarize', '--input', file, '--workers', '2']),
+      runReport(['summarize', '--input', file, '--workers', '0']),
+      runReport(['summarize', '--input', file, '--workers', '2']),
     ]);
     expect(pooled.status).toBe(1);
     expect(here.status).toBe(1);
@@ -167,7 +150,7 @@ describe('report CLI with and without workers', () => {
       try {
         const env = { DD_API_URL: emulator.url, DD_API_KEY: emulator.apiKey, DD_APP_KEY: emulator.appKey };
         const range = ['--from', FROM.toISOString(), '--to', TO.toISOString()];
-        return await report(['summarize', ...range, '--format', 'json', '--workers', workers], env);
+        return await runReport(['summarize', ...range, '--format', 'json', '--workers', workers], env);
       } finally {
         await emulator.close();
       }

@@ -4,33 +4,19 @@
  * history lists it, show gets one week back, and a live preview takes its baseline from the
  * archived week before it.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL_CREDENTIALS, type S3Emulator, startS3Emulator } from '../support/aws-emulators';
 import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
 import { generateScenario, writeNdjson } from '../support/generator';
+import { runReport } from '../support/report-cli';
 
-const ROOT = join(__dirname, '../..');
 const DAY = 86_400_000;
 const END = new Date('2026-11-23T00:00:00Z');
 
-function report(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/report.cjs'), ...args], {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ARCHIVE_BUCKET: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+/** The CLI without the environment's archive: each test names its own. */
+const report = (args: string[], env: Record<string, string> = {}) => runReport(args, { ARCHIVE_BUCKET: '', ...env });
 
 describe('report archive from the command line', () => {
   const scenario = generateScenario({ seed: 21, end: END, weekEvents: 800, people: 15, baselineDays: 7 });

@@ -2,7 +2,6 @@
  * `report summarize` and `report preview` without --input: the real CLI process fetches from the
  * Datadog audit API emulator over 127.0.0.1 (DD_API_URL), exactly as it would from Datadog.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,27 +9,9 @@ import { normalizeEvent } from '../../functions/weekly-report/core/normalize';
 import { callInScope, personScope } from '../../functions/weekly-report/core/scope';
 import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
 import { generateEvents, generateScenario, outerTime } from '../support/generator';
+import { runReport } from '../support/report-cli';
 
-const ROOT = join(__dirname, '../..');
 const END = new Date('2026-11-23T09:00:00Z');
-
-/** Runs the CLI asynchronously (the emulator lives in this process and must keep serving). */
-function report(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // The real entry point, as `npm run -s report -- …` runs it (it builds dist/cli/ first when stale).
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/report.cjs'), ...args], {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe('report CLI against Datadog (emulated)', () => {
   let datadog: DatadogEmulator;
@@ -47,7 +28,7 @@ describe('report CLI against Datadog (emulated)', () => {
 
   it('summarizes the window and its baseline fetched live', async () => {
     const from = new Date(END.getTime() - 7 * 86_400_000).toISOString();
-    const r = await report(['summarize', '--from', from, '--to', END.toISOString(), '--format', 'json'], env);
+    const r = await runReport(['summarize', '--from', from, '--to', END.toISOString(), '--format', 'json'], env);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const s = JSON.parse(r.stdout);
@@ -77,9 +58,9 @@ describe('report CLI against Datadog (emulated)', () => {
     const range = ['--from', from.toISOString(), '--to', END.toISOString(), '--format', 'json'];
 
     // Act
-    const live = await report(['summarize', ...range, '--team', 'sre'], env);
-    const fromFile = await report(['summarize', '--input', file, ...range, '--team', 'sre'], env);
-    const unknown = await report(['summarize', ...range, '--team', 'nobody-here'], env);
+    const live = await runReport(['summarize', ...range, '--team', 'sre'], env);
+    const fromFile = await runReport(['summarize', '--input', file, ...range, '--team', 'sre'], env);
+    const unknown = await runReport(['summarize', ...range, '--team', 'nobody-here'], env);
 
     // Assess
     expect(live.status).toBe(0);
@@ -96,7 +77,7 @@ describe('report CLI against Datadog (emulated)', () => {
 
   it('reads tools and clients from the metric over the same window', async () => {
     const from = new Date(END.getTime() - 7 * 86_400_000).toISOString();
-    const r = await report(['summarize', '--from', from, '--to', END.toISOString(), '--format', 'json'], env);
+    const r = await runReport(['summarize', '--from', from, '--to', END.toISOString(), '--format', 'json'], env);
     expect(r.status).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.tool_usage).toMatchObject({ status: 'ok', total_calls: s.total_tool_calls });
@@ -117,7 +98,7 @@ describe('report CLI against Datadog (emulated)', () => {
     }).length;
 
     // Act
-    const r = await report(
+    const r = await runReport(
       [
         'summarize',
         '--from',
@@ -147,7 +128,7 @@ describe('report CLI against Datadog (emulated)', () => {
 
   it('previews into a folder, printing the report and sending nothing', async () => {
     const out = mkdtempSync(join(tmpdir(), 'preview-'));
-    const r = await report(['preview', '--to', END.toISOString(), '--out', out, '--org', 'Acme'], env);
+    const r = await runReport(['preview', '--to', END.toISOString(), '--out', out, '--org', 'Acme'], env);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^AI Activity Audit — Acme — 2026-11-16 to 2026-11-23\n/);
     expect(r.stdout).toContain('nothing was sent');
@@ -162,7 +143,7 @@ describe('report CLI against Datadog (emulated)', () => {
   });
 
   it('says which variables are missing, and names the scope, without a key', async () => {
-    const r = await report(['summarize'], { DD_API_URL: datadog.url, DD_API_KEY: '', DD_APP_KEY: '' });
+    const r = await runReport(['summarize'], { DD_API_URL: datadog.url, DD_API_KEY: '', DD_APP_KEY: '' });
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(
       'report: without --input, events come from Datadog: set DD_API_KEY and DD_APP_KEY (scope audit_logs_read)',
@@ -170,7 +151,7 @@ describe('report CLI against Datadog (emulated)', () => {
   });
 
   it('fails with one clear line when Datadog refuses the keys', async () => {
-    const r = await report(['summarize'], { ...env, DD_APP_KEY: 'wrong-app-key-secret' });
+    const r = await runReport(['summarize'], { ...env, DD_APP_KEY: 'wrong-app-key-secret' });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/audit_logs_read/);
@@ -184,7 +165,7 @@ describe('report CLI against Datadog (emulated)', () => {
 
     beforeAll(async () => {
       datadog.setFaults({});
-      truth = JSON.parse((await report(args, env)).stdout);
+      truth = JSON.parse((await runReport(args, env)).stdout);
     });
     afterEach(() => datadog.setFaults({}));
 
@@ -193,7 +174,7 @@ describe('report CLI against Datadog (emulated)', () => {
       ['15 % of requests answered 503', { rate503: 0.15 } as const],
     ])('gives the true totals, complete, with %s', async (_name, faults) => {
       datadog.setFaults(faults);
-      const r = await report(args, env);
+      const r = await runReport(args, env);
       expect(r.status).toBe(0);
       const s = JSON.parse(r.stdout);
       expect(s.complete).toBe(true);
@@ -204,7 +185,7 @@ describe('report CLI against Datadog (emulated)', () => {
     it('marks the report incomplete, never above the truth, when a page repeats the cursor it was asked for', async () => {
       datadog.setFaults({ cursorFault: 'repeat-page' });
       const requestsBefore = datadog.stats.requests;
-      const r = await report(args, env);
+      const r = await runReport(args, env);
       expect(r.status).toBe(0);
       const s = JSON.parse(r.stdout);
       expect(s.complete).toBe(false);
@@ -223,11 +204,11 @@ describe('report CLI against Datadog (emulated)', () => {
       });
       try {
         const denseArgs = [...args.slice(0, -2), '--baseline-days', '0'];
-        const full = JSON.parse((await report(denseArgs, { ...env, DD_API_URL: dense.url })).stdout);
+        const full = JSON.parse((await runReport(denseArgs, { ...env, DD_API_URL: dense.url })).stdout);
         dense.setFaults({ cursorFault: 'cycle' });
         const requestsBefore = dense.stats.requests;
         const metricQueriesBefore = dense.stats.metricQueries;
-        const r = await report(denseArgs, { ...env, DD_API_URL: dense.url });
+        const r = await runReport(denseArgs, { ...env, DD_API_URL: dense.url });
         expect(r.status).toBe(0);
         const s = JSON.parse(r.stdout);
         expect(full.total_tool_calls).toBe(48_000);
@@ -255,7 +236,7 @@ describe('report CLI against Datadog (emulated)', () => {
       ],
     ])('exits 1 with one line and no report when %s', async (_name, inject, cause) => {
       inject();
-      const r = await report(args, env);
+      const r = await runReport(args, env);
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -266,7 +247,7 @@ describe('report CLI against Datadog (emulated)', () => {
     it('exits 1 with one line when nothing listens at DD_API_URL', async () => {
       const closed = await startDatadogEmulator({ events: [] });
       await closed.close();
-      const r = await report(args, { ...env, DD_API_URL: closed.url });
+      const r = await runReport(args, { ...env, DD_API_URL: closed.url });
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -276,7 +257,7 @@ describe('report CLI against Datadog (emulated)', () => {
     it('stops at --timeout and says what it could not read', async () => {
       datadog.setFaults({ latencyMs: 400 });
       const started = Date.now();
-      const r = await report([...args, '--timeout', '1'], env);
+      const r = await runReport([...args, '--timeout', '1'], env);
       expect(Date.now() - started).toBeLessThan(15_000);
       if (r.status === 0) {
         const s = JSON.parse(r.stdout);

@@ -1,7 +1,33 @@
 /**
  * Builds raw Datadog audit events (search response `data[]` items) for unit tests of the core,
- * with just the fields a test cares about.
+ * with just the fields a test cares about; and shows a normalized record as a plain object, to
+ * compare records field by field.
  */
+import type { EventRecord } from '../../functions/weekly-report/core/normalize';
+
+/** Every field of `r` (the person key and its parts too), as a plain object. */
+export function plainRecord(r: EventRecord) {
+  return {
+    id: r.id,
+    time: r.time,
+    personKey: r.personKey,
+    personField: r.personField,
+    personValue: r.personValue,
+    person: r.person,
+    delegated: r.delegated,
+    actorType: r.actorType,
+    actorMode: r.actorMode,
+    action: r.action,
+    resourceType: r.resourceType,
+    resourceId: r.resourceId,
+    resourceName: r.resourceName,
+    clientIp: r.clientIp,
+    country: r.country,
+    eventName: r.eventName,
+    wellFormed: r.wellFormed,
+  };
+}
+
 export interface EventSpec {
   /** ISO time or epoch ms; becomes the outer `attributes.timestamp`. */
   readonly at: string | number;

@@ -10,7 +10,7 @@ import {
 } from '../../../functions/weekly-report/core/normalize';
 import { reportSettings } from '../../../functions/weekly-report/core/settings';
 import { UNKNOWN } from '../../../functions/weekly-report/core/types';
-import { auditEvent } from '../../support/audit-events';
+import { auditEvent, plainRecord } from '../../support/audit-events';
 import { generateEvents } from '../../support/generator';
 
 describe('normalizeEvent', () => {
@@ -255,32 +255,13 @@ describe('EventRecord', () => {
       nonMcpRate: 0.05,
     }),
   ];
-  const plain = (r: EventRecord) => ({
-    id: r.id,
-    time: r.time,
-    personKey: r.personKey,
-    personField: r.personField,
-    personValue: r.personValue,
-    person: r.person,
-    delegated: r.delegated,
-    actorType: r.actorType,
-    actorMode: r.actorMode,
-    action: r.action,
-    resourceType: r.resourceType,
-    resourceId: r.resourceId,
-    resourceName: r.resourceName,
-    clientIp: r.clientIp,
-    country: r.country,
-    eventName: r.eventName,
-    wellFormed: r.wellFormed,
-  });
 
   it('reused for event after event, reads each exactly as a fresh record does (property test)', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...events), { minLength: 1, maxLength: 30 }), (sequence) => {
         const reused = new EventRecord();
         for (const raw of sequence) {
-          expect(plain(reused.read(raw))).toEqual(plain(new EventRecord().read(raw)));
+          expect(plainRecord(reused.read(raw))).toEqual(plainRecord(new EventRecord().read(raw)));
         }
       }),
       { numRuns: 200, seed: 4 },
@@ -297,7 +278,7 @@ describe('EventRecord', () => {
       viaRaw.add(raw);
       baseRaw.add(raw);
       // A plain object is no EventRecord: the aggregates look it up by its personKey.
-      const record = plain(new EventRecord().read(raw));
+      const record = plainRecord(new EventRecord().read(raw));
       viaRecords.addRecord(record);
       baseRecords.addRecord(record);
     }

@@ -13,6 +13,7 @@ import {
   RecordBatchReader,
 } from '../../../functions/weekly-report/core/record-batch';
 import { reportSettings } from '../../../functions/weekly-report/core/settings';
+import { plainRecord } from '../../support/audit-events';
 import { generateEvents, HOSTILE_STRINGS } from '../../support/generator';
 
 const events: unknown[] = [
@@ -33,26 +34,6 @@ const events: unknown[] = [
   { id: '', attributes: { attributes: { evt: { name: 5 }, usr: { name: HOSTILE_STRINGS[0] } } } },
 ];
 
-const plain = (r: EventRecord) => ({
-  id: r.id,
-  time: r.time,
-  personKey: r.personKey,
-  personField: r.personField,
-  personValue: r.personValue,
-  person: r.person,
-  delegated: r.delegated,
-  actorType: r.actorType,
-  actorMode: r.actorMode,
-  action: r.action,
-  resourceType: r.resourceType,
-  resourceId: r.resourceId,
-  resourceName: r.resourceName,
-  clientIp: r.clientIp,
-  country: r.country,
-  eventName: r.eventName,
-  wellFormed: r.wellFormed,
-});
-
 /** Through structuredClone with the buffers transferred, as postMessage hands a batch over. */
 function handedOver(builder: RecordBatchBuilder) {
   const batch = builder.finish();
@@ -71,7 +52,7 @@ describe('RecordBatch', () => {
         const reader = new RecordBatchReader(handedOver(builder));
         expect(reader.length).toBe(sequence.length);
         sequence.forEach((raw, i) => {
-          expect(plain(reader.at(i))).toEqual(plain(new EventRecord().read(raw)));
+          expect(plainRecord(reader.at(i))).toEqual(plainRecord(new EventRecord().read(raw)));
           expect(reader.sourceTime(i)).toBe(i * 1000);
           expect(reader.otherName(i)).toBe(i % 3 === 0);
         });
