@@ -236,9 +236,10 @@ export function createRetryingCall<Q, R extends Answer, F extends Answer = R>(
         }
       }
       // Here the attempt failed: `call` or `finish` threw, and classify said what it was.
-      const { waitMs, counts } = failed as NonNullable<typeof failed>;
-      kind = (failed as NonNullable<typeof failed>).kind;
-      if (counts) breaker.failure(kind);
+      const failure = failed as NonNullable<typeof failed>;
+      kind = failure.kind;
+      const { waitMs } = failure;
+      if (failure.counts) breaker.failure(kind);
       if (attempt >= options.maxAttempts) {
         return { ok: false, cause: `${kind}; gave up after ${attempt} attempts` };
       }

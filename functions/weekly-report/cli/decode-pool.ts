@@ -18,9 +18,9 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { decodeSearchPage, type PageDecoder, type PageOutcome } from '../adapters/datadog-page';
-import type { DecodeAnswer, DecodeJob } from './decode-worker';
-import { type BlockDecoder, type BlockKind, type BlockOutcome, decodeBlock } from './json-blocks';
+import type { PageDecoder, PageOutcome } from '../adapters/datadog-page';
+import { type DecodeAnswer, type DecodeJob, decodeJob } from './decode-worker';
+import type { BlockDecoder, BlockKind, BlockOutcome } from './json-blocks';
 
 /** Workers at most by default: past the cores there is nothing to gain, and each costs ~10 MB. */
 const MAX_DEFAULT_WORKERS = 4;
@@ -96,17 +96,12 @@ export function createDecodePool(script: string, size: number): DecodePool {
     return entry;
   }
 
-  /** The job decoded here, as the worker would. */
-  function decodeHere(kind: BlockKind | 'page', bytes: Uint8Array): BlockOutcome | PageOutcome {
-    return kind === 'page' ? decodeSearchPage(bytes) : decodeBlock(bytes, kind);
-  }
-
   /** Sends the job to the least busy live worker; decodes it here when none is left. */
   function submit<T extends BlockOutcome | PageOutcome>(kind: BlockKind | 'page', bytes: Uint8Array): Promise<T> {
     start();
     let best: PoolWorker | undefined;
     for (const w of workers) if (!w.dead && (best === undefined || w.jobs.size < best.jobs.size)) best = w;
-    if (best === undefined) return Promise.resolve(decodeHere(kind, bytes) as T);
+    if (best === undefined) return Promise.resolve(decodeJob(kind, bytes) as T);
     const target = best;
     const id = nextId++;
     // Shared memory is read in place; other bytes are copied, and the copy handed over (the caller keeps its own).
@@ -118,7 +113,7 @@ export function createDecodePool(script: string, size: number): DecodePool {
       if (target.jobs.size === 0) target.worker.ref();
       const here = (): void => {
         try {
-          resolve(decodeHere(kind, bytes) as T);
+          resolve(decodeJob(kind, bytes) as T);
         } catch (error) {
           reject(error as Error);
         }

@@ -6,9 +6,9 @@
  * paging, the de-duplication and the aggregates. Built to dist/cli/decode-worker.cjs.
  */
 import { parentPort } from 'node:worker_threads';
-import { decodeSearchPage } from '../adapters/datadog-page';
+import { decodeSearchPage, type PageOutcome } from '../adapters/datadog-page';
 import { batchBuffers } from '../core/record-batch';
-import { type BlockKind, decodeBlock } from './json-blocks';
+import { type BlockKind, type BlockOutcome, decodeBlock } from './json-blocks';
 
 /** One job: `kind` names a JSON document block's kind, or `page` a search response. */
 export interface DecodeJob {
@@ -22,19 +22,22 @@ export type DecodeAnswer =
   | { readonly id: number; readonly outcome: unknown }
   | { readonly id: number; readonly failure: string };
 
+/** What a job of `kind` decodes to: the pool runs this too, on its own thread, when a worker stops. */
+export function decodeJob(kind: BlockKind | 'page', bytes: Uint8Array): BlockOutcome | PageOutcome {
+  return kind === 'page' ? decodeSearchPage(bytes) : decodeBlock(bytes, kind);
+}
+
 function answer(job: DecodeJob): { message: DecodeAnswer; transfer: ArrayBuffer[] } {
   try {
-    if (job.kind === 'page') {
-      const outcome = decodeSearchPage(job.bytes);
-      return { message: { id: job.id, outcome }, transfer: outcome.ok ? batchBuffers(outcome.page.records) : [] };
-    }
-    const outcome = decodeBlock(job.bytes, job.kind);
-    return { message: { id: job.id, outcome }, transfer: outcome.ok ? batchBuffers(outcome.block.records) : [] };
+    const outcome = decodeJob(job.kind, job.bytes);
+    const records = !outcome.ok ? undefined : 'page' in outcome ? outcome.page.records : outcome.block.records;
+    return { message: { id: job.id, outcome }, transfer: records ? batchBuffers(records) : [] };
   } catch (error) {
     return { message: { id: job.id, failure: error instanceof Error ? error.message : String(error) }, transfer: [] };
   }
 }
 
+// In the pool's own thread (which imports decodeJob) there is no parent port, and nothing listens.
 const port = parentPort;
 if (port) {
   port.on('message', (job: DecodeJob) => {

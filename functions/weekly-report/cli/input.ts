@@ -175,11 +175,9 @@ export interface DocumentDecoding {
   readonly shared?: boolean;
 }
 
-/** The chunks as one buffer; in shared memory when asked. */
-function joinChunks(chunks: readonly Buffer[], shared: boolean): Buffer {
-  if (!shared) return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-  let total = 0;
-  for (const c of chunks) total += c.length;
+/** The chunks (`total` bytes) as one buffer; in shared memory when asked. */
+function joinChunks(chunks: readonly Buffer[], total: number, shared: boolean): Buffer {
+  if (!shared) return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
   const whole = Buffer.from(new SharedArrayBuffer(total));
   let at = 0;
   for (const c of chunks) {
@@ -314,6 +312,7 @@ async function readChunks(
   for (const c of head) total += c.length;
   const bytes = joinChunks(
     head,
+    total,
     decoding.shared === true && decoding.decode !== undefined && total >= (decoding.minBytes ?? 0),
   );
   head.length = 0;
