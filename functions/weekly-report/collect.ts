@@ -148,6 +148,10 @@ export async function collectGroupData(
     ...call,
     ...(eventRate !== undefined ? { expectedEvents: eventRate * (r.to - r.from) } : {}),
   });
+  // With no archived pace, a baseline piece may well be empty (a new org, or MCP newly adopted):
+  // the source asks once over the piece before slicing it. The window is the report's subject: sliced at once.
+  const baselineHint = (r: { from: number; to: number }): FetchOptions =>
+    eventRate !== undefined ? hint(r) : { ...call, probeFirst: true };
 
   const windowPromise = source.collect(
     params.window,
@@ -172,7 +176,7 @@ export async function collectGroupData(
             ...(consumers[i]?.accepts ? { accepts: consumers[i]?.accepts } : {}),
           })),
         ),
-      hint(piece.range),
+      baselineHint(piece.range),
     ),
   );
   // Wait for every fetch before failing, so none keeps running in the background after an error.

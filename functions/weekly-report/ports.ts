@@ -35,6 +35,12 @@ export interface FetchOptions {
    * cut a quiet range into fewer time slices, and so spend fewer requests of the org's rate limit.
    */
   readonly expectedEvents?: number;
+  /**
+   * The range may well be empty and nothing says how busy it is (a baseline with no archived
+   * weeks): ask once over the whole range before cutting it into slices, so an empty or quiet
+   * range costs one request instead of one per slice. Ignored with `expectedEvents`.
+   */
+  readonly probeFirst?: boolean;
 }
 
 /** Bounds one outgoing call: it is abandoned (and fails) at `deadline`, epoch ms. */

@@ -153,6 +153,122 @@ describe('Datadog audit source', () => {
     });
   });
 
+  describe('a range that may be empty (probeFirst)', () => {
+    const quietFrom = new Date(TO.getTime() + 2 * DAY);
+    const quietTo = new Date(TO.getTime() + 30 * DAY);
+
+    it('reads an empty range with one request, where slicing it costs one per slice', async () => {
+      // Prepare
+      const r0 = emulator.stats.requests;
+
+      // Act
+      const probed = await source({ sliceCount: 16 }).collect(
+        { from: quietFrom, to: quietTo },
+        () => new IdCollector(),
+        {
+          probeFirst: true,
+        },
+      );
+      const r1 = emulator.stats.requests;
+      const sliced = await source({ sliceCount: 16 }).collect(
+        { from: quietFrom, to: quietTo },
+        () => new IdCollector(),
+      );
+
+      // Assess
+      expect(r1 - r0).toBe(1);
+      expect(emulator.stats.requests - r1).toBe(16);
+      expect(probed.ids).toEqual([]);
+      expect(probed.gaps).toEqual([]);
+      expect(sliced.ids).toEqual([]);
+    });
+
+    it('reads a busy range exactly: the probe page counts, and the slices start at its last timestamp', async () => {
+      // Prepare
+      emulator.setFaults({ shortPageRate: 0.3 });
+
+      // Act
+      const result = await source({ pageLimit: 100, sliceCount: 5, concurrency: 3 }).collect(
+        { from: FROM, to: TO },
+        () => new IdCollector(),
+        { probeFirst: true },
+      );
+
+      // Assess
+      expect([...result.ids].sort()).toEqual(expectedIds);
+      expect(result.reasons).toEqual([]);
+    });
+
+    it('loses nothing when the probe page ends inside a run of events sharing one timestamp', async () => {
+      // Prepare: 700 events in runs of 7 per millisecond; a page of 100 ends two events into a run.
+      const clustered = [...generateEvents({ seed: 52, from: FROM, to: TO, count: 700 })].map((e, i) => ({
+        ...e,
+        attributes: {
+          ...(e.attributes as Record<string, unknown>),
+          timestamp: new Date(FROM.getTime() + 60_000 * Math.floor(i / 7)).toISOString(),
+        },
+      }));
+      const ids = clustered.filter((e) => eventName(e) === 'MCP Server').map((e) => String(e.id));
+      const own = await startDatadogEmulator({ events: clustered });
+      try {
+        // Act
+        const result = await createDatadogAuditSource({
+          apiKey: own.apiKey,
+          appKey: own.appKey,
+          baseUrl: own.url,
+          pageLimit: 100,
+          sliceCount: 4,
+        }).collect({ from: FROM, to: TO }, () => new IdCollector(), { probeFirst: true });
+
+        // Assess
+        expect(ids.length).toBeGreaterThan(600);
+        expect([...result.ids].sort()).toEqual([...ids].sort());
+        expect(result.reasons).toEqual([]);
+      } finally {
+        await own.close();
+      }
+    });
+
+    it('falls back to plain slicing when the probe cannot be read, losing no more than slicing does', async () => {
+      // Prepare: every request whose time range meets the last day fails, the probe's included.
+      emulator.setFaults({ failRange: { from: TO.getTime() - DAY, to: TO.getTime() } });
+      const options = { sliceCount: 7, maxAttempts: 2 };
+
+      // Act
+      const sliced = await source(options).collect({ from: FROM, to: TO }, () => new IdCollector());
+      const probed = await source(options).collect({ from: FROM, to: TO }, () => new IdCollector(), {
+        probeFirst: true,
+      });
+
+      // Assess
+      expect(sliced.ids.length).toBeGreaterThan(0);
+      expect(sliced.gaps.length).toBeGreaterThan(0);
+      expect([...probed.ids].sort()).toEqual([...sliced.ids].sort());
+      expect(probed.gaps.map((g) => [g.from, g.to])).toEqual(sliced.gaps.map((g) => [g.from, g.to]));
+    });
+
+    it('reads a range as one page when one page holds it, and ignores the probe when a hint is given', async () => {
+      // Prepare: the 300 events of the day after the window, in one page of 1000.
+      const from = new Date(TO.getTime() + 1);
+      const to = new Date(TO.getTime() + DAY);
+      const afterIds = after
+        .filter((e) => eventName(e) === 'MCP Server' && Number.isFinite(outerTime(e)))
+        .map((e) => String(e.id))
+        .sort();
+      const r0 = emulator.stats.requests;
+
+      // Act
+      const probed = await source().collect({ from, to }, () => new IdCollector(), { probeFirst: true });
+      const r1 = emulator.stats.requests;
+      await source().collect({ from, to }, () => new IdCollector(), { probeFirst: true, expectedEvents: 300 });
+
+      // Assess: one page with a cursor, then its empty last page.
+      expect([...probed.ids].sort()).toEqual(afterIds);
+      expect(r1 - r0).toBe(2);
+      expect(emulator.stats.requests - r1).toBeGreaterThanOrEqual(4);
+    });
+  });
+
   describe('faults', () => {
     it('gives the identical summary with 15 % of requests answered 429 or 503', async () => {
       // Prepare

@@ -7,6 +7,9 @@
  * - Never counted twice: each event `id` counts once per range (a replayed or overlapping page
  *   adds nothing), a cursor seen before in the slice stops it (a cycle A → B → A would page
  *   forever), a page of only known events stops it, and a hard cap bounds the pages per slice.
+ * - Frugal with a range that may be empty (FetchOptions.probeFirst: a baseline with no archived
+ *   weeks): one request over the whole range first; an empty range, or one a page holds, costs
+ *   that request alone instead of one per slice (see `probe`).
  * - Honest: whatever could not be read becomes a gap (core/gaps.ts) with its cause and time
  *   range — the rest of the slice after a give-up, or the slice when Datadog reports a query
  *   timeout or warnings — so the report is marked partial, or the run fails when nothing of
@@ -72,6 +75,15 @@ function warningText(warnings: unknown): string {
     })
     .filter((s) => s !== '')
     .join('; ');
+}
+
+/** True when `meta.warnings` holds anything: Datadog says the result is partial. */
+function hasWarnings(warnings: unknown): boolean {
+  return warnings !== undefined && warnings !== null && !(Array.isArray(warnings) && warnings.length === 0);
+}
+
+function hasCursor(after: unknown): after is string {
+  return after !== undefined && after !== null && after !== '';
 }
 
 /** Splits `[from, to)` into `count` contiguous slices of (nearly) equal length, whole milliseconds. */
@@ -141,7 +153,8 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
         page: cursor === undefined ? { limit: pageLimit } : { limit: pageLimit, cursor },
         sort: 'timestamp',
       };
-      const outcome = await fetchPage(body, range.deadline, range.breaker);
+      // The slice with the fewest pages read goes first: it most likely has the most left to read.
+      const outcome = await fetchPage(body, range.deadline, range.breaker, pages);
       if (!outcome.ok) {
         gap(outcome.cause, 'lost', reached);
         break;
@@ -150,9 +163,7 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
       const page: SearchPage = outcome.result.page;
       if (page.meta?.status === 'timeout') gap('Datadog reported a query timeout', 'partial', slice.from);
       const warnings = page.meta?.warnings;
-      if (warnings !== undefined && warnings !== null && !(Array.isArray(warnings) && warnings.length === 0)) {
-        gap(`Datadog returned warnings (${warningText(warnings)})`, 'partial', slice.from);
-      }
+      if (hasWarnings(warnings)) gap(`Datadog returned warnings (${warningText(warnings)})`, 'partial', slice.from);
       let fresh = 0;
       let repeated = 0;
       const records = new RecordBatchReader(page.records);
@@ -184,7 +195,7 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
       }
       // The end is an empty page; a short page is not the end. No cursor: nothing to follow.
       const after = page.meta?.page?.after;
-      if (page.records.length === 0 || after === undefined || after === null || after === '') break;
+      if (page.records.length === 0 || !hasCursor(after)) break;
       if (after === cursor || seenCursors.has(after)) {
         gap('Datadog repeated a page cursor (a cursor cycle); paging of that time stopped', 'lost', reached);
         break;
@@ -198,6 +209,86 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
       cursor = after;
     }
     return { events, pages };
+  }
+
+  /**
+   * A page over the whole of `[from, to)` before it is cut into slices. The answer sorts by
+   * timestamp, ascending, so every event before the page's last timestamp `t` is on the page:
+   * those are kept (in `partial`), and the slices start at `t`, where the page's events at `t`
+   * are read again. A short page that still has a cursor (the real API's way with its last
+   * page) is followed once: an empty next page ends the range at two requests. Returns where the
+   * slices start (`to` when the pages were the whole range) and what was read, or undefined when
+   * a page cannot be trusted or brings nothing — a failure, a timeout or warnings, no progress
+   * past `from` — and then nothing was kept: the range is fetched as if there had been no probe.
+   */
+  async function probe<T extends Mergeable<T>>(
+    from: number,
+    to: number,
+    partial: T,
+    range: RangeState,
+  ): Promise<{ rest: number; events: number; pages: number } | undefined> {
+    const readers: RecordBatchReader[] = [];
+    let cursor: string | undefined;
+    let complete = false;
+    while (readers.length < 2) {
+      const body: AuditLogsSearchEventsRequest = {
+        filter: { query: MCP_QUERY, from: iso(from), to: iso(to) },
+        page: cursor === undefined ? { limit: pageLimit } : { limit: pageLimit, cursor },
+        sort: 'timestamp',
+      };
+      // Before any slice's page: what it finds decides the range's other requests.
+      const outcome = await fetchPage(body, range.deadline, range.breaker, -1);
+      if (!outcome.ok) {
+        logger?.warn('Datadog audit probe failed; fetching the range in slices', { cause: outcome.cause });
+        return undefined;
+      }
+      const page: SearchPage = outcome.result.page;
+      if (page.meta?.status === 'timeout' || hasWarnings(page.meta?.warnings)) return undefined;
+      const records = new RecordBatchReader(page.records);
+      readers.push(records);
+      const after = page.meta?.page?.after;
+      if (records.length === 0 || !hasCursor(after)) {
+        complete = true;
+        break;
+      }
+      // A full page: the range is busy, slice the rest now. A repeated cursor: stop following it.
+      if (records.length >= pageLimit || after === cursor) break;
+      cursor = after;
+    }
+    let rest = to;
+    if (!complete) {
+      let last = Number.NEGATIVE_INFINITY;
+      for (const records of readers) {
+        for (let i = 0; i < records.length; i++) {
+          const time = records.sourceTime(i);
+          if (time >= from && time < to && time > last) last = time;
+        }
+      }
+      if (!(last > from)) return undefined;
+      rest = last;
+    }
+    let events = 0;
+    for (const records of readers) {
+      for (let i = 0; i < records.length; i++) {
+        const time = records.sourceTime(i);
+        if (Number.isFinite(time) && (time < from || time >= rest)) continue;
+        if (records.otherName(i)) continue;
+        const record = records.at(i);
+        const id = record.id;
+        if (id !== undefined) {
+          if (range.seenIds.has(id)) continue;
+          range.seenIds.add(id);
+        }
+        partial.addRecord(record);
+        events++;
+      }
+    }
+    return { rest, events, pages: readers.length };
+  }
+
+  /** Slices for `expected` events: about a page each, at least MIN_HINTED_SLICES, at most sliceCount. */
+  function slicesFor(expected: number): number {
+    return Math.max(Math.min(MIN_HINTED_SLICES, sliceCount), Math.min(sliceCount, Math.ceil(expected / pageLimit)));
   }
 
   return {
@@ -214,32 +305,48 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
       // A range known to be quiet (from the archived weeks before it) needs fewer slices: every
       // slice costs at least one request of the org's shared rate limit, its empty last page.
       const expected = fetchOptions?.expectedEvents;
-      const count =
-        expected === undefined
-          ? sliceCount
-          : Math.max(Math.min(MIN_HINTED_SLICES, sliceCount), Math.min(sliceCount, Math.ceil(expected / pageLimit)));
-      const slices = sliceRange(from, to, count);
-      const partials = slices.map(() => create());
-      // Every slice pages on its own; the limiter bounds the requests in flight across all slices
-      // (and across concurrent collect() calls of this source, e.g. window and baseline).
-      const results = await Promise.allSettled(slices.map((slice, i) => collectSlice(slice, partials[i] as T, state)));
-      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failure) throw failure.reason;
+      let start = from;
+      let count = expected === undefined ? sliceCount : slicesFor(expected);
       let events = 0;
       let pages = 0;
+      const partials: T[] = [];
+      if (fetchOptions?.probeFirst && expected === undefined) {
+        const head = create();
+        const probed = await probe(from, to, head, state);
+        if (probed !== undefined) {
+          pages += probed.pages;
+          partials.push(head);
+          events += probed.events;
+          start = probed.rest;
+          // The pace of the page read so far sizes the rest; twice it, as a range's activity tends to grow.
+          if (start < to) count = slicesFor((2 * probed.events * (to - start)) / (start - from));
+        }
+      }
+      const slices = start < to ? sliceRange(start, to, count) : [];
+      const slicePartials = slices.map(() => create());
+      partials.push(...slicePartials);
+      // Every slice pages on its own; the limiter bounds the requests in flight across all slices
+      // (and across concurrent collect() calls of this source, e.g. window and baseline).
+      const results = await Promise.allSettled(
+        slices.map((slice, i) => collectSlice(slice, slicePartials[i] as T, state)),
+      );
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
       for (const r of results) {
         if (r.status === 'fulfilled') {
           events += r.value.events;
           pages += r.value.pages;
         }
       }
-      const merged = partials.slice(1).reduce<T>((acc, p) => acc.merge(p), partials[0] as T);
+      const merged =
+        partials.length === 0 ? create() : partials.slice(1).reduce<T>((acc, p) => acc.merge(p), partials[0] as T);
       logger?.info('Datadog audit events collected', {
         from: iso(from),
         to: iso(to),
         events,
         pages,
         slices: slices.length,
+        ...(start > from ? { probed: iso(start) } : {}),
         ms: Date.now() - started,
       });
       return merged;
