@@ -12,6 +12,17 @@ import {
   datadogClientLogger,
 } from './datadog-api-client';
 
+/** What the client reads of a fetch response: the global fetch's Response is one. */
+export interface TransportResponse {
+  readonly status: number;
+  readonly headers: { forEach(callback: (value: string, name: string) => void): void };
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** The client's transport: the global fetch, or one like it (adapters/http-transport.ts). */
+export type Transport = (url: string, init?: RequestInit) => Promise<TransportResponse>;
+
 export interface DatadogClientOptions {
   readonly apiKey: string;
   readonly appKey: string;
@@ -20,7 +31,7 @@ export interface DatadogClientOptions {
   /** Any base URL (DD_API_URL: tests, proxies); wins over `site`. */
   readonly baseUrl?: string;
   /** The transport. @default the global fetch (undici: keep-alive) */
-  readonly fetch?: typeof fetch;
+  readonly fetch?: Transport;
   /** Where the client's own log lines go (they would otherwise be unstructured console output). */
   readonly onClientLog?: (message: string) => void;
 }
@@ -73,7 +84,7 @@ export function createDatadogClient(options: DatadogClientOptions): DatadogClien
   // Each request's timeout travels with its async context into our fetch, which the client calls
   // after awaits of its own (concurrent requests interleave there).
   const requestTimeout = new AsyncLocalStorage<number>();
-  const timedFetch = (url: string, init: RequestInit): Promise<Response> => {
+  const timedFetch = (url: string, init: RequestInit): Promise<TransportResponse> => {
     const timeout = AbortSignal.timeout(requestTimeout.getStore() ?? 30_000);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     return transport(url, { ...init, signal });

@@ -5,7 +5,7 @@
  * metrics source and the Teams directory each add only their own knobs.
  */
 import type { DatadogSite } from '../core/settings';
-import type { DatadogClientOptions } from './datadog-client';
+import type { DatadogClientOptions, Transport } from './datadog-client';
 import type { DatadogAuthError } from './datadog-errors';
 import type { RetryPolicyOptions, SourceLogger } from './datadog-retry';
 
@@ -27,10 +27,11 @@ export interface DatadogAdapterOptions {
   /** Timeout of one HTTP request, ms (never past the deadline). @default 30000 */
   readonly requestTimeoutMs?: number;
   readonly logger?: SourceLogger;
-  /** Injectable for tests: the sleep between retries, the jitter source, the transport (default: the global fetch). */
+  /** Injectable for tests: the sleep between retries, the jitter source. */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
-  readonly fetch?: typeof fetch;
+  /** The HTTP transport. @default the global fetch; the CLI's is node:http (adapters/http-transport.ts) */
+  readonly fetch?: Transport;
 }
 
 const DEFAULT_MAX_ATTEMPTS = 6;

@@ -245,11 +245,13 @@ async function narrowingFor(options: CommonOptions): Promise<Narrowing | undefin
 async function resolveTeam(options: CommonOptions, handle: string): Promise<PersonScope> {
   const { apiKey, appKey } = datadogKeys('--team resolves the team through Datadog', 'teams_read');
   const { createDatadogTeamDirectory } = await import('../adapters/datadog-teams');
+  const { nodeHttpTransport } = await import('../adapters/http-transport');
   const directory = createDatadogTeamDirectory({
     apiKey,
     appKey,
     site: options.settings.site as DatadogSite,
     ...(process.env.DD_API_URL ? { baseUrl: process.env.DD_API_URL } : {}),
+    fetch: nodeHttpTransport,
   });
   const [team] = await directory.resolve([handle], { deadline: Date.now() + options.timeoutMs });
   return personScope(`team ${handle}`, team?.members ?? []);
@@ -438,11 +440,13 @@ async function summarizeLiveWith(
   const { createDatadogAuditSource } = await import('../adapters/datadog-audit');
   const { createDatadogMetricsSource } = await import('../adapters/datadog-metrics');
   const { collectReportData } = await import('../collect');
+  const { nodeHttpTransport } = await import('../adapters/http-transport');
   const datadog = {
     apiKey,
     appKey,
     site: options.settings.site as DatadogSite,
     ...(process.env.DD_API_URL ? { baseUrl: process.env.DD_API_URL } : {}),
+    fetch: nodeHttpTransport,
   };
   const audit = createDatadogAuditSource({ ...datadog, ...(pool ? { decodePage: pool.decodePage } : {}) });
   const narrowing = await narrowingFor(options);
