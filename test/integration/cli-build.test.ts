@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import * as full from '../../functions/weekly-report/adapters/datadog-api-client';
 
 const ROOT = join(__dirname, '../..');
@@ -18,6 +19,7 @@ interface BuildCli {
   isFresh(manifest: unknown): boolean;
   readonly MANIFEST: string;
   readonly OUT_DIR: string;
+  readonly TRANSPORT_STAND_INS: Readonly<Record<'cross-fetch' | 'pako', string>>;
 }
 const buildCli = require('../../scripts/build-cli.cjs') as BuildCli;
 
@@ -100,6 +102,37 @@ describe('the compiled CLI', () => {
     expect((await send(slim, bodies[0], answer)).sent?.body).toContain('MCP Server');
     // The whole client bundles to ~10 MB and loads its ~6,200 v2 models; the Audit API's alone are far below.
     expect(statSync(join(buildCli.OUT_DIR, 'datadog-client.cjs')).size).toBeLessThan(2_000_000);
+  });
+
+  it("bundles small stand-ins for the client's cross-fetch and pako, which compress as pako does", () => {
+    // Prepare: each stand-in as the bundle runs it, a CommonJS module.
+    const load = (source: string): Record<string, (...args: unknown[]) => unknown> => {
+      const module = { exports: {} };
+      new Function('require', 'module', 'exports', source)(require, module, module.exports);
+      return module.exports as Record<string, (...args: unknown[]) => unknown>;
+    };
+    const pako = load(buildCli.TRANSPORT_STAND_INS.pako);
+    const crossFetch = load(buildCli.TRANSPORT_STAND_INS['cross-fetch']);
+    const realPako = require('pako') as { gzip(s: string): Uint8Array; deflate(s: string): Uint8Array };
+    const body = JSON.stringify({
+      series: Array.from({ length: 500 }, (_, i) => ({ metric: `m.${i}`, points: [[i, i]] })),
+    });
+
+    // Act / Assess: the client sends `result.buffer`, so the result must be all of its buffer.
+    for (const [name, inflate] of [
+      ['gzip', gunzipSync],
+      ['deflate', inflateSync],
+    ] as const) {
+      const out = pako[name]?.(body) as Uint8Array;
+      expect(out.buffer.byteLength).toBe(out.byteLength);
+      expect(inflate(Buffer.from(out.buffer)).toString('utf8')).toBe(body);
+      expect(inflate(Buffer.from(realPako[name](body))).toString('utf8')).toBe(body);
+    }
+    expect(typeof crossFetch.fetch).toBe('function');
+    const bundle = readFileSync(join(buildCli.OUT_DIR, 'datadog-client.cjs'), 'utf8');
+    for (const dropped of ['node_modules/pako/', 'node_modules/node-fetch/', 'node_modules/tr46/']) {
+      expect(bundle).not.toContain(dropped);
+    }
   });
 
   it('sends the MCP usage metric query exactly as the full Datadog client does', async () => {
