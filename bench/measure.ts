@@ -69,12 +69,12 @@ export function timeOnceAsync(c: Command): Promise<number> {
 }
 
 /**
- * Median wall time (ms) of each command: one warm-up round, then RUNS rounds, each running every
- * command once in turn.
+ * Median wall time (ms) of each command: one warm-up round, then `rounds` rounds (RUNS unless
+ * said), each running every command once in turn.
  */
-export function timeInterleaved(commands: readonly Command[]): Map<string, number> {
+export function timeInterleaved(commands: readonly Command[], rounds = RUNS): Map<string, number> {
   const samples = new Map<string, number[]>(commands.map((c) => [c.name, []]));
-  for (let round = 0; round <= RUNS; round++) {
+  for (let round = 0; round <= rounds; round++) {
     for (const c of commands) {
       if (round === 0 && c.runs !== undefined) continue; // slow commands: no warm-up round
       if (round > 0 && c.runs !== undefined && round > c.runs) continue;
