@@ -111,7 +111,7 @@ export interface RetryPolicyOptions {
 
 /** Options of one operation's retrying call. */
 interface CallOptions<Q> extends RetryPolicyOptions {
-  /** Requests that go before others waiting for a slot. @default none */
+  /** A request's place among those waiting for a slot (Limiter.acquire: the lowest first). @default 0 */
   readonly priority?: (request: Q) => number;
 }
 
@@ -148,8 +148,8 @@ export function createPageFetcher(search: AuditSearch, limiter: Limiter, options
  * Requests of one operation (`call`, bounded by its timeout) with retries, sharing `limiter`
  * across every request of a source; `finish` (outside the limiter's slot) turns an answer into
  * the result, and may refuse it with a MalformedResponseError, which is retried. The returned
- * function resolves to the result or to why it gave up; it throws only DatadogAuthError and
- * DatadogApiError.
+ * function resolves to the result or to why it gave up; it throws only DatadogAuthError,
+ * DatadogApiError, and what else `finish` throws (a bug, never to pass for an outage).
  */
 export function createRetryingCall<Q, R extends Answer, F extends Answer = R>(
   call: (request: Q, timeoutMs: number) => Promise<R>,
@@ -241,6 +241,9 @@ export function createRetryingCall<Q, R extends Answer, F extends Answer = R>(
           breaker.success();
           return { ok: true, result };
         } catch (error) {
+          // A malformed answer is Datadog's (or a proxy's) fault, retried as a 5xx is; anything else
+          // here is a fault of ours (a decoder's bug) and must fail the run, never pass for an outage.
+          if (!(error instanceof MalformedResponseError)) throw error;
           failed = classify(error, attempt);
         }
       }
