@@ -128,6 +128,42 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
     readonly deadline: number;
   }
 
+  /**
+   * Adds to `partial` the MCP events of `records` in `[span.from, span.to)` (and those without a
+   * time) that `range` has not counted yet. The query asked for that span; whether Datadog
+   * includes `to` is not documented, and an event at a span's end belongs to the next one: the
+   * filter here makes sure nothing counts twice. Returns the events added, those already counted,
+   * and the latest time added.
+   */
+  function addFresh<T extends Mergeable<T>>(
+    records: RecordBatchReader,
+    span: { readonly from: number; readonly to: number },
+    range: RangeState,
+    partial: T,
+  ): { fresh: number; repeated: number; latest: number } {
+    let fresh = 0;
+    let repeated = 0;
+    let latest = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < records.length; i++) {
+      const time = records.sourceTime(i);
+      if (Number.isFinite(time) && (time < span.from || time >= span.to)) continue;
+      if (records.otherName(i)) continue;
+      const record = records.at(i);
+      const id = record.id;
+      if (id !== undefined) {
+        if (range.seenIds.has(id)) {
+          repeated++;
+          continue;
+        }
+        range.seenIds.add(id);
+      }
+      if (time > latest) latest = time;
+      partial.addRecord(record);
+      fresh++;
+    }
+    return { fresh, repeated, latest };
+  }
+
   /** Pages one slice, sequentially, into `partial`. */
   async function collectSlice<T extends Mergeable<T>>(
     slice: { from: number; to: number },
@@ -164,29 +200,9 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
       if (page.meta?.status === 'timeout') gap('Datadog reported a query timeout', 'partial', slice.from);
       const warnings = page.meta?.warnings;
       if (hasWarnings(warnings)) gap(`Datadog returned warnings (${warningText(warnings)})`, 'partial', slice.from);
-      let fresh = 0;
-      let repeated = 0;
-      const records = new RecordBatchReader(page.records);
-      for (let i = 0; i < records.length; i++) {
-        const time = records.sourceTime(i);
-        // The query asked for [from, to); whether Datadog includes `to` is not documented, and an
-        // event at a slice's end belongs to the next slice: filter here so nothing counts twice.
-        if (Number.isFinite(time) && (time < slice.from || time >= slice.to)) continue;
-        if (records.otherName(i)) continue;
-        const record = records.at(i);
-        const id = record.id;
-        if (id !== undefined) {
-          if (range.seenIds.has(id)) {
-            repeated++;
-            continue;
-          }
-          range.seenIds.add(id);
-        }
-        if (Number.isFinite(time) && time > reached) reached = time;
-        partial.addRecord(record);
-        events++;
-        fresh++;
-      }
+      const { fresh, repeated, latest } = addFresh(new RecordBatchReader(page.records), slice, range, partial);
+      events += fresh;
+      if (latest > reached) reached = latest;
       if (repeated > 0) {
         logger?.warn('Datadog served events already counted', {
           repeated,
@@ -268,21 +284,7 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
       rest = last;
     }
     let events = 0;
-    for (const records of readers) {
-      for (let i = 0; i < records.length; i++) {
-        const time = records.sourceTime(i);
-        if (Number.isFinite(time) && (time < from || time >= rest)) continue;
-        if (records.otherName(i)) continue;
-        const record = records.at(i);
-        const id = record.id;
-        if (id !== undefined) {
-          if (range.seenIds.has(id)) continue;
-          range.seenIds.add(id);
-        }
-        partial.addRecord(record);
-        events++;
-      }
-    }
+    for (const records of readers) events += addFresh(records, { from, to: rest }, range, partial).fresh;
     return { rest, events, pages: readers.length };
   }
 
@@ -338,8 +340,8 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
           pages += r.value.pages;
         }
       }
-      const merged =
-        partials.length === 0 ? create() : partials.slice(1).reduce<T>((acc, p) => acc.merge(p), partials[0] as T);
+      // Never empty: the probe's partial, or the slices of a non-empty range.
+      const merged = partials.slice(1).reduce<T>((acc, p) => acc.merge(p), partials[0] as T);
       logger?.info('Datadog audit events collected', {
         from: iso(from),
         to: iso(to),
