@@ -109,12 +109,6 @@ export interface RetryPolicyOptions {
   readonly what?: string;
 }
 
-/** Options of one operation's retrying call. */
-interface CallOptions<Q> extends RetryPolicyOptions {
-  /** A request's place among those waiting for a slot (Limiter.acquire: the lowest first). @default 0 */
-  readonly priority?: (request: Q) => number;
-}
-
 function networkKind(error: unknown): string {
   const e = error as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'Datadog did not answer in time (request timeout)';
@@ -136,10 +130,7 @@ export function createPageFetcher(search: AuditSearch, limiter: Limiter, options
   return createRetryingCall(
     (body: AuditLogsSearchEventsRequest, timeoutMs) => search.search(body, timeoutMs),
     limiter,
-    {
-      what: 'audit search',
-      ...options,
-    },
+    { what: 'audit search', ...options },
     (raw) => search.decode(raw),
   );
 }
@@ -154,7 +145,7 @@ export function createPageFetcher(search: AuditSearch, limiter: Limiter, options
 export function createRetryingCall<Q, R extends Answer, F extends Answer = R>(
   call: (request: Q, timeoutMs: number) => Promise<R>,
   limiter: Limiter,
-  options: CallOptions<Q>,
+  options: RetryPolicyOptions,
   finish: (answer: R) => Promise<F> = (answer) => Promise.resolve(answer as unknown as F),
 ): (request: Q, deadline: number, breaker: Breaker, priority?: number) => Promise<CallOutcome<F>> {
   const { logger } = options;
@@ -211,7 +202,8 @@ export function createRetryingCall<Q, R extends Answer, F extends Answer = R>(
     request: Q,
     deadline: number,
     breaker: Breaker,
-    priority = options.priority?.(request) ?? 0,
+    /** The request's place among those waiting for a slot (Limiter.acquire: the lowest first). */
+    priority = 0,
   ): Promise<CallOutcome<F>> {
     let kind: string | undefined;
     for (let attempt = 1; ; attempt++) {
