@@ -5,6 +5,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/test/browser/'],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  moduleFileExtensions: ['ts', 'js', 'json', 'mjml'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
 };

@@ -10,7 +10,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatadogAuditSource } from '../functions/weekly-report/adapters/datadog-audit';
+import { createDatadogAuditSource } from '../functions/weekly-report/adapters/datadog/audit-source';
 import { createDirectoryBlobStore } from '../functions/weekly-report/adapters/directory-blob-store';
 import { createReportArchive } from '../functions/weekly-report/archive/report-archive';
 import { DEFAULT_THRESHOLDS } from '../functions/weekly-report/core/types';

@@ -129,13 +129,17 @@ async function memoryProbe(): Promise<Row | undefined> {
   const aggregate = path
     .relative(OUT_DIR, path.join(PROJECT_ROOT, 'functions/weekly-report/core/aggregate'))
     .replaceAll('\\', '/');
+  const summarizeModule = path
+    .relative(OUT_DIR, path.join(PROJECT_ROOT, 'functions/weekly-report/core/summarize'))
+    .replaceAll('\\', '/');
   const types = path
     .relative(OUT_DIR, path.join(PROJECT_ROOT, 'functions/weekly-report/core/types'))
     .replaceAll('\\', '/');
   fs.writeFileSync(
     probe,
     `import { generateEvents } from '${generator}';
-import { BaselineAggregate, summarize, WindowAggregate } from '${aggregate}';
+import { BaselineAggregate, WindowAggregate } from '${aggregate}';
+import { summarize } from '${summarizeModule}';
 import { DEFAULT_THRESHOLDS } from '${types}';
 const DAY = 86_400_000;
 const to = Date.parse('2026-11-23T09:00:00Z');

@@ -124,7 +124,7 @@ async function live(): Promise<{ rows: Row[] }> {
       commands.push({
         name: 'before',
         command: join(ROOT, 'node_modules/.bin/tsx'),
-        args: [join(dir, 'functions/weekly-report/cli/report.ts'), ...summarize],
+        args: [join(dir, 'cli/report.ts'), ...summarize],
         env,
       });
     }

@@ -10,9 +10,8 @@ import {
   createDatadogAuditSource,
   DEFAULT_CONCURRENCY,
   DEFAULT_SLICES,
-} from '../functions/weekly-report/adapters/datadog-audit';
-import type { CallRecord } from '../functions/weekly-report/core/types';
-import type { Mergeable } from '../functions/weekly-report/ports';
+} from '../functions/weekly-report/adapters/datadog/audit-source';
+import type { CallRecord, Mergeable } from '../functions/weekly-report/core/types';
 import { startDatadogEmulator } from '../test/support/datadog-emulator';
 import { generateEvents } from '../test/support/generator';
 import type { Row } from './measure';
@@ -56,7 +55,7 @@ export async function run(): Promise<Row[]> {
       const source = createDatadogAuditSource({ ...options, concurrency, sliceCount });
       const requests = emulator.stats.requests;
       const started = performance.now();
-      const tally = await source.collect({ from, to }, () => new Tally());
+      const tally = await source.collect({ from: from.getTime(), to: to.getTime() }, () => new Tally());
       const ms = performance.now() - started;
       return { label, ms, tally, requests: emulator.stats.requests - requests };
     };

@@ -43,7 +43,6 @@ export const REPORT_BUNDLING = {
   sourceMap: true,
   sourcesContent: false,
   externalModules: ['typescript'],
-  loader: { '.mjml': 'text' },
   forceDockerBundling: false,
   logLevel: LogLevel.WARNING,
 } as const satisfies BundlingOptions;
@@ -61,7 +60,6 @@ export function reportBuildOptions(entry: string, outfile: string): BuildOptions
     sourcemap: REPORT_BUNDLING.sourceMap,
     sourcesContent: REPORT_BUNDLING.sourcesContent,
     external: [...REPORT_BUNDLING.externalModules],
-    loader: { ...REPORT_BUNDLING.loader },
     logLevel: 'warning',
   };
 }

@@ -9,7 +9,7 @@
  *
  * Five bundles, built as the Lambda bundle is (esbuild, target node20, CommonJS):
  * - dist/cli/report.cjs: the CLI, the core and the renderer. Loaded on every run.
- * - dist/cli/datadog-client.cjs: functions/weekly-report/adapters/datadog-api-client.ts, the one
+ * - dist/cli/datadog-client.cjs: functions/weekly-report/adapters/datadog/api-client.ts, the one
  *   module that imports @datadog/datadog-api-client, with the client bundled in. Loaded only by
  *   the live path (no --input). The client's v2 ObjectSerializer requires all ~6,200 v2 model
  *   files to serialize one request type (3-4 s to load from node_modules on our 2-core machine,
@@ -20,10 +20,10 @@
  *   cross-fetch and pako are small stand-ins (TRANSPORT_STAND_INS says why).
  * - dist/cli/s3-store.cjs: functions/weekly-report/adapters/s3-blob-store.ts with @aws-sdk/client-s3
  *   bundled in. Loaded only with `--archive s3://…` (the SDK would add ~1.4 MB to every start).
- * - dist/cli/decode-worker.cjs: functions/weekly-report/cli/decode-worker.ts, the decode pool's
+ * - dist/cli/decode-worker.cjs: cli/decode-worker.ts, the decode pool's
  *   worker thread (cli/decode-pool.ts): the JSON block and search page decoders and the core's
  *   normalizer, nothing else.
- * - dist/cli/usage.cjs: functions/weekly-report/cli/usage.ts, the usage text alone, which
+ * - dist/cli/usage.cjs: cli/usage.ts, the usage text alone, which
  *   scripts/report.cjs prints for `report --help` without loading the CLI.
  * dist/cli/manifest.json lists every source file of the bundles with its mtime and size.
  */
@@ -35,11 +35,11 @@ const path = require('node:path');
 const ROOT = path.join(__dirname, '..');
 const OUT_DIR = path.join(ROOT, 'dist', 'cli');
 const MANIFEST = path.join(OUT_DIR, 'manifest.json');
-const CLI_ENTRY = 'functions/weekly-report/cli/report.ts';
-const CLIENT_ENTRY = 'functions/weekly-report/adapters/datadog-api-client.ts';
+const CLI_ENTRY = 'cli/report.ts';
+const CLIENT_ENTRY = 'functions/weekly-report/adapters/datadog/api-client.ts';
 const S3_ENTRY = 'functions/weekly-report/adapters/s3-blob-store.ts';
-const WORKER_ENTRY = 'functions/weekly-report/cli/decode-worker.ts';
-const USAGE_ENTRY = 'functions/weekly-report/cli/usage.ts';
+const WORKER_ENTRY = 'cli/decode-worker.ts';
+const USAGE_ENTRY = 'cli/usage.ts';
 /** Bump when the build itself changes in a way the inputs do not show. */
 const BUILD_VERSION = 6;
 /**
@@ -164,7 +164,7 @@ const usedSerializerOnly = {
  * ~1.4 MB and ~30 ms of every live start. Both are reached from one file of the client
  * (datadog-api-client-common/http/isomorphic-fetch.js):
  * - cross-fetch (node-fetch, whatwg-url, tr46): the fetch used when none is configured, and
- *   adapters/datadog-client.ts always configures one. The stand-in is the global fetch.
+ *   adapters/datadog/client.ts always configures one. The stand-in is the global fetch.
  * - pako: compresses request bodies sent with `Content-Encoding: gzip` or `deflate`, which no
  *   audit, metrics or teams request is. The stand-in does it with node:zlib, into a Uint8Array of
  *   its own (the client sends `result.buffer`, so the buffer must hold exactly the result).

@@ -9,7 +9,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeReportFiles } from '../functions/weekly-report/cli/report';
+import { writeReportFiles } from '../cli/report';
 import { captureEmailScreenshots } from './lib/email-screenshots';
 import { lastScheduledTime, runLocalJob } from './lib/local-run';
 import { captureSlackScreenshot } from './lib/slack-preview';

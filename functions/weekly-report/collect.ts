@@ -13,13 +13,14 @@ import type { ReportArchive } from './archive/report-archive';
 import { BaselineAggregate, WindowAggregate } from './core/aggregate';
 import { addArchivedWeek } from './core/archived-week';
 import { FanOut } from './core/fan-out';
+import type { TimeRange } from './core/time';
 import type { CallRecord, McpUsageData } from './core/types';
-import { rangeBefore, type TimeRange } from './core/windows';
-import { type BaselinePlan, baselineSources, type HistoryLogger, planBaseline } from './history';
-import type { AuditEventSource, FetchOptions, McpUsageRanges, McpUsageSource } from './ports';
+import { rangeBefore } from './core/windows';
+import { type BaselinePlan, baselineSources, planBaseline } from './history';
+import type { AuditEventSource, FetchOptions, Logger, McpUsageRanges, McpUsageSource } from './ports';
 
 export interface CollectParams {
-  readonly window: { readonly from: Date; readonly to: Date };
+  readonly window: TimeRange;
   /** IANA zone whose local days the baseline and previous window count. */
   readonly timezone: string;
   /**
@@ -35,13 +36,13 @@ export interface CollectParams {
   readonly usage?: McpUsageSource;
   /** Where past weeks are kept; the baseline comes from it where it can. */
   readonly archive?: ReportArchive;
-  readonly logger?: HistoryLogger;
+  readonly logger?: Logger;
 }
 
 export interface CollectedReportData {
   readonly window: WindowAggregate;
   readonly baseline?: BaselineAggregate;
-  readonly baselineRange?: { readonly from: Date; readonly to: Date };
+  readonly baselineRange?: TimeRange;
   /** Days of the baseline from the archive and from Datadog. */
   readonly baselineSources?: { readonly archive_days: number; readonly fetched_days: number };
   /** What the archive could not give, for the summary's warnings. */
@@ -110,12 +111,11 @@ export async function collectGroupData(
   params: CollectParams & { readonly consumers: readonly ReportConsumer[] },
 ): Promise<CollectedReportData[]> {
   const { consumers } = params;
-  const windowRange = { from: params.window.from.getTime(), to: params.window.to.getTime() };
+  const windowRange = params.window;
   const range = rangeBefore(windowRange, params.timezone, params.baselineDays);
   const previous = rangeBefore(windowRange, params.timezone, params.windowDays);
   const wantBaseline = params.baselineDays > 0;
   const call = params.deadline === undefined ? {} : { deadline: params.deadline };
-  const baselineRange = { from: new Date(range.from), to: new Date(range.to) };
 
   // The metric does not depend on the archive: start it first.
   const usagePromise = readUsage(
@@ -123,8 +123,8 @@ export async function collectGroupData(
     wantBaseline
       ? {
           window: params.window,
-          previous: { from: new Date(previous.from), to: new Date(previous.to) },
-          baseline: baselineRange,
+          previous,
+          baseline: range,
         }
       : { window: params.window },
     params.deadline,
@@ -168,7 +168,7 @@ export async function collectGroupData(
   const pieces = fetchPieces(range, needs);
   const fetched = pieces.map((piece) =>
     source.collect(
-      { from: new Date(piece.range.from), to: new Date(piece.range.to) },
+      piece.range,
       () =>
         new FanOut(
           piece.consumers.map((i) => ({
@@ -202,7 +202,7 @@ export async function collectGroupData(
     return {
       window: windowAggregate,
       baseline,
-      baselineRange,
+      baselineRange: range,
       baselineSources: baselineSources(plan ?? { weeks: [], fetch: [range], warnings: [] }),
       archiveWarnings: plan?.warnings ?? [],
       ...usageData,

@@ -2,7 +2,8 @@
  * The job's error classes. Each names what went wrong and how to fix it, never a secret value,
  * and keeps the original error as `cause` so the logs show the whole chain.
  */
-import type { RunResult } from './run-report';
+
+import type { RunResult } from './results';
 
 /** Base of every error this function throws on purpose. */
 export class ReportError extends Error {
@@ -132,13 +133,6 @@ export class DeliveryError extends ReportError {
     this.failedChannels = channels;
     this.causes = failures.map((f) => f.error);
     if (run) this.run = run;
-  }
-}
-
-/** Narrows a caught `unknown` to an Error (wrapping anything else), so callers can read `message`. */
-export function assertIsError(value: unknown): asserts value is Error {
-  if (!(value instanceof Error)) {
-    throw new ReportError(`Expected an Error, got ${typeof value}`, { cause: value });
   }
 }
 

@@ -10,16 +10,16 @@
  * completeness, counts, channel outcomes): summaries go to the archive and the logs' counts,
  * never into a Lambda response.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import type { Context } from 'aws-lambda';
-import { createDatadogAuditSource } from './adapters/datadog-audit';
-import { createDatadogMetricsSource } from './adapters/datadog-metrics';
-import { createDatadogTeamDirectory } from './adapters/datadog-teams';
+import { createDatadogAuditSource } from './adapters/datadog/audit-source';
+import { createDatadogMetricsSource } from './adapters/datadog/metrics-source';
+import { createDatadogTeamDirectory } from './adapters/datadog/team-directory';
 import { createDynamoDbLedger } from './adapters/delivery-ledger';
 import { createS3BlobStore } from './adapters/s3-blob-store';
 import { createSecretsCredentials } from './adapters/secrets';
@@ -29,19 +29,11 @@ import { createReportArchive } from './archive/report-archive';
 import type { AnomalyKind } from './core/types';
 import { type HandlerConfig, readEnv } from './env';
 import { ReportError, ReportUnavailableError, SlackDeliveryError } from './errors';
-import type { BlobStore, SlackSender } from './ports';
+import type { BlobStore, Logger, SlackSender } from './ports';
 import { fetchGroupKey, orgKey, type ReportDefinition } from './report-definitions';
+import type { ChannelName, ChannelOutcome, RunResult } from './results';
 import { METRIC_NAMESPACE, type MetricsSink, publishRunMetrics, publishUnavailable } from './run-metrics';
-import {
-  type ChannelName,
-  type ChannelOutcome,
-  type GroupDeps,
-  type ReportLogger,
-  type ReportOutcome,
-  type ReportUnit,
-  type RunResult,
-  runReportGroup,
-} from './run-report';
+import { type GroupDeps, type ReportOutcome, type ReportUnit, runReportGroup } from './run-report';
 
 /**
  * The schedule's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`, and with several
@@ -79,7 +71,7 @@ export type ReportHandler = (
 
 export interface HandlerOptions {
   /** @default a Powertools Logger with service name `ai-activity-audit` */
-  readonly logger?: Logger;
+  readonly logger?: PowertoolsLogger;
   /** @default Powertools Metrics, namespace `AiActivityAudit` */
   readonly metrics?: MetricsSink;
   /** @default Date.now */
@@ -103,7 +95,7 @@ export function createHandler(
   env: Readonly<Record<string, string | undefined>> = process.env,
   options: HandlerOptions = {},
 ): ReportHandler {
-  const logger = options.logger ?? new Logger({ serviceName: 'ai-activity-audit' });
+  const logger = options.logger ?? new PowertoolsLogger({ serviceName: 'ai-activity-audit' });
   const metrics: MetricsSink =
     options.metrics ?? new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'ai-activity-audit' });
   let config: HandlerConfig;
@@ -376,7 +368,7 @@ export function windowEnd(event: ReportEvent | null | undefined, now: () => numb
 }
 
 /** The job's narrow logger over Powertools (whose variadic signature does not fit an optional argument). */
-function narrowLogger(logger: Logger): ReportLogger {
+function narrowLogger(logger: PowertoolsLogger): Logger {
   return {
     info: (message, extra) => (extra ? logger.info(message, extra) : logger.info(message)),
     warn: (message, extra) => (extra ? logger.warn(message, extra) : logger.warn(message)),

@@ -12,10 +12,10 @@
 import type { ReportArchive } from './archive/report-archive';
 import type { ArchivedWeek } from './core/archived-week';
 import { mergeRanges } from './core/gaps';
-import { DAY_MS } from './core/time';
+import { DAY_MS, type TimeRange } from './core/time';
 import type { Severity, Summary } from './core/types';
-import { addLocalDays, type TimeRange } from './core/windows';
-import type { CallOptions } from './ports';
+import { addLocalDays } from './core/windows';
+import type { CallOptions, Logger } from './ports';
 
 export interface BaselinePlan {
   /** Complete archived weeks that together cover part of the baseline, without overlaps. */
@@ -26,11 +26,6 @@ export interface BaselinePlan {
   readonly warnings: readonly string[];
   /** Events per millisecond in the chosen weeks, when there are any (a hint for slicing fetches). */
   readonly eventRate?: number;
-}
-
-export interface HistoryLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
 }
 
 function subtract(range: TimeRange, covered: readonly TimeRange[]): TimeRange[] {
@@ -49,7 +44,7 @@ function subtract(range: TimeRange, covered: readonly TimeRange[]): TimeRange[] 
 export async function planBaseline(
   archive: ReportArchive,
   ranges: { readonly baseline: TimeRange; readonly previous: TimeRange },
-  options: { readonly logger?: HistoryLogger; readonly call?: CallOptions } = {},
+  options: { readonly logger?: Logger; readonly call?: CallOptions } = {},
 ): Promise<BaselinePlan> {
   const { baseline, previous } = ranges;
   const everything: BaselinePlan = { weeks: [], fetch: [baseline], warnings: [] };
@@ -159,7 +154,7 @@ export async function readTrend(
   archive: ReportArchive,
   current: Summary,
   windowDays: number,
-  options: { readonly logger?: HistoryLogger; readonly call?: CallOptions } = {},
+  options: { readonly logger?: Logger; readonly call?: CallOptions } = {},
 ): Promise<TrendPoint[]> {
   const end = Date.parse(current.window.to);
   const weekEnds = Array.from({ length: TREND_WEEKS - 1 }, (_, i) =>
@@ -199,7 +194,7 @@ export async function withHistory(
   },
   archive: ReportArchive | undefined,
   windowDays: number,
-  options: { readonly logger?: HistoryLogger; readonly call?: CallOptions } = {},
+  options: { readonly logger?: Logger; readonly call?: CallOptions } = {},
 ): Promise<Summary> {
   let out = summary;
   if (out.baseline && data.baselineSources)

@@ -2,29 +2,17 @@
  * The small interfaces between the job and the outside world. The handler builds one real
  * adapter for each, once per cold start; tests point the same adapters at local emulators.
  */
-import type { DataGap } from './core/gaps';
-import type { CallRecord, McpUsageData, Summary } from './core/types';
+import type { TimeRange } from './core/time';
+import type { McpUsageData, Mergeable, Summary } from './core/types';
 
-/** A partial result that takes audit events and combines with others of its kind. */
-export interface Mergeable<T> {
-  /**
-   * Adds one audit event, normalized (core/normalize.ts) from a `data[]` item of a search
-   * response. The record may be reused for the next event once this returns: copy what is kept.
-   * Never throws.
-   */
-  addRecord(record: CallRecord): void;
-  /** Folds `other` into this one and returns this. Associative: any slicing gives the same result. */
-  merge(other: T): T;
-  /**
-   * Records that the data this partial saw is incomplete: the cause and the time range it cost
-   * (a gap), or a free-text reason without a range. Shown in the report, grouped by cause.
-   */
-  markIncomplete(reason: string | DataGap): void;
-}
-
-export interface FetchRange {
-  readonly from: Date;
-  readonly to: Date;
+/**
+ * The job's one logger: one structured (JSON) line per call, never a secret or a raw payload in
+ * `extra`. The handler adapts Powertools' Logger to it; tests collect the lines.
+ */
+export interface Logger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
 }
 
 export interface FetchOptions {
@@ -55,16 +43,16 @@ export interface AuditEventSource {
    * `create` (one per time slice) and returns them merged. A slice that could not be read
    * completely is marked incomplete with the reason; authentication errors throw.
    */
-  collect<T extends Mergeable<T>>(range: FetchRange, create: () => T, options?: FetchOptions): Promise<T>;
+  collect<T extends Mergeable<T>>(range: TimeRange, create: () => T, options?: FetchOptions): Promise<T>;
 }
 
 /** The time ranges of one report that the MCP usage metric is read over. */
 export interface McpUsageRanges {
-  readonly window: FetchRange;
+  readonly window: TimeRange;
   /** The week-over-week comparison range. */
-  readonly previous?: FetchRange;
+  readonly previous?: TimeRange;
   /** The baseline, for `new_client`. */
-  readonly baseline?: FetchRange;
+  readonly baseline?: TimeRange;
 }
 
 /** Where MCP tool and client usage comes from (Datadog's `datadog.mcp.tool.usage` metric in production). */

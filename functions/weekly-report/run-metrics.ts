@@ -4,7 +4,7 @@
  * The stack's alarms watch `ReportComplete` (a partial report), `LedgerRecordFailed` (a send
  * the ledger could not record) and `ReportUnavailable` (nothing of the week could be read).
  */
-import type { ChannelResult } from './run-report';
+import type { ChannelResult } from './results';
 
 /** The part of Powertools Metrics this needs (units are CloudWatch unit names). */
 export interface MetricsSink {

@@ -27,12 +27,12 @@
  */
 import type { ReportArchive } from './archive/report-archive';
 import { collectGroupData, type ReportConsumer } from './collect';
-import { summarize } from './core/aggregate';
 import { archivedWeek } from './core/archived-week';
 import { describeGaps, isUnread } from './core/gaps';
 import { narrowUsageDataBy } from './core/mcp-usage';
 import { callerInScope, callInScope, type PersonScope, personScope, scopeLabel } from './core/scope';
-import type { McpUsageData, ReportSettings, Summary, SuppressRule, Thresholds } from './core/types';
+import { summarize } from './core/summarize';
+import type { McpUsageData, ReportSettings, SuppressRule, Thresholds } from './core/types';
 import { reportWindow, type WindowMode } from './core/windows';
 import { DeliveryError, DeliveryInProgressError, ReportUnavailableError, ScopeError, toError } from './errors';
 import { withHistory } from './history';
@@ -42,13 +42,14 @@ import type {
   ClaimResult,
   DeliveryLedger,
   EmailSender,
+  Logger,
   McpUsageSource,
-  RenderedReport,
   SlackSender,
   TeamDirectory,
 } from './ports';
 import { renderReport } from './render';
 import type { ReportScope } from './report-definitions';
+import type { ChannelName, ChannelOutcome, ChannelResult, RunResult } from './results';
 
 /** Without a deadline (CLI, tests), the job may take this long. */
 const DEFAULT_RUN_MS = 15 * 60 * 1000;
@@ -58,34 +59,6 @@ export const CHANNEL_SEND_MS = 60 * 1000;
 export const LEASE_MARGIN_MS = 15 * 1000;
 /** How often a run that finds a channel in progress looks again. */
 const CLAIM_POLL_MS = 2_000;
-
-/** The archive is a channel too: claimed, written and recorded like the two deliveries, before them. */
-export type ChannelName = 'archive' | 'email' | 'slack';
-export type ChannelOutcome = 'delivered' | 'skipped_already_delivered' | 'failed';
-
-export interface ChannelResult {
-  readonly channel: ChannelName;
-  readonly outcome: ChannelOutcome;
-  /** The idempotency key `{report key}:{window.to}:{channel}`. */
-  readonly key: string;
-  readonly durationMs: number;
-  readonly error?: Error;
-  /** Sent, but the ledger could not record it (a retry could send it again once the claim lapses). */
-  readonly recordFailed?: boolean;
-}
-
-export interface RunResult {
-  readonly summary: Summary;
-  readonly report: RenderedReport;
-  readonly channels: readonly ChannelResult[];
-}
-
-/** The narrow logger the job needs (Powertools Logger fits). */
-export interface ReportLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
 
 export interface ReportRunSettings {
   /** The report's name (logs, errors). @default 'default' */
@@ -118,7 +91,7 @@ export interface GroupDeps {
   /** Resolves the teams of scoped reports; absent: a report scoped to teams fails. */
   readonly teams?: TeamDirectory;
   readonly ledger: DeliveryLedger;
-  readonly logger: ReportLogger;
+  readonly logger: Logger;
   /** @default Date.now */
   readonly now?: () => number;
   /** @default setTimeout */
@@ -238,7 +211,7 @@ export async function runReportGroup(
       ...(scope ? { accepts: (record) => callInScope(record, scope) } : {}),
     }));
     const collected = await collectGroupData(deps.source, {
-      window,
+      window: range,
       timezone: first.timezone,
       windowDays: first.windowDays,
       baselineDays: first.baselineDays,
@@ -303,7 +276,7 @@ async function deliverReport(
   let started = now();
   const reportSettings: ReportSettings = {
     org: settings.org,
-    window: { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() },
+    window: range,
     timezone: settings.timezone,
     site: settings.site,
     thresholds: settings.thresholds,
@@ -311,9 +284,7 @@ async function deliverReport(
     topUsers: settings.topUsers ?? 5,
     changesLimit: settings.changesLimit ?? 200,
     ...(scope ? { scope: { label: scope.label } } : {}),
-    ...(data.baselineRange
-      ? { baselineWindow: { from: data.baselineRange.from.toISOString(), to: data.baselineRange.to.toISOString() } }
-      : {}),
+    ...(data.baselineRange ? { baselineWindow: data.baselineRange } : {}),
   };
   const summary = await withHistory(
     summarize(data.window, data.baseline, reportSettings, data.usage),

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addLocalDays, reportWindow } from '../../functions/weekly-report/core/windows';
 import { createHandler, type HandlerResult } from '../../functions/weekly-report/handler';
+import type { RunResult } from '../../functions/weekly-report/results';
 import type { MetricsSink } from '../../functions/weekly-report/run-metrics';
-import type { RunResult } from '../../functions/weekly-report/run-report';
 import { awsEnv, type SentEmail, startAwsEmulators, startS3Emulator } from '../../test/support/aws-emulators';
 import { startDatadogEmulator } from '../../test/support/datadog-emulator';
 import { generateScenario } from '../../test/support/generator';
@@ -23,8 +23,7 @@ import { type SlackPostedMessage, startSlackEmulator } from '../../test/support/
 export const LOCAL_CHANNEL = 'C0AIAUDIT01';
 /** The SRE team's channel, where its scoped report goes. */
 export const SRE_CHANNEL = 'C0AIAUDSRE1';
-/** The two reports of the local run: the org-wide one first. */
-export const LOCAL_REPORTS = ['security', 'sre'] as const;
+
 const SECRET_ID = 'ai-activity-audit/credentials';
 const SLACK_TOKEN = 'xoxb-local-demo-token';
 

@@ -10,7 +10,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utime
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import * as full from '../../functions/weekly-report/adapters/datadog-api-client';
+import * as full from '../../functions/weekly-report/adapters/datadog/api-client';
 
 const ROOT = join(__dirname, '../..');
 
@@ -237,9 +237,9 @@ describe('the compiled CLI', () => {
     const sources = Object.keys(manifest.inputs);
     expect(sources).toEqual(
       expect.arrayContaining([
-        'functions/weekly-report/cli/report.ts',
+        'cli/report.ts',
         'functions/weekly-report/core/normalize.ts',
-        'functions/weekly-report/adapters/datadog-audit.ts',
+        'functions/weekly-report/adapters/datadog/audit-source.ts',
         'scripts/build-cli.cjs',
       ]),
     );
@@ -260,14 +260,18 @@ describe('the compiled CLI', () => {
   it('builds a fresh clone on its first run, reuses the build, and rebuilds an edited source before running it', () => {
     const copy = mkdtempSync(join(tmpdir(), 'cli-build-'));
     try {
-      for (const dir of ['functions', 'scripts', 'templates'])
+      for (const dir of ['functions', 'cli', 'scripts', 'templates'])
         cpSync(join(ROOT, dir), join(copy, dir), { recursive: true });
       symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
       // Sources checked out a while ago, as after a clone (sources changed just before a build are rebuilt once more).
       const past = new Date(Date.now() - 60_000);
-      const sources = execFileSync('find', [join(copy, 'functions'), join(copy, 'scripts'), '-type', 'f'], {
-        encoding: 'utf8',
-      });
+      const sources = execFileSync(
+        'find',
+        [join(copy, 'functions'), join(copy, 'cli'), join(copy, 'scripts'), '-type', 'f'],
+        {
+          encoding: 'utf8',
+        },
+      );
       for (const file of sources.trim().split('\n')) utimesSync(file, past, past);
       const run = () =>
         execFileSync(process.execPath, [join(copy, 'scripts/report.cjs'), '--help'], { encoding: 'utf8' });
@@ -279,13 +283,13 @@ describe('the compiled CLI', () => {
       expect(statSync(manifest).mtimeMs).toBe(built);
 
       // The usage text (its own bundle, what --help loads) and the CLI's entry: each edit is rebuilt before it runs.
-      const usage = join(copy, 'functions/weekly-report/cli/usage.ts');
+      const usage = join(copy, 'cli/usage.ts');
       writeFileSync(
         usage,
         readFileSync(usage, 'utf8').replace('usage: report summarize', 'usage: edited report summarize'),
       );
       expect(run()).toContain('usage: edited report summarize');
-      const entry = join(copy, 'functions/weekly-report/cli/report.ts');
+      const entry = join(copy, 'cli/report.ts');
       writeFileSync(entry, readFileSync(entry, 'utf8').replace('`--format must be text or json', '`--format edited'));
       const refused = spawnSync(process.execPath, [join(copy, 'scripts/report.cjs'), 'summarize', '--format', 'x'], {
         encoding: 'utf8',

@@ -8,7 +8,7 @@
 import {
   createDatadogMetricsSource,
   type DatadogMetricsSourceOptions,
-} from '../../functions/weekly-report/adapters/datadog-metrics';
+} from '../../functions/weekly-report/adapters/datadog/metrics-source';
 import type { McpUsage, McpUsageData, McpUsageRead } from '../../functions/weekly-report/core/types';
 import { UNKNOWN } from '../../functions/weekly-report/core/types';
 import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
@@ -17,9 +17,9 @@ import { scalarValidators } from '../support/metrics-schema';
 
 const DAY = 86_400_000;
 const END = new Date('2026-11-23T00:00:00.000Z');
-const WINDOW = { from: new Date(END.getTime() - 7 * DAY), to: END };
-const PREVIOUS = { from: new Date(END.getTime() - 14 * DAY), to: WINDOW.from };
-const BASELINE = { from: new Date(END.getTime() - 35 * DAY), to: WINDOW.from };
+const WINDOW = { from: END.getTime() - 7 * DAY, to: END.getTime() };
+const PREVIOUS = { from: END.getTime() - 14 * DAY, to: WINDOW.from };
+const BASELINE = { from: END.getTime() - 35 * DAY, to: WINDOW.from };
 
 type Inner = {
   evt?: { name?: unknown };
@@ -32,12 +32,12 @@ const text = (v: unknown): string | undefined =>
   typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
 
 /** What the metric should say over `range`, computed from the events themselves: one call per MCP event. */
-function expectedUsage(events: readonly RawAuditEvent[], range: { from: Date; to: Date }): McpUsage {
+function expectedUsage(events: readonly RawAuditEvent[], range: { from: number; to: number }): McpUsage {
   const tally = new Map<string, number>();
   const add = (key: string) => tally.set(key, (tally.get(key) ?? 0) + 1);
   for (const e of events) {
     const t = outerTime(e);
-    if (inner(e).evt?.name !== 'MCP Server' || !(t >= range.from.getTime() && t < range.to.getTime())) continue;
+    if (inner(e).evt?.name !== 'MCP Server' || !(t >= range.from && t < range.to)) continue;
     const tool = text(inner(e).mcp?.tool?.name) ?? UNKNOWN;
     const client = text(inner(e).mcp?.client?.name) ?? UNKNOWN;
     const caller = JSON.stringify([text(inner(e).usr?.id), text(inner(e).usr?.email)]);
@@ -150,8 +150,8 @@ describe('Datadog MCP usage source', () => {
       expect(validators.request(body)).toBe(true);
       const attributes = (body as { data: { attributes: Record<string, unknown> } }).data.attributes;
       expect(attributes).toMatchObject({
-        from: WINDOW.from.getTime(),
-        to: WINDOW.to.getTime(),
+        from: WINDOW.from,
+        to: WINDOW.to,
         queries: [{ data_source: 'metrics', name: 'a', aggregator: 'sum' }],
         formulas: [{ formula: 'a', limit: { count: 1000, order: 'desc' } }],
       });

@@ -9,19 +9,21 @@ import {
   DatadogApiError,
   type DatadogAuditSourceOptions,
   DatadogAuthError,
-} from '../../functions/weekly-report/adapters/datadog-audit';
-import { createDatadogMetricsSource } from '../../functions/weekly-report/adapters/datadog-metrics';
+} from '../../functions/weekly-report/adapters/datadog/audit-source';
+import { createDatadogMetricsSource } from '../../functions/weekly-report/adapters/datadog/metrics-source';
 import { collectReportData } from '../../functions/weekly-report/collect';
-import { BaselineAggregate, summarize, WindowAggregate } from '../../functions/weekly-report/core/aggregate';
+import { BaselineAggregate, WindowAggregate } from '../../functions/weekly-report/core/aggregate';
 import { type DataGap, isUnread, toGap } from '../../functions/weekly-report/core/gaps';
 import { reportSettings } from '../../functions/weekly-report/core/settings';
-import type { CallRecord } from '../../functions/weekly-report/core/types';
-import type { Mergeable } from '../../functions/weekly-report/ports';
+import { summarize } from '../../functions/weekly-report/core/summarize';
+import type { CallRecord, Mergeable } from '../../functions/weekly-report/core/types';
 import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
 import { generateEvents, generateScenario, outerTime, type RawAuditEvent } from '../support/generator';
 
 const FROM = new Date('2026-11-16T09:00:00.000Z');
 const TO = new Date('2026-11-23T09:00:00.000Z');
+/** The report range as the source takes it (epoch ms). */
+const RANGE = { from: FROM.getTime(), to: TO.getTime() };
 const DAY = 86_400_000;
 
 /** A partial that remembers event ids (a multiset) and gaps: enough to compare fetches exactly. */
@@ -49,7 +51,7 @@ function eventName(e: RawAuditEvent): unknown {
   return (e as { attributes?: { attributes?: { evt?: { name?: unknown } } } }).attributes?.attributes?.evt?.name;
 }
 
-const settings = reportSettings({ org: 'Acme', window: { from: FROM.toISOString(), to: TO.toISOString() } });
+const settings = reportSettings({ org: 'Acme', window: RANGE });
 
 function summaryOf(events: Iterable<RawAuditEvent>): ReturnType<typeof summarize> {
   const aggregate = new WindowAggregate();
@@ -112,7 +114,7 @@ describe('Datadog audit source', () => {
 
       // Act
       const result = await source({ pageLimit: 100, sliceCount: 5, concurrency: 3 }).collect(
-        { from: FROM, to: TO },
+        RANGE,
         () => new IdCollector(),
       );
 
@@ -124,7 +126,7 @@ describe('Datadog audit source', () => {
 
     it('never counts non-MCP events or events outside the window, even one at exactly `to`', async () => {
       // Act
-      const result = await source().collect({ from: FROM, to: TO }, () => new IdCollector());
+      const result = await source().collect(RANGE, () => new IdCollector());
 
       // Assess
       const outside = new Set([atEnd, ...after, ...before].map((e) => String(e.id)));
@@ -136,14 +138,8 @@ describe('Datadog audit source', () => {
 
     it('gives the same summary sliced and concurrent as one sequential pass, equal to summarizing the events directly', async () => {
       // Act
-      const sequential = await source({ sliceCount: 1, concurrency: 1 }).collect(
-        { from: FROM, to: TO },
-        () => new WindowAggregate(),
-      );
-      const sliced = await source({ sliceCount: 16, concurrency: 8 }).collect(
-        { from: FROM, to: TO },
-        () => new WindowAggregate(),
-      );
+      const sequential = await source({ sliceCount: 1, concurrency: 1 }).collect(RANGE, () => new WindowAggregate());
+      const sliced = await source({ sliceCount: 16, concurrency: 8 }).collect(RANGE, () => new WindowAggregate());
 
       // Assess
       const direct = summaryOf(expected);
@@ -163,7 +159,7 @@ describe('Datadog audit source', () => {
 
       // Act
       const probed = await source({ sliceCount: 16 }).collect(
-        { from: quietFrom, to: quietTo },
+        { from: quietFrom.getTime(), to: quietTo.getTime() },
         () => new IdCollector(),
         {
           probeFirst: true,
@@ -171,7 +167,7 @@ describe('Datadog audit source', () => {
       );
       const r1 = emulator.stats.requests;
       const sliced = await source({ sliceCount: 16 }).collect(
-        { from: quietFrom, to: quietTo },
+        { from: quietFrom.getTime(), to: quietTo.getTime() },
         () => new IdCollector(),
       );
 
@@ -189,7 +185,7 @@ describe('Datadog audit source', () => {
 
       // Act
       const result = await source({ pageLimit: 100, sliceCount: 5, concurrency: 3 }).collect(
-        { from: FROM, to: TO },
+        RANGE,
         () => new IdCollector(),
         { probeFirst: true },
       );
@@ -218,7 +214,7 @@ describe('Datadog audit source', () => {
           baseUrl: own.url,
           pageLimit: 100,
           sliceCount: 4,
-        }).collect({ from: FROM, to: TO }, () => new IdCollector(), { probeFirst: true });
+        }).collect(RANGE, () => new IdCollector(), { probeFirst: true });
 
         // Assess
         expect(ids.length).toBeGreaterThan(600);
@@ -235,8 +231,8 @@ describe('Datadog audit source', () => {
       const options = { sliceCount: 7, maxAttempts: 2 };
 
       // Act
-      const sliced = await source(options).collect({ from: FROM, to: TO }, () => new IdCollector());
-      const probed = await source(options).collect({ from: FROM, to: TO }, () => new IdCollector(), {
+      const sliced = await source(options).collect(RANGE, () => new IdCollector());
+      const probed = await source(options).collect(RANGE, () => new IdCollector(), {
         probeFirst: true,
       });
 
@@ -258,9 +254,14 @@ describe('Datadog audit source', () => {
       const r0 = emulator.stats.requests;
 
       // Act
-      const probed = await source().collect({ from, to }, () => new IdCollector(), { probeFirst: true });
+      const probed = await source().collect({ from: from.getTime(), to: to.getTime() }, () => new IdCollector(), {
+        probeFirst: true,
+      });
       const r1 = emulator.stats.requests;
-      await source().collect({ from, to }, () => new IdCollector(), { probeFirst: true, expectedEvents: 300 });
+      await source().collect({ from: from.getTime(), to: to.getTime() }, () => new IdCollector(), {
+        probeFirst: true,
+        expectedEvents: 300,
+      });
 
       // Assess: one page with a cursor, then its empty last page.
       expect([...probed.ids].sort()).toEqual(afterIds);
@@ -278,7 +279,7 @@ describe('Datadog audit source', () => {
 
       // Act
       const result = await source({ pageLimit: 200, sliceCount: 8, concurrency: 4, maxAttempts: 8 }).collect(
-        { from: FROM, to: TO },
+        RANGE,
         () => new WindowAggregate(),
       );
 
@@ -295,14 +296,8 @@ describe('Datadog audit source', () => {
       emulator.setFaults({ timeoutRate: 0.5 });
 
       // Act
-      const ids = await source({ pageLimit: 200, sliceCount: 2 }).collect(
-        { from: FROM, to: TO },
-        () => new IdCollector(),
-      );
-      const aggregate = await source({ pageLimit: 200, sliceCount: 2 }).collect(
-        { from: FROM, to: TO },
-        () => new WindowAggregate(),
-      );
+      const ids = await source({ pageLimit: 200, sliceCount: 2 }).collect(RANGE, () => new IdCollector());
+      const aggregate = await source({ pageLimit: 200, sliceCount: 2 }).collect(RANGE, () => new WindowAggregate());
 
       // Assess
       expect(ids.reasons.length).toBeGreaterThan(0);
@@ -319,7 +314,7 @@ describe('Datadog audit source', () => {
       emulator.setFaults({ warningRate: 1 });
 
       // Act
-      const result = await source({ sliceCount: 2 }).collect({ from: FROM, to: TO }, () => new IdCollector());
+      const result = await source({ sliceCount: 2 }).collect(RANGE, () => new IdCollector());
 
       // Assess
       expect(result.reasons[0]).toMatch(/Datadog returned warnings.*unknown_index/);
@@ -334,7 +329,7 @@ describe('Datadog audit source', () => {
 
       // Act
       const result = await source({ maxRateLimitWaitMs: 60_000, maxAttempts: 100 }).collect(
-        { from: FROM, to: TO },
+        RANGE,
         () => new IdCollector(),
         { deadline },
       );
@@ -351,10 +346,7 @@ describe('Datadog audit source', () => {
       emulator.setFaults({ rate503: 1 });
 
       // Act
-      const result = await source({ maxAttempts: 3, sliceCount: 2 }).collect(
-        { from: FROM, to: TO },
-        () => new IdCollector(),
-      );
+      const result = await source({ maxAttempts: 3, sliceCount: 2 }).collect(RANGE, () => new IdCollector());
 
       // Assess
       expect(result.ids).toEqual([]);
@@ -381,7 +373,7 @@ describe('Datadog audit source', () => {
       const consoleWarn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
 
       // Act
-      const result = await unreachable.collect({ from: FROM, to: TO }, () => new IdCollector());
+      const result = await unreachable.collect(RANGE, () => new IdCollector());
 
       // Assess: the client's own console lines are routed away (they would break a JSON log stream).
       expect(result.reasons).toEqual(['Datadog unreachable (ECONNREFUSED); gave up after 2 attempts']);
@@ -406,10 +398,7 @@ describe('Datadog audit source', () => {
       emulator.setFaults({ malformedRate: 1, malformedShape: shape });
 
       // Act
-      const result = await source({ maxAttempts: 3, sliceCount: 4 }).collect(
-        { from: FROM, to: TO },
-        () => new WindowAggregate(),
-      );
+      const result = await source({ maxAttempts: 3, sliceCount: 4 }).collect(RANGE, () => new WindowAggregate());
 
       // Assess
       const summary = summarize(result, undefined, settings);
@@ -425,7 +414,7 @@ describe('Datadog audit source', () => {
 
       // Act
       const result = await source({ pageLimit: 200, sliceCount: 8, concurrency: 4, maxAttempts: 10 }).collect(
-        { from: FROM, to: TO },
+        RANGE,
         () => new WindowAggregate(),
       );
 
@@ -439,10 +428,7 @@ describe('Datadog audit source', () => {
       const requestsBefore = emulator.stats.requests;
 
       // Act
-      const result = await source({ pageLimit: 100, sliceCount: 4 }).collect(
-        { from: FROM, to: TO },
-        () => new IdCollector(),
-      );
+      const result = await source({ pageLimit: 100, sliceCount: 4 }).collect(RANGE, () => new IdCollector());
 
       // Assess
       expect(new Set(result.ids).size).toBe(result.ids.length);
@@ -460,10 +446,7 @@ describe('Datadog audit source', () => {
       const requestsBefore = emulator.stats.requests;
 
       // Act
-      const result = await source({ pageLimit: 50, sliceCount: 4 }).collect(
-        { from: FROM, to: TO },
-        () => new WindowAggregate(),
-      );
+      const result = await source({ pageLimit: 50, sliceCount: 4 }).collect(RANGE, () => new WindowAggregate());
 
       // Assess
       const summary = summarize(result, undefined, settings);
@@ -478,7 +461,7 @@ describe('Datadog audit source', () => {
     it('stops a slice at its page cap and says so', async () => {
       // Act
       const result = await source({ pageLimit: 50, sliceCount: 2, maxPagesPerSlice: 3 }).collect(
-        { from: FROM, to: TO },
+        RANGE,
         () => new IdCollector(),
       );
 
@@ -497,7 +480,7 @@ describe('Datadog audit source', () => {
 
       // Act
       const result = await source({ sliceCount: 16, concurrency: 4, maxAttempts: 6 }).collect(
-        { from: FROM, to: TO },
+        RANGE,
         () => new IdCollector(),
       );
 
@@ -521,7 +504,7 @@ describe('Datadog audit source', () => {
       });
 
       // Act
-      const error = await bad.collect({ from: FROM, to: TO }, () => new IdCollector()).catch((e: unknown) => e);
+      const error = await bad.collect(RANGE, () => new IdCollector()).catch((e: unknown) => e);
 
       // Assess
       expect(error).toBeInstanceOf(DatadogAuthError);
@@ -551,7 +534,7 @@ describe('Datadog audit source', () => {
       });
 
       // Act
-      const error = await leaky.collect({ from: FROM, to: TO }, () => new IdCollector()).catch((e: unknown) => e);
+      const error = await leaky.collect(RANGE, () => new IdCollector()).catch((e: unknown) => e);
       await new Promise<void>((resolve) => echo.close(() => resolve()));
 
       // Assess
@@ -577,7 +560,7 @@ describe('Datadog audit source', () => {
       const onSite = createDatadogAuditSource({ apiKey: 'k', appKey: 'a', site, fetch: refuse as typeof fetch });
 
       // Act
-      const error = await onSite.collect({ from: FROM, to: TO }, () => new IdCollector()).catch((e: unknown) => e);
+      const error = await onSite.collect(RANGE, () => new IdCollector()).catch((e: unknown) => e);
 
       // Assess
       expect(urls[0]).toBe(expectedUrl);
@@ -608,8 +591,8 @@ describe('collectReportData', () => {
     const windowFrom = new Date(end.getTime() - 7 * DAY);
     const settingsWithBaseline = reportSettings({
       org: 'Acme',
-      window: { from: windowFrom.toISOString(), to: end.toISOString() },
-      baselineWindow: { from: new Date(windowFrom.getTime() - 28 * DAY).toISOString(), to: windowFrom.toISOString() },
+      window: { from: windowFrom.getTime(), to: end.getTime() },
+      baselineWindow: { from: windowFrom.getTime() - 28 * DAY, to: windowFrom.getTime() },
     });
 
     const usage = createDatadogMetricsSource({
@@ -620,7 +603,7 @@ describe('collectReportData', () => {
 
     // Act
     const data = await collectReportData(source, {
-      window: { from: windowFrom, to: end },
+      window: { from: windowFrom.getTime(), to: end.getTime() },
       timezone: 'UTC',
       windowDays: 7,
       baselineDays: 28,
@@ -633,7 +616,7 @@ describe('collectReportData', () => {
     for (const e of scenario.window.filter(isMcp)) window.add(e);
     const baseline = new BaselineAggregate({ from: windowFrom.getTime() - 7 * DAY, to: windowFrom.getTime() });
     for (const e of scenario.baseline.filter(isMcp)) baseline.add(e);
-    expect(data.baselineRange).toEqual({ from: new Date(windowFrom.getTime() - 28 * DAY), to: windowFrom });
+    expect(data.baselineRange).toEqual({ from: windowFrom.getTime() - 28 * DAY, to: windowFrom.getTime() });
     expect(data.usage?.window.status).toBe('ok');
     const summary = summarize(data.window, data.baseline, settingsWithBaseline, data.usage);
     expect(summary).toEqual(summarize(window, baseline, settingsWithBaseline, data.usage));
@@ -651,7 +634,7 @@ describe('collectReportData', () => {
 
     // Act
     const data = await collectReportData(source, {
-      window: { from: new Date(end.getTime() - 7 * DAY), to: end },
+      window: { from: end.getTime() - 7 * DAY, to: end.getTime() },
       timezone: 'UTC',
       windowDays: 7,
       baselineDays: 0,

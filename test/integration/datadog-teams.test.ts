@@ -10,7 +10,7 @@ import {
   createDatadogTeamDirectory,
   type DatadogTeamDirectoryOptions,
   TeamResolutionError,
-} from '../../functions/weekly-report/adapters/datadog-teams';
+} from '../../functions/weekly-report/adapters/datadog/team-directory';
 import type { ResolvedTeam } from '../../functions/weekly-report/ports';
 import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
 import type { EmulatedTeam } from '../support/datadog-teams-emulator';

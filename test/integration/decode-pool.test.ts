@@ -8,9 +8,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeSearchPage } from '../../functions/weekly-report/adapters/datadog-page';
-import { createDecodePool, type DecodePool } from '../../functions/weekly-report/cli/decode-pool';
-import { decodeBlock, documentBlocks } from '../../functions/weekly-report/cli/json-blocks';
+import { createDecodePool, type DecodePool } from '../../cli/decode-pool';
+import { decodeBlock, documentBlocks } from '../../cli/json-blocks';
+import { decodeSearchPage } from '../../functions/weekly-report/adapters/datadog/audit-page';
 import { startDatadogEmulator } from '../support/datadog-emulator';
 import { generateEvents } from '../support/generator';
 import { runReport } from '../support/report-cli';

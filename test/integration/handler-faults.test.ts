@@ -7,7 +7,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DatadogAuthError } from '../../functions/weekly-report/adapters/datadog-audit';
+import { DatadogAuthError } from '../../functions/weekly-report/adapters/datadog/audit-source';
 import { zonedInstant } from '../../functions/weekly-report/core/windows';
 import { DeliveryError, ReportUnavailableError } from '../../functions/weekly-report/errors';
 import { createHandler, type HandlerResult } from '../../functions/weekly-report/handler';

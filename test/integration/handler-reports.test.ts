@@ -14,7 +14,7 @@ import { callInScope, personScope } from '../../functions/weekly-report/core/sco
 import { DEFAULT_THRESHOLDS } from '../../functions/weekly-report/core/types';
 import { createHandler, type HandlerResult } from '../../functions/weekly-report/handler';
 import type { ReportDocumentEntry } from '../../functions/weekly-report/report-definitions';
-import type { RunResult } from '../../functions/weekly-report/run-report';
+import type { RunResult } from '../../functions/weekly-report/results';
 import { generateScenario, outerTime } from '../support/generator';
 import {
   CHANNEL,

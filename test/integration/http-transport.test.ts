@@ -1,5 +1,5 @@
 /**
- * The command line's transport (adapters/http-transport.ts) against real servers on 127.0.0.1,
+ * The command line's transport (adapters/datadog/node-transport.ts) against real servers on 127.0.0.1,
  * side by side with the global fetch it stands in for: the same status, headers and bodies
  * (gzip, deflate and br undone), the same errors for a refused connection, a timeout and a body
  * cut short, request bodies sent intact, sockets kept alive, and HTTPS.
@@ -12,8 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import type { Transport, TransportResponse } from '../../functions/weekly-report/adapters/datadog-client';
-import { nodeHttpTransport } from '../../functions/weekly-report/adapters/http-transport';
+import type { Transport, TransportResponse } from '../../functions/weekly-report/adapters/datadog/client';
+import { nodeHttpTransport } from '../../functions/weekly-report/adapters/datadog/node-transport';
 
 const JSON_BODY = JSON.stringify({ data: [{ id: 'é-1', attributes: { message: 'ünïcode ✓' } }], meta: { page: {} } });
 

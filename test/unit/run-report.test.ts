@@ -8,7 +8,8 @@
 
 import type { DataGap } from '../../functions/weekly-report/core/gaps';
 import { normalizeEvent } from '../../functions/weekly-report/core/normalize';
-import { DEFAULT_THRESHOLDS, type McpUsageData } from '../../functions/weekly-report/core/types';
+import type { TimeRange } from '../../functions/weekly-report/core/time';
+import { DEFAULT_THRESHOLDS, type McpUsageData, type Mergeable } from '../../functions/weekly-report/core/types';
 import { DeliveryError, ReportUnavailableError } from '../../functions/weekly-report/errors';
 import type {
   AuditEventSource,
@@ -18,20 +19,13 @@ import type {
   EmailMessage,
   EmailSender,
   FetchOptions,
-  FetchRange,
+  Logger,
   McpUsageRanges,
   McpUsageSource,
-  Mergeable,
   SlackMessage,
   SlackSender,
 } from '../../functions/weekly-report/ports';
-import {
-  CHANNEL_SEND_MS,
-  LEASE_MARGIN_MS,
-  type ReportDeps,
-  type ReportLogger,
-  runReport,
-} from '../../functions/weekly-report/run-report';
+import { CHANNEL_SEND_MS, LEASE_MARGIN_MS, type ReportDeps, runReport } from '../../functions/weekly-report/run-report';
 import { generateScenario, outerTime, type RawAuditEvent } from '../support/generator';
 
 /** The schedule fires Monday 09:00 UTC; the report is the calendar week before that Monday. */
@@ -47,16 +41,16 @@ class FakeSource implements AuditEventSource {
   /** Share of each range (from its start) that "could not be read": 0 reads all, 1 reads nothing. */
   lostShare = 0;
   constructor(private readonly steps: Step[]) {}
-  async collect<T extends Mergeable<T>>(range: FetchRange, create: () => T, options?: FetchOptions): Promise<T> {
+  async collect<T extends Mergeable<T>>(range: TimeRange, create: () => T, options?: FetchOptions): Promise<T> {
     this.steps.push('collect');
     this.ranges.push({
-      from: range.from.toISOString(),
-      to: range.to.toISOString(),
+      from: new Date(range.from).toISOString(),
+      to: new Date(range.to).toISOString(),
       ...(options?.deadline !== undefined ? { deadline: options.deadline } : {}),
     });
     const partial = create();
-    const from = range.from.getTime();
-    const to = range.to.getTime();
+    const from = range.from;
+    const to = range.to;
     const readFrom = from + Math.round((to - from) * this.lostShare);
     if (readFrom > from) {
       const gap: DataGap = {
@@ -166,7 +160,7 @@ class FakeUsage implements McpUsageSource {
   }
 }
 
-class FakeLogger implements ReportLogger {
+class FakeLogger implements Logger {
   readonly lines: Array<{ level: string; message: string; extra?: Record<string, unknown> }> = [];
   info(message: string, extra?: Record<string, unknown>) {
     this.lines.push({ level: 'info', message, ...(extra ? { extra } : {}) });
@@ -292,7 +286,7 @@ describe('runReport', () => {
     const result = await runReport({ ...deps, usage }, { end: END, deadline });
 
     // Assess
-    const iso = (r?: FetchRange) => r && [r.from.toISOString(), r.to.toISOString()];
+    const iso = (r?: TimeRange) => r && [new Date(r.from).toISOString(), new Date(r.to).toISOString()];
     expect(usage.asked).toHaveLength(1);
     const asked = usage.asked[0]!;
     expect(iso(asked.ranges.window)).toEqual(['2026-11-16T00:00:00.000Z', '2026-11-23T00:00:00.000Z']);
@@ -408,7 +402,7 @@ describe('runReport', () => {
     const { source, deps } = setup();
     const collect = source.collect.bind(source);
     source.collect = async (range, create, options) => {
-      source.lostShare = range.to.getTime() - range.from.getTime() > 8 * 86_400_000 ? 1 : 0;
+      source.lostShare = range.to - range.from > 8 * 86_400_000 ? 1 : 0;
       return collect(range, create, options);
     };
 

@@ -6,10 +6,16 @@
  * appears in a message (it lives only in the client's Authorization header).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ErrorCode, type Logger, LogLevel, WebClient as SlackWebClient, type WebClient } from '@slack/web-api';
+import {
+  ErrorCode,
+  LogLevel,
+  type Logger as SlackLogger,
+  WebClient as SlackWebClient,
+  type WebClient,
+} from '@slack/web-api';
 import { signalUntil } from '../deadline';
 import { SlackDeliveryError } from '../errors';
-import type { CallOptions, SlackMessage, SlackSender } from '../ports';
+import type { CallOptions, Logger, SlackMessage, SlackSender } from '../ports';
 
 /** More than this many consecutive 429s means Slack is not going to let us through this invocation. */
 const MAX_RATE_LIMIT_WAITS = 5;
@@ -23,13 +29,10 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const postDeadline = new AsyncLocalStorage<number>();
 
 /** Where the client's log lines go instead of the console (which would break a JSON log stream). */
-export interface SlackClientLog {
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
+type SlackClientLog = Pick<Logger, 'warn' | 'error'>;
 
 /** The client's logger interface over ours: warnings and errors only, as structured lines. */
-function clientLogger(log: SlackClientLog | undefined): Logger {
+function clientLogger(log: SlackClientLog | undefined): SlackLogger {
   let level = LogLevel.WARN;
   const text = (msg: unknown[]): string =>
     msg
@@ -54,7 +57,7 @@ export interface SlackPostOptions {
   /** For tests: how to wait. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
-  readonly logger?: { warn(message: string, extra?: Record<string, unknown>): void };
+  readonly logger?: Pick<Logger, 'warn'>;
 }
 
 /**

@@ -5,11 +5,11 @@
  * Memory grows with people, resource types, countries and flagged events, not with events
  * (the per-person timestamps that the burst rule needs are the one exception DESIGN.md allows).
  */
-import type { Mergeable } from '../ports';
 import { addGaps, type DataGap, toGap } from './gaps';
 import { EventRecord, type PersonField } from './normalize';
 import { BUCKET_MS, compareCalls, compareCodePoints, type NotableCall } from './order';
-import { type CallRecord, type ReportSettings, type Summary, UNKNOWN } from './types';
+import type { TimeRange } from './time';
+import { type CallRecord, MCP_EVENT_NAME, type Mergeable, UNKNOWN } from './types';
 
 /** First call of a person on something (a resource type, a country), and how many calls. */
 export interface FirstSeen {
@@ -35,13 +35,7 @@ export interface BaselinePerson {
   readonly countries: Set<string>;
 }
 
-export interface TimeRange {
-  readonly from: number;
-  readonly to: number;
-}
-
 const CHANGE_ACTIONS = new Set(['created', 'modified', 'deleted']);
-export const MCP_EVENT_NAME = 'MCP Server';
 
 /**
  * An audit event that says it is something other than an MCP tool call (a file may hold the whole
@@ -400,6 +394,3 @@ export class BaselineAggregate implements Mergeable<BaselineAggregate> {
     return this;
   }
 }
-
-export { summarize } from './summarize';
-export type { NotableCall, ReportSettings, Summary };

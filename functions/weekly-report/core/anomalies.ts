@@ -9,7 +9,7 @@ import { newClientFlags } from './client-anomalies';
 import { auditTrailLink, type LinkFilter } from './links';
 import type { ClientHistory } from './mcp-usage';
 import { compareCalls, compareCodePoints, type NotableCall } from './order';
-import { isoOrUnknown, localMinute } from './time';
+import { DAY_MS, isoOrUnknown, localMinute, MINUTE_MS } from './time';
 import {
   ANOMALY_KINDS,
   type AnomalyFlag,
@@ -25,8 +25,6 @@ import {
 const SEVERITY_RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
 /** Per-event flags link to this much time around the event. */
 const EVENT_LINK_MARGIN_MS = 5 * 60 * 1000;
-const MINUTE_MS = 60 * 1000;
-const DAY_MS = 24 * 60 * MINUTE_MS;
 
 export interface AnomalyResult {
   readonly flags: AnomalyFlag[];
@@ -264,7 +262,7 @@ function windowName(range: { readonly from: number; readonly to: number }): stri
  */
 function firstUseDetail(ctx: AnomalyContext, baseline: BaselineAggregate, calls: number, firstTime: number): string {
   const asked = ctx.settings.baselineWindow;
-  const span = asked ? { from: Date.parse(asked.from), to: Date.parse(asked.to) } : baseline.range;
+  const span = asked ?? baseline.range;
   const period = windowName(ctx.windowRange);
   const before =
     span && Number.isFinite(span.from) && span.to === ctx.windowRange.from

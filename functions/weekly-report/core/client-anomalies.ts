@@ -10,10 +10,8 @@
 import { metricExplorerLink } from './links';
 import { CallerIndex, type ClientHistory, type KnownPerson } from './mcp-usage';
 import { compareCodePoints } from './order';
-import { isoOrUnknown } from './time';
+import { DAY_MS, isoOrUnknown } from './time';
 import { type AnomalyFlag, MULTIPLE, type ReportSettings, UNKNOWN } from './types';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface NewClientContext {
   readonly history: ClientHistory;
@@ -26,8 +24,7 @@ export interface NewClientContext {
 function baselineName(ctx: NewClientContext): string {
   const asked = ctx.settings.baselineWindow;
   if (!asked) return 'the baseline';
-  const from = Date.parse(asked.from);
-  const to = Date.parse(asked.to);
+  const { from, to } = asked;
   if (!Number.isFinite(from) || to !== ctx.windowRange.from) return 'the baseline';
   const week = Math.round((ctx.windowRange.to - ctx.windowRange.from) / DAY_MS) === 7;
   return `the ${Math.round((to - from) / DAY_MS)} days before this ${week ? 'week' : 'window'}`;

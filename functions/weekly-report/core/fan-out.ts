@@ -5,10 +5,9 @@
  * combine exactly as a fetch of its own would, and a scoped report is what a second pass over
  * Datadog for its people would give, without the second pass. Pure.
  */
-import type { Mergeable } from '../ports';
 import type { DataGap } from './gaps';
 import { EventRecord } from './normalize';
-import type { CallRecord } from './types';
+import type { CallRecord, Mergeable } from './types';
 
 export interface FanOutPart<T> {
   readonly aggregate: T;

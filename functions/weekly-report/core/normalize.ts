@@ -6,6 +6,7 @@
  * timestamp shape is parsed without `Date.parse` or a regex, and the person's key string is
  * only built when something asks for it.
  */
+import { DAY_MS, MINUTE_MS } from './time';
 import { type CallRecord, UNKNOWN } from './types';
 
 type Obj = Record<string, unknown>;
@@ -93,7 +94,7 @@ export function parseIsoUtcFast(s: string): number {
   ) {
     return Number.NaN;
   }
-  return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis;
+  return daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * MINUTE_MS + second * 1000 + millis;
 }
 
 const ALL_DIGITS = /^\d+$/;

@@ -34,7 +34,7 @@ const NO_ID = 0xffffffff;
 
 const DELEGATED = 1;
 const WELL_FORMED = 2;
-/** `evt.name` is a string other than the MCP server's: the source leaves the event out (adapters/datadog-page.ts). */
+/** `evt.name` is a string other than the MCP server's: the source leaves the event out (adapters/datadog/audit-page.ts). */
 const OTHER_NAME = 4;
 const PERSON_SHIFT = 3;
 const PERSON_FIELDS: readonly PersonField[] = ['', 'id', 'email', 'name'];

@@ -9,20 +9,15 @@ import { describeGaps, isUnread, summaryGaps } from './gaps';
 import { auditTrailLink } from './links';
 import { usageSections } from './mcp-usage';
 import { BUCKET_MS, compareCodePoints } from './order';
-import { isoOrUnknown, localDate } from './time';
+import { DAY_MS, isoOrUnknown, localDate } from './time';
 import type { ChangeItem, McpUsageData, ReportSettings, Summary } from './types';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** A baseline whose first event comes this long after its start is reported as short. */
 const SHORT_BASELINE_SLACK_MS = DAY_MS;
 
 /** Count-descending, then name-ascending by code point: the seed's `sort_by(-.count)` over `group_by`. */
 export function rankCounts(counts: Iterable<[string, number]>): Array<[string, number]> {
   return [...counts].sort((a, b) => b[1] - a[1] || compareCodePoints(a[0], b[0]));
-}
-
-function parseRange(range: { from: string; to: string }): { from: number; to: number } {
-  return { from: Date.parse(range.from), to: Date.parse(range.to) };
 }
 
 /** Every calendar day of `[from, to)` in `timeZone`, with the calls of each (zero included). */
@@ -61,9 +56,7 @@ export function summarize(
   usage?: McpUsageData,
 ): Summary {
   const hasData = Number.isFinite(window.minTime);
-  const range = settings.window
-    ? parseRange(settings.window)
-    : { from: hasData ? window.minTime : 0, to: hasData ? window.maxTime + 1 : 0 };
+  const range = settings.window ?? { from: hasData ? window.minTime : 0, to: hasData ? window.maxTime + 1 : 0 };
   const warnings: string[] = describeGaps(window.incomplete, settings.timezone);
 
   let usableBaseline: BaselineAggregate | undefined;
@@ -73,7 +66,7 @@ export function summarize(
       'No baseline was given: first_time_user, out_of_scope, new_country and new_client were not evaluated.',
     );
   } else {
-    const asked = settings.baselineWindow ? parseRange(settings.baselineWindow) : undefined;
+    const asked = settings.baselineWindow;
     const from = asked?.from ?? (Number.isFinite(baseline.minTime) ? baseline.minTime : range.from);
     const to = asked?.to ?? (Number.isFinite(baseline.maxTime) ? baseline.maxTime + 1 : range.from);
     baselineSummary = { from: isoOrUnknown(from), to: isoOrUnknown(to), events: baseline.total };

@@ -3,7 +3,30 @@
  * each zone's formatter is made once and reused.
  */
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
+export const MINUTE_MS = 60 * 1000;
+export const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** A span of time `[from, to)` in epoch milliseconds: the one time-range type of the job. */
+export interface TimeRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** A time range as JSON writes it (the summary, the archive): ISO 8601 instants. */
+export interface IsoRange {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The one conversion of a range to its JSON form. */
+export function isoRange(range: TimeRange): IsoRange {
+  return { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() };
+}
+
+/** A range read back from JSON (NaN where an instant does not parse). */
+export function parseIsoRange(range: IsoRange): TimeRange {
+  return { from: Date.parse(range.from), to: Date.parse(range.to) };
+}
 
 const dateFormatters = new Map<string, Intl.DateTimeFormat>();
 const minuteFormatters = new Map<string, Intl.DateTimeFormat>();

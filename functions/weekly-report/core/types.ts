@@ -3,12 +3,15 @@
  * summary JSON (schema 1, see DESIGN.md "Summary JSON"). No I/O lives here.
  */
 
-import type { SummaryGap } from './gaps';
+import type { DataGap, SummaryGap } from './gaps';
+import type { IsoRange, TimeRange } from './time';
 
 /** What every missing or unusable field becomes, so nothing is dropped. */
 export const UNKNOWN = '(unknown)';
 /** The action/resource of a flag that covers many calls (a `high_volume` burst). */
 export const MULTIPLE = '(multiple)';
+/** The `evt.name` of an MCP server tool call (the seed's query `@evt.name:"MCP Server"`). */
+export const MCP_EVENT_NAME = 'MCP Server';
 
 /** One MCP tool call, normalized from a raw Datadog audit event. */
 export interface CallRecord {
@@ -35,6 +38,23 @@ export interface CallRecord {
   readonly eventName: string;
   /** False when the event was not an object of the expected shape (it still counts). */
   readonly wellFormed: boolean;
+}
+
+/** A partial result that takes audit events and combines with others of its kind. */
+export interface Mergeable<T> {
+  /**
+   * Adds one audit event, normalized (normalize.ts) from a `data[]` item of a search
+   * response. The record may be reused for the next event once this returns: copy what is kept.
+   * Never throws.
+   */
+  addRecord(record: CallRecord): void;
+  /** Folds `other` into this one and returns this. Associative: any slicing gives the same result. */
+  merge(other: T): T;
+  /**
+   * Records that the data this partial saw is incomplete: the cause and the time range it cost
+   * (a gap), or a free-text reason without a range. Shown in the report, grouped by cause.
+   */
+  markIncomplete(reason: string | DataGap): void;
 }
 
 export type Severity = 'high' | 'medium' | 'low';
@@ -84,16 +104,10 @@ export interface SuppressRule {
   readonly client?: string;
 }
 
-/** A time range `[from, to)` as ISO strings. */
-export interface WindowRange {
-  readonly from: string;
-  readonly to: string;
-}
-
 export interface ReportSettings {
   readonly org: string;
   /** The report window; when absent (CLI without --from/--to) the data's own span is used. */
-  readonly window?: WindowRange;
+  readonly window?: TimeRange;
   /** IANA zone of the calendar days in `daily_calls`. @default 'UTC' */
   readonly timezone: string;
   /** Datadog site, for the deep links. @default 'datadoghq.com' */
@@ -105,7 +119,7 @@ export interface ReportSettings {
   /** How many of the newest changes `changes.items` keeps. @default 200 */
   readonly changesLimit: number;
   /** The baseline window that was asked for (for reporting), when a baseline is given. */
-  readonly baselineWindow?: WindowRange;
+  readonly baselineWindow?: TimeRange;
   /** A scoped report's scope ("team sre"): shown in its title and subject. Absent: the whole org. */
   readonly scope?: { readonly label: string };
 }
@@ -216,7 +230,7 @@ export interface Summary {
   readonly org: string;
   /** Set on a scoped report: whose calls it counts ("team sre"); the whole org when absent. */
   readonly scope?: { readonly label: string };
-  readonly window: WindowRange;
+  readonly window: IsoRange;
   readonly timezone: string;
   /** False when any page timed out or warned, or a fetch gave up; `warnings` says why. */
   readonly complete: boolean;

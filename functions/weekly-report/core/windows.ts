@@ -10,15 +10,10 @@
  * The previous window and the baseline are the local days before the window's start.
  * Pure: Intl is the only source of zone rules; no clock.
  */
-import { DAY_MS, type WallClock, wallClock } from './time';
+import { DAY_MS, type TimeRange, type WallClock, wallClock } from './time';
 
 export type WindowMode = 'calendar' | 'rolling';
 export const WINDOW_MODES: readonly WindowMode[] = ['calendar', 'rolling'];
-
-export interface TimeRange {
-  readonly from: number;
-  readonly to: number;
-}
 
 function sameWall(a: WallClock, b: WallClock): boolean {
   return (

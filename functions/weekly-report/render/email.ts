@@ -4,10 +4,8 @@
  * fragment built here; every audit-derived string is HTML-escaped and truncated, and every
  * list is capped so a busy week stays well under Gmail's ~102 KB clipping limit.
  */
-import { formatShare } from '../core/percent';
-import { formatTextReport, reportTitle } from '../core/text-report';
+
 import type { AnomalyFlag, Severity, Summary } from '../core/types';
-import { usageView } from '../core/usage-view';
 import { boundedUrl, clipLine, escapeHtml, escapeWithin, safeUrl, singleLine, truncate } from './escape';
 import {
   anomalyTotal,
@@ -31,6 +29,9 @@ import {
   zoneOf,
 } from './format';
 import { type WEEKLY_REPORT_PLACEHOLDERS, WEEKLY_REPORT_TEMPLATE } from './generated/weekly-report-template';
+import { formatShare } from './percent';
+import { formatTextReport, reportTitle } from './text-report';
+import { usageView } from './usage-view';
 
 export interface RenderedEmail {
   readonly subject: string;

@@ -4,7 +4,7 @@
  * markup, so no event can inject tags, ping `<!channel>`, mention someone, forge a link, format
  * the post or reorder what a reader sees with bidirectional controls.
  */
-import { neutralizeBidi } from '../core/plain-text';
+import { neutralizeBidi } from './plain-text';
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;',
@@ -63,7 +63,7 @@ export function escapeWithin(value: string, max: number, escaper: (text: string)
 
 /**
  * One line of plain text for a subject or a label: line breaks and other control characters
- * become a space, and bidirectional controls are neutralized (see core/plain-text.ts). Every
+ * become a space, and bidirectional controls are neutralized (see render/plain-text.ts). Every
  * audit value passes here before either medium escapes it.
  */
 export function singleLine(value: string): string {

@@ -3,8 +3,7 @@
  * timezone, counts, week-over-week deltas, severity tallies and labels. Returns plain text,
  * which each renderer escapes for its medium.
  */
-import { formatChangePercent, groupDigits } from '../core/percent';
-import { reportDateRange } from '../core/text-report';
+
 import {
   ANOMALY_KINDS,
   type AnomalyFlag,
@@ -13,6 +12,8 @@ import {
   type Severity,
   type Summary,
 } from '../core/types';
+import { formatChangePercent, groupDigits } from './percent';
+import { reportDateRange } from './text-report';
 
 export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
 

@@ -7,9 +7,7 @@
  */
 import type { ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
 import { anyOfTerm, excludeTerms, narrowAuditLink } from '../core/links';
-import { reportTitle } from '../core/text-report';
 import type { AnomalyFlag, Severity, Summary } from '../core/types';
-import { usageView } from '../core/usage-view';
 import type { SlackMessage } from '../ports';
 import { boundedUrl, clipLine, escapeSlack, escapeWithin, inertMrkdwn, singleLine, slackLink } from './escape';
 import {
@@ -35,6 +33,8 @@ import {
   weeklyTrend,
   zoneOf,
 } from './format';
+import { reportTitle } from './text-report';
+import { usageView } from './usage-view';
 
 /** Slack's documented limits (Block Kit reference) and our own caps below them. */
 export const SLACK_LIMITS = {

@@ -4,8 +4,8 @@
  * order among equals. And the retrying call: a malformed answer is retried, any other error of
  * decoding an answer is thrown.
  */
-import { DatadogAuthError, MalformedResponseError } from '../../../functions/weekly-report/adapters/datadog-errors';
-import { Breaker, createRetryingCall, Limiter } from '../../../functions/weekly-report/adapters/datadog-retry';
+import { DatadogAuthError, MalformedResponseError } from '../../../functions/weekly-report/adapters/datadog/errors';
+import { Breaker, createRetryingCall, Limiter } from '../../../functions/weekly-report/adapters/datadog/retry';
 
 describe('Limiter', () => {
   it('serves the lowest priority first, equals in arrival order, never more than its limit at once', async () => {

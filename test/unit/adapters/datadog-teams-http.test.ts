@@ -1,14 +1,14 @@
 /**
- * The Teams API page checks (adapters/datadog-teams-http.ts) on the shapes real answers take: a
+ * The Teams API page checks (adapters/datadog/teams-read.ts) on the shapes real answers take: a
  * user whose name is null, a membership whose user is missing from `included`, teams included
  * beside users, and the pages that must be refused rather than read as fewer members.
  */
 
-import { MalformedResponseError } from '../../../functions/weekly-report/adapters/datadog-errors';
+import { MalformedResponseError } from '../../../functions/weekly-report/adapters/datadog/errors';
 import {
   checkMembershipsResponse,
   checkTeamsResponse,
-} from '../../../functions/weekly-report/adapters/datadog-teams-http';
+} from '../../../functions/weekly-report/adapters/datadog/teams-read';
 
 const membership = (userId: string) => ({
   type: 'team_memberships',

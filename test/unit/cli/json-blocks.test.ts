@@ -5,7 +5,7 @@
  * it to JSON.parse), and never yields a block JSON.parse would not read.
  */
 import fc from 'fast-check';
-import { decodeBlock, documentBlocks } from '../../../functions/weekly-report/cli/json-blocks';
+import { decodeBlock, documentBlocks } from '../../../cli/json-blocks';
 import { RecordBatchReader } from '../../../functions/weekly-report/core/record-batch';
 
 /** The items of every block, parsed as decodeBlock parses a block; `size` bytes per block. */

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { readEvents } from '../../../functions/weekly-report/cli/input';
+import { readEvents } from '../../../cli/input';
 import { generateEvents } from '../../support/generator';
 
 const ROOT = join(__dirname, '../../..');

@@ -1,7 +1,8 @@
-import { BaselineAggregate, summarize, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
+import { BaselineAggregate, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
 import { burstEpisodes } from '../../../functions/weekly-report/core/anomalies';
 import { auditTrailLink } from '../../../functions/weekly-report/core/links';
 import { reportSettings } from '../../../functions/weekly-report/core/settings';
+import { summarize } from '../../../functions/weekly-report/core/summarize';
 import type { ReportSettings, Summary } from '../../../functions/weekly-report/core/types';
 import { auditEvent, calls, person } from '../../support/audit-events';
 
@@ -22,7 +23,7 @@ function run(windowEvents: unknown[], baselineEvents?: unknown[], overrides: Par
     baseline,
     reportSettings({
       org: 'Acme',
-      window: { from: new Date(FROM).toISOString(), to: new Date(TO).toISOString() },
+      window: { from: FROM, to: TO },
       ...overrides,
     }),
   );
@@ -164,7 +165,7 @@ describe('baseline rules', () => {
 
   it("first_time_user says what happened: no calls in the baseline days before the week, then this week's", () => {
     // Prepare: a 28-day baseline ending where the week starts
-    const baselineWindow = { from: new Date(FROM - 28 * 86_400_000).toISOString(), to: new Date(FROM).toISOString() };
+    const baselineWindow = { from: FROM - 28 * 86_400_000, to: FROM };
     const windowEvents = [
       ...calls(6, FROM + 86_400_000 + 64 * MIN, MIN, { user: newbie }),
       auditEvent({ at: FROM + 2 * 86_400_000, user: person('solo') }),

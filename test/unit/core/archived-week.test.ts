@@ -4,7 +4,7 @@
  * round-trips, and every kind of damage is refused with the reason.
  */
 import fc from 'fast-check';
-import { BaselineAggregate, summarize, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
+import { BaselineAggregate, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
 import {
   ArchivedWeekError,
   addArchivedWeek,
@@ -14,6 +14,7 @@ import {
 } from '../../../functions/weekly-report/core/archived-week';
 import { normalizeEvent } from '../../../functions/weekly-report/core/normalize';
 import { reportSettings } from '../../../functions/weekly-report/core/settings';
+import { summarize } from '../../../functions/weekly-report/core/summarize';
 import { generateEvents, type RawAuditEvent } from '../../support/generator';
 
 const DAY = 86_400_000;
@@ -76,8 +77,8 @@ describe('archived weeks as baseline', () => {
     const window = windowOf({ from: END, to: END + 7 * DAY });
     const settings = reportSettings({
       org: 'Acme',
-      window: { from: new Date(END).toISOString(), to: new Date(END + 7 * DAY).toISOString() },
-      baselineWindow: { from: new Date(BASELINE.from).toISOString(), to: new Date(BASELINE.to).toISOString() },
+      window: { from: END, to: END + 7 * DAY },
+      baselineWindow: BASELINE,
     });
     const expected = rawBaseline();
     fc.assert(

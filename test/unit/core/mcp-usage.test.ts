@@ -3,9 +3,10 @@
  * `clients` lists with their week-over-week change, callers matched to the audit's people, why a
  * section is empty, and the `new_client` rule at and around its edges. Pure: values in, values out.
  */
-import { BaselineAggregate, summarize, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
+import { BaselineAggregate, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
 import { narrowUsageData } from '../../../functions/weekly-report/core/mcp-usage';
 import { reportSettings } from '../../../functions/weekly-report/core/settings';
+import { summarize } from '../../../functions/weekly-report/core/summarize';
 import type {
   McpUsage,
   McpUsageData,
@@ -82,10 +83,8 @@ function run(
     baseline,
     reportSettings({
       org: 'Acme',
-      window: { from: new Date(FROM).toISOString(), to: new Date(TO).toISOString() },
-      ...(baseline
-        ? { baselineWindow: { from: new Date(BASELINE_FROM).toISOString(), to: new Date(FROM).toISOString() } }
-        : {}),
+      window: { from: FROM, to: TO },
+      ...(baseline ? { baselineWindow: { from: BASELINE_FROM, to: FROM } } : {}),
       ...options.settings,
     }),
     usage,

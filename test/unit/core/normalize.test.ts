@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { BaselineAggregate, summarize, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
+import { BaselineAggregate, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
 import {
   EventRecord,
   normalizeEvent,
@@ -9,6 +9,7 @@ import {
   parseTime,
 } from '../../../functions/weekly-report/core/normalize';
 import { reportSettings } from '../../../functions/weekly-report/core/settings';
+import { summarize } from '../../../functions/weekly-report/core/summarize';
 import { UNKNOWN } from '../../../functions/weekly-report/core/types';
 import { auditEvent, plainRecord } from '../../support/audit-events';
 import { generateEvents } from '../../support/generator';

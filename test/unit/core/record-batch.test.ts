@@ -4,8 +4,8 @@
  * from batches sums up exactly as one fed the raw events.
  */
 import fc from 'fast-check';
-import { decodeSearchPage } from '../../../functions/weekly-report/adapters/datadog-page';
-import { BaselineAggregate, summarize, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
+import { decodeSearchPage } from '../../../functions/weekly-report/adapters/datadog/audit-page';
+import { BaselineAggregate, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
 import { EventRecord } from '../../../functions/weekly-report/core/normalize';
 import {
   batchBuffers,
@@ -13,6 +13,7 @@ import {
   RecordBatchReader,
 } from '../../../functions/weekly-report/core/record-batch';
 import { reportSettings } from '../../../functions/weekly-report/core/settings';
+import { summarize } from '../../../functions/weekly-report/core/summarize';
 import { plainRecord } from '../../support/audit-events';
 import { generateEvents, HOSTILE_STRINGS } from '../../support/generator';
 

@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { BaselineAggregate, summarize, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
+import { BaselineAggregate, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
 import { reportSettings } from '../../../functions/weekly-report/core/settings';
-import { dailyCalls } from '../../../functions/weekly-report/core/summarize';
-import { formatTextReport } from '../../../functions/weekly-report/core/text-report';
+import { dailyCalls, summarize } from '../../../functions/weekly-report/core/summarize';
 import type { ReportSettings } from '../../../functions/weekly-report/core/types';
+import { formatTextReport } from '../../../functions/weekly-report/render/text-report';
 import { auditEvent, person } from '../../support/audit-events';
 import { generateEvents, generateScenario, type RawAuditEvent } from '../../support/generator';
 
 const FROM = new Date('2026-11-16T09:00:00Z');
 const TO = new Date('2026-11-23T09:00:00Z');
 const settings = (over: Partial<ReportSettings> = {}) =>
-  reportSettings({ org: 'Acme', window: { from: FROM.toISOString(), to: TO.toISOString() }, ...over });
+  reportSettings({ org: 'Acme', window: { from: FROM.getTime(), to: TO.getTime() }, ...over });
 
 function summaryOf(events: readonly unknown[], over: Partial<ReportSettings> = {}) {
   const w = new WindowAggregate();
@@ -88,7 +88,7 @@ describe('summary lists', () => {
       w,
       b,
       settings({
-        baselineWindow: { from: new Date(FROM.getTime() - 28 * 86_400_000).toISOString(), to: FROM.toISOString() },
+        baselineWindow: { from: FROM.getTime() - 28 * 86_400_000, to: FROM.getTime() },
       }),
     );
     expect(s.previous_window).toEqual({ total_tool_calls: 2, unique_users: 2 });

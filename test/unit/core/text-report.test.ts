@@ -2,7 +2,7 @@
  * The text part and `summarize --format text`: the seed's "Output Format" lines stay exactly
  * parseable, lists are capped as the email caps them, and anomaly lines wrap at 78 columns.
  */
-import { formatTextReport, TEXT_WIDTH } from '../../../functions/weekly-report/core/text-report';
+import { formatTextReport, TEXT_WIDTH } from '../../../functions/weekly-report/render/text-report';
 import {
   countFlags,
   makeBusySummary,

@@ -1,6 +1,6 @@
-import { formatTextReport } from '../../../functions/weekly-report/core/text-report';
 import { MULTIPLE } from '../../../functions/weekly-report/core/types';
 import { renderReport } from '../../../functions/weekly-report/render';
+import { formatTextReport } from '../../../functions/weekly-report/render/text-report';
 import { countFlags, makeFlag, makeSummary } from '../../support/summary-fixtures';
 
 describe('a burst flag (high_volume) in every medium', () => {

@@ -2,8 +2,9 @@
  * Week-over-week deltas and shares as the email, the Slack post and the text part print them:
  * one phrase per figure, and never a zero percentage for something that changed or exists.
  */
-import { formatChangePercent, formatShare } from '../../../functions/weekly-report/core/percent';
+
 import { computeDelta } from '../../../functions/weekly-report/render/format';
+import { formatChangePercent, formatShare } from '../../../functions/weekly-report/render/percent';
 
 describe('computeDelta', () => {
   it('says the change once, with the percentage and the count', () => {

@@ -2,8 +2,9 @@
  * Hostile audit data: Slack mentions and links, HTML injection, template syntax, very long
  * ids and non-Latin text in every audit-derived field must come out inert in both media.
  */
-import { formatTextReport } from '../../../functions/weekly-report/core/text-report';
+
 import { renderReport } from '../../../functions/weekly-report/render';
+import { formatTextReport } from '../../../functions/weekly-report/render/text-report';
 import { slackMessageToHtml } from '../../../scripts/lib/slack-preview';
 import { allStrings, slackLimitViolations } from '../../support/slack-limits';
 import {

@@ -10,19 +10,34 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ARCHIVE_FILES } from '../archive/report-archive';
-import { BaselineAggregate, MCP_EVENT_NAME, summarize, WindowAggregate } from '../core/aggregate';
-import { type ArchivedWeek, archivedWeek } from '../core/archived-week';
-import { describeGaps, isUnread } from '../core/gaps';
-import { narrowUsageData, narrowUsageDataBy } from '../core/mcp-usage';
-import { callerInScope, callInScope, type PersonScope, personScope } from '../core/scope';
-import { canonicalTimeZone, type DatadogSite, isDatadogSite, isSlackChannelId, reportSettings } from '../core/settings';
-import { formatTextReport } from '../core/text-report';
-import { type CallRecord, type McpUsageData, type ReportSettings, type Summary, UNKNOWN } from '../core/types';
-import { ReportUnavailableError } from '../errors';
-import { withHistory } from '../history';
-import type { RenderedReport } from '../ports';
-import { REPORT_NAME } from '../report-definitions';
+import { ARCHIVE_FILES } from '../functions/weekly-report/archive/report-archive';
+import { BaselineAggregate, WindowAggregate } from '../functions/weekly-report/core/aggregate';
+import { type ArchivedWeek, archivedWeek } from '../functions/weekly-report/core/archived-week';
+import { describeGaps, isUnread } from '../functions/weekly-report/core/gaps';
+import { narrowUsageData, narrowUsageDataBy } from '../functions/weekly-report/core/mcp-usage';
+import { callerInScope, callInScope, type PersonScope, personScope } from '../functions/weekly-report/core/scope';
+import {
+  canonicalTimeZone,
+  type DatadogSite,
+  isDatadogSite,
+  isSlackChannelId,
+  reportSettings,
+} from '../functions/weekly-report/core/settings';
+import { summarize } from '../functions/weekly-report/core/summarize';
+import { DAY_MS } from '../functions/weekly-report/core/time';
+import {
+  type CallRecord,
+  MCP_EVENT_NAME,
+  type McpUsageData,
+  type ReportSettings,
+  type Summary,
+  UNKNOWN,
+} from '../functions/weekly-report/core/types';
+import { ReportUnavailableError } from '../functions/weekly-report/errors';
+import { withHistory } from '../functions/weekly-report/history';
+import type { RenderedReport } from '../functions/weekly-report/ports';
+import { formatTextReport } from '../functions/weekly-report/render/text-report';
+import { REPORT_NAME } from '../functions/weekly-report/report-definitions';
 import { ArchiveOptionError, archiveLocation, openArchive } from './archive-option';
 import { builtWorkerScript, createDecodePool, type DecodePool, defaultWorkerCount } from './decode-pool';
 import { findWeek, formatHistory, historyRows, writeArchivedFiles } from './history-commands';
@@ -34,8 +49,6 @@ import { USAGE } from './usage';
 export const FILE_TOOL_USAGE_REASON =
   'not available from a file: tools and MCP clients come from the datadog.mcp.tool.usage metric, ' +
   'which only a live fetch reads (summarize or preview without --input)';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -244,8 +257,8 @@ async function narrowingFor(options: CommonOptions): Promise<Narrowing | undefin
 /** A team's people, from Datadog's Teams API (DD_API_KEY, DD_APP_KEY with teams_read). */
 async function resolveTeam(options: CommonOptions, handle: string): Promise<PersonScope> {
   const { apiKey, appKey } = datadogKeys('--team resolves the team through Datadog', 'teams_read');
-  const { createDatadogTeamDirectory } = await import('../adapters/datadog-teams');
-  const { nodeHttpTransport } = await import('../adapters/http-transport');
+  const { createDatadogTeamDirectory } = await import('../functions/weekly-report/adapters/datadog/team-directory');
+  const { nodeHttpTransport } = await import('../functions/weekly-report/adapters/datadog/node-transport');
   const directory = createDatadogTeamDirectory({
     apiKey,
     appKey,
@@ -401,7 +414,7 @@ async function summarizeFilesWith(
     baseline,
     {
       ...scopedSettings(options, narrowing),
-      window: { from: new Date(windowSpec.from).toISOString(), to: new Date(windowSpec.to).toISOString() },
+      window: { from: windowSpec.from, to: windowSpec.to },
     },
     { window: { status: 'not_fetched', reason: FILE_TOOL_USAGE_REASON } },
   );
@@ -437,10 +450,10 @@ async function summarizeLiveWith(
   const to = options.to ?? now;
   const from = options.from ?? to - 7 * DAY_MS;
   // Loaded only here: the Datadog client is large, and summarizing a file must not pay for it.
-  const { createDatadogAuditSource } = await import('../adapters/datadog-audit');
-  const { createDatadogMetricsSource } = await import('../adapters/datadog-metrics');
-  const { collectReportData } = await import('../collect');
-  const { nodeHttpTransport } = await import('../adapters/http-transport');
+  const { createDatadogAuditSource } = await import('../functions/weekly-report/adapters/datadog/audit-source');
+  const { createDatadogMetricsSource } = await import('../functions/weekly-report/adapters/datadog/metrics-source');
+  const { collectReportData } = await import('../functions/weekly-report/collect');
+  const { nodeHttpTransport } = await import('../functions/weekly-report/adapters/datadog/node-transport');
   const datadog = {
     apiKey,
     appKey,
@@ -453,7 +466,7 @@ async function summarizeLiveWith(
   const archive = usesArchive(options) ? await openArchive(options.archive as string, archiveName(options)) : undefined;
   const deadline = now + options.timeoutMs;
   const data = await collectReportData(narrowing ? filteredSource(audit, (r) => narrowing.accepts(r)) : audit, {
-    window: { from: new Date(from), to: new Date(to) },
+    window: { from, to },
     timezone: options.settings.timezone,
     baselineDays: options.baselineDays,
     deadline,
@@ -473,10 +486,8 @@ async function summarizeLiveWith(
     data.baseline,
     {
       ...scopedSettings(options, narrowing),
-      window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
-      ...(data.baselineRange
-        ? { baselineWindow: { from: data.baselineRange.from.toISOString(), to: data.baselineRange.to.toISOString() } }
-        : {}),
+      window: { from, to },
+      ...(data.baselineRange ? { baselineWindow: data.baselineRange } : {}),
     },
     usage,
   );
@@ -573,7 +584,7 @@ export async function main(argv: string[]): Promise<number> {
         );
       }
       await checkOutDir(out);
-      const { renderReport } = await import('../render');
+      const { renderReport } = await import('../functions/weekly-report/render');
       const { summary, week } = await reportFor(options);
       const report = renderReport(summary, { slackChannel: options.channel });
       const files = await writeReportFiles(report, out);

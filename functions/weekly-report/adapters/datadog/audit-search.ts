@@ -3,9 +3,9 @@
  * checked before anyone trusts it. A 200 whose body is not a search response (`null`,
  * `{"data": null}`, `data` that is not an array, a cursor that is not a string) is a fault, not
  * "the last page": it throws MalformedResponseError, which the retry policy treats like a 5xx.
- * Bodies are decoded by adapters/datadog-page.ts, on this thread or in the CLI's workers.
- * The client's configuration (site or base URL, timeouts, log routing) is datadog-client.ts;
- * what answers mean as errors, datadog-errors.ts.
+ * Bodies are decoded by adapters/datadog/audit-page.ts, on this thread or in the CLI's workers.
+ * The client's configuration (site or base URL, timeouts, log routing) is client.ts;
+ * what answers mean as errors, errors.ts.
  */
 import {
   AuditApi,
@@ -13,10 +13,10 @@ import {
   type AuditLogsEventsResponse,
   type AuditLogsSearchEventsRequest,
   type ResponseContext,
-} from './datadog-api-client';
-import { createDatadogClient, type DatadogClientOptions } from './datadog-client';
-import { MalformedResponseError, readBodyBytes } from './datadog-errors';
-import { type DecodedPage, decodeInProcess, type PageDecoder } from './datadog-page';
+} from './api-client';
+import { type DecodedPage, decodeInProcess, type PageDecoder } from './audit-page';
+import { createDatadogClient, type DatadogClientOptions } from './client';
+import { MalformedResponseError, readBodyBytes } from './errors';
 
 export {
   DatadogApiError,
@@ -24,9 +24,9 @@ export {
   HttpStatusError,
   MalformedResponseError,
   safeErrorCode,
-} from './datadog-errors';
+} from './errors';
 
-/** A search response, checked for shape, its events normalized (adapters/datadog-page.ts). */
+/** A search response, checked for shape, its events normalized (adapters/datadog/audit-page.ts). */
 export type SearchPage = DecodedPage;
 
 export interface SearchResult {
@@ -41,7 +41,7 @@ export interface RawSearchResult {
 }
 
 /**
- * Keeps the body as bytes instead of the client's deserializer (adapters/datadog-page.ts says
+ * Keeps the body as bytes instead of the client's deserializer (adapters/datadog/audit-page.ts says
  * why); it is decoded after the request's slot is free (AuditSearch.decode). Headers ride along
  * in a side table keyed by the returned object, so the client's types still fit.
  */

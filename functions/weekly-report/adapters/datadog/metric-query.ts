@@ -13,9 +13,9 @@ import {
   type ResponseContext,
   type ScalarFormulaQueryRequest,
   type ScalarFormulaQueryResponse,
-} from './datadog-api-client';
-import { createDatadogClient, type DatadogClientOptions } from './datadog-client';
-import { DatadogApiError, kindOf, MalformedResponseError, readJsonBody, safeErrorCode } from './datadog-errors';
+} from './api-client';
+import { createDatadogClient, type DatadogClientOptions } from './client';
+import { DatadogApiError, kindOf, MalformedResponseError, readJsonBody, safeErrorCode } from './errors';
 
 /** One group of a scalar answer: the value of each group-by tag (`undefined` when the series lacks it) and its number. */
 export interface ScalarRow {
@@ -111,7 +111,7 @@ export function checkScalarResponse(
 /**
  * Keeps the body as Datadog sent it (checked here) rather than the client's deserializer, which
  * throws on one column of an unexpected shape; headers ride along in a side table, as in
- * datadog-http.ts.
+ * audit-search.ts.
  */
 class RawScalarProcessor extends MetricsApiResponseProcessor {
   readonly bodies = new WeakMap<

@@ -5,8 +5,8 @@
  * addressing when that is set), and is loaded only when asked for.
  */
 import { resolve } from 'node:path';
-import { createDirectoryBlobStore } from '../adapters/directory-blob-store';
-import { createReportArchive, parseS3Url, type ReportArchive } from '../archive/report-archive';
+import { createDirectoryBlobStore } from '../functions/weekly-report/adapters/directory-blob-store';
+import { createReportArchive, parseS3Url, type ReportArchive } from '../functions/weekly-report/archive/report-archive';
 
 export class ArchiveOptionError extends Error {
   constructor(message: string) {
@@ -26,7 +26,7 @@ export async function openArchive(location: string, report: string): Promise<Rep
   const s3 = parseS3Url(location);
   if (s3) {
     // Its own bundle in the built CLI (scripts/build-cli.cjs): only --archive s3://… loads the SDK.
-    const { createS3BlobStoreFromEnvironment } = await import('../adapters/s3-blob-store');
+    const { createS3BlobStoreFromEnvironment } = await import('../functions/weekly-report/adapters/s3-blob-store');
     return createReportArchive(createS3BlobStoreFromEnvironment(s3), report);
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {

@@ -1,16 +1,11 @@
 /**
  * @datadog/datadog-api-client configured the way every Datadog adapter here needs it, built once
  * per adapter: the keys, the site (or any base URL: tests, proxies), no retries of its own (they
- * are ours, datadog-retry.ts: the client's sleeps for `X-RateLimit-Reset` with no cap), a timeout
+ * are ours, retry.ts: the client's sleeps for `X-RateLimit-Reset` with no cap), a timeout
  * in whole milliseconds on every request, and its own log lines routed into our JSON log stream.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import {
-  BaseServerConfiguration,
-  type Configuration,
-  createConfiguration,
-  datadogClientLogger,
-} from './datadog-api-client';
+import { BaseServerConfiguration, type Configuration, createConfiguration, datadogClientLogger } from './api-client';
 
 /** What the client reads of a fetch response: the global fetch's Response is one. */
 export interface TransportResponse {
@@ -20,7 +15,7 @@ export interface TransportResponse {
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
-/** The client's transport: the global fetch, or one like it (adapters/http-transport.ts). */
+/** The client's transport: the global fetch, or one like it (adapters/datadog/node-transport.ts). */
 export type Transport = (url: string, init?: RequestInit) => Promise<TransportResponse>;
 
 export interface DatadogClientOptions {
@@ -93,7 +88,7 @@ export function createDatadogClient(options: DatadogClientOptions): DatadogClien
     authMethods: { apiKeyAuth: options.apiKey, appKeyAuth: options.appKey },
     ...(options.baseUrl ? { baseServer: new BaseServerConfiguration(options.baseUrl.replace(/\/+$/, ''), {}) } : {}),
     fetch: timedFetch,
-    // Retries are ours (datadog-retry.ts): the client's own sleeps for X-RateLimit-Reset with no cap.
+    // Retries are ours (retry.ts): the client's own sleeps for X-RateLimit-Reset with no cap.
     enableRetry: false,
   });
   if (!options.baseUrl) configuration.setServerVariables({ site: options.site ?? 'datadoghq.com' });

@@ -12,9 +12,9 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { EventRecord } from '../core/normalize';
-import { RecordBatchReader } from '../core/record-batch';
-import type { CallRecord } from '../core/types';
+import { EventRecord } from '../functions/weekly-report/core/normalize';
+import { RecordBatchReader } from '../functions/weekly-report/core/record-batch';
+import type { CallRecord } from '../functions/weekly-report/core/types';
 import {
   type Block,
   type BlockDecoder,

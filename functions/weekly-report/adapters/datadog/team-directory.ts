@@ -1,7 +1,7 @@
 /**
- * TeamDirectory over Datadog Teams (`v2.TeamsApi`, datadog-teams-http.ts): a team handle becomes
+ * TeamDirectory over Datadog Teams (`v2.TeamsApi`, teams-read.ts): a team handle becomes
  * the team and every one of its members, read at run time, under the other Datadog sources' rules
- * (datadog-retry.ts: deadline, 429 waits, backoff, a limiter of its own, a circuit breaker).
+ * (retry.ts: deadline, 429 waits, backoff, a limiter of its own, a circuit breaker).
  *
  * - Finding a team: `listTeams` with `filter[keyword]` set to the handle. Datadog's keyword
  *   matches names, handles and members' e-mails alike, so the search pages to its end and keeps
@@ -17,12 +17,12 @@
  *   the application key lacks `teams_read`) stops the requests not yet sent.
  */
 
-import { TeamResolutionError } from '../errors';
-import type { CallOptions, ResolvedTeam, TeamDirectory, TeamMember } from '../ports';
-import { DatadogApiError, DatadogAuthError } from './datadog-errors';
-import { clientOptionsOf, type DatadogAdapterOptions, describeTarget, retryPolicyOf } from './datadog-options';
-import { Breaker, type CallOutcome, createRetryingCall, Limiter } from './datadog-retry';
-import { createTeamsRead, type MembershipsRequest, type TeamRow, type TeamSearch } from './datadog-teams-http';
+import { TeamResolutionError } from '../../errors';
+import type { CallOptions, ResolvedTeam, TeamDirectory, TeamMember } from '../../ports';
+import { DatadogApiError, DatadogAuthError } from './errors';
+import { clientOptionsOf, type DatadogAdapterOptions, describeTarget, retryPolicyOf } from './options';
+import { Breaker, type CallOutcome, createRetryingCall, Limiter } from './retry';
+import { createTeamsRead, type MembershipsRequest, type TeamRow, type TeamSearch } from './teams-read';
 
 export { TeamResolutionError };
 

@@ -4,10 +4,11 @@
  * the MCP tools and clients of the usage metric, and caveats. It is what `report summarize`
  * prints and the email's text part. Pure.
  */
+
+import { localDate } from '../core/time';
+import { ANOMALY_KINDS, MULTIPLE, type Summary } from '../core/types';
 import { formatChangePercent } from './percent';
 import { neutralizeBidi, wrapText } from './plain-text';
-import { localDate } from './time';
-import { ANOMALY_KINDS, MULTIPLE, type Summary } from './types';
 import { usageView } from './usage-view';
 
 /** Anomalies listed in the text before "and N more". */

@@ -6,9 +6,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ARCHIVE_FILES, type ReportArchive } from '../archive/report-archive';
-import { reportDateRange } from '../core/text-report';
-import type { Severity, Summary } from '../core/types';
+import { ARCHIVE_FILES, type ReportArchive } from '../functions/weekly-report/archive/report-archive';
+import type { Severity, Summary } from '../functions/weekly-report/core/types';
+import { reportDateRange } from '../functions/weekly-report/render/text-report';
 
 export interface HistoryRow {
   readonly window: { readonly from: string; readonly to: string };

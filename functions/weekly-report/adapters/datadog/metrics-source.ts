@@ -1,7 +1,7 @@
 /**
  * McpUsageSource over Datadog's `datadog.mcp.tool.usage` metric: calls by tool, by client and by
  * caller × each, over the report window, the previous window and the baseline, read with the
- * v2 scalar query (datadog-metrics-http.ts) under the audit source's rules (datadog-retry.ts:
+ * v2 scalar query (metric-query.ts) under the audit source's rules (retry.ts:
  * deadline, 429 waits, backoff, a limiter of its own, a circuit breaker).
  *
  * The queries. The metric is a distribution with one point per tool call, so calls are
@@ -20,14 +20,15 @@
  * sections are empty. The first refusal stops the queries not yet sent.
  */
 
-import { MCP_USAGE_METRIC } from '../core/links';
-import type { McpCaller, McpUsage, McpUsageData, McpUsageRead } from '../core/types';
-import { UNKNOWN } from '../core/types';
-import type { FetchOptions, FetchRange, McpUsageRanges, McpUsageSource } from '../ports';
-import { DatadogApiError, DatadogAuthError } from './datadog-errors';
-import { createMetricQuery, type ScalarAnswer, type ScalarQuery } from './datadog-metrics-http';
-import { clientOptionsOf, type DatadogAdapterOptions, describeTarget, retryPolicyOf } from './datadog-options';
-import { Breaker, createRetryingCall, Limiter } from './datadog-retry';
+import { MCP_USAGE_METRIC } from '../../core/links';
+import type { TimeRange } from '../../core/time';
+import type { McpCaller, McpUsage, McpUsageData, McpUsageRead } from '../../core/types';
+import { UNKNOWN } from '../../core/types';
+import type { FetchOptions, McpUsageRanges, McpUsageSource } from '../../ports';
+import { DatadogApiError, DatadogAuthError } from './errors';
+import { createMetricQuery, type ScalarAnswer, type ScalarQuery } from './metric-query';
+import { clientOptionsOf, type DatadogAdapterOptions, describeTarget, retryPolicyOf } from './options';
+import { Breaker, createRetryingCall, Limiter } from './retry';
 
 /** Requests in flight at most: a run asks 9 queries, and they share the org's query rate limit with its dashboards. */
 export const DEFAULT_METRIC_CONCURRENCY = 4;
@@ -115,13 +116,13 @@ export function createDatadogMetricsSource(options: DatadogMetricsSourceOptions)
       );
 
       async function rows(
-        range: FetchRange,
+        range: TimeRange,
         grouping: Grouping,
       ): Promise<{ rows: ScalarAnswer['rows']; full: boolean }> {
         const request: ScalarQuery = {
           query: usageQuery(grouping),
-          from: range.from.getTime(),
-          to: range.to.getTime(),
+          from: range.from,
+          to: range.to,
           aggregator: 'sum',
           limit: rowLimit,
         };
@@ -139,8 +140,8 @@ export function createDatadogMetricsSource(options: DatadogMetricsSourceOptions)
         }
       }
 
-      async function read(range: FetchRange, groupings: readonly Grouping[]): Promise<McpUsageRead> {
-        if (!(range.to.getTime() > range.from.getTime())) {
+      async function read(range: TimeRange, groupings: readonly Grouping[]): Promise<McpUsageRead> {
+        if (!(range.to > range.from)) {
           return { status: 'ok', usage: { tools: [], clients: [], callerTools: [], callerClients: [] } };
         }
         const settled = await Promise.allSettled(groupings.map((g) => rows(range, g)));

@@ -14,23 +14,25 @@
  *   range — the rest of the slice after a give-up, or the slice when Datadog reports a query
  *   timeout or warnings — so the report is marked partial, or the run fails when nothing of
  *   the window was read.
- * The HTTP layer and its checks live in datadog-http.ts (the client's configuration in
- * datadog-client.ts, the options every Datadog adapter shares in datadog-options.ts); waits,
- * retries and the circuit breaker in datadog-retry.ts.
+ * The HTTP layer and its checks live in audit-search.ts (the client's configuration in
+ * client.ts, the options every Datadog adapter shares in options.ts); waits,
+ * retries and the circuit breaker in retry.ts.
  */
 
-import type { DataGap } from '../core/gaps';
-import { MCP_QUERY } from '../core/links';
-import { RecordBatchReader } from '../core/record-batch';
-import type { AuditEventSource, FetchOptions, FetchRange, Mergeable } from '../ports';
-import type { AuditLogsSearchEventsRequest } from './datadog-api-client';
-import { DatadogApiError, DatadogAuthError } from './datadog-errors';
-import { createAuditSearch, type SearchPage } from './datadog-http';
-import { clientOptionsOf, type DatadogAdapterOptions, describeTarget, retryPolicyOf } from './datadog-options';
-import type { PageDecoder } from './datadog-page';
-import { Breaker, createPageFetcher, Limiter, type SourceLogger } from './datadog-retry';
+import type { DataGap } from '../../core/gaps';
+import { MCP_QUERY } from '../../core/links';
+import { RecordBatchReader } from '../../core/record-batch';
+import type { TimeRange } from '../../core/time';
+import type { Mergeable } from '../../core/types';
+import type { AuditEventSource, FetchOptions } from '../../ports';
+import type { AuditLogsSearchEventsRequest } from './api-client';
+import type { PageDecoder } from './audit-page';
+import { createAuditSearch, type SearchPage } from './audit-search';
+import { DatadogApiError, DatadogAuthError } from './errors';
+import { clientOptionsOf, type DatadogAdapterOptions, describeTarget, retryPolicyOf } from './options';
+import { Breaker, createPageFetcher, Limiter } from './retry';
 
-export { DatadogApiError, DatadogAuthError, MCP_QUERY, type SourceLogger };
+export { DatadogApiError, DatadogAuthError, MCP_QUERY };
 
 /**
  * Default concurrency and slices, measured against the emulator at 150 ms per response with 60k
@@ -294,9 +296,9 @@ export function createDatadogAuditSource(options: DatadogAuditSourceOptions): Au
   }
 
   return {
-    async collect<T extends Mergeable<T>>(range: FetchRange, create: () => T, fetchOptions?: FetchOptions): Promise<T> {
-      const from = range.from.getTime();
-      const to = range.to.getTime();
+    async collect<T extends Mergeable<T>>(range: TimeRange, create: () => T, fetchOptions?: FetchOptions): Promise<T> {
+      const from = range.from;
+      const to = range.to;
       const started = Date.now();
       if (!(to > from)) return create();
       const state: RangeState = {

@@ -4,10 +4,11 @@
  * retry policy, the breaker threshold, and how messages name the API. The audit source, the
  * metrics source and the Teams directory each add only their own knobs.
  */
-import type { DatadogSite } from '../core/settings';
-import type { DatadogClientOptions, Transport } from './datadog-client';
-import type { DatadogAuthError } from './datadog-errors';
-import type { RetryPolicyOptions, SourceLogger } from './datadog-retry';
+import type { DatadogSite } from '../../core/settings';
+import type { Logger } from '../../ports';
+import type { DatadogClientOptions, Transport } from './client';
+import type { DatadogAuthError } from './errors';
+import type { RetryPolicyOptions } from './retry';
 
 export interface DatadogAdapterOptions {
   readonly apiKey: string;
@@ -26,11 +27,11 @@ export interface DatadogAdapterOptions {
   readonly backoffBaseMs?: number;
   /** Timeout of one HTTP request, ms (never past the deadline). @default 30000 */
   readonly requestTimeoutMs?: number;
-  readonly logger?: SourceLogger;
+  readonly logger?: Logger;
   /** Injectable for tests: the sleep between retries, the jitter source. */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
-  /** The HTTP transport. @default the global fetch; the CLI's is node:http (adapters/http-transport.ts) */
+  /** The HTTP transport. @default the global fetch; the CLI's is node:http (adapters/datadog/node-transport.ts) */
   readonly fetch?: Transport;
 }
 

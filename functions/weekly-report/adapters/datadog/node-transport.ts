@@ -17,7 +17,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
-import type { Transport, TransportResponse } from './datadog-client';
+import type { Transport, TransportResponse } from './client';
 
 type Decoder = (input: Buffer, callback: (error: Error | null, result: Buffer) => void) => void;
 

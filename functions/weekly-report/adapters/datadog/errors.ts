@@ -5,7 +5,7 @@
  * the HTTP status and Datadog's short error phrase at most, never a response body (a 401 body may
  * echo a credential).
  */
-import type { ResponseContext } from './datadog-api-client';
+import type { ResponseContext } from './api-client';
 
 /** Datadog refused the keys (401/403). The message names the fix, never the key values. */
 export class DatadogAuthError extends Error {
@@ -89,7 +89,7 @@ export async function readJsonBody(response: ResponseContext, what?: string): Pr
 }
 
 /**
- * The body of a 2xx answer as bytes, undecoded (adapters/datadog-page.ts decodes it, perhaps on
+ * The body of a 2xx answer as bytes, undecoded (adapters/datadog/audit-page.ts decodes it, perhaps on
  * another thread). A non-2xx throws HttpStatusError with Datadog's error phrase at most.
  */
 export async function readBodyBytes(response: ResponseContext): Promise<Uint8Array> {

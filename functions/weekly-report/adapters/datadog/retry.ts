@@ -13,14 +13,10 @@
  *   outage ends in seconds instead of every slice spending all its attempts.
  */
 
-import type { AuditLogsSearchEventsRequest } from './datadog-api-client';
-import { DatadogApiError, DatadogAuthError, HttpStatusError, MalformedResponseError } from './datadog-errors';
-import type { AuditSearch, SearchResult } from './datadog-http';
-
-export interface SourceLogger {
-  info(message: string, extra?: object): void;
-  warn(message: string, extra?: object): void;
-}
+import type { Logger } from '../../ports';
+import type { AuditLogsSearchEventsRequest } from './api-client';
+import type { AuditSearch, SearchResult } from './audit-search';
+import { DatadogApiError, DatadogAuthError, HttpStatusError, MalformedResponseError } from './errors';
 
 /** A semaphore whose size can shrink (rate limit running low) and grow back. */
 export class Limiter {
@@ -102,7 +98,7 @@ export interface RetryPolicyOptions {
   readonly requestTimeoutMs: number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
-  readonly logger?: SourceLogger;
+  readonly logger?: Logger;
   /** Builds the error for a refused key (it names the site and the scope). */
   readonly authError: (status: number, cause: unknown) => DatadogAuthError;
   /** What one request is, for log lines and errors. @default 'audit search' */

@@ -9,8 +9,8 @@
  * `data` array, hands no block on, and the caller parses the whole document the usual way (which
  * then also words the error). Pure.
  */
-import { EventRecord } from '../core/normalize';
-import { type RecordBatch, RecordBatchBuilder } from '../core/record-batch';
+import { EventRecord } from '../functions/weekly-report/core/normalize';
+import { type RecordBatch, RecordBatchBuilder } from '../functions/weekly-report/core/record-batch';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

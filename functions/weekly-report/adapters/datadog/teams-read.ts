@@ -15,9 +15,9 @@ import {
   TeamsApiResponseProcessor,
   type TeamsResponse,
   type UserTeamsResponse,
-} from './datadog-api-client';
-import { createDatadogClient, type DatadogClientOptions } from './datadog-client';
-import { kindOf, MalformedResponseError, readJsonBody } from './datadog-errors';
+} from './api-client';
+import { createDatadogClient, type DatadogClientOptions } from './client';
+import { kindOf, MalformedResponseError, readJsonBody } from './errors';
 
 /** A team as the search lists it. */
 export interface TeamRow {
@@ -152,7 +152,7 @@ export function checkMembershipsResponse(body: unknown, headers: Readonly<Record
 /**
  * Keeps each body as Datadog sent it (checked by the functions above) rather than the client's
  * deserializer, which rebuilds the `included` oneOf as classes and throws on one item of a shape
- * it does not know; headers ride along in a side table, as in datadog-http.ts.
+ * it does not know; headers ride along in a side table, as in audit-search.ts.
  */
 class RawTeamsProcessor extends TeamsApiResponseProcessor {
   readonly bodies = new WeakMap<

@@ -10,10 +10,11 @@
  * Pure and free of the Datadog client: the function decodes pages on its own thread, the command
  * line in worker threads (cli/decode-pool.ts), with this same code.
  */
-import { MCP_EVENT_NAME } from '../core/aggregate';
-import { EventRecord } from '../core/normalize';
-import { type RecordBatch, RecordBatchBuilder } from '../core/record-batch';
-import { kindOf } from './datadog-errors';
+
+import { EventRecord } from '../../core/normalize';
+import { type RecordBatch, RecordBatchBuilder } from '../../core/record-batch';
+import { MCP_EVENT_NAME } from '../../core/types';
+import { kindOf } from './errors';
 
 /** What a search response says about itself, beside its events. */
 export interface SearchMeta {

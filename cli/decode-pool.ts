@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { PageDecoder, PageOutcome } from '../adapters/datadog-page';
+import type { PageDecoder, PageOutcome } from '../functions/weekly-report/adapters/datadog/audit-page';
 import { type DecodeAnswer, type DecodeJob, decodeJob } from './decode-worker';
 import type { BlockDecoder, BlockKind, BlockOutcome } from './json-blocks';
 

@@ -4,8 +4,10 @@
  * case; a live fetch reads the whole range and keeps that person's events, and the MCP usage
  * metric is narrowed to the callers with that user id or e-mail (core/mcp-usage.ts).
  */
-import type { CallRecord } from '../core/types';
-import type { AuditEventSource, FetchOptions, FetchRange, Mergeable } from '../ports';
+
+import type { TimeRange } from '../functions/weekly-report/core/time';
+import type { CallRecord, Mergeable } from '../functions/weekly-report/core/types';
+import type { AuditEventSource, FetchOptions } from '../functions/weekly-report/ports';
 
 /** True when `record` belongs to the person named by `who` (an id, e-mail or name, any case). */
 export function isPerson(record: CallRecord, who: string): boolean {
@@ -35,15 +37,10 @@ class Kept<T extends Mergeable<T>> implements Mergeable<Kept<T>> {
   }
 }
 
-/** `source` with only the events of the person `who` names reaching the partials. */
-export function personSource(source: AuditEventSource, who: string): AuditEventSource {
-  return filteredSource(source, (record) => isPerson(record, who));
-}
-
 /** `source` with only the events whose call `keep` accepts reaching the partials (a person, a team). */
 export function filteredSource(source: AuditEventSource, accepts: (record: CallRecord) => boolean): AuditEventSource {
   return {
-    async collect<T extends Mergeable<T>>(range: FetchRange, create: () => T, options?: FetchOptions): Promise<T> {
+    async collect<T extends Mergeable<T>>(range: TimeRange, create: () => T, options?: FetchOptions): Promise<T> {
       const kept = await source.collect(range, () => new Kept(create(), accepts), options);
       return kept.inner;
     },

@@ -1,13 +1,13 @@
 /**
  * A worker thread of the command line's decode pool (cli/decode-pool.ts): parses and normalizes
  * what the main thread hands it — a block of a JSON document (cli/json-blocks.ts) or an audit
- * search response body (adapters/datadog-page.ts) — and hands the records back in columns, their
+ * search response body (adapters/datadog/audit-page.ts) — and hands the records back in columns, their
  * buffers transferred. It keeps no state between jobs: the main thread keeps the order, the
  * paging, the de-duplication and the aggregates. Built to dist/cli/decode-worker.cjs.
  */
 import { parentPort } from 'node:worker_threads';
-import { decodeSearchPage, type PageOutcome } from '../adapters/datadog-page';
-import { batchBuffers } from '../core/record-batch';
+import { decodeSearchPage, type PageOutcome } from '../functions/weekly-report/adapters/datadog/audit-page';
+import { batchBuffers } from '../functions/weekly-report/core/record-batch';
 import { type BlockKind, type BlockOutcome, decodeBlock } from './json-blocks';
 
 /** One job: `kind` names a JSON document block's kind, or `page` a search response. */

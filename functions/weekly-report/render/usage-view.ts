@@ -4,8 +4,9 @@
  * window, "and N more", each client with its calls and people, or the one line saying why the
  * sections are empty. Built once from the summary; each medium only formats and escapes it. Pure.
  */
+
+import type { Summary } from '../core/types';
 import { formatShare } from './percent';
-import type { Summary } from './types';
 
 /** Tools each medium lists before "and N more". */
 export const TOOLS_SHOWN = 10;
