@@ -11,18 +11,18 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ARCHIVE_FILES } from '../functions/weekly-report/archive/report-archive';
-import { BaselineAggregate, WindowAggregate } from '../functions/weekly-report/core/aggregate';
-import { type ArchivedWeek, archivedWeek } from '../functions/weekly-report/core/archived-week';
-import { describeGaps, isUnread } from '../functions/weekly-report/core/gaps';
-import { narrowUsageData, narrowUsageDataBy } from '../functions/weekly-report/core/mcp-usage';
-import { callerInScope, callInScope, type PersonScope, personScope } from '../functions/weekly-report/core/scope';
+import { REPORT_NAME } from '../functions/weekly-report/config/report-definitions';
 import {
   canonicalTimeZone,
   type DatadogSite,
   isDatadogSite,
   isSlackChannelId,
-  reportSettings,
-} from '../functions/weekly-report/core/settings';
+} from '../functions/weekly-report/config/values';
+import { BaselineAggregate, WindowAggregate } from '../functions/weekly-report/core/aggregate';
+import { type ArchivedWeek, archivedWeek } from '../functions/weekly-report/core/archived-week';
+import { describeGaps, isUnread } from '../functions/weekly-report/core/gaps';
+import { narrowUsageData, narrowUsageDataBy } from '../functions/weekly-report/core/mcp-usage';
+import { callerInScope, callInScope, type PersonScope, personScope } from '../functions/weekly-report/core/scope';
 import { summarize } from '../functions/weekly-report/core/summarize';
 import { DAY_MS } from '../functions/weekly-report/core/time';
 import {
@@ -30,6 +30,7 @@ import {
   MCP_EVENT_NAME,
   type McpUsageData,
   type ReportSettings,
+  reportSettings,
   type Summary,
   UNKNOWN,
 } from '../functions/weekly-report/core/types';
@@ -37,7 +38,6 @@ import { ReportUnavailableError } from '../functions/weekly-report/errors';
 import { withHistory } from '../functions/weekly-report/history';
 import type { RenderedReport } from '../functions/weekly-report/ports';
 import { formatTextReport } from '../functions/weekly-report/render/text-report';
-import { REPORT_NAME } from '../functions/weekly-report/report-definitions';
 import { ArchiveOptionError, archiveLocation, openArchive } from './archive-option';
 import { builtWorkerScript, createDecodePool, type DecodePool, defaultWorkerCount } from './decode-pool';
 import { findWeek, formatHistory, historyRows, writeArchivedFiles } from './history-commands';
@@ -315,7 +315,7 @@ function usesArchive(options: CommonOptions): boolean {
 
 /** The report settings, with a team report's scope (its title and subject name it). */
 function scopedSettings(options: CommonOptions, narrowing: Narrowing | undefined): ReportSettings {
-  return narrowing?.scope ? { ...options.settings, scope: { label: narrowing.scope.label } } : options.settings;
+  return narrowing?.scope ? { ...options.settings, scopeLabel: narrowing.scope.label } : options.settings;
 }
 
 /** Whose archive: a named report's (`--report`), or the org's, as a deployment with one report keeps it. */

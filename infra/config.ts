@@ -4,13 +4,14 @@
  * report's own keys are checked in report-settings.ts; the deployment's (windows, logs, alarms,
  * archive) here. Value rules shared with the handler's cold-start check come from core/settings.ts.
  */
-import { isEmailAddress, parsePositiveInteger } from '../functions/weekly-report/core/settings';
+
 import {
   archivePrefixClashes,
   DEFAULT_REPORT,
   type ReportsDocument,
   reportKey,
-} from '../functions/weekly-report/report-definitions';
+} from '../functions/weekly-report/config/report-definitions';
+import { isEmailAddress, parsePositiveInteger } from '../functions/weekly-report/config/values';
 import { encodeBundledFile, MAX_ENCODED_FILE_BYTES } from './bundled-files';
 import { unknownContextKeys } from './context-keys';
 import { readString } from './context-values';

@@ -5,6 +5,8 @@
  * set at the top level of the context (the default of every report) or in a `reports` entry.
  * Value rules shared with the handler's cold-start check come from core/settings.ts.
  */
+
+import type { ReportScope } from '../functions/weekly-report/config/report-definitions';
 import {
   canonicalTimeZone,
   DATADOG_SITES,
@@ -14,10 +16,9 @@ import {
   isSlackChannelId,
   parseSuppress,
   parseThresholds,
-} from '../functions/weekly-report/core/settings';
+} from '../functions/weekly-report/config/values';
 import type { SuppressRule, Thresholds } from '../functions/weekly-report/core/types';
 import { WINDOW_MODES, type WindowMode } from '../functions/weekly-report/core/windows';
-import type { ReportScope } from '../functions/weekly-report/report-definitions';
 import { readList, readString } from './context-values';
 import { SCHEDULE_EXAMPLE, validateScheduleExpression } from './schedule-expression';
 

@@ -4,7 +4,7 @@
  * its text from `-c reports='[…]'`; every problem of every entry names the entry (position and
  * name) and the key, so one synth error says which report to fix.
  */
-import { parseScope, REPORT_NAME } from '../functions/weekly-report/report-definitions';
+import { parseScope, REPORT_NAME } from '../functions/weekly-report/config/report-definitions';
 import { unknownReportKeys } from './context-keys';
 import { parseReportSettings, REPORT_KEYS, type ReportConfig, type ReportSettingKey } from './report-settings';
 

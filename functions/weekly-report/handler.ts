@@ -26,11 +26,11 @@ import { createSecretsCredentials } from './adapters/secrets';
 import { createSesEmailSender } from './adapters/ses-email';
 import { createSlackSender, createSlackWebClient } from './adapters/slack-post';
 import { createReportArchive } from './archive/report-archive';
+import { type HandlerConfig, readEnv } from './config/env';
+import { fetchGroupKey, orgKey, type ReportDefinition } from './config/report-definitions';
 import type { AnomalyKind } from './core/types';
-import { type HandlerConfig, readEnv } from './env';
 import { ReportError, ReportUnavailableError, SlackDeliveryError } from './errors';
 import type { BlobStore, Logger, SlackSender } from './ports';
-import { fetchGroupKey, orgKey, type ReportDefinition } from './report-definitions';
 import type { ChannelName, ChannelOutcome, RunResult } from './results';
 import { METRIC_NAMESPACE, type MetricsSink, publishRunMetrics, publishUnavailable } from './run-metrics';
 import { type GroupDeps, type ReportOutcome, type ReportUnit, runReportGroup } from './run-report';
@@ -113,10 +113,10 @@ export function createHandler(
       channels: [r.email ? 'email' : undefined, r.slack ? 'slack' : undefined].filter(Boolean),
       recipients: r.email?.to.length ?? 0,
       scope: r.scope ?? null,
-      datadogSite: r.datadog.site,
+      datadogSite: r.site,
     })),
     archive: config.archiveBucket ?? null,
-    customDatadogUrl: config.reports.some((r) => r.datadog.apiUrl !== undefined),
+    customDatadogUrl: config.reports.some((r) => r.datadogApiUrl !== undefined),
   });
   const now = options.now ?? Date.now;
   const safetyMarginMs = options.safetyMarginMs ?? 10_000;
@@ -153,8 +153,8 @@ export function createHandler(
         const datadog = {
           apiKey: creds.ddApiKey,
           appKey: creds.ddAppKey,
-          site: report.datadog.site,
-          ...(report.datadog.apiUrl ? { baseUrl: report.datadog.apiUrl } : {}),
+          site: report.site,
+          ...(report.datadogApiUrl ? { baseUrl: report.datadogApiUrl } : {}),
           logger: log,
         };
         return {
@@ -199,10 +199,10 @@ export function createHandler(
         key: report.key,
         org: report.org,
         timezone: report.timezone,
-        site: report.datadog.site,
+        site: report.site,
         windowDays: report.windowDays,
         baselineDays: report.baselineDays,
-        window: report.window,
+        window: report.windowMode,
         thresholds: report.thresholds,
         suppress: report.suppress,
         ...(report.scope ? { scope: report.scope } : {}),

@@ -27,6 +27,7 @@
  */
 import type { ReportArchive } from './archive/report-archive';
 import { collectGroupData, type ReportConsumer } from './collect';
+import type { ReportScope } from './config/report-definitions';
 import { archivedWeek } from './core/archived-week';
 import { describeGaps, isUnread } from './core/gaps';
 import { narrowUsageDataBy } from './core/mcp-usage';
@@ -48,7 +49,6 @@ import type {
   TeamDirectory,
 } from './ports';
 import { renderReport } from './render';
-import type { ReportScope } from './report-definitions';
 import type { ChannelName, ChannelOutcome, ChannelResult, RunResult } from './results';
 
 /** Without a deadline (CLI, tests), the job may take this long. */
@@ -283,7 +283,7 @@ async function deliverReport(
     suppress: settings.suppress,
     topUsers: settings.topUsers ?? 5,
     changesLimit: settings.changesLimit ?? 200,
-    ...(scope ? { scope: { label: scope.label } } : {}),
+    ...(scope ? { scopeLabel: scope.label } : {}),
     ...(data.baselineRange ? { baselineWindow: data.baselineRange } : {}),
   };
   const summary = await withHistory(

@@ -4,8 +4,8 @@
  */
 
 import { createHash } from 'node:crypto';
+import { parseReportsDocument } from '../../functions/weekly-report/config/report-definitions';
 import { DEFAULT_THRESHOLDS } from '../../functions/weekly-report/core/types';
-import { parseReportsDocument } from '../../functions/weekly-report/report-definitions';
 import {
   buildReportsDocument,
   CONTEXT_KEYS,
@@ -554,7 +554,7 @@ describe('reports', () => {
       thresholds: { ...DEFAULT_THRESHOLDS },
       suppress: [],
     });
-    expect(parsed.reports.map((r) => [r.name, r.org, r.secretId, r.datadog.site, r.timezone, r.windowDays])).toEqual([
+    expect(parsed.reports.map((r) => [r.name, r.org, r.secretId, r.site, r.timezone, r.windowDays])).toEqual([
       ['security', 'Acme', 'ai-activity-audit/acme', 'datadoghq.com', 'UTC', 14],
       ['sre-team', 'Acme', 'ai-activity-audit/acme', 'datadoghq.com', 'UTC', 14],
       ['globex', 'Globex', 'ai-activity-audit/globex', 'datadoghq.eu', 'Europe/Berlin', 14],

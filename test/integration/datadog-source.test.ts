@@ -14,9 +14,9 @@ import { createDatadogMetricsSource } from '../../functions/weekly-report/adapte
 import { collectReportData } from '../../functions/weekly-report/collect';
 import { BaselineAggregate, WindowAggregate } from '../../functions/weekly-report/core/aggregate';
 import { type DataGap, isUnread, toGap } from '../../functions/weekly-report/core/gaps';
-import { reportSettings } from '../../functions/weekly-report/core/settings';
 import { summarize } from '../../functions/weekly-report/core/summarize';
 import type { CallRecord, Mergeable } from '../../functions/weekly-report/core/types';
+import { reportSettings } from '../../functions/weekly-report/core/types';
 import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
 import { generateEvents, generateScenario, outerTime, type RawAuditEvent } from '../support/generator';
 

@@ -9,11 +9,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ReportDocumentEntry } from '../../functions/weekly-report/config/report-definitions';
 import { normalizeEvent } from '../../functions/weekly-report/core/normalize';
 import { callInScope, personScope } from '../../functions/weekly-report/core/scope';
 import { DEFAULT_THRESHOLDS } from '../../functions/weekly-report/core/types';
 import { createHandler, type HandlerResult } from '../../functions/weekly-report/handler';
-import type { ReportDocumentEntry } from '../../functions/weekly-report/report-definitions';
 import type { RunResult } from '../../functions/weekly-report/results';
 import { generateScenario, outerTime } from '../support/generator';
 import {

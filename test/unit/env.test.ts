@@ -3,7 +3,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readEnv } from '../../functions/weekly-report/env';
+import { readEnv } from '../../functions/weekly-report/config/env';
 import { ConfigError } from '../../functions/weekly-report/errors';
 
 const VALID: Readonly<Record<string, string>> = {
@@ -58,8 +58,11 @@ describe('readEnv', () => {
           timezone: 'Europe/Berlin',
           windowDays: 7,
           baselineDays: 28,
-          window: 'rolling',
-          datadog: { site: 'datadoghq.eu' },
+          windowMode: 'rolling',
+          schedule: 'cron(0 9 ? * MON *)',
+          topUsers: 5,
+          changesLimit: 200,
+          site: 'datadoghq.eu',
           secretId: 'ai-activity-audit/credentials',
           email: { from: 'audit@example.com', to: ['ana@example.com', 'bo@example.com'], configurationSet: 'reports' },
           slack: { channel: 'C0123456789' },
@@ -95,8 +98,9 @@ describe('readEnv', () => {
     expect(config.timezone).toBe('UTC');
     expect(config.windowDays).toBe(7);
     expect(config.baselineDays).toBe(28);
-    expect(config.window).toBe('calendar');
-    expect(config.datadog).toEqual({ site: 'datadoghq.com' });
+    expect(config.windowMode).toBe('calendar');
+    expect(config.site).toBe('datadoghq.com');
+    expect(config.datadogApiUrl).toBeUndefined();
     expect(config.email).toBeUndefined();
     expect(config.suppress).toEqual([]);
   });
@@ -125,7 +129,7 @@ describe('readEnv', () => {
     const config = single(env);
 
     // Assess
-    expect(config.datadog.apiUrl).toBe('http://127.0.0.1:4010');
+    expect(config.datadogApiUrl).toBe('http://127.0.0.1:4010');
     expect(config.slack?.apiUrl).toBe('http://127.0.0.1:4011/api/');
   });
 
@@ -143,7 +147,7 @@ describe('readEnv', () => {
     const config = single({ ...VALID, DATADOG_SITE: site });
 
     // Assess
-    expect(config.datadog.site).toBe(site);
+    expect(config.site).toBe(site);
   });
 
   it('names every known site when DATADOG_SITE is not one', () => {
@@ -271,7 +275,7 @@ describe('readEnv', () => {
         ['sre', 'sre', 'Europe/Berlin', { teams: ['sre'] }],
       ]);
       expect(config.reports[1]?.slack).toEqual({ channel: 'C0SRE000001' });
-      expect(config.reports.every((r) => r.datadog.apiUrl === 'http://127.0.0.1:9')).toBe(true);
+      expect(config.reports.every((r) => r.datadogApiUrl === 'http://127.0.0.1:9')).toBe(true);
     });
 
     it('keys a report named default by its org name, as without a list, so its ledger and archive history carry over', () => {

@@ -138,7 +138,7 @@ export function summarize(
   return {
     schema: 1,
     org: settings.org,
-    ...(settings.scope ? { scope: { label: settings.scope.label } } : {}),
+    ...(settings.scopeLabel !== undefined ? { scope: { label: settings.scopeLabel } } : {}),
     window: { from: isoOrUnknown(range.from), to: isoOrUnknown(range.to) },
     timezone: settings.timezone,
     complete: window.incomplete.length === 0 && (baseline?.incomplete.length ?? 0) === 0,

@@ -104,10 +104,13 @@ export interface SuppressRule {
   readonly client?: string;
 }
 
-export interface ReportSettings {
+/**
+ * What the analysis of a report reads of its definition (config/report-definition.ts extends it):
+ * whose report it is, its zone and site, and how flags are raised. A setting the core reads is
+ * declared here once, parsed once (config/parse-reports.ts), and read where it is used.
+ */
+export interface AnalysisSettings {
   readonly org: string;
-  /** The report window; when absent (CLI without --from/--to) the data's own span is used. */
-  readonly window?: TimeRange;
   /** IANA zone of the calendar days in `daily_calls`. @default 'UTC' */
   readonly timezone: string;
   /** Datadog site, for the deep links. @default 'datadoghq.com' */
@@ -118,10 +121,31 @@ export interface ReportSettings {
   readonly topUsers: number;
   /** How many of the newest changes `changes.items` keeps. @default 200 */
   readonly changesLimit: number;
+}
+
+/** The defaults of every analysis setting but the org: the one place they are written. */
+export const ANALYSIS_DEFAULTS: Omit<AnalysisSettings, 'org'> = {
+  timezone: 'UTC',
+  site: 'datadoghq.com',
+  thresholds: DEFAULT_THRESHOLDS,
+  suppress: [],
+  topUsers: 5,
+  changesLimit: 200,
+};
+
+/** Report settings with the defaults (ANALYSIS_DEFAULTS) for everything not given (the CLI, tests). */
+export function reportSettings(given: Partial<ReportSettings> & Pick<ReportSettings, 'org'>): ReportSettings {
+  return { ...ANALYSIS_DEFAULTS, ...given };
+}
+
+/** The analysis settings of one run: the report's, and what this run is about. */
+export interface ReportSettings extends AnalysisSettings {
+  /** The report window; when absent (CLI without --from/--to) the data's own span is used. */
+  readonly window?: TimeRange;
   /** The baseline window that was asked for (for reporting), when a baseline is given. */
   readonly baselineWindow?: TimeRange;
   /** A scoped report's scope ("team sre"): shown in its title and subject. Absent: the whole org. */
-  readonly scope?: { readonly label: string };
+  readonly scopeLabel?: string;
 }
 
 export interface AnomalyFlag {

@@ -1,9 +1,9 @@
 import { BaselineAggregate, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
 import { burstEpisodes } from '../../../functions/weekly-report/core/anomalies';
 import { auditTrailLink } from '../../../functions/weekly-report/core/links';
-import { reportSettings } from '../../../functions/weekly-report/core/settings';
 import { summarize } from '../../../functions/weekly-report/core/summarize';
 import type { ReportSettings, Summary } from '../../../functions/weekly-report/core/types';
+import { reportSettings } from '../../../functions/weekly-report/core/types';
 import { auditEvent, calls, person } from '../../support/audit-events';
 
 const FROM = Date.parse('2026-11-16T09:00:00Z');

@@ -13,8 +13,8 @@ import {
   encodeArchivedWeek,
 } from '../../../functions/weekly-report/core/archived-week';
 import { normalizeEvent } from '../../../functions/weekly-report/core/normalize';
-import { reportSettings } from '../../../functions/weekly-report/core/settings';
 import { summarize } from '../../../functions/weekly-report/core/summarize';
+import { reportSettings } from '../../../functions/weekly-report/core/types';
 import { generateEvents, type RawAuditEvent } from '../../support/generator';
 
 const DAY = 86_400_000;

@@ -5,7 +5,6 @@
  */
 import { BaselineAggregate, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
 import { narrowUsageData } from '../../../functions/weekly-report/core/mcp-usage';
-import { reportSettings } from '../../../functions/weekly-report/core/settings';
 import { summarize } from '../../../functions/weekly-report/core/summarize';
 import type {
   McpUsage,
@@ -14,6 +13,7 @@ import type {
   Summary,
   SuppressRule,
 } from '../../../functions/weekly-report/core/types';
+import { reportSettings } from '../../../functions/weekly-report/core/types';
 import { auditEvent, person } from '../../support/audit-events';
 
 const DAY = 86_400_000;

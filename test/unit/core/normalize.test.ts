@@ -8,9 +8,8 @@ import {
   parseIsoUtcFast,
   parseTime,
 } from '../../../functions/weekly-report/core/normalize';
-import { reportSettings } from '../../../functions/weekly-report/core/settings';
 import { summarize } from '../../../functions/weekly-report/core/summarize';
-import { UNKNOWN } from '../../../functions/weekly-report/core/types';
+import { reportSettings, UNKNOWN } from '../../../functions/weekly-report/core/types';
 import { auditEvent, plainRecord } from '../../support/audit-events';
 import { generateEvents } from '../../support/generator';
 

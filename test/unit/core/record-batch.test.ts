@@ -12,8 +12,8 @@ import {
   RecordBatchBuilder,
   RecordBatchReader,
 } from '../../../functions/weekly-report/core/record-batch';
-import { reportSettings } from '../../../functions/weekly-report/core/settings';
 import { summarize } from '../../../functions/weekly-report/core/summarize';
+import { reportSettings } from '../../../functions/weekly-report/core/types';
 import { plainRecord } from '../../support/audit-events';
 import { generateEvents, HOSTILE_STRINGS } from '../../support/generator';
 

@@ -2,7 +2,7 @@
  * canonicalTimeZone: the one spelling of a time zone that the CLI, the handler's environment check
  * and the CDK context check all use, so `europe/berlin` is `Europe/Berlin` everywhere.
  */
-import { canonicalTimeZone, isValidTimeZone } from '../../../functions/weekly-report/core/settings';
+import { canonicalTimeZone, isValidTimeZone } from '../../../functions/weekly-report/config/values';
 
 describe('canonicalTimeZone', () => {
   it.each([

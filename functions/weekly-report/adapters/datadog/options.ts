@@ -4,7 +4,7 @@
  * retry policy, the breaker threshold, and how messages name the API. The audit source, the
  * metrics source and the Teams directory each add only their own knobs.
  */
-import type { DatadogSite } from '../../core/settings';
+import type { DatadogSite } from '../../config/values';
 import type { Logger } from '../../ports';
 import type { DatadogClientOptions, Transport } from './client';
 import type { DatadogAuthError } from './errors';

@@ -7,11 +7,10 @@ import {
   ANOMALY_KINDS,
   type AnomalyKind,
   DEFAULT_THRESHOLDS,
-  type ReportSettings,
   type Severity,
   type SuppressRule,
   type Thresholds,
-} from './types';
+} from '../core/types';
 
 /**
  * The Datadog sites the report reads (the API is `api.<site>`). Each is a value of the `site`
@@ -161,17 +160,4 @@ function tryParseJson(text: string, problems: string[]): unknown {
     problems.push('is not valid JSON');
     return undefined;
   }
-}
-
-/** Report settings with the DESIGN.md defaults for everything not given. */
-export function reportSettings(given: Partial<ReportSettings> & Pick<ReportSettings, 'org'>): ReportSettings {
-  return {
-    timezone: 'UTC',
-    site: 'datadoghq.com',
-    thresholds: DEFAULT_THRESHOLDS,
-    suppress: [],
-    topUsers: 5,
-    changesLimit: 200,
-    ...given,
-  };
 }

@@ -10,6 +10,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { WINDOW_MODES, type WindowMode } from '../core/windows';
+import { ConfigError } from '../errors';
+import { DEFAULT_REPORT, parseReportsDocument, type ReportDefinition } from './report-definitions';
 import {
   canonicalTimeZone,
   DATADOG_SITES,
@@ -20,10 +23,7 @@ import {
   parsePositiveInteger,
   parseSuppress,
   parseThresholds,
-} from './core/settings';
-import { WINDOW_MODES, type WindowMode } from './core/windows';
-import { ConfigError } from './errors';
-import { DEFAULT_REPORT, parseReportsDocument, type ReportDefinition } from './report-definitions';
+} from './values';
 
 export interface HandlerConfig {
   /** Every report of the deployment (at least one). */
@@ -177,8 +177,12 @@ function readEnvReport(env: Env, problems: string[]): EnvReport {
     timezone,
     windowDays,
     baselineDays,
-    window,
-    datadog: { site: site as DatadogSite, ...(apiUrl ? { apiUrl } : {}) },
+    windowMode: window,
+    schedule: 'cron(0 9 ? * MON *)',
+    topUsers: 5,
+    changesLimit: 200,
+    site: site as DatadogSite,
+    ...(apiUrl ? { datadogApiUrl: apiUrl } : {}),
     secretId,
     ...(email ? { email } : {}),
     ...(slack ? { slack } : {}),

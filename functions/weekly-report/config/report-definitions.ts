@@ -9,7 +9,9 @@
  * Reports that read the same org (secret and site) over the same window share one fetch: see
  * `fetchGroupKey`.
  */
-import { reportSlug } from './archive/report-archive';
+import { reportSlug } from '../archive/report-archive';
+import type { AnalysisSettings } from '../core/types';
+import { WINDOW_MODES, type WindowMode } from '../core/windows';
 import {
   canonicalTimeZone,
   DATADOG_SITES,
@@ -20,9 +22,7 @@ import {
   parsePositiveInteger,
   parseSuppress,
   parseThresholds,
-} from './core/settings';
-import type { SuppressRule, Thresholds } from './core/types';
-import { WINDOW_MODES, type WindowMode } from './core/windows';
+} from './values';
 
 /** Who a report is about: the members of Datadog Teams (by handle), listed people (e-mail or user id), or both. */
 export interface ReportScope {
@@ -30,24 +30,34 @@ export interface ReportScope {
   readonly people?: readonly string[];
 }
 
-export interface ReportDefinition {
+/**
+ * One report of a deployment, every default filled in: what it reads (org, site, secret, window),
+ * how it analyses (AnalysisSettings: zone, thresholds, suppressions, list lengths), and where it
+ * goes (email, Slack). The stack and the function both get it from one parser; the pipeline
+ * reads it as it is, so a new setting is declared here (or in AnalysisSettings), parsed once, and
+ * read where it is used.
+ */
+export interface ReportDefinition extends AnalysisSettings {
   /** A slug, unique in the deployment: `default` for the report of a deployment without a `reports` list. */
   readonly name: string;
   /** Keys its ledger items (`{key}:{window.to}:{channel}`) and names its archive prefix: the name; `default` keeps the org name. */
   readonly key: string;
-  readonly org: string;
-  /** The Datadog site (API and deep links) and, when set, a base URL that overrides the API host (tests, proxies). */
-  readonly datadog: { readonly site: DatadogSite; readonly apiUrl?: string };
+  /** EventBridge Scheduler expression of its schedule (the stack's; the function never reads it). */
+  readonly schedule: string;
+  /** How the window ends (core/windows.ts). */
+  readonly windowMode: WindowMode;
+  /** Length of the report window in local days. */
+  readonly windowDays: number;
+  /** Local days of baseline before the window. */
+  readonly baselineDays: number;
   /** Name or ARN of the credentials secret of the report's org. */
   readonly secretId: string;
+  /** The Datadog site of the org: its API (`api.<site>`) and the deep links. */
+  readonly site: DatadogSite;
+  /** A base URL that overrides the Datadog API host of `site` (tests, proxies). */
+  readonly datadogApiUrl?: string;
   readonly email?: { readonly from: string; readonly to: readonly string[]; readonly configurationSet?: string };
   readonly slack?: { readonly channel: string; readonly apiUrl?: string };
-  readonly timezone: string;
-  readonly windowDays: number;
-  readonly baselineDays: number;
-  readonly window: WindowMode;
-  readonly thresholds: Thresholds;
-  readonly suppress: readonly SuppressRule[];
   /** Absent: the whole org. */
   readonly scope?: ReportScope;
 }
@@ -81,13 +91,13 @@ export const REPORT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 export const DEFAULT_REPORT = 'default';
 
 /** The org a report reads: reports with the same secret and site are one Datadog org. */
-export function orgKey(report: Pick<ReportDefinition, 'secretId' | 'datadog'>): string {
-  return `${report.secretId}|${report.datadog.site}|${report.datadog.apiUrl ?? ''}`;
+export function orgKey(report: Pick<ReportDefinition, 'secretId' | 'site' | 'datadogApiUrl'>): string {
+  return `${report.secretId}|${report.site}|${report.datadogApiUrl ?? ''}`;
 }
 
 /** Reports with the same key read the same events over the same window: one fetch serves them all. */
 export function fetchGroupKey(report: ReportDefinition): string {
-  return [orgKey(report), report.timezone, report.window, report.windowDays, report.baselineDays].join('|');
+  return [orgKey(report), report.timezone, report.windowMode, report.windowDays, report.baselineDays].join('|');
 }
 
 /** Validates a scope value; `problem` names the field. Undefined scope (the whole org) is fine. */
@@ -188,17 +198,18 @@ export function parseReportsDocument(
       name,
       key: reportKey(name, org),
       org,
-      datadog: {
-        site: (isDatadogSite(site) ? site : 'datadoghq.com') as DatadogSite,
-        ...(apiUrls.datadog ? { apiUrl: apiUrls.datadog } : {}),
-      },
+      site: (isDatadogSite(site) ? site : 'datadoghq.com') as DatadogSite,
+      ...(apiUrls.datadog ? { datadogApiUrl: apiUrls.datadog } : {}),
       secretId,
+      schedule: typeof e.schedule === 'string' ? e.schedule : 'cron(0 9 ? * MON *)',
       ...(email ? { email } : {}),
       ...(slack ? { slack } : {}),
       timezone: timezone ?? 'UTC',
       windowDays: windowDays.value,
       baselineDays: baselineDays.value,
-      window: WINDOW_MODES.includes(window) ? window : 'calendar',
+      windowMode: WINDOW_MODES.includes(window) ? window : 'calendar',
+      topUsers: 5,
+      changesLimit: 200,
       thresholds: thresholds.value,
       suppress: suppress.value,
       ...(scope ? { scope } : {}),
