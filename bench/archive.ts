@@ -15,7 +15,11 @@ import { createDirectoryBlobStore } from '../functions/weekly-report/adapters/di
 import { createReportArchive } from '../functions/weekly-report/archive/report-archive';
 import { DEFAULT_THRESHOLDS } from '../functions/weekly-report/core/types';
 import type { ClaimResult, DeliveryLedger } from '../functions/weekly-report/ports';
-import { type ReportDeps, runReport } from '../functions/weekly-report/run-report';
+import { type GroupDeps, type PlannedReport, runReport } from '../functions/weekly-report/run/report-group';
+import { testReport } from '../test/support/report-definition';
+
+type ReportDeps = GroupDeps & PlannedReport;
+
 import { startDatadogEmulator } from '../test/support/datadog-emulator';
 import { generateScenario } from '../test/support/generator';
 import { type Row, ratio, seconds } from './measure';
@@ -60,21 +64,13 @@ export async function run(): Promise<Row[]> {
       source,
       ledger: memoryLedger(),
       ...(archived ? { archive: createReportArchive(createDirectoryBlobStore(dir), org) } : {}),
-      settings: {
-        org,
-        timezone: 'UTC',
-        site: 'datadoghq.com',
-        windowDays: 7,
-        baselineDays: 28,
-        thresholds: DEFAULT_THRESHOLDS,
-        suppress: [],
-      },
+      report: testReport({ org, thresholds: DEFAULT_THRESHOLDS }),
       logger: quiet,
     });
     const week = async (d: ReportDeps, weeksBack: number) => {
       const before = emulator.stats.requests;
       const started = performance.now();
-      const result = await runReport(d, { end: new Date(end - weeksBack * 7 * DAY + 9 * 3_600_000) });
+      const result = await runReport(d, { end: end - weeksBack * 7 * DAY + 9 * 3_600_000 });
       return { ms: performance.now() - started, requests: emulator.stats.requests - before, summary: result.summary };
     };
 

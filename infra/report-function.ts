@@ -13,7 +13,7 @@ import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aw
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
-import { METRIC_NAMESPACE } from '../functions/weekly-report/run-metrics';
+import { METRIC_NAMESPACE } from '../functions/weekly-report/run/metrics';
 import { writeBundledFilesCommands } from './bundled-files';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');

@@ -33,7 +33,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ARCHIVE_FILES, ARCHIVE_ROOT } from '../functions/weekly-report/archive/report-archive';
 import type { ReportsDocument } from '../functions/weekly-report/config/report-definitions';
-import { METRIC_NAMESPACE, METRICS } from '../functions/weekly-report/run-metrics';
+import { METRIC_NAMESPACE, METRICS } from '../functions/weekly-report/run/metrics';
 import { buildReportsDocument, REPORTS_FILE_NAME, reportEnvironment, type StackConfig } from './config';
 import { ReportArchiveBucket } from './report-archive';
 import { ReportFunction, SERVICE_NAME } from './report-function';

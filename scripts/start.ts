@@ -9,7 +9,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeReportFiles } from '../cli/report';
+import { writeReportFiles } from '../cli/output';
 import { captureEmailScreenshots } from './lib/email-screenshots';
 import { lastScheduledTime, runLocalJob } from './lib/local-run';
 import { captureSlackScreenshot } from './lib/slack-preview';

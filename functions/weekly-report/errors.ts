@@ -3,7 +3,8 @@
  * and keeps the original error as `cause` so the logs show the whole chain.
  */
 
-import type { RunResult } from './results';
+import type { TimeRange } from './core/time';
+import type { RunResult } from './run/results';
 
 /** Base of every error this function throws on purpose. */
 export class ReportError extends Error {
@@ -82,9 +83,9 @@ export class DeliveryInProgressError extends ChannelDeliveryError {
  */
 export class ReportUnavailableError extends ReportError {
   readonly causes: readonly string[];
-  constructor(window: { readonly from: Date; readonly to: Date }, causes: readonly string[], options?: ErrorOptions) {
+  constructor(window: TimeRange, causes: readonly string[], options?: ErrorOptions) {
     super(
-      `No report for ${window.from.toISOString()} to ${window.to.toISOString()}: not one page of the window could be read ` +
+      `No report for ${new Date(window.from).toISOString()} to ${new Date(window.to).toISOString()}: not one page of the window could be read ` +
         `from Datadog, so nothing was sent (${causes.join('; ') || 'no cause recorded'})`,
       options,
     );
@@ -123,10 +124,15 @@ export class DeliveryError extends ReportError {
   readonly causes: readonly Error[];
   /** The run as far as it went (summary, report, every channel's outcome), for metrics and logs. */
   readonly run?: RunResult;
-  constructor(failures: ReadonlyArray<{ readonly channel: string; readonly error: Error }>, run?: RunResult) {
+  constructor(
+    failures: ReadonlyArray<{ readonly channel: string; readonly error: Error }>,
+    run?: RunResult,
+    /** The report's name, when the deployment has several: the message starts with it. */
+    report?: string,
+  ) {
     const channels = failures.map((f) => f.channel);
     super(
-      `Delivery failed for ${channels.join(', ')}: ${failures.map((f) => `${f.channel}: ${f.error.message}`).join('; ')}`,
+      `${report !== undefined ? `Report ${report}: ` : ''}Delivery failed for ${channels.join(', ')}: ${failures.map((f) => `${f.channel}: ${f.error.message}`).join('; ')}`,
       { cause: failures.length === 1 ? failures[0]?.error : new AggregateError(failures.map((f) => f.error)) },
     );
     this.name = 'DeliveryError';

@@ -19,7 +19,7 @@ import { decodeArchivedWeek, encodeArchivedWeek } from '../../functions/weekly-r
 import type { Summary } from '../../functions/weekly-report/core/types';
 import { DeliveryError } from '../../functions/weekly-report/errors';
 import { createHandler } from '../../functions/weekly-report/handler';
-import type { RunResult } from '../../functions/weekly-report/results';
+import type { RunResult } from '../../functions/weekly-report/run/results';
 import { LOCAL_CREDENTIALS, TEST_REGION } from '../support/aws-emulators';
 import { generateScenario } from '../support/generator';
 import { type HandlerHarness, useHandlerHarness } from '../support/handler-harness';

@@ -282,14 +282,14 @@ describe('the compiled CLI', () => {
       expect(run()).toContain('usage: report summarize');
       expect(statSync(manifest).mtimeMs).toBe(built);
 
-      // The usage text (its own bundle, what --help loads) and the CLI's entry: each edit is rebuilt before it runs.
+      // The usage text (its own bundle, what --help loads) and a module of the CLI: each edit is rebuilt before it runs.
       const usage = join(copy, 'cli/usage.ts');
       writeFileSync(
         usage,
         readFileSync(usage, 'utf8').replace('usage: report summarize', 'usage: edited report summarize'),
       );
       expect(run()).toContain('usage: edited report summarize');
-      const entry = join(copy, 'cli/report.ts');
+      const entry = join(copy, 'cli/options.ts');
       writeFileSync(entry, readFileSync(entry, 'utf8').replace('`--format must be text or json', '`--format edited'));
       const refused = spawnSync(process.execPath, [join(copy, 'scripts/report.cjs'), 'summarize', '--format', 'x'], {
         encoding: 'utf8',

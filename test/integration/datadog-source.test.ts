@@ -1,7 +1,7 @@
 /**
  * The Datadog audit source (real @datadog/datadog-api-client) against the audit API emulator over
  * 127.0.0.1: completeness across short pages and cursors, faults, timeouts, auth errors,
- * filtering, slicing, deadlines, and collectReportData with the real aggregates.
+ * filtering, slicing and deadlines (the shared read over it: shared-read.test.ts).
  */
 import { createServer } from 'node:http';
 import {
@@ -10,15 +10,13 @@ import {
   type DatadogAuditSourceOptions,
   DatadogAuthError,
 } from '../../functions/weekly-report/adapters/datadog/audit-source';
-import { createDatadogMetricsSource } from '../../functions/weekly-report/adapters/datadog/metrics-source';
-import { collectReportData } from '../../functions/weekly-report/collect';
-import { BaselineAggregate, WindowAggregate } from '../../functions/weekly-report/core/aggregate';
+import { WindowAggregate } from '../../functions/weekly-report/core/aggregate';
 import { type DataGap, isUnread, toGap } from '../../functions/weekly-report/core/gaps';
 import { summarize } from '../../functions/weekly-report/core/summarize';
 import type { CallRecord, Mergeable } from '../../functions/weekly-report/core/types';
 import { reportSettings } from '../../functions/weekly-report/core/types';
 import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
-import { generateEvents, generateScenario, outerTime, type RawAuditEvent } from '../support/generator';
+import { generateEvents, outerTime, type RawAuditEvent } from '../support/generator';
 
 const FROM = new Date('2026-11-16T09:00:00.000Z');
 const TO = new Date('2026-11-23T09:00:00.000Z');
@@ -566,82 +564,5 @@ describe('Datadog audit source', () => {
       expect(urls[0]).toBe(expectedUrl);
       expect((error as Error).message).toContain(`site ${site}`);
     });
-  });
-});
-
-describe('collectReportData', () => {
-  const end = new Date('2026-11-23T09:00:00.000Z');
-  const scenario = generateScenario({ seed: 41, end });
-  let emulator: DatadogEmulator;
-
-  beforeAll(async () => {
-    emulator = await startDatadogEmulator({ events: [...scenario.baseline, ...scenario.window] });
-  });
-  afterAll(async () => {
-    await emulator.close();
-  });
-
-  it('fetches the window and the baseline and summarizes them like the events themselves', async () => {
-    // Prepare
-    const source = createDatadogAuditSource({
-      apiKey: emulator.apiKey,
-      appKey: emulator.appKey,
-      baseUrl: emulator.url,
-    });
-    const windowFrom = new Date(end.getTime() - 7 * DAY);
-    const settingsWithBaseline = reportSettings({
-      org: 'Acme',
-      window: { from: windowFrom.getTime(), to: end.getTime() },
-      baselineWindow: { from: windowFrom.getTime() - 28 * DAY, to: windowFrom.getTime() },
-    });
-
-    const usage = createDatadogMetricsSource({
-      apiKey: emulator.apiKey,
-      appKey: emulator.appKey,
-      baseUrl: emulator.url,
-    });
-
-    // Act
-    const data = await collectReportData(source, {
-      window: { from: windowFrom.getTime(), to: end.getTime() },
-      timezone: 'UTC',
-      windowDays: 7,
-      baselineDays: 28,
-      usage,
-    });
-
-    // Assess
-    const isMcp = (e: RawAuditEvent): boolean => eventName(e) === 'MCP Server';
-    const window = new WindowAggregate();
-    for (const e of scenario.window.filter(isMcp)) window.add(e);
-    const baseline = new BaselineAggregate({ from: windowFrom.getTime() - 7 * DAY, to: windowFrom.getTime() });
-    for (const e of scenario.baseline.filter(isMcp)) baseline.add(e);
-    expect(data.baselineRange).toEqual({ from: windowFrom.getTime() - 28 * DAY, to: windowFrom.getTime() });
-    expect(data.usage?.window.status).toBe('ok');
-    const summary = summarize(data.window, data.baseline, settingsWithBaseline, data.usage);
-    expect(summary).toEqual(summarize(window, baseline, settingsWithBaseline, data.usage));
-    // Every kind, new_client (the metric's) included, has its planted case.
-    expect(Object.values(summary.anomaly_counts).every((n) => typeof n === 'number' && n > 0)).toBe(true);
-  });
-
-  it('skips the baseline when baselineDays is 0', async () => {
-    // Prepare
-    const source = createDatadogAuditSource({
-      apiKey: emulator.apiKey,
-      appKey: emulator.appKey,
-      baseUrl: emulator.url,
-    });
-
-    // Act
-    const data = await collectReportData(source, {
-      window: { from: end.getTime() - 7 * DAY, to: end.getTime() },
-      timezone: 'UTC',
-      windowDays: 7,
-      baselineDays: 0,
-    });
-
-    // Assess
-    expect(data.baseline).toBeUndefined();
-    expect(data.window.events).toBe(scenario.window.filter((e) => eventName(e) === 'MCP Server').length);
   });
 });

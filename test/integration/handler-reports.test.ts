@@ -14,7 +14,7 @@ import { normalizeEvent } from '../../functions/weekly-report/core/normalize';
 import { callInScope, personScope } from '../../functions/weekly-report/core/scope';
 import { DEFAULT_THRESHOLDS } from '../../functions/weekly-report/core/types';
 import { createHandler, type HandlerResult } from '../../functions/weekly-report/handler';
-import type { RunResult } from '../../functions/weekly-report/results';
+import type { RunResult } from '../../functions/weekly-report/run/results';
 import { generateScenario, outerTime } from '../support/generator';
 import {
   CHANNEL,

@@ -4,7 +4,7 @@
  * retries, rate limits, secrets kept out of the logs, and configuration errors.
  */
 import { createHandler, handler } from '../../functions/weekly-report/handler';
-import type { RunResult } from '../../functions/weekly-report/results';
+import type { RunResult } from '../../functions/weekly-report/run/results';
 import { outerTime, type RawAuditEvent } from '../support/generator';
 import {
   CHANNEL,

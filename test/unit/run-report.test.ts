@@ -25,7 +25,12 @@ import type {
   SlackMessage,
   SlackSender,
 } from '../../functions/weekly-report/ports';
-import { CHANNEL_SEND_MS, LEASE_MARGIN_MS, type ReportDeps, runReport } from '../../functions/weekly-report/run-report';
+import { CHANNEL_SEND_MS, LEASE_MARGIN_MS } from '../../functions/weekly-report/run/delivery';
+import { type GroupDeps, type PlannedReport, runReport } from '../../functions/weekly-report/run/report-group';
+import { testReport } from '../support/report-definition';
+
+type ReportDeps = GroupDeps & PlannedReport;
+
 import { generateScenario, outerTime, type RawAuditEvent } from '../support/generator';
 
 /** The schedule fires Monday 09:00 UTC; the report is the calendar week before that Monday. */
@@ -192,15 +197,7 @@ function setup() {
     ledger,
     email,
     slack: { sender: slack, channel: 'C0123456789' },
-    settings: {
-      org: 'Acme',
-      timezone: 'UTC',
-      site: 'datadoghq.com',
-      windowDays: 7,
-      baselineDays: 28,
-      thresholds: DEFAULT_THRESHOLDS,
-      suppress: [],
-    },
+    report: testReport({ org: 'Acme', thresholds: DEFAULT_THRESHOLDS }),
     logger,
     now: clock.now,
     sleep: clock.sleep,
@@ -217,7 +214,7 @@ describe('runReport', () => {
     const { steps, ledger, email, slack, logger, deps } = setup();
 
     // Act
-    const result = await runReport(deps, { end: END });
+    const result = await runReport(deps, { end: END.getTime() });
 
     // Assess
     const firstSend = Math.min(steps.indexOf('send email'), steps.indexOf('post slack'));
@@ -243,30 +240,32 @@ describe('runReport', () => {
     expect(result.summary.window).toEqual({ from: '2026-11-16T00:00:00.000Z', to: '2026-11-23T00:00:00.000Z' });
   });
 
-  it('reports the calendar week before the day it fires and passes the deadline to the source and the senders', async () => {
+  it('reports the calendar week before the day it fires; the reads stop a delivery reserve before the senders’ deadline', async () => {
     // Prepare
     const { source, slack, email, clock, deps } = setup();
     const deadline = clock.now() + 30_000;
+    // The reads keep 40 % of 30 s (less than the 45 s reserve) free for delivery.
+    const readDeadline = clock.now() + 18_000;
 
     // Act
-    await runReport(deps, { end: END, deadline });
+    await runReport(deps, { end: END.getTime(), deadline });
 
     // Assess
     expect(source.ranges).toContainEqual({
       from: '2026-11-16T00:00:00.000Z',
       to: '2026-11-23T00:00:00.000Z',
-      deadline,
+      deadline: readDeadline,
     });
     expect(source.ranges).toContainEqual({
       from: '2026-10-19T00:00:00.000Z',
       to: '2026-11-16T00:00:00.000Z',
-      deadline,
+      deadline: readDeadline,
     });
     expect(slack.deadlines).toEqual([deadline]);
     expect(email.deadlines).toEqual([deadline]);
   });
 
-  it('reads the MCP usage metric over the audit’s own ranges, with the same deadline, before sending', async () => {
+  it('reads the MCP usage metric over the audit’s own ranges, on its own share of the read time, before sending', async () => {
     // Prepare
     const { steps, clock, deps } = setup();
     const usage = new FakeUsage(steps, {
@@ -283,7 +282,7 @@ describe('runReport', () => {
     const deadline = clock.now() + 30_000;
 
     // Act
-    const result = await runReport({ ...deps, usage }, { end: END, deadline });
+    const result = await runReport({ ...deps, usage }, { end: END.getTime(), deadline });
 
     // Assess
     const iso = (r?: TimeRange) => r && [new Date(r.from).toISOString(), new Date(r.to).toISOString()];
@@ -292,7 +291,8 @@ describe('runReport', () => {
     expect(iso(asked.ranges.window)).toEqual(['2026-11-16T00:00:00.000Z', '2026-11-23T00:00:00.000Z']);
     expect(iso(asked.ranges.previous)).toEqual(['2026-11-09T00:00:00.000Z', '2026-11-16T00:00:00.000Z']);
     expect(iso(asked.ranges.baseline)).toEqual(['2026-10-19T00:00:00.000Z', '2026-11-16T00:00:00.000Z']);
-    expect(asked.deadline).toBe(deadline);
+    // Half of the 18 s the reads have.
+    expect(asked.deadline).toBe(clock.now() + 9_000);
     expect(steps.indexOf('usage')).toBeLessThan(steps.indexOf('send email'));
     expect(result.summary.tools).toEqual([{ tool: 'search_logs', calls: 7, previous_calls: null, change: null }]);
     expect(result.report.text).toContain('  search_logs: 7 (100%)');
@@ -308,9 +308,9 @@ describe('runReport', () => {
     // Act
     const a = await runReport(
       { ...unavailable.deps, usage: new FakeUsage([], { window: { status: 'unavailable', reason } }) },
-      { end: END },
+      { end: END.getTime() },
     );
-    const b = await runReport({ ...broken.deps, usage: new FakeUsage([], new Error('boom')) }, { end: END });
+    const b = await runReport({ ...broken.deps, usage: new FakeUsage([], new Error('boom')) }, { end: END.getTime() });
 
     // Assess
     for (const [run, setupOf] of [
@@ -332,7 +332,10 @@ describe('runReport', () => {
     const { source, deps } = setup();
 
     // Act
-    const result = await runReport({ ...deps, settings: { ...deps.settings, window: 'rolling' } }, { end: END });
+    const result = await runReport(
+      { ...deps, report: { ...deps.report, windowMode: 'rolling' } },
+      { end: END.getTime() },
+    );
 
     // Assess
     expect(result.summary.window).toEqual({ from: '2026-11-16T09:00:00.000Z', to: '2026-11-23T09:00:00.000Z' });
@@ -345,7 +348,7 @@ describe('runReport', () => {
     const deadline = clock.now() + 280_000;
 
     // Act
-    await runReport(deps, { end: END, deadline });
+    await runReport(deps, { end: END.getTime(), deadline });
 
     // Assess: 60 s to send and 15 s of margin, so a crash after claiming blocks a retry for at most 75 s.
     expect(slack.deadlines).toEqual([clock.now() + CHANNEL_SEND_MS]);
@@ -361,7 +364,7 @@ describe('runReport', () => {
     source.lostShare = 1;
 
     // Act
-    const error = await runReport(deps, { end: END }).catch((e: unknown) => e);
+    const error = await runReport(deps, { end: END.getTime() }).catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(ReportUnavailableError);
@@ -380,7 +383,7 @@ describe('runReport', () => {
     source.lostShare = 0.5;
 
     // Act
-    const result = await runReport(deps, { end: END });
+    const result = await runReport(deps, { end: END.getTime() });
 
     // Assess
     expect(result.summary.complete).toBe(false);
@@ -407,7 +410,7 @@ describe('runReport', () => {
     };
 
     // Act
-    const result = await runReport(deps, { end: END });
+    const result = await runReport(deps, { end: END.getTime() });
 
     // Assess
     expect(result.summary.warnings.join('\n')).toMatch(/^Baseline could not be read: Datadog unavailable/m);
@@ -418,11 +421,11 @@ describe('runReport', () => {
   it('skips every channel already recorded as delivered and sends nothing', async () => {
     // Prepare
     const { email, slack, logger, deps } = setup();
-    await runReport(deps, { end: END });
+    await runReport(deps, { end: END.getTime() });
     logger.lines.length = 0;
 
     // Act
-    const again = await runReport(deps, { end: END });
+    const again = await runReport(deps, { end: END.getTime() });
 
     // Assess
     expect(email.sent).toHaveLength(1);
@@ -437,7 +440,7 @@ describe('runReport', () => {
     slack.failWith = new Error('channel_not_found');
 
     // Act
-    const run = runReport(deps, { end: END });
+    const run = runReport(deps, { end: END.getTime() });
 
     // Assess
     await expect(run).rejects.toThrow(DeliveryError);
@@ -456,11 +459,11 @@ describe('runReport', () => {
     // Prepare
     const { email, slack, deps } = setup();
     slack.failWith = new Error('HTTP 500');
-    await expect(runReport(deps, { end: END })).rejects.toThrow(DeliveryError);
+    await expect(runReport(deps, { end: END.getTime() })).rejects.toThrow(DeliveryError);
     slack.failWith = undefined;
 
     // Act
-    const retry = await runReport(deps, { end: END });
+    const retry = await runReport(deps, { end: END.getTime() });
 
     // Assess
     expect(email.sent).toHaveLength(1);
@@ -478,7 +481,7 @@ describe('runReport', () => {
     slack.failWith = new Error('invalid_auth');
 
     // Act
-    const error = await runReport(deps, { end: END }).catch((e: unknown) => e);
+    const error = await runReport(deps, { end: END.getTime() }).catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(DeliveryError);
@@ -497,7 +500,7 @@ describe('runReport', () => {
     };
 
     // Act
-    const result = await runReport(deps, { end: END, deadline: clock.now() + 120_000 });
+    const result = await runReport(deps, { end: END.getTime(), deadline: clock.now() + 120_000 });
 
     // Assess
     expect(result.channels.map((c) => [c.channel, c.outcome])).toEqual([
@@ -515,7 +518,7 @@ describe('runReport', () => {
     ledger.items.set(SLACK_KEY, { status: 'IN_PROGRESS', leaseUntil: clock.now() + 55_000 });
 
     // Act
-    const result = await runReport(deps, { end: END, deadline: clock.now() + 280_000 });
+    const result = await runReport(deps, { end: END.getTime(), deadline: clock.now() + 280_000 });
 
     // Assess
     expect(result.channels.find((c) => c.channel === 'slack')?.outcome).toBe('delivered');
@@ -530,7 +533,9 @@ describe('runReport', () => {
     ledger.items.set(SLACK_KEY, { status: 'IN_PROGRESS', leaseUntil: clock.now() + 10 * 60_000 });
 
     // Act
-    const error = await runReport(deps, { end: END, deadline: clock.now() + 30_000 }).catch((e: unknown) => e);
+    const error = await runReport(deps, { end: END.getTime(), deadline: clock.now() + 30_000 }).catch(
+      (e: unknown) => e,
+    );
 
     // Assess
     expect((error as DeliveryError).failedChannels).toEqual(['slack']);
@@ -547,7 +552,7 @@ describe('runReport', () => {
     ledger.failClaims = true;
 
     // Act
-    const error = await runReport(deps, { end: END }).catch((e: unknown) => e);
+    const error = await runReport(deps, { end: END.getTime() }).catch((e: unknown) => e);
 
     // Assess
     expect((error as DeliveryError).failedChannels).toEqual(['email', 'slack']);
@@ -561,7 +566,7 @@ describe('runReport', () => {
     ledger.failRecords = true;
 
     // Act
-    const result = await runReport(deps, { end: END });
+    const result = await runReport(deps, { end: END.getTime() });
 
     // Assess
     expect(email.sent).toHaveLength(1);
@@ -576,7 +581,7 @@ describe('runReport', () => {
     const { slack: _omitted, ...emailOnly } = deps;
 
     // Act
-    const result = await runReport(emailOnly, { end: END });
+    const result = await runReport(emailOnly, { end: END.getTime() });
 
     // Assess
     expect(result.channels.map((c) => c.channel)).toEqual(['email']);
@@ -589,7 +594,7 @@ describe('runReport', () => {
     const { logger, deps } = setup();
 
     // Act
-    await runReport(deps, { end: END });
+    await runReport(deps, { end: END.getTime() });
 
     // Assess
     const fetchLine = logger.lines.find((l) => l.message === 'fetch_done');

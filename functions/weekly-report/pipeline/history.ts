@@ -9,13 +9,13 @@
  *   archived summaries; a week with no archived report is a gap, never an estimate.
  * An archive that cannot be listed at all means: fetch everything, and say so.
  */
-import type { ReportArchive } from './archive/report-archive';
-import type { ArchivedWeek } from './core/archived-week';
-import { mergeRanges } from './core/gaps';
-import { DAY_MS, type TimeRange } from './core/time';
-import type { Severity, Summary } from './core/types';
-import { addLocalDays } from './core/windows';
-import type { CallOptions, Logger } from './ports';
+import type { ReportArchive } from '../archive/report-archive';
+import type { ArchivedWeek } from '../core/archived-week';
+import { mergeRanges } from '../core/gaps';
+import { DAY_MS, type TimeRange } from '../core/time';
+import type { Severity, Summary } from '../core/types';
+import { addLocalDays } from '../core/windows';
+import type { CallOptions, Logger } from '../ports';
 
 export interface BaselinePlan {
   /** Complete archived weeks that together cover part of the baseline, without overlaps. */

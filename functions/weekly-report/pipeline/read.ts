@@ -1,25 +1,31 @@
 /**
- * Fetches what one report needs: the report window and, concurrently, the baseline (the
- * `baselineDays` local days before the window, whose last `windowDays` are the previous window
- * of the week-over-week change), each aggregated into its mergeable partial. Ranges count local
- * days of the report's zone (core/windows.ts), so they tile across DST. With a usage source, the
- * MCP usage metric is read over the very same ranges at the same time.
+ * The shared read: what every report of one fetch group needs, from one fetch of the report
+ * window and one of each piece of baseline some report still needs (its archive covering the
+ * rest), with the MCP usage metric read over the same ranges at the same time. Events go to each
+ * report's aggregates through a FanOut (core/fan-out.ts), each report taking its share: the whole
+ * org, a team's people, one person. The baseline is the `baselineDays` local days before the
+ * window, whose last `windowDays` are the previous window of the week-over-week change; ranges
+ * count local days of the report's zone (core/windows.ts), so they tile across DST.
  *
- * With a report archive, the baseline is first planned from it (history.ts): complete archived
- * weeks are folded in, and only the time they do not cover is fetched from Datadog; the archived
+ * With a report archive, each report's baseline is first planned from it (history.ts): complete
+ * archived weeks are folded in, and only the time they do not cover is fetched; the archived
  * weeks' pace also sizes the fetches (fewer time slices for a quiet range).
+ *
+ * Each dependency keeps its own time: the usage metric is read with its own deadline and never
+ * holds up the audit read (a late metric is "unavailable", named), and a share whose people are
+ * still being read (a DeferredShare) lets the read go on without it.
  */
-import type { ReportArchive } from './archive/report-archive';
-import { BaselineAggregate, WindowAggregate } from './core/aggregate';
-import { addArchivedWeek } from './core/archived-week';
-import { FanOut } from './core/fan-out';
-import type { TimeRange } from './core/time';
-import type { CallRecord, McpUsageData } from './core/types';
-import { rangeBefore } from './core/windows';
+import type { ReportArchive } from '../archive/report-archive';
+import { BaselineAggregate, WindowAggregate } from '../core/aggregate';
+import { addArchivedWeek } from '../core/archived-week';
+import { FanOut, type FanOutShare } from '../core/fan-out';
+import type { TimeRange } from '../core/time';
+import type { McpUsageData } from '../core/types';
+import { rangeBefore } from '../core/windows';
+import type { AuditEventSource, FetchOptions, Logger, McpUsageRanges, McpUsageSource } from '../ports';
 import { type BaselinePlan, baselineSources, planBaseline } from './history';
-import type { AuditEventSource, FetchOptions, Logger, McpUsageRanges, McpUsageSource } from './ports';
 
-export interface CollectParams {
+export interface ReadParams {
   readonly window: TimeRange;
   /** IANA zone whose local days the baseline and previous window count. */
   readonly timezone: string;
@@ -30,16 +36,25 @@ export interface CollectParams {
   readonly windowDays?: number;
   /** Local days of baseline before the window; 0 → no baseline. */
   readonly baselineDays: number;
-  /** Epoch ms after which no request or wait may start (the Lambda's remaining time). */
+  /** Epoch ms after which no audit request or wait may start (the read's share of the invocation). */
   readonly deadline?: number;
   /** Where MCP tool and client usage comes from; absent: it is not read. */
   readonly usage?: McpUsageSource;
-  /** Where past weeks are kept; the baseline comes from it where it can. */
-  readonly archive?: ReportArchive;
+  /** The usage metric's own deadline (never later than `deadline`). @default deadline */
+  readonly usageDeadline?: number;
+  /** Settles when every deferred share is settled or failed; the read waits for it before handing out the calls it held. */
+  readonly sharesSettled?: Promise<unknown>;
   readonly logger?: Logger;
 }
 
-export interface CollectedReportData {
+/** One report of the read: its share of the calls and its archive (its baseline comes from it where it can). */
+export interface ShareRequest {
+  readonly share: FanOutShare;
+  readonly archive?: ReportArchive;
+}
+
+/** What the read gives one report. */
+export interface ShareData {
   readonly window: WindowAggregate;
   readonly baseline?: BaselineAggregate;
   readonly baselineRange?: TimeRange;
@@ -47,7 +62,7 @@ export interface CollectedReportData {
   readonly baselineSources?: { readonly archive_days: number; readonly fetched_days: number };
   /** What the archive could not give, for the summary's warnings. */
   readonly archiveWarnings: readonly string[];
-  /** What the MCP usage metric said over the same ranges, when a usage source was given. */
+  /** What the MCP usage metric said over the same ranges (the whole org's: each report narrows it to its share). */
   readonly usage?: McpUsageData;
 }
 
@@ -65,76 +80,58 @@ function readUsage(
   );
 }
 
-/** One report of a fetch group: where its history is, and which calls are its own. */
-export interface ReportConsumer {
-  /** Its archive (its own prefix): its baseline comes from its archived weeks where it can. */
-  readonly archive?: ReportArchive;
-  /** Which calls it takes; absent: every call (an org-wide report). */
-  readonly accepts?: (record: CallRecord) => boolean;
-}
-
 /**
- * Splits `range` where any consumer's fetch ranges start or end, and lists, for each piece, the
- * consumers that need it fetched; neighbouring pieces with the same consumers are joined.
+ * Splits `range` where any report's fetch ranges start or end, and lists, for each piece, the
+ * reports that need it fetched; neighbouring pieces with the same reports are joined.
  */
-export function fetchPieces(
+function fetchPieces(
   range: TimeRange,
   needs: ReadonlyArray<readonly TimeRange[]>,
-): Array<{ range: TimeRange; consumers: number[] }> {
+): Array<{ range: TimeRange; readers: number[] }> {
   const cuts = new Set<number>([range.from, range.to]);
   for (const list of needs)
     for (const r of list) for (const t of [r.from, r.to]) if (t > range.from && t < range.to) cuts.add(t);
   const points = [...cuts].sort((a, b) => a - b);
-  const pieces: Array<{ range: TimeRange; consumers: number[] }> = [];
+  const pieces: Array<{ range: TimeRange; readers: number[] }> = [];
   for (let k = 0; k + 1 < points.length; k++) {
     const piece = { from: points[k] as number, to: points[k + 1] as number };
-    const consumers = needs.flatMap((list, i) =>
-      list.some((r) => r.from <= piece.from && r.to >= piece.to) ? [i] : [],
-    );
-    if (consumers.length === 0) continue;
+    const readers = needs.flatMap((list, i) => (list.some((r) => r.from <= piece.from && r.to >= piece.to) ? [i] : []));
+    if (readers.length === 0) continue;
     const last = pieces[pieces.length - 1];
-    if (last && last.range.to === piece.from && last.consumers.join() === consumers.join())
+    if (last && last.range.to === piece.from && last.readers.join() === readers.join())
       last.range = { from: last.range.from, to: piece.to };
-    else pieces.push({ range: piece, consumers });
+    else pieces.push({ range: piece, readers });
   }
   return pieces;
 }
 
 /**
- * What every report of one fetch group needs, from one fetch of the window and one of each piece
- * of baseline some report still needs (its archive covering the rest): events go to each
- * report's aggregates through a FanOut, so a team's report counts only its people's calls.
- * Returns one CollectedReportData per consumer, in order.
+ * Reads the window and the baseline pieces once for every report of `requests` and returns one
+ * ShareData per request, in order. Throws only what the audit source throws (a refused key).
  */
-export async function collectGroupData(
+export async function readShares(
   source: AuditEventSource,
-  params: CollectParams & { readonly consumers: readonly ReportConsumer[] },
-): Promise<CollectedReportData[]> {
-  const { consumers } = params;
+  params: ReadParams,
+  requests: readonly ShareRequest[],
+): Promise<ShareData[]> {
   const windowRange = params.window;
   const range = rangeBefore(windowRange, params.timezone, params.baselineDays);
   const previous = rangeBefore(windowRange, params.timezone, params.windowDays);
   const wantBaseline = params.baselineDays > 0;
   const call = params.deadline === undefined ? {} : { deadline: params.deadline };
 
-  // The metric does not depend on the archive: start it first.
+  // The metric does not depend on the archive: start it first, on its own deadline.
   const usagePromise = readUsage(
     params.usage,
-    wantBaseline
-      ? {
-          window: params.window,
-          previous,
-          baseline: range,
-        }
-      : { window: params.window },
-    params.deadline,
+    wantBaseline ? { window: windowRange, previous, baseline: range } : { window: windowRange },
+    params.usageDeadline ?? params.deadline,
   );
 
   const plans: Array<BaselinePlan | undefined> = await Promise.all(
-    consumers.map((c) =>
-      c.archive
+    requests.map((r) =>
+      r.archive
         ? planBaseline(
-            c.archive,
+            r.archive,
             { baseline: wantBaseline ? range : { from: windowRange.from, to: windowRange.from }, previous },
             { ...(params.logger ? { logger: params.logger } : {}), call },
           )
@@ -144,37 +141,30 @@ export async function collectGroupData(
   // The busiest archived pace among the reports (the org-wide one, when there is one) sizes the fetches.
   const rates = plans.flatMap((p) => (p?.eventRate !== undefined ? [p.eventRate] : []));
   const eventRate = rates.length > 0 ? Math.max(...rates) : undefined;
-  const hint = (r: { from: number; to: number }): FetchOptions => ({
+  const hint = (r: TimeRange): FetchOptions => ({
     ...call,
     ...(eventRate !== undefined ? { expectedEvents: eventRate * (r.to - r.from) } : {}),
   });
   // With no archived pace, a baseline piece may well be empty (a new org, or MCP newly adopted):
   // the source asks once over the piece before slicing it. The window is the report's subject: sliced at once.
-  const baselineHint = (r: { from: number; to: number }): FetchOptions =>
+  const baselineHint = (r: TimeRange): FetchOptions =>
     eventRate !== undefined ? hint(r) : { ...call, probeFirst: true };
 
+  const shares = requests.map((r) => r.share);
   const windowPromise = source.collect(
-    params.window,
-    () =>
-      new FanOut(
-        consumers.map((c) => ({
-          aggregate: new WindowAggregate({ range: windowRange }),
-          ...(c.accepts ? { accepts: c.accepts } : {}),
-        })),
-      ),
+    windowRange,
+    () => new FanOut(shares, () => new WindowAggregate({ range: windowRange })),
     hint(windowRange),
   );
-  const needs = consumers.map((_, i) => (wantBaseline ? (plans[i]?.fetch ?? [range]) : []));
+  const needs = requests.map((_, i) => (wantBaseline ? (plans[i]?.fetch ?? [range]) : []));
   const pieces = fetchPieces(range, needs);
   const fetched = pieces.map((piece) =>
     source.collect(
       piece.range,
       () =>
         new FanOut(
-          piece.consumers.map((i) => ({
-            aggregate: new BaselineAggregate(previous, { range: piece.range }),
-            ...(consumers[i]?.accepts ? { accepts: consumers[i]?.accepts } : {}),
-          })),
+          piece.readers.map((i) => shares[i] as FanOutShare),
+          () => new BaselineAggregate(previous, { range: piece.range }),
         ),
       baselineHint(piece.range),
     ),
@@ -183,19 +173,21 @@ export async function collectGroupData(
   const [window, usage, ...parts] = await Promise.allSettled([windowPromise, usagePromise, ...fetched]);
   if (window?.status === 'rejected') throw window.reason;
   for (const part of parts) if (part.status === 'rejected') throw part.reason;
-  const windows = (window as PromiseFulfilledResult<FanOut<WindowAggregate>>).value.parts;
+  const windowFan = (window as PromiseFulfilledResult<FanOut<WindowAggregate>>).value;
+  const pieceFans = parts.map((p) => (p as PromiseFulfilledResult<FanOut<BaselineAggregate>>).value);
+  // Calls held for shares whose people were still being read go to them now.
+  await params.sharesSettled;
+  for (const fan of [windowFan, ...pieceFans]) fan.settle();
   const usageData = usage?.status === 'fulfilled' && usage.value ? { usage: usage.value } : {};
 
-  return consumers.map((_, i) => {
+  return requests.map((_, i) => {
     const plan = plans[i];
-    const windowAggregate = windows[i]?.aggregate as WindowAggregate;
+    const windowAggregate = windowFan.aggregates[i] as WindowAggregate;
     if (!wantBaseline) return { window: windowAggregate, archiveWarnings: plan?.warnings ?? [], ...usageData };
     const baseline = new BaselineAggregate(previous, { range });
     pieces.forEach((piece, k) => {
-      const at = piece.consumers.indexOf(i);
-      if (at < 0) return;
-      const fanOut = (parts[k] as PromiseFulfilledResult<FanOut<BaselineAggregate>>).value;
-      const part = fanOut.parts[at]?.aggregate;
+      const at = piece.readers.indexOf(i);
+      const part = at < 0 ? undefined : pieceFans[k]?.aggregates[at];
       if (part) baseline.merge(part);
     });
     for (const week of plan?.weeks ?? []) addArchivedWeek(baseline, week);
@@ -208,13 +200,4 @@ export async function collectGroupData(
       ...usageData,
     };
   });
-}
-
-/** What one report needs (the whole org's calls, or `accepts`' only), from its own fetch. */
-export async function collectReportData(source: AuditEventSource, params: CollectParams): Promise<CollectedReportData> {
-  const [data] = await collectGroupData(source, {
-    ...params,
-    consumers: [{ ...(params.archive ? { archive: params.archive } : {}) }],
-  });
-  return data as CollectedReportData;
 }

@@ -1,0 +1,57 @@
+/**
+ * What a report run gives back: its summary, its rendering, and how each channel ended. The
+ * handler shapes it into its small result and metrics; the local run writes `out/` from it.
+ */
+import type { AnomalyKind, Summary } from '../core/types';
+import type { RenderedReport } from '../ports';
+
+/** The archive is a channel too: claimed, written and recorded like the two deliveries, before them. */
+export type ChannelName = 'archive' | 'email' | 'slack';
+export type ChannelOutcome = 'delivered' | 'skipped_already_delivered' | 'failed';
+
+export interface ChannelResult {
+  readonly channel: ChannelName;
+  readonly outcome: ChannelOutcome;
+  /** The idempotency key `{report key}:{window.to}:{channel}`. */
+  readonly key: string;
+  readonly durationMs: number;
+  readonly error?: Error;
+  /** Sent, but the ledger could not record it (a retry could send it again once the claim lapses). */
+  readonly recordFailed?: boolean;
+}
+
+export interface RunResult {
+  readonly summary: Summary;
+  readonly report: RenderedReport;
+  readonly channels: readonly ChannelResult[];
+}
+
+/** One report's part of an invocation's result: small whatever the week (never the summary). */
+export interface ReportResult {
+  readonly report: string;
+  readonly window: { readonly from: string; readonly to: string };
+  readonly complete: boolean;
+  readonly totalToolCalls: number;
+  readonly uniqueUsers: number;
+  readonly anomalies: number;
+  readonly anomalyCounts: Readonly<Record<AnomalyKind, number | null>>;
+  /** Causes of a partial report, one per cause (the first 10). */
+  readonly incompleteReasons: readonly string[];
+  readonly channels: ReadonlyArray<{ readonly channel: ChannelName; readonly outcome: ChannelOutcome }>;
+}
+
+/** One report's small result (the summary itself can run to megabytes). */
+export function reportResult(report: string, run: RunResult): ReportResult {
+  const { summary } = run;
+  return {
+    report,
+    window: summary.window,
+    complete: summary.complete,
+    totalToolCalls: summary.total_tool_calls,
+    uniqueUsers: summary.unique_users,
+    anomalies: summary.anomalies.length,
+    anomalyCounts: summary.anomaly_counts,
+    incompleteReasons: summary.complete ? [] : summary.warnings.slice(0, 10).map((w) => w.slice(0, 500)),
+    channels: run.channels.map((c) => ({ channel: c.channel, outcome: c.outcome })),
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The real adapters behind each report, built by the handler once per execution environment: the
+ * AWS clients (their endpoints from the SDK's standard AWS_ENDPOINT_URL_* variables), and for each
+ * org (one secret and site) its credentials read once, one Datadog audit source, usage-metric
+ * source and Teams directory, and one Slack client per API URL; for each report its email sender,
+ * its Slack channel and its archive prefix. A failed secret read is not kept: the next invocation
+ * tries again (the secret may be fixed by then).
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SESClient } from '@aws-sdk/client-ses';
+import { createDatadogAuditSource } from './adapters/datadog/audit-source';
+import { createDatadogMetricsSource } from './adapters/datadog/metrics-source';
+import { createDatadogTeamDirectory } from './adapters/datadog/team-directory';
+import { createDynamoDbLedger } from './adapters/delivery-ledger';
+import { createS3BlobStore } from './adapters/s3-blob-store';
+import { createSecretsCredentials } from './adapters/secrets';
+import { createSesEmailSender } from './adapters/ses-email';
+import { createSlackSender, createSlackWebClient } from './adapters/slack-post';
+import { createReportArchive } from './archive/report-archive';
+import { orgKey, type ReportDefinition } from './config/report-definitions';
+import { SlackDeliveryError } from './errors';
+import type { BlobStore, DeliveryLedger, Logger, SlackSender } from './ports';
+import type { ReportWiring } from './run/invocation';
+import type { GroupDeps, PlannedReport } from './run/report-group';
+
+export interface AwsClients {
+  readonly secrets: SecretsManagerClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly ses: SESClient;
+  /** Absent when archiving is off. */
+  readonly s3?: S3Client;
+}
+
+/** What one org's reports share: its Datadog readers and its Slack senders. */
+interface OrgClients {
+  readonly readers: Pick<GroupDeps, 'source' | 'usage' | 'teams'>;
+  readonly slackToken?: string;
+  readonly slackSenders: Map<string, SlackSender>;
+}
+
+export interface WiringOptions {
+  readonly aws: AwsClients;
+  readonly idempotencyTable: string;
+  readonly archiveBucket?: string;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/** The ledger every report's channels are claimed in. */
+export function createLedger(options: WiringOptions): DeliveryLedger {
+  return createDynamoDbLedger({ client: options.aws.dynamodb, tableName: options.idempotencyTable });
+}
+
+/** Wires reports to the real adapters, each org's clients made on first use and kept. */
+export function createWiring(options: WiringOptions): ReportWiring {
+  const { aws, logger, now } = options;
+  const store: BlobStore | undefined =
+    options.archiveBucket && aws.s3 ? createS3BlobStore({ client: aws.s3, bucket: options.archiveBucket }) : undefined;
+  const orgs = new Map<string, Promise<OrgClients>>();
+
+  const orgClients = (report: ReportDefinition): Promise<OrgClients> => {
+    const key = orgKey(report);
+    let clients = orgs.get(key);
+    if (!clients) {
+      const credentials = createSecretsCredentials({ client: aws.secrets, secretId: report.secretId });
+      clients = credentials.load().then((creds) => {
+        const datadog = {
+          apiKey: creds.ddApiKey,
+          appKey: creds.ddAppKey,
+          site: report.site,
+          ...(report.datadogApiUrl ? { baseUrl: report.datadogApiUrl } : {}),
+          logger,
+        };
+        return {
+          readers: {
+            source: createDatadogAuditSource(datadog),
+            // The same keys read the MCP usage metric (tools, clients); without timeseries_query the report says so.
+            usage: createDatadogMetricsSource(datadog),
+            // Only reports scoped to teams ask it anything (the key then needs teams_read).
+            teams: createDatadogTeamDirectory(datadog),
+          },
+          ...(creds.slackBotToken ? { slackToken: creds.slackBotToken } : {}),
+          slackSenders: new Map(),
+        };
+      });
+      clients.catch(() => orgs.delete(key));
+      orgs.set(key, clients);
+    }
+    return clients;
+  };
+
+  const slackSender = (org: OrgClients, apiUrl: string | undefined): SlackSender => {
+    let sender = org.slackSenders.get(apiUrl ?? '');
+    if (sender) return sender;
+    sender = org.slackToken
+      ? createSlackSender({
+          client: createSlackWebClient(org.slackToken, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), log: logger }),
+          logger,
+          now,
+        })
+      : // Email still goes out; only the Slack channel fails, naming the fix.
+        {
+          post: () =>
+            Promise.reject(
+              new SlackDeliveryError('SLACK_CHANNEL is set but the credentials secret has no slackBotToken: add it', {
+                code: 'missing_token',
+              }),
+            ),
+        };
+    org.slackSenders.set(apiUrl ?? '', sender);
+    return sender;
+  };
+
+  const plan = (report: ReportDefinition, org: OrgClients): PlannedReport => ({
+    report,
+    ...(report.email
+      ? {
+          email: createSesEmailSender({
+            client: aws.ses,
+            from: report.email.from,
+            to: report.email.to,
+            ...(report.email.configurationSet ? { configurationSet: report.email.configurationSet } : {}),
+          }),
+        }
+      : {}),
+    ...(report.slack
+      ? { slack: { channel: report.slack.channel, sender: slackSender(org, report.slack.apiUrl) } }
+      : {}),
+    ...(store ? { archive: createReportArchive(store, report.key) } : {}),
+  });
+
+  return {
+    async wire(reports) {
+      const first = reports[0];
+      if (!first) throw new Error('a fetch group has at least one report');
+      const org = await orgClients(first);
+      return { readers: org.readers, plans: reports.map((r) => plan(r, org)) };
+    },
+  };
+}
