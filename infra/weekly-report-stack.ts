@@ -1,7 +1,8 @@
 /**
  * The weekly report stack: EventBridge Scheduler schedules (cron + IANA zone, one per group of
- * reports of the same org, schedule and window; one for a deployment without a `reports` list)
- * invoke the report function with their scheduled time; failures land in one encrypted DLQ;
+ * reports of the same org, schedule and window) invoke the report function with their scheduled
+ * time and the names of their reports, which the function reads from the reports document bundled
+ * beside its code; failures land in one encrypted DLQ;
  * alarms on function errors and DLQ depth go to an encrypted SNS topic. Grants are scoped to the
  * secrets, sender identities, configuration sets and table the function uses.
  */
@@ -32,12 +33,11 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ARCHIVE_FILES, ARCHIVE_ROOT } from '../functions/weekly-report/archive/report-archive';
-import type { ReportsDocument } from '../functions/weekly-report/config/report-definitions';
+import type { ReportDefinition, ReportsDocument } from '../functions/weekly-report/config/report-definitions';
 import { METRIC_NAMESPACE, METRICS } from '../functions/weekly-report/run/metrics';
-import { buildReportsDocument, REPORTS_FILE_NAME, reportEnvironment, type StackConfig } from './config';
+import { REPORTS_FILE_NAME, type StackConfig } from './config';
 import { ReportArchiveBucket } from './report-archive';
 import { ReportFunction, SERVICE_NAME } from './report-function';
-import { groupBySchedule, type ScheduleGroup } from './reports-list';
 
 export interface WeeklyReportStackProps extends StackProps {
   /** Validated context (parseStackConfig). */
@@ -50,6 +50,33 @@ export interface WeeklyReportStackProps extends StackProps {
 export interface ReportSchedule {
   readonly schedule: scheduler.Schedule;
   readonly reports: readonly string[];
+}
+
+/** Reports that one schedule invokes the function for: the same org, schedule and window. */
+export interface ScheduleGroup {
+  readonly schedule: string;
+  readonly timezone: string;
+  readonly secretId: string;
+  readonly site: string;
+  readonly reports: readonly ReportDefinition[];
+}
+
+/**
+ * Groups reports into schedules: reports with the same secret and site (one Datadog org), the
+ * same schedule and time zone (one firing) and the same window mode share one schedule, whose one
+ * invocation fetches the org's events once and renders and delivers all of them. Groups come in
+ * the order of their first report, so the first report's group keeps the first schedule.
+ */
+export function groupBySchedule(reports: readonly ReportDefinition[]): ScheduleGroup[] {
+  const groups = new Map<string, ScheduleGroup & { readonly reports: ReportDefinition[] }>();
+  for (const report of reports) {
+    const { schedule, timezone, secretId, site, windowMode } = report;
+    const key = JSON.stringify([secretId, site, schedule, timezone, windowMode]);
+    const group = groups.get(key);
+    if (group !== undefined) group.reports.push(report);
+    else groups.set(key, { schedule, timezone, secretId, site, reports: [report] });
+  }
+  return [...groups.values()];
 }
 
 /** EventBridge Scheduler takes a description of at most 512 characters. */
@@ -89,8 +116,8 @@ export class WeeklyReportStack extends Stack {
   readonly archive: ReportArchiveBucket;
   /** One per group of reports of the same org, schedule and window; the first is `Schedule`, as before the list. */
   readonly schedules: readonly ReportSchedule[];
-  /** What the function reads at cold start when a `reports` list is given; undefined without one. */
-  readonly reportsDocument?: ReportsDocument;
+  /** The reports document bundled beside the handler, which the function parses at cold start. */
+  readonly reportsDocument: ReportsDocument;
 
   constructor(scope: Construct, id: string, props: WeeklyReportStackProps) {
     super(scope, id, props);
@@ -126,15 +153,14 @@ export class WeeklyReportStack extends Stack {
       ...(config.archiveObjectLockDays !== undefined ? { objectLockDays: config.archiveObjectLockDays } : {}),
     });
 
-    // With a `reports` list, the reports travel in a file of the bundle, not in the environment.
-    if (config.reportsListed) this.reportsDocument = buildReportsDocument(config);
+    // The reports travel as the document synth parsed, in a file of the bundle: the function parses
+    // exactly what synth did, and no number of reports outgrows Lambda's 4 KB of environment.
+    this.reportsDocument = config.reportsDocument;
     this.reportFunction = new ReportFunction(this, 'WeeklyReport', {
       ...(props.entry !== undefined ? { entry: props.entry } : {}),
-      ...(this.reportsDocument !== undefined
-        ? { bundledFiles: { [REPORTS_FILE_NAME]: JSON.stringify(this.reportsDocument) } }
-        : {}),
+      bundledFiles: { [REPORTS_FILE_NAME]: JSON.stringify(this.reportsDocument) },
       environment: {
-        ...reportEnvironment(config),
+        REPORTS_FILE: REPORTS_FILE_NAME,
         IDEMPOTENCY_TABLE: this.table.tableName,
         ARCHIVE_BUCKET: this.archive.bucket.bucketName,
       },
@@ -166,9 +192,7 @@ export class WeeklyReportStack extends Stack {
     });
     const groups = groupBySchedule(config.reports);
     const ids = scheduleIds(groups);
-    this.schedules = groups.map((group, i) =>
-      this.createSchedule(group, ids[i] ?? 'Schedule', config.reportsListed, schedulerRole),
-    );
+    this.schedules = groups.map((group, i) => this.createSchedule(group, ids[i] ?? 'Schedule', schedulerRole));
 
     this.alarmTopic = this.createAlarms(config);
 
@@ -185,24 +209,21 @@ export class WeeklyReportStack extends Stack {
   }
 
   /**
-   * The schedule of one group: it invokes the function with its scheduled time and, with a
-   * `reports` list, the names of the group's reports, which that invocation renders and delivers.
+   * The schedule of one group: it invokes the function with its scheduled time and the names of
+   * the group's reports, which that invocation renders and delivers.
    */
-  private createSchedule(group: ScheduleGroup, id: string, listed: boolean, role: iam.IRole): ReportSchedule {
+  private createSchedule(group: ScheduleGroup, id: string, role: iam.IRole): ReportSchedule {
     const reports = group.reports.map((r) => r.name);
     const when = `${group.schedule} ${group.timezone}`;
     const schedule = new scheduler.Schedule(this, id, {
-      description: listed
-        ? describeReports(`AI Activity Audit (${when}):`, reports)
-        : `AI Activity Audit weekly report (${when})`,
+      description: describeReports(`AI Activity Audit (${when}):`, reports),
       schedule: scheduler.ScheduleExpression.expression(group.schedule, TimeZone.of(group.timezone)),
       target: new LambdaInvoke(this.reportFunction.function, {
         role,
-        // The report window ends at the scheduled time, so a retry reports the same week. Without
-        // a list the input stays what it was: the function's one report.
+        // The report window ends at the scheduled time, so a retry reports the same week.
         input: scheduler.ScheduleTargetInput.fromObject({
           scheduledTime: scheduler.ContextAttribute.scheduledTime,
-          ...(listed ? { reports } : {}),
+          reports,
         }),
         deadLetterQueue: this.deadLetterQueue,
         // Scheduler retries only failed invocations (throttling, service errors); the function's
@@ -213,13 +234,11 @@ export class WeeklyReportStack extends Stack {
         maxEventAge: Duration.hours(6),
       }),
     });
-    if (listed) {
-      // What an operator needs to see the grouping: which schedule sends which reports.
-      new CfnOutput(this, `${id}Reports`, {
-        description: `Reports of schedule ${id}: ${when}, secret ${group.secretName} on ${group.datadogSite}`,
-        value: `${schedule.scheduleName}: ${reports.join(', ')}`,
-      });
-    }
+    // What an operator needs to see the grouping: which schedule sends which reports.
+    new CfnOutput(this, `${id}Reports`, {
+      description: `Reports of schedule ${id}: ${when}, secret ${group.secretId} on ${group.site}`,
+      value: `${schedule.scheduleName}: ${reports.join(', ')}`,
+    });
     return { schedule, reports };
   }
 
@@ -228,7 +247,7 @@ export class WeeklyReportStack extends Stack {
     // The secrets are created outside the stack and referenced by name: exactly the ones the
     // reports name, one per org. Secrets Manager appends a random 6-character suffix to secret
     // ARNs, hence the `-??????` in each resource.
-    const secretNames = [...new Set(config.reports.map((report) => report.secretName))];
+    const secretNames = [...new Set(config.reports.map((report) => report.secretId))];
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadCredentials',
@@ -248,11 +267,11 @@ export class WeeklyReportStack extends Stack {
     // statement per sender, conditioned on that From address, on its identities and the
     // configuration sets of its reports.
     const senders = new Map<string, Set<string>>();
-    for (const report of config.reports) {
-      if (report.emailFrom === undefined) continue;
-      const sets = senders.get(report.emailFrom) ?? new Set<string>();
-      if (report.sesConfigurationSet !== undefined) sets.add(report.sesConfigurationSet);
-      senders.set(report.emailFrom, sets);
+    for (const { email } of config.reports) {
+      if (email === undefined) continue;
+      const sets = senders.get(email.from) ?? new Set<string>();
+      if (email.configurationSet !== undefined) sets.add(email.configurationSet);
+      senders.set(email.from, sets);
     }
     [...senders].forEach(([emailFrom, configurationSets], i) => {
       role.addToPrincipalPolicy(
@@ -321,7 +340,7 @@ export class WeeklyReportStack extends Stack {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    // The job's own metrics (run-metrics.ts, embedded metric format in the function's logs).
+    // The job's own metrics (run/metrics.ts, embedded metric format in the function's logs).
     const jobMetric = (metricName: string, statistic: string) =>
       new cloudwatch.Metric({
         namespace: METRIC_NAMESPACE,

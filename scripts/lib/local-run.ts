@@ -102,8 +102,6 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
       secretName: SECRET_ID,
       timezone: 'UTC',
       window: 'calendar',
-      windowDays: 7,
-      baselineDays: 28,
       thresholds: {},
       suppress: [],
     };

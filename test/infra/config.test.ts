@@ -4,18 +4,13 @@
  */
 
 import { createHash } from 'node:crypto';
-import { parseReportsDocument } from '../../functions/weekly-report/config/report-definitions';
+import { editDistance, nearestKey, unknownReportKeys } from '../../functions/weekly-report/config/keys';
+import { parseReports } from '../../functions/weekly-report/config/parse-reports';
+import type { ReportDefinition } from '../../functions/weekly-report/config/report-definitions';
+import { validateScheduleExpression } from '../../functions/weekly-report/config/schedule-expression';
 import { DEFAULT_THRESHOLDS } from '../../functions/weekly-report/core/types';
-import {
-  buildReportsDocument,
-  CONTEXT_KEYS,
-  parseStackConfig,
-  reportEnvironment,
-  type StackConfig,
-  StackConfigError,
-} from '../../infra/config';
-import { editDistance, nearestKey, unknownContextKeys, unknownReportKeys } from '../../infra/context-keys';
-import { validateScheduleExpression } from '../../infra/schedule-expression';
+import { CONTEXT_KEYS, parseStackConfig, type StackConfig, StackConfigError } from '../../infra/config';
+import { unknownContextKeys } from '../../infra/context-keys';
 import { cdkJsonContext, synthesizeStack } from './synth-stack';
 import { twoOrgContext, twoOrgReports } from './two-orgs';
 
@@ -35,6 +30,13 @@ function firstReport(config: StackConfig) {
   return report;
 }
 
+/** What the function makes of the document the stack bundles (JSON and back, as the file carries it). */
+function coldStart(config: StackConfig): readonly ReportDefinition[] {
+  const parsed = parseReports(JSON.parse(JSON.stringify(config.reportsDocument)));
+  if (!parsed.ok) throw new Error(`the bundled document was refused: ${JSON.stringify(parsed.problems)}`);
+  return parsed.reports;
+}
+
 describe('parseStackConfig', () => {
   describe('defaults', () => {
     it('accepts the cdk.json of a fresh clone', () => {
@@ -42,24 +44,29 @@ describe('parseStackConfig', () => {
       const config = parseStackConfig(cdkJsonContext());
 
       // Assess
-      expect(config).toMatchObject({ windowDays: 7, baselineDays: 28, logRetentionDays: 365 });
+      expect(config).toMatchObject({ logRetentionDays: 365, archiveRetentionDays: 400 });
       expect(config.reports).toHaveLength(1);
       const report = firstReport(config);
-      expect(report).toMatchObject({
+      expect(report).toEqual({
         name: 'default',
+        key: 'Example Org',
         schedule: 'cron(0 9 ? * MON *)',
         timezone: 'UTC',
-        orgName: 'Example Org',
-        datadogSite: 'datadoghq.com',
-        secretName: 'ai-activity-audit/credentials',
-        emailFrom: 'audit@example.com',
-        emailTo: ['security@example.com'],
-        window: 'calendar',
+        org: 'Example Org',
+        site: 'datadoghq.com',
+        secretId: 'ai-activity-audit/credentials',
+        email: { from: 'audit@example.com', to: ['security@example.com'] },
+        windowMode: 'calendar',
+        windowDays: 7,
+        baselineDays: 28,
+        thresholds: DEFAULT_THRESHOLDS,
         suppress: [],
+        topUsers: 5,
+        changesLimit: 200,
       });
-      expect(report.slackChannel).toBeUndefined();
       expect(config.alarmEmail).toBeUndefined();
-      expect(report.sesConfigurationSet).toBeUndefined();
+      expect(config.reportsDocument.reports).toEqual([{ name: 'default' }]);
+      expect(coldStart(config)).toEqual(config.reports);
     });
 
     it('lists every key it reads in cdk.json, so people see what they can set', () => {
@@ -75,14 +82,16 @@ describe('parseStackConfig', () => {
       const config = parseStackConfig({ orgName: 'Acme', slackChannel: 'C0123456789' });
 
       // Assess
-      expect(config).toMatchObject({ windowDays: 7, baselineDays: 28 });
       expect(firstReport(config)).toMatchObject({
         schedule: 'cron(0 9 ? * MON *)',
         timezone: 'UTC',
-        datadogSite: 'datadoghq.com',
-        secretName: 'ai-activity-audit/credentials',
-        emailTo: [],
+        site: 'datadoghq.com',
+        secretId: 'ai-activity-audit/credentials',
+        windowMode: 'calendar',
+        windowDays: 7,
+        baselineDays: 28,
       });
+      expect(firstReport(config).email).toBeUndefined();
       expect(firstReport(config).thresholds.burstCalls).toBe(100);
     });
   });
@@ -95,9 +104,10 @@ describe('parseStackConfig', () => {
       const fromJson = parseStackConfig({ ...cdkJsonContext(), emailTo: '["a@example.com","b@example.org"]' });
 
       // Assess
-      expect(firstReport(fromArray).emailTo).toEqual(['a@example.com', 'b@example.org']);
-      expect(firstReport(fromString).emailTo).toEqual(firstReport(fromArray).emailTo);
-      expect(firstReport(fromJson).emailTo).toEqual(firstReport(fromArray).emailTo);
+      expect(firstReport(fromArray).email?.to).toEqual(['a@example.com', 'b@example.org']);
+      expect(firstReport(fromString).email?.to).toEqual(firstReport(fromArray).email?.to);
+      expect(firstReport(fromJson).email?.to).toEqual(firstReport(fromArray).email?.to);
+      expect(coldStart(fromString)).toEqual(fromString.reports);
     });
 
     it('reads numbers and JSON given as strings', () => {
@@ -111,8 +121,8 @@ describe('parseStackConfig', () => {
       });
 
       // Assess
-      expect(config.windowDays).toBe(14);
-      expect(config.baselineDays).toBe(56);
+      expect(firstReport(config).windowDays).toBe(14);
+      expect(firstReport(config).baselineDays).toBe(56);
       expect(firstReport(config).thresholds).toEqual({
         burstCalls: 50,
         burstMinutes: 10,
@@ -137,7 +147,7 @@ describe('parseStackConfig', () => {
         { kind: 'new_client', client: 'codex' },
         { kind: 'new_client', user: 'bot@example.com' },
       ]);
-      expect(JSON.parse(reportEnvironment(config).SUPPRESS ?? '[]')).toEqual(firstReport(config).suppress);
+      expect(coldStart(config)[0]?.suppress).toEqual(firstReport(config).suppress);
     });
 
     it('reads through a lookup function such as app.node.tryGetContext', () => {
@@ -151,13 +161,16 @@ describe('parseStackConfig', () => {
       expect(firstReport(config).timezone).toBe('Europe/Berlin');
     });
 
-    it('spells the timezone canonically for the schedule and the function', () => {
+    it('corrects the case of the timezone, for the schedule and the function alike, and keeps its spelling', () => {
       // Act
-      const config = parseStackConfig({ ...cdkJsonContext(), timezone: 'europe/berlin' });
+      const berlin = parseStackConfig({ ...cdkJsonContext(), timezone: 'europe/berlin' });
+      const kolkata = parseStackConfig({ ...cdkJsonContext(), timezone: 'Asia/Kolkata' });
 
       // Assess
-      expect(firstReport(config).timezone).toBe('Europe/Berlin');
-      expect(reportEnvironment(config).TIMEZONE).toBe('Europe/Berlin');
+      expect(firstReport(berlin).timezone).toBe('Europe/Berlin');
+      expect(coldStart(berlin)[0]?.timezone).toBe('Europe/Berlin');
+      expect(firstReport(kolkata).timezone).toBe('Asia/Kolkata');
+      expect(coldStart(kolkata)[0]?.timezone).toBe('Asia/Kolkata');
     });
 
     it('takes the UK1 site and hands it to the function', () => {
@@ -165,8 +178,8 @@ describe('parseStackConfig', () => {
       const config = parseStackConfig({ ...cdkJsonContext(), datadogSite: 'uk1.datadoghq.com' });
 
       // Assess
-      expect(firstReport(config).datadogSite).toBe('uk1.datadoghq.com');
-      expect(reportEnvironment(config).DATADOG_SITE).toBe('uk1.datadoghq.com');
+      expect(firstReport(config).site).toBe('uk1.datadoghq.com');
+      expect(coldStart(config)[0]?.site).toBe('uk1.datadoghq.com');
     });
 
     it('turns email off with an empty emailTo and Slack off with an empty slackChannel', () => {
@@ -175,11 +188,10 @@ describe('parseStackConfig', () => {
       const emailOnly = parseStackConfig({ ...cdkJsonContext(), slackChannel: '' });
 
       // Assess
-      expect(firstReport(slackOnly).emailTo).toEqual([]);
-      expect(firstReport(slackOnly).emailFrom).toBeUndefined();
-      expect(firstReport(slackOnly).slackChannel).toBe('C0123456789');
-      expect(firstReport(emailOnly).slackChannel).toBeUndefined();
-      expect(firstReport(emailOnly).emailTo).toEqual(['security@example.com']);
+      expect(firstReport(slackOnly).email).toBeUndefined();
+      expect(firstReport(slackOnly).slack).toEqual({ channel: 'C0123456789' });
+      expect(firstReport(emailOnly).slack).toBeUndefined();
+      expect(firstReport(emailOnly).email?.to).toEqual(['security@example.com']);
     });
   });
 
@@ -311,15 +323,16 @@ describe('parseStackConfig', () => {
       expect(error.problems).toEqual([{ key: 'emailTo', message: expect.stringMatching(/no delivery channel/) }]);
     });
 
-    it('refuses settings that would not fit in the Lambda environment', () => {
+    it("takes settings far beyond Lambda's 4 KB environment: the reports travel in the bundled document", () => {
       // Prepare
       const many = Array.from({ length: 200 }, (_, i) => `recipient-${i}@example.com`);
 
       // Act
-      const error = errorOf(() => parseStackConfig({ ...cdkJsonContext(), emailTo: many }));
+      const config = parseStackConfig({ ...cdkJsonContext(), emailTo: many });
 
       // Assess
-      expect(error.message).toMatch(/bytes of Lambda's 4 KB environment/);
+      expect(JSON.stringify(config.reportsDocument).length).toBeGreaterThan(4096);
+      expect(coldStart(config)[0]?.email?.to).toHaveLength(200);
     });
 
     it('fails the app before any resource is built', () => {
@@ -341,41 +354,46 @@ describe('reports', () => {
     const config = parseStackConfig(contextWith({}));
 
     // Assess
-    expect(config.reportsListed).toBe(true);
     const [security, sre, globex] = config.reports;
     expect(security).toEqual({
       name: 'security',
+      key: 'security',
       schedule: 'cron(0 9 ? * MON *)',
       timezone: 'UTC',
-      orgName: 'Acme',
-      datadogSite: 'datadoghq.com',
-      secretName: 'ai-activity-audit/acme',
-      emailFrom: 'audit@acme.example',
-      emailTo: ['security@acme.example'],
-      window: 'calendar',
+      org: 'Acme',
+      site: 'datadoghq.com',
+      secretId: 'ai-activity-audit/acme',
+      email: { from: 'audit@acme.example', to: ['security@acme.example'] },
+      windowMode: 'calendar',
+      windowDays: 7,
+      baselineDays: 28,
       thresholds: { ...DEFAULT_THRESHOLDS },
       suppress: [],
+      topUsers: 5,
+      changesLimit: 200,
     });
+    const { email: _email, ...securityWithoutEmail } = security ?? { email: undefined };
     expect(sre).toEqual({
-      ...security,
+      ...securityWithoutEmail,
       name: 'sre-team',
-      emailFrom: undefined,
-      emailTo: [],
-      slackChannel: 'C0SRE00001',
+      key: 'sre-team',
+      slack: { channel: 'C0SRE00001' },
       scope: { teams: ['sre'] },
     });
     expect(globex).toEqual({
       ...security,
       name: 'globex',
-      orgName: 'Globex',
-      datadogSite: 'datadoghq.eu',
-      secretName: 'ai-activity-audit/globex',
-      emailFrom: 'audit@globex.example',
-      emailTo: ['secops@globex.example'],
+      key: 'globex',
+      org: 'Globex',
+      site: 'datadoghq.eu',
+      secretId: 'ai-activity-audit/globex',
+      email: { from: 'audit@globex.example', to: ['secops@globex.example'] },
       timezone: 'Europe/Berlin',
       thresholds: { ...DEFAULT_THRESHOLDS, burstCalls: 50 },
     });
     expect(config.reports).toHaveLength(3);
+    expect(config.reportsDocument.reports).toEqual(twoOrgReports());
+    expect(coldStart(config)).toEqual(config.reports);
   });
 
   it("reads the same list as JSON text, as -c reports='[…]' gives it", () => {
@@ -395,7 +413,7 @@ describe('reports', () => {
 
     // Assess
     expect(config).toEqual(parseStackConfig(withoutReports));
-    expect(config.reportsListed).toBe(false);
+    expect(config.reportsDocument.reports).toEqual([{ name: 'default' }]);
     expect(config.reports.map((r) => r.name)).toEqual(['default']);
   });
 
@@ -490,7 +508,7 @@ describe('reports', () => {
       expect.stringMatching(/^"SRE Team" is not a report name: lower-case letters/),
       expect.stringMatching(/^"#sre" is not a Slack channel ID/),
       expect.stringMatching(/^is required: a slug/),
-      'is set once for the whole deployment, at the top level of the context, not per report',
+      'is set once for the whole deployment, at the top level of the context (in a reports document, in its defaults), not per report',
       '"security" is also the name of reports[0]: report names must be unique',
       expect.stringMatching(/^"weekly" is not a window mode/),
       expect.stringMatching(/^unknown key "burstCals"/),
@@ -527,39 +545,34 @@ describe('reports', () => {
     ]);
   });
 
-  it("builds a document every report of which the function's cold-start check accepts, defaults filled in", () => {
+  it('bundles the document it parsed, and the function makes the same reports of it, defaults filled in', () => {
     // Prepare
     const config = parseStackConfig(
       contextWith({ windowDays: '14', baselineDays: '56', sesConfigurationSet: 'audit' }),
     );
 
     // Act
-    const document = buildReportsDocument(config);
-    const parsed = parseReportsDocument(JSON.parse(JSON.stringify(document)));
+    const parsed = coldStart(config);
 
     // Assess
-    expect(parsed.problems).toEqual([]);
-    expect(document.reports[0]).toEqual({
-      name: 'security',
-      orgName: 'Acme',
-      datadogSite: 'datadoghq.com',
-      secretName: 'ai-activity-audit/acme',
-      emailFrom: 'audit@acme.example',
-      emailTo: ['security@acme.example'],
-      sesConfigurationSet: 'audit',
-      timezone: 'UTC',
-      window: 'calendar',
-      windowDays: 14,
-      baselineDays: 56,
-      thresholds: { ...DEFAULT_THRESHOLDS },
-      suppress: [],
+    expect(parsed).toEqual(config.reports);
+    expect(config.reportsDocument).toEqual({
+      schema: 1,
+      defaults: expect.objectContaining({
+        orgName: 'Acme',
+        secretName: 'ai-activity-audit/acme',
+        windowDays: '14',
+        baselineDays: '56',
+        sesConfigurationSet: 'audit',
+      }),
+      reports: twoOrgReports(),
     });
-    expect(parsed.reports.map((r) => [r.name, r.org, r.secretId, r.site, r.timezone, r.windowDays])).toEqual([
+    expect(parsed.map((r) => [r.name, r.org, r.secretId, r.site, r.timezone, r.windowDays])).toEqual([
       ['security', 'Acme', 'ai-activity-audit/acme', 'datadoghq.com', 'UTC', 14],
       ['sre-team', 'Acme', 'ai-activity-audit/acme', 'datadoghq.com', 'UTC', 14],
       ['globex', 'Globex', 'ai-activity-audit/globex', 'datadoghq.eu', 'Europe/Berlin', 14],
     ]);
-    expect(parsed.reports.map((r) => [r.email, r.slack, r.scope])).toEqual([
+    expect(parsed.map((r) => [r.email, r.slack, r.scope])).toEqual([
       [{ from: 'audit@acme.example', to: ['security@acme.example'], configurationSet: 'audit' }, undefined, undefined],
       [undefined, { channel: 'C0SRE00001' }, { teams: ['sre'] }],
       [
@@ -568,15 +581,7 @@ describe('reports', () => {
         undefined,
       ],
     ]);
-    expect(parsed.reports[2]?.thresholds.burstCalls).toBe(50);
-  });
-
-  it('leaves the reports out of the environment: it names the bundled document only', () => {
-    // Act
-    const environment = reportEnvironment(parseStackConfig(contextWith({})));
-
-    // Assess
-    expect(environment).toEqual({ REPORTS_FILE: 'reports.json' });
+    expect(parsed[2]?.thresholds.burstCalls).toBe(50);
   });
 
   it('takes 40 reports with long recipient lists, far beyond what the environment could hold', () => {
@@ -586,12 +591,11 @@ describe('reports', () => {
 
     // Act
     const config = parseStackConfig(contextWith({ reports }));
-    const parsed = parseReportsDocument(buildReportsDocument(config));
 
     // Assess
     expect(config.reports).toHaveLength(40);
-    expect(JSON.stringify(buildReportsDocument(config)).length).toBeGreaterThan(4096);
-    expect(parsed.problems).toEqual([]);
+    expect(JSON.stringify(config.reportsDocument).length).toBeGreaterThan(4096);
+    expect(coldStart(config)).toEqual(config.reports);
   });
 
   it('refuses a list whose document is too large for the bundling command to carry', () => {
@@ -742,7 +746,8 @@ describe('unknown context keys', () => {
       { key: 'emailto', message: 'is not a key of a report, so its value would be ignored; did you mean emailTo?' },
       {
         key: 'windowDays',
-        message: 'is set once for the whole deployment, at the top level of the context, not per report',
+        message:
+          'is set once for the whole deployment, at the top level of the context (in a reports document, in its defaults), not per report',
       },
       {
         key: 'recipients',

@@ -10,13 +10,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readEnv } from '../../functions/weekly-report/config/env';
-import { parseReportsDocument } from '../../functions/weekly-report/config/report-definitions';
+import { parseReports } from '../../functions/weekly-report/config/parse-reports';
+import type { ReportDefinition } from '../../functions/weekly-report/config/report-definitions';
+import { DEFAULTS_KEYS } from '../../functions/weekly-report/config/report-settings';
 import { DEFAULT_THRESHOLDS } from '../../functions/weekly-report/core/types';
 import { createReportApp } from '../../infra/app';
-import { buildReportsDocument, parseStackConfig } from '../../infra/config';
-import type { ReportConfig } from '../../infra/report-settings';
-import { groupBySchedule } from '../../infra/reports-list';
-import { scheduleIds } from '../../infra/weekly-report-stack';
+import { parseStackConfig } from '../../infra/config';
+import { groupBySchedule, scheduleIds } from '../../infra/weekly-report-stack';
 import { cdkJsonContext, synthesizeStack } from './synth-stack';
 import { twoOrgContext } from './two-orgs';
 
@@ -37,6 +37,37 @@ function policyStatements(template: Template): Statement[] {
 
 function functionVariables(template: Template): Record<string, unknown> {
   return Object.values(template.findResources('AWS::Lambda::Function'))[0]?.Properties.Environment.Variables;
+}
+
+/** The report settings of cdk.json: the defaults of the document the stack builds. */
+function cdkJsonContextReportKeys(): Record<string, unknown> {
+  const context = cdkJsonContext();
+  return Object.fromEntries(DEFAULTS_KEYS.filter((key) => key in context).map((key) => [key, context[key]]));
+}
+
+/**
+ * The function's cold start on what the stack deploys: its environment, with the bundled
+ * reports.json written where REPORTS_FILE finds it and the table and bucket as deployed.
+ */
+function coldStart(template: Template, reportsDocument: unknown) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
+  try {
+    const variables = functionVariables(template);
+    const file = path.join(dir, String(variables.REPORTS_FILE));
+    fs.writeFileSync(file, JSON.stringify(reportsDocument));
+    // The table and bucket names are CloudFormation references until deployment.
+    const deployed: Record<string, string> = {
+      REPORTS_FILE: file,
+      IDEMPOTENCY_TABLE: 'AiActivityAudit-IdempotencyTable',
+      ARCHIVE_BUCKET: 'aiactivityaudit-reportarchive-1a2b3c4d',
+    };
+    const env = Object.fromEntries(
+      Object.entries(variables).map(([k, v]) => [k, deployed[k] ?? (typeof v === 'string' ? v : '')]),
+    );
+    return readEnv(env);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function asList<T>(value: T | T[]): T[] {
@@ -102,7 +133,7 @@ describe('WeeklyReportStack', () => {
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         Target: {
           Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
-          Input: JSON.stringify({ scheduledTime: '<aws.scheduler.scheduled-time>' }),
+          Input: JSON.stringify({ scheduledTime: '<aws.scheduler.scheduled-time>', reports: ['default'] }),
           RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 6 * 3600 },
           DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
         },
@@ -141,7 +172,7 @@ describe('WeeklyReportStack', () => {
       template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 731, KmsKeyId: key });
     });
 
-    it('sets the handler contract environment from context, secrets excluded', () => {
+    it('gives the function its reports as the bundled document, and in its environment only where it is', () => {
       // Prepare: values as they arrive from -c on the command line (all strings)
       const context = {
         orgName: 'Acme',
@@ -163,53 +194,52 @@ describe('WeeklyReportStack', () => {
       // Assess
       const tableId = stack.getLogicalId(stack.table.node.defaultChild as never);
       const bucketId = stack.getLogicalId(stack.archive.bucket.node.defaultChild as never);
-      const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0]?.Properties.Environment
-        .Variables as Record<string, unknown>;
-      expect(variables).toEqual({
-        ORG_NAME: 'Acme',
-        TIMEZONE: 'Europe/Berlin',
-        WINDOW_DAYS: '14',
-        BASELINE_DAYS: '42',
-        WINDOW: 'calendar',
-        DATADOG_SITE: 'datadoghq.eu',
-        SECRET_ID: 'team/audit-credentials',
-        EMAIL_FROM: 'audit@example.com',
-        EMAIL_TO: 'a@example.com,b@example.org',
-        SES_CONFIGURATION_SET: 'audit-tracking',
-        SLACK_CHANNEL: 'C0123456789',
+      expect(functionVariables(template)).toEqual({
+        REPORTS_FILE: 'reports.json',
         IDEMPOTENCY_TABLE: { Ref: tableId },
         ARCHIVE_BUCKET: { Ref: bucketId },
-        THRESHOLDS: JSON.stringify({
-          burstCalls: 50,
-          burstMinutes: 10,
-          scopeMinBaselineCalls: 20,
-          highSeverityResourceTypes: ['monitor', 'dashboard'],
-          newClientSeverity: 'low',
-        }),
-        SUPPRESS: JSON.stringify([{ kind: 'high_volume', user: 'bot@example.com' }]),
         POWERTOOLS_SERVICE_NAME: 'ai-activity-audit',
         POWERTOOLS_METRICS_NAMESPACE: 'AiActivityAudit',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       });
+      expect(stack.reportsDocument).toEqual({
+        schema: 1,
+        defaults: { ...cdkJsonContextReportKeys(), ...context },
+        reports: [{ name: 'default' }],
+      });
+      expect(coldStart(template, stack.reportsDocument).reports).toEqual([
+        {
+          name: 'default',
+          key: 'Acme',
+          org: 'Acme',
+          schedule: 'cron(0 9 ? * MON *)',
+          timezone: 'Europe/Berlin',
+          windowMode: 'calendar',
+          windowDays: 14,
+          baselineDays: 42,
+          site: 'datadoghq.eu',
+          secretId: 'team/audit-credentials',
+          email: {
+            from: 'audit@example.com',
+            to: ['a@example.com', 'b@example.org'],
+            configurationSet: 'audit-tracking',
+          },
+          slack: { channel: 'C0123456789' },
+          thresholds: { ...DEFAULT_THRESHOLDS, burstCalls: 50 },
+          suppress: [{ kind: 'high_volume', user: 'bot@example.com' }],
+          topUsers: 5,
+          changesLimit: 200,
+        },
+      ]);
     });
 
-    it('gives the handler an environment its own cold-start check accepts', () => {
+    it('gives the function what its own cold-start check accepts: the reports synth parsed', () => {
       // Prepare
-      const { template } = synthesizeStack({ slackChannel: 'C0123456789', sesConfigurationSet: 'audit' });
-      const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0]?.Properties.Environment
-        .Variables as Record<string, unknown>;
-      // The table and bucket names are CloudFormation references until deployment.
-      const deployed: Record<string, string> = {
-        IDEMPOTENCY_TABLE: 'AiActivityAudit-IdempotencyTable',
-        ARCHIVE_BUCKET: 'aiactivityaudit-reportarchive-1a2b3c4d',
-      };
-      const env = Object.fromEntries(
-        Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : (deployed[k] ?? '')]),
-      );
+      const { template, stack } = synthesizeStack({ slackChannel: 'C0123456789', sesConfigurationSet: 'audit' });
 
       // Act
-      const config = readEnv(env);
+      const config = coldStart(template, stack.reportsDocument);
 
       // Assess
       expect(config).toMatchObject({
@@ -223,6 +253,9 @@ describe('WeeklyReportStack', () => {
         ],
         archiveBucket: 'aiactivityaudit-reportarchive-1a2b3c4d',
       });
+      expect(config.reports).toEqual(
+        parseStackConfig({ ...cdkJsonContext(), slackChannel: 'C0123456789', sesConfigurationSet: 'audit' }).reports,
+      );
     });
 
     it('sends failed async invocations to the dead-letter queue after Lambda retries', () => {
@@ -262,12 +295,11 @@ describe('WeeklyReportStack', () => {
       const { stack } = synthesizeStack(twoOrgContext());
 
       // Assess
-      expect(stack.reportsDocument).toEqual(
-        buildReportsDocument(parseStackConfig({ ...cdkJsonContext(), ...twoOrgContext() })),
-      );
-      const parsed = parseReportsDocument(JSON.parse(JSON.stringify(stack.reportsDocument)));
-      expect(parsed.problems).toEqual([]);
-      expect(parsed.reports.map((r) => r.name)).toEqual(['security', 'sre-team', 'globex']);
+      const config = parseStackConfig({ ...cdkJsonContext(), ...twoOrgContext() });
+      expect(stack.reportsDocument).toEqual(config.reportsDocument);
+      const parsed = parseReports(JSON.parse(JSON.stringify(stack.reportsDocument)));
+      expect(parsed).toEqual({ ok: true, reports: config.reports });
+      expect(config.reports.map((r) => r.name)).toEqual(['security', 'sre-team', 'globex']);
     });
 
     it('gives three reports over two orgs two schedules, one per org and schedule, each naming its reports', () => {
@@ -326,7 +358,20 @@ describe('WeeklyReportStack', () => {
           'Reports of schedule ScheduleGlobex: cron(0 9 ? * MON *) Europe/Berlin, secret ai-activity-audit/globex on datadoghq.eu',
         Value: { 'Fn::Join': ['', [{ Ref: second }, ': globex']] },
       });
-      expect(Object.keys(synthesizeStack().template.findOutputs('*')).filter((k) => k.endsWith('Reports'))).toEqual([]);
+      const single = synthesizeStack();
+      expect(single.template.findOutputs('*').ScheduleReports).toEqual({
+        Description:
+          'Reports of schedule Schedule: cron(0 9 ? * MON *) UTC, secret ai-activity-audit/credentials on datadoghq.com',
+        Value: {
+          'Fn::Join': [
+            '',
+            [
+              { Ref: single.stack.getLogicalId(single.stack.schedules[0]?.schedule.node.defaultChild as never) },
+              ': default',
+            ],
+          ],
+        },
+      });
     });
 
     it('keeps a schedule description within the 512 characters Scheduler takes', () => {
@@ -346,13 +391,16 @@ describe('WeeklyReportStack', () => {
       expect(JSON.parse(schedule?.Properties.Target.Input).reports).toHaveLength(40);
     });
 
-    it('bundles no document without a list', () => {
+    it('bundles the one report "default" without a list, and its schedule names it', () => {
       // Act
       const { stack, template } = synthesizeStack();
 
       // Assess
-      expect(stack.reportsDocument).toBeUndefined();
-      expect(functionVariables(template).REPORTS_FILE).toBeUndefined();
+      expect(stack.reportsDocument.reports).toEqual([{ name: 'default' }]);
+      expect(functionVariables(template).REPORTS_FILE).toBe('reports.json');
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        Description: 'AI Activity Audit (cron(0 9 ? * MON *) UTC): default',
+      });
     });
 
     it('writes reports.json next to the handler when it really bundles, as cdk synth does', () => {
@@ -371,7 +419,10 @@ describe('WeeklyReportStack', () => {
         expect(fs.readdirSync(asset).sort()).toEqual(['index.js', 'index.js.map', 'reports.json']);
         const written = JSON.parse(fs.readFileSync(path.join(asset, 'reports.json'), 'utf8'));
         expect(written).toEqual(stack.reportsDocument);
-        expect(parseReportsDocument(written).problems).toEqual([]);
+        expect(parseReports(written)).toEqual({
+          ok: true,
+          reports: parseStackConfig({ ...cdkJsonContext(), ...twoOrgContext() }).reports,
+        });
       } finally {
         fs.rmSync(outdir, { recursive: true, force: true });
       }
@@ -521,14 +572,15 @@ describe('WeeklyReportStack', () => {
 
     it('grants no SES action when only Slack is configured', () => {
       // Act
-      const { template } = synthesizeStack({ emailTo: '', slackChannel: 'C0123456789' });
+      const { template, stack } = synthesizeStack({ emailTo: '', slackChannel: 'C0123456789' });
 
       // Assess
       const ses = policyStatements(template).filter((s) => asList(s.Action).some((a) => a.startsWith('ses:')));
       expect(ses).toEqual([]);
-      template.hasResourceProperties('AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ EMAIL_TO: '', EMAIL_FROM: '', SLACK_CHANNEL: 'C0123456789' }) },
-      });
+      expect(stack.reportsDocument.defaults).toMatchObject({ emailTo: '', slackChannel: 'C0123456789' });
+      const [report] = coldStart(template, stack.reportsDocument).reports;
+      expect(report?.email).toBeUndefined();
+      expect(report?.slack).toEqual({ channel: 'C0123456789' });
     });
 
     it('lets the function use the table item by item only', () => {
@@ -828,19 +880,23 @@ describe('WeeklyReportStack', () => {
 });
 
 describe('groupBySchedule', () => {
-  function report(name: string, overrides: Partial<ReportConfig> = {}): ReportConfig {
+  function report(name: string, overrides: Partial<ReportDefinition> = {}): ReportDefinition {
     return {
       name,
+      key: name,
       schedule: 'cron(0 9 ? * MON *)',
       timezone: 'UTC',
-      orgName: 'Acme',
-      datadogSite: 'datadoghq.com',
-      secretName: 'ai-activity-audit/acme',
-      emailTo: [],
-      slackChannel: 'C0SRE00001',
-      window: 'calendar',
+      org: 'Acme',
+      site: 'datadoghq.com',
+      secretId: 'ai-activity-audit/acme',
+      slack: { channel: 'C0SRE00001' },
+      windowMode: 'calendar',
+      windowDays: 7,
+      baselineDays: 28,
       thresholds: { ...DEFAULT_THRESHOLDS },
       suppress: [],
+      topUsers: 5,
+      changesLimit: 200,
       ...overrides,
     };
   }
@@ -849,16 +905,15 @@ describe('groupBySchedule', () => {
     // Prepare
     const reports = [
       report('security', {
-        emailFrom: 'audit@acme.example',
-        emailTo: ['security@acme.example'],
-        slackChannel: undefined,
+        email: { from: 'audit@acme.example', to: ['security@acme.example'] },
+        slack: undefined,
       }),
-      report('sre-team', { scope: { teams: ['sre'] }, orgName: 'Acme SRE' }),
+      report('sre-team', { scope: { teams: ['sre'] }, org: 'Acme SRE' }),
       report('daily', { schedule: 'cron(0 9 ? * * *)' }),
-      report('rolling', { window: 'rolling' }),
+      report('rolling', { windowMode: 'rolling' }),
       report('tokyo', { timezone: 'Asia/Tokyo' }),
-      report('globex', { secretName: 'ai-activity-audit/globex' }),
-      report('eu', { datadogSite: 'datadoghq.eu' }),
+      report('globex', { secretId: 'ai-activity-audit/globex' }),
+      report('eu', { site: 'datadoghq.eu' }),
       report('ana', { scope: { people: ['ana@acme.example'] } }),
     ];
 

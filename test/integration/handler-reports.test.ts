@@ -49,8 +49,6 @@ function deployment(reports: Array<Partial<ReportDocumentEntry> & { name: string
     secretName: SECRET_ID,
     timezone: 'UTC',
     window: 'calendar',
-    windowDays: 7,
-    baselineDays: 28,
     thresholds: DEFAULT_THRESHOLDS,
     suppress: [],
     ...r,

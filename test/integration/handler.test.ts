@@ -216,7 +216,7 @@ describe('weekly report handler', () => {
   it('fails at cold start naming a bad or a missing variable', async () => {
     // Prepare
     const bad = appEnv({ EMAIL_TO: 'x' });
-    const { SECRET_ID: _missing, ...missing } = appEnv();
+    const { IDEMPOTENCY_TABLE: _missing, ...missing } = appEnv();
     delete process.env.ORG_NAME;
 
     // Act
@@ -225,11 +225,11 @@ describe('weekly report handler', () => {
     const deployed = captureOutput(() => handler(EVENT, lambdaContext()));
 
     // Assess
-    expect(badStart).toThrow(/EMAIL_TO must be comma-separated e-mail addresses \(got "x"\)/);
-    expect(missingStart).toThrow(/SECRET_ID is required/);
+    expect(badStart).toThrow(/EMAIL_TO: "x" is not an e-mail address/);
+    expect(missingStart).toThrow(/IDEMPOTENCY_TABLE is required/);
     const { result, output } = await deployed;
     expect(result.status).toBe('rejected');
-    expect(String((result as PromiseRejectedResult).reason)).toMatch(/ORG_NAME is required/);
+    expect(String((result as PromiseRejectedResult).reason)).toMatch(/ORG_NAME: is required/);
     expect(logLines(output).find((l) => l.message === 'config_invalid')).toBeDefined();
   });
 

@@ -1,4 +1,8 @@
-/** readEnv: the handler's environment, validated once at cold start with every problem named. */
+/**
+ * readEnv: the handler's environment, validated once at cold start with every problem named: the
+ * report variables and the bundled reports document go through the parser synth uses, so their
+ * problems read as at synth, prefixed with the variable or the file to fix.
+ */
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,19 +78,20 @@ describe('readEnv', () => {
     });
   });
 
-  it('spells TIMEZONE canonically, as the stack does', () => {
+  it('corrects the case of TIMEZONE, as the stack does, and keeps the zone as spelled', () => {
     // Act
-    const config = single({ ...VALID, TIMEZONE: 'europe/berlin' });
+    const berlin = single({ ...VALID, TIMEZONE: 'europe/berlin' });
+    const kolkata = single({ ...VALID, TIMEZONE: 'Asia/Kolkata' });
 
     // Assess
-    expect(config.timezone).toBe('Europe/Berlin');
+    expect(berlin.timezone).toBe('Europe/Berlin');
+    expect(kolkata.timezone).toBe('Asia/Kolkata');
   });
 
   it('applies the defaults of optional variables', () => {
     // Prepare
     const env = {
       ORG_NAME: 'Acme',
-      SECRET_ID: 's',
       SLACK_CHANNEL: 'C0123456789',
       IDEMPOTENCY_TABLE: 'deliveries',
     };
@@ -100,6 +105,8 @@ describe('readEnv', () => {
     expect(config.baselineDays).toBe(28);
     expect(config.windowMode).toBe('calendar');
     expect(config.site).toBe('datadoghq.com');
+    expect(config.schedule).toBe('cron(0 9 ? * MON *)');
+    expect(config.secretId).toBe('ai-activity-audit/credentials');
     expect(config.datadogApiUrl).toBeUndefined();
     expect(config.email).toBeUndefined();
     expect(config.suppress).toEqual([]);
@@ -155,29 +162,32 @@ describe('readEnv', () => {
     const problems = problemsOf({ ...VALID, DATADOG_SITE: 'uk2.datadoghq.com' });
 
     // Assess
-    expect(problems[0]).toContain('ap2.datadoghq.com, uk1.datadoghq.com, ddog-gov.com');
+    expect(problems).toEqual([
+      'DATADOG_SITE: "uk2.datadoghq.com" is not a Datadog site; use one of datadoghq.com, us3.datadoghq.com, us5.datadoghq.com, datadoghq.eu, ap1.datadoghq.com, ap2.datadoghq.com, uk1.datadoghq.com, ddog-gov.com',
+    ]);
   });
 
   it.each([
-    ['ORG_NAME', '', /^ORG_NAME is required/],
-    ['TIMEZONE', 'Mars/Olympus', /^TIMEZONE must be an IANA time zone .*"Mars\/Olympus"/],
-    ['WINDOW_DAYS', 'seven', /^WINDOW_DAYS must be a positive integer \(got "seven"\)/],
-    ['BASELINE_DAYS', '0', /^BASELINE_DAYS must be a positive integer \(got "0"\)/],
-    ['WINDOW', 'weekly', /^WINDOW must be calendar or rolling \(got "weekly"\)/],
-    ['DATADOG_SITE', 'datadoghq.org', /^DATADOG_SITE must be one of .*"datadoghq.org"/],
+    ['ORG_NAME', '', /^ORG_NAME: is required: the organization name/],
+    ['TIMEZONE', 'Mars/Olympus', /^TIMEZONE: "Mars\/Olympus" is not an IANA time zone; use e\.g\. "UTC"/],
+    ['WINDOW_DAYS', 'seven', /^WINDOW_DAYS: must be a positive integer \(got "seven"\)/],
+    ['BASELINE_DAYS', '0', /^BASELINE_DAYS: must be a positive integer \(got "0"\)/],
+    ['BASELINE_DAYS', '3', /^BASELINE_DAYS: must be at least windowDays \(7\)/],
+    ['WINDOW', 'weekly', /^WINDOW: "weekly" is not a window mode; use "calendar" .* or "rolling"/],
+    ['DATADOG_SITE', 'datadoghq.org', /^DATADOG_SITE: "datadoghq.org" is not a Datadog site; use one of/],
     ['DD_API_URL', 'ftp://example.com', /^DD_API_URL must be an http\(s\) URL/],
-    ['SECRET_ID', '', /^SECRET_ID is required/],
-    ['EMAIL_TO', 'x', /^EMAIL_TO must be comma-separated e-mail addresses \(got "x"\)/],
-    ['EMAIL_FROM', '', /^EMAIL_FROM is required when EMAIL_TO is set/],
-    ['EMAIL_FROM', 'Audit <audit@example.com>', /^EMAIL_FROM must be one e-mail address/],
-    ['SES_CONFIGURATION_SET', 'bad name!', /^SES_CONFIGURATION_SET must be an SES configuration set name/],
-    ['SLACK_CHANNEL', '#general', /^SLACK_CHANNEL must be a channel ID .*"#general"/],
+    ['SECRET_ID', 'team secret', /^SECRET_ID: "team secret" is not a Secrets Manager secret name/],
+    ['EMAIL_TO', 'x', /^EMAIL_TO: "x" is not an e-mail address; list addresses such as/],
+    ['EMAIL_FROM', '', /^EMAIL_FROM: is required when emailTo lists recipients/],
+    ['EMAIL_FROM', 'Audit <audit@example.com>', /^EMAIL_FROM: "Audit <audit@example.com>" is not an e-mail address/],
+    ['SES_CONFIGURATION_SET', 'bad name!', /^SES_CONFIGURATION_SET: "bad name!" is not an SES configuration set name/],
+    ['SLACK_CHANNEL', '#general', /^SLACK_CHANNEL: "#general" is not a Slack channel ID; use the ID/],
     ['SLACK_API_URL', 'not a url', /^SLACK_API_URL must be an http\(s\) URL/],
     ['IDEMPOTENCY_TABLE', '', /^IDEMPOTENCY_TABLE is required/],
     ['IDEMPOTENCY_TABLE', 'ab', /^IDEMPOTENCY_TABLE must be a DynamoDB table name/],
-    ['THRESHOLDS', '{"burstCalls":-1}', /^THRESHOLDS burstCalls must be a positive integer/],
-    ['THRESHOLDS', '{oops', /^THRESHOLDS is not valid JSON/],
-    ['SUPPRESS', '[{"kind":"nope"}]', /^SUPPRESS \[0\]\.kind must be one of/],
+    ['THRESHOLDS', '{"burstCalls":-1}', /^THRESHOLDS: burstCalls must be a positive integer/],
+    ['THRESHOLDS', '{oops', /^THRESHOLDS: is not valid JSON/],
+    ['SUPPRESS', '[{"kind":"nope"}]', /^SUPPRESS: \[0\]\.kind must be one of/],
   ])('names %s when it is %j', (name, value, expected) => {
     // Prepare
     const env = { ...VALID, [name]: value };
@@ -198,7 +208,9 @@ describe('readEnv', () => {
     const problems = problemsOf(env);
 
     // Assess
-    expect(problems).toEqual(['at least one channel is required: set EMAIL_TO (with EMAIL_FROM) or SLACK_CHANNEL']);
+    expect(problems).toEqual([
+      'EMAIL_TO: no delivery channel: set emailFrom + emailTo (email) and/or slackChannel (Slack)',
+    ]);
   });
 
   it('lists every problem in one ConfigError', () => {
@@ -210,15 +222,14 @@ describe('readEnv', () => {
 
     // Assess
     expect(act).toThrow(ConfigError);
-    expect(problemsOf(env).map((p) => p.split(' ')[0])).toEqual([
-      'ORG_NAME',
+    expect(problemsOf(env).map((p) => p.split(/:? /)[0])).toEqual([
       'TIMEZONE',
-      'SECRET_ID',
       'EMAIL_TO',
+      'ORG_NAME',
       'EMAIL_FROM',
       'IDEMPOTENCY_TABLE',
     ]);
-    expect(act).toThrow(/Invalid configuration:\n- ORG_NAME is required/);
+    expect(act).toThrow(/Invalid configuration:\n- TIMEZONE: "Nowhere" is not an IANA time zone/);
   });
 
   it('shortens a long bad value instead of echoing it whole', () => {
@@ -244,8 +255,6 @@ describe('readEnv', () => {
       emailTo: ['security@acme.example'],
       timezone: 'europe/berlin',
       window: 'calendar',
-      windowDays: 7,
-      baselineDays: 28,
       thresholds: {},
       suppress: [],
       ...over,
@@ -307,13 +316,77 @@ describe('readEnv', () => {
 
       // Assess
       expect(problems).toEqual([
-        expect.stringMatching(/^REPORTS_FILE reports\[1\] \(Bad Name\) name must be a slug/),
-        expect.stringMatching(/^REPORTS_FILE reports\[1\] \(Bad Name\) slackChannel must be a channel ID/),
-        expect.stringMatching(/^REPORTS_FILE reports\[1\] \(Bad Name\) scope has unknown key "groups"/),
-        expect.stringMatching(/^REPORTS_FILE reports\[1\] \(Bad Name\) scope must name teams or people/),
-        expect.stringMatching(/^REPORTS_FILE reports\[2\] \(security\) name is used twice/),
+        'REPORTS_FILE reports[1] ("Bad Name").name: "Bad Name" is not a report name: lower-case letters, digits and - (not first or last), at most 40',
+        expect.stringMatching(
+          /^REPORTS_FILE reports\[1\] \("Bad Name"\)\.slackChannel: "#sre" is not a Slack channel ID/,
+        ),
+        'REPORTS_FILE reports[1] ("Bad Name").scope: has unknown key "groups" (known: teams, people)',
+        'REPORTS_FILE reports[1] ("Bad Name").scope: must name teams or people (omit it for the whole org)',
+        'REPORTS_FILE reports[2] (security).name: "security" is also the name of reports[0]: report names must be unique',
       ]);
       expect(missing).toEqual([expect.stringMatching(/^REPORTS_FILE ".*nope.json" cannot be read \(no such file\)/)]);
+    });
+
+    it('names the report and the key of a misspelled key in a hand-edited file, with the key it likely means', () => {
+      // Prepare
+      const path = file('typo.json', {
+        reports: [entry({}), entry({ name: 'sre', emailTo: [], slackChanel: 'C0SRE000001' })],
+      });
+
+      // Act
+      const problems = problemsOf({ REPORTS_FILE: path, IDEMPOTENCY_TABLE: 'deliveries' });
+
+      // Assess
+      expect(problems).toEqual([
+        'REPORTS_FILE reports[1] (sre).slackChanel: is not a key of a report, so its value would be ignored; did you mean slackChannel?',
+        'REPORTS_FILE reports[1] (sre).emailTo: no delivery channel: set emailFrom + emailTo (email) and/or slackChannel (Slack)',
+      ]);
+    });
+
+    it('names the report, or the default, and the key of a value of the wrong type', () => {
+      // Prepare
+      const path = file('types.json', {
+        defaults: { windowDays: true, orgName: 'Acme' },
+        reports: [entry({ emailTo: 42 }), entry({ name: 'sre', slackChannel: ['C0SRE000001'] })],
+      });
+
+      // Act
+      const problems = problemsOf({ REPORTS_FILE: path, IDEMPOTENCY_TABLE: 'deliveries' });
+
+      // Assess
+      expect(problems).toEqual([
+        'REPORTS_FILE defaults.windowDays: must be a positive integer (got true); e.g. -c windowDays=7',
+        'REPORTS_FILE reports[0] (security).emailTo: must be an array of addresses in cdk.json or a comma-separated list with -c emailTo=a@x.com,b@y.com',
+        'REPORTS_FILE reports[0] (security).emailTo: no delivery channel: set emailFrom + emailTo (email) and/or slackChannel (Slack)',
+        'REPORTS_FILE reports[1] (sre).slackChannel: must be text such as "C0123456789" (got ["C0SRE000001"])',
+      ]);
+    });
+
+    it('lets every report inherit the defaults it does not set, and checks the endpoint overrides too', () => {
+      // Prepare
+      const path = file('defaults.json', {
+        schema: 1,
+        defaults: { orgName: 'Acme', emailFrom: 'audit@acme.example', windowDays: '14', baselineDays: 28 },
+        reports: [
+          { name: 'security', emailTo: 'security@acme.example' },
+          { name: 'sre', slackChannel: 'C0SRE000001' },
+        ],
+      });
+
+      // Act
+      const config = readEnv({
+        REPORTS_FILE: path,
+        IDEMPOTENCY_TABLE: 'deliveries',
+        SLACK_API_URL: 'http://127.0.0.1:9/',
+      });
+      const badUrl = problemsOf({ REPORTS_FILE: path, IDEMPOTENCY_TABLE: 'deliveries', DD_API_URL: 'localhost:9' });
+
+      // Assess
+      expect(config.reports.map((r) => [r.name, r.org, r.windowDays, r.email?.to, r.slack])).toEqual([
+        ['security', 'Acme', 14, ['security@acme.example'], undefined],
+        ['sre', 'Acme', 14, undefined, { channel: 'C0SRE000001', apiUrl: 'http://127.0.0.1:9/' }],
+      ]);
+      expect(badUrl).toEqual([expect.stringMatching(/^DD_API_URL must be an http\(s\) URL/)]);
     });
   });
 });

@@ -1,28 +1,16 @@
 /**
- * The reports one deployment sends. Without a `reports` context key there is one, named
- * `default`, defined by the environment exactly as before (its ledger keys and archive prefix
- * keep the org name). With one, the stack writes every report's resolved settings into a JSON
- * document bundled with the function (`REPORTS_FILE`), since Lambda's 4 KB of environment cannot
- * hold dozens of reports; the function validates it at cold start with the rules the stack used
- * at synth (core/settings.ts), naming the report and the key of every problem.
+ * The reports one deployment sends, as the pipeline reads them (ReportDefinition), and the shape
+ * of the document they are defined by (ReportsDocument). One parser (parse-reports.ts) turns a
+ * document into definitions, at synth and at cold start. Without a `reports` context key there
+ * is one report, named `default`, whose ledger keys and archive prefix keep the org name.
  *
  * Reports that read the same org (secret and site) over the same window share one fetch: see
  * `fetchGroupKey`.
  */
 import { reportSlug } from '../archive/report-archive';
 import type { AnalysisSettings } from '../core/types';
-import { WINDOW_MODES, type WindowMode } from '../core/windows';
-import {
-  canonicalTimeZone,
-  DATADOG_SITES,
-  type DatadogSite,
-  isDatadogSite,
-  isEmailAddress,
-  isSlackChannelId,
-  parsePositiveInteger,
-  parseSuppress,
-  parseThresholds,
-} from './values';
+import type { WindowMode } from '../core/windows';
+import type { DatadogSite } from './values';
 
 /** Who a report is about: the members of Datadog Teams (by handle), listed people (e-mail or user id), or both. */
 export interface ReportScope {
@@ -62,33 +50,50 @@ export interface ReportDefinition extends AnalysisSettings {
   readonly scope?: ReportScope;
 }
 
-/** One report in the bundled document: the CDK context keys, resolved (defaults filled in). */
-export interface ReportDocumentEntry {
-  readonly name: string;
-  readonly orgName: string;
-  readonly datadogSite: string;
-  readonly secretName: string;
-  readonly emailFrom?: string;
-  readonly emailTo?: readonly string[];
-  readonly sesConfigurationSet?: string;
-  readonly slackChannel?: string;
-  readonly timezone: string;
-  readonly window: string;
-  readonly windowDays: number;
-  readonly baselineDays: number;
-  readonly thresholds: unknown;
-  readonly suppress: unknown;
-  readonly scope?: ReportScope;
+/**
+ * One entry of a reports document: a name, the report settings it overrides (context keys,
+ * report-settings.ts), and an optional `scope`. Values are typed JSON or their text.
+ */
+export interface ReportEntry {
+  readonly name?: unknown;
+  readonly [key: string]: unknown;
 }
+/** @deprecated the old name of ReportEntry, kept for callers not yet renamed. */
+export type ReportDocumentEntry = ReportEntry;
 
-/** The document the stack bundles with the function (`reports.json`). */
+/**
+ * A reports document (parse-reports.ts), in the CDK context's vocabulary: the `defaults` every
+ * report inherits (the top-level context keys), and the reports, each overriding any of them.
+ * The stack builds it from the context and bundles it with the function as `reports.json`.
+ */
 export interface ReportsDocument {
-  readonly schema: 1;
-  readonly reports: readonly ReportDocumentEntry[];
+  readonly schema?: 1;
+  readonly defaults?: Readonly<Record<string, unknown>>;
+  readonly reports: unknown;
 }
 
 export const REPORT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 export const DEFAULT_REPORT = 'default';
+
+/**
+ * The defaults of a report's settings that are not the analysis's own (those are
+ * ANALYSIS_DEFAULTS in core/types.ts): the one place they are written. The stack and the function
+ * read them from here.
+ */
+export const REPORT_DEFAULTS = {
+  /** Monday 09:00 in the report's zone. */
+  schedule: 'cron(0 9 ? * MON *)',
+  window: 'calendar',
+  windowDays: 7,
+  baselineDays: 28,
+  secretName: 'ai-activity-audit/credentials',
+} as const satisfies {
+  schedule: string;
+  window: WindowMode;
+  windowDays: number;
+  baselineDays: number;
+  secretName: string;
+};
 
 /** The org a report reads: reports with the same secret and site are one Datadog org. */
 export function orgKey(report: Pick<ReportDefinition, 'secretId' | 'site' | 'datadogApiUrl'>): string {
@@ -131,98 +136,9 @@ export function parseScope(raw: unknown, problem: (message: string) => void): Re
 }
 
 /**
- * Parses the bundled reports document. Every problem names the report (its position and name)
- * and the key; `apiUrls` (DD_API_URL, SLACK_API_URL: tests only) apply to every report.
- */
-export function parseReportsDocument(
-  raw: unknown,
-  apiUrls: { readonly datadog?: string; readonly slack?: string } = {},
-): { reports: ReportDefinition[]; problems: string[] } {
-  const problems: string[] = [];
-  const doc = raw as Partial<ReportsDocument> | null;
-  if (typeof doc !== 'object' || doc === null || doc.schema !== 1 || !Array.isArray(doc.reports)) {
-    return { reports: [], problems: ['the reports document must be {"schema": 1, "reports": [...]}'] };
-  }
-  if (doc.reports.length === 0) problems.push('the reports document lists no report');
-  const reports: ReportDefinition[] = [];
-  const names = new Set<string>();
-  doc.reports.forEach((entry, i) => {
-    const e = (typeof entry === 'object' && entry !== null ? entry : {}) as Partial<Record<string, unknown>>;
-    const label = `reports[${i}]${typeof e.name === 'string' ? ` (${e.name})` : ''}`;
-    const problem = (key: string, message: string) => problems.push(`${label} ${key} ${message}`);
-    const name = typeof e.name === 'string' ? e.name : '';
-    if (!REPORT_NAME.test(name)) problem('name', 'must be a slug: lower-case letters, digits and -, at most 40');
-    else if (names.has(name)) problem('name', `is used twice: report names must be unique`);
-    names.add(name);
-    const org = typeof e.orgName === 'string' ? e.orgName.trim() : '';
-    if (org === '' || /[\r\n]/.test(org)) problem('orgName', 'is required: one line, shown in the subject and title');
-    const site = e.datadogSite;
-    if (!isDatadogSite(site)) problem('datadogSite', `must be one of ${DATADOG_SITES.join(', ')}`);
-    const secretId = typeof e.secretName === 'string' ? e.secretName.trim() : '';
-    if (secretId === '') problem('secretName', 'is required: the Secrets Manager secret of the org');
-    const timezone = canonicalTimeZone(e.timezone);
-    if (timezone === undefined) problem('timezone', 'must be an IANA time zone such as Europe/Berlin');
-    const window = e.window as WindowMode;
-    if (!WINDOW_MODES.includes(window)) problem('window', `must be ${WINDOW_MODES.join(' or ')}`);
-    const windowDays = parsePositiveInteger(e.windowDays, 7);
-    for (const p of windowDays.problems) problem('windowDays', p);
-    const baselineDays = parsePositiveInteger(e.baselineDays, 28);
-    for (const p of baselineDays.problems) problem('baselineDays', p);
-    const thresholds = parseThresholds(e.thresholds);
-    for (const p of thresholds.problems) problem('thresholds', p);
-    const suppress = parseSuppress(e.suppress);
-    for (const p of suppress.problems) problem('suppress', p);
-
-    let email: ReportDefinition['email'];
-    const to = Array.isArray(e.emailTo) ? (e.emailTo as unknown[]) : [];
-    if (to.length > 0) {
-      if (!to.every(isEmailAddress)) problem('emailTo', 'must be a list of e-mail addresses');
-      const from = e.emailFrom;
-      if (!isEmailAddress(from)) problem('emailFrom', 'must be the SES-verified sender when emailTo lists recipients');
-      const configurationSet = typeof e.sesConfigurationSet === 'string' ? e.sesConfigurationSet : undefined;
-      email = {
-        from: String(from),
-        to: [...new Set(to.map(String))],
-        ...(configurationSet ? { configurationSet } : {}),
-      };
-    }
-    let slack: ReportDefinition['slack'];
-    if (e.slackChannel !== undefined && e.slackChannel !== '') {
-      if (!isSlackChannelId(e.slackChannel)) problem('slackChannel', 'must be a channel ID such as C0123456789');
-      slack = { channel: String(e.slackChannel), ...(apiUrls.slack ? { apiUrl: apiUrls.slack } : {}) };
-    }
-    if (!email && !slack) problem('emailTo', 'no channel: set emailFrom + emailTo and/or slackChannel');
-    const scope = parseScope(e.scope, (message) => problem('scope', message));
-
-    reports.push({
-      name,
-      key: reportKey(name, org),
-      org,
-      site: (isDatadogSite(site) ? site : 'datadoghq.com') as DatadogSite,
-      ...(apiUrls.datadog ? { datadogApiUrl: apiUrls.datadog } : {}),
-      secretId,
-      schedule: typeof e.schedule === 'string' ? e.schedule : 'cron(0 9 ? * MON *)',
-      ...(email ? { email } : {}),
-      ...(slack ? { slack } : {}),
-      timezone: timezone ?? 'UTC',
-      windowDays: windowDays.value,
-      baselineDays: baselineDays.value,
-      windowMode: WINDOW_MODES.includes(window) ? window : 'calendar',
-      topUsers: 5,
-      changesLimit: 200,
-      thresholds: thresholds.value,
-      suppress: suppress.value,
-      ...(scope ? { scope } : {}),
-    });
-  });
-  problems.push(...archivePrefixClashes(reports));
-  return { reports, problems };
-}
-
-/**
  * What keys a report's ledger items and names its archive prefix: its name, except that a report
- * named `default` keeps its org name, as the one report of a deployment without a list is keyed
- * (env.ts), so a deployment that moves to a list keeps that report's history.
+ * named `default` keeps its org name, as the one report of a deployment without a list always
+ * was, so a deployment that moves to a list keeps that report's history.
  */
 export function reportKey(name: string, org: string): string {
   return name === DEFAULT_REPORT && org !== '' ? org : name;

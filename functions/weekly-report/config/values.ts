@@ -1,6 +1,7 @@
 /**
- * Validation of the report's configuration values, shared by the CDK context check (synth time)
- * and the handler's environment check (cold start), so both accept and refuse the same things.
+ * Validation of single configuration values, used by the one reports parser (parse-reports.ts,
+ * at synth and at cold start) and by the stack's deployment-wide keys, so every path accepts and
+ * refuses the same things.
  * Every function returns problems instead of throwing, so callers can list them all at once.
  */
 import {
@@ -35,20 +36,37 @@ export function isDatadogSite(value: unknown): value is DatadogSite {
 }
 
 /**
- * The canonical spelling of an IANA time zone as Intl names it (`europe/berlin` → `Europe/Berlin`,
- * `utc` → `UTC`), or undefined when it is none. Intl matches zone names without regard to case,
- * so a zone accepted as typed would be echoed, and handed to EventBridge Scheduler, as typed.
- * Idempotent. UTC offsets such as `+01:00` (accepted by newer Intl versions) are not IANA zones
- * and are refused, since the schedule takes IANA names only.
+ * The spelling of an IANA time zone to keep, or undefined when it is none. A zone is kept as the
+ * user wrote it (`Asia/Kolkata` stays `Asia/Kolkata`, although Intl calls it `Asia/Calcutta`):
+ * only its case is corrected (`europe/berlin` → `Europe/Berlin`, `utc` → `UTC`), because Intl
+ * matches zone names without regard to case while EventBridge Scheduler takes them as written.
+ * The right case is known for the zones Intl lists and for the name Intl resolves a zone to; an
+ * alias Intl does not list (`Asia/Kolkata`, `US/Pacific`) is kept as given when each of its parts
+ * starts as IANA names do (not with a lower-case letter), else it can only be spelled as the zone
+ * Intl resolves it to. Idempotent. UTC offsets such as `+01:00` (accepted by newer Intl versions)
+ * are not IANA zones and are refused, since the schedule takes IANA names only.
  */
 export function canonicalTimeZone(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.trim() === '' || /^[+-]/.test(value)) return undefined;
+  let resolved: string;
   try {
-    const canonical = new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
-    return /^[+-]/.test(canonical) ? undefined : canonical;
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
   } catch {
     return undefined;
   }
+  if (/^[+-]/.test(resolved)) return undefined;
+  const lower = value.toLowerCase();
+  if (resolved.toLowerCase() === lower) return resolved;
+  const listed = knownZones().get(lower);
+  if (listed !== undefined) return listed;
+  return value.split('/').every((part) => !/^[a-z]/.test(part)) ? value : resolved;
+}
+
+let zonesByLowerCase: Map<string, string> | undefined;
+/** The zones Intl lists, by their lower-case spelling (built once, on first use). */
+function knownZones(): Map<string, string> {
+  zonesByLowerCase ??= new Map(Intl.supportedValuesOf('timeZone').map((zone) => [zone.toLowerCase(), zone]));
+  return zonesByLowerCase;
 }
 
 export function isValidTimeZone(value: unknown): value is string {
@@ -63,6 +81,48 @@ export function isEmailAddress(value: unknown): value is string {
 /** Slack conversation IDs: C (public), G (private/group), D (direct message), then 8+ upper-case alphanumerics. */
 export function isSlackChannelId(value: unknown): value is string {
   return typeof value === 'string' && /^[CGD][A-Z0-9]{8,}$/.test(value);
+}
+
+/**
+ * A value as a problem shows it: its JSON, shortened so that a long value pasted by mistake is
+ * not echoed whole.
+ */
+export function quote(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 56)}…${text.slice(-1)}` : text;
+}
+
+/**
+ * A trimmed non-empty text, or undefined for absent/empty (so `-c slackChannel=` turns Slack off).
+ * Values arrive typed (cdk.json, a reports document) or as strings (`-c key=value`, environment
+ * variables); a number is taken as its text.
+ */
+export function readString(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value).trim();
+  return text === '' ? undefined : text;
+}
+
+/** An array (cdk.json) or a comma-separated string (`-c`, EMAIL_TO); undefined when it is neither. */
+export function readList(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    // `-c emailTo='["a@x.com"]'` arrives as JSON text; accept it like the array form.
+    if (trimmed.startsWith('[')) {
+      try {
+        return readList(JSON.parse(trimmed));
+      } catch {
+        return undefined;
+      }
+    }
+    return trimmed
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter(Boolean);
+  return undefined;
 }
 
 export interface Parsed<T> {

@@ -1,6 +1,7 @@
 /**
- * canonicalTimeZone: the one spelling of a time zone that the CLI, the handler's environment check
- * and the CDK context check all use, so `europe/berlin` is `Europe/Berlin` everywhere.
+ * canonicalTimeZone: the one spelling of a time zone that the CLI, the reports parser (at synth
+ * and at cold start) and the schedule use: a zone keeps the spelling it was given, but for its
+ * case, so `europe/berlin` is `Europe/Berlin` and `Asia/Kolkata` stays `Asia/Kolkata`.
  */
 import { canonicalTimeZone, isValidTimeZone } from '../../../functions/weekly-report/config/values';
 
@@ -15,6 +16,23 @@ describe('canonicalTimeZone', () => {
   ])('spells %j as %j', (given, canonical) => {
     // Act + Assess
     expect(canonicalTimeZone(given)).toBe(canonical);
+  });
+
+  it.each(['Asia/Kolkata', 'Asia/Calcutta', 'Europe/Kyiv', 'Europe/Kiev', 'US/Pacific', 'Etc/UTC', 'GMT'])(
+    'keeps the valid zone %j as it was spelled, though Intl may name it otherwise',
+    (zone) => {
+      // Act + Assess
+      expect(canonicalTimeZone(zone)).toBe(zone);
+    },
+  );
+
+  it('spells an alias only as the zone Intl resolves it to when its case cannot be told', () => {
+    // Prepare: Intl lists no aliases, so the right case of `asia/kolkata` is nowhere to be read.
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Kolkata' }).resolvedOptions().timeZone;
+
+    // Act + Assess
+    expect(canonicalTimeZone('asia/kolkata')).toBe(resolved);
+    expect(canonicalTimeZone(canonicalTimeZone('asia/kolkata'))).toBe(resolved);
   });
 
   it.each(['', ' ', 'Mars/Olympus', 'Europe/Berln', '+01:00', '-0500', 'Europe/Berlin '])('refuses %j', (given) => {

@@ -2,7 +2,10 @@
  * Syntax check of EventBridge Scheduler expressions (`cron(...)`, `rate(...)`, `at(...)`), so a
  * typo fails `cdk synth` with a precise message instead of a CloudFormation rollback minutes later.
  * Rules: https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
+ * It is part of the reports parser (parse-reports.ts), which the function runs too: the function
+ * never reads the schedule, but it refuses a reports document the stack would have refused.
  */
+import { REPORT_DEFAULTS } from './report-definitions';
 
 interface CronField {
   readonly name: string;
@@ -28,7 +31,8 @@ const FIELDS: readonly CronField[] = [
 const DAY_OF_MONTH = 2;
 const DAY_OF_WEEK = 4;
 
-export const SCHEDULE_EXAMPLE = 'cron(0 9 ? * MON *)';
+/** The example in messages: the default schedule. */
+const SCHEDULE_EXAMPLE = REPORT_DEFAULTS.schedule;
 
 /**
  * Returns the problems of a schedule expression (empty when EventBridge Scheduler accepts it).
