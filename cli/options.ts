@@ -4,7 +4,7 @@
  * checked by the commands (cli/report.ts).
  */
 import { parseArgs } from 'node:util';
-import { REPORT_NAME } from '../functions/weekly-report/config/report-definitions';
+import { REPORT_DEFAULTS, REPORT_NAME } from '../functions/weekly-report/config/report-definitions';
 import { canonicalTimeZone, isDatadogSite } from '../functions/weekly-report/config/values';
 import { type ReportSettings, reportSettings } from '../functions/weekly-report/core/types';
 import { archiveLocation } from './archive-option';
@@ -100,7 +100,7 @@ export function parseCommonOptions(args: string[]): CommonOptions {
   const from = parseTimeOption('from', v.from);
   const to = parseTimeOption('to', v.to);
   if (from !== undefined && to !== undefined && from >= to) throw new UsageError('--from must be before --to');
-  const baselineDays = v['baseline-days'] === undefined ? 28 : Number(v['baseline-days']);
+  const baselineDays = v['baseline-days'] === undefined ? REPORT_DEFAULTS.baselineDays : Number(v['baseline-days']);
   if (!Number.isInteger(baselineDays) || baselineDays < 0) {
     throw new UsageError(`--baseline-days must be a whole number of days (got "${v['baseline-days']}")`);
   }

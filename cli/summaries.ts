@@ -7,6 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { ReportArchive } from '../functions/weekly-report/archive/report-archive';
+import { REPORT_DEFAULTS } from '../functions/weekly-report/config/report-definitions';
 import type { DatadogSite } from '../functions/weekly-report/config/values';
 import { BaselineAggregate, WindowAggregate } from '../functions/weekly-report/core/aggregate';
 import { type ArchivedWeek, archivedWeek } from '../functions/weekly-report/core/archived-week';
@@ -26,6 +27,9 @@ import { openArchive } from './archive-option';
 import { builtWorkerScript, createDecodePool, type DecodePool } from './decode-pool';
 import { type DocumentDecoding, readEvents } from './input';
 import { type CommonOptions, UsageError } from './options';
+
+/** The default window of the command line: the report's default length, ending now (or at --to). */
+const WINDOW_MS = REPORT_DEFAULTS.windowDays * DAY_MS;
 
 /** Why a report from a file has no tool or client sections. */
 export const FILE_TOOL_USAGE_REASON =
@@ -141,8 +145,8 @@ function fileWindow(
 ): { from: number; to: number; note?: string } {
   if (span.min <= span.max) return { from: options.from ?? span.min, to: options.to ?? span.max + 1 };
   if (options.from !== undefined && options.to !== undefined) return { from: options.from, to: options.to };
-  const to = options.to ?? (options.from !== undefined && options.from >= now ? options.from + 7 * DAY_MS : now);
-  const from = options.from ?? to - 7 * DAY_MS;
+  const to = options.to ?? (options.from !== undefined && options.from >= now ? options.from + WINDOW_MS : now);
+  const from = options.from ?? to - WINDOW_MS;
   const shown = `${new Date(from).toISOString()} to ${new Date(to).toISOString()}`;
   return {
     from,
@@ -275,7 +279,7 @@ async function summarizeLiveWith(
   now: number,
 ): Promise<CliReport> {
   const to = options.to ?? now;
-  const window = { from: options.from ?? to - 7 * DAY_MS, to };
+  const window = { from: options.from ?? to - WINDOW_MS, to };
   // Loaded only here: the Datadog client is large, and summarizing a file must not pay for it.
   const { createDatadogAuditSource } = await import('../functions/weekly-report/adapters/datadog/audit-source');
   const { createDatadogMetricsSource } = await import('../functions/weekly-report/adapters/datadog/metrics-source');

@@ -244,16 +244,17 @@ export class WeeklyReportStack extends Stack {
 
   /** Least privilege: each service's actions on the resources the reports use, never `*`. */
   private grantReportAccess(role: iam.IRole, config: StackConfig): void {
-    // The secrets are created outside the stack and referenced by name: exactly the ones the
-    // reports name, one per org. Secrets Manager appends a random 6-character suffix to secret
-    // ARNs, hence the `-??????` in each resource.
-    const secretNames = [...new Set(config.reports.map((report) => report.secretId))];
+    // The secrets are created outside the stack and referenced by name (or ARN): exactly the ones
+    // the reports name, one per org. Secrets Manager appends a random 6-character suffix to secret
+    // ARNs, hence the `-??????` after a name or a partial ARN; a complete ARN is used as it is.
+    const secretIds = [...new Set(config.reports.map((report) => report.secretId))];
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadCredentials',
         actions: ['secretsmanager:GetSecretValue'],
-        resources: secretNames.map((name, i) => {
-          const secret = secretsmanager.Secret.fromSecretNameV2(this, numberedId('Credentials', i), name);
+        resources: secretIds.map((id, i) => {
+          if (id.startsWith('arn:')) return /-[A-Za-z0-9]{6}$/.test(id) ? id : `${id}-??????`;
+          const secret = secretsmanager.Secret.fromSecretNameV2(this, numberedId('Credentials', i), id);
           return `${secret.secretArn}-??????`;
         }),
       }),

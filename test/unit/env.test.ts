@@ -128,6 +128,19 @@ describe('readEnv', () => {
     expect(b.slack?.channel).toBe('C0123456789');
   });
 
+  it('takes SECRET_ID as a secret name or its ARN, and refuses anything else', () => {
+    // Prepare
+    const arn = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:ai-activity-audit/credentials-AbC123';
+
+    // Act
+    const byArn = single({ ...VALID, SECRET_ID: arn });
+    const problems = problemsOf({ ...VALID, SECRET_ID: 'arn:aws:s3:::not-a-secret' });
+
+    // Assess
+    expect(byArn.secretId).toBe(arn);
+    expect(problems.join('\n')).toMatch(/SECRET_ID.*not a Secrets Manager secret name .* or ARN/);
+  });
+
   it('keeps DD_API_URL and SLACK_API_URL when they are http(s) URLs', () => {
     // Prepare
     const env = { ...VALID, DD_API_URL: 'http://127.0.0.1:4010', SLACK_API_URL: 'http://127.0.0.1:4011/api/' };

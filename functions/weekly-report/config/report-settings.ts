@@ -105,6 +105,9 @@ const DEFAULT_SITE: DatadogSite = isDatadogSite(ANALYSIS_DEFAULTS.site) ? ANALYS
 const MAX_RETENTION_DAYS = 90;
 
 /** Every setting of a report, in the order their problems are reported. */
+/** A Secrets Manager secret's ARN, complete (with the 6-character suffix) or partial. */
+export const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
+
 export const REPORT_SETTINGS = {
   schedule: setting({
     field: 'schedule',
@@ -147,11 +150,11 @@ export const REPORT_SETTINGS = {
     field: 'secretId',
     default: REPORT_DEFAULTS.secretName,
     read: fromText(REPORT_DEFAULTS.secretName, (name) =>
-      /^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name) && !name.startsWith('arn:')
+      (/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name) && !name.startsWith('arn:')) || SECRET_ARN.test(name)
         ? ok(name)
         : bad(
             name,
-            `${quote(name)} is not a Secrets Manager secret name (letters, digits and /_+=.@-, not an ARN), e.g. ${REPORT_DEFAULTS.secretName}`,
+            `${quote(name)} is not a Secrets Manager secret name (letters, digits and /_+=.@-) or ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), e.g. ${REPORT_DEFAULTS.secretName}`,
           ),
     ),
   }),
