@@ -72,6 +72,15 @@ export interface EmulatorFaults {
   readonly metricsEmpty?: boolean;
   /** Answer 403 to the Teams API only (an application key without the `teams_read` scope). */
   readonly teamsForbidden?: boolean;
+  /** The metric query takes the connection and never answers (a hanging dependency; the client's deadline ends it). */
+  readonly metricsHang?: boolean;
+  /** The Teams API takes the connection and never answers. */
+  readonly teamsHang?: boolean;
+}
+
+/** Holds a request open until the client gives up (or the emulator closes): a dependency that hangs. */
+function hang(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => res.on('close', () => resolve()));
 }
 
 export interface EmulatorOptions {
@@ -473,6 +482,7 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     rl: Record<string, string>,
   ): Promise<void> {
     stats.metricQueries++;
+    if (current.metricsHang) return hang(res);
     if (current.metricsForbidden) {
       await sleep(current.latencyMs ?? 0);
       send(res, 403, { errors: ['Forbidden'] }, rl);
@@ -506,6 +516,7 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     rl: Record<string, string>,
   ): Promise<void> {
     stats.teamRequests++;
+    if (current.teamsHang) return hang(res);
     if (current.teamsForbidden) {
       await sleep(current.latencyMs ?? 0);
       send(res, 403, { errors: ['Forbidden'] }, rl);

@@ -143,11 +143,16 @@ export function usageSections(input: UsageInput): UsageSections {
     warnings,
   });
   if (window.status !== 'ok') {
+    // A reason from the transport ("Datadog did not answer in time") says nothing of which read failed.
+    const reason =
+      window.status === 'unavailable' && !/metric/i.test(window.reason)
+        ? `the ${MCP_USAGE_METRIC} metric could not be read: ${window.reason}`
+        : window.reason;
     const warnings =
       window.status === 'unavailable'
-        ? [`Tools and MCP clients are not shown, and new_client was not evaluated: ${window.reason}.`]
+        ? [`Tools and MCP clients are not shown, and new_client was not evaluated: ${reason}.`]
         : [];
-    return empty(window.status, window.reason, warnings);
+    return empty(window.status, reason, warnings);
   }
   const usage = window.usage;
   const calls = totalCalls(usage);
