@@ -58,10 +58,7 @@ async function invoke(env: Record<string, string>) {
   const h = harness();
   const started = Date.now();
   const [outcome] = await Promise.allSettled([
-    createHandler(env, { onResult: (run, report) => void runs.set(report, run) })(
-      EVENT,
-      h.lambdaContext(REMAINING_MS),
-    ),
+    createHandler(env, { onResult: (run, report) => void runs.set(report, run) })(EVENT, h.lambdaContext(REMAINING_MS)),
   ]);
   return { outcome: outcome as PromiseSettledResult<HandlerResult>, runs, elapsedMs: Date.now() - started };
 }

@@ -19,10 +19,26 @@ function obj(value: unknown): Obj | undefined {
 function text(value: unknown): string | undefined {
   // Only a string that starts with whitespace can be blank: skip the trim (an allocation) otherwise.
   if (typeof value === 'string')
-    return value.length === 0 || (value.charCodeAt(0) <= 32 && value.trim() === '') ? undefined : value;
+    return value.length === 0 || (value.charCodeAt(0) <= 32 && value.trim() === '') ? undefined : wellFormed(value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
   if (typeof value === 'boolean') return String(value);
   return undefined;
+}
+
+/** ES2024's String well-formedness methods (Node 20 has them; the project's lib is ES2023). */
+interface WellFormedString {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+/**
+ * `value` with every lone surrogate (`\ud800`) replaced by U+FFFD: text from audit data enters
+ * well-formed, so no summary, archive object or rendering carries a string that `jq`, a JSON
+ * parser or an e-mail encoder refuses.
+ */
+export function wellFormed(value: string): string {
+  const s = value as unknown as WellFormedString;
+  return s.isWellFormed() ? value : s.toWellFormed();
 }
 
 /** The decimal value of `count` ASCII digits of `s` from `at`, or -1 when one of them is not a digit. */

@@ -14,6 +14,23 @@ import { auditEvent, plainRecord } from '../../support/audit-events';
 import { generateEvents } from '../../support/generator';
 
 describe('normalizeEvent', () => {
+  it('makes text well-formed where it enters: a lone surrogate becomes U+FFFD, so the summary JSON stays valid', () => {
+    // Prepare
+    const raw = auditEvent({ at: '2026-11-16T10:00:00.000Z', action: 'deleted', type: 'mon\ud800itor', id: '42' });
+    (raw as { attributes: { attributes: { usr: { email: string } } } }).attributes.attributes.usr.email =
+      'ana\udc00@example.com';
+
+    // Act
+    const r = normalizeEvent(raw);
+
+    // Assess
+    expect(r.resourceType).toBe('mon\ufffditor');
+    expect(r.person).toBe('ana\ufffd@example.com');
+    const json = JSON.stringify(r);
+    expect(json).not.toMatch(/\\ud[89a-f][0-9a-f]{2}/i);
+    expect(Buffer.from(json, 'utf8').toString('utf8')).toBe(json);
+  });
+
   it('reads every field of a well-formed MCP call', () => {
     // Prepare
     const raw = auditEvent({
