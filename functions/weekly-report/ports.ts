@@ -2,6 +2,7 @@
  * The small interfaces between the job and the outside world. The handler builds one real
  * adapter for each, once per cold start; tests point the same adapters at local emulators.
  */
+import type { KnownBlock } from '@slack/types';
 import type { TimeRange } from './core/time';
 import type { McpUsageData, Mergeable, Summary } from './core/types';
 
@@ -104,7 +105,7 @@ export interface RenderedReport {
 export interface SlackMessage {
   readonly channel: string;
   readonly text: string;
-  readonly blocks: readonly unknown[];
+  readonly blocks: readonly KnownBlock[];
   readonly unfurl_links: false;
   readonly unfurl_media?: false;
 }

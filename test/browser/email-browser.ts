@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Summary } from '../../functions/weekly-report/core/types';
 import { renderEmailHtml } from '../../functions/weekly-report/render/email';
-import { formatCount } from '../../functions/weekly-report/render/format';
+import { buildReportView, formatCount } from '../../functions/weekly-report/render/view';
 import { captureEmailScreenshots, type ScreenshotCheck } from '../../scripts/lib/email-screenshots';
 import { countFlags, makeBusySummary, makeFlag, makeSummary } from '../support/summary-fixtures';
 
@@ -125,12 +125,12 @@ async function main(): Promise<number> {
 
   // Act
   const checks: Array<[ScreenshotCheck, string]> = [];
-  const shots = await captureEmailScreenshots(renderEmailHtml(busy), OUT, expected, {
+  const shots = await captureEmailScreenshots(renderEmailHtml(buildReportView(busy)), OUT, expected, {
     inspect: async (page, width) => [...(await kpiProblems(page)), ...(await addressProblems(page, width))],
   });
   checks.push(...shots.checks.map((c): [ScreenshotCheck, string] => [c, 'busy week']));
   for (const [name, summary] of Object.entries(longestHeadlines())) {
-    const longest = await captureEmailScreenshots(renderEmailHtml(summary), OUT, [], {
+    const longest = await captureEmailScreenshots(renderEmailHtml(buildReportView(summary)), OUT, [], {
       name,
       widths: [375],
       inspect: kpiProblems,

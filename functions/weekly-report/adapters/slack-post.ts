@@ -101,8 +101,8 @@ export function createSlackSender(options: SlackPostOptions): SlackSender {
             options.client.chat.postMessage({
               channel: message.channel,
               text: message.text,
-              // The renderer builds Block Kit within Slack's limits; the port keeps them opaque.
-              blocks: message.blocks as never,
+              // The renderer builds Block Kit within Slack's limits.
+              blocks: [...message.blocks],
               unfurl_links: false,
               unfurl_media: false,
             }),

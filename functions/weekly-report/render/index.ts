@@ -1,11 +1,13 @@
 /**
  * Renders one summary into every medium at once: the email (subject, HTML, text) and the
- * Slack `chat.postMessage` arguments. Pure: no I/O, no clock.
+ * Slack `chat.postMessage` arguments, all from one view of the summary (render/view/), built
+ * once. Pure: no I/O, no clock.
  */
 import type { Summary } from '../core/types';
 import type { RenderedReport } from '../ports';
 import { renderEmail } from './email';
 import { buildSlackMessage } from './slack-blocks';
+import { buildReportView } from './view';
 
 export interface RenderOptions {
   /** Slack channel ID the post goes to. */
@@ -13,12 +15,13 @@ export interface RenderOptions {
 }
 
 export function renderReport(summary: Summary, options: RenderOptions): RenderedReport {
-  const email = renderEmail(summary);
+  const view = buildReportView(summary);
+  const email = renderEmail(view);
   return {
     subject: email.subject,
     html: email.html,
     text: email.text,
-    slack: buildSlackMessage(summary, options.slackChannel),
+    slack: buildSlackMessage(view, options.slackChannel),
     summary,
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { Summary } from '../../../functions/weekly-report/core/types';
 import { renderEmail } from '../../../functions/weekly-report/render/email';
+import { buildReportView } from '../../../functions/weekly-report/render/view';
 import { contrastRatio, textColours } from '../../support/html-colours';
 import { countFlags, makeBusySummary, makeSummary } from '../../support/summary-fixtures';
 
@@ -21,7 +22,7 @@ function everyPart(): Summary[] {
 describe('email colours', () => {
   it('gives every piece of text at least 4.5:1 contrast with its background', () => {
     // Act
-    const runs = everyPart().flatMap((summary) => textColours(renderEmail(summary).html));
+    const runs = everyPart().flatMap((summary) => textColours(renderEmail(buildReportView(summary)).html));
 
     // Assess: report each failing colour pair once, with an example of its text
     const failing = new Map<string, string>();
@@ -36,7 +37,7 @@ describe('email colours', () => {
 
   it('declares the light colour scheme it is designed for', () => {
     // Act
-    const { html } = renderEmail(makeSummary());
+    const { html } = renderEmail(buildReportView(makeSummary()));
 
     // Assess
     const head = html.slice(0, html.indexOf('</head>'));

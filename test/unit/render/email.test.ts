@@ -1,5 +1,6 @@
 import { ANOMALY_KINDS } from '../../../functions/weekly-report/core/types';
 import { emailSubject, fillTemplate, renderEmail } from '../../../functions/weekly-report/render/email';
+import { buildReportView } from '../../../functions/weekly-report/render/view';
 import { countFlags, makeBusySummary, makeFlag, makeHugeSummary, makeSummary } from '../../support/summary-fixtures';
 
 /** Visible text of an HTML fragment, roughly: tags dropped, whitespace collapsed. */
@@ -24,7 +25,7 @@ describe('email subject', () => {
     });
 
     // Act
-    const subject = emailSubject(summary);
+    const subject = emailSubject(buildReportView(summary));
 
     // Assess
     expect(subject).toBe('AI Activity Audit — Acme — 2026-11-16 to 2026-11-22');
@@ -36,8 +37,8 @@ describe('email subject', () => {
     const three = [makeFlag({}, 0), makeFlag({ severity: 'medium' }, 1), makeFlag({ severity: 'low' }, 2)];
 
     // Act
-    const singular = emailSubject(makeSummary({ anomalies: one, anomaly_counts: countFlags(one) }));
-    const plural = emailSubject(makeSummary({ anomalies: three, anomaly_counts: countFlags(three) }));
+    const singular = emailSubject(buildReportView(makeSummary({ anomalies: one, anomaly_counts: countFlags(one) })));
+    const plural = emailSubject(buildReportView(makeSummary({ anomalies: three, anomaly_counts: countFlags(three) })));
 
     // Assess
     expect(singular).toBe('AI Activity Audit — Acme — 2026-11-16 to 2026-11-22 — 1 anomaly');
@@ -51,9 +52,9 @@ describe('email subject', () => {
 
     // Act
     const withAnomalies = emailSubject(
-      makeSummary({ ...partial, anomalies: flags, anomaly_counts: countFlags(flags) }),
+      buildReportView(makeSummary({ ...partial, anomalies: flags, anomaly_counts: countFlags(flags) })),
     );
-    const without = emailSubject(makeSummary(partial));
+    const without = emailSubject(buildReportView(makeSummary(partial)));
 
     // Assess
     expect(withAnomalies).toBe('AI Activity Audit — Acme — 2026-11-16 to 2026-11-22 [partial] — 3 anomalies');
@@ -65,7 +66,7 @@ describe('email subject', () => {
     const summary = makeSummary({ org: 'R&D <EU>\r\nBcc: victim@example.com' });
 
     // Act
-    const subject = emailSubject(summary);
+    const subject = emailSubject(buildReportView(summary));
 
     // Assess
     expect(subject).toBe('AI Activity Audit — R&D <EU> Bcc: victim@example.com — 2026-11-16 to 2026-11-22');
@@ -79,7 +80,7 @@ describe('email HTML', () => {
     const summary = makeSummary();
 
     // Act
-    const { html, text } = renderEmail(summary);
+    const { html, text } = renderEmail(buildReportView(summary));
 
     // Assess
     expect(html).not.toMatch(/\{\{\w+\}\}/);
@@ -99,8 +100,8 @@ describe('email HTML', () => {
     const withoutPrevious = makeSummary({ previous_window: undefined });
 
     // Act
-    const shown = textOf(renderEmail(withPrevious).html);
-    const hidden = textOf(renderEmail(withoutPrevious).html);
+    const shown = textOf(renderEmail(buildReportView(withPrevious)).html);
+    const hidden = textOf(renderEmail(buildReportView(withoutPrevious)).html);
 
     // Assess: one phrase per figure, the comparison said once each
     expect(shown).toContain('Tool calls 2,000 ▲ +25% (+400) vs previous week People 67 no change vs previous week');
@@ -121,7 +122,7 @@ describe('email HTML', () => {
     });
 
     // Act
-    const visible = textOf(renderEmail(summary).html);
+    const visible = textOf(renderEmail(buildReportView(summary)).html);
 
     // Assess
     expect(visible).toContain('deleted 2 <1%');
@@ -137,8 +138,8 @@ describe('email HTML', () => {
     const complete = makeSummary();
 
     // Act
-    const partialText = textOf(renderEmail(partial).html);
-    const completeText = textOf(renderEmail(complete).html);
+    const partialText = textOf(renderEmail(buildReportView(partial)).html);
+    const completeText = textOf(renderEmail(buildReportView(complete)).html);
 
     // Assess
     expect(partialText).toContain('Partial data.');
@@ -153,7 +154,7 @@ describe('email HTML', () => {
     const summary = makeSummary({ baseline: undefined, anomaly_counts: counts });
 
     // Act
-    const visible = textOf(renderEmail(summary).html);
+    const visible = textOf(renderEmail(buildReportView(summary)).html);
 
     // Assess
     expect(visible).toContain('First-time user not evaluated (no baseline)');
@@ -168,7 +169,7 @@ describe('email HTML', () => {
     const summary = makeBusySummary(40);
 
     // Act
-    const { html } = renderEmail(summary);
+    const { html } = renderEmail(buildReportView(summary));
 
     // Assess
     const visible = textOf(html);
@@ -183,7 +184,7 @@ describe('email HTML', () => {
     const summary = makeBusySummary(0);
 
     // Act
-    const visible = textOf(renderEmail(summary).html);
+    const visible = textOf(renderEmail(buildReportView(summary)).html);
 
     // Assess
     expect(visible).toContain('8,000 calls created, modified or deleted a resource');
@@ -238,7 +239,9 @@ describe('email HTML', () => {
     };
 
     // Act
-    const sizes = [busy, huge, heavy, dotted, hostileUsage].map((s) => Buffer.byteLength(renderEmail(s).html));
+    const sizes = [busy, huge, heavy, dotted, hostileUsage].map((s) =>
+      Buffer.byteLength(renderEmail(buildReportView(s)).html),
+    );
 
     // Assess
     for (const size of sizes) expect(size).toBeLessThan(100_000);
@@ -255,7 +258,7 @@ describe('email HTML', () => {
     });
 
     // Act
-    const { html } = renderEmail(summary);
+    const { html } = renderEmail(buildReportView(summary));
 
     // Assess
     expect(html).toContain('ana.lopez-<wbr>hernandez@<wbr>engineering.<wbr>example.<wbr>com');
@@ -270,7 +273,7 @@ describe('email HTML', () => {
     const summary = { ...makeBusySummary(), anomalies: flags, anomaly_counts: countFlags(flags) };
 
     // Act
-    const visible = textOf(renderEmail(summary).html);
+    const visible = textOf(renderEmail(buildReportView(summary)).html);
 
     // Assess
     for (const kind of ANOMALY_KINDS) expect(summary.anomaly_counts[kind]).toBe(2);
@@ -286,7 +289,7 @@ describe('email HTML: tools and AI clients', () => {
     const summary = makeSummary();
 
     // Act
-    const html = renderEmail(summary).html;
+    const html = renderEmail(buildReportView(summary)).html;
     const visible = textOf(html);
 
     // Assess
@@ -311,7 +314,9 @@ describe('email HTML: tools and AI clients', () => {
     };
 
     // Act
-    const visible = textOf(renderEmail(makeSummary({ anomalies: [flag], anomaly_counts: countFlags([flag]) })).html);
+    const visible = textOf(
+      renderEmail(buildReportView(makeSummary({ anomalies: [flag], anomaly_counts: countFlags([flag]) }))).html,
+    );
 
     // Assess
     expect(visible).toContain('New MCP client · 5 calls user0@example.com · cursor');
@@ -334,7 +339,7 @@ describe('email HTML: tools and AI clients', () => {
     });
 
     // Act
-    const visible = textOf(renderEmail(summary).html);
+    const visible = textOf(renderEmail(buildReportView(summary)).html);
 
     // Assess
     expect(visible).toContain(`Tools and AI clients not shown: ${reason}`);

@@ -3,8 +3,8 @@
  * one phrase per figure, and never a zero percentage for something that changed or exists.
  */
 
-import { computeDelta } from '../../../functions/weekly-report/render/format';
-import { formatChangePercent, formatShare } from '../../../functions/weekly-report/render/percent';
+import { computeDelta } from '../../../functions/weekly-report/render/view/format';
+import { formatChangePercent, formatShare } from '../../../functions/weekly-report/render/view/percent';
 
 describe('computeDelta', () => {
   it('says the change once, with the percentage and the count', () => {

@@ -1,11 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import {
-  blocksLength,
-  buildSlackMessage,
-  fitLines,
-  fitSlackBlocks,
-  SLACK_LIMITS,
-} from '../../../functions/weekly-report/render/slack-blocks';
+import { blocksLength, buildSlackMessage, fitSlackBlocks } from '../../../functions/weekly-report/render/slack-blocks';
+import { fitLines, SLACK_LIMITS } from '../../../functions/weekly-report/render/slack-mrkdwn';
+import { buildReportView } from '../../../functions/weekly-report/render/view';
 import { allStrings, LIMITS, slackLimitViolations } from '../../support/slack-limits';
 import { countFlags, makeBusySummary, makeFlag, makeHugeSummary, makeSummary } from '../../support/summary-fixtures';
 
@@ -21,7 +17,7 @@ describe('Slack message', () => {
     const summary = makeBusySummary(40);
 
     // Act
-    const message = buildSlackMessage(summary, CHANNEL);
+    const message = buildSlackMessage(buildReportView(summary), CHANNEL);
 
     // Assess
     expect(message.channel).toBe(CHANNEL);
@@ -40,7 +36,7 @@ describe('Slack message', () => {
     const summary = makeSummary();
 
     // Act
-    const { blocks } = buildSlackMessage(summary, CHANNEL);
+    const { blocks } = buildSlackMessage(buildReportView(summary), CHANNEL);
 
     // Assess
     const text = textOfBlocks(blocks);
@@ -55,7 +51,7 @@ describe('Slack message', () => {
 
   it('leaves out deltas without a previous window', () => {
     // Act
-    const { blocks } = buildSlackMessage(makeSummary({ previous_window: undefined }), CHANNEL);
+    const { blocks } = buildSlackMessage(buildReportView(makeSummary({ previous_window: undefined })), CHANNEL);
 
     // Assess
     expect(textOfBlocks(blocks)).not.toContain('previous week');
@@ -66,7 +62,7 @@ describe('Slack message', () => {
     const summary = makeSummary({ complete: false, warnings: ['Slice 3 timed out'] });
 
     // Act
-    const message = buildSlackMessage(summary, CHANNEL);
+    const message = buildSlackMessage(buildReportView(summary), CHANNEL);
 
     // Assess
     expect(textOfBlocks(message.blocks)).toContain(':warning: *Partial data*');
@@ -81,7 +77,10 @@ describe('Slack message', () => {
     const counts = { ...countFlags([]), first_time_user: null, out_of_scope: null, new_country: null };
 
     // Act
-    const { blocks } = buildSlackMessage(makeSummary({ baseline: undefined, anomaly_counts: counts }), CHANNEL);
+    const { blocks } = buildSlackMessage(
+      buildReportView(makeSummary({ baseline: undefined, anomaly_counts: counts })),
+      CHANNEL,
+    );
 
     // Assess
     const text = textOfBlocks(blocks);
@@ -94,7 +93,7 @@ describe('Slack message', () => {
     const summary = makeBusySummary(40);
 
     // Act
-    const { blocks } = buildSlackMessage(summary, CHANNEL);
+    const { blocks } = buildSlackMessage(buildReportView(summary), CHANNEL);
 
     // Assess
     const text = textOfBlocks(blocks);
@@ -114,7 +113,7 @@ describe('Slack message', () => {
     const summary = makeSummary();
 
     // Act
-    const text = textOfBlocks(buildSlackMessage(summary, CHANNEL).blocks);
+    const text = textOfBlocks(buildSlackMessage(buildReportView(summary), CHANNEL).blocks);
 
     // Assess
     expect(text).toContain('*Tools*\n1. search_datadog_logs — 650 (33%, −9%)\n2. get_datadog_metric — 322 (16%, +25%)');
@@ -134,7 +133,7 @@ describe('Slack message', () => {
     const summary = makeSummary({ anomalies: [flag], anomaly_counts: countFlags([flag]) });
 
     // Act
-    const text = textOfBlocks(buildSlackMessage(summary, CHANNEL).blocks);
+    const text = textOfBlocks(buildSlackMessage(buildReportView(summary), CHANNEL).blocks);
 
     // Assess
     expect(text).toContain(':large_blue_circle: *New MCP client* · user0@example.com · cursor · 5 calls · <');
@@ -155,7 +154,7 @@ describe('Slack message', () => {
     });
 
     // Act
-    const text = textOfBlocks(buildSlackMessage(summary, CHANNEL).blocks);
+    const text = textOfBlocks(buildSlackMessage(buildReportView(summary), CHANNEL).blocks);
 
     // Assess
     expect(text).toContain(
@@ -170,7 +169,7 @@ describe('Slack message', () => {
     const summary = makeHugeSummary(5000);
 
     // Act
-    const message = buildSlackMessage(summary, CHANNEL);
+    const message = buildSlackMessage(buildReportView(summary), CHANNEL);
 
     // Assess
     expect(slackLimitViolations(message)).toEqual([]);
@@ -195,7 +194,7 @@ describe('Slack message', () => {
     };
 
     // Act
-    const message = buildSlackMessage(summary, CHANNEL);
+    const message = buildSlackMessage(buildReportView(summary), CHANNEL);
 
     // Assess: fits, and still lists anomalies with their "and N more"
     expect(slackLimitViolations(message)).toEqual([]);
@@ -206,11 +205,11 @@ describe('Slack message', () => {
   it('gives the lists less room under a smaller cap, and leaves them out, with a link, when even that is too much', () => {
     // Prepare
     const summary = makeBusySummary(40);
-    const full = blocksLength(fitSlackBlocks(summary, Number.POSITIVE_INFINITY));
+    const full = blocksLength(fitSlackBlocks(buildReportView(summary), Number.POSITIVE_INFINITY));
 
     // Act
-    const shrunk = fitSlackBlocks(summary, full - 2000);
-    const bare = fitSlackBlocks(summary, 2500);
+    const shrunk = fitSlackBlocks(buildReportView(summary), full - 2000);
+    const bare = fitSlackBlocks(buildReportView(summary), 2500);
 
     // Assess
     expect(blocksLength(shrunk)).toBeLessThanOrEqual(full - 2000);
@@ -227,7 +226,7 @@ describe('Slack message', () => {
     const summary = makeBusySummary(40);
 
     // Act
-    const text = textOfBlocks(buildSlackMessage(summary, CHANNEL).blocks);
+    const text = textOfBlocks(buildSlackMessage(buildReportView(summary), CHANNEL).blocks);
 
     // Assess
     const mores = Array.from(text.matchAll(/(\|?)and [\d,]+ more( \w+)?/g));
@@ -245,7 +244,7 @@ describe('Slack message', () => {
 
   it("puts an anomaly's detail in a quote of its own, so wrapped lines keep their indent", () => {
     // Act
-    const text = textOfBlocks(buildSlackMessage(makeBusySummary(6), CHANNEL).blocks);
+    const text = textOfBlocks(buildSlackMessage(buildReportView(makeBusySummary(6)), CHANNEL).blocks);
 
     // Assess
     expect(text).toContain('|view>\n>Deleted monitor "Checkout p99 latency"\n:red_circle:');
@@ -257,7 +256,7 @@ describe('Slack message', () => {
     const summary = makeSummary({ org: '&'.repeat(5000) });
 
     // Act
-    const message = buildSlackMessage(summary, CHANNEL);
+    const message = buildSlackMessage(buildReportView(summary), CHANNEL);
 
     // Assess
     expect(slackLimitViolations(message)).toEqual([]);

@@ -3,6 +3,7 @@
  * staying inert, and unknown or malformed blocks rendering as placeholders instead of crashing.
  */
 import { buildSlackMessage } from '../../../functions/weekly-report/render/slack-blocks';
+import { buildReportView } from '../../../functions/weekly-report/render/view';
 import { mrkdwnToHtml, slackMessageToHtml } from '../../../scripts/lib/slack-preview';
 import { makeBusySummary, makeHostileSummary } from '../../support/summary-fixtures';
 
@@ -112,7 +113,7 @@ describe('hostile text in the preview', () => {
 
   it('renders a whole hostile summary with only the preview’s own tags and Datadog links', () => {
     // Prepare
-    const message = buildSlackMessage(makeHostileSummary(), 'C0123456789');
+    const message = buildSlackMessage(buildReportView(makeHostileSummary()), 'C0123456789');
 
     // Act
     const page = slackMessageToHtml(message);
@@ -145,7 +146,7 @@ describe('hostile text in the preview', () => {
 describe('Slack post preview page', () => {
   it('shows the app, the header and every block of the weekly post', () => {
     // Prepare
-    const message = buildSlackMessage(makeBusySummary(40), 'C0123456789');
+    const message = buildSlackMessage(buildReportView(makeBusySummary(40)), 'C0123456789');
 
     // Act
     const page = slackMessageToHtml(message, { channelName: 'ai-audit', time: '9:00 AM' });

@@ -6,6 +6,7 @@
 
 import { renderEmail } from '../../../functions/weekly-report/render/email';
 import { buildSlackMessage } from '../../../functions/weekly-report/render/slack-blocks';
+import { buildReportView } from '../../../functions/weekly-report/render/view';
 import { makeSummary } from '../../support/summary-fixtures';
 
 const WEEK = 7 * 86_400_000;
@@ -22,7 +23,7 @@ const trend = calls.map((c, i) => ({
 describe('the weekly trend', () => {
   it('draws one column per week in the email, a gap where no report was archived, a partial week in amber', () => {
     // Act
-    const { html } = renderEmail(makeSummary({ trend }));
+    const { html } = renderEmail(buildReportView(makeSummary({ trend })));
 
     // Assess
     const chart = html.slice(html.indexOf('Weekly calls'));
@@ -34,7 +35,7 @@ describe('the weekly trend', () => {
 
   it('puts a sparkline with a dot for the gap on the Slack post', () => {
     // Act
-    const message = buildSlackMessage(makeSummary({ trend }), 'C0123456789');
+    const message = buildSlackMessage(buildReportView(makeSummary({ trend })), 'C0123456789');
 
     // Assess
     const text = JSON.stringify(message.blocks);
@@ -45,7 +46,7 @@ describe('the weekly trend', () => {
 
   it('writes one line of plain digits in the text part, a dash for the gap', () => {
     // Act
-    const { text } = renderEmail(makeSummary({ trend }));
+    const { text } = renderEmail(buildReportView(makeSummary({ trend })));
 
     // Assess
     expect(text).toContain('\nWeekly calls, last 5 weeks: 1542 1601 - 1821 2133\n');
@@ -53,10 +54,12 @@ describe('the weekly trend', () => {
 
   it('shows nothing of a trend with one week or none', () => {
     for (const summary of [makeSummary(), makeSummary({ trend: trend.slice(-1) })]) {
-      const { html, text } = renderEmail(summary);
+      const { html, text } = renderEmail(buildReportView(summary));
       expect(html).not.toContain('Weekly calls');
       expect(text).not.toContain('Weekly calls');
-      expect(JSON.stringify(buildSlackMessage(summary, 'C0123456789').blocks)).not.toContain('Weekly calls');
+      expect(JSON.stringify(buildSlackMessage(buildReportView(summary), 'C0123456789').blocks)).not.toContain(
+        'Weekly calls',
+      );
     }
   });
 });

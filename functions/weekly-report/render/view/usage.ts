@@ -1,50 +1,22 @@
 /**
- * The "Tools" and "AI clients" sections as every medium shows them (the text report, the email,
- * the Slack post): the top tools with their share of the metric's calls and their previous
- * window, "and N more", each client with its calls and people, or the one line saying why the
- * sections are empty. Built once from the summary; each medium only formats and escapes it. Pure.
+ * The "Tools" and "AI clients" sections of the view (the MCP usage metric): the top tools with
+ * their share of the metric's calls and their change from the previous window, what is left of
+ * the rest, each client with its calls and people, or the one line saying why the sections are
+ * empty; and the Metrics Explorer links behind them. Pure.
  */
 
-import type { Summary } from '../core/types';
+import type { Summary } from '../../core/types';
+import { computeDelta, formatCount, pluralize } from './format';
 import { formatShare } from './percent';
+import type { Link, UsageView } from './types';
 
-/** Tools each medium lists before "and N more". */
+/** Tools listed before "and N more". */
 export const TOOLS_SHOWN = 10;
 /** Clients listed before "and N more": orgs see a handful (Claude, Cursor, Codex, …), and the email's budget is tight. */
 export const CLIENTS_SHOWN = 6;
 
-export interface ToolRow {
-  readonly name: string;
-  readonly calls: number;
-  /** `43%`, `<1%`: of the metric's calls in the window. */
-  readonly share: string;
-  /** Calls in the previous window; `null` when it is not known. */
-  readonly previous: number | null;
-}
-
-export interface ClientRow {
-  readonly name: string;
-  readonly calls: number;
-  readonly people: number;
-  readonly previous: number | null;
-}
-
-export interface UsageView {
-  /** Why the sections are empty (plain text from our code and Datadog's short phrases), when they are. */
-  readonly unavailable?: string;
-  /** Metrics Explorer on the metric over the window, by tool: where the tools' "and N more" leads. */
-  readonly link: string;
-  /** The same, by client. */
-  readonly clientsLink: string;
-  readonly tools: readonly ToolRow[];
-  readonly moreTools: number;
-  readonly moreToolCalls: number;
-  readonly clients: readonly ClientRow[];
-  readonly moreClients: number;
-  readonly moreClientCalls: number;
-}
-
-const FALLBACK_LINK = 'https://app.datadoghq.com/metric/explorer?exp_metric=datadog.mcp.tool.usage';
+const METRIC = 'datadog.mcp.tool.usage';
+const FALLBACK_LINK = `https://app.datadoghq.com/metric/explorer?exp_metric=${METRIC}`;
 
 /** `link` split by `tag` instead (a Metrics Explorer URL's `exp_group`); `link` itself when it is not a URL. */
 function groupedBy(link: string, tag: string): string {
@@ -57,17 +29,23 @@ function groupedBy(link: string, tag: string): string {
   }
 }
 
+/** Metrics Explorer on the metric over the window, by tool and by client. */
+export function usageLinks(summary: Summary): { readonly toolsMetric: Link; readonly clientsMetric: Link } {
+  const url = summary.tool_usage?.link ?? FALLBACK_LINK;
+  return {
+    toolsMetric: { url, text: 'Open the metric in Datadog' },
+    clientsMetric: { url: groupedBy(url, 'client'), text: 'Open the metric by client in Datadog' },
+  };
+}
+
 export function usageView(summary: Summary): UsageView {
   const source = summary.tool_usage;
-  const link = source?.link ?? FALLBACK_LINK;
-  const clientsLink = groupedBy(link, 'client');
   const empty = { tools: [], moreTools: 0, moreToolCalls: 0, clients: [], moreClients: 0, moreClientCalls: 0 };
   if (!summary.tools || !summary.clients || source?.status !== 'ok') {
     const reason = source?.reason ?? 'the MCP usage metric was not read for this report';
     return {
       ...empty,
-      link,
-      clientsLink,
+      metric: METRIC,
       unavailable: source?.status === 'unavailable' ? `not shown: ${reason}` : reason,
     };
   }
@@ -75,13 +53,14 @@ export function usageView(summary: Summary): UsageView {
   const restTools = summary.tools.slice(TOOLS_SHOWN);
   const restClients = summary.clients.slice(CLIENTS_SHOWN);
   return {
-    link,
-    clientsLink,
+    metric: METRIC,
     tools: summary.tools.slice(0, TOOLS_SHOWN).map((t) => ({
       name: t.tool,
       calls: t.calls,
+      formatted: formatCount(t.calls),
       share: formatShare(t.calls, total),
       previous: t.previous_calls,
+      ...(t.previous_calls === null ? {} : { delta: computeDelta(t.calls, t.previous_calls) }),
     })),
     moreTools: restTools.length,
     moreToolCalls: restTools.reduce((sum, t) => sum + t.calls, 0),
@@ -90,6 +69,8 @@ export function usageView(summary: Summary): UsageView {
       calls: c.calls,
       people: c.people,
       previous: c.previous_calls,
+      callsLabel: pluralize(c.calls, 'call'),
+      peopleLabel: pluralize(c.people, 'person', 'people'),
     })),
     moreClients: restClients.length,
     moreClientCalls: restClients.reduce((sum, c) => sum + c.calls, 0),

@@ -1,7 +1,7 @@
 /**
- * Percentages as a reader should see them, for the text report and both renderers alike: a share
- * or a change that is not zero never prints as "0%", and one that is not everything never prints
- * as "100%". Pure; numbers in, labels out (no sign, no arrow: each medium adds its own).
+ * Percentages as a reader should see them, for the view (and so every medium) alike: a share or a
+ * change that is not zero never prints as "0%", and one that is not everything never prints as
+ * "100%". Pure; numbers in, labels out (no sign, no arrow: the delta or the medium adds them).
  */
 
 /** How a label writes a number: `1,000` for people, `1000` where a parser reads the line. */

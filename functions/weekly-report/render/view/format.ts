@@ -1,9 +1,10 @@
 /**
- * Medium-neutral formatting shared by the email and the Slack renderers: dates in the report's
- * timezone, counts, week-over-week deltas, severity tallies and labels. Returns plain text,
- * which each renderer escapes for its medium.
+ * The view's formatting (private to render/view/, which build.ts puts together): dates in the
+ * report's zone, counts, week-over-week deltas, severity tallies, labels and sparklines. Plain
+ * text, which each renderer escapes for its medium.
  */
 
+import { localDate } from '../../core/time';
 import {
   ANOMALY_KINDS,
   type AnomalyFlag,
@@ -11,9 +12,8 @@ import {
   MULTIPLE,
   type Severity,
   type Summary,
-} from '../core/types';
+} from '../../core/types';
 import { formatChangePercent, groupDigits } from './percent';
-import { reportDateRange } from './text-report';
 
 export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
 
@@ -101,34 +101,62 @@ export function formatDayLabel(date: string): string {
   return `${p.weekday} ${Number(p.day)} ${p.monthName}`;
 }
 
-/** First and last calendar day of the window: `to` is the day of `window.to − 1 ms` (the window is end-exclusive). */
-export function reportDays(summary: Summary): { from: string; to: string } {
-  const zone = zoneOf(summary);
-  return reportDateRange({ window: summary.window, timezone: zone });
+/** `Sun 22 Nov`: the calendar day in `timeZone` of the last instant before `epochMs` (an exclusive end). */
+export function formatDayBefore(epochMs: number, timeZone: string): string {
+  if (!Number.isFinite(epochMs - 1)) return 'unknown time';
+  const p = parts(epochMs - 1, timeZone);
+  return `${p.weekday} ${Number(p.day)} ${p.monthName}`;
 }
 
-export type DeltaDirection = 'up' | 'down' | 'flat';
+/** Whose report it is: the org, and a scoped report's scope: `Acme (team sre)`. */
+export function reportTitle(summary: Pick<Summary, 'org' | 'scope'>): string {
+  return summary.scope ? `${summary.org} (${summary.scope.label})` : summary.org;
+}
 
-export interface Delta {
-  readonly direction: DeltaDirection;
+/** The first and last calendar day of the window in the summary's zone (`to` is exclusive). */
+export function reportDateRange(summary: Pick<Summary, 'window' | 'timezone'>): { from: string; to: string } {
+  const from = Date.parse(summary.window.from);
+  const to = Date.parse(summary.window.to);
+  if (!Number.isFinite(from) || !Number.isFinite(to)) return { from: summary.window.from, to: summary.window.to };
+  return { from: localDate(from, summary.timezone), to: localDate(Math.max(from, to - 1), summary.timezone) };
+}
+
+/** Against the previous window: never a zero with an arrow, never "0%" for a change. */
+export interface DeltaView {
+  readonly direction: 'up' | 'down' | 'flat';
+  readonly previous: number;
+  /** `current − previous`. */
+  readonly diff: number;
+  /** Size of the change in percent, unsigned (`25%`, `0.1%`); absent from none or under 0.05%. */
+  readonly percent?: string;
+  /** The same in plain digits (`1200000%`), for lines a script reads. */
+  readonly percentPlain?: string;
   /** The change itself: `▲ +25% (+400)`, `▲ +1` (under 0.05%), `▲ +6` (from none), or `no change`. */
   readonly change: string;
   /** What it is measured against: `vs previous week`, or `none the previous week`. */
   readonly against: string;
-  /** The one phrase: `▲ +25% (+400) vs previous week`, `no change vs previous week`, `▲ +6, none the previous week`. */
+  /** The one phrase: `▲ +25% (+400) vs previous week`, `▲ +6, none the previous week`. */
   readonly text: string;
-  /** Short form for tight spaces (Slack fields): `+25% vs previous week`, `+1 vs previous week`. */
+  /** Short form for tight spaces: `+25% vs previous week`, `+1 vs previous week`. */
   readonly short: string;
 }
 
 /** Week-over-week change of `current` against `previous`; never a zero with an arrow. */
-export function computeDelta(current: number, previous: number): Delta {
+export function computeDelta(current: number, previous: number): DeltaView {
   const diff = current - previous;
   if (diff === 0) {
     const text = 'no change vs previous week';
-    return { direction: 'flat', change: 'no change', against: 'vs previous week', text, short: text };
+    return {
+      direction: 'flat',
+      previous,
+      diff,
+      change: 'no change',
+      against: 'vs previous week',
+      text,
+      short: text,
+    };
   }
-  const direction: DeltaDirection = diff > 0 ? 'up' : 'down';
+  const direction = diff > 0 ? 'up' : 'down';
   const arrow = diff > 0 ? '▲' : '▼';
   const sign = diff > 0 ? '+' : '−';
   const signed = `${sign}${formatCount(Math.abs(diff))}`;
@@ -136,6 +164,8 @@ export function computeDelta(current: number, previous: number): Delta {
     const against = 'none the previous week';
     return {
       direction,
+      previous,
+      diff,
       change: `${arrow} ${signed}`,
       against,
       text: `${arrow} ${signed}, ${against}`,
@@ -143,10 +173,15 @@ export function computeDelta(current: number, previous: number): Delta {
     };
   }
   const percent = formatChangePercent(diff, previous);
+  const percentPlain = formatChangePercent(diff, previous, 'plain');
   const change = percent ? `${arrow} ${sign}${percent} (${signed})` : `${arrow} ${signed}`;
   const against = 'vs previous week';
   return {
     direction,
+    previous,
+    diff,
+    ...(percent ? { percent } : {}),
+    ...(percentPlain ? { percentPlain } : {}),
     change,
     against,
     text: `${change} ${against}`,
@@ -198,11 +233,6 @@ export function headline(summary: Summary): string {
   return `${calls} by ${people}, ${anomalies}`;
 }
 
-/** ` [partial]` after the dates of a subject or notification when the data is incomplete, else nothing. */
-export function partialMark(summary: Summary): string {
-  return summary.complete ? '' : ' [partial]';
-}
-
 /** Zero-width joiner-free sparkline of daily counts: `▁▂▃▄▅▆▇█`. */
 export function sparkline(values: readonly number[]): string {
   const bars = '▁▂▃▄▅▆▇█';
@@ -218,14 +248,6 @@ export function sparklineWithGaps(values: ReadonlyArray<number | null>): string 
   const bars = sparkline(known);
   let next = 0;
   return values.map((v) => (v === null ? '·' : (bars[next++] ?? '▁'))).join('');
-}
-
-/** The trend of weekly calls (oldest first), when there are at least two weeks to compare. */
-export function weeklyTrend(
-  summary: Summary,
-): ReadonlyArray<{ readonly weekEnd: string; readonly calls: number | null }> {
-  const points = summary.trend ?? [];
-  return points.length < 2 ? [] : points.map((p) => ({ weekEnd: p.week_end, calls: p.calls }));
 }
 
 /** `8 weeks: 1,542 → 2,133 calls a week; 1 week has no archived report`, from numbers only. */

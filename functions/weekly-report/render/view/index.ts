@@ -1,0 +1,36 @@
+/**
+ * The report's view: the one door of render/view/ for the renderers. `buildReportView` makes the
+ * view of a summary once; the renderers read it, and use `formatCount`, `pluralize` and
+ * `leftAfter` only for the "and N more" of their own cuts. The rest of the family (format.ts,
+ * percent.ts, usage.ts) is private to it.
+ */
+export { buildReportView, leftAfter, SPARKLINE_DAYS } from './build';
+export { formatCount, pluralize, reportDateRange } from './format';
+export type {
+  AnomaliesView,
+  ChangesView,
+  ChangeView,
+  ClientRow,
+  Colour,
+  DailyView,
+  DayView,
+  DeltaView,
+  Figure,
+  FiguresView,
+  FlagView,
+  KindView,
+  Link,
+  LinksView,
+  NoticeView,
+  Noun,
+  RankedItem,
+  RankedList,
+  ReportView,
+  SeverityView,
+  ToolRow,
+  TrendView,
+  UsageView,
+  WeekView,
+  WindowView,
+} from './types';
+export { CLIENTS_SHOWN, TOOLS_SHOWN } from './usage';

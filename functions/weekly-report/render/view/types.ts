@@ -1,0 +1,247 @@
+/**
+ * The shape of the report as readers see it, in no medium: what `buildReportView` (build.ts)
+ * makes once from a summary and every renderer reads (the email, the Slack post, the text report;
+ * any further one the same way). Figures are formatted, dates are in the report's zone, labels and
+ * sentences are words; audit values are RAW (neither cleaned, escaped nor cut): each medium makes
+ * them safe for itself and keeps its own layout and length limits. Nothing here is markup.
+ */
+
+import type { AnomalyKind, Severity } from '../../core/types';
+import type { DeltaView } from './format';
+import type { ChangeView, FlagView } from './items';
+
+// Declared where they are made: the delta by computeDelta, the list items as classes.
+export type { ChangeView, DeltaView, FlagView };
+
+/** Where a link leads, said in words that stand on their own (never a bare "View"). */
+export interface Link {
+  readonly url: string;
+  readonly text: string;
+}
+
+/** A medium-neutral colour of a severity: each medium maps it to its own (email hex, Slack emoji, …). */
+export type Colour = 'red' | 'orange' | 'blue';
+
+export interface ReportView {
+  /** What the report is: `AI Activity Audit`. */
+  readonly title: string;
+  /** Whose report it is: the org, and a scoped report's scope (`Acme (team sre)`). Raw. */
+  readonly subtitle: string;
+  /** The one-line gist, from numbers only: `2,000 calls by 67 people, 3 anomalies (1 high)`. */
+  readonly gist: string;
+  readonly window: WindowView;
+  /** False when some data could not be read: the figures are lower bounds (`notice` says so). */
+  readonly complete: boolean;
+  /** ` [partial]` after the dates of a subject or a notification when incomplete, else empty. */
+  readonly partialMark: string;
+  /** The banner above the figures: partial data, or notes on complete data; absent when there is nothing to say. */
+  readonly notice?: NoticeView;
+  readonly figures: FiguresView;
+  readonly daily: DailyView;
+  /** Weekly calls from the report archive; absent under two weeks. */
+  readonly trend?: TrendView;
+  readonly topUsers: RankedList;
+  readonly actions: RankedList;
+  readonly resourceTypes: RankedList;
+  readonly anomalies: AnomaliesView;
+  /** The "Tools" and "AI clients" sections (the MCP usage metric). */
+  readonly usage: UsageView;
+  readonly changes: ChangesView;
+  /** Sentences on what the figures rest on: the baseline, malformed events. */
+  readonly caveats: readonly string[];
+  readonly links: LinksView;
+}
+
+export interface WindowView {
+  /** The first and last calendar day in `zone`, `YYYY-MM-DD` (the window's end is exclusive). */
+  readonly firstDay: string;
+  readonly lastDay: string;
+  /** `2026-11-16 to 2026-11-22`. */
+  readonly days: string;
+  /** The IANA zone of every date and time in the view: the summary's, or UTC when the runtime does not know it. */
+  readonly zone: string;
+  /** The window's start and (exclusive) end, `YYYY-MM-DD HH:mm` in `zone`. */
+  readonly from: string;
+  readonly to: string;
+  /** The same instants as the summary holds them (ISO 8601), for lines a script reads. */
+  readonly iso: { readonly from: string; readonly to: string };
+}
+
+export interface NoticeView {
+  /** `partial`: some data could not be read; `note`: the data is complete but there are remarks. */
+  readonly level: 'partial' | 'note';
+  /** `Partial data`, `Note`. */
+  readonly title: string;
+  /** What it means for the figures (partial only, else empty). */
+  readonly text: string;
+  /** Why, one sentence each (the summary's warnings). Raw. */
+  readonly reasons: readonly string[];
+}
+
+export interface Figure {
+  readonly label: string;
+  readonly value: number;
+  /** `2,000`. */
+  readonly formatted: string;
+  /** Against the previous window, when that is known. */
+  readonly delta?: DeltaView;
+}
+
+export interface FiguresView {
+  readonly calls: Figure;
+  readonly people: Figure;
+  /** Flags raised: the evaluated counts, or the list when it is longer. */
+  readonly anomalies: Figure;
+  /** Calls that created, modified or deleted a resource. */
+  readonly changes: Figure;
+}
+
+export interface DayView {
+  /** `YYYY-MM-DD`, a calendar day in the report's zone. */
+  readonly date: string;
+  /** `Mon 16 Nov`. */
+  readonly label: string;
+  readonly calls: number;
+  readonly formatted: string;
+}
+
+export interface DailyView {
+  readonly days: readonly DayView[];
+  /** `▁▂▃▄▅▆▇█` of the last `SPARKLINE_DAYS` days. */
+  readonly sparkline: string;
+  /** The first day with the most calls; absent without days. */
+  readonly peak?: DayView;
+  /** Said instead when there are no days. */
+  readonly empty: string;
+}
+
+export interface WeekView {
+  /** The week's exclusive end, as archived (ISO 8601). */
+  readonly weekEnd: string;
+  /** The week's last day, `Sun 22 Nov`. */
+  readonly label: string;
+  /** `null`: no archived report for that week (a gap, never a guess). */
+  readonly calls: number | null;
+  readonly complete: boolean | null;
+}
+
+export interface TrendView {
+  /** Oldest first, ending with this week. */
+  readonly weeks: readonly WeekView[];
+  /** `8 weeks: 1,542 → 2,133 calls a week; 1 week has no archived report`. */
+  readonly caption: string;
+  /** `▃▅·▇█`: a week without an archived report is a dot. */
+  readonly sparkline: string;
+}
+
+/** How a list counts its items: `person`/`people`. */
+export interface Noun {
+  readonly one: string;
+  readonly many: string;
+}
+
+export interface RankedItem {
+  /** Raw. */
+  readonly name: string;
+  readonly count: number;
+  readonly formatted: string;
+  /** Share of all calls, `43%` or `<1%`; empty when there were no calls. */
+  readonly share: string;
+}
+
+/** Top users, actions, resource types: every item, most first; each medium shows as many as it has room for. */
+export interface RankedList {
+  readonly items: readonly RankedItem[];
+  readonly noun: Noun;
+}
+
+export interface SeverityView {
+  readonly severity: Severity;
+  /** `High`. */
+  readonly label: string;
+  readonly colour: Colour;
+  /** Flags of this severity in the list. */
+  readonly count: number;
+  readonly formatted: string;
+}
+
+export interface KindView {
+  readonly kind: AnomalyKind;
+  /** `Destructive action`. */
+  readonly label: string;
+  /** Flags of this kind; `null` when the rule was not evaluated. */
+  readonly count: number | null;
+  readonly formatted: string;
+  /** Why the rule was not evaluated (`no baseline`, `no usage metric`), when it was not. */
+  readonly notEvaluated?: string;
+}
+
+export interface AnomaliesView {
+  readonly total: number;
+  readonly formatted: string;
+  /** High, medium, low, each with its count in the list (zero included). */
+  readonly severities: readonly SeverityView[];
+  /** Every rule, in the order of the core's ANOMALY_KINDS. */
+  readonly kinds: readonly KindView[];
+  /** Rules not evaluated, counted by why, in the order the reasons first occur. */
+  readonly unevaluated: ReadonlyArray<{ readonly reason: string; readonly rules: number }>;
+  /** Every flag, in the summary's order (severity, then time). */
+  readonly flags: readonly FlagView[];
+  /** Said when no flag was raised. */
+  readonly empty: string;
+}
+
+export interface ToolRow {
+  readonly name: string;
+  readonly calls: number;
+  readonly formatted: string;
+  /** `43%`, `<1%`: of the metric's calls in the window. */
+  readonly share: string;
+  /** Calls in the previous window; `null` when it is not known. */
+  readonly previous: number | null;
+  readonly delta?: DeltaView;
+}
+
+export interface ClientRow {
+  readonly name: string;
+  readonly calls: number;
+  readonly people: number;
+  readonly previous: number | null;
+  /** `12 calls`, `3 people`. */
+  readonly callsLabel: string;
+  readonly peopleLabel: string;
+}
+
+export interface UsageView {
+  /** The metric the sections count: `datadog.mcp.tool.usage`. */
+  readonly metric: string;
+  /** Why the sections are empty, when they are. */
+  readonly unavailable?: string;
+  /** The top tools (`TOOLS_SHOWN`) and what is left of the rest. */
+  readonly tools: readonly ToolRow[];
+  readonly moreTools: number;
+  readonly moreToolCalls: number;
+  /** The top clients (`CLIENTS_SHOWN`) and what is left of the rest. */
+  readonly clients: readonly ClientRow[];
+  readonly moreClients: number;
+  readonly moreClientCalls: number;
+}
+
+export interface ChangesView {
+  /** Create/modify/delete calls in the window. */
+  readonly total: number;
+  readonly formatted: string;
+  /** The newest of them, newest first. */
+  readonly items: readonly ChangeView[];
+  /** Said when there were none. */
+  readonly empty: string;
+}
+
+export interface LinksView {
+  /** Audit Trail on the MCP calls of the whole window. */
+  readonly auditTrail: Link;
+  /** Metrics Explorer on the usage metric over the window, by tool. */
+  readonly toolsMetric: Link;
+  /** The same, by client. */
+  readonly clientsMetric: Link;
+}
