@@ -5,6 +5,8 @@
  *   with the retries and the limiter that every slice and range of the source share (retry.ts).
  * - RangeRead: one collected range's reads, the breaker and the deadline they share, and its
  *   de-duplication (`addFresh`): each event `id` counts once per range, whichever page brings it.
+ * - ArrivalOrder: whether a read's events came oldest first, as asked (`sort: "timestamp"`); what
+ *   the probe's cut and a slice's "read up to here" rely on.
  * - What a page says about itself: why it cannot be trusted whole (`partialCauses`), its cursor
  *   (`nextCursor`); and `markGap`, how what could not be read is recorded and logged.
  */
@@ -103,12 +105,14 @@ export class RangeRead {
    * Adds to `partial` the MCP events of `records` in `[span.from, span.to)` (and those without a
    * time) that this range has not counted yet. The query asked for that span; whether Datadog
    * includes `to` is not documented, and an event at a span's end belongs to the next one: the
-   * filter here makes sure nothing counts twice. Returns the events added, those already counted, and the latest time added.
+   * filter here makes sure nothing counts twice. Each event added is noted in `order`, when given.
+   * Returns the events added, those already counted, and the latest time added.
    */
   addFresh<T extends Mergeable<T>>(
     records: RecordBatchReader,
     span: Span,
     partial: T,
+    order?: ArrivalOrder,
   ): { fresh: number; repeated: number; latest: number } {
     let fresh = 0;
     let repeated = 0;
@@ -127,10 +131,35 @@ export class RangeRead {
         this.seenIds.add(id);
       }
       if (time > latest) latest = time;
+      order?.note(time);
       partial.addRecord(record);
       fresh++;
     }
     return { fresh, repeated, latest };
+  }
+}
+
+/**
+ * Whether the events of a read came oldest first by their outer `attributes.timestamp`, as the
+ * request asks (`sort: "timestamp"`): only then does the latest time read say that everything
+ * before it was read. The caller notes each distinct event once, in the order it arrived: an
+ * event read again (a replayed page) says nothing of the order. Events without a time say
+ * nothing either; equal times are in order.
+ */
+export class ArrivalOrder {
+  private last = Number.NEGATIVE_INFINITY;
+  private broken = false;
+
+  /** True while every event noted so far came no earlier than the one before it. */
+  get ascending(): boolean {
+    return !this.broken;
+  }
+
+  /** Notes the time of the next event to arrive. */
+  note(time: number): void {
+    if (this.broken || !Number.isFinite(time)) return;
+    if (time < this.last) this.broken = true;
+    else this.last = time;
   }
 }
 

@@ -6,14 +6,15 @@
  *   A → B → A would page forever), a page of only known events stops it, and a hard cap bounds
  *   its pages; each of these marks the rest of the slice as lost.
  * - Honest: the rest of the slice after a give-up is a gap (core/gaps.ts), from the latest event
- *   read; the whole slice is a partial gap when Datadog reports a query timeout or warnings on a
- *   page.
+ *   read when the answers came oldest first, else from the slice's start (out of order, what was
+ *   read says nothing of what was not); the whole slice is a partial gap when Datadog reports a
+ *   query timeout or warnings on a page.
  */
 
 import type { DataGap } from '../../core/gaps';
 import { RecordBatchReader } from '../../core/record-batch';
 import type { Mergeable } from '../../core/types';
-import { iso, markGap, nextCursor, partialCauses, type RangeRead, type Span } from './audit-range';
+import { ArrivalOrder, iso, markGap, nextCursor, partialCauses, type RangeRead, type Span } from './audit-range';
 
 /** Splits `[from, to)` into `count` contiguous slices of (nearly) equal length, whole milliseconds. */
 export function sliceRange(from: number, to: number, count: number): Array<{ from: number; to: number }> {
@@ -62,7 +63,8 @@ export async function readSlices<T extends Mergeable<T>>(
 export class SliceReader<T extends Mergeable<T>> {
   private cursor: string | undefined;
   private readonly seenCursors = new Set<string>();
-  /** The latest time counted: the answers come oldest first, so everything before it was read. */
+  private readonly order = new ArrivalOrder();
+  /** The latest time counted: with answers oldest first, everything before it was read. */
   private reached: number;
   private events = 0;
   private pages = 0;
@@ -99,7 +101,7 @@ export class SliceReader<T extends Mergeable<T>> {
     const page = outcome.result.page;
     for (const cause of partialCauses(page)) this.gap(cause, 'partial', this.slice.from);
     const records = new RecordBatchReader(page.records);
-    const { fresh, repeated, latest } = this.range.addFresh(records, this.slice, this.partial);
+    const { fresh, repeated, latest } = this.range.addFresh(records, this.slice, this.partial, this.order);
     this.events += fresh;
     if (latest > this.reached) this.reached = latest;
     if (repeated > 0) {
@@ -125,9 +127,9 @@ export class SliceReader<T extends Mergeable<T>> {
     return true;
   }
 
-  /** The rest of the slice, from the latest event read, was not read. */
+  /** The rest of the slice was not read: from the latest event read, or the whole slice when the answers came out of order. */
   private lost(cause: string): void {
-    this.gap(cause, 'lost', this.reached);
+    this.gap(cause, 'lost', this.order.ascending ? this.reached : this.slice.from);
   }
 
   private gap(cause: string, kind: DataGap['kind'], from: number): void {

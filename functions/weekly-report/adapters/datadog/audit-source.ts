@@ -9,10 +9,10 @@
  *   (audit-probe.ts).
  * - The slices: how a range is cut, and how one slice follows its cursor to the end, stops a
  *   cursor cycle or a replay, and marks what it could not read (audit-slice.ts).
- * - What both share: the page request, the de-duplication of event ids across a range, and the
- *   gaps (audit-range.ts). Whatever could not be read becomes a gap (core/gaps.ts) with its
- *   cause and time range, so the report is marked partial, or the run fails when nothing of the
- *   window was read.
+ * - What both share: the page request, the de-duplication of event ids across a range, the
+ *   check that answers came oldest first, and the gaps (audit-range.ts). Whatever could not be
+ *   read becomes a gap (core/gaps.ts) with its cause and time range, so the report is marked
+ *   partial, or the run fails when nothing of the window was read.
  * The HTTP layer and its checks live in audit-search.ts (the client's configuration in
  * client.ts, the options every Datadog adapter shares in options.ts); waits, retries and the
  * circuit breaker in retry.ts.
