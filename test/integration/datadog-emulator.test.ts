@@ -1,7 +1,8 @@
 /**
  * The Datadog audit API emulator against the official spec (../shared/datadog/audit-openapi.yaml):
- * response schemas, page.limit validation, auth, cursors, sort orders, filters, the final empty
- * page, rate limit headers and fault injection. Real HTTP over 127.0.0.1.
+ * response schemas, page.limit validation, auth, cursors, sort orders (and answers out of the
+ * order asked for), filters, the final empty page, rate limit headers and fault injection. Real
+ * HTTP over 127.0.0.1.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -217,6 +218,48 @@ describe('Datadog audit emulator', () => {
       expect(ids).toEqual(expectedIds);
       const short = pages.filter((p) => p.data.length > 0 && p.data.length < 20 && p.meta?.page?.after);
       expect(short.length).toBeGreaterThan(1);
+    });
+
+    it('shuffles each page under the `page` fault: the same events per page, another order, the same every time', async () => {
+      // Prepare
+      const inOrder = await pageThrough(50, 'timestamp');
+      emulator.setFaults({ shuffle: 'page' });
+
+      // Act
+      const first = await pageThrough(50, 'timestamp');
+      const again = await pageThrough(50, 'timestamp');
+
+      // Assess
+      const idSets = (pages: Page[]) => pages.map((p) => p.data.map((e) => String(e.id)).sort());
+      expect(idSets(first.pages)).toEqual(idSets(inOrder.pages));
+      expect(first.ids).not.toEqual(inOrder.ids);
+      expect(again.ids).toEqual(first.ids);
+    });
+
+    it('serves the query in a shuffled order across its pages under the `range` fault, every event once', async () => {
+      // Prepare
+      emulator.setFaults({ shuffle: 'range' });
+
+      // Act
+      const { pages, ids } = await pageThrough(50, 'timestamp');
+
+      // Assess: all of them once, and the first page is not the 50 oldest but a sample of the day.
+      expect([...ids].sort()).toEqual([...expectedIds].sort());
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(pages[pages.length - 1]).toEqual({ data: [] });
+      const firstTimes = (pages[0]?.data ?? []).map(outerTime);
+      expect(Math.max(...firstTimes)).toBeGreaterThan(Date.parse(FROM) + 12 * 3_600_000);
+    });
+
+    it('serves newest first whatever `sort` asks under the `ignoreSort` fault', async () => {
+      // Prepare
+      emulator.setFaults({ ignoreSort: true });
+
+      // Act
+      const { ids } = await pageThrough(50, 'timestamp');
+
+      // Assess
+      expect(ids).toEqual([...expectedIds].reverse());
     });
 
     it('refuses a cursor of another query', async () => {

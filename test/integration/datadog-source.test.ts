@@ -1,7 +1,8 @@
 /**
  * The Datadog audit source (real @datadog/datadog-api-client) against the audit API emulator over
- * 127.0.0.1: completeness across short pages and cursors, faults, timeouts, auth errors,
- * filtering, slicing and deadlines (the shared read over it: shared-read.test.ts).
+ * 127.0.0.1: completeness across short pages and cursors, faults, answers out of the order asked
+ * for, timeouts, auth errors, filtering, slicing and deadlines (the shared read over it:
+ * shared-read.test.ts).
  */
 import { createServer } from 'node:http';
 import {
@@ -9,13 +10,15 @@ import {
   DatadogApiError,
   type DatadogAuditSourceOptions,
   DatadogAuthError,
+  sliceRange,
 } from '../../functions/weekly-report/adapters/datadog/audit-source';
 import { WindowAggregate } from '../../functions/weekly-report/core/aggregate';
 import { type DataGap, isUnread, toGap } from '../../functions/weekly-report/core/gaps';
 import { summarize } from '../../functions/weekly-report/core/summarize';
 import type { CallRecord, Mergeable } from '../../functions/weekly-report/core/types';
 import { reportSettings } from '../../functions/weekly-report/core/types';
-import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
+import type { FetchOptions } from '../../functions/weekly-report/ports';
+import { type DatadogEmulator, type EmulatorFaults, startDatadogEmulator } from '../support/datadog-emulator';
 import { generateEvents, outerTime, type RawAuditEvent } from '../support/generator';
 
 const FROM = new Date('2026-11-16T09:00:00.000Z');
@@ -265,6 +268,136 @@ describe('Datadog audit source', () => {
       expect([...probed.ids].sort()).toEqual(afterIds);
       expect(r1 - r0).toBe(2);
       expect(emulator.stats.requests - r1).toBeGreaterThanOrEqual(4);
+    });
+  });
+
+  describe('answers out of the order asked for (a proxy, an API change)', () => {
+    const disorders = [
+      ['each page shuffled', { shuffle: 'page' }],
+      ['the range shuffled across its pages', { shuffle: 'range' }],
+      ['newest first', { ignoreSort: true }],
+    ] as const;
+    /** A logger that keeps its warning lines. */
+    const warningsOf = () => {
+      const lines: string[] = [];
+      return { lines, logger: { info: () => undefined, warn: (m: string) => lines.push(m), error: () => undefined } };
+    };
+    const options = { pageLimit: 100, sliceCount: 5, concurrency: 3 };
+    /** The day after the window, and its MCP events. */
+    const day = { from: TO.getTime() + 1, to: TO.getTime() + DAY };
+    const afterIds = after
+      .filter((e) => eventName(e) === 'MCP Server' && Number.isFinite(outerTime(e)))
+      .map((e) => String(e.id))
+      .sort();
+    /** One fetch of `range` under `faults`: its ids, its summary, its requests and warning lines. */
+    const fetchUnder = async (
+      faults: EmulatorFaults,
+      fetchOptions: FetchOptions | undefined,
+      range: { from: number; to: number } = RANGE,
+      own: Partial<DatadogAuditSourceOptions> = options,
+    ) => {
+      emulator.setFaults(faults);
+      const { lines, logger } = warningsOf();
+      const r0 = emulator.stats.requests;
+      const ids = await source({ ...own, logger }).collect(range, () => new IdCollector(), fetchOptions);
+      const requests = emulator.stats.requests - r0;
+      const aggregate = await source(own).collect(range, () => new WindowAggregate(), fetchOptions);
+      return { ids, requests, warnings: lines, summary: summarize(aggregate, undefined, settings) };
+    };
+
+    it.each(disorders)(
+      'a probe answered out of order (%s) is dropped: the ids and figures of a plain sliced fetch',
+      async (_, faults) => {
+        // Prepare
+        const sliced = await fetchUnder({}, undefined);
+
+        // Act
+        const probed = await fetchUnder(faults, { probeFirst: true });
+
+        // Assess: what plain slicing reads, at the cost of the one probe request, and a line saying why.
+        expect([...probed.ids.ids].sort()).toEqual(expectedIds);
+        expect(probed.ids.gaps).toEqual([]);
+        expect(probed.summary).toEqual(sliced.summary);
+        expect(sliced.summary).toEqual(summaryOf(expected));
+        expect(probed.requests).toBe(sliced.requests + 1);
+        expect(probed.warnings).toEqual([
+          'Datadog audit probe answered out of time order; fetching the range in slices',
+        ]);
+      },
+    );
+
+    it('a probe whose pages are in order still saves requests, where a shuffled one costs the plain slices', async () => {
+      // Prepare: the 300 events of the day after the window, three pages of 100.
+      const plain = { sliceCount: 16, pageLimit: 100 };
+      const r0 = emulator.stats.requests;
+      const sliced = await source(plain).collect(day, () => new IdCollector());
+      const slicedRequests = emulator.stats.requests - r0;
+
+      // Act
+      const r1 = emulator.stats.requests;
+      const inOrder = await source(plain).collect(day, () => new IdCollector(), { probeFirst: true });
+      const inOrderRequests = emulator.stats.requests - r1;
+      emulator.setFaults({ shuffle: 'page' });
+      const r2 = emulator.stats.requests;
+      const shuffled = await source(plain).collect(day, () => new IdCollector(), { probeFirst: true });
+      const shuffledRequests = emulator.stats.requests - r2;
+
+      // Assess
+      for (const result of [sliced, inOrder, shuffled]) {
+        expect([...result.ids].sort()).toEqual(afterIds);
+        expect(result.gaps).toEqual([]);
+      }
+      expect(inOrderRequests).toBeLessThan(slicedRequests / 2);
+      expect(shuffledRequests).toBe(slicedRequests + 1);
+    });
+
+    it('keeps a probe that read the whole range in any order: it cuts nothing', async () => {
+      // Prepare: the 300 events of the day after the window, in one page of 1000 (then its empty last page).
+
+      // Act
+      const probed = await fetchUnder({ shuffle: 'range' }, { probeFirst: true }, day, {});
+
+      // Assess
+      expect([...probed.ids.ids].sort()).toEqual(afterIds);
+      expect(probed.requests).toBe(2);
+      expect(probed.warnings).toEqual([]);
+    });
+
+    it.each(disorders)(
+      'pages a slice to its end whatever the order (%s): the same ids and requests',
+      async (_, faults) => {
+        // Prepare
+        const sliced = await fetchUnder({}, undefined);
+
+        // Act
+        const disordered = await fetchUnder(faults, undefined);
+
+        // Assess
+        expect([...disordered.ids.ids].sort()).toEqual(expectedIds);
+        expect(disordered.ids.gaps).toEqual([]);
+        expect(disordered.summary).toEqual(sliced.summary);
+        expect(disordered.requests).toBe(sliced.requests);
+      },
+    );
+
+    it('marks a whole slice lost when it gives up after pages out of order, the rest after its latest event in order', async () => {
+      // Prepare: two slices of three pages of 50 each, far short of their events.
+      const capped = { pageLimit: 50, sliceCount: 2, maxPagesPerSlice: 3 };
+      const slices = sliceRange(RANGE.from, RANGE.to, 2);
+
+      // Act
+      const inOrder = await source(capped).collect(RANGE, () => new IdCollector());
+      emulator.setFaults({ shuffle: 'range' });
+      const shuffled = await source(capped).collect(RANGE, () => new IdCollector());
+
+      // Assess: in order, everything before the latest event read was read; out of order, nothing says so.
+      expect(shuffled.ids).toHaveLength(2 * 3 * 50);
+      expect(shuffled.gaps.map((g) => [g.from, g.to])).toEqual(slices.map((s) => [s.from, s.to]));
+      expect(inOrder.gaps).toHaveLength(2);
+      inOrder.gaps.forEach((g, i) => {
+        expect(g.from).toBeGreaterThan(slices[i]?.from as number);
+        expect(g.to).toBe(slices[i]?.to);
+      });
     });
   });
 

@@ -9,8 +9,8 @@
  * cursors, validates `page.limit` (1–1000), ends with `{"data":[]}` and no `meta` like the real
  * API, sends `X-RateLimit-*` headers, and injects faults (429, 503, latency, short pages,
  * `meta.status: "timeout"`, `meta.warnings`, 200s that are not search responses, cursors that
- * repeat or cycle) decided by a hash of (seed, request, attempt), so a run is repeatable whatever
- * order concurrent requests arrive in.
+ * repeat or cycle, answers out of the order asked for) decided by a hash of (seed, request,
+ * attempt), so a run is repeatable whatever order concurrent requests arrive in.
  *
  * Standalone: `npx tsx test/support/datadog-emulator.ts --port 0` serves a generated scenario.
  */
@@ -64,6 +64,15 @@ export interface EmulatorFaults {
    * A → B → A → B … (each page is the real next one, but the cursors loop).
    */
   readonly cursorFault?: 'repeat-page' | 'cycle';
+  /**
+   * Answers out of the order asked for (a proxy, an API change), the same for the same request:
+   * `page` returns each page's events (the very events of the page in order) in a shuffled order;
+   * `range` serves the query's events in a shuffled order across its pages, as if `sort` were not
+   * honoured, so each page is a sample of the whole range. Cursors page through either completely.
+   */
+  readonly shuffle?: 'page' | 'range';
+  /** Serve newest first whatever `sort` asks (Datadog's default order: a proxy that drops the field). */
+  readonly ignoreSort?: boolean;
   /** Answer 503 to every search whose time range overlaps `[from, to)` (epoch ms): an outage of part of the data. */
   readonly failRange?: { readonly from: number; readonly to: number };
   /** Answer 403 to the metric query only (an application key without the `timeseries_query` scope). */
@@ -268,6 +277,24 @@ function upperBound(times: Float64Array, value: number): number {
   return lo;
 }
 
+/** `items` in a shuffled order decided by `hash` (in [0, 1)): Fisher–Yates over mulberry32. */
+function shuffled<T>(items: readonly T[], hash: number): T[] {
+  let state = Math.floor(hash * 4294967296) >>> 0;
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
@@ -323,6 +350,8 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
   /** The response that handed out each cursor, and each query's first cursor (for the cursor faults). */
   const issued = new Map<string, { readonly events: number; readonly body: Buffer }>();
   const firstCursor = new Map<string, string>();
+  /** Under the `range` shuffle: each query's matching events (indices into `stored`) in the order served. */
+  const shuffledRanges = new Map<string, readonly number[]>();
   let periodStart = Date.now();
   let periodCount = 0;
   let requestCounter = 0;
@@ -619,9 +648,20 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
       }
     }
 
-    const ascending = search.sort === 'timestamp';
+    const ascending = search.sort === 'timestamp' && !current.ignoreSort;
     const first = lowerBound(times, search.from);
     const last = options.inclusiveTo ? upperBound(times, search.to) : lowerBound(times, search.to); // exclusive
+    // Under the `range` shuffle a cursor's position counts in the query's shuffled matches, else in `stored`.
+    let servedOrder: readonly number[] | undefined;
+    if (current.shuffle === 'range') {
+      servedOrder = shuffledRanges.get(key);
+      if (servedOrder === undefined) {
+        const matches: number[] = [];
+        for (let i = first; i < last; i++) if (matcher((stored[i] as StoredEvent).event)) matches.push(i);
+        servedOrder = shuffled(matches, unitHash(seed, `shuffle|${key}`));
+        shuffledRanges.set(key, servedOrder);
+      }
+    }
     let position: number;
     if (search.cursor !== undefined) {
       let decoded: { p: number; k: string };
@@ -635,7 +675,7 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
       }
       position = decoded.p;
     } else {
-      position = ascending ? first : last - 1;
+      position = servedOrder ? 0 : ascending ? first : last - 1;
     }
 
     // Collect up to `limit` matches from `position` in sort order.
@@ -646,13 +686,19 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     const data: StoredEvent[] = [];
     const step = ascending ? 1 : -1;
     let p = position;
-    while (data.length < want && (ascending ? p < last : p >= first)) {
-      const s = stored[p] as StoredEvent;
-      if (matcher(s.event)) data.push(s);
-      p += step;
+    if (servedOrder) {
+      for (; data.length < want && p < servedOrder.length; p++)
+        data.push(stored[servedOrder[p] as number] as StoredEvent);
+    } else {
+      while (data.length < want && (ascending ? p < last : p >= first)) {
+        const s = stored[p] as StoredEvent;
+        if (matcher(s.event)) data.push(s);
+        p += step;
+      }
     }
     // A timed-out query returns part of the page, and the cursor goes past what it did not return.
-    const served = timeout ? data.slice(0, Math.floor(data.length / 2)) : data;
+    const kept = timeout ? data.slice(0, Math.floor(data.length / 2)) : data;
+    const served = current.shuffle === 'page' ? shuffled(kept, unitHash(seed, `shuffle|${requestKey}`)) : kept;
     if (served.length === 0 && !timeout) {
       // The real API's last page: `{"data":[]}`, no `meta`, no `links`.
       send(res, 200, { data: [] }, rl);
@@ -728,6 +774,7 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
       attempts.clear();
       issued.clear();
       firstCursor.clear();
+      shuffledRanges.clear();
     },
     close() {
       return new Promise<void>((resolve) => {

@@ -1,14 +1,15 @@
 /**
  * The options every Datadog adapter takes (the keys and where to send them, the retry knobs, the
- * test seams) and what they become, the shared defaults filled in: the client's options, the
- * retry policy, the breaker threshold, and how messages name the API. The audit source, the
- * metrics source and the Teams directory each add only their own knobs.
+ * test seams) and what they become, the shared defaults filled in: the client's options, and a
+ * source's retries (SourceRetry: its limiter, the retry policy, the breaker threshold, the error
+ * of a refused key, worded for its API). The audit source, the metrics source and the Teams
+ * directory each add only their own knobs.
  */
 import type { DatadogSite } from '../../config/values';
 import type { Logger } from '../../ports';
 import type { DatadogClientOptions, Transport } from './client';
-import type { DatadogAuthError } from './errors';
-import type { RetryPolicyOptions } from './retry';
+import { DatadogAuthError } from './errors';
+import { Limiter, type RetryPolicyOptions } from './retry';
 
 export interface DatadogAdapterOptions {
   readonly apiKey: string;
@@ -65,13 +66,39 @@ export function describeTarget(options: DatadogAdapterOptions, target: string): 
   return options.baseUrl ? `the API at ${target}` : `site ${siteOf(options)} (${target})`;
 }
 
-/** The retry policy and the breaker threshold of `options`, the shared defaults filled in. */
-export function retryPolicyOf(
+/** How a refused key's error names what was refused and the fix. */
+export interface RefusalWording {
+  /** What a 401 rejected: `the API key for the metric query`. */
+  readonly rejected: string;
+  /** What to check after a 401, if anything beyond the key. */
+  readonly fix401?: string;
+  /** What a 403 refused: `the metric query`. */
+  readonly refused: string;
+  /** Why a 403, and the fix: the scope the application key needs. */
+  readonly fix403: string;
+}
+
+/** What every request of one source shares: the limiter of its requests in flight, the retry policy, the breaker threshold. */
+export interface SourceRetry {
+  readonly limiter: Limiter;
+  readonly policy: RetryPolicyOptions;
+  readonly breakerThreshold: number;
+}
+
+/**
+ * The retries of a source with `concurrency` requests in flight at most (a whole number, at least
+ * 1): the policy and the breaker threshold of `options`, the shared defaults filled in, and the
+ * error of a refused key at `target` (the API's host) worded by `wording`.
+ */
+export function sourceRetryOf(
   options: DatadogAdapterOptions,
-  authError: (status: number, cause: unknown) => DatadogAuthError,
-): { readonly policy: RetryPolicyOptions; readonly breakerThreshold: number } {
+  concurrency: number,
+  target: string,
+  wording: RefusalWording,
+): SourceRetry {
   const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS));
   return {
+    limiter: new Limiter(Math.max(1, Math.floor(concurrency)), Math.max(1, Math.floor(concurrency))),
     policy: {
       maxAttempts,
       maxRateLimitWaitMs: options.maxRateLimitWaitMs ?? MAX_RATE_LIMIT_WAIT_MS,
@@ -80,8 +107,20 @@ export function retryPolicyOf(
       sleep: options.sleep ?? defaultSleep,
       random: options.random ?? Math.random,
       ...(options.logger ? { logger: options.logger } : {}),
-      authError,
+      authError: refusedKeyError(describeTarget(options, target), wording),
     },
     breakerThreshold: Math.max(1, Math.floor(options.breakerThreshold ?? 2 * maxAttempts)),
   };
+}
+
+/** The DatadogAuthError of a refused key (401/403) at `where`, naming the fix and never the keys. */
+function refusedKeyError(where: string, wording: RefusalWording): (status: number, cause: unknown) => DatadogAuthError {
+  return (status, cause) =>
+    new DatadogAuthError(
+      status,
+      status === 401
+        ? `Datadog rejected ${wording.rejected} (HTTP 401) at ${where}${wording.fix401 ? `: ${wording.fix401}` : ''}`
+        : `Datadog refused ${wording.refused} (HTTP 403) at ${where}: ${wording.fix403}`,
+      { cause },
+    );
 }

@@ -15,14 +15,34 @@
  *   unavailable after the retries, the deadline) ends `resolve` with one TeamResolutionError
  *   naming every such handle and its cause, even when the others resolved. A refused key (403:
  *   the application key lacks `teams_read`) stops the requests not yet sent.
+ *
+ * The parts: `createDatadogTeamDirectory` builds what every resolve shares (the Teams API, the
+ * retries); a TeamResolution is one `resolve` call (a ReadScope: its deadline, breaker and first
+ * refusal, read-scope.ts): `findTeam` (the search, and `pickTeam` among its matches),
+ * `membersOf`, and the account of every handle that could not be resolved.
  */
 
 import { TeamResolutionError } from '../../errors';
-import type { CallOptions, ResolvedTeam, TeamDirectory, TeamMember } from '../../ports';
-import { DatadogApiError, DatadogAuthError } from './errors';
-import { clientOptionsOf, type DatadogAdapterOptions, describeTarget, retryPolicyOf } from './options';
-import { Breaker, type CallOutcome, createRetryingCall, Limiter } from './retry';
-import { createTeamsRead, type MembershipsRequest, type TeamRow, type TeamSearch } from './teams-read';
+import type { CallOptions, Logger, ResolvedTeam, TeamDirectory, TeamMember } from '../../ports';
+import { DatadogAuthError } from './errors';
+import {
+  clientOptionsOf,
+  type DatadogAdapterOptions,
+  type RefusalWording,
+  type SourceRetry,
+  sourceRetryOf,
+} from './options';
+import { failureReason, ReadFailed, ReadScope } from './read-scope';
+import type { CallOutcome } from './retry';
+import {
+  createTeamsRead,
+  type MembershipsPage,
+  type MembershipsRequest,
+  type TeamRow,
+  type TeamSearch,
+  type TeamsPage,
+  type TeamsRead,
+} from './teams-read';
 
 export { TeamResolutionError };
 
@@ -42,168 +62,164 @@ export interface DatadogTeamDirectoryOptions extends DatadogAdapterOptions {
   readonly maxPages?: number;
 }
 
-/** Why one handle could not be resolved (its message is the cause TeamResolutionError shows). */
-class Unresolved extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = 'Unresolved';
-  }
-}
+/** How the error of a refused key reads for the Teams API: what was refused, and the fix. */
+const REFUSAL: RefusalWording = {
+  rejected: 'the API key for the Teams API',
+  refused: 'the Teams API',
+  fix403: 'the application key needs the teams_read scope (audit_logs_read reads the audit events only)',
+};
 
-/** A request not sent because Datadog already refused the keys in this resolve (the retry policy passes it on untouched). */
-class AlreadyRefused extends DatadogApiError {
-  constructor(reason: string) {
-    super(0, reason);
-    this.name = 'AlreadyRefused';
-  }
+/** What every `resolve` call of a directory shares. */
+interface TeamsParts {
+  readonly read: TeamsRead;
+  readonly retry: SourceRetry;
+  readonly pageSize: number;
+  readonly maxPages: number;
+  readonly logger: Logger | undefined;
 }
 
 export function createDatadogTeamDirectory(options: DatadogTeamDirectoryOptions): TeamDirectory {
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_TEAMS_CONCURRENCY));
-  const pageSize = Math.max(1, Math.min(MAX_TEAMS_PAGE_SIZE, Math.floor(options.pageSize ?? MAX_TEAMS_PAGE_SIZE)));
-  const maxPages = Math.max(1, Math.floor(options.maxPages ?? DEFAULT_MAX_PAGES));
-  const logger = options.logger;
   const read = createTeamsRead(clientOptionsOf(options));
-  const where = describeTarget(options, read.target);
-  const authError = (status: number, cause: unknown): DatadogAuthError =>
-    new DatadogAuthError(
-      status,
-      status === 401
-        ? `Datadog rejected the API key for the Teams API (HTTP 401) at ${where}`
-        : `Datadog refused the Teams API (HTTP 403) at ${where}: the application key needs the teams_read scope ` +
-            '(audit_logs_read reads the audit events only)',
-      { cause },
-    );
-  const limiter = new Limiter(concurrency, concurrency);
-  const { policy, breakerThreshold } = retryPolicyOf(options, authError);
-
-  return {
-    async resolve(handles: readonly string[], callOptions?: CallOptions): Promise<ResolvedTeam[]> {
-      const started = Date.now();
-      const deadline = callOptions?.deadline ?? Number.POSITIVE_INFINITY;
-      const breaker = new Breaker(breakerThreshold);
-      /** Set by the first refused key: the requests after it are not sent. */
-      let refused: string | undefined;
-      let requests = 0;
-      const guarded =
-        <Q, R>(call: (request: Q, timeoutMs: number) => Promise<R>) =>
-        (request: Q, timeoutMs: number): Promise<R> => {
-          if (refused !== undefined) return Promise.reject(new AlreadyRefused(refused));
-          requests++;
-          return call(request, timeoutMs);
-        };
-      // Checked once a request has its slot in the limiter, so requests queued behind a refusal never go out.
-      const searchPage = createRetryingCall(guarded(read.listTeams), limiter, { ...policy, what: 'team search' });
-      const membersPage = createRetryingCall(guarded(read.memberships), limiter, {
-        ...policy,
-        what: 'team memberships read',
-      });
-
-      /** One call's result, or Unresolved saying what failed and why. */
-      async function attempt<Q, R>(
-        call: (request: Q, deadline: number, breaker: Breaker) => Promise<CallOutcome<R>>,
-        request: Q,
-        doing: string,
-      ): Promise<R> {
-        try {
-          const outcome = await call(request, deadline, breaker);
-          if (!outcome.ok) throw new Unresolved(`${doing} failed: ${outcome.cause}`);
-          return outcome.result;
-        } catch (error) {
-          if (error instanceof AlreadyRefused) throw new Unresolved(error.message);
-          if (error instanceof DatadogAuthError) {
-            refused ??= error.message;
-            throw new Unresolved(refused);
-          }
-          if (error instanceof DatadogApiError) throw new Unresolved(`${doing} failed: ${error.message}`);
-          throw error;
-        }
-      }
-
-      async function findTeam(handle: string): Promise<TeamRow> {
-        const matches: TeamRow[] = [];
-        for (let pageNumber = 0; ; pageNumber++) {
-          if (pageNumber >= maxPages) {
-            throw new Unresolved(`the team search stopped at the cap of ${maxPages} pages without reaching its end`);
-          }
-          const request: TeamSearch = { keyword: handle, pageNumber, pageSize };
-          const page = await attempt(searchPage, request, 'the team search');
-          matches.push(...page.teams.filter((t) => t.handle.toLowerCase() === handle.toLowerCase()));
-          if (page.teams.length < pageSize) break;
-        }
-        const exact = matches.find((t) => t.handle === handle);
-        if (exact) return exact;
-        const ids = new Set(matches.map((t) => t.id));
-        const [only] = matches;
-        if (only && ids.size === 1) return only;
-        if (ids.size > 1) {
-          throw new Unresolved(
-            `${ids.size} teams have this handle in different letter case (${[...new Set(matches.map((t) => t.handle))].join(', ')})`,
-          );
-        }
-        throw new Unresolved('no Datadog team has this handle');
-      }
-
-      async function membersOf(team: TeamRow): Promise<TeamMember[]> {
-        const members = new Map<string, TeamMember>();
-        for (let pageNumber = 0; ; pageNumber++) {
-          if (pageNumber >= maxPages) {
-            throw new Unresolved(`reading its members stopped at the cap of ${maxPages} pages of ${pageSize}`);
-          }
-          const request: MembershipsRequest = { teamId: team.id, pageNumber, pageSize };
-          const page = await attempt(membersPage, request, 'reading its members');
-          let fresh = 0;
-          for (const member of page.members) {
-            if (members.has(member.userId)) continue;
-            members.set(member.userId, member);
-            fresh++;
-          }
-          if (page.members.length < pageSize) break;
-          // A full page of members already read: the pages repeat, and following them could go round forever.
-          if (fresh === 0) throw new Unresolved('Datadog served a page of members already read; paging stopped');
-        }
-        return [...members.values()];
-      }
-
-      // One entry per handle (any letter case), in the order asked.
-      const wanted = new Map<string, string>();
-      for (const raw of handles) {
-        const handle = raw.trim();
-        if (!wanted.has(handle.toLowerCase())) wanted.set(handle.toLowerCase(), handle);
-      }
-      const settled = await Promise.allSettled(
-        [...wanted.values()].map(async (handle): Promise<ResolvedTeam> => {
-          if (handle === '') throw new Unresolved('an empty handle names no team');
-          const team = await findTeam(handle);
-          return { handle: team.handle, id: team.id, name: team.name, members: await membersOf(team) };
-        }),
-      );
-      const failures: Array<{ handle: string; cause: string }> = [];
-      const teams: ResolvedTeam[] = [];
-      const asked = [...wanted.values()];
-      for (const [i, s] of settled.entries()) {
-        const handle = asked[i] as string;
-        if (s.status === 'fulfilled') teams.push(s.value);
-        else {
-          const error = s.reason as Error | undefined;
-          // Not a Datadog answer but a fault of ours: it still fails that handle, visibly.
-          const cause =
-            error instanceof Unresolved
-              ? error.reason
-              : `the team could not be resolved (${error?.name ?? 'Error'}: ${String(error?.message).slice(0, 120)})`;
-          failures.push({ handle, cause });
-        }
-      }
-      const line = { asked: asked.length, resolved: teams.length, requests, ms: Date.now() - started };
-      if (failures.length > 0) {
-        logger?.warn('Datadog teams not resolved', { ...line, handles: failures.map((f) => f.handle) });
-        throw new TeamResolutionError(failures);
-      }
-      logger?.info('Datadog teams resolved', {
-        ...line,
-        members: Object.fromEntries(teams.map((t) => [t.handle, t.members.length])),
-      });
-      return teams;
-    },
+  const parts: TeamsParts = {
+    read,
+    retry: sourceRetryOf(options, options.concurrency ?? DEFAULT_TEAMS_CONCURRENCY, read.target, REFUSAL),
+    pageSize: Math.max(1, Math.min(MAX_TEAMS_PAGE_SIZE, Math.floor(options.pageSize ?? MAX_TEAMS_PAGE_SIZE))),
+    maxPages: Math.max(1, Math.floor(options.maxPages ?? DEFAULT_MAX_PAGES)),
+    logger: options.logger,
   };
+  return {
+    resolve: (handles: readonly string[], callOptions?: CallOptions): Promise<ResolvedTeam[]> =>
+      new TeamResolution(parts, callOptions?.deadline ?? Number.POSITIVE_INFINITY).resolve(handles),
+  };
+}
+
+/** One `resolve` call: its requests share a deadline, a breaker and the first refusal (ReadScope). */
+class TeamResolution {
+  private readonly scope: ReadScope;
+  private requests = 0;
+  private readonly searchPage: (request: TeamSearch) => Promise<CallOutcome<TeamsPage>>;
+  private readonly membersPage: (request: MembershipsRequest) => Promise<CallOutcome<MembershipsPage>>;
+
+  constructor(
+    private readonly parts: TeamsParts,
+    deadline: number,
+  ) {
+    // Only a refused key refuses the read: another handle's team may still be found.
+    this.scope = new ReadScope(parts.retry, deadline, (error) => error instanceof DatadogAuthError);
+    const { read } = parts;
+    this.searchPage = this.scope.retrying(
+      this.counted((request: TeamSearch, timeoutMs: number) => read.listTeams(request, timeoutMs)),
+      'team search',
+    );
+    this.membersPage = this.scope.retrying(
+      this.counted((request: MembershipsRequest, timeoutMs: number) => read.memberships(request, timeoutMs)),
+      'team memberships read',
+    );
+  }
+
+  /** Every handle's team and members, in the order asked; TeamResolutionError naming each handle that failed. */
+  async resolve(handles: readonly string[]): Promise<ResolvedTeam[]> {
+    const started = Date.now();
+    const asked = uniqueHandles(handles);
+    const settled = await Promise.allSettled(asked.map((handle) => this.resolveOne(handle)));
+    const failures: Array<{ handle: string; cause: string }> = [];
+    const teams: ResolvedTeam[] = [];
+    for (const [i, s] of settled.entries()) {
+      if (s.status === 'fulfilled') teams.push(s.value);
+      // Not a Datadog answer but a fault of ours: it still fails that handle, visibly.
+      else
+        failures.push({ handle: asked[i] as string, cause: failureReason(s.reason, 'the team could not be resolved') });
+    }
+    const { logger } = this.parts;
+    const line = { asked: asked.length, resolved: teams.length, requests: this.requests, ms: Date.now() - started };
+    if (failures.length > 0) {
+      logger?.warn('Datadog teams not resolved', { ...line, handles: failures.map((f) => f.handle) });
+      throw new TeamResolutionError(failures);
+    }
+    logger?.info('Datadog teams resolved', {
+      ...line,
+      members: Object.fromEntries(teams.map((t) => [t.handle, t.members.length])),
+    });
+    return teams;
+  }
+
+  private async resolveOne(handle: string): Promise<ResolvedTeam> {
+    if (handle === '') throw new ReadFailed('an empty handle names no team');
+    const team = await this.findTeam(handle);
+    return { handle: team.handle, id: team.id, name: team.name, members: await this.membersOf(team) };
+  }
+
+  /** The team whose handle is `handle`: the search pages to its end, as its keyword matches more than handles. */
+  private async findTeam(handle: string): Promise<TeamRow> {
+    const { pageSize, maxPages } = this.parts;
+    const matches: TeamRow[] = [];
+    for (let pageNumber = 0; ; pageNumber++) {
+      if (pageNumber >= maxPages) {
+        throw new ReadFailed(`the team search stopped at the cap of ${maxPages} pages without reaching its end`);
+      }
+      const request: TeamSearch = { keyword: handle, pageNumber, pageSize };
+      const page = await this.scope.result(this.searchPage, request, 'the team search');
+      matches.push(...page.teams.filter((t) => t.handle.toLowerCase() === handle.toLowerCase()));
+      if (page.teams.length < pageSize) break;
+    }
+    return pickTeam(matches, handle);
+  }
+
+  /** Every member of `team`, once each, page after page until a short page. */
+  private async membersOf(team: TeamRow): Promise<TeamMember[]> {
+    const { pageSize, maxPages } = this.parts;
+    const members = new Map<string, TeamMember>();
+    for (let pageNumber = 0; ; pageNumber++) {
+      if (pageNumber >= maxPages) {
+        throw new ReadFailed(`reading its members stopped at the cap of ${maxPages} pages of ${pageSize}`);
+      }
+      const request: MembershipsRequest = { teamId: team.id, pageNumber, pageSize };
+      const page = await this.scope.result(this.membersPage, request, 'reading its members');
+      let fresh = 0;
+      for (const member of page.members) {
+        if (members.has(member.userId)) continue;
+        members.set(member.userId, member);
+        fresh++;
+      }
+      if (page.members.length < pageSize) break;
+      // A full page of members already read: the pages repeat, and following them could go round forever.
+      if (fresh === 0) throw new ReadFailed('Datadog served a page of members already read; paging stopped');
+    }
+    return [...members.values()];
+  }
+
+  /** `call`, counting the requests sent (those the first refusal holds back are not). */
+  private counted<Q, R>(
+    call: (request: Q, timeoutMs: number) => Promise<R>,
+  ): (request: Q, timeoutMs: number) => Promise<R> {
+    return (request, timeoutMs) => {
+      this.requests++;
+      return call(request, timeoutMs);
+    };
+  }
+}
+
+/** One entry per handle (any letter case), trimmed, in the order asked. */
+function uniqueHandles(handles: readonly string[]): string[] {
+  const wanted = new Map<string, string>();
+  for (const raw of handles) {
+    const handle = raw.trim();
+    if (!wanted.has(handle.toLowerCase())) wanted.set(handle.toLowerCase(), handle);
+  }
+  return [...wanted.values()];
+}
+
+/** Among teams whose handle matches `handle` in any case: the exact one, else the only one; two are ambiguous. */
+function pickTeam(matches: readonly TeamRow[], handle: string): TeamRow {
+  const exact = matches.find((t) => t.handle === handle);
+  if (exact) return exact;
+  const ids = new Set(matches.map((t) => t.id));
+  const [only] = matches;
+  if (only && ids.size === 1) return only;
+  if (ids.size > 1) {
+    throw new ReadFailed(
+      `${ids.size} teams have this handle in different letter case (${[...new Set(matches.map((t) => t.handle))].join(', ')})`,
+    );
+  }
+  throw new ReadFailed('no Datadog team has this handle');
 }
