@@ -5,7 +5,8 @@
  * jq, two event shapes, through npm and without), cli (start-up, freshness check, live summarize
  * from the shell), source (sliced vs sequential Datadog paging), archive (a fifth weekly run with
  * and without the report archive: requests and time), render (precompiled template vs
- * MJML), bundle (handler size, cold load, memory). `npm run bench -- core cli` runs some parts.
+ * MJML), bundle (handler size, cold load, memory), reports (peak memory of 1, 200 and 400 team
+ * reports of one org). `npm run bench -- core cli` runs some parts.
  */
 import { cpus, totalmem } from 'node:os';
 import { run as archive } from './archive';
@@ -14,6 +15,7 @@ import { run as cli } from './cli';
 import { run as core } from './core';
 import type { Row } from './measure';
 import { run as render } from './render';
+import { run as reports } from './reports';
 import { run as source } from './source';
 
 async function main(): Promise<void> {
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
     ['archive', archive],
     ['render', render],
     ['bundle', bundle],
+    ['reports', reports],
   ];
   const rows: Row[] = [];
   for (const [name, part] of parts) {

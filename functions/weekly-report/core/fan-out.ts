@@ -114,6 +114,16 @@ export class FanOut<T extends Mergeable<T>> implements Mergeable<FanOut<T>> {
   }
 
   /**
+   * A partial that feeds this fan-out itself: a source that reads a range in slices gets one per
+   * slice, and they all add to the same aggregates, so a read holds one aggregate per share
+   * instead of one per share and slice (merging them is then nothing to do). Right because an
+   * aggregate's result does not depend on the order its calls arrive in, only on which calls.
+   */
+  sink(): FanOutSink<T> {
+    return new FanOutSink(this);
+  }
+
+  /**
    * Hands every held call to the aggregate of its share, now settled (call once the read and the
    * deferred shares are done). A share still pending or failed keeps an empty aggregate.
    */
@@ -169,4 +179,23 @@ function asEventRecord(record: CallRecord): EventRecord {
   const at = record.personKey.indexOf(':');
   if (at > 0) copy.setPerson(record.personKey.slice(0, at) as PersonField, record.personKey.slice(at + 1));
   return copy;
+}
+
+/** A slice's partial that adds to a fan-out shared by every slice of a read (FanOut.sink). */
+export class FanOutSink<T extends Mergeable<T>> implements Mergeable<FanOutSink<T>> {
+  constructor(readonly fan: FanOut<T>) {}
+
+  addRecord(record: CallRecord): void {
+    this.fan.addRecord(record);
+  }
+
+  /** Another sink of the same fan-out added its calls already; one of another fan-out is merged in. */
+  merge(other: FanOutSink<T>): FanOutSink<T> {
+    if (other.fan !== this.fan) this.fan.merge(other.fan);
+    return this;
+  }
+
+  markIncomplete(reason: string | DataGap): void {
+    this.fan.markIncomplete(reason);
+  }
 }

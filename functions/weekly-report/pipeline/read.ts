@@ -151,30 +151,25 @@ export async function readShares(
     eventRate !== undefined ? hint(r) : { ...call, probeFirst: true };
 
   const shares = requests.map((r) => r.share);
-  const windowPromise = source.collect(
-    windowRange,
-    () => new FanOut(shares, () => new WindowAggregate({ range: windowRange })),
-    hint(windowRange),
-  );
+  // One fan-out per range, fed by every slice (FanOut.sink): one aggregate per report and range.
+  const windowFan = new FanOut(shares, () => new WindowAggregate({ range: windowRange }));
+  const windowPromise = source.collect(windowRange, () => windowFan.sink(), hint(windowRange));
   const needs = requests.map((_, i) => (wantBaseline ? (plans[i]?.fetch ?? [range]) : []));
   const pieces = fetchPieces(range, needs);
-  const fetched = pieces.map((piece) =>
-    source.collect(
-      piece.range,
-      () =>
-        new FanOut(
-          piece.readers.map((i) => shares[i] as FanOutShare),
-          () => new BaselineAggregate(previous, { range: piece.range }),
-        ),
-      baselineHint(piece.range),
-    ),
+  const pieceFans = pieces.map(
+    (piece) =>
+      new FanOut(
+        piece.readers.map((i) => shares[i] as FanOutShare),
+        () => new BaselineAggregate(previous, { range: piece.range }),
+      ),
+  );
+  const fetched = pieces.map((piece, k) =>
+    source.collect(piece.range, () => (pieceFans[k] as FanOut<BaselineAggregate>).sink(), baselineHint(piece.range)),
   );
   // Wait for every fetch before failing, so none keeps running in the background after an error.
   const [window, usage, ...parts] = await Promise.allSettled([windowPromise, usagePromise, ...fetched]);
   if (window?.status === 'rejected') throw window.reason;
   for (const part of parts) if (part.status === 'rejected') throw part.reason;
-  const windowFan = (window as PromiseFulfilledResult<FanOut<WindowAggregate>>).value;
-  const pieceFans = parts.map((p) => (p as PromiseFulfilledResult<FanOut<BaselineAggregate>>).value);
   // Calls held for shares whose people were still being read go to them now.
   await params.sharesSettled;
   for (const fan of [windowFan, ...pieceFans]) fan.settle();
