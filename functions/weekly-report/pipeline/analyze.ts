@@ -4,15 +4,16 @@
  * (where the baseline came from, its warnings, the 12-week trend).
  */
 import type { ReportArchive } from '../archive/report-archive';
-import type { BaselineAggregate, WindowAggregate } from '../core/aggregate';
+import type { WindowAggregate } from '../core/aggregate';
 import { describeGaps, isUnread } from '../core/gaps';
 import type { Share } from '../core/scope';
 import { summarize } from '../core/summarize';
 import type { TimeRange } from '../core/time';
-import type { AnalysisSettings, McpUsageData, Summary } from '../core/types';
+import type { AnalysisSettings, Summary } from '../core/types';
 import { ReportUnavailableError } from '../errors';
 import type { CallOptions, Logger } from '../ports';
 import { withHistory } from './history';
+import type { ShareData } from './read';
 
 /**
  * No report from nothing: when not one page of `window` could be read, there is no report (a
@@ -22,17 +23,6 @@ export function assertRead(read: WindowAggregate, window: TimeRange, timezone: s
   if (isUnread(read.incomplete, window.from, window.to)) {
     throw new ReportUnavailableError(window, describeGaps(read.incomplete, timezone));
   }
-}
-
-/** What one report's summary is made of: its aggregates and what the read and the archive said. */
-export interface ReportData {
-  readonly window: WindowAggregate;
-  readonly baseline?: BaselineAggregate;
-  readonly baselineRange?: TimeRange;
-  readonly baselineSources?: { readonly archive_days: number; readonly fetched_days: number };
-  readonly archiveWarnings: readonly string[];
-  /** The whole read's usage metric: narrowed here to the report's share. */
-  readonly usage?: McpUsageData;
 }
 
 export interface AnalyzeOptions {
@@ -48,7 +38,7 @@ export interface AnalyzeOptions {
 
 /** The summary of one report: its share of the data, summarized, with what its archive adds. Never throws for the archive. */
 export async function analyzeReport(
-  data: ReportData,
+  data: ShareData,
   share: Share,
   settings: AnalysisSettings,
   options: AnalyzeOptions,
