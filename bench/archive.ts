@@ -32,8 +32,9 @@ const DAY = 86_400_000;
 function memoryLedger(): DeliveryLedger {
   const delivered = new Set<string>();
   return {
-    claim: async (key): Promise<ClaimResult> => (delivered.has(key) ? 'delivered' : 'claimed'),
+    claim: async (key): Promise<ClaimResult> => ({ status: delivered.has(key) ? 'delivered' : 'claimed' }),
     recordDelivered: async (key) => void delivered.add(key),
+    recordUnknown: async () => undefined,
     release: async () => undefined,
   };
 }

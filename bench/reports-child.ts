@@ -58,15 +58,17 @@ const teams: TeamDirectory = {
 
 const ledger: DeliveryLedger = {
   async claim(): Promise<ClaimResult> {
-    return 'claimed';
+    return { status: 'claimed' };
   },
   async recordDelivered() {},
+  async recordUnknown() {},
   async release() {},
 };
 let sentBytes = 0;
 const plans: PlannedReport[] = Array.from({ length: reports }, (_, i) => ({
   report: testReport({ org: 'Bench', name: `t${i}`, key: `t${i}`, scope: { teams: [`t${i}`] } }) as ReportDefinition,
   email: {
+    recipients: ['security@example.com'],
     async send(message) {
       sentBytes += message.html.length;
       return { messageIds: ['m'] };
@@ -77,6 +79,9 @@ const plans: PlannedReport[] = Array.from({ length: reports }, (_, i) => ({
     sender: {
       async post() {
         return { ts: '1.0' };
+      },
+      async find() {
+        return { found: false, pages: 0, messages: 0 };
       },
     },
   },

@@ -35,20 +35,26 @@ export class SecretError extends ReportError {
 
 /** One channel could not be delivered; `channel` says which. */
 export class ChannelDeliveryError extends ReportError {
+  /**
+   * The request may have reached the service and taken effect, but no answer said so (a dropped
+   * connection, a timeout, a 5xx): the send's outcome is unknown, and it is never sent again blindly.
+   */
+  readonly answerLost: boolean;
   constructor(
     readonly channel: string,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { answerLost?: boolean },
   ) {
     super(message, options);
     this.name = 'ChannelDeliveryError';
+    this.answerLost = options?.answerLost ?? false;
   }
 }
 
 export class EmailDeliveryError extends ChannelDeliveryError {
   /** Recipients that were sent to before the failure (a multi-message send can fail halfway). */
   readonly sentRecipients: number;
-  constructor(message: string, options?: ErrorOptions & { sentRecipients?: number }) {
+  constructor(message: string, options?: ErrorOptions & { sentRecipients?: number; answerLost?: boolean }) {
     super('email', message, options);
     this.name = 'EmailDeliveryError';
     this.sentRecipients = options?.sentRecipients ?? 0;
@@ -58,10 +64,22 @@ export class EmailDeliveryError extends ChannelDeliveryError {
 export class SlackDeliveryError extends ChannelDeliveryError {
   /** Slack's error code (`channel_not_found`, `invalid_auth`, …) or the HTTP status, when known. */
   readonly code: string | undefined;
-  constructor(message: string, options?: ErrorOptions & { code?: string }) {
+  constructor(message: string, options?: ErrorOptions & { code?: string; answerLost?: boolean }) {
     super('slack', message, options);
     this.name = 'SlackDeliveryError';
     this.code = options?.code;
+  }
+}
+
+/**
+ * A channel's earlier send may have gone out, but its answer was lost (the ledger says
+ * "unknown"): this run does not send it again, and fails naming it, until it is found (Slack) or
+ * an operator resends it on purpose (docs/delivery.md).
+ */
+export class DeliveryUnknownError extends ChannelDeliveryError {
+  constructor(channel: string, message: string, options?: ErrorOptions) {
+    super(channel, message, { ...options, answerLost: true });
+    this.name = 'DeliveryUnknownError';
   }
 }
 

@@ -117,33 +117,104 @@ export interface EmailMessage {
 }
 
 export interface EmailSender {
-  /** Sends to every configured recipient (split into messages of at most 50). Throws on any SES error or at the deadline. */
+  /** Every recipient, in order (the ledger's messages name them when an answer was lost). */
+  readonly recipients: readonly string[];
+  /**
+   * Sends to every recipient (split into messages of at most 50). Throws EmailDeliveryError on
+   * any SES error or at the deadline; `answerLost` when SES may have taken a message whose answer
+   * never came (the SDK never retries such a request, so it is sent at most once).
+   */
   send(message: EmailMessage, options?: CallOptions): Promise<{ readonly messageIds: readonly string[] }>;
 }
 
+/**
+ * What a Slack post carries as message metadata so that a later run can find it again: which
+ * report and which window (docs/delivery.md has the exact shape).
+ */
+export interface SlackPostTag {
+  /** The report's key (its ledger items are `{report}:{windowTo}:{channel}`). */
+  readonly report: string;
+  readonly windowFrom: string;
+  readonly windowTo: string;
+}
+
+export interface SlackPostOptions extends CallOptions {
+  /** Sent as the post's message metadata. */
+  readonly tag?: SlackPostTag;
+}
+
+/** What a look through a channel's history found. */
+export interface SlackLookup {
+  /** The `ts` of the post carrying the tag, when there is one. */
+  readonly ts?: string;
+  /** History pages read and messages seen (for the log). */
+  readonly pages: number;
+  readonly messages: number;
+}
+
 export interface SlackSender {
-  /** Posts the message; honours 429 `Retry-After` until `deadline`; throws a clear error otherwise or at the deadline. */
-  post(message: SlackMessage, options?: CallOptions): Promise<{ readonly ts: string }>;
+  /**
+   * Posts the message, never twice: the client retries only what cannot have reached Slack (a
+   * refused connection, a failed DNS lookup); honours 429 `Retry-After` until `deadline`. Throws
+   * SlackDeliveryError, with `answerLost` when the post may have gone out but no answer said so.
+   */
+  post(message: SlackMessage, options?: SlackPostOptions): Promise<{ readonly ts: string }>;
+  /**
+   * Looks through `channel`'s history from `oldest` (epoch ms) for a post carrying `tag`
+   * (`conversations.history`, `include_all_metadata`, paging until found, the history's end or
+   * `deadline`). Throws when the history cannot be read to its end (a missing scope, the deadline).
+   */
+  find(channel: string, tag: SlackPostTag, oldest: number, options?: CallOptions): Promise<SlackLookup>;
+}
+
+/** A send whose outcome is unknown: it may have happened, but its answer was lost (or its sender died). */
+export interface LostAnswer {
+  /** When the first such send began (epoch ms, its claim): no trace of it can be older. */
+  readonly since: number;
+  /** What the run that lost the answer recorded (`error`, …); empty when its sender died. */
+  readonly detail: Readonly<Record<string, string>>;
 }
 
 /** What `DeliveryLedger.claim` found. */
-export type ClaimResult = 'claimed' | 'delivered' | 'in_progress';
+export type ClaimResult =
+  /** This caller may send now; with `lost` when it took over a send whose outcome is unknown. */
+  | { readonly status: 'claimed'; readonly lost?: LostAnswer }
+  | { readonly status: 'delivered' }
+  /** Another caller holds an unexpired claim. */
+  | { readonly status: 'in_progress' }
+  /** An earlier send may have happened (not taken: `takeUnknown` was not set). */
+  | { readonly status: 'unknown'; readonly lost: LostAnswer };
+
+export interface ClaimOptions extends CallOptions {
+  /**
+   * Take a key whose outcome is unknown (→ `claimed` with `lost`), for a caller that will look
+   * for the earlier send first or was told to send it again on purpose.
+   */
+  readonly takeUnknown?: boolean;
+}
 
 /**
  * Remembers which channel of which report was delivered, so a retry never sends it twice, and
- * lets only one of two concurrent invocations send a channel: claim → send → recordDelivered,
- * or release after a failed send so the next attempt retries.
+ * lets only one of two concurrent invocations send a channel: claim → send → recordDelivered;
+ * release after a send that certainly did not happen, so the next attempt sends it;
+ * recordUnknown after a send that may have happened but whose answer was lost, so no later
+ * attempt sends it blindly. A claim whose lease lapsed (its holder died mid-send) is unknown too.
  */
 export interface DeliveryLedger {
   /**
    * Claims `key` until `leaseUntil` (epoch ms): `claimed` when this caller may send now;
    * `delivered` when it was recorded as delivered; `in_progress` when another caller holds an
-   * unexpired claim.
+   * unexpired claim; `unknown` when an earlier send's outcome is unknown (unless `takeUnknown`).
    */
-  claim(key: string, leaseUntil: number, options?: CallOptions): Promise<ClaimResult>;
-  /** Records `key` as delivered (after a successful send). */
+  claim(key: string, leaseUntil: number, options?: ClaimOptions): Promise<ClaimResult>;
+  /** Records `key` as delivered (after a successful send, or after finding the earlier one). */
   recordDelivered(key: string, detail: Readonly<Record<string, string>>, options?: CallOptions): Promise<void>;
-  /** Drops this caller's claim on `key` after a failed send, so the next attempt sends it. */
+  /** Records that this caller's send of `key` may have happened but its answer was lost. */
+  recordUnknown(key: string, detail: Readonly<Record<string, string>>, options?: CallOptions): Promise<void>;
+  /**
+   * Drops this caller's claim on `key` after a send that did not happen, so the next attempt
+   * sends it; a claim taken over an unknown outcome goes back to unknown.
+   */
   release(key: string, options?: CallOptions): Promise<void>;
 }
 

@@ -53,6 +53,11 @@ export function createLedger(options: WiringOptions): DeliveryLedger {
   return createDynamoDbLedger({ client: options.aws.dynamodb, tableName: options.idempotencyTable });
 }
 
+const missingToken = (): SlackDeliveryError =>
+  new SlackDeliveryError('SLACK_CHANNEL is set but the credentials secret has no slackBotToken: add it', {
+    code: 'missing_token',
+  });
+
 /** Wires reports to the real adapters, each org's clients made on first use and kept. */
 export function createWiring(options: WiringOptions): ReportWiring {
   const { aws, logger, now } = options;
@@ -102,12 +107,8 @@ export function createWiring(options: WiringOptions): ReportWiring {
         })
       : // Email still goes out; only the Slack channel fails, naming the fix.
         {
-          post: () =>
-            Promise.reject(
-              new SlackDeliveryError('SLACK_CHANNEL is set but the credentials secret has no slackBotToken: add it', {
-                code: 'missing_token',
-              }),
-            ),
+          post: () => Promise.reject(missingToken()),
+          find: () => Promise.reject(missingToken()),
         };
     org.slackSenders.set(apiUrl ?? '', sender);
     return sender;

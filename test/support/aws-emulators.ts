@@ -8,7 +8,9 @@
  *
  * aws-ses-v2-local keeps only the first `Destination.ToAddresses.member.N` of a v1 SendEmail
  * (its schema drops the others), so a thin recording proxy in front of it keeps every
- * recipient of each message, matched to the message by the MessageId it returns.
+ * recipient of each message, matched to the message by the MessageId it returns. The proxy also
+ * counts SendEmail requests and can lose an answer: `dropNextAnswers` lets SES take the message
+ * (it is stored) and then closes the client's connection without answering.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
@@ -51,6 +53,10 @@ export interface SentEmail {
 
 export interface SesEmulator {
   readonly url: string;
+  /** SendEmail requests that reached the proxy (every attempt the SDK made). */
+  readonly sendRequests: number;
+  /** The next `times` SendEmails are sent (and stored) but their answer never reaches the client. */
+  dropNextAnswers(times?: number): void;
   emails(): Promise<SentEmail[]>;
   clear(): Promise<void>;
   close(): Promise<void>;
@@ -126,6 +132,8 @@ export async function startSesEmulator(): Promise<SesEmulator> {
   const backend = await startSesLocal({ host: '127.0.0.1', port: 0 });
   const backendPort = (backend.address() as AddressInfo).port;
   const recipients = new Map<string, string[]>();
+  let sendRequests = 0;
+  let answersToDrop = 0;
 
   const proxy = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -133,6 +141,10 @@ export async function startSesEmulator(): Promise<SesEmulator> {
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const to = toAddresses(req.headers['content-type'] ?? '', body.toString('utf8'));
+      const isSend = to !== undefined;
+      if (isSend) sendRequests++;
+      const dropAnswer = isSend && answersToDrop > 0;
+      if (dropAnswer) answersToDrop--;
       const upstream = request(
         { host: '127.0.0.1', port: backendPort, method: req.method, path: req.url, headers: req.headers },
         (up) => {
@@ -142,6 +154,8 @@ export async function startSesEmulator(): Promise<SesEmulator> {
             const text = Buffer.concat(out).toString('utf8');
             const id = /<MessageId>([^<]+)<\/MessageId>/.exec(text)?.[1];
             if (id && to) recipients.set(id, to);
+            // SES took it; the answer is what gets lost.
+            if (dropAnswer) return void res.socket?.destroy();
             res.writeHead(up.statusCode ?? 502, up.headers);
             res.end(text);
           });
@@ -160,6 +174,12 @@ export async function startSesEmulator(): Promise<SesEmulator> {
 
   return {
     url,
+    get sendRequests() {
+      return sendRequests;
+    },
+    dropNextAnswers(times = 1) {
+      answersToDrop += times;
+    },
     async emails() {
       const store = (await (await fetch(`${backendUrl}/store`)).json()) as {
         emails: Array<{

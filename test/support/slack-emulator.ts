@@ -1,10 +1,20 @@
 /**
- * A Slack Web API stand-in for `chat.postMessage` on 127.0.0.1 (port 0), speaking what
- * @slack/web-api sends: a form-encoded body (objects such as `blocks` as JSON strings) or JSON,
- * the token as `Authorization: Bearer`. It checks the token, the channel (known IDs; a known
- * channel the bot is not in gives `not_in_channel`), Block Kit limits per block (`invalid_blocks`)
- * and in total (`msg_blocks_too_long`, as Slack answers at about 13,200 characters), can
- * answer 429 with Retry-After or any error for the next N calls, and records accepted messages.
+ * A Slack Web API stand-in for `chat.postMessage` and `conversations.history` on 127.0.0.1
+ * (port 0), speaking what @slack/web-api sends: a form-encoded body (objects such as `blocks` and
+ * `metadata` as JSON strings) or JSON, the token as `Authorization: Bearer`. It checks the token,
+ * the channel (known IDs; a known channel the bot is not in gives `not_in_channel`), Block Kit
+ * limits per block (`invalid_blocks`) and in total (`msg_blocks_too_long`, as Slack answers at
+ * about 13,200 characters), and records accepted messages with their message metadata.
+ *
+ * `conversations.history` answers as Slack does: newest first, `oldest`/`latest` exclusive unless
+ * `inclusive`, at most `limit` messages a page (default 100; capped at `historyPageCap`, 999 as
+ * Slack's maximum, 15 to act as a non-Marketplace app) with `has_more` and an opaque
+ * `response_metadata.next_cursor`, and message `metadata` only with `include_all_metadata`.
+ *
+ * Faults, for the next N calls of a method or all of them: 429 with Retry-After, any `ok: false`
+ * error, any HTTP status, and the two halves of a lost answer: `drop_after_post` takes the post
+ * (it is recorded) and closes the connection without answering; `drop` closes it without taking
+ * anything.
  *
  * Control API (for `npm start` and manual use): GET /_emulator/messages, POST /_emulator/reset.
  */
@@ -18,6 +28,8 @@ export interface SlackPostedMessage {
   readonly blocks: unknown[];
   readonly ts: string;
   readonly unfurl_links?: unknown;
+  /** The message metadata it was posted with (`{event_type, event_payload}`), if any. */
+  readonly metadata?: { readonly event_type: string; readonly event_payload: Record<string, unknown> };
 }
 
 export type SlackFault =
@@ -26,7 +38,14 @@ export type SlackFault =
   /** HTTP 200 `{ok: false, error}`. */
   | { readonly kind: 'error'; readonly error: string }
   /** This HTTP status with a plain body (e.g. 500, 503). */
-  | { readonly kind: 'http'; readonly status: number };
+  | { readonly kind: 'http'; readonly status: number }
+  /** Takes the post (recorded, as Slack would) and then closes the connection without an answer. */
+  | { readonly kind: 'drop_after_post' }
+  /** Closes the connection without an answer and without taking anything. */
+  | { readonly kind: 'drop' };
+
+/** The methods the stand-in serves. */
+export type SlackMethod = 'chat.postMessage' | 'conversations.history';
 
 export interface SlackEmulatorOptions {
   /** The accepted bot token. @default 'xoxb-test-token' */
@@ -35,6 +54,8 @@ export interface SlackEmulatorOptions {
   readonly channels?: readonly string[];
   /** Channels that exist but the bot was not invited to (`not_in_channel`). @default [] */
   readonly channelsWithoutBot?: readonly string[];
+  /** The most messages one history page holds, whatever `limit` asks. @default 999 */
+  readonly historyPageCap?: number;
 }
 
 export interface SlackEmulator {
@@ -43,23 +64,30 @@ export interface SlackEmulator {
   readonly messages: readonly SlackPostedMessage[];
   /** Every chat.postMessage request seen, accepted or not. */
   readonly requests: number;
-  /** The next `times` calls answer with `fault`, then normal service resumes. */
-  failNext(fault: SlackFault, times?: number): void;
-  /** Every call answers with `fault` until `clearFaults`. */
-  failAlways(fault: SlackFault): void;
+  /** Every conversations.history request seen. */
+  readonly historyRequests: number;
+  /** The next `times` calls of `method` answer with `fault`, then normal service resumes. */
+  failNext(fault: SlackFault, times?: number, method?: SlackMethod): void;
+  /** Every call of `method` answers with `fault` until `clearFaults`. */
+  failAlways(fault: SlackFault, method?: SlackMethod): void;
   clearFaults(): void;
   reset(): void;
   close(): Promise<void>;
 }
 
+const BOT_ID = 'B0EMULATOR1';
+const APP_ID = 'A0EMULATOR1';
+
 export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Promise<SlackEmulator> {
   const token = options.token ?? 'xoxb-test-token';
   const channels = new Set(options.channels ?? ['C0123456789']);
   const channelsWithoutBot = new Set(options.channelsWithoutBot ?? []);
+  const pageCap = options.historyPageCap ?? 999;
   const messages: SlackPostedMessage[] = [];
-  const queued: SlackFault[] = [];
-  let always: SlackFault | undefined;
+  const queued: Record<SlackMethod, SlackFault[]> = { 'chat.postMessage': [], 'conversations.history': [] };
+  const always: Partial<Record<SlackMethod, SlackFault>> = {};
   let requests = 0;
+  let historyRequests = 0;
   let counter = 0;
 
   const server = createServer((req, res) => {
@@ -75,12 +103,16 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       reset();
       return send(res, 200, { ok: true });
     }
-    if (req.method !== 'POST' || !path.endsWith('/chat.postMessage')) {
-      return send(res, 404, { ok: false, error: 'unknown_method' });
-    }
+    const method: SlackMethod | undefined = path.endsWith('/chat.postMessage')
+      ? 'chat.postMessage'
+      : path.endsWith('/conversations.history')
+        ? 'conversations.history'
+        : undefined;
+    if (req.method !== 'POST' || method === undefined) return send(res, 404, { ok: false, error: 'unknown_method' });
     const body = await readBody(req);
-    requests++;
-    const fault = queued.shift() ?? always;
+    if (method === 'chat.postMessage') requests++;
+    else historyRequests++;
+    const fault = queued[method].shift() ?? always[method];
     if (fault?.kind === 'rate_limited') {
       res.writeHead(429, { 'Retry-After': String(fault.retryAfterSeconds), 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
@@ -92,6 +124,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       return;
     }
     if (fault?.kind === 'error') return send(res, 200, { ok: false, error: fault.error });
+    if (fault?.kind === 'drop') return void res.socket?.destroy();
 
     const args = parseArgs(req.headers['content-type'] ?? '', body);
     const auth = req.headers.authorization ?? (typeof args.token === 'string' ? `Bearer ${args.token}` : '');
@@ -100,6 +133,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     const channel = typeof args.channel === 'string' ? args.channel : '';
     if (channelsWithoutBot.has(channel)) return send(res, 200, { ok: false, error: 'not_in_channel' });
     if (!channels.has(channel)) return send(res, 200, { ok: false, error: 'channel_not_found' });
+    if (method === 'conversations.history') return send(res, 200, history(channel, args));
 
     const blocks = typeof args.blocks === 'string' ? safeJson(args.blocks) : args.blocks;
     const text = typeof args.text === 'string' ? args.text : '';
@@ -111,17 +145,65 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     }
     if (blocksTotalLength(blocks) > LIMITS.blocksTotal)
       return send(res, 200, { ok: false, error: 'msg_blocks_too_long' });
+    const metadata = metadataOf(args.metadata);
+    if (metadata === 'invalid') return send(res, 200, { ok: false, error: 'invalid_metadata_format' });
     counter++;
     const ts = `${Math.floor(Date.now() / 1000)}.${String(counter).padStart(6, '0')}`;
-    messages.push({ channel, text, blocks: (blocks as unknown[]) ?? [], ts, unfurl_links: args.unfurl_links });
-    send(res, 200, { ok: true, channel, ts, message: { text, ts } });
+    messages.push({
+      channel,
+      text,
+      blocks: (blocks as unknown[]) ?? [],
+      ts,
+      unfurl_links: args.unfurl_links,
+      ...(metadata ? { metadata } : {}),
+    });
+    // Slack took it; the answer is what gets lost.
+    if (fault?.kind === 'drop_after_post') return void res.socket?.destroy();
+    send(res, 200, { ok: true, channel, ts, message: { text, ts, ...(metadata ? { metadata } : {}) } });
+  }
+
+  /** One page of a channel's history, newest first, as conversations.history answers. */
+  function history(channel: string, args: Record<string, unknown>): Record<string, unknown> {
+    const inclusive = args.inclusive === true || args.inclusive === 'true' || args.inclusive === '1';
+    const oldest = Number(args.oldest ?? 0);
+    const latest = args.latest === undefined ? Number.POSITIVE_INFINITY : Number(args.latest);
+    const withMetadata =
+      args.include_all_metadata === true || args.include_all_metadata === 'true' || args.include_all_metadata === '1';
+    const limit = Math.min(pageCap, Math.max(1, Number(args.limit ?? 100) || 100));
+    const offset = typeof args.cursor === 'string' && args.cursor !== '' ? decodeCursor(args.cursor) : 0;
+    const inRange = messages
+      .filter((m) => m.channel === channel)
+      .filter((m) => {
+        const t = Number(m.ts);
+        return (inclusive ? t >= oldest : t > oldest) && (inclusive ? t <= latest : t < latest);
+      })
+      .sort((a, b) => Number(b.ts) - Number(a.ts));
+    const page = inRange.slice(offset, offset + limit);
+    const hasMore = offset + limit < inRange.length;
+    return {
+      ok: true,
+      messages: page.map((m) => ({
+        type: 'message',
+        subtype: 'bot_message',
+        text: m.text,
+        ts: m.ts,
+        bot_id: BOT_ID,
+        app_id: APP_ID,
+        blocks: m.blocks,
+        ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+      })),
+      has_more: hasMore,
+      pin_count: 0,
+      response_metadata: { next_cursor: hasMore ? encodeCursor(offset + limit) : '' },
+    };
   }
 
   function reset(): void {
     messages.length = 0;
-    queued.length = 0;
-    always = undefined;
+    for (const list of Object.values(queued)) list.length = 0;
+    for (const key of Object.keys(always) as SlackMethod[]) delete always[key];
     requests = 0;
+    historyRequests = 0;
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -134,15 +216,18 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     get requests() {
       return requests;
     },
-    failNext(fault, times = 1) {
-      for (let i = 0; i < times; i++) queued.push(fault);
+    get historyRequests() {
+      return historyRequests;
     },
-    failAlways(fault) {
-      always = fault;
+    failNext(fault, times = 1, method = 'chat.postMessage') {
+      for (let i = 0; i < times; i++) queued[method].push(fault);
+    },
+    failAlways(fault, method = 'chat.postMessage') {
+      always[method] = fault;
     },
     clearFaults() {
-      queued.length = 0;
-      always = undefined;
+      for (const list of Object.values(queued)) list.length = 0;
+      for (const key of Object.keys(always) as SlackMethod[]) delete always[key];
     },
     reset,
     close: () =>
@@ -152,6 +237,20 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       }),
   };
 }
+
+/** A post's `metadata` argument: absent, a valid `{event_type, event_payload}`, or invalid. */
+function metadataOf(raw: unknown): SlackPostedMessage['metadata'] | 'invalid' | undefined {
+  if (raw === undefined) return undefined;
+  const value = typeof raw === 'string' ? safeJson(raw) : raw;
+  if (typeof value !== 'object' || value === null) return 'invalid';
+  const { event_type, event_payload } = value as { event_type?: unknown; event_payload?: unknown };
+  if (typeof event_type !== 'string' || typeof event_payload !== 'object' || event_payload === null) return 'invalid';
+  return { event_type, event_payload: event_payload as Record<string, unknown> };
+}
+
+const encodeCursor = (offset: number): string => Buffer.from(`offset:${offset}`).toString('base64');
+const decodeCursor = (cursor: string): number =>
+  Number(Buffer.from(cursor, 'base64').toString('utf8').split(':')[1]) || 0;
 
 function parseArgs(contentType: string, body: string): Record<string, unknown> {
   if (contentType.includes('application/json')) {

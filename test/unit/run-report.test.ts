@@ -10,22 +10,32 @@ import type { DataGap } from '../../functions/weekly-report/core/gaps';
 import { normalizeEvent } from '../../functions/weekly-report/core/normalize';
 import type { TimeRange } from '../../functions/weekly-report/core/time';
 import { DEFAULT_THRESHOLDS, type McpUsageData, type Mergeable } from '../../functions/weekly-report/core/types';
-import { DeliveryError, ReportUnavailableError } from '../../functions/weekly-report/errors';
+import {
+  DeliveryError,
+  EmailDeliveryError,
+  ReportUnavailableError,
+  SlackDeliveryError,
+} from '../../functions/weekly-report/errors';
 import type {
   AuditEventSource,
   CallOptions,
+  ClaimOptions,
   ClaimResult,
   DeliveryLedger,
   EmailMessage,
   EmailSender,
   FetchOptions,
   Logger,
+  LostAnswer,
   McpUsageRanges,
   McpUsageSource,
+  SlackLookup,
   SlackMessage,
+  SlackPostOptions,
+  SlackPostTag,
   SlackSender,
 } from '../../functions/weekly-report/ports';
-import { CHANNEL_SEND_MS, LEASE_MARGIN_MS } from '../../functions/weekly-report/run/delivery';
+import { CHANNEL_SEND_MS, LEASE_MARGIN_MS, LOOKUP_MARGIN_MS } from '../../functions/weekly-report/run/delivery';
 import { type GroupDeps, type PlannedReport, runReport } from '../../functions/weekly-report/run/report-group';
 import { testReport } from '../support/report-definition';
 
@@ -87,11 +97,18 @@ class FakeClock {
   onSleep: (() => void) | undefined;
 }
 
+type LedgerItem = {
+  status: 'IN_PROGRESS' | 'DELIVERED' | 'UNKNOWN';
+  leaseUntil?: number;
+  claimedAt?: number;
+  detail?: Record<string, string>;
+  /** UNKNOWN, or IN_PROGRESS taken over an unknown outcome: the earlier send's outcome. */
+  lost?: LostAnswer;
+};
+
+/** The ledger's state machine in memory, as adapters/delivery-ledger.ts keeps it in DynamoDB. */
 class FakeLedger implements DeliveryLedger {
-  readonly items = new Map<
-    string,
-    { status: 'IN_PROGRESS' | 'DELIVERED'; leaseUntil?: number; detail?: Record<string, string> }
-  >();
+  readonly items = new Map<string, LedgerItem>();
   readonly leases: number[] = [];
   failClaims = false;
   failRecords = false;
@@ -99,54 +116,90 @@ class FakeLedger implements DeliveryLedger {
     private readonly steps: Step[],
     private readonly clock: FakeClock,
   ) {}
-  async claim(key: string, leaseUntil: number): Promise<ClaimResult> {
+  async claim(key: string, leaseUntil: number, options?: ClaimOptions): Promise<ClaimResult> {
     if (this.failClaims) throw new Error('ledger unreachable');
     const item = this.items.get(key);
-    if (item?.status === 'DELIVERED') return 'delivered';
+    if (item?.status === 'DELIVERED') return { status: 'delivered' };
     if (item?.status === 'IN_PROGRESS' && (item.leaseUntil ?? Number.POSITIVE_INFINITY) >= this.clock.now()) {
-      return 'in_progress';
+      return { status: 'in_progress' };
     }
-    this.items.set(key, { status: 'IN_PROGRESS', leaseUntil });
+    const lost: LostAnswer | undefined = item
+      ? (item.lost ?? { since: item.claimedAt ?? 0, detail: { error: 'its sender stopped (claim lapsed)' } })
+      : undefined;
+    if (lost && !options?.takeUnknown) return { status: 'unknown', lost };
+    this.items.set(key, { status: 'IN_PROGRESS', leaseUntil, claimedAt: this.clock.now(), ...(lost ? { lost } : {}) });
     this.leases.push(leaseUntil);
     this.steps.push(`claim ${key}`);
-    return 'claimed';
+    return lost ? { status: 'claimed', lost } : { status: 'claimed' };
   }
   async recordDelivered(key: string, detail: Readonly<Record<string, string>>): Promise<void> {
     if (this.failRecords) throw new Error('ledger write failed');
     this.items.set(key, { status: 'DELIVERED', detail: { ...detail } });
     this.steps.push(`record ${key}`);
   }
+  async recordUnknown(key: string, detail: Readonly<Record<string, string>>): Promise<void> {
+    if (this.failRecords) throw new Error('ledger write failed');
+    const item = this.items.get(key);
+    const since = item?.lost?.since ?? item?.claimedAt ?? this.clock.now();
+    this.items.set(key, { status: 'UNKNOWN', lost: { since, detail: { ...detail } } });
+    this.steps.push(`unknown ${key}`);
+  }
   async release(key: string): Promise<void> {
-    this.items.delete(key);
+    const item = this.items.get(key);
+    if (item?.lost) this.items.set(key, { status: 'UNKNOWN', lost: item.lost });
+    else this.items.delete(key);
     this.steps.push(`release ${key}`);
   }
 }
 
 class FakeEmail implements EmailSender {
+  readonly recipients = ['ana@example.com', 'bo@example.com'];
   readonly sent: EmailMessage[] = [];
   readonly deadlines: Array<number | undefined> = [];
   failWith: Error | undefined;
+  /** The next send "reaches SES" (counted in `sent`) and then fails with this error. */
+  loseAnswerWith: Error | undefined;
   constructor(private readonly steps: Step[]) {}
   async send(message: EmailMessage, options?: CallOptions) {
     this.steps.push('send email');
     this.deadlines.push(options?.deadline);
     if (this.failWith) throw this.failWith;
     this.sent.push(message);
+    const lost = this.loseAnswerWith;
+    this.loseAnswerWith = undefined;
+    if (lost) throw lost;
     return { messageIds: [`m-${this.sent.length}`] };
   }
 }
 
 class FakeSlack implements SlackSender {
-  readonly posted: SlackMessage[] = [];
+  readonly posted: Array<SlackMessage & { ts: string; tag?: SlackPostTag }> = [];
   readonly deadlines: Array<number | undefined> = [];
+  readonly lookups: Array<{ channel: string; tag: SlackPostTag; oldest: number }> = [];
   failWith: Error | undefined;
+  /** The next post is made (counted in `posted`) and then fails with this error. */
+  loseAnswerWith: Error | undefined;
+  failLookupWith: Error | undefined;
   constructor(private readonly steps: Step[]) {}
-  async post(message: SlackMessage, options?: CallOptions) {
+  async post(message: SlackMessage, options?: SlackPostOptions) {
     this.steps.push('post slack');
     this.deadlines.push(options?.deadline);
     if (this.failWith) throw this.failWith;
-    this.posted.push(message);
-    return { ts: `1700000000.00000${this.posted.length}` };
+    const ts = `1700000000.00000${this.posted.length + 1}`;
+    this.posted.push({ ...message, ts, ...(options?.tag ? { tag: options.tag } : {}) });
+    const lost = this.loseAnswerWith;
+    this.loseAnswerWith = undefined;
+    if (lost) throw lost;
+    return { ts };
+  }
+  async find(channel: string, tag: SlackPostTag, oldest: number): Promise<SlackLookup> {
+    this.steps.push('find slack');
+    this.lookups.push({ channel, tag, oldest });
+    if (this.failLookupWith) throw this.failLookupWith;
+    const post = this.posted.find(
+      (p) => p.channel === channel && p.tag?.report === tag.report && p.tag.windowTo === tag.windowTo,
+    );
+    return { ...(post ? { ts: post.ts } : {}), pages: 1, messages: this.posted.length };
   }
 }
 
@@ -512,19 +565,43 @@ describe('runReport', () => {
     expect(logger.lines.some((l) => l.message === 'channel_in_progress_waiting')).toBe(true);
   });
 
-  it('takes over a claim whose holder died once its lease lapses, and delivers (a retry after a crash)', async () => {
-    // Prepare: a crashed run claimed Slack and left a 75 s lease, 20 s ago.
+  it('takes over a Slack claim whose holder died once its lease lapses, looks for its post, and posts (a retry after a crash)', async () => {
+    // Prepare: a crashed run claimed Slack 20 s ago and left a 75 s lease; it may have posted.
     const { ledger, slack, clock, deps } = setup();
-    ledger.items.set(SLACK_KEY, { status: 'IN_PROGRESS', leaseUntil: clock.now() + 55_000 });
+    const claimedAt = clock.now() - 20_000;
+    ledger.items.set(SLACK_KEY, { status: 'IN_PROGRESS', claimedAt, leaseUntil: clock.now() + 55_000 });
 
     // Act
     const result = await runReport(deps, { end: END.getTime(), deadline: clock.now() + 280_000 });
 
     // Assess
     expect(result.channels.find((c) => c.channel === 'slack')?.outcome).toBe('delivered');
+    expect(slack.lookups).toEqual([
+      expect.objectContaining({ channel: 'C0123456789', oldest: claimedAt - LOOKUP_MARGIN_MS }),
+    ]);
     expect(slack.posted).toHaveLength(1);
     expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(55_000);
     expect(ledger.items.get(SLACK_KEY)?.status).toBe('DELIVERED');
+  });
+
+  it('does not resend an email whose sender died holding its claim: the lapsed claim is unknown', async () => {
+    // Prepare
+    const { ledger, email, slack, clock, deps } = setup();
+    ledger.items.set(EMAIL_KEY, {
+      status: 'IN_PROGRESS',
+      claimedAt: clock.now() - 90_000,
+      leaseUntil: clock.now() - 1,
+    });
+
+    // Act
+    const error = await runReport(deps, { end: END.getTime() }).catch((e: unknown) => e);
+
+    // Assess
+    expect((error as DeliveryError).failedChannels).toEqual(['email']);
+    expect((error as DeliveryError).run?.channels.map((c) => c.outcome)).toEqual(['unknown', 'delivered']);
+    expect(email.sent).toHaveLength(0);
+    expect(slack.posted).toHaveLength(1);
+    expect(ledger.items.get(EMAIL_KEY)?.status).toBe('IN_PROGRESS');
   });
 
   it('does not send a channel another invocation still holds at its deadline, and fails so the retry sees the outcome', async () => {
@@ -605,5 +682,132 @@ describe('runReport', () => {
     const someEventId = String(SCENARIO.window[0]?.id);
     expect(logged).not.toContain(someEventId);
     expect(logged).not.toContain('"attributes"');
+  });
+});
+
+/** The DeliveryError a run fails with (a run that succeeds fails the test). */
+async function failureOf(run: Promise<unknown>): Promise<DeliveryError> {
+  try {
+    await run;
+  } catch (error) {
+    return error as DeliveryError;
+  }
+  throw new Error('the run succeeded');
+}
+
+describe('runReport when an answer is lost', () => {
+  const lostPost = () =>
+    new SlackDeliveryError('Slack did not answer chat.postMessage (other side closed)', { answerLost: true });
+  const lostEmail = () => new EmailDeliveryError('SES did not answer SendEmail (socket hang up)', { answerLost: true });
+
+  it('records a Slack post whose answer was lost as unknown, and the retry finds it instead of posting again', async () => {
+    // Prepare
+    const { ledger, slack, clock, logger, deps } = setup();
+    slack.loseAnswerWith = lostPost();
+    const claimedAt = clock.now();
+
+    // Act
+    const first = await failureOf(runReport(deps, { end: END.getTime() }));
+    clock.time += 60_000;
+    const retry = await runReport(deps, { end: END.getTime() });
+
+    // Assess
+    expect(first.failedChannels).toEqual(['slack']);
+    expect(first.run?.channels.map((c) => [c.channel, c.outcome])).toEqual([
+      ['email', 'delivered'],
+      ['slack', 'unknown'],
+    ]);
+    expect(slack.posted).toHaveLength(1);
+    expect(slack.posted[0]?.tag).toEqual({
+      report: 'Acme',
+      windowFrom: '2026-11-16T00:00:00.000Z',
+      windowTo: '2026-11-23T00:00:00.000Z',
+    });
+    expect(slack.lookups).toEqual([expect.objectContaining({ oldest: claimedAt - LOOKUP_MARGIN_MS })]);
+    expect(retry.channels.map((c) => [c.channel, c.outcome, c.found ?? false])).toEqual([
+      ['email', 'skipped_already_delivered', false],
+      ['slack', 'delivered', true],
+    ]);
+    expect(ledger.items.get(SLACK_KEY)).toEqual({
+      status: 'DELIVERED',
+      detail: { ts: slack.posted[0]?.ts, found: 'true' },
+    });
+    expect(logger.lines.find((l) => l.message === 'slack_lookup')?.extra).toEqual(
+      expect.objectContaining({ key: SLACK_KEY, found: slack.posted[0]?.ts }),
+    );
+  });
+
+  it('posts on the retry when the lost post is not in the channel, after looking', async () => {
+    // Prepare: the answer was lost and the post never happened.
+    const { ledger, slack, steps, deps } = setup();
+    ledger.items.set(SLACK_KEY, {
+      status: 'UNKNOWN',
+      lost: { since: Date.parse('2026-11-23T09:00:00Z'), detail: { error: 'timeout' } },
+    });
+
+    // Act
+    const result = await runReport(deps, { end: END.getTime() });
+
+    // Assess
+    expect(steps.indexOf('find slack')).toBeLessThan(steps.indexOf('post slack'));
+    expect(slack.posted).toHaveLength(1);
+    expect(result.channels.find((c) => c.channel === 'slack')).toMatchObject({ outcome: 'delivered' });
+    expect(result.channels.find((c) => c.channel === 'slack')?.found).toBeUndefined();
+    expect(ledger.items.get(SLACK_KEY)?.status).toBe('DELIVERED');
+  });
+
+  it('keeps Slack unknown, posting nothing, when its history cannot be read; and when the new post fails for sure', async () => {
+    // Prepare
+    const since = Date.parse('2026-11-23T09:00:00Z');
+    const unreadable = setup();
+    const refused = setup();
+    for (const { ledger } of [unreadable, refused]) {
+      ledger.items.set(SLACK_KEY, { status: 'UNKNOWN', lost: { since, detail: { error: 'timeout' } } });
+    }
+    unreadable.slack.failLookupWith = new SlackDeliveryError('missing_scope');
+    refused.slack.failWith = new SlackDeliveryError('channel_not_found');
+
+    // Act
+    const a = await failureOf(runReport(unreadable.deps, { end: END.getTime() }));
+    const b = await failureOf(runReport(refused.deps, { end: END.getTime() }));
+
+    // Assess
+    expect(a.message).toMatch(/slack: could not look for the send whose answer was lost at 2026-11-23T09:00:00.000Z/);
+    expect(a.run?.channels.find((c) => c.channel === 'slack')?.outcome).toBe('unknown');
+    expect(unreadable.slack.posted).toHaveLength(0);
+    expect(b.run?.channels.find((c) => c.channel === 'slack')?.outcome).toBe('failed');
+    for (const { ledger } of [unreadable, refused]) {
+      expect(ledger.items.get(SLACK_KEY)).toEqual({ status: 'UNKNOWN', lost: { since, detail: { error: 'timeout' } } });
+    }
+  });
+
+  it('never resends an email whose answer was lost, failing each run naming it, until the invocation asks for it', async () => {
+    // Prepare
+    const { ledger, email, clock, deps } = setup();
+    email.loseAnswerWith = lostEmail();
+    const sentAt = new Date(clock.now()).toISOString();
+
+    // Act
+    const first = await failureOf(runReport(deps, { end: END.getTime() }));
+    const retry = await failureOf(runReport(deps, { end: END.getTime() }));
+    const resent = await runReport({ ...deps, resend: new Set(['email'] as const) }, { end: END.getTime() });
+    const after = await runReport({ ...deps, resend: new Set(['email'] as const) }, { end: END.getTime() });
+
+    // Assess
+    expect(first.failedChannels).toEqual(['email']);
+    expect(first.message).toMatch(/email: SES did not answer SendEmail/);
+    expect(retry.failedChannels).toEqual(['email']);
+    expect(retry.message).toContain(
+      `email to ana@example.com, bo@example.com may have been sent at ${sentAt}; its answer was lost (SES did not answer SendEmail (socket hang up))`,
+    );
+    expect(retry.message).toContain('"resend": ["email"]');
+    expect(resent.channels.map((c) => [c.channel, c.outcome])).toEqual([
+      ['email', 'delivered'],
+      ['slack', 'skipped_already_delivered'],
+    ]);
+    // One send that may have gone out, one on purpose; a delivered channel is never resent.
+    expect(email.sent).toHaveLength(2);
+    expect(after.channels.map((c) => c.outcome)).toEqual(['skipped_already_delivered', 'skipped_already_delivered']);
+    expect(ledger.items.get(EMAIL_KEY)?.status).toBe('DELIVERED');
   });
 });

@@ -1,32 +1,67 @@
 /**
- * SlackSender over an injected WebClient (`chat.postMessage`). The client must be built with
- * `rejectRateLimitedCalls: true` (see createSlackWebClient) so that this adapter, which knows the
- * invocation's deadline, decides about a 429: wait `Retry-After` when it ends before the
- * deadline, else fail. Platform errors fail with a message naming the fix; the token never
- * appears in a message (it lives only in the client's Authorization header).
+ * SlackSender over an injected WebClient: `chat.postMessage` at most once, and
+ * `conversations.history` to find a post whose answer was lost.
+ * - Never twice: the client (createSlackWebClient) retries a post only when the request cannot
+ *   have reached Slack (a refused connection, a failed DNS lookup); a dropped connection, a
+ *   timeout or a 5xx is not retried, since Slack may have posted, and fails with `answerLost`.
+ * - 429s are rejected by the client so that this adapter, which knows the invocation's deadline,
+ *   decides: wait `Retry-After` when it ends before the deadline, else fail (nothing was posted).
+ * - Every post carries message metadata naming the report and its window (POST_EVENT_TYPE), so a
+ *   later run can look for it (`find`, `include_all_metadata`) before posting again.
+ * Platform errors fail with a message naming the fix; the token never appears in a message (it
+ * lives only in the client's Authorization header).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   ErrorCode,
   LogLevel,
+  type RetryOptions,
   type Logger as SlackLogger,
   WebClient as SlackWebClient,
   type WebClient,
 } from '@slack/web-api';
 import { signalUntil } from '../deadline';
 import { SlackDeliveryError } from '../errors';
-import type { CallOptions, Logger, SlackMessage, SlackSender } from '../ports';
+import type {
+  CallOptions,
+  Logger,
+  SlackPostOptions as PostOptions,
+  SlackLookup,
+  SlackMessage,
+  SlackPostTag,
+  SlackSender,
+} from '../ports';
+import { neverSent } from './never-sent';
 
 /** More than this many consecutive 429s means Slack is not going to let us through this invocation. */
 const MAX_RATE_LIMIT_WAITS = 5;
-/** One HTTP request to Slack never takes longer than this, nor past the deadline of the post it belongs to. */
+/** One HTTP request to Slack never takes longer than this, nor past the deadline of the call it belongs to. */
 const REQUEST_TIMEOUT_MS = 15_000;
+/** Messages asked for per history page (Slack may return fewer: 15 for some apps, see docs/delivery.md). */
+const HISTORY_PAGE_SIZE = 200;
+/** A lookup that has read this many pages without reaching its start gives up (the outcome stays unknown). */
+const MAX_HISTORY_PAGES = 50;
+
+/** The message metadata `event_type` of every report post (Slack's `<resource>_<past-tense action>` style). */
+export const POST_EVENT_TYPE = 'ai_activity_audit_report_posted';
+
+/** The `metadata` argument of a report post: `event_payload` names the report and its window. */
+export function postMetadata(tag: SlackPostTag): {
+  event_type: string;
+  event_payload: { report: string; window_from: string; window_to: string };
+} {
+  return {
+    event_type: POST_EVENT_TYPE,
+    event_payload: { report: tag.report, window_from: tag.windowFrom, window_to: tag.windowTo },
+  };
+}
 
 /**
- * The deadline of the post being made, read by the client's fetch (createSlackWebClient): the
- * client's own `timeout` is fixed at construction, while each invocation has its own deadline.
+ * The call being made, read by the client's fetch and retry policy (createSlackWebClient): its
+ * deadline (the client's own `timeout` is fixed at construction, while each invocation has its
+ * own deadline) and whether it may be repeated (a read) or not (a post).
  */
-const postDeadline = new AsyncLocalStorage<number>();
+const currentCall = new AsyncLocalStorage<{ readonly deadline: number; readonly repeatable: boolean }>();
 
 /** Where the client's log lines go instead of the console (which would break a JSON log stream). */
 type SlackClientLog = Pick<Logger, 'warn' | 'error'>;
@@ -61,24 +96,40 @@ export interface SlackPostOptions {
 }
 
 /**
- * The WebClient as this adapter needs it. Only transport failures and 5xx responses are retried
- * by the client, twice and quickly: Slack's default policy retries for ~30 minutes, far beyond a
- * Lambda's time. 429s are rejected so `post` can weigh Retry-After against the deadline.
+ * The WebClient as this adapter needs it. A read is retried after transport failures and 5xx
+ * responses, twice and quickly (Slack's default policy retries for ~30 minutes, far beyond a
+ * Lambda's time); a post only when the request never left (neverSent), since any other failure
+ * may come after Slack took it. 429s are rejected so the sender can weigh Retry-After against the
+ * deadline.
  */
 export function createSlackWebClient(
   token: string,
   options: { readonly slackApiUrl?: string; readonly log?: SlackClientLog; readonly fetch?: typeof fetch } = {},
 ): WebClient {
   const transport = options.fetch ?? globalThis.fetch;
+  const retryConfig: RetryOptions & { onFailedAttempt: (error: Error) => void } = {
+    retries: 2,
+    factor: 2,
+    minTimeout: 250,
+    maxTimeout: 1000,
+    randomize: true,
+    // p-retry, under the client, gives up with whatever this throws.
+    onFailedAttempt: (error) => {
+      if (currentCall.getStore()?.repeatable || neverSent(error)) return;
+      throw error;
+    },
+  };
   return new SlackWebClient(token, {
     ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
     rejectRateLimitedCalls: true,
-    retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1000, randomize: true },
-    // Each request ends by the post's deadline or after 15 s (the client's own `timeout` stays off).
+    retryConfig,
+    // Each request ends by its call's deadline or after 15 s (the client's own `timeout` stays off).
     fetch: (url, init) => {
-      const bound = signalUntil(postDeadline.getStore(), REQUEST_TIMEOUT_MS);
+      const bound = signalUntil(currentCall.getStore()?.deadline, REQUEST_TIMEOUT_MS);
       const signal = init?.signal ? AbortSignal.any([init.signal, bound]) : bound;
-      return transport(url, { ...init, signal } as RequestInit);
+      return transport(url, { ...init, signal } as RequestInit).catch((error: unknown) => {
+        throw asError(error);
+      });
     },
     logger: clientLogger(options.log),
   });
@@ -87,48 +138,113 @@ export function createSlackWebClient(
 export function createSlackSender(options: SlackPostOptions): SlackSender {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
-  return {
-    async post(message: SlackMessage, fetchOptions?: CallOptions) {
-      const deadline = fetchOptions?.deadline ?? Number.POSITIVE_INFINITY;
-      for (let waits = 0; ; waits++) {
-        try {
-          if (now() >= deadline) {
-            throw new SlackDeliveryError("Slack chat.postMessage was not sent: the invocation's deadline passed", {
-              code: 'deadline',
-            });
-          }
-          const result = await postDeadline.run(deadline, () =>
-            options.client.chat.postMessage({
-              channel: message.channel,
-              text: message.text,
-              // The renderer builds Block Kit within Slack's limits.
-              blocks: [...message.blocks],
-              unfurl_links: false,
-              unfurl_media: false,
-            }),
-          );
-          return { ts: result.ts ?? '' };
-        } catch (error) {
-          if (error instanceof SlackDeliveryError) throw error;
-          const retryAfter = rateLimitRetryAfter(error);
-          if (retryAfter === undefined) throw toSlackError(error, message.channel);
-          const waitMs = retryAfter * 1000;
-          if (waits >= MAX_RATE_LIMIT_WAITS || now() + waitMs > deadline) {
-            throw new SlackDeliveryError(
-              `Slack rate-limited chat.postMessage (Retry-After ${retryAfter}s) ${
-                waits >= MAX_RATE_LIMIT_WAITS
-                  ? `${waits + 1} times in a row`
-                  : 'beyond the time left in this invocation'
-              }; the next attempt will post it`,
-              { cause: error, code: 'ratelimited' },
-            );
-          }
-          options.logger?.warn('slack_rate_limited', { retryAfterSeconds: retryAfter, attempt: waits + 1 });
-          await sleep(waitMs);
+
+  /** One API call, waiting out 429s while Retry-After ends before `deadline`. */
+  async function call<T>(
+    method: string,
+    deadline: number,
+    repeatable: boolean,
+    channel: string,
+    request: () => Promise<T>,
+  ): Promise<T> {
+    for (let waits = 0; ; waits++) {
+      try {
+        if (now() >= deadline) {
+          throw new SlackDeliveryError(`Slack ${method} was not sent: the invocation's deadline passed`, {
+            code: 'deadline',
+          });
         }
+        return await currentCall.run({ deadline, repeatable }, request);
+      } catch (error) {
+        if (error instanceof SlackDeliveryError) throw error;
+        const retryAfter = rateLimitRetryAfter(error);
+        if (retryAfter === undefined) throw toSlackError(error, method, channel, !repeatable);
+        const waitMs = retryAfter * 1000;
+        if (waits >= MAX_RATE_LIMIT_WAITS || now() + waitMs > deadline) {
+          throw new SlackDeliveryError(
+            `Slack rate-limited ${method} (Retry-After ${retryAfter}s) ${
+              waits >= MAX_RATE_LIMIT_WAITS ? `${waits + 1} times in a row` : 'beyond the time left in this invocation'
+            }; the next attempt will ${repeatable ? 'try again' : 'post it'}`,
+            { cause: error, code: 'ratelimited' },
+          );
+        }
+        options.logger?.warn('slack_rate_limited', { method, retryAfterSeconds: retryAfter, attempt: waits + 1 });
+        await sleep(waitMs);
+      }
+    }
+  }
+
+  return {
+    async post(message: SlackMessage, postOptions?: PostOptions) {
+      const deadline = postOptions?.deadline ?? Number.POSITIVE_INFINITY;
+      const tag = postOptions?.tag;
+      const result = await call('chat.postMessage', deadline, false, message.channel, () =>
+        options.client.chat.postMessage({
+          channel: message.channel,
+          text: message.text,
+          // The renderer builds Block Kit within Slack's limits.
+          blocks: [...message.blocks],
+          unfurl_links: false,
+          unfurl_media: false,
+          ...(tag ? { metadata: postMetadata(tag) } : {}),
+        }),
+      );
+      return { ts: result.ts ?? '' };
+    },
+
+    async find(channel: string, tag: SlackPostTag, oldest: number, callOptions?: CallOptions): Promise<SlackLookup> {
+      const deadline = callOptions?.deadline ?? Number.POSITIVE_INFINITY;
+      let cursor: string | undefined;
+      let pages = 0;
+      let messages = 0;
+      for (;;) {
+        if (pages >= MAX_HISTORY_PAGES) {
+          throw new SlackDeliveryError(
+            `Slack conversations.history: read ${pages} pages (${messages} messages) of ${channel} back to ${new Date(oldest).toISOString()} without reaching the end; the post whose answer was lost may still be there`,
+            { code: 'lookup_too_long' },
+          );
+        }
+        const page = await call('conversations.history', deadline, true, channel, () =>
+          options.client.conversations.history({
+            channel,
+            // Slack's timestamps are seconds with microseconds.
+            oldest: (oldest / 1000).toFixed(6),
+            include_all_metadata: true,
+            limit: HISTORY_PAGE_SIZE,
+            ...(cursor ? { cursor } : {}),
+          }),
+        );
+        pages++;
+        for (const m of page.messages ?? []) {
+          messages++;
+          if (carries(m.metadata, tag) && m.ts) return { ts: m.ts, pages, messages };
+        }
+        cursor = page.response_metadata?.next_cursor || undefined;
+        if (!cursor) return { pages, messages };
       }
     },
   };
+}
+
+/**
+ * A transport error as an Error of this realm. The client wraps anything that fails its
+ * `instanceof Error` (fetch's errors from another realm, as under a test runner) in a new Error
+ * that drops `cause`, which says whether the request was sent (neverSent).
+ */
+function asError(error: unknown): unknown {
+  if (error instanceof Error || typeof error !== 'object' || error === null) return error;
+  const e = error as { name?: unknown; message?: unknown; cause?: unknown; code?: unknown };
+  const copy = new Error(String(e.message ?? 'request failed'), { cause: e.cause });
+  copy.name = String(e.name ?? 'Error');
+  if (e.code !== undefined) Object.assign(copy, { code: e.code });
+  return copy;
+}
+
+/** Whether a message's metadata is that of a post of `tag`'s report and window. */
+function carries(metadata: { event_type?: string; event_payload?: unknown } | undefined, tag: SlackPostTag): boolean {
+  if (metadata?.event_type !== POST_EVENT_TYPE) return false;
+  const payload = (metadata.event_payload ?? {}) as Record<string, unknown>;
+  return payload.report === tag.report && payload.window_to === tag.windowTo;
 }
 
 function rateLimitRetryAfter(error: unknown): number | undefined {
@@ -137,38 +253,61 @@ function rateLimitRetryAfter(error: unknown): number | undefined {
   return e.code === ErrorCode.RateLimitedError && typeof e.retryAfter === 'number' ? e.retryAfter : undefined;
 }
 
-/** Turns a @slack/web-api error into one that says what to fix. */
-function toSlackError(error: unknown, channel: string): SlackDeliveryError {
+/**
+ * Turns a @slack/web-api error into one that says what to fix. For a post (`mayHaveTakenEffect`),
+ * any failure but a refusal (Slack's `ok: false`) or a request that never left may come after Slack
+ * took the post: its answer is lost (`answerLost`), and the next run looks before posting again.
+ */
+function toSlackError(
+  error: unknown,
+  method: string,
+  channel: string,
+  mayHaveTakenEffect: boolean,
+): SlackDeliveryError {
   const e = (typeof error === 'object' && error !== null ? error : {}) as {
     code?: unknown;
     data?: { error?: unknown };
     statusCode?: unknown;
-    original?: { message?: unknown };
+    original?: { message?: unknown; cause?: { message?: unknown } };
   };
+  const lost = mayHaveTakenEffect
+    ? ': the post may have gone out, so it is not posted again blindly (the next run looks for it in the channel first)'
+    : '';
   if (e.code === ErrorCode.PlatformError && typeof e.data?.error === 'string') {
     const code = e.data.error;
-    return new SlackDeliveryError(`Slack chat.postMessage failed: ${code} — ${fixFor(code, channel)}`, {
+    return new SlackDeliveryError(`Slack ${method} failed: ${code} — ${fixFor(code, channel, method)}`, {
       cause: error,
       code,
     });
   }
   if (e.code === ErrorCode.HTTPError) {
-    return new SlackDeliveryError(`Slack answered HTTP ${String(e.statusCode)} to chat.postMessage (after retries)`, {
-      cause: error,
-      code: `http_${String(e.statusCode)}`,
-    });
-  }
-  if (e.code === ErrorCode.RequestError) {
     return new SlackDeliveryError(
-      `Could not reach Slack for chat.postMessage: ${String(e.original?.message ?? 'request failed')}`,
-      { cause: error, code: 'request_error' },
+      `Slack answered HTTP ${String(e.statusCode)} to ${method}${mayHaveTakenEffect ? lost : ' (after retries)'}`,
+      { cause: error, code: `http_${String(e.statusCode)}`, answerLost: mayHaveTakenEffect },
     );
   }
+  if (e.code === ErrorCode.RequestError) {
+    const why = String(e.original?.cause?.message ?? e.original?.message ?? 'request failed');
+    if (neverSent(error) || !mayHaveTakenEffect) {
+      return new SlackDeliveryError(`Could not reach Slack for ${method} (after retries): ${why}`, {
+        cause: error,
+        code: 'request_error',
+      });
+    }
+    return new SlackDeliveryError(`Slack did not answer ${method} (${why})${lost}`, {
+      cause: error,
+      code: 'answer_lost',
+      answerLost: true,
+    });
+  }
   const message = error instanceof Error ? error.message : String(error);
-  return new SlackDeliveryError(`Slack chat.postMessage failed: ${message}`, { cause: error });
+  return new SlackDeliveryError(`Slack ${method} failed: ${message}${lost}`, {
+    cause: error,
+    answerLost: mayHaveTakenEffect,
+  });
 }
 
-function fixFor(code: string, channel: string): string {
+function fixFor(code: string, channel: string, method: string): string {
   switch (code) {
     case 'not_in_channel':
       return `the bot is not a member of ${channel}: invite it (/invite @<app name>) in that channel`;
@@ -183,12 +322,14 @@ function fixFor(code: string, channel: string): string {
     case 'token_expired':
       return 'the bot token was refused: check slackBotToken in the credentials secret';
     case 'missing_scope':
-      return 'the bot token lacks the chat:write scope: add it to the Slack app and reinstall';
+      return method === 'conversations.history'
+        ? 'the bot token lacks channels:history (public channels) or groups:history (private ones), needed to look for a post whose answer was lost: add it to the Slack app and reinstall, or post again on purpose with "resend": ["slack"] (docs/delivery.md)'
+        : 'the bot token lacks the chat:write scope: add it to the Slack app and reinstall';
     case 'invalid_blocks':
     case 'invalid_blocks_format':
     case 'msg_too_long':
       return 'Slack refused the message layout (a renderer bug): see the cause';
     default:
-      return 'see https://api.slack.com/methods/chat.postMessage#errors';
+      return `see https://api.slack.com/methods/${method}#errors`;
   }
 }

@@ -3,25 +3,33 @@
  * Slack at the same time. Each channel is claimed in the ledger, sent, and recorded on its own,
  * and one failing never stops the others.
  *
- * Lease arithmetic (docs: "Delivery, idempotency and failures"): a claim lasts the channel's send
- * budget (at most CHANNEL_SEND_MS) plus LEASE_MARGIN_MS, 75 s at most. Lambda retries a failed
- * asynchronous invocation about 1 and then 2 minutes later; an invocation that died holding a
- * claim leaves it for at most 75 s, and the retry waits for a claim it finds in progress (polling
- * until the holder delivers, releases, or the lease lapses) instead of failing, so the first retry
- * delivers. A duplicate that runs at the same time as a live delivery waits the same way and
- * reports `skipped_already_delivered`.
+ * At most once per channel (docs/delivery.md): a send whose answer was lost (the sender's error
+ * says `answerLost`) is recorded unknown, neither released nor delivered, and the run fails
+ * naming it. A later run that finds a channel unknown looks for the Slack post in the channel's
+ * history (by its message metadata) and posts only when it is not there; an unknown email is not
+ * resent unless the invocation asks for it (`resend`). The archive is written again (it is
+ * idempotent).
+ *
+ * Lease arithmetic: a claim lasts the channel's send budget (at most CHANNEL_SEND_MS) plus
+ * LEASE_MARGIN_MS, 75 s at most. Lambda retries a failed asynchronous invocation about 1 and then
+ * 2 minutes later; a run that finds a claim in progress waits (polling until the holder delivers,
+ * releases, or the lease lapses) instead of failing. A lapsed claim means its holder died,
+ * perhaps mid-send, so it counts as unknown. A duplicate that runs at the same time as a live
+ * delivery waits the same way and reports `skipped_already_delivered`.
  */
 import type { ReportArchive } from '../archive/report-archive';
 import type { ArchivedWeek } from '../core/archived-week';
 import type { Summary } from '../core/types';
-import { DeliveryInProgressError, toError } from '../errors';
+import { ChannelDeliveryError, DeliveryInProgressError, DeliveryUnknownError, toError } from '../errors';
 import type {
   CallOptions,
   ClaimResult,
   DeliveryLedger,
   EmailSender,
   Logger,
+  LostAnswer,
   RenderedReport,
+  SlackPostTag,
   SlackSender,
 } from '../ports';
 import type { ChannelName, ChannelOutcome, ChannelResult } from './results';
@@ -32,6 +40,8 @@ export const CHANNEL_SEND_MS = 60 * 1000;
 export const LEASE_MARGIN_MS = 15 * 1000;
 /** How often a run that finds a channel in progress looks again. */
 const CLAIM_POLL_MS = 2_000;
+/** A lost post is looked for from this long before its claim (clock skew between us and Slack). */
+export const LOOKUP_MARGIN_MS = 5 * 60 * 1000;
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -46,6 +56,8 @@ export interface ReportOutlets {
 export interface DeliveryDeps {
   readonly ledger: DeliveryLedger;
   readonly logger: Logger;
+  /** Channels to send although their outcome is unknown (the invocation's `resend`: an operator's decision). */
+  readonly resend?: ReadonlySet<ChannelName>;
   /** @default Date.now */
   readonly now?: () => number;
   /** @default setTimeout */
@@ -86,24 +98,84 @@ export async function deliverReport(
   const attempts: Promise<ChannelResult>[] = [];
   if (email) {
     attempts.push(
-      channel.deliver('email', keyOf('email'), async (call) => {
-        const { messageIds } = await email.send(
-          { subject: report.subject, html: report.html, text: report.text },
-          call,
-        );
-        return { messageIds: messageIds.join(',') };
-      }),
+      channel.deliver(
+        'email',
+        keyOf('email'),
+        async (call) => {
+          const { messageIds } = await email.send(
+            { subject: report.subject, html: report.html, text: report.text },
+            call,
+          );
+          return { messageIds: messageIds.join(',') };
+        },
+        deps.resend?.has('email') ? RESEND : { kind: 'refuse', what: `email to ${recipientList(email.recipients)}` },
+      ),
     );
   }
   if (slack) {
+    const tag: SlackPostTag = {
+      report: key,
+      windowFrom: report.summary.window.from,
+      windowTo: report.summary.window.to,
+    };
     attempts.push(
-      channel.deliver('slack', keyOf('slack'), async (call) => {
-        const { ts } = await slack.sender.post(report.slack, call);
-        return { ts };
-      }),
+      channel.deliver(
+        'slack',
+        keyOf('slack'),
+        async (call) => {
+          const { ts } = await slack.sender.post(report.slack, { ...call, tag });
+          return { ts };
+        },
+        deps.resend?.has('slack') ? RESEND : { kind: 'find', find: findPost(deps.logger, slack, tag, keyOf('slack')) },
+      ),
     );
   }
   return [...archived, ...(await Promise.all(attempts))];
+}
+
+/**
+ * What a channel does when its ledger outcome is unknown: send again (the archive, which is
+ * idempotent; a channel the invocation names in `resend`), look for the earlier send first
+ * (Slack), or refuse and fail naming it (email).
+ */
+export type UnknownOutcomePolicy =
+  | { readonly kind: 'resend' }
+  | { readonly kind: 'refuse'; readonly what: string }
+  | {
+      readonly kind: 'find';
+      /** The earlier send's record when it is found (then it is not sent again), else undefined. */
+      readonly find: (lost: LostAnswer, call: CallOptions) => Promise<Record<string, string> | undefined>;
+    };
+
+const RESEND: UnknownOutcomePolicy = { kind: 'resend' };
+
+/** Looks for the post of `tag` in the Slack channel from a little before the lost send, and logs what it found. */
+function findPost(
+  logger: Logger,
+  slack: NonNullable<ReportOutlets['slack']>,
+  tag: SlackPostTag,
+  key: string,
+): (lost: LostAnswer, call: CallOptions) => Promise<Record<string, string> | undefined> {
+  return async (lost, call) => {
+    const oldest = lost.since - LOOKUP_MARGIN_MS;
+    const found = await slack.sender.find(slack.channel, tag, oldest, call);
+    logger.info('slack_lookup', {
+      key,
+      channel: slack.channel,
+      since: new Date(lost.since).toISOString(),
+      oldest: new Date(oldest).toISOString(),
+      pages: found.pages,
+      messagesSeen: found.messages,
+      found: found.ts ?? null,
+    });
+    return found.ts === undefined ? undefined : { ts: found.ts };
+  };
+}
+
+/** `a@x, b@y` or `a@x, b@y, c@z and 7 more`. */
+function recipientList(recipients: readonly string[]): string {
+  const shown = recipients.slice(0, 3).join(', ');
+  return recipients.length > 3 ? `${shown} and ${recipients.length - 3} more` : shown;
 }
 
 /** One channel at a time: claim (waiting out a claim in progress) → send → record, or release. Never throws. */
@@ -123,75 +195,153 @@ export class ChannelDelivery {
     channel: ChannelName,
     key: string,
     send: (call: CallOptions) => Promise<Record<string, string>>,
+    onUnknown: UnknownOutcomePolicy = RESEND,
   ): Promise<ChannelResult> {
     const { ledger, logger } = this.deps;
     const started = this.now();
-    const result = (outcome: ChannelOutcome, error?: Error, recordFailed = false): ChannelResult => {
+    const result = (
+      outcome: ChannelOutcome,
+      error?: Error,
+      flags: { recordFailed?: boolean; found?: boolean } = {},
+    ): ChannelResult => {
       const durationMs = this.now() - started;
       if (error) logger.error('channel_outcome', { channel, outcome, key, durationMs, error: error.message });
-      else logger.info('channel_outcome', { channel, outcome, key, durationMs });
+      else logger.info('channel_outcome', { channel, outcome, key, durationMs, ...flags });
       return {
         channel,
         outcome,
         key,
         durationMs,
         ...(error ? { error } : {}),
-        ...(recordFailed ? { recordFailed } : {}),
+        ...(flags.recordFailed ? { recordFailed: true } : {}),
+        ...(flags.found ? { found: true } : {}),
       };
     };
 
     let claim: ClaimResult;
     let sendDeadline: number;
     try {
-      ({ claim, sendDeadline } = await this.claim(key));
+      ({ claim, sendDeadline } = await this.claim(key, onUnknown.kind !== 'refuse'));
     } catch (error) {
       // Without the ledger we cannot promise "never twice", so we do not send.
       return result('failed', toError(error));
     }
-    if (claim === 'delivered') return result('skipped_already_delivered');
-    if (claim === 'in_progress') return result('failed', new DeliveryInProgressError(channel, key));
+    if (claim.status === 'delivered') return result('skipped_already_delivered');
+    if (claim.status === 'in_progress') return result('failed', new DeliveryInProgressError(channel, key));
+    if (claim.status === 'unknown') {
+      const what = onUnknown.kind === 'refuse' ? onUnknown.what : channel;
+      return result('unknown', new DeliveryUnknownError(channel, unknownMessage(channel, what, claim.lost)));
+    }
+
+    const { lost } = claim;
+    if (lost && onUnknown.kind === 'find') {
+      let found: Record<string, string> | undefined;
+      try {
+        found = await onUnknown.find(lost, { deadline: sendDeadline });
+      } catch (error) {
+        await this.release(channel, key);
+        return result(
+          'unknown',
+          new DeliveryUnknownError(
+            channel,
+            `${channel}: could not look for the send whose answer was lost at ${new Date(lost.since).toISOString()}, so it was not sent again: ${toError(error).message}`,
+            { cause: error },
+          ),
+        );
+      }
+      if (found)
+        return this.record(channel, key, { ...found, found: 'true' }, (recordFailed) =>
+          result('delivered', undefined, { recordFailed, found: true }),
+        );
+    }
+    if (lost)
+      logger.warn('channel_sending_again', {
+        channel,
+        key,
+        since: new Date(lost.since).toISOString(),
+        why: onUnknown.kind === 'find' ? 'not_found' : 'resend',
+      });
 
     let detail: Record<string, string>;
     try {
       detail = await send({ deadline: sendDeadline });
     } catch (error) {
-      try {
-        await ledger.release(key, { deadline: this.times.hardDeadline });
-      } catch (releaseError) {
-        // The claim then lapses with its lease; the retry after that sends.
-        logger.warn('ledger_release_failed', { channel, key, error: toError(releaseError).message });
+      const reason = toError(error);
+      if (reason instanceof ChannelDeliveryError && reason.answerLost) {
+        try {
+          await ledger.recordUnknown(
+            key,
+            { error: reason.message.slice(0, 1000) },
+            { deadline: this.times.hardDeadline },
+          );
+        } catch (recordError) {
+          // The claim then lapses with its lease, which reads as unknown all the same.
+          logger.error('ledger_record_failed', { channel, key, error: toError(recordError).message });
+        }
+        return result('unknown', reason);
       }
-      return result('failed', toError(error));
+      await this.release(channel, key);
+      return result('failed', reason);
     }
+    return this.record(channel, key, detail, (recordFailed) => result('delivered', undefined, { recordFailed }));
+  }
+
+  /** Records `key` delivered; a failed record is logged, never a failure (it was sent). */
+  private async record(
+    channel: ChannelName,
+    key: string,
+    detail: Record<string, string>,
+    done: (recordFailed: boolean) => ChannelResult,
+  ): Promise<ChannelResult> {
     try {
-      await ledger.recordDelivered(key, detail, { deadline: this.times.hardDeadline });
+      await this.deps.ledger.recordDelivered(key, detail, { deadline: this.times.hardDeadline });
     } catch (error) {
-      // It was sent: failing the invocation would make the retry send it again once the claim
-      // lapses. The claim still blocks a resend for its lease; the metric and alarm see this.
-      logger.error('ledger_record_failed', { channel, key, error: toError(error).message });
-      return result('delivered', undefined, true);
+      // It was sent: failing the invocation would make the retry look at or send it again. The
+      // claim lapses into "unknown" (a Slack post is then found; an email waits for a resend).
+      this.deps.logger.error('ledger_record_failed', { channel, key, error: toError(error).message });
+      return done(true);
     }
-    return result('delivered');
+    return done(false);
+  }
+
+  /** Drops our claim after a send that did not happen (back to unknown when it was taken over one). */
+  private async release(channel: ChannelName, key: string): Promise<void> {
+    try {
+      await this.deps.ledger.release(key, { deadline: this.times.hardDeadline });
+    } catch (releaseError) {
+      // The claim then lapses with its lease, and the retry after that treats it as unknown.
+      this.deps.logger.warn('ledger_release_failed', { channel, key, error: toError(releaseError).message });
+    }
   }
 
   /**
    * Claims `key` for a send that must end by the returned `sendDeadline` (its budget, never past
    * the delivery deadline); the lease covers it plus a margin. Finding the key in progress, it
-   * polls until the holder records it delivered (→ `delivered`), releases it or lets the lease
-   * lapse (→ `claimed`), or the deadline comes (→ `in_progress`).
+   * polls until the holder records it delivered (→ `delivered`), releases it (→ `claimed`), lets
+   * the lease lapse or records it unknown (→ `unknown`, or `claimed` with `lost` when
+   * `takeUnknown`), or the deadline comes (→ `in_progress`).
    */
-  private async claim(key: string): Promise<{ claim: ClaimResult; sendDeadline: number }> {
+  private async claim(key: string, takeUnknown: boolean): Promise<{ claim: ClaimResult; sendDeadline: number }> {
     const { ledger, logger } = this.deps;
     const { deadline } = this.times;
     for (let polls = 0; ; polls++) {
       const sendDeadline = Math.min(deadline, this.now() + CHANNEL_SEND_MS);
       const leaseUntil = Math.max(this.now(), sendDeadline) + LEASE_MARGIN_MS;
-      const claim = await ledger.claim(key, leaseUntil, { deadline });
-      if (claim !== 'in_progress') return { claim, sendDeadline };
+      const claim = await ledger.claim(key, leaseUntil, { deadline, takeUnknown });
+      if (claim.status !== 'in_progress') return { claim, sendDeadline };
       const waitMs = Math.min(CLAIM_POLL_MS, deadline - this.now());
       if (waitMs <= 0) return { claim, sendDeadline };
       if (polls === 0) logger.info('channel_in_progress_waiting', { key });
       await this.sleep(waitMs);
     }
   }
+}
+
+/** The error of a channel this run did not send because an earlier send's outcome is unknown. */
+function unknownMessage(channel: ChannelName, what: string, lost: LostAnswer): string {
+  const why = lost.detail.error ? ` (${lost.detail.error})` : '';
+  return (
+    `${what} may have been sent at ${new Date(lost.since).toISOString()}; its answer was lost${why}. ` +
+    `It is not sent again by itself: if it did not arrive, invoke the function with this run's event plus "resend": ["${channel}"] (docs/delivery.md)`
+  );
 }

@@ -13,16 +13,23 @@ import type { DeliveryLedger, Logger } from '../ports';
 import { type Budget, invocationBudget } from './budget';
 import { type MetricsSink, publishRunMetrics, publishUnavailable } from './metrics';
 import { type GroupDeps, type PlannedReport, type ReportOutcome, runReportGroup } from './report-group';
-import { type ReportResult, type RunResult, reportResult } from './results';
+import { type ChannelName, type ReportResult, type RunResult, reportResult } from './results';
 
 /**
  * The schedule's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>", "reports": [...]}`;
- * no `scheduledTime` means "now", no `reports` every report.
+ * no `scheduledTime` means "now", no `reports` every report. An operator adds `"resend":
+ * ["email"]` (with the run's `scheduledTime`) to send a channel whose outcome is unknown (an
+ * answer was lost) again on purpose (docs/delivery.md).
  */
 export interface ReportEvent {
   readonly scheduledTime?: string;
   readonly reports?: readonly string[];
+  /** Channels to send again although the ledger says their outcome is unknown: `email`, `slack`. */
+  readonly resend?: readonly string[];
 }
+
+/** The channels `resend` may name. */
+const RESENDABLE: readonly ChannelName[] = ['email', 'slack'];
 
 /** What an invocation returns: one small result per report; with one report, its fields also at the top level. */
 export type InvocationResult = Partial<ReportResult> & { readonly reports: readonly ReportResult[] };
@@ -58,6 +65,7 @@ export async function runInvocation(
   const started = deps.now();
   try {
     const end = windowEnd(event, deps.now);
+    const resend = resendChannels(event);
     const groups = fetchGroups(chosenReports(deps.reports, event));
     const budget = invocationBudget(started, remainingMs, {
       ...(deps.safetyMarginMs !== undefined ? { safetyMarginMs: deps.safetyMarginMs } : {}),
@@ -67,12 +75,13 @@ export async function runInvocation(
       scheduled: typeof event?.scheduledTime === 'string',
       reports: groups.map((g) => g.map((r) => r.name)),
       remainingMs: Math.floor(remainingMs),
+      ...(resend.size > 0 ? { resend: [...resend] } : {}),
     });
 
     const results: ReportResult[] = [];
     const failures: Error[] = [];
     for (const group of groups) {
-      await runGroup(deps, group, end, budget, results, failures);
+      await runGroup(deps, group, end, budget, results, failures, resend);
     }
     if (failures.length > 0) throw failures.length === 1 ? failures[0] : combined(failures);
     logger.info('report_succeeded', { durationMs: deps.now() - started, reports: results.length });
@@ -91,6 +100,7 @@ async function runGroup(
   budget: Budget,
   results: ReportResult[],
   failures: Error[],
+  resend: ReadonlySet<ChannelName>,
 ): Promise<void> {
   const names = group.map((r) => r.name);
   try {
@@ -99,6 +109,7 @@ async function runGroup(
       ...readers,
       ledger: deps.ledger,
       logger: deps.logger,
+      ...(resend.size > 0 ? { resend } : {}),
       now: deps.now,
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
     };
@@ -155,6 +166,27 @@ function chosenReports(
     );
   }
   return reports.filter((r) => names.includes(r.name));
+}
+
+/**
+ * The channels the event asks to send again although their outcome is unknown. Only with a
+ * `scheduledTime`: without one the window ends now, a week that was never sent.
+ */
+function resendChannels(event: ReportEvent | null | undefined): ReadonlySet<ChannelName> {
+  const raw = event?.resend;
+  if (raw === undefined || raw === null) return new Set();
+  const usage = `event.resend must be a list of channels to send again although their outcome is unknown (${RESENDABLE.map((c) => JSON.stringify(c)).join(', ')})`;
+  if (!Array.isArray(raw)) throw new ReportError(`${usage}; got ${JSON.stringify(raw).slice(0, 60)}`);
+  const wrong = raw.filter((c) => !RESENDABLE.includes(c as ChannelName));
+  if (wrong.length > 0) {
+    throw new ReportError(`${usage}; got ${wrong.map((c) => JSON.stringify(c).slice(0, 40)).join(', ')}`);
+  }
+  if (raw.length > 0 && (event?.scheduledTime === undefined || event.scheduledTime === null)) {
+    throw new ReportError(
+      'event.resend needs the scheduledTime of the run whose channel it sends again (without one the window ends now, a week never sent)',
+    );
+  }
+  return new Set(raw as ChannelName[]);
 }
 
 /** Reports grouped by shared read (fetchGroupKey), in the order of their first report. */

@@ -3,6 +3,8 @@
  * what was read, what was flagged, whether the report is complete, and each channel's outcome.
  * The stack's alarms watch `ReportComplete` (a partial report), `LedgerRecordFailed` (a send
  * the ledger could not record) and `ReportUnavailable` (nothing of the week could be read).
+ * `DeliveryUnknown` counts channels whose send may have happened but whose answer was lost (the
+ * invocation fails then too); `FoundAfterLostAnswer` the Slack posts a later run found sent.
  */
 import type { ChannelResult } from './results';
 
@@ -21,13 +23,21 @@ export const METRICS = {
   complete: 'ReportComplete',
   unavailable: 'ReportUnavailable',
   ledgerRecordFailed: 'LedgerRecordFailed',
+  deliveryUnknown: 'DeliveryUnknown',
+  foundAfterLostAnswer: 'FoundAfterLostAnswer',
 } as const;
 
-/** `EmailDelivered`, `SlackFailed`, `EmailSkipped`, … */
+const OUTCOME_METRIC = {
+  delivered: 'Delivered',
+  failed: 'Failed',
+  skipped_already_delivered: 'Skipped',
+  unknown: 'Unknown',
+} as const;
+
+/** `EmailDelivered`, `SlackFailed`, `EmailSkipped`, `SlackUnknown`, … */
 export function channelMetricName(result: Pick<ChannelResult, 'channel' | 'outcome'>): string {
   const channel = `${result.channel[0]?.toUpperCase() ?? ''}${result.channel.slice(1)}`;
-  const outcome = result.outcome === 'delivered' ? 'Delivered' : result.outcome === 'failed' ? 'Failed' : 'Skipped';
-  return `${channel}${outcome}`;
+  return `${channel}${OUTCOME_METRIC[result.outcome]}`;
 }
 
 export interface RunFigures {
@@ -35,7 +45,7 @@ export interface RunFigures {
   readonly baselineEvents: number | null;
   readonly anomalies: number;
   readonly complete: boolean;
-  readonly channels: ReadonlyArray<Pick<ChannelResult, 'channel' | 'outcome' | 'recordFailed'>>;
+  readonly channels: ReadonlyArray<Pick<ChannelResult, 'channel' | 'outcome' | 'recordFailed' | 'found'>>;
 }
 
 /** Publishes the metrics of a run that produced a report (delivered or not). */
@@ -45,6 +55,8 @@ export function publishRunMetrics(sink: MetricsSink, run: RunFigures): void {
   sink.addMetric(METRICS.anomalies, 'Count', run.anomalies);
   sink.addMetric(METRICS.complete, 'Count', run.complete ? 1 : 0);
   sink.addMetric(METRICS.ledgerRecordFailed, 'Count', run.channels.filter((c) => c.recordFailed).length);
+  sink.addMetric(METRICS.deliveryUnknown, 'Count', run.channels.filter((c) => c.outcome === 'unknown').length);
+  sink.addMetric(METRICS.foundAfterLostAnswer, 'Count', run.channels.filter((c) => c.found).length);
   for (const channel of run.channels) sink.addMetric(channelMetricName(channel), 'Count', 1);
   sink.publishStoredMetrics();
 }

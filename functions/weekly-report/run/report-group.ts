@@ -262,7 +262,7 @@ async function runOne(
     hardDeadline: budget.hardDeadline,
   });
   const failures = channels.flatMap((c) =>
-    c.outcome === 'failed' && c.error ? [{ channel: c.channel, error: c.error }] : [],
+    (c.outcome === 'failed' || c.outcome === 'unknown') && c.error ? [{ channel: c.channel, error: c.error }] : [],
   );
   logger.info('channels_done', {
     report: report.name,

@@ -7,7 +7,14 @@ import type { RenderedReport } from '../ports';
 
 /** The archive is a channel too: claimed, written and recorded like the two deliveries, before them. */
 export type ChannelName = 'archive' | 'email' | 'slack';
-export type ChannelOutcome = 'delivered' | 'skipped_already_delivered' | 'failed';
+/**
+ * - `delivered`: sent now, or found sent (a Slack post whose answer an earlier run lost: `found`);
+ * - `skipped_already_delivered`: the ledger says an earlier run delivered it; nothing was sent;
+ * - `failed`: not sent (certainly); the next attempt sends it;
+ * - `unknown`: it may have been sent but the answer was lost (now or by an earlier run); it is not
+ *   sent again blindly (docs/delivery.md). Like `failed`, it fails the invocation.
+ */
+export type ChannelOutcome = 'delivered' | 'skipped_already_delivered' | 'failed' | 'unknown';
 
 export interface ChannelResult {
   readonly channel: ChannelName;
@@ -16,8 +23,10 @@ export interface ChannelResult {
   readonly key: string;
   readonly durationMs: number;
   readonly error?: Error;
-  /** Sent, but the ledger could not record it (a retry could send it again once the claim lapses). */
+  /** Sent, but the ledger could not record it (its claim lapses into "unknown"). */
   readonly recordFailed?: boolean;
+  /** Delivered by an earlier run whose answer was lost: this run found the post and sent nothing. */
+  readonly found?: boolean;
 }
 
 export interface RunResult {
@@ -37,7 +46,12 @@ export interface ReportResult {
   readonly anomalyCounts: Readonly<Record<AnomalyKind, number | null>>;
   /** Causes of a partial report, one per cause (the first 10). */
   readonly incompleteReasons: readonly string[];
-  readonly channels: ReadonlyArray<{ readonly channel: ChannelName; readonly outcome: ChannelOutcome }>;
+  readonly channels: ReadonlyArray<{
+    readonly channel: ChannelName;
+    readonly outcome: ChannelOutcome;
+    /** Present (true) when a delivered channel was found sent by an earlier run rather than sent now. */
+    readonly found?: true;
+  }>;
 }
 
 /** One report's small result (the summary itself can run to megabytes). */
@@ -52,6 +66,10 @@ export function reportResult(report: string, run: RunResult): ReportResult {
     anomalies: summary.anomalies.length,
     anomalyCounts: summary.anomaly_counts,
     incompleteReasons: summary.complete ? [] : summary.warnings.slice(0, 10).map((w) => w.slice(0, 500)),
-    channels: run.channels.map((c) => ({ channel: c.channel, outcome: c.outcome })),
+    channels: run.channels.map((c) => ({
+      channel: c.channel,
+      outcome: c.outcome,
+      ...(c.found ? { found: true as const } : {}),
+    })),
   };
 }
