@@ -81,7 +81,7 @@ const plans: PlannedReport[] = Array.from({ length: reports }, (_, i) => ({
         return { ts: '1.0' };
       },
       async find() {
-        return { found: false, pages: 0, messages: 0 };
+        return { pages: 0, messages: 0 };
       },
     },
   },
