@@ -6,8 +6,11 @@
  * EMAIL_TO, SLACK_CHANNEL, DATADOG_SITE, SECRET_ID, ARCHIVE_BUCKET… (IDEMPOTENCY_TABLE may be
  * left out: no check uses the ledger). Credentials: `--secret NAME` (Secrets Manager), else
  * DD_API_KEY, DD_APP_KEY and SLACK_BOT_TOKEN when set, else each report's secret. One line per
- * check on stdout, then a count; exit 1 when any check failed, 2 for a usage mistake.
+ * check on stdout, then a count; exit 1 when any check failed, 2 for a usage mistake (said here:
+ * the command line loads this module from its own bundle, dist/cli/doctor.cjs, whose error
+ * classes are not report.cjs's).
  */
+import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -23,7 +26,6 @@ import {
   secretCredentials,
 } from '../functions/weekly-report/preflight/credentials';
 import { runPreflight } from '../functions/weekly-report/preflight/plan';
-import { UsageError } from './options';
 
 export const DOCTOR_USAGE = `usage: report doctor [--secret NAME|ARN] [--timeout SECONDS] [--format text|json]
 Checks a deployment before it runs, sending nothing: the Datadog keys and the application key's
@@ -55,31 +57,55 @@ const processIo: DoctorIo = {
   stderr: (text) => void process.stderr.write(text),
 };
 
-/** Runs the checks; the exit code (0 all passed or skipped, 1 a check failed or the configuration is invalid). */
-export async function runDoctor(args: readonly string[], io: DoctorIo = processIo): Promise<number> {
+interface DoctorOptions {
+  readonly format: 'text' | 'json';
+  readonly timeoutSeconds: number;
+  readonly secret?: string;
+}
+
+/** The options, `help`, or the usage mistake to report. */
+function parseOptions(args: readonly string[]): DoctorOptions | 'help' | { readonly mistake: string } {
   let values: { secret?: string; timeout?: string; format?: string; help?: boolean };
   try {
     values = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new UsageError(`doctor: ${(error as Error).message.split('\n')[0] ?? 'bad arguments'}`);
+    return { mistake: (error as Error).message.split('\n')[0] ?? 'bad arguments' };
   }
-  if (values.help) {
+  if (values.help) return 'help';
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') return { mistake: `--format must be text or json (got "${format}")` };
+  const timeoutSeconds = values.timeout === undefined ? 60 : Number(values.timeout);
+  if (!(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)) {
+    return { mistake: `--timeout must be a number of seconds above 0 (got "${values.timeout}")` };
+  }
+  const secret = values.secret?.trim();
+  if (values.secret !== undefined && !secret) return { mistake: '--secret needs the name or ARN of a secret' };
+  return { format, timeoutSeconds, ...(secret ? { secret } : {}) };
+}
+
+/** Runs the checks; the exit code: 0 all passed or skipped, 1 a check failed or the configuration is invalid, 2 a usage mistake. */
+export async function runDoctor(args: readonly string[], io: DoctorIo = processIo): Promise<number> {
+  const options = parseOptions(args);
+  if (options === 'help') {
     io.stdout(`${DOCTOR_USAGE}\n`);
     return 0;
   }
-  const format = values.format ?? 'text';
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json (got "${format}")`);
-  const timeoutSeconds = values.timeout === undefined ? 60 : Number(values.timeout);
-  if (!(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)) {
-    throw new UsageError(`--timeout must be a number of seconds above 0 (got "${values.timeout}")`);
+  if ('mistake' in options) {
+    io.stderr(`report: doctor: ${options.mistake} (report doctor --help)\n`);
+    return 2;
   }
-  const secret = values.secret?.trim();
-  if (values.secret !== undefined && !secret) throw new UsageError('--secret needs the name or ARN of a secret');
+  const { format, timeoutSeconds, secret } = options;
 
   const { env } = io;
+  // The function reads a relative REPORTS_FILE beside its code; here it is relative to where you are.
+  const reportsFile = env.REPORTS_FILE?.trim();
   let config: ReturnType<typeof readEnv>;
   try {
-    config = readEnv({ ...env, IDEMPOTENCY_TABLE: env.IDEMPOTENCY_TABLE?.trim() || NO_TABLE });
+    config = readEnv({
+      ...env,
+      ...(reportsFile && !isAbsolute(reportsFile) ? { REPORTS_FILE: resolve(reportsFile) } : {}),
+      IDEMPOTENCY_TABLE: env.IDEMPOTENCY_TABLE?.trim() || NO_TABLE,
+    });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const lines = error.problems.map(

@@ -5,9 +5,10 @@
  * without a scope, a bot outside its channel, an unverified sender, a malformed secret, the SES
  * sandbox), and the checks that depend on it are skipped rather than failed twice.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { runDoctor } from '../../cli/doctor';
-import { UsageError } from '../../cli/options';
 import { main } from '../../cli/report';
 import {
   CHANNEL_WITHOUT_BOT,
@@ -303,6 +304,29 @@ describe('report doctor', () => {
     expect(code).toBe(2);
     expect(String(stderr.mock.calls[0]?.[0])).toMatch(/^report: doctor: Unknown option '--out'/);
     stderr.mockRestore();
-    await expect(runDoctor(['--timeout', '0'])).rejects.toThrow(UsageError);
+    const { code: timeoutCode, out } = await doctor(['--timeout', '0']);
+    expect(timeoutCode).toBe(2);
+    expect(out).toBe(
+      'report: doctor: --timeout must be a number of seconds above 0 (got "0") (report doctor --help)\n',
+    );
   });
+
+  it('runs from the built command line (npm run -s report -- doctor), from its own bundle', async () => {
+    // Act: the build is made first when a source is newer (scripts/report.cjs).
+    const child = spawn(process.execPath, [join(__dirname, '../../scripts/report.cjs'), 'doctor'], {
+      env: { ...process.env, ...s.env() },
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    // Assess
+    expect(out.trim().split('\n').at(-1)).toBe('13 checks: 13 ok, 0 skipped, 0 failed');
+    expect(code).toBe(0);
+  }, 120_000);
 });
