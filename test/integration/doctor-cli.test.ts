@@ -226,6 +226,19 @@ describe('report doctor', () => {
     expect(lineOf(lines, 'datadog scope audit_logs_read')).toMatch(/^skip .*the API key did not pass/);
   });
 
+  it('says Datadog does not answer, after the adapters’ retries, when its API cannot be reached', async () => {
+    // Act: nothing listens on port 9.
+    const { code, lines } = await doctor([], s.env({ DD_API_URL: 'http://127.0.0.1:9' }));
+
+    // Assess
+    expect(code).toBe(1);
+    expect(lineOf(lines, 'datadog api key')).toMatch(
+      /^FAIL .*Datadog did not answer: Datadog unreachable \(ECONNREFUSED\); gave up after 3 attempts → fix: check that the API at 127\.0\.0\.1:9 is reachable from here/,
+    );
+    expect(lineOf(lines, 'datadog scope timeseries_query')).toMatch(/^skip .*the API key did not pass/);
+    expect(lineOf(lines, 'slack token')).toMatch(/^ok {4}/);
+  });
+
   it('takes the credentials from DD_API_KEY, DD_APP_KEY and SLACK_BOT_TOKEN when they are set', async () => {
     // Prepare
     s.secrets.setSecret(DOCTOR_SECRET, 'not even JSON');

@@ -23,10 +23,6 @@ export interface DatadogPreflightOptions {
   /** The HTTP transport. @default the global fetch; the command line's is node:http */
   readonly fetch?: Transport;
   readonly logger?: Logger;
-  /** Attempts per request (429, 5xx, network errors). @default 3 */
-  readonly maxAttempts?: number;
-  /** Test seams: the wait between retries. */
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** A scope, what a request with it does, and which reports need it. */
@@ -113,13 +109,13 @@ class DatadogOrg {
         appKey: creds.ddAppKey,
         site: this.report.site,
         ...(this.report.datadogApiUrl ? { baseUrl: this.report.datadogApiUrl } : {}),
-        maxAttempts: this.options.maxAttempts ?? 3,
+        // Three attempts: a check says Datadog is unreachable within seconds, not minutes.
+        maxAttempts: 3,
         // A check waits a little for a rate limit, never the minute a report may.
         maxRateLimitWaitMs: 10_000,
         requestTimeoutMs: 10_000,
         ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
         ...(this.options.logger ? { logger: this.options.logger } : {}),
-        ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
       }),
       () => skip(`not checked: no credentials (${this.credentials.target}: see the credentials check)`),
     );
