@@ -5,6 +5,7 @@
  *   preview    render last week of a real org (DD_API_KEY, DD_APP_KEY, DD_SITE) into out/, sending nothing
  *   history    list the archived reports (--archive DIR|s3://… or ARCHIVE_BUCKET)
  *   show       print or write out one archived report (--week YYYY-MM-DD)
+ *   doctor     check a deployment's keys, scopes, channels, senders and archive, sending nothing (cli/doctor.ts)
  * stdout holds only the report; any problem is one line on stderr and a non-zero exit. The
  * reports are made by the function's own pipeline (cli/summaries.ts).
  */
@@ -103,12 +104,17 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    if (command === 'doctor') {
+      // Loaded only for doctor: it brings the SES, Secrets Manager and S3 clients.
+      const { runDoctor } = await import('./doctor');
+      return await runDoctor(rest);
+    }
     if (command === '--help' || command === '-h' || command === 'help') throw new HelpRequested();
     if (command === undefined) {
       process.stderr.write(`${USAGE}\n`);
       return 2;
     }
-    throw new UsageError(`unknown command "${command}" (commands: summarize, render, preview, history, show)`);
+    throw new UsageError(`unknown command "${command}" (commands: summarize, render, preview, history, show, doctor)`);
   } catch (error) {
     // Help asked for is the answer (stdout, exit 0); usage after a mistake is an error (stderr, exit 2).
     if (error instanceof HelpRequested) {

@@ -10,6 +10,7 @@ export const USAGE = `usage: report summarize [--input FILE|-] [--baseline FILE]
        report preview   (the same options) [--out DIR]   fetches from Datadog, sends nothing
        report history   [--weeks N] [--format text|json] [--org NAME | --report NAME] [--archive DIR|s3://BUCKET[/PREFIX]]
        report show      --week YYYY-MM-DD [--out DIR] [--org NAME | --report NAME] [--archive DIR|s3://BUCKET[/PREFIX]]
+       report doctor    [--secret NAME|ARN] [--timeout SECONDS] [--format text|json]   checks a deployment, sends nothing
 Input: a Datadog audit search response {"data":[…]}, a JSON array of events or responses, or NDJSON.
 Without --input, events come from Datadog: DD_API_KEY, DD_APP_KEY (scope audit_logs_read) and
 DD_SITE (datadoghq.com, us3.datadoghq.com, datadoghq.eu, uk1.datadoghq.com, …) or DD_API_URL; the

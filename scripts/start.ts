@@ -1,7 +1,9 @@
 /**
  * `npm start`: runs the whole weekly job end to end on embedded local stand-ins (no cloud account):
  * generated Datadog data → the real Lambda handler, for two reports (the org-wide one and the
- * `sre` team's) → email in the SES emulator and posts in the Slack emulator. Prints the org-wide
+ * `sre` team's) → email in the SES emulator and posts in the Slack emulator. First the function's
+ * preflight (`{"check": true}`, what `report doctor` checks) runs against the stand-ins and its
+ * lines are printed. Prints the org-wide
  * text report and a delivery summary, writes one folder per report under out/ (email.html,
  * email.txt, slack.json, summary.json, and the email and Slack screenshots when Chromium is
  * installed), and stops every process it started. `npm start -- --serve` keeps the SES
@@ -10,6 +12,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeReportFiles } from '../cli/output';
+import { formatResult } from '../functions/weekly-report/preflight/check';
 import { captureEmailScreenshots } from './lib/email-screenshots';
 import { lastScheduledTime, runLocalJob } from './lib/local-run';
 import { captureSlackScreenshot } from './lib/slack-preview';
@@ -51,6 +54,9 @@ async function main(): Promise<void> {
         log(`Slack screenshot of ${name} skipped: ${(error as Error).message}`);
       }
     }
+    process.stdout.write('Preflight (the function invoked with {"check": true}, as report doctor checks):\n');
+    for (const check of local.checks) process.stdout.write(`  ${formatResult(check)}\n`);
+    process.stdout.write('\n');
     process.stdout.write(local.run.report.text);
     process.stdout.write('\nDelivered (to the local stand-ins):\n');
     for (const email of local.emails) {

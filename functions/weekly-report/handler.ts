@@ -5,6 +5,7 @@
  * AWS_ENDPOINT_URL_* variables), and wires the reports to their adapters (wiring.ts). Each
  * invocation is run by run/invocation.ts within the time Lambda gives it. It returns a small
  * result per report (window, completeness, counts, channel outcomes), never a summary.
+ * `{"check": true}` runs the preflight instead (preflight/deployed.ts), which sends nothing.
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -16,18 +17,25 @@ import type { Context } from 'aws-lambda';
 import { type HandlerConfig, readEnv } from './config/env';
 import { toError } from './errors';
 import type { Logger } from './ports';
+import type { PreflightResult } from './preflight/deployed';
+import { isPreflightEvent, type PreflightEvent } from './preflight/event';
 import { DEFAULT_REMAINING_MS } from './run/budget';
 import { type InvocationResult, type ReportEvent, runInvocation } from './run/invocation';
 import { METRIC_NAMESPACE, type MetricsSink } from './run/metrics';
 import type { RunResult } from './run/results';
 import { createLedger, createWiring } from './wiring';
 
+export type { PreflightResult } from './preflight/deployed';
+export type { PreflightEvent } from './preflight/event';
 export type { ReportEvent } from './run/invocation';
 export type HandlerResult = InvocationResult;
-export type ReportHandler = (
-  event: ReportEvent | null | undefined,
-  context?: Partial<Context>,
-) => Promise<HandlerResult>;
+/** A report run for a schedule's event; the preflight's results for `{"check": true}`. */
+export interface ReportHandler {
+  (event: PreflightEvent, context?: Partial<Context>): Promise<PreflightResult>;
+  (event: ReportEvent | null | undefined, context?: Partial<Context>): Promise<HandlerResult>;
+}
+type AnyEvent = ReportEvent | PreflightEvent | null | undefined;
+type AnyResult = Promise<HandlerResult | PreflightResult>;
 
 export interface HandlerOptions {
   /** @default a Powertools Logger with service name `ai-activity-audit` */
@@ -81,10 +89,18 @@ export function createHandler(
     ...(options.safetyMarginMs !== undefined ? { safetyMarginMs: options.safetyMarginMs } : {}),
     ...(options.onResult ? { onResult: options.onResult } : {}),
   };
-  return (event, context) => {
+  const handle = (event: AnyEvent, context?: Partial<Context>): AnyResult => {
     if (context?.awsRequestId) powertools.addContext(context as Context);
-    return runInvocation(deps, event, context?.getRemainingTimeInMillis?.() ?? DEFAULT_REMAINING_MS);
+    const remainingMs = context?.getRemainingTimeInMillis?.() ?? DEFAULT_REMAINING_MS;
+    // The preflight sends nothing and is loaded only when asked for (it adds the SES v2 client).
+    if (isPreflightEvent(event)) {
+      return import('./preflight/deployed').then((preflight) =>
+        preflight.runDeployedPreflight({ config, aws: wiringOptions.aws, logger, now }, remainingMs),
+      );
+    }
+    return runInvocation(deps, event, remainingMs);
   };
+  return handle as ReportHandler;
 }
 
 /** The configuration, or a ConfigError (logged) naming every problem. */
@@ -126,7 +142,7 @@ let deployed: ReportHandler | undefined;
  * from process.env (a bad variable fails that invocation with a ConfigError naming it, and every
  * one after it until the configuration is fixed); later ones reuse it.
  */
-export const handler: ReportHandler = async (event, context) => {
+export const handler = (async (event: AnyEvent, context?: Partial<Context>) => {
   deployed ??= createHandler(process.env);
-  return deployed(event, context);
-};
+  return (deployed as (event: AnyEvent, context?: Partial<Context>) => AnyResult)(event, context);
+}) as ReportHandler;

@@ -5,19 +5,24 @@
  * emulator on free loopback ports; then the real Lambda handler with scheduled-time events, where
  * only the endpoints differ from a deployed function. It runs two reports of the generated org,
  * as a deployment with a `reports` list would: the org-wide one for security (email and Slack)
- * and one scoped to the `sre` team (its own Slack channel), from one fetch.
+ * and one scoped to the `sre` team (its own Slack channel), from one fetch. Before the runs it
+ * invokes the function with `{"check": true}`, the preflight `report doctor` also runs, against
+ * the same stand-ins (SES answers identity and account questions through ses-account-emulator.ts).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addLocalDays, reportWindow } from '../../functions/weekly-report/core/windows';
 import { createHandler, type HandlerResult } from '../../functions/weekly-report/handler';
+import { type CheckResult, formatTally } from '../../functions/weekly-report/preflight/check';
+import { PreflightFailedError } from '../../functions/weekly-report/preflight/deployed';
 import type { MetricsSink } from '../../functions/weekly-report/run/metrics';
 import type { RunResult } from '../../functions/weekly-report/run/results';
 import { awsEnv, type SentEmail, startAwsEmulators, startS3Emulator } from '../../test/support/aws-emulators';
 import { startDatadogEmulator } from '../../test/support/datadog-emulator';
 import { generateScenario } from '../../test/support/generator';
 import { startSecretsManagerEmulator } from '../../test/support/secrets-manager-emulator';
+import { startSesAccountEmulator } from '../../test/support/ses-account-emulator';
 import { type SlackPostedMessage, startSlackEmulator } from '../../test/support/slack-emulator';
 
 export const LOCAL_CHANNEL = 'C0AIAUDIT01';
@@ -46,6 +51,8 @@ export interface LocalRun {
   readonly slackMessages: readonly SlackPostedMessage[];
   /** The SES emulator's web view of received mail. */
   readonly sesUrl: string;
+  /** The preflight's results (`{"check": true}` before the runs), one line each with formatResult. */
+  readonly checks: readonly CheckResult[];
   close(): Promise<void>;
 }
 
@@ -74,13 +81,15 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
     teams: scenario.teams,
   });
   const aws = await startAwsEmulators();
+  // SES as a new account with production access and the example.com domain verified.
+  const sesAccount = await startSesAccountEmulator(aws.ses.url, { identities: { 'example.com': 'Success' } });
   const s3 = await startS3Emulator();
   const slack = await startSlackEmulator({ token: SLACK_TOKEN, channels: [LOCAL_CHANNEL, SRE_CHANNEL] });
   const secrets = await startSecretsManagerEmulator({
     [SECRET_ID]: JSON.stringify({ ddApiKey: datadog.apiKey, ddAppKey: datadog.appKey, slackBotToken: SLACK_TOKEN }),
   });
   const close = async (): Promise<void> => {
-    await Promise.all([datadog.close(), aws.close(), s3.close(), slack.close(), secrets.close()]);
+    await Promise.all([datadog.close(), aws.close(), sesAccount.close(), s3.close(), slack.close(), secrets.close()]);
   };
   progress(
     `start: Datadog emulator (${scenario.window.length} events in the week, ${scenario.baseline.length} in the 8 weeks before), ` +
@@ -91,7 +100,8 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
     // The AWS SDK reads its endpoints from the standard variables, exactly as a deployed function would.
     Object.assign(
       process.env,
-      awsEnv({ ses: aws.ses.url, dynamo: aws.dynamo.url, secretsManager: secrets.url, s3: s3.url }),
+      awsEnv({ ses: sesAccount.url, dynamo: aws.dynamo.url, secretsManager: secrets.url, s3: s3.url }),
+      { AWS_ENDPOINT_URL_SESV2: sesAccount.url },
       // The handler's JSON logs go to stdout; keep the terminal for the report unless asked.
       { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN' },
     );
@@ -150,6 +160,8 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
       },
     };
     const handler = createHandler(env, { onResult: keep, metrics: sink });
+    const checks = await preflight(() => handler({ check: true }));
+    progress(`preflight ({"check": true}): ${formatTally(checks)}`);
     // The four weeks before, as the schedule would have run them: they build the report archive.
     const auditRequests = () => datadog.stats.requests - datadog.stats.metricQueries - datadog.stats.teamRequests;
     const runWeek = async (weeksBack: number) => {
@@ -215,9 +227,19 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
       progress(`metrics ${r.report}: ${metrics.join(', ')}`);
     });
     progress(`done in ${((Date.now() - fetchStart) / 1000).toFixed(1)} s`);
-    return { result, run, runs, emails, slackMessages: slack.messages, sesUrl: aws.ses.url, close };
+    return { result, run, runs, emails, slackMessages: slack.messages, sesUrl: aws.ses.url, checks, close };
   } catch (error) {
     await close();
+    throw error;
+  }
+}
+
+/** The preflight's results, whether it passed (its return) or failed (its error); the run goes on either way. */
+async function preflight(check: () => Promise<{ readonly checks: readonly CheckResult[] }>): Promise<CheckResult[]> {
+  try {
+    return [...(await check()).checks];
+  } catch (error) {
+    if (error instanceof PreflightFailedError) return [...error.results];
     throw error;
   }
 }

@@ -4,7 +4,9 @@
  * on 127.0.0.1, with the metric query of the same events mounted beside it on the same port, keys
  * and faults (`POST /api/v2/query/scalar`, datadog-metrics-emulator.ts), and the Teams API of the
  * teams passed in (`GET /api/v2/team`, `GET /api/v2/team/{team_id}/memberships`,
- * datadog-teams-emulator.ts). It checks the API and application keys (403 otherwise), filters by `@attr:value`
+ * datadog-teams-emulator.ts), and the API key validation `GET /api/v1/validate`. It checks the API and
+ * application keys (403 otherwise) and, for a key given `appKeyScopes`, the scope each endpoint
+ * needs (403 without it: `audit_logs_read`, `timeseries_query`, `teams_read`), filters by `@attr:value`
  * terms (`@evt.name:"MCP Server"`) and time range, sorts both ways, pages with opaque base64
  * cursors, validates `page.limit` (1–1000), ends with `{"data":[]}` and no `meta` like the real
  * API, sends `X-RateLimit-*` headers, and injects faults (429, 503, latency, short pages,
@@ -111,6 +113,11 @@ export interface EmulatorOptions {
   readonly inclusiveTo?: boolean;
   /** Port to listen on. @default 0 */
   readonly port?: number;
+  /**
+   * The application key's scopes, as a scoped key of Datadog has them: a request of an endpoint
+   * whose scope is missing is refused 403 (scopeOfRequest). @default unrestricted (every scope)
+   */
+  readonly appKeyScopes?: readonly EmulatedScope[];
 }
 
 export interface EmulatorStats {
@@ -133,7 +140,37 @@ export interface DatadogEmulator {
   readonly appKey: string;
   readonly stats: EmulatorStats;
   setFaults(faults: EmulatorFaults): void;
+  /** Gives the application key these scopes (undefined: unrestricted again). */
+  setAppKeyScopes(scopes: readonly EmulatedScope[] | undefined): void;
   close(): Promise<void>;
+}
+
+/** The scopes of an application key that the emulated endpoints need. */
+export type EmulatedScope = 'audit_logs_read' | 'timeseries_query' | 'teams_read';
+
+/** The scope a request needs, as Datadog's API reference names it per endpoint; undefined for one that needs none. */
+export function scopeOfRequest(method: string | undefined, pathname: string): EmulatedScope | undefined {
+  if (pathname === '/api/v2/audit/events/search' || pathname === '/api/v2/audit/events') return 'audit_logs_read';
+  if (method === 'POST' && pathname === SCALAR_PATH) return 'timeseries_query';
+  if (method === 'GET' && isTeamsPath(pathname)) return 'teams_read';
+  return undefined;
+}
+
+/**
+ * `GET /api/v1/validate`, Datadog's check of an API key (the application key plays no part):
+ * `{"valid": true}`, or 403 `{"errors": ["Forbidden"]}` for a key it does not know. Answers and
+ * returns true for that path only.
+ */
+export function answerKeyValidation(
+  req: IncomingMessage,
+  pathname: string,
+  apiKey: string,
+  reply: (status: number, body: unknown) => void,
+): boolean {
+  if (req.method !== 'GET' || pathname !== '/api/v1/validate') return false;
+  if (header(req, 'dd-api-key') === apiKey) reply(200, { valid: true });
+  else reply(403, { errors: ['Forbidden'] });
+  return true;
 }
 
 const DEFAULT_LIMIT = 10; // the spec's default for page[limit]
@@ -319,6 +356,7 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
   if (options.latencyMs !== undefined && faults.latencyMs === undefined)
     faults = { ...faults, latencyMs: options.latencyMs };
   const rateLimit = options.rateLimit ?? { limit: 6000, periodSeconds: 60 };
+  let appKeyScopes = options.appKeyScopes;
 
   // Events without a usable outer timestamp cannot be found by a time-ranged search; keep the rest time-sorted.
   const stored: StoredEvent[] = [];
@@ -592,6 +630,7 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     const isList = req.method === 'GET' && url.pathname === '/api/v2/audit/events';
     const isScalar = req.method === 'POST' && url.pathname === SCALAR_PATH;
     const isTeams = req.method === 'GET' && isTeamsPath(url.pathname);
+    if (answerKeyValidation(req, url.pathname, apiKey, (status, body) => send(res, status, body, rl))) return;
     if (!isSearch && !isList && !isScalar && !isTeams) {
       await sleep(latency);
       send(res, 404, { errors: ['Not found'] }, {});
@@ -599,6 +638,12 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     }
     // Datadog answers 403 Forbidden for a missing or wrong key alike (the spec lists no 401 here).
     if (header(req, 'dd-api-key') !== apiKey || header(req, 'dd-application-key') !== appKey) {
+      await sleep(latency);
+      send(res, 403, { errors: ['Forbidden'] }, rl);
+      return;
+    }
+    const scope = scopeOfRequest(req.method, url.pathname);
+    if (scope !== undefined && appKeyScopes !== undefined && !appKeyScopes.includes(scope)) {
       await sleep(latency);
       send(res, 403, { errors: ['Forbidden'] }, rl);
       return;
@@ -775,6 +820,9 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
       issued.clear();
       firstCursor.clear();
       shuffledRanges.clear();
+    },
+    setAppKeyScopes(scopes) {
+      appKeyScopes = scopes;
     },
     close() {
       return new Promise<void>((resolve) => {

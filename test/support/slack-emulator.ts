@@ -17,6 +17,10 @@
  * anything.
  *
  * Control API (for `npm start` and manual use): GET /_emulator/messages, POST /_emulator/reset.
+ *
+ * What `report doctor` asks (answerDoctorMethods): `auth.test` (the token; the answer's
+ * `x-oauth-scopes` header lists the token's scopes, as Slack's does) and `conversations.info`
+ * (`is_member` of the bot; `missing_scope` without channels:read, as Slack answers then).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,6 +60,8 @@ export interface SlackEmulatorOptions {
   readonly channelsWithoutBot?: readonly string[];
   /** The most messages one history page holds, whatever `limit` asks. @default 999 */
   readonly historyPageCap?: number;
+  /** The token's scopes, as `auth.test` lists them. @default chat:write, channels:read, groups:read */
+  readonly scopes?: readonly string[];
 }
 
 export interface SlackEmulator {
@@ -89,6 +95,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   let requests = 0;
   let historyRequests = 0;
   let counter = 0;
+  const reads: ReadMethodsState = { token, channels, channelsWithoutBot, scopes: options.scopes ?? DEFAULT_SCOPES };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -103,6 +110,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       reset();
       return send(res, 200, { ok: true });
     }
+    if (await answerDoctorMethods(req, res, path, reads)) return;
     const method: SlackMethod | undefined = path.endsWith('/chat.postMessage')
       ? 'chat.postMessage'
       : path.endsWith('/conversations.history')
@@ -251,6 +259,73 @@ function metadataOf(raw: unknown): SlackPostedMessage['metadata'] | 'invalid' | 
 const encodeCursor = (offset: number): string => Buffer.from(`offset:${offset}`).toString('base64');
 const decodeCursor = (cursor: string): number =>
   Number(Buffer.from(cursor, 'base64').toString('utf8').split(':')[1]) || 0;
+
+/** The bot's name in `auth.test`, as an app's bot user is named. */
+export const EMULATED_BOT_NAME = 'ai-activity-audit';
+const DEFAULT_SCOPES: readonly string[] = ['chat:write', 'channels:read', 'groups:read'];
+
+/** What the read methods answer from: the emulator's token, channels and the token's scopes. */
+export interface ReadMethodsState {
+  readonly token: string;
+  readonly channels: ReadonlySet<string>;
+  readonly channelsWithoutBot: ReadonlySet<string>;
+  readonly scopes: readonly string[];
+}
+
+/**
+ * `auth.test` and `conversations.info`, answered as Slack does for a bot token: an unknown token
+ * gets `invalid_auth`; `conversations.info` needs channels:read (`missing_scope` with `needed`
+ * otherwise) and says `is_member` for a channel the bot was or was not invited to,
+ * `channel_not_found` for any other. Every answer carries `x-oauth-scopes`. True when it answered.
+ */
+export async function answerDoctorMethods(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  state: ReadMethodsState,
+): Promise<boolean> {
+  const method = path.slice(path.lastIndexOf('/') + 1);
+  if (req.method !== 'POST' || (method !== 'auth.test' && method !== 'conversations.info')) return false;
+  const args = parseArgs(req.headers['content-type'] ?? '', await readBody(req));
+  const reply = (body: Record<string, unknown>): void => {
+    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'X-OAuth-Scopes': state.scopes.join(',') });
+    res.end(JSON.stringify(body));
+  };
+  const auth = req.headers.authorization ?? (typeof args.token === 'string' ? `Bearer ${args.token}` : '');
+  if (auth === '') reply({ ok: false, error: 'not_authed' });
+  else if (auth !== `Bearer ${state.token}`) reply({ ok: false, error: 'invalid_auth' });
+  else if (method === 'auth.test') {
+    reply({
+      ok: true,
+      url: 'https://emulated.slack.com/',
+      team: 'Emulated Workspace',
+      user: EMULATED_BOT_NAME,
+      team_id: 'T0EMULATED',
+      user_id: 'U0EMULATED',
+      bot_id: 'B0EMULATED',
+    });
+  } else if (!state.scopes.includes('channels:read')) {
+    reply({ ok: false, error: 'missing_scope', needed: 'channels:read', provided: state.scopes.join(',') });
+  } else {
+    const channel = typeof args.channel === 'string' ? args.channel : '';
+    const member = state.channels.has(channel);
+    if (!member && !state.channelsWithoutBot.has(channel)) reply({ ok: false, error: 'channel_not_found' });
+    else {
+      reply({
+        ok: true,
+        channel: {
+          id: channel,
+          name: `channel-${channel.toLowerCase()}`,
+          is_channel: true,
+          is_private: false,
+          is_archived: false,
+          is_member: member,
+        },
+      });
+    }
+  }
+  return true;
+}
 
 function parseArgs(contentType: string, body: string): Record<string, unknown> {
   if (contentType.includes('application/json')) {
