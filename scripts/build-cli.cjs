@@ -194,13 +194,21 @@ const transportStandIns = {
   },
 };
 
-/** esbuild plugin: the CLI loads the Datadog client and the S3 store from their own bundles, next to it. */
+/** esbuild plugin: the Datadog client comes from its own slim bundle, next to the one that needs it. */
+const datadogClientBeside = {
+  name: 'datadog-client-beside',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]api-client$/ }, (args) =>
+      args.path.startsWith('.') ? { path: './datadog-client.cjs', external: true } : undefined,
+    );
+  },
+};
+
+/** esbuild plugin: the CLI loads the Datadog client, the S3 store and doctor from their own bundles, next to it. */
 const bundlesBesideCli = {
   name: 'bundles-beside-cli',
   setup(build) {
-    build.onResolve({ filter: /[\\/]datadog-api-client$/ }, (args) =>
-      args.path.startsWith('.') ? { path: './datadog-client.cjs', external: true } : undefined,
-    );
+    datadogClientBeside.setup(build);
     build.onResolve({ filter: /[\\/]s3-blob-store$/ }, (args) =>
       args.path.startsWith('.') ? { path: './s3-store.cjs', external: true } : undefined,
     );
@@ -262,8 +270,10 @@ async function build() {
     esbuild.build({
       ...COMMON,
       entryPoints: [DOCTOR_ENTRY],
-      // Self-contained: its S3 client and the S3 store it hands that client to come from one copy of the SDK.
+      // Its S3 client and the S3 store it hands that client to come from one copy of the SDK; the
+      // Datadog client is the slim one beside it.
       outfile: path.join(OUT_DIR, 'doctor.cjs'),
+      plugins: [datadogClientBeside],
     }),
   ]);
   const sources = new Set([__filename, path.join(ROOT, CLIENT_PACKAGE_JSON)].map((f) => path.relative(ROOT, f)));

@@ -102,6 +102,10 @@ describe('the compiled CLI', () => {
     expect((await send(slim, bodies[0], answer)).sent?.body).toContain('MCP Server');
     // The whole client bundles to ~10 MB and loads its ~6,200 v2 models; the Audit API's alone are far below.
     expect(statSync(join(buildCli.OUT_DIR, 'datadog-client.cjs')).size).toBeLessThan(2_000_000);
+    // The CLI and doctor load that slim client from beside them: neither holds a copy of its own.
+    expect(statSync(join(buildCli.OUT_DIR, 'report.cjs')).size).toBeLessThan(1_000_000);
+    for (const bundle of ['report.cjs', 'doctor.cjs'])
+      expect(readFileSync(join(buildCli.OUT_DIR, bundle), 'utf8')).not.toContain('ObjectSerializer');
   });
 
   it("bundles small stand-ins for the client's cross-fetch and pako, which compress as pako does", () => {
