@@ -149,7 +149,9 @@ describe('report archive from the command line', () => {
     expect(r.stderr.trim()).toBe(
       'report: history needs the archive: --archive DIR|s3://bucket[/prefix], or ARCHIVE_BUCKET',
     );
-    expect((await report(['show', '--archive', archive])).stderr).toMatch(/show needs --week YYYY-MM-DD/);
+    expect((await report(['show', '--archive', archive, '--org', 'Acme Corp'])).stderr).toMatch(
+      /show needs --week YYYY-MM-DD/,
+    );
   });
 
   describe('live, with an S3 archive (s3rver)', () => {
