@@ -95,6 +95,12 @@ export function optionsOf(command: Command): string[] {
     .map(([name]) => `--${name}`);
 }
 
+/** The commands that take option `name`, in the order of COMMANDS. */
+function takersOf(name: OptionName): Command[] {
+  const spec: OptionSpec = OPTIONS[name];
+  return COMMANDS.filter((c) => spec.commands.includes(c));
+}
+
 /** `unknown command "sumarize"; did you mean summarize?` */
 export function unknownCommand(command: string): UsageError {
   const nearest = nearestKey(command, COMMANDS);
@@ -133,19 +139,27 @@ function readArgs(command: Command, args: string[]): Partial<Record<OptionName, 
     const given = printable(token.rawName);
     const spec = (OPTIONS as Readonly<Record<string, OptionSpec>>)[token.name];
     if (spec === undefined) {
-      const own = optionsOf(command).map((o) => o.slice(2));
-      const nearest = token.rawName.startsWith('--') ? nearestKey(token.name, own) : undefined;
+      const long = token.rawName.startsWith('--');
+      const own = long
+        ? nearestKey(
+            token.name,
+            optionsOf(command).map((o) => o.slice(2)),
+          )
+        : undefined;
+      if (own !== undefined) throw new UsageError(`unknown option ${given}; did you mean --${own}?`);
+      // Near an option of another command: say whose, so the mistake is the command, not the spelling.
+      const other = long ? nearestKey(token.name, Object.keys(OPTIONS)) : undefined;
+      const takers = other !== undefined ? takersOf(other as OptionName) : [];
       throw new UsageError(
-        nearest !== undefined
-          ? `unknown option ${given}; did you mean --${nearest}?`
+        other !== undefined
+          ? `unknown option ${given}; the nearest, --${other}, is an option of ${listed(takers)}`
           : `unknown option ${given} (${command} takes ${optionsOf(command).join(' ')})`,
       );
     }
     if (!spec.commands.includes(command)) {
-      const takers = COMMANDS.filter((c) => spec.commands.includes(c));
       throw new UsageError(
         spec.instead?.[command] ??
-          `${token.rawName} does not apply to ${command}; it is an option of ${listed(takers)}`,
+          `${token.rawName} does not apply to ${command}; it is an option of ${listed(takersOf(token.name as OptionName))}`,
       );
     }
     if (spec.type === 'boolean') {

@@ -2,9 +2,10 @@
  * The sample export in samples/: a generated week (and the week before it) as a Datadog audit
  * search response, so the command line can be tried with no Datadog keys. The files are the
  * generator's output for the seed below, nothing edited by hand (this test regenerates them and
- * compares; `UPDATE_SAMPLES=1 npx jest test/integration/report-sample-cli.test.ts` rewrites them
- * after a generator change). Then it runs the README's commands on them, exactly as written, with
- * no Datadog variables set.
+ * compares their JSON; after a generator change, `UPDATE_SAMPLES=1 npx jest
+ * test/integration/report-sample-cli.test.ts && npx biome format --write samples` rewrites them in
+ * the repository's JSON format). Then it runs the README's commands on them, exactly as written,
+ * with no Datadog variables set.
  */
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,10 +44,10 @@ const ORDINARY: Readonly<Record<string, string>> = {
   '<@U123ABC> 日本語 Ελληνικά العربية 🚀': '田中 由紀 (Yuki Tanaka)',
 };
 
-/** A search response, one event per line so a diff of the file reads by event. */
+/** A search response holding `events`, as indented JSON. */
 function searchResponse(events: readonly RawAuditEvent[]): string {
   const ordinary = (_: string, value: unknown) => (typeof value === 'string' ? (ORDINARY[value] ?? value) : value);
-  return `{"data":[\n${events.map((e) => JSON.stringify(e, ordinary)).join(',\n')}\n]}\n`;
+  return `${JSON.stringify({ data: events }, ordinary, 2)}\n`;
 }
 
 /** The sample files: a week of 350 events by 12 people ending Monday 2026-11-23, and the 7 days before it. */
@@ -70,7 +71,7 @@ describe('the sample export (samples/)', () => {
   it('is the generator week of its seed, small, with nothing that tests escaping', () => {
     for (const [name, text] of Object.entries(files)) {
       const committed = readFileSync(join(SAMPLES, name), 'utf8');
-      expect({ name, same: committed === text }).toEqual({ name, same: true });
+      expect({ name, json: JSON.parse(committed) }).toEqual({ name, json: JSON.parse(text) });
       expect(Buffer.byteLength(committed)).toBeLessThan(512 * 1024);
       expect(committed).not.toMatch(/<|\{\{/);
     }

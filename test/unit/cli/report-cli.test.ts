@@ -479,6 +479,10 @@ describe('a strict command line', () => {
       ['render', '--input', 'RESPONSE', '--out', 'OUT', '--chanel', 'C0123456789'],
       /^unknown option --chanel; did you mean --channel\?$/,
     ],
+    [
+      ['summarize', '--input', 'RESPONSE', '--chanel', 'C0123456789'],
+      /^unknown option --chanel; the nearest, --channel, is an option of render and preview$/,
+    ],
     [['history', '--week', '2026-11-18'], /^--week does not apply to history; it is an option of show$/],
     [['sumarize', '--input', 'RESPONSE'], /^unknown command "sumarize"; did you mean summarize\?/],
     [['summarize', 'RESPONSE'], /^unexpected argument ".*response\.json": summarize takes options only \(--input /],
