@@ -582,3 +582,30 @@ describe('a --user report', () => {
     expect(r.stdout).toContain('Total MCP tool calls: 0\n');
   });
 });
+
+describe('printable output of audit data', () => {
+  it('prints names holding escape sequences escaped, as text and as JSON that reads back the same', () => {
+    // Prepare: one person's name and one resource with escapes, an 8-bit CSI, a bidi override and DEL
+    const hostile = '\x1b[2J\x1b]0;pwned\x07\u009b31m\u202eevil\x7f';
+    const planted = [...generateEvents({ seed: 14, from: FROM, to: TO, count: 50 })].map((e, i) => {
+      if (i % 5 !== 0) return e;
+      const inner = (e.attributes as { attributes: { usr?: Record<string, unknown>; asset?: Record<string, unknown> } })
+        .attributes;
+      inner.usr = { email: `${hostile}@example.com` };
+      inner.asset = { ...(inner.asset ?? {}), type: `monitor${hostile}` };
+      return e;
+    });
+    const path = write('escapes.json', JSON.stringify({ data: planted }));
+
+    // Act
+    const text = report(['summarize', '--input', path]);
+    const json = report(['summarize', '--input', path, '--format', 'json']);
+
+    // Assess
+    expect(text.status).toBe(0);
+    expect(text.stdout).not.toMatch(/(?!\n)[\p{Cc}\u2028\u2029\u202a-\u202e]/u);
+    expect(text.stdout).toContain('\\u001b[2J\\u001b]0;pwned\\u0007\\u009b31m\ufffdevil\\u007f@example.com');
+    expect(json.stdout).not.toMatch(/(?!\n)[\p{Cc}\u2028\u2029\u202a-\u202e]/u);
+    expect(JSON.parse(json.stdout).top_users.map((u: { user: string }) => u.user)).toContain(`${hostile}@example.com`);
+  });
+});
