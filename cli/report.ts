@@ -112,12 +112,9 @@ async function notHeld(location: string, options: CommonOptions, where: string):
 async function history(options: CommonOptions): Promise<number> {
   const location = archiveOf(options);
   if (!namesReport(options)) {
-    const reports = await archiveReports(await openArchiveStore(location, { mustExist: true }));
-    process.stdout.write(
-      options.format === 'json'
-        ? printableJson(reports)
-        : formatReports((await openArchiveStore(location)).location, reports),
-    );
+    const store = await openArchiveStore(location, { mustExist: true });
+    const reports = await archiveReports(store);
+    process.stdout.write(options.format === 'json' ? printableJson(reports) : formatReports(store.location, reports));
     return 0;
   }
   const archive = await openArchive(location, archiveName(options), { mustExist: true });
@@ -145,7 +142,7 @@ async function show(options: CommonOptions): Promise<number> {
   const archive = await openArchive(location, archiveName(options), { mustExist: true });
   const found = await findWeek(archive, options.week);
   if (!found) {
-    if ((await historyRows(archive, 1)).rows.length === 0) {
+    if ((await archive.list()).length === 0) {
       const error = await notHeld(location, options, archive.location);
       if (error) throw error;
     }
