@@ -1,12 +1,16 @@
 /**
- * The command line's options: one table of every option, read strictly, each value checked with
- * a message that names the option and what to write instead. Which command takes which option is
- * checked by the commands (cli/report.ts).
+ * The command line's options: one table of every option, with the commands that take each, read
+ * strictly. An option the command does not take is refused (naming the commands that do), an
+ * unknown one names the nearest known one, and each value is checked with a message that names
+ * the option and what to write instead. A new command is one entry in COMMANDS and its name in the
+ * `commands` of each option it takes.
  */
 import { parseArgs } from 'node:util';
+import { nearestKey } from '../functions/weekly-report/config/keys';
 import { REPORT_DEFAULTS, REPORT_NAME } from '../functions/weekly-report/config/report-definitions';
 import { canonicalTimeZone, isDatadogSite } from '../functions/weekly-report/config/values';
 import { type ReportSettings, reportSettings } from '../functions/weekly-report/core/types';
+import { printable } from '../functions/weekly-report/render/plain-text';
 import { archiveLocation } from './archive-option';
 import { defaultWorkerCount } from './decode-pool';
 
@@ -20,30 +24,167 @@ export class UsageError extends Error {
 /** `--help` was given: the usage goes to stdout and the exit code is 0. */
 export class HelpRequested extends Error {}
 
-const OPTIONS = {
-  input: { type: 'string' },
-  baseline: { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
-  format: { type: 'string' },
-  org: { type: 'string' },
-  timezone: { type: 'string' },
-  site: { type: 'string' },
-  user: { type: 'string' },
-  'baseline-days': { type: 'string' },
-  timeout: { type: 'string' },
-  workers: { type: 'string' },
-  archive: { type: 'string' },
-  weeks: { type: 'string' },
-  week: { type: 'string' },
-  report: { type: 'string' },
-  team: { type: 'string' },
-  out: { type: 'string' },
-  channel: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+/** The commands, in the order the usage lists them. */
+export const COMMANDS = ['summarize', 'render', 'preview', 'history', 'show'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+/** The commands that make a report (from a file or live). */
+const REPORTING = ['summarize', 'render', 'preview'] as const satisfies readonly Command[];
+
+interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  /** The commands that take it. */
+  readonly commands: readonly Command[];
+  /** What to say instead of the generic refusal, for a command that does not take it. */
+  readonly instead?: Partial<Readonly<Record<Command, string>>>;
+}
+
+/** Every option, with the commands that take it. */
+export const OPTIONS = {
+  input: {
+    type: 'string',
+    commands: ['summarize', 'render'],
+    instead: { preview: 'preview reads Datadog; use render with --input' },
+  },
+  baseline: { type: 'string', commands: ['summarize', 'render'] },
+  from: { type: 'string', commands: REPORTING },
+  to: { type: 'string', commands: REPORTING },
+  format: { type: 'string', commands: ['summarize', 'history', 'show'] },
+  org: { type: 'string', commands: COMMANDS },
+  timezone: { type: 'string', commands: REPORTING },
+  site: { type: 'string', commands: REPORTING },
+  user: { type: 'string', commands: REPORTING },
+  'baseline-days': { type: 'string', commands: REPORTING },
+  timeout: { type: 'string', commands: REPORTING },
+  workers: { type: 'string', commands: REPORTING },
+  archive: { type: 'string', commands: COMMANDS },
+  weeks: { type: 'string', commands: ['history'] },
+  week: { type: 'string', commands: ['show'] },
+  report: { type: 'string', commands: COMMANDS },
+  team: { type: 'string', commands: REPORTING },
+  out: { type: 'string', commands: ['render', 'preview', 'show'] },
+  channel: { type: 'string', commands: ['render', 'preview'] },
+  help: { type: 'boolean', short: 'h', commands: COMMANDS },
+} as const satisfies Readonly<Record<string, OptionSpec>>;
+
+type OptionName = keyof typeof OPTIONS;
+
+/** The table as node:util parseArgs takes it. */
+const PARSE_ARGS_OPTIONS = Object.fromEntries(
+  Object.entries(OPTIONS).map(([name, spec]) => [
+    name,
+    'short' in spec ? { type: spec.type, short: spec.short } : { type: spec.type },
+  ]),
+) as Record<OptionName, { type: 'string' | 'boolean'; short?: string }>;
+
+/** True when `name` is the name of a command. */
+export function isCommand(name: string | undefined): name is Command {
+  return (COMMANDS as readonly string[]).includes(name ?? '');
+}
+
+/** `render, preview and show`. */
+function listed(words: readonly string[]): string {
+  return words.length < 2 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
+/** The options `command` takes, as `--name`. */
+export function optionsOf(command: Command): string[] {
+  return Object.entries(OPTIONS)
+    .filter(([, spec]) => (spec.commands as readonly Command[]).includes(command))
+    .map(([name]) => `--${name}`);
+}
+
+/** The commands that take option `name`, in the order of COMMANDS. */
+function takersOf(name: OptionName): Command[] {
+  const spec: OptionSpec = OPTIONS[name];
+  return COMMANDS.filter((c) => spec.commands.includes(c));
+}
+
+/** `unknown command "sumarize"; did you mean summarize?` */
+export function unknownCommand(command: string): UsageError {
+  // doctor parses its own options (cli/doctor.ts), so it is a command but not in the table.
+  const all = [...COMMANDS, 'doctor'];
+  const nearest = nearestKey(command, all);
+  const shown = printable(command);
+  return new UsageError(
+    nearest !== undefined
+      ? `unknown command "${shown}"; did you mean ${nearest}? (commands: ${all.join(', ')})`
+      : `unknown command "${shown}" (commands: ${all.join(', ')})`,
+  );
+}
+
+/** A value that reads as a number (`-1`, `-0.5`): a value of its option, never an option of its own. */
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * The options given to `command`, by name, checked against the table: every argument an option
+ * of this command, every string option with a value. `--help` anywhere asks for help.
+ */
+function readArgs(command: Command, args: string[]): Partial<Record<OptionName, string | boolean>> {
+  const { tokens } = parseArgs({
+    args,
+    options: PARSE_ARGS_OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  if (tokens.some((t) => t.kind === 'option' && t.name === 'help')) throw new HelpRequested();
+  const values: Partial<Record<OptionName, string | boolean>> = {};
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') continue;
+    if (token.kind === 'positional') {
+      throw new UsageError(
+        `unexpected argument "${printable(token.value)}": ${command} takes options only (${optionsOf(command).join(' ')})`,
+      );
+    }
+    const given = printable(token.rawName);
+    const spec = (OPTIONS as Readonly<Record<string, OptionSpec>>)[token.name];
+    if (spec === undefined) {
+      const long = token.rawName.startsWith('--');
+      const own = long
+        ? nearestKey(
+            token.name,
+            optionsOf(command).map((o) => o.slice(2)),
+          )
+        : undefined;
+      if (own !== undefined) throw new UsageError(`unknown option ${given}; did you mean --${own}?`);
+      // Near an option of another command: say whose, so the mistake is the command, not the spelling.
+      const other = long ? nearestKey(token.name, Object.keys(OPTIONS)) : undefined;
+      const takers = other !== undefined ? takersOf(other as OptionName) : [];
+      throw new UsageError(
+        other !== undefined
+          ? `unknown option ${given}; the nearest, --${other}, is an option of ${listed(takers)}`
+          : `unknown option ${given} (${command} takes ${optionsOf(command).join(' ')})`,
+      );
+    }
+    if (!spec.commands.includes(command)) {
+      throw new UsageError(
+        spec.instead?.[command] ??
+          `${token.rawName} does not apply to ${command}; it is an option of ${listed(takersOf(token.name as OptionName))}`,
+      );
+    }
+    if (spec.type === 'boolean') {
+      if (token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`);
+      values[token.name as OptionName] = true;
+      continue;
+    }
+    const value = token.value;
+    if (value === undefined) throw new UsageError(`${token.rawName} needs a value`);
+    // As parseArgs' strict mode: `--out --format` is a forgotten value, not a directory named
+    // `--format`; a negative number is a value (`--workers -1` gets the range message).
+    if (!token.inlineValue && value.length > 1 && value.startsWith('-') && !NUMBER.test(value)) {
+      throw new UsageError(
+        `${token.rawName} needs a value, not the option ${printable(value)} (write ${token.rawName}=${printable(value)} if that is the value)`,
+      );
+    }
+    values[token.name as OptionName] = value;
+  }
+  return values;
+}
 
 export interface CommonOptions {
+  readonly command: Command;
   readonly input?: string;
   readonly baseline?: string;
   readonly from?: number;
@@ -63,6 +204,8 @@ export interface CommonOptions {
   readonly week?: string;
   /** `--report NAME`: the archive of a named report of a deployment with several (else the org's). */
   readonly report?: string;
+  /** Where the org's name came from; undefined for the placeholder default. */
+  readonly orgFrom?: '--org' | 'ORG_NAME';
   /** `--team HANDLE`: a report of that Datadog team's people (resolved through the Teams API). */
   readonly team?: string;
   readonly out?: string;
@@ -80,21 +223,36 @@ function parseTimeOption(name: string, value: string | undefined): number | unde
   return ms;
 }
 
-export function parseCommonOptions(args: string[]): CommonOptions {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>;
-  try {
-    parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
+/** A variable of the environment; one set to nothing is not set (`ORG_NAME= report …`), as ARCHIVE_BUCKET. */
+function fromEnv(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** The options of `command`, read from `args` and checked. */
+export function parseOptions(command: Command, args: string[]): CommonOptions {
+  const raw = readArgs(command, args);
+  const v = raw as Partial<Record<Exclude<OptionName, 'help'>, string>>;
+  // Options that a combination leaves without effect are refused as well, rather than ignored.
+  if (v.baseline !== undefined && v.input === undefined) {
+    throw new UsageError(
+      '--baseline reads the weeks before --input from a file; without --input the baseline comes from Datadog (--baseline-days N)',
+    );
   }
-  const v = parsed.values;
-  if (v.help) throw new HelpRequested();
+  if (v['baseline-days'] !== undefined && v.input !== undefined) {
+    throw new UsageError(
+      '--baseline-days sets the baseline of a live read; with --input, give the weeks before it as a file (--baseline FILE)',
+    );
+  }
+  if (command === 'show' && v.format !== undefined && v.out !== undefined) {
+    throw new UsageError('show --format chooses what it prints; with --out it writes the archived files instead');
+  }
   const format = v.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json (got "${format}")`);
   const timezone = canonicalTimeZone(v.timezone ?? 'UTC');
   if (timezone === undefined)
     throw new UsageError(`--timezone must be an IANA time zone such as Europe/Berlin (got "${v.timezone}")`);
-  const site = v.site ?? process.env.DD_SITE ?? 'datadoghq.com';
+  const site = v.site ?? fromEnv('DD_SITE') ?? 'datadoghq.com';
   if (!isDatadogSite(site))
     throw new UsageError(`--site/DD_SITE must be a Datadog site such as datadoghq.eu (got "${site}")`);
   const from = parseTimeOption('from', v.from);
@@ -124,8 +282,12 @@ export function parseCommonOptions(args: string[]): CommonOptions {
   if (v.report !== undefined && !REPORT_NAME.test(v.report)) {
     throw new UsageError(`--report must be a report name: lower-case letters, digits and - (got "${v.report}")`);
   }
+  if (v.user !== undefined && v.user.trim() === '')
+    throw new UsageError('--user needs a Datadog user id, e-mail or name');
   const archive = archiveLocation(v.archive);
+  const org = v.org ?? fromEnv('ORG_NAME');
   return {
+    command,
     baselineDays,
     timeoutMs: Math.round(timeoutSeconds * 1000),
     workers,
@@ -134,16 +296,21 @@ export function parseCommonOptions(args: string[]): CommonOptions {
     ...(v.week !== undefined ? { week: v.week } : {}),
     ...(v.report !== undefined ? { report: v.report } : {}),
     ...(v.team !== undefined ? { team: v.team.trim() } : {}),
+    ...(v.org !== undefined
+      ? { orgFrom: '--org' as const }
+      : org !== undefined
+        ? { orgFrom: 'ORG_NAME' as const }
+        : {}),
     out: v.out,
-    channel: v.channel ?? process.env.SLACK_CHANNEL ?? 'C0123456789',
+    channel: v.channel ?? fromEnv('SLACK_CHANNEL') ?? 'C0123456789',
     channelFrom:
-      v.channel !== undefined ? '--channel' : process.env.SLACK_CHANNEL !== undefined ? 'SLACK_CHANNEL' : undefined,
+      v.channel !== undefined ? '--channel' : fromEnv('SLACK_CHANNEL') !== undefined ? 'SLACK_CHANNEL' : undefined,
     input: v.input,
     baseline: v.baseline,
     from,
     to,
     format,
-    user: v.user,
-    settings: reportSettings({ org: v.org ?? process.env.ORG_NAME ?? 'Datadog org', timezone, site }),
+    ...(v.user !== undefined ? { user: v.user.trim() } : {}),
+    settings: reportSettings({ org: org ?? 'Datadog org', timezone, site }),
   };
 }

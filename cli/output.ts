@@ -1,6 +1,7 @@
 /**
  * Where the command line's reports go: stdout (text or JSON), or the four files of a rendered
- * report in `--out`, written only once the report exists.
+ * report in `--out`, written only once the report exists. What stdout gets is printable: the text
+ * report is (render/text-report.ts), and JSON escapes the characters JSON.stringify leaves raw.
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -58,6 +59,22 @@ export async function writeReportFiles(report: RenderedReport, dir: string): Pro
   return files.map(([name]) => join(dir, name));
 }
 
+/**
+ * Characters JSON.stringify writes raw inside strings that a terminal may still act on or show as
+ * something else: DEL and the C1 controls (U+009B is a CSI in some terminals), the Unicode line
+ * separators, and the bidirectional controls and marks (render/plain-text.ts).
+ */
+const RAW_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+
+/**
+ * `value` as indented JSON, printable: every character a terminal could act on escaped as
+ * `\uXXXX`. Still the same JSON (those characters only occur inside strings), so `jq` reads it
+ * back unchanged.
+ */
+export function printableJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2).replace(RAW_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+}
+
 export function print(summary: Summary, format: 'text' | 'json'): void {
-  process.stdout.write(format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : formatTextReport(summary));
+  process.stdout.write(format === 'json' ? printableJson(summary) : formatTextReport(summary));
 }

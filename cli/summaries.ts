@@ -4,16 +4,21 @@
  * `--team` narrow the read the way a scoped report of the function is narrowed (a Share), and a
  * live read is the function's shared read with one share. A file is read into the same
  * aggregates (cli/input.ts), its window taken from --from/--to or from the calls it holds.
+ * A `--user` report says so where a `--team` report does (title and summary: `Acme (user ana@…)`)
+ * and links to that person's calls in the Audit Trail; one that matched nobody says so on stderr.
  */
 import { stat } from 'node:fs/promises';
 import type { ReportArchive } from '../functions/weekly-report/archive/report-archive';
+import { nearestKey } from '../functions/weekly-report/config/keys';
 import { REPORT_DEFAULTS } from '../functions/weekly-report/config/report-definitions';
 import type { DatadogSite } from '../functions/weekly-report/config/values';
 import { BaselineAggregate, WindowAggregate } from '../functions/weekly-report/core/aggregate';
 import { type ArchivedWeek, archivedWeek } from '../functions/weekly-report/core/archived-week';
 import { FanOut } from '../functions/weekly-report/core/fan-out';
+import { namedPersonQuery, narrowAuditLink } from '../functions/weekly-report/core/links';
 import {
   bothShares,
+  isPerson,
   personScope,
   personShare,
   type Share,
@@ -40,6 +45,8 @@ export const FILE_TOOL_USAGE_REASON =
 export interface CliReport {
   readonly summary: Summary;
   readonly week?: ArchivedWeek;
+  /** What the person running the command should know beside the report (stderr, one line each). */
+  readonly notes: readonly string[];
 }
 
 /** The report the options ask for: from `--input`, or live from Datadog. */
@@ -80,8 +87,73 @@ function daysOf(range: TimeRange): number {
 async function shareFor(options: CommonOptions): Promise<Share> {
   let share = WHOLE_ORG;
   if (options.team !== undefined) share = bothShares(share, await teamShare(options, options.team));
-  if (options.user !== undefined) share = bothShares(share, personShare(options.user));
+  if (options.user !== undefined) {
+    // Labelled as a team scope is ("team sre"), so the title and subject say whose report it is.
+    share = bothShares(share, { ...personShare(options.user), label: `user ${options.user}` });
+  }
   return share;
+}
+
+/** The summary of a `--user` report with its Audit Trail link narrowed to that person (as every other link of it is). */
+function narrowedToUser(summary: Summary, user: string | undefined): Summary {
+  return user === undefined ? summary : { ...summary, link: narrowAuditLink(summary.link, [namedPersonQuery(user)]) };
+}
+
+/**
+ * Most identities kept to suggest a `--user` from: a file has a few hundred people, and a
+ * suggestion needs no more.
+ */
+const KNOWN_PEOPLE_LIMIT = 10_000;
+
+/**
+ * Who a file's calls came from, for a `--user` that matched nobody: whether the person made any
+ * call in the input at all (outside the window, say), and the identities to suggest from.
+ */
+class PeopleSeen {
+  matchedAnywhere = false;
+  readonly known = new Set<string>();
+
+  constructor(private readonly user: string) {}
+
+  add(r: CallRecord): void {
+    if (r.eventName !== UNKNOWN && r.eventName !== MCP_EVENT_NAME) return;
+    if (!this.matchedAnywhere && isPerson(r, this.user)) this.matchedAnywhere = true;
+    if (this.known.size >= KNOWN_PEOPLE_LIMIT || r.person === UNKNOWN) return;
+    this.known.add(r.person);
+    const key = r.personKey;
+    this.known.add(key.slice(key.indexOf(':') + 1));
+  }
+}
+
+/**
+ * The note of a `--user` report without a call: a person with no calls in a week is a true
+ * answer (a script reporting on someone every week must not fail then), but a misspelled name
+ * looks the same, so the report is printed and this line says which it is, with the nearest
+ * person of the input when there is one.
+ */
+function unmatchedUserNote(
+  options: Pick<CommonOptions, 'user' | 'team'>,
+  summary: Summary,
+  seen: PeopleSeen | undefined,
+): string | undefined {
+  const user = options.user;
+  if (user === undefined || summary.total_tool_calls > 0) return undefined;
+  if (options.team !== undefined) {
+    return `--user ${user} made no MCP call in the window as a member of team ${options.team}; the report is empty`;
+  }
+  if (seen === undefined) {
+    return `--user ${user} made no MCP call in the window; the report is empty (check the id, e-mail or name if that is unexpected)`;
+  }
+  if (seen.matchedAnywhere) {
+    return `--user ${user} made no MCP call in the window; the input holds calls of theirs outside it`;
+  }
+  const nearest = nearestKey(user, [...seen.known]);
+  return (
+    `--user ${user} matched nobody in the input, so the report is empty; ` +
+    (nearest !== undefined
+      ? `did you mean ${nearest}?`
+      : 'give a Datadog user id, e-mail or name as the input has them (see the top users of the report without --user)')
+  );
 }
 
 /** A team's people, from Datadog's Teams API (DD_API_KEY, DD_APP_KEY with teams_read). */
@@ -213,10 +285,12 @@ async function summarizeFilesWith(
   const share = await shareFor(options);
   const windowFan = new FanOut([share], () => new WindowAggregate({ range }));
   const span = new CallSpan(range);
+  const seen = options.user !== undefined ? new PeopleSeen(options.user) : undefined;
   const read = await readEvents(
     options.input,
     (record: CallRecord) => {
       span.add(record);
+      seen?.add(record);
       windowFan.addRecord(record);
     },
     { decoding },
@@ -244,18 +318,26 @@ async function summarizeFilesWith(
     baseline = baselineFan.aggregates[0];
   }
   const archive = await reportArchive(options);
-  const summary = await analyzeReport(
-    {
-      window,
-      ...(baseline ? { baseline } : {}),
-      archiveWarnings: windowSpec.note !== undefined ? [windowSpec.note] : [],
-      usage: { window: { status: 'not_fetched', reason: FILE_TOOL_USAGE_REASON } },
-    },
-    share,
-    options.settings,
-    { window: windowRange, windowDays: daysOf(windowRange), ...(archive ? { archive } : {}) },
+  const summary = narrowedToUser(
+    await analyzeReport(
+      {
+        window,
+        ...(baseline ? { baseline } : {}),
+        archiveWarnings: windowSpec.note !== undefined ? [windowSpec.note] : [],
+        usage: { window: { status: 'not_fetched', reason: FILE_TOOL_USAGE_REASON } },
+      },
+      share,
+      options.settings,
+      { window: windowRange, windowDays: daysOf(windowRange), ...(archive ? { archive } : {}) },
+    ),
+    options.user,
   );
-  return { summary, ...(archive ? { week: archivedWeek(options.settings.org, window, windowRange) } : {}) };
+  const note = unmatchedUserNote(options, summary, seen);
+  return {
+    summary,
+    ...(archive ? { week: archivedWeek(options.settings.org, window, windowRange) } : {}),
+    notes: note !== undefined ? [note] : [],
+  };
 }
 
 /**
@@ -303,11 +385,19 @@ async function summarizeLiveWith(
   if (!data) throw new Error('the read gave no report');
   // A fetch that read nothing is no report: never print it as a quiet week.
   assertRead(data.window, window, options.settings.timezone);
-  const summary = await analyzeReport(data, share, options.settings, {
-    window,
-    windowDays: daysOf(window),
-    ...(archive ? { archive } : {}),
-    call: { deadline },
-  });
-  return { summary, ...(archive ? { week: archivedWeek(options.settings.org, data.window, window) } : {}) };
+  const summary = narrowedToUser(
+    await analyzeReport(data, share, options.settings, {
+      window,
+      windowDays: daysOf(window),
+      ...(archive ? { archive } : {}),
+      call: { deadline },
+    }),
+    options.user,
+  );
+  const note = unmatchedUserNote(options, summary, undefined);
+  return {
+    summary,
+    ...(archive ? { week: archivedWeek(options.settings.org, data.window, window) } : {}),
+    notes: note !== undefined ? [note] : [],
+  };
 }

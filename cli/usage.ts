@@ -6,11 +6,15 @@
 export const USAGE = `usage: report summarize [--input FILE|-] [--baseline FILE] [--from ISO] [--to ISO]
                         [--format text|json] [--org NAME] [--timezone TZ] [--site SITE] [--user ID|EMAIL]
                         [--baseline-days N] [--timeout SECONDS] [--team HANDLE] [--workers N]
-       report render    (the same options) --out DIR [--channel SLACK_CHANNEL_ID]
-       report preview   (the same options) [--out DIR]   fetches from Datadog, sends nothing
+       report render    (summarize's options but --format) --out DIR [--channel SLACK_CHANNEL_ID]
+       report preview   (render's options but --input, --baseline) [--out DIR]   fetches from Datadog, sends nothing
        report history   [--weeks N] [--format text|json] [--org NAME | --report NAME] [--archive DIR|s3://BUCKET[/PREFIX]]
-       report show      --week YYYY-MM-DD [--out DIR] [--org NAME | --report NAME] [--archive DIR|s3://BUCKET[/PREFIX]]
+       report show      --week YYYY-MM-DD [--format text|json | --out DIR] [--org NAME | --report NAME]
+                        [--archive DIR|s3://BUCKET[/PREFIX]]
        report doctor    [--secret NAME|ARN] [--timeout SECONDS] [--format text|json]   checks a deployment, sends nothing
+Try it without Datadog: report summarize --input samples/audit-week.json
+An option a command does not take is refused (exit 2), as is --baseline without --input and
+--baseline-days with it.
 Input: a Datadog audit search response {"data":[…]}, a JSON array of events or responses, or NDJSON.
 Without --input, events come from Datadog: DD_API_KEY, DD_APP_KEY (scope audit_logs_read) and
 DD_SITE (datadoghq.com, us3.datadoghq.com, datadoghq.eu, uk1.datadoghq.com, …) or DD_API_URL; the
@@ -21,8 +25,9 @@ clients come from the datadog.mcp.tool.usage metric (scope timeseries_query), re
 Archive: --archive (or ARCHIVE_BUCKET) names the report archive of --org (or of the named report
 --report, in a deployment with several). summarize, render and
 preview take the baseline from its weeks where they can (live) and add its 12-week trend; render
-and preview also archive the report they write. history lists it; show gets one week back. A
---user report neither reads nor extends the archive (it holds whole org weeks).
+and preview also archive the report they write. history lists it; show gets one week back;
+without --org or --report, both list the reports the archive holds. A --user report neither
+reads nor extends the archive (it holds whole org weeks).
 --team HANDLE narrows a report to a Datadog team's people (DD_API_KEY, DD_APP_KEY with teams_read),
 from a file or live; with --report NAME it uses that team report's archive.
 --workers N: threads that parse JSON beside the main one (default: one per core, at most 4; 0: none).`;

@@ -9,7 +9,7 @@
  * invokes the function with `{"check": true}`, the preflight `report doctor` also runs, against
  * the same stand-ins (SES answers identity and account questions through ses-account-emulator.ts).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addLocalDays, reportWindow } from '../../functions/weekly-report/core/windows';
@@ -88,8 +88,14 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
   const secrets = await startSecretsManagerEmulator({
     [SECRET_ID]: JSON.stringify({ ddApiKey: datadog.apiKey, ddAppKey: datadog.appKey, slackBotToken: SLACK_TOKEN }),
   });
+  // The reports file the stack would bundle, in a folder of its own that close() removes.
+  const tempDir = mkdtempSync(join(tmpdir(), 'ai-activity-audit-'));
   const close = async (): Promise<void> => {
-    await Promise.all([datadog.close(), aws.close(), sesAccount.close(), s3.close(), slack.close(), secrets.close()]);
+    try {
+      await Promise.all([datadog.close(), aws.close(), sesAccount.close(), s3.close(), slack.close(), secrets.close()]);
+    } finally {
+      rmSync(tempDir, { recursive: true, force: true });
+    }
   };
   progress(
     `start: Datadog emulator (${scenario.window.length} events in the week, ${scenario.baseline.length} in the 8 weeks before), ` +
@@ -115,7 +121,7 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
       thresholds: {},
       suppress: [],
     };
-    const reportsFile = join(mkdtempSync(join(tmpdir(), 'ai-activity-audit-')), 'reports.json');
+    const reportsFile = join(tempDir, 'reports.json');
     writeFileSync(
       reportsFile,
       JSON.stringify({

@@ -112,12 +112,25 @@ describe('report archive', () => {
   let plain: { run: RunResult; requests: number };
 
   beforeAll(async () => {
-    const h = harness();
-    const env = h.appEnv({ ARCHIVE_BUCKET: h.s3.bucket, EMAIL_TO: '', SLACK_CHANNEL: 'C0123456789' });
-    const runs: Array<{ run: RunResult; requests: number }> = [];
-    for (const weekEnd of WEEK_ENDS) runs.push(await runWeek(h, env, weekEnd));
-    history = { org: env.ORG_NAME as string, runs };
-    plain = await runWeek(h, h.appEnv({ EMAIL_TO: '', SLACK_CHANNEL: 'C0123456789' }), WEEK_ENDS[4] as Date);
+    // The harness keeps the handler's JSON log lines off the output inside each test (beforeEach);
+    // these runs come before any test, so they are kept off here, and the spies undone after.
+    const quiet = [
+      jest.spyOn(process.stdout, 'write').mockImplementation(() => true),
+      jest.spyOn(process.stderr, 'write').mockImplementation(() => true),
+      ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
+        jest.spyOn(console, level).mockImplementation(() => undefined),
+      ),
+    ];
+    try {
+      const h = harness();
+      const env = h.appEnv({ ARCHIVE_BUCKET: h.s3.bucket, EMAIL_TO: '', SLACK_CHANNEL: 'C0123456789' });
+      const runs: Array<{ run: RunResult; requests: number }> = [];
+      for (const weekEnd of WEEK_ENDS) runs.push(await runWeek(h, env, weekEnd));
+      history = { org: env.ORG_NAME as string, runs };
+      plain = await runWeek(h, h.appEnv({ EMAIL_TO: '', SLACK_CHANNEL: 'C0123456789' }), WEEK_ENDS[4] as Date);
+    } finally {
+      for (const spy of quiet) spy.mockRestore();
+    }
   });
 
   it('gives the fifth week the summary a run without an archive gives, with at most 40 % of its Datadog requests', () => {

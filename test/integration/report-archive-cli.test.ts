@@ -4,19 +4,20 @@
  * history lists it, show gets one week back, and a live preview takes its baseline from the
  * archived week before it.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL_CREDENTIALS, type S3Emulator, startS3Emulator } from '../support/aws-emulators';
 import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
-import { generateScenario, writeNdjson } from '../support/generator';
+import { generateEvents, generateScenario, writeNdjson } from '../support/generator';
 import { runReport } from '../support/report-cli';
 
 const DAY = 86_400_000;
 const END = new Date('2026-11-23T00:00:00Z');
 
 /** The CLI without the environment's archive: each test names its own. */
-const report = (args: string[], env: Record<string, string> = {}) => runReport(args, { ARCHIVE_BUCKET: '', ...env });
+const report = (args: string[], env: Record<string, string> = {}) =>
+  runReport(args, { ARCHIVE_BUCKET: '', ORG_NAME: '', ...env });
 
 describe('report archive from the command line', () => {
   const scenario = generateScenario({ seed: 21, end: END, weekEvents: 800, people: 15, baselineDays: 7 });
@@ -143,13 +144,204 @@ describe('report archive from the command line', () => {
     expect(bad.stderr).toMatch(/--report must be a report name/);
   });
 
+  it('lists the reports the archive holds when none is named, and says so when the one named is not there', async () => {
+    // Act
+    const listed = await report(['history', '--archive', archive]);
+    const json = await report(['history', '--archive', archive, '--format', 'json']);
+    const show = await report(['show', '--week', '2026-11-18', '--archive', archive]);
+    const nobody = await report(['history', '--archive', archive, '--org', 'Nobody']);
+    const notThere = await report(['show', '--week', '2026-11-18', '--archive', archive, '--report', 'nobody']);
+
+    // Assess
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toBe(
+      [
+        `Reports in ${archive}/reports/`,
+        '',
+        '  acme-corp  2 weeks',
+        '  sre-team   1 week',
+        '',
+        'Name one with --report NAME (or --org NAME), e.g. report history --report acme-corp',
+        '',
+      ].join('\n'),
+    );
+    expect(JSON.parse(json.stdout)).toEqual([
+      { report: 'acme-corp', weeks: 2 },
+      { report: 'sre-team', weeks: 1 },
+    ]);
+    expect({ status: show.status, stderr: show.stderr }).toEqual({
+      status: 2,
+      stderr:
+        'report: show needs --report NAME (or --org NAME): the archive holds acme-corp (2 weeks), sre-team (1 week)\n',
+    });
+    for (const r of [nobody, notThere]) {
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        /^report: no archived reports of --(org Nobody|report nobody) in .*; the archive holds acme-corp \(2 weeks\), sre-team \(1 week\): name one with --report NAME\n$/,
+      );
+    }
+  });
+
+  it('refuses an archive that is missing or not a directory rather than show an empty history', async () => {
+    // Act
+    const missing = await report(['history', '--archive', join(dir, 'no-such-archive'), '--org', 'Acme Corp']);
+    const file = await report(['show', '--week', '2026-11-18', '--archive', inputFile, '--org', 'Acme Corp']);
+
+    // Assess
+    expect({ status: missing.status, stdout: missing.stdout }).toEqual({ status: 1, stdout: '' });
+    expect(missing.stderr).toBe(
+      `report: cannot read the archive ${join(dir, 'no-such-archive')}: no such directory (render --archive DIR creates it; check the path)\n`,
+    );
+    expect(file.status).toBe(1);
+    expect(file.stderr).toBe(`report: cannot read the archive ${inputFile}: it is a file, not a directory\n`);
+  });
+
+  it('prints an archived week as JSON with show --format json', async () => {
+    // Act
+    const r = await report([
+      'show',
+      '--week',
+      '2026-11-18',
+      '--archive',
+      archive,
+      '--org',
+      'Acme Corp',
+      '--format',
+      'json',
+    ]);
+
+    // Assess
+    expect(r.status).toBe(0);
+    const archived = readFileSync(join(archive, 'reports', 'acme-corp', END.toISOString(), 'summary.json'), 'utf8');
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(archived));
+  });
+
+  describe('an archive holding escape sequences (anyone who can write it can plant them)', () => {
+    const hostile = join(dir, 'hostile-archive');
+    const weekEnd = '2026-11-23T00:00:00.000Z';
+    const earlier = '2026-11-16T00:00:00.000Z';
+    /** Every control character but the line feed, a line or paragraph separator, a lone surrogate. */
+    const UNPRINTABLE_BUT_LF = /(?!\n)[\p{Cc}\u2028\u2029]|\p{Cs}/u;
+
+    beforeAll(async () => {
+      // Two weeks rendered as usual, then edited: terminal escapes in the summary and the text part,
+      // and a string where the second week's calls belong (read back into the next report's trend).
+      for (const [from, to] of [
+        [weeks[0]!.from, weeks[0]!.to],
+        [weeks[1]!.from, weeks[1]!.to],
+      ] as const) {
+        const r = await report([
+          'render',
+          '--input',
+          inputFile,
+          '--from',
+          from.toISOString(),
+          '--to',
+          to.toISOString(),
+          '--report',
+          'hostile',
+          '--out',
+          join(dir, `hostile-out-${to.getTime()}`),
+          '--archive',
+          hostile,
+        ]);
+        expect(r.status).toBe(0);
+      }
+      const folder = (end: string) => join(hostile, 'reports', 'hostile', end);
+      const summaryPath = join(folder(weekEnd), 'summary.json');
+      const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
+      summary.org = 'Acme\u001b]0;pwned\u0007';
+      summary.top_users[0].user = '\u001b[2J\u001b[Hcleared@example.com';
+      summary.total_tool_calls = '800\nForged: 0 anomalies\u001b[2J';
+      writeFileSync(summaryPath, JSON.stringify(summary));
+      const textPath = join(folder(weekEnd), 'email.txt');
+      writeFileSync(textPath, `\u001b[2J\u001b[H\u001b]0;pwned\u0007${readFileSync(textPath, 'utf8')}\r\u009b31mred\n`);
+      const earlierPath = join(folder(earlier), 'summary.json');
+      const first = JSON.parse(readFileSync(earlierPath, 'utf8'));
+      first.window.to = `${first.window.to}\u001b[31m`;
+      writeFileSync(earlierPath, JSON.stringify(first));
+    });
+
+    it('shows the week with its escapes made printable, as text and as JSON', async () => {
+      // Act
+      const text = await report(['show', '--week', '2026-11-18', '--archive', hostile, '--report', 'hostile']);
+      const json = await report([
+        'show',
+        '--week',
+        '2026-11-18',
+        '--archive',
+        hostile,
+        '--report',
+        'hostile',
+        '--format',
+        'json',
+      ]);
+
+      // Assess
+      expect(text.status).toBe(0);
+      expect(text.stdout).not.toMatch(UNPRINTABLE_BUT_LF);
+      expect(text.stdout.startsWith('\\u001b[2J\\u001b[H\\u001b]0;pwned\\u0007AI Activity Audit — ')).toBe(true);
+      expect(text.stdout).toContain('\\u000d\\u009b31mred');
+      expect(json.status).toBe(0);
+      expect(json.stdout).not.toMatch(UNPRINTABLE_BUT_LF);
+      expect(JSON.parse(json.stdout).org).toBe('Acme\u001b]0;pwned\u0007');
+    });
+
+    it('lists the history printable, a week with a string for its calls as unreadable', async () => {
+      // Act
+      const r = await report(['history', '--archive', hostile, '--report', 'hostile']);
+
+      // Assess
+      expect(r.status).toBe(0);
+      expect(r.stdout).not.toMatch(UNPRINTABLE_BUT_LF);
+      expect(r.stdout).toContain(`Unreadable summaries (left out): ${weekEnd}`);
+      expect(r.stdout).not.toContain('Forged');
+    });
+
+    it("keeps an archived week's planted line out of the next email's text part", async () => {
+      // Prepare: the week after, whose trend reads the two edited weeks back
+      const next = join(dir, 'next-events.ndjson');
+      await writeNdjson(
+        next,
+        generateEvents({ seed: 3, from: END, to: new Date(END.getTime() + 7 * DAY), count: 300 }),
+      );
+      const out = join(dir, 'hostile-next');
+
+      // Act
+      const r = await report([
+        'render',
+        '--input',
+        next,
+        '--from',
+        END.toISOString(),
+        '--to',
+        new Date(END.getTime() + 7 * DAY).toISOString(),
+        '--report',
+        'hostile',
+        '--out',
+        out,
+        '--archive',
+        hostile,
+      ]);
+
+      // Assess
+      expect(r.status).toBe(0);
+      const text = readFileSync(join(out, 'email.txt'), 'utf8');
+      expect(text).toMatch(/^Weekly calls, last 3 weeks: \d+ 800\\u000aForged: 0 anomalies\\u001b\[2J \d+$/m);
+      expect(text).not.toMatch(UNPRINTABLE_BUT_LF);
+      expect(text.split('\n').filter((line) => line.startsWith('Forged'))).toEqual([]);
+    });
+  });
+
   it('says what is missing when history has no archive to read', async () => {
     const r = await report(['history', '--org', 'Acme']);
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(
       'report: history needs the archive: --archive DIR|s3://bucket[/prefix], or ARCHIVE_BUCKET',
     );
-    expect((await report(['show', '--archive', archive])).stderr).toMatch(/show needs --week YYYY-MM-DD/);
+    expect((await report(['show', '--archive', archive, '--org', 'Acme Corp'])).stderr).toMatch(
+      /show needs --week YYYY-MM-DD/,
+    );
   });
 
   describe('live, with an S3 archive (s3rver)', () => {

@@ -126,6 +126,34 @@ describe('report CLI against Datadog (emulated)', () => {
     ]);
   });
 
+  it('says on stderr when a live --user made no call in the window, and prints the empty report narrowed to them', async () => {
+    // Act
+    const r = await runReport(
+      [
+        'summarize',
+        '--from',
+        new Date(END.getTime() - 7 * 86_400_000).toISOString(),
+        '--to',
+        END.toISOString(),
+        '--format',
+        'json',
+        '--user',
+        'nobody@example.com',
+      ],
+      env,
+    );
+
+    // Assess
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(
+      'report: --user nobody@example.com made no MCP call in the window; the report is empty (check the id, e-mail or name if that is unexpected)\n',
+    );
+    const s = JSON.parse(r.stdout);
+    expect(s.total_tool_calls).toBe(0);
+    expect(s.scope).toEqual({ label: 'user nobody@example.com' });
+    expect(new URL(s.link).searchParams.get('query')).toContain('@delegator.email:"nobody@example.com"');
+  });
+
   it('previews into a folder, printing the report and sending nothing', async () => {
     const out = mkdtempSync(join(tmpdir(), 'preview-'));
     const r = await runReport(['preview', '--to', END.toISOString(), '--out', out, '--org', 'Acme'], env);

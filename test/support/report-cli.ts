@@ -14,11 +14,17 @@ export interface ReportRun {
   readonly stderr: string;
 }
 
-export function runReport(args: string[], env: Record<string, string> = {}): Promise<ReportRun> {
+export function runReport(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { readonly cwd?: string; readonly stdin?: string | Buffer } = {},
+): Promise<ReportRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, 'scripts/report.cjs'), ...args], {
+      cwd: options.cwd ?? ROOT,
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     });
+    child.stdin.end(options.stdin);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -37,6 +37,18 @@ export function personQuery(personKey: string): string | undefined {
   return `(@usr.${field}:${value} OR @delegator.${field}:${value})`;
 }
 
+/**
+ * Query terms matching the person a command line's `--user` names, acting directly or through an
+ * agent, by the fields core/scope.ts `isPerson` matches: an id or e-mail for a value with `@` (ids
+ * can be e-mail addresses), else an id or name. For the link of a report narrowed to that person.
+ */
+export function namedPersonQuery(who: string): string {
+  const value = quote(who.trim());
+  const fields = who.includes('@') ? ['id', 'email'] : ['id', 'name'];
+  const terms = ['usr', 'delegator'].flatMap((actor) => fields.map((field) => `@${actor}.${field}:${value}`));
+  return `(${terms.join(' OR ')})`;
+}
+
 export interface LinkFilter {
   readonly personKey?: string;
   readonly action?: string;

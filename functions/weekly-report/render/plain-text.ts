@@ -1,7 +1,10 @@
 /**
- * Text from audit data made safe to show, shared by the text report (core) and the email and
- * Slack renderers: one rule for bidirectional controls in every medium, so a name such as
- * `admin<U+202E>gnp.exe@example.com` cannot display as something it is not anywhere. Pure.
+ * Text from audit data made safe to show, shared by the text report, the email and Slack
+ * renderers and the command line: one rule for bidirectional controls in every medium, so a name
+ * such as `admin<U+202E>gnp.exe@example.com` cannot display as something it is not anywhere; and
+ * one printable rule for plain text (a terminal, the email's text part), so no value from audit
+ * data or the archive can move the cursor, clear the screen, set a terminal's title or start a
+ * line of its own. Pure.
  */
 
 /** Embeddings, overrides (U+202A–U+202E) and isolates (U+2066–U+2069): they reorder what follows. */
@@ -53,4 +56,32 @@ export function wrapText(text: string, width: number, indent = '', hanging = ind
   }
   if (!empty || lines.length === 0) lines.push(line);
   return lines;
+}
+
+/**
+ * Control characters (C0, DEL, C1: ESC, CR, LF, NUL, CSI…), the Unicode line and paragraph
+ * separators, and lone surrogates (which a terminal would show as U+FFFD, hiding that something
+ * was there). A well-formed pair is one code point under the `u` flag and does not match.
+ */
+const UNPRINTABLE = /[\p{Cc}\u2028\u2029]|\p{Cs}/gu;
+
+/** `\u001b`: the character's code, as JSON and JavaScript write it, so the reader sees what was there. */
+function escapeCode(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * `value` made printable on one line: every control character (a line break included) shown as
+ * its escape (`ESC` → `\u001b`, LF → `\u000a`), bidirectional controls neutralized. Idempotent:
+ * what it returns holds nothing it would change. A backslash is left as it is, so a value that
+ * already reads `\u001b` looks the same as an escaped ESC; either way nothing reaches the
+ * terminal but printable text.
+ */
+export function printable(value: string): string {
+  return neutralizeBidi(value.replace(UNPRINTABLE, escapeCode));
+}
+
+/** A whole text made printable line by line: its line feeds are kept, everything else as `printable`. */
+export function printableText(text: string): string {
+  return text.split('\n').map(printable).join('\n');
 }

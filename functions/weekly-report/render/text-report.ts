@@ -3,10 +3,14 @@
  * top users, actions breakdown, resource types affected, anomalies), plus week-over-week deltas,
  * the MCP tools and clients of the usage metric, and caveats: one more reader of the report's
  * view (render/view/). It is what `report summarize` prints and the email's text part. Pure.
+ *
+ * Every line is printable (render/plain-text.ts `printable`): a value from audit data, or from
+ * an archived week whose summary holds a string where a number belongs, shows its control
+ * characters escaped and can never start a line of its own, in a terminal or in the email.
  */
 
 import { MULTIPLE, type Summary } from '../core/types';
-import { neutralizeBidi, wrapText } from './plain-text';
+import { printable, wrapText } from './plain-text';
 import {
   buildReportView,
   type DeltaView,
@@ -33,12 +37,19 @@ const TEXT_NOTE_LIMIT = 10;
 /** Longest tool or client name shown in the text (real ones are a few dozen characters). */
 const TEXT_NAME_LIMIT = 100;
 
-/** Audit data made safe for a terminal or a text e-mail: no control characters, no bidi controls, bounded length. */
+/**
+ * Audit data made safe for a terminal or a text e-mail: printable (control characters shown
+ * escaped, no bidi controls), at most `limit` code points as shown.
+ */
 export function plain(value: string, limit = TEXT_VALUE_LIMIT): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
-  const clean = neutralizeBidi(value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' '));
-  const chars = [...clean];
-  return chars.length > limit ? `${chars.slice(0, limit - 1).join('')}…` : clean;
+  const shown = printable(String(value));
+  const chars = [...shown];
+  if (chars.length <= limit) return shown;
+  // An escape cut in half (`\u00`) would read as something else: the cut drops its partial tail.
+  return `${chars
+    .slice(0, limit - 1)
+    .join('')
+    .replace(/\\u[0-9a-f]{0,3}$/, '')}…`;
 }
 
 /** The text report of a summary (the command line's entry). */
@@ -172,5 +183,7 @@ export function renderText(view: ReportView): string {
   const { iso, zone } = view.window;
   lines.push('', `Window: ${iso.from} to ${iso.to} (days in ${zone})`);
   lines.push(`${view.links.auditTrail.text}: ${view.links.auditTrail.url}`);
-  return `${lines.join('\n')}\n`;
+  // The one rule, on every line: what `plain` did not see (a figure or a date of an archived
+  // week, read back as whatever its JSON held) cannot break a line or reach the terminal raw.
+  return `${lines.map(printable).join('\n')}\n`;
 }

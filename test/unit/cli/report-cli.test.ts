@@ -4,7 +4,7 @@
  * and usage, --out, and the option rules shared with the stack.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -231,7 +231,10 @@ describe('report summarize', () => {
     );
     const json = (args: string[], input?: string) => {
       const r = report([...args, '--format', 'json'], input);
-      expect(r.stderr).toBe('');
+      // A --user that matched nobody is a note on stderr (the report is still the answer).
+      expect(r.stderr).toMatch(
+        args.includes('--user') ? /^report: --user \S+ matched nobody in the input[^\n]*\n$/ : /^$/,
+      );
       expect(r.stdout).not.toMatch(/1970-01-01|from_ts=0\b/);
       return JSON.parse(r.stdout);
     };
@@ -247,7 +250,10 @@ describe('report summarize', () => {
       expect(everyone.warnings).toContain('1 event was other audit events than MCP Server calls and left out.');
       expect(everyone.window.to < '2026-11-24').toBe(true);
       expect(nobody.window).toEqual(everyone.window);
-      expect(nobody.link).toBe(everyone.link);
+      const [narrowed, whole] = [new URL(nobody.link), new URL(everyone.link)];
+      expect(narrowed.searchParams.get('from_ts')).toBe(whole.searchParams.get('from_ts'));
+      expect(narrowed.searchParams.get('to_ts')).toBe(whole.searchParams.get('to_ts'));
+      expect(narrowed.searchParams.get('query')).toContain('@usr.email:"nobody@example.com"');
       expect(text.stdout).not.toContain('1970');
       expect(text.stdout).toMatch(/^AI Activity Audit — .* — 2026-11-16 to 2026-11-2\d\n/);
     });
@@ -323,7 +329,7 @@ describe('report summarize', () => {
     [['summarize', '--input', 'NUMBERS'], /holds no audit events: .*\(found 3 values, none with "attributes"\)/, 1],
     [['summarize', '--input', 'OBJECTS.ndjson'], /holds no audit events: .*each event an object with "attributes"/, 1],
     [['summarize', '--input', 'RESPONSE', '--baseline', 'package.json'], /package.json holds no audit events/, 1],
-    [['summarize', '--input', 'x', '--bogus'], /Unknown option '--bogus'/, 2],
+    [['summarize', '--input', 'x', '--bogus'], /^report: unknown option --bogus \(summarize takes --input /, 2],
     [['summarize', '--input', 'x', '--timezone', 'Mars/Base'], /--timezone must be an IANA time zone/, 2],
     [['summarize', '--input', 'x', '--from', 'yesterday'], /--from must be an ISO date/, 2],
     [['frobnicate'], /unknown command "frobnicate"/, 2],
@@ -436,5 +442,170 @@ describe('report render --out', () => {
     // Assess
     expect(r.status).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['email.html', 'email.txt', 'slack.json', 'summary.json']);
+  });
+});
+
+describe('a strict command line', () => {
+  const out = join(dir, 'strict-out');
+
+  it.each([
+    [
+      ['summarize', '--input', 'RESPONSE', '--out', 'OUT'],
+      /^--out does not apply to summarize; it is an option of render, preview and show$/,
+    ],
+    [
+      ['render', '--input', 'RESPONSE', '--out', 'OUT', '--format', 'json'],
+      /^--format does not apply to render; it is an option of summarize, history and show$/,
+    ],
+    [
+      ['history', '--archive', 'OUT', '--input', 'RESPONSE'],
+      /^--input does not apply to history; it is an option of summarize and render$/,
+    ],
+    [
+      ['show', '--archive', 'OUT', '--week', '2026-11-18', '--timezone', 'UTC'],
+      /^--timezone does not apply to show; it is an option of summarize, render and preview$/,
+    ],
+    [['preview', '--input', 'RESPONSE'], /^preview reads Datadog; use render with --input$/],
+    [
+      ['summarize', '--baseline', 'RESPONSE'],
+      /^--baseline reads the weeks before --input from a file; without --input the baseline comes from Datadog/,
+    ],
+    [
+      ['summarize', '--input', 'RESPONSE', '--baseline-days', '7'],
+      /^--baseline-days sets the baseline of a live read; with --input, give the weeks before it as a file/,
+    ],
+    [['summarize', '--input', 'RESPONSE', '--inptu', 'x'], /^unknown option --inptu; did you mean --input\?$/],
+    [
+      ['render', '--input', 'RESPONSE', '--out', 'OUT', '--chanel', 'C0123456789'],
+      /^unknown option --chanel; did you mean --channel\?$/,
+    ],
+    [
+      ['summarize', '--input', 'RESPONSE', '--chanel', 'C0123456789'],
+      /^unknown option --chanel; the nearest, --channel, is an option of render and preview$/,
+    ],
+    [['history', '--week', '2026-11-18'], /^--week does not apply to history; it is an option of show$/],
+    [['sumarize', '--input', 'RESPONSE'], /^unknown command "sumarize"; did you mean summarize\?/],
+    [['summarize', 'RESPONSE'], /^unexpected argument ".*response\.json": summarize takes options only \(--input /],
+    [
+      ['summarize', '--input', 'RESPONSE', '--workers', '-1'],
+      /^--workers must be a whole number from 0 to 64 \(got "-1"\)$/,
+    ],
+    [
+      ['summarize', '--input', 'RESPONSE', '--weeks', '3'],
+      /^--weeks does not apply to summarize; it is an option of history$/,
+    ],
+    [['render', '--input', 'RESPONSE', '--out'], /^--out needs a value$/],
+    [
+      ['render', '--input', 'RESPONSE', '--out', '--format', 'json'],
+      /^--out needs a value, not the option --format \(write --out=--format if that is the value\)$/,
+    ],
+  ])('refuses %j with exit 2 and one line naming the fix', (args, message) => {
+    // Act
+    const argv = args.map((a) => (a === 'RESPONSE' ? responseFile : a === 'OUT' ? out : a));
+    const r = report(argv);
+
+    // Assess: nothing done, nothing written
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(r.stderr.replace(/^report: /, '').trimEnd()).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('names binary input without echoing its bytes to the terminal', () => {
+    // Prepare: a file of non-text bytes, escape sequences among them (clear screen, set title, 8-bit CSI)
+    const bytes = Buffer.concat([
+      Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00]),
+      Buffer.from('\x1b[2J\x1b]0;pwned\x07'),
+      Buffer.from([0xc2, 0x9b, 0x33, 0x31, 0x6d, 0xff, 0xfe, 0x00, 0x0d]),
+    ]);
+    const path = join(dir, 'binary.dat');
+    writeFileSync(path, bytes);
+
+    // Act
+    const r = report(['summarize', '--input', path]);
+
+    // Assess
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 1, stdout: '' });
+    expect(r.stderr).toMatch(/^report: .*binary\.dat is not JSON, a JSON array or NDJSON \(.*\\u007f/);
+    expect(r.stderr.slice(0, -1)).not.toMatch(/[\p{Cc}\u2028\u2029]/u);
+  });
+});
+
+describe('a --user report', () => {
+  const clean = write(
+    'people.json',
+    JSON.stringify({ data: [...generateEvents({ seed: 12, from: FROM, to: TO, count: 400 })] }),
+  );
+  let everyone: { link: string; top_users: Array<{ user: string }> };
+  let top: string;
+  beforeAll(() => {
+    everyone = JSON.parse(report(['summarize', '--input', clean, '--format', 'json']).stdout);
+    top = everyone.top_users[0]!.user;
+  });
+
+  it("says whose it is in its title, summary and subject, and links to that person's calls", () => {
+    // Act
+    const out = join(dir, 'user-out');
+    const json = report(['summarize', '--input', clean, '--user', top, '--format', 'json']);
+    const render = report(['render', '--input', clean, '--user', top, '--org', 'Acme', '--out', out]);
+
+    // Assess
+    expect(json.stderr).toBe('');
+    const s = JSON.parse(json.stdout);
+    expect(s.scope).toEqual({ label: `user ${top}` });
+    const link = new URL(s.link);
+    expect(link.searchParams.get('query')).toBe(
+      `@evt.name:"MCP Server" (@usr.id:"${top}" OR @usr.email:"${top}" OR @delegator.id:"${top}" OR @delegator.email:"${top}")`,
+    );
+    expect(link.searchParams.get('from_ts')).toBe(new URL(everyone.link).searchParams.get('from_ts'));
+    expect(render.status).toBe(0);
+    const text = readFileSync(join(out, 'email.txt'), 'utf8');
+    expect(text.split('\n')[0]).toMatch(
+      new RegExp(`^AI Activity Audit — Acme \\(user ${top.replace(/\./g, '\\.')}\\) — `),
+    );
+    expect(text).toContain(s.link);
+    expect(readFileSync(join(out, 'email.html'), 'utf8')).toContain(`Acme (user ${top})`);
+  });
+
+  it('says on stderr when it matched nobody, naming the nearest person, and still prints the empty report', () => {
+    // Prepare: the top user's address with one letter dropped
+    const typo = top.replace(/^(.)./, '$1');
+
+    // Act
+    const r = report(['summarize', '--input', clean, '--user', typo]);
+
+    // Assess
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(
+      `report: --user ${typo} matched nobody in the input, so the report is empty; did you mean ${top}?\n`,
+    );
+    expect(r.stdout).toContain('Total MCP tool calls: 0\n');
+  });
+});
+
+describe('printable output of audit data', () => {
+  it('prints names holding escape sequences escaped, as text and as JSON that reads back the same', () => {
+    // Prepare: one person's name and one resource with escapes, an 8-bit CSI, a bidi override and DEL
+    const hostile = '\x1b[2J\x1b]0;pwned\x07\u009b31m\u202eevil\x7f';
+    const planted = [...generateEvents({ seed: 14, from: FROM, to: TO, count: 50 })].map((e, i) => {
+      if (i % 5 !== 0) return e;
+      const inner = (e.attributes as { attributes: { usr?: Record<string, unknown>; asset?: Record<string, unknown> } })
+        .attributes;
+      inner.usr = { email: `${hostile}@example.com` };
+      inner.asset = { ...(inner.asset ?? {}), type: `monitor${hostile}` };
+      return e;
+    });
+    const path = write('escapes.json', JSON.stringify({ data: planted }));
+
+    // Act
+    const text = report(['summarize', '--input', path]);
+    const json = report(['summarize', '--input', path, '--format', 'json']);
+
+    // Assess
+    expect(text.status).toBe(0);
+    expect(text.stdout).not.toMatch(/(?!\n)[\p{Cc}\u2028\u2029\u202a-\u202e]/u);
+    expect(text.stdout).toContain('\\u001b[2J\\u001b]0;pwned\\u0007\\u009b31m\ufffdevil\\u007f@example.com');
+    expect(json.stdout).not.toMatch(/(?!\n)[\p{Cc}\u2028\u2029\u202a-\u202e]/u);
+    expect(JSON.parse(json.stdout).top_users.map((u: { user: string }) => u.user)).toContain(`${hostile}@example.com`);
   });
 });
