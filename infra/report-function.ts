@@ -109,10 +109,11 @@ export interface ReportFunctionProps {
   readonly bundledFiles?: Readonly<Record<string, string>>;
   /**
    * Memory and, with it, CPU (Lambda gives a full vCPU at 1769 MB). Measured (bench/bundle.ts): the
-   * loaded bundle takes ~170 MiB RSS, and a busy week (60k events plus 240k baseline events, pages
-   * of 1000 parsed from JSON) peaks at ~100 MiB in the streaming aggregates, so 512 MB would hold
-   * it; 1024 MB is for CPU: aggregating those 300k events takes ~6-9 s of one local core, which
-   * 1024 MB (~0.6 vCPU) keeps well inside the timeout. One run a week makes the price negligible.
+   * loaded bundle takes ~90 MiB RSS (~180 with the whole Datadog client), and a busy week (60k
+   * events plus 240k baseline events, pages of 1000 parsed from JSON) peaks at ~100 MiB in the
+   * streaming aggregates, so 512 MB would hold it; 1024 MB is for CPU: aggregating those 300k
+   * events takes ~6-9 s of one local core, which 1024 MB (~0.6 vCPU) keeps well inside the
+   * timeout. One run a week makes the price negligible.
    * @default 1024
    */
   readonly memorySize?: number;

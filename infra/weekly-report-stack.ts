@@ -2,9 +2,9 @@
  * The weekly report stack: EventBridge Scheduler schedules (cron + IANA zone, one per group of
  * reports of the same org, schedule and window) invoke the report function with their scheduled
  * time and the names of their reports, which the function reads from the reports document bundled
- * beside its code; failures land in one encrypted DLQ;
- * alarms on function errors and DLQ depth go to an encrypted SNS topic. Grants are scoped to the
- * secrets, sender identities, configuration sets and table the function uses.
+ * beside its code; failures land in one encrypted DLQ; alarms on function errors, DLQ depth and
+ * the job's own metrics go to an encrypted SNS topic that only this stack's alarms may publish to.
+ * Grants are scoped to the secrets, sender identities, configuration sets and table the function uses.
  */
 import {
   Arn,
