@@ -1,17 +1,20 @@
 /**
- * Bundle benchmark: bundles the handler with the stack's own esbuild options (REPORT_BUNDLING),
- * prints its size and cold-start load time (`node -e "require(bundle)"`, median of several runs),
- * and measures side by side: the AWS SDK left external (CDK's default) vs bundled (ours), source
- * maps on vs off, and the narrow Datadog client import vs the whole package. A memory probe feeds
- * a busy week (60k events + 4 weeks of baseline) through the core, for the function's memory size.
- * Run alone with `npx tsx bench/bundle.ts`.
+ * Bundle benchmark: builds the function's bundle exactly as the stack deploys it
+ * (scripts/lib/function-bundle.cjs: esbuild with the slim Datadog client), prints its size and
+ * cold-start load time (`node -e "require(bundle)"`, median of several runs, variants interleaved),
+ * and measures side by side: the same handler with the whole Datadog client (the bundle before the
+ * slim client: 5.39 MiB, 1.1-1.4 s here), the command line's own Datadog client bundle
+ * (dist/cli/datadog-client.cjs, the same plugins), the AWS SDK left external (CDK's default) vs
+ * bundled (ours), source maps on vs off, and the whole Datadog package for scale. A memory probe
+ * feeds a busy week (60k events + 4 weeks of baseline) through the core, for the function's memory
+ * size. Run alone with `npx tsx bench/bundle.ts`.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { HANDLER_ENTRY, PROJECT_ROOT, REPORT_BUNDLING, reportBuildOptions } from '../infra/report-function';
+import { functionBundle, HANDLER_ENTRY, PROJECT_ROOT } from '../infra/report-function';
 import { CHILD_PEAK_RSS_KIB, type Row } from './measure';
 
 const OUT_DIR = path.join(PROJECT_ROOT, '.bench', 'bundle');
@@ -24,7 +27,7 @@ interface Bundle {
   readonly file: string;
   readonly bytes: number;
   readonly gzipBytes: number;
-  readonly metafile: Metafile;
+  readonly metafile?: Metafile;
 }
 
 interface LoadTime {
@@ -36,24 +39,51 @@ interface LoadTime {
   readonly rssMiB: number;
 }
 
+function measured(name: string, file: string, metafile?: Metafile): Bundle {
+  const content = fs.readFileSync(file);
+  return { name, file, bytes: content.length, gzipBytes: gzipSync(content).length, ...(metafile ? { metafile } : {}) };
+}
+
+/** The handler built as deployed (function-bundle.cjs), with the benchmark's variations. */
 async function bundle(
   name: string,
-  entry: string,
-  overrides: { external?: string[]; minify?: boolean; sourcemap?: boolean } = {},
+  options: { slimClient?: boolean; external?: string[]; minify?: boolean; sourcemap?: boolean } = {},
 ): Promise<Bundle> {
+  const outdir = path.join(OUT_DIR, name);
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const { external, minify, sourcemap, slimClient = true } = options;
+  const result = await functionBundle.buildFunction({
+    outdir,
+    slimClient,
+    overrides: {
+      ...(external ? { external: [...(functionBundle.FUNCTION_BUILD_OPTIONS.external ?? []), ...external] } : {}),
+      ...(minify !== undefined ? { minify } : {}),
+      ...(sourcemap !== undefined ? { sourcemap } : {}),
+      logLevel: 'silent',
+    },
+  });
+  return measured(name, path.join(outdir, functionBundle.BUNDLE_FILE), result.metafile);
+}
+
+/** Any entry, bundled with the deployed options but no plugins (the whole Datadog package). */
+async function bundlePlain(name: string, entry: string): Promise<Bundle> {
   const file = path.join(OUT_DIR, name, 'index.js');
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
-  const options = reportBuildOptions(entry, file);
   const result = await build({
-    ...options,
-    ...(overrides.external ? { external: [...(options.external ?? []), ...overrides.external] } : {}),
-    ...(overrides.minify !== undefined ? { minify: overrides.minify } : {}),
-    ...(overrides.sourcemap !== undefined ? { sourcemap: overrides.sourcemap } : {}),
+    ...functionBundle.FUNCTION_BUILD_OPTIONS,
+    entryPoints: [entry],
+    outfile: file,
     metafile: true,
     logLevel: 'silent',
   });
-  const content = fs.readFileSync(file);
-  return { name, file, bytes: content.length, gzipBytes: gzipSync(content).length, metafile: result.metafile };
+  return measured(name, file, result.metafile);
+}
+
+/** The command line's Datadog client bundle, built first when dist/cli is stale. */
+async function cliClientBundle(): Promise<Bundle> {
+  const buildCli = require('../scripts/build-cli.cjs') as { ensureBuilt(): Promise<string>; OUT_DIR: string };
+  await buildCli.ensureBuilt();
+  return measured('cli-datadog-client', path.join(buildCli.OUT_DIR, 'datadog-client.cjs'));
 }
 
 function median(values: number[]): number {
@@ -170,7 +200,7 @@ console.log(JSON.stringify({ ms: Date.now() - started, maxRssKiB: ${CHILD_PEAK_R
 `,
   );
   try {
-    const b = await bundle('memory-probe', probe, { external: [] });
+    const b = await bundlePlain('memory-probe', probe);
     const child = spawnSync(process.execPath, [b.file], { env: CHILD_ENV, encoding: 'utf8', timeout: 120_000 });
     if (child.status !== 0) throw new Error(child.stderr.slice(0, 300));
     const out = JSON.parse(child.stdout.trim()) as { ms: number; maxRssKiB: number; heap: number; calls: number };
@@ -191,15 +221,15 @@ console.log(JSON.stringify({ ms: Date.now() - started, maxRssKiB: ${CHILD_PEAK_R
 
 export async function run(): Promise<Row[]> {
   fs.mkdirSync(OUT_DIR, { recursive: true });
-  console.log(
-    `bundle: esbuild ${REPORT_BUNDLING.target}, minify, external ${REPORT_BUNDLING.externalModules.join(', ')}`,
-  );
+  const o = functionBundle.FUNCTION_BUILD_OPTIONS;
+  console.log(`bundle: esbuild ${o.target}, minify, external ${(o.external ?? []).join(', ')}, slim Datadog client`);
   console.log(`  load times: median of ${RUNS} fresh \`node -e "require(bundle)"\` processes, variants interleaved`);
 
   // The whole Datadog client, for scale: what an `import { v2 } from '@datadog/datadog-api-client'` costs.
   const wholeEntry = path.join(OUT_DIR, 'whole-datadog-client.ts');
   fs.writeFileSync(wholeEntry, "export * as datadog from '@datadog/datadog-api-client';\n");
-  const whole = await bundle('whole-datadog-client', wholeEntry);
+  const whole = await bundlePlain('whole-datadog-client', wholeEntry);
+  const cli = await cliClientBundle();
 
   let handlerProblem: string | undefined;
   const handler: Bundle[] = [];
@@ -207,51 +237,60 @@ export async function run(): Promise<Row[]> {
     handlerProblem = `handler not found at ${path.relative(PROJECT_ROOT, HANDLER_ENTRY)}: no handler figures yet`;
   } else {
     try {
-      handler.push(await bundle('handler', HANDLER_ENTRY));
-      handler.push(await bundle('handler-sdk-external', HANDLER_ENTRY, { external: ['@aws-sdk/*', '@smithy/*'] }));
-      handler.push(await bundle('handler-unminified', HANDLER_ENTRY, { minify: false, sourcemap: false }));
+      handler.push(await bundle('handler'));
+      handler.push(await bundle('handler-full-client', { slimClient: false }));
+      handler.push(await bundle('handler-sdk-external', { external: ['@aws-sdk/*', '@smithy/*'] }));
+      handler.push(await bundle('handler-unminified', { minify: false, sourcemap: false }));
     } catch (error) {
       handlerProblem = `the handler does not bundle yet: ${(error as Error).message.split('\n').slice(0, 3).join(' ')}`;
       handler.length = 0;
     }
   }
-  const [deployed, sdkExternal, unminified] = handler;
-  const variants: Variant[] = [{ file: undefined }, { file: whole.file }];
-  if (deployed && sdkExternal && unminified) {
+  const [deployed, fullClient, sdkExternal, unminified] = handler;
+  const variants: Variant[] = [{ file: undefined }, { file: whole.file }, { file: cli.file }];
+  if (deployed && fullClient && sdkExternal && unminified) {
     variants.push(
       { file: deployed.file },
       { file: deployed.file, nodeOptions: '--enable-source-maps' },
+      { file: fullClient.file },
       // Locally the external SDK resolves from node_modules, as it would from the runtime's copy.
       { file: sdkExternal.file },
       { file: unminified.file },
     );
   }
-  const [empty, wholeLoad, deployedLoad, sourceMapsLoad, sdkExternalLoad, unminifiedLoad] = loadTimes(variants);
+  const [empty, wholeLoad, cliLoad, deployedLoad, sourceMapsLoad, fullLoad, sdkExternalLoad, unminifiedLoad] =
+    loadTimes(variants);
   console.log(`  ${'node with nothing to load'.padEnd(48)} ${''.padStart(28)}process ${ms(empty?.processMs ?? 0)}`);
-  if (deployed && sdkExternal && unminified) {
-    printBundleRow('handler as deployed (minified, SDK bundled)', deployed, deployedLoad);
+  if (deployed && fullClient && sdkExternal && unminified) {
+    printBundleRow('handler as deployed (slim client, minified)', deployed, deployedLoad);
     printBundleRow('  same, NODE_OPTIONS=--enable-source-maps', deployed, sourceMapsLoad);
+    printBundleRow('handler with the whole client (before)', fullClient, fullLoad);
     printBundleRow('handler, @aws-sdk/* external (CDK default)', sdkExternal, sdkExternalLoad);
     printBundleRow('handler, not minified', unminified, unminifiedLoad);
   }
+  printBundleRow("command line's Datadog client bundle", cli, cliLoad);
   printBundleRow('whole @datadog/datadog-api-client', whole, wholeLoad);
   if (handlerProblem !== undefined) console.log(`  ${handlerProblem}`);
-  if (deployed) {
-    const datadog =
-      topPackages(deployed.metafile, 1000).find(([name]) => name === '@datadog/datadog-api-client')?.[1] ?? 0;
+  const rows: Row[] = [];
+  if (deployed?.metafile && fullClient?.metafile && deployedLoad && fullLoad && cliLoad) {
+    const datadog = (b: Bundle) =>
+      topPackages(b.metafile as Metafile, 1000).find(([name]) => name === '@datadog/datadog-api-client')?.[1] ?? 0;
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
     console.log(
-      `  Datadog client inside the handler bundle: ${mib(datadog)} (${(datadog / whole.bytes).toFixed(2)}x the whole ` +
-        `client); handler bundle / whole client: ${(deployed.bytes / whole.bytes).toFixed(2)}x`,
+      `  slim vs whole client: bundle ${ratio(deployed.bytes, fullClient.bytes)}, require ` +
+        `${ratio(deployedLoad.requireMs, fullLoad.requireMs)}; the Datadog client inside it ${mib(datadog(deployed))} ` +
+        `(was ${mib(datadog(fullClient))}); the command line's client bundle: ${mib(cli.bytes)}, require ${ms(cliLoad.requireMs)}`,
     );
     console.log('  largest packages in the deployed bundle:');
     for (const [name, bytes] of topPackages(deployed.metafile, 8)) console.log(`    ${name.padEnd(40)} ${mib(bytes)}`);
-  }
-  const rows: Row[] = [];
-  if (deployed && deployedLoad) {
     rows.push({
-      what: 'deployed handler bundle (minified, AWS SDK bundled)',
-      measured: `${mib(deployed.bytes)} (${mib(deployed.gzipBytes)} gzip), \`require\` ${ms(deployedLoad.requireMs)}; the whole Datadog client alone bundles to ${mib(whole.bytes)}`,
-      target: 'well below ~10 MB',
+      what: 'deployed function bundle (slim Datadog client, minified, AWS SDK bundled)',
+      measured:
+        `${mib(deployed.bytes)} (${mib(deployed.gzipBytes)} gzip), \`require\` ${ms(deployedLoad.requireMs)}; ` +
+        `with the whole client ${mib(fullClient.bytes)}, ${ms(fullLoad.requireMs)} ` +
+        `(${ratio(deployed.bytes, fullClient.bytes)} the size, ${ratio(deployedLoad.requireMs, fullLoad.requireMs)} the time); ` +
+        `the command line's client bundle ${mib(cli.bytes)}, ${ms(cliLoad.requireMs)}`,
+      target: 'at most 1.5 MiB',
     });
   }
   const memory = await memoryProbe();

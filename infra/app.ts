@@ -9,6 +9,8 @@ import { parseStackConfig, StackConfigError } from './config';
 import { WeeklyReportStack } from './weekly-report-stack';
 
 export const STACK_NAME = 'AiActivityAudit';
+/** On the stack and on every resource it holds. */
+export const PROJECT_TAGS: Readonly<Record<string, string>> = { project: 'ai-activity-audit' };
 
 export interface ReportApp {
   readonly app: App;
@@ -27,8 +29,11 @@ export function createReportApp(props?: AppProps & { readonly entry?: string }):
     config,
     description: 'AI Activity Audit: weekly report of Datadog MCP server activity (email and Slack)',
     ...(props?.entry !== undefined ? { entry: props.entry } : {}),
+    // The stack's own tag, which CloudFormation also puts on what it creates (@aws-cdk/core:explicitStackTags
+    // no longer makes one of Tags.of(stack)); Tags.of below tags every resource in the template.
+    tags: PROJECT_TAGS,
   });
-  Tags.of(stack).add('project', 'ai-activity-audit');
+  for (const [key, value] of Object.entries(PROJECT_TAGS)) Tags.of(stack).add(key, value);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
 }

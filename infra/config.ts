@@ -15,7 +15,6 @@ import {
 } from '../functions/weekly-report/config/report-definitions';
 import { DEFAULTS_KEYS } from '../functions/weekly-report/config/report-settings';
 import { isEmailAddress, parsePositiveInteger, readString } from '../functions/weekly-report/config/values';
-import { encodeBundledFile, MAX_ENCODED_FILE_BYTES } from './bundled-files';
 import { unknownContextKeys } from './context-keys';
 
 export interface StackConfig {
@@ -148,15 +147,6 @@ export function parseStackConfig(raw: RawContext): StackConfig {
     report(
       'archiveObjectLockDays',
       `${lockDays} is longer than archiveRetentionDays (${archiveRetentionDays}): a locked object cannot expire; lower it or raise the retention`,
-    );
-  }
-
-  const encoded = encodeBundledFile(JSON.stringify(document)).length;
-  if (encoded > MAX_ENCODED_FILE_BYTES) {
-    const count = Array.isArray(document.reports) ? document.reports.length : 1;
-    report(
-      'reports',
-      `the ${count} report${count === 1 ? ' takes' : 's take'} ${encoded} bytes gzipped and base64-encoded, more than the ${MAX_ENCODED_FILE_BYTES} the bundling command can carry; shorten their suppress lists or split them over two deployments`,
     );
   }
 

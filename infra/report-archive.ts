@@ -4,7 +4,8 @@
  * changed by nobody. All public access blocked, TLS only, SSE-S3 (or the given KMS key),
  * versioned, bucket-owner objects only, expired by a lifecycle rule (never, with retention 0),
  * optionally locked by S3 Object Lock in compliance mode, and its access logged to a second
- * bucket. It is retained when the stack is destroyed: it is the record a reviewer asks for.
+ * bucket, which takes the logs under its bucket policy (no ACL on either bucket). It is retained
+ * when the stack is destroyed: it is the record a reviewer asks for.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -31,11 +32,15 @@ export class ReportArchiveBucket extends Construct {
     super(scope, id);
     // Server access logs of the archive: who read or wrote which report. Access log buckets take
     // SSE-S3 only; logs are kept as long as the reports (or a year when reports are kept forever).
+    // ACLs disabled: S3 delivers the logs under a bucket policy statement for logging.s3.amazonaws.com,
+    // limited to the archive bucket and this account (CDK writes it, with the feature flag
+    // @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy), not the LogDeliveryWrite ACL, which
+    // organisations that forbid ACLs refuse (Control Tower's CT.S3.PR.5, cfn-lint W3045).
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       encryption: s3.BucketEncryption.S3_MANAGED,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(props.retentionDays > 0 ? props.retentionDays : 365) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -1,67 +1,119 @@
 /**
  * The report Lambda function with our defaults: nodejs24.x on arm64, bundled locally by esbuild
- * (no Docker), an explicit log group with retention, JSON logs, and a role that starts with only
- * the right to write to that log group. REPORT_BUNDLING is shared with bench/bundle.ts so the
- * measured bundle is the deployed one.
+ * with the slim Datadog client (scripts/lib/function-bundle.cjs; no Docker, no network), an
+ * explicit log group with retention, JSON logs, and a role that starts with only the right to write
+ * to that log group.
+ *
+ * Not a NodejsFunction: it runs esbuild without plugins, and the slim client is two esbuild
+ * plugins (scripts/lib/slim-datadog-client.cjs) that take the bundle from 5.4 to 1.3 MiB and its
+ * cold `require` from over a second to a fraction of one (bench/bundle.ts measures both). The
+ * bundle is a Code asset with local bundling that runs the same build bench/bundle.ts measures
+ * and the built-bundle test runs.
  */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, Duration, type ILocalBundling, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, BuildResult } from 'esbuild';
 import { METRIC_NAMESPACE } from '../functions/weekly-report/run/metrics';
-import { writeBundledFilesCommands } from './bundled-files';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 /** Powertools service name: the `service` key of every log line and the dimension of every metric. */
 export const SERVICE_NAME = 'ai-activity-audit';
-export const HANDLER_ENTRY = path.join(PROJECT_ROOT, 'functions/weekly-report/handler.ts');
+/** The script that builds the bundle; run as a child process by the local bundling. */
+export const FUNCTION_BUNDLE_SCRIPT = path.join(PROJECT_ROOT, 'scripts/lib/function-bundle.cjs');
+
+/** What scripts/lib/function-bundle.cjs exports (plain CommonJS, so typed here). */
+export interface FunctionBundleModule {
+  /** functions/weekly-report/handler.ts */
+  readonly HANDLER_ENTRY: string;
+  /** `index.js`: the function's handler is `index.handler`. */
+  readonly BUNDLE_FILE: string;
+  /** The deployed bundle's esbuild options (the plugins aside). */
+  readonly FUNCTION_BUILD_OPTIONS: Readonly<BuildOptions>;
+  /** Builds `outdir/index.js` and its source map; `slimClient: false` leaves the Datadog client whole (the bench's "before"). */
+  buildFunction(options: {
+    readonly entry?: string;
+    readonly outdir: string;
+    readonly slimClient?: boolean;
+    readonly overrides?: BuildOptions;
+  }): Promise<BuildResult & { metafile: NonNullable<BuildResult['metafile']> }>;
+}
+export const functionBundle = require(FUNCTION_BUNDLE_SCRIPT) as FunctionBundleModule;
+export const HANDLER_ENTRY = functionBundle.HANDLER_ENTRY;
 
 /**
- * esbuild settings of the deployed bundle; `npx tsx bench/bundle.ts` measures each choice side by
- * side (figures below from one run on the 2-core dev machine):
- * - `target: 'node20'`: the same code runs on the local Node 20 and on the nodejs24.x runtime.
- * - `externalModules: ['typescript']` only. `typescript` is a guard: mjml, if it is ever imported
- *   at run time, reaches it through a code path we never take (it would double the bundle); the
- *   templates are compiled at build time today, so neither is in the bundle. The AWS SDK v3 clients
- *   are bundled on purpose (replacing CDK's default `@aws-sdk/*` external): we run the versions we
- *   pinned and tested, not whatever the runtime ships. Cost: 5.0 vs 4.4 MiB, and no slower to load
- *   (411 vs 490 ms require, within noise).
- * - `minify`: 5.0 MiB instead of 11.5 MiB and 411 vs 574 ms require.
- * - `sourceMap` (a separate file, without `sourcesContent`) and NODE_OPTIONS=--enable-source-maps:
- *   stack traces in the logs point at our TypeScript. It costs ~150 ms and ~20 MiB per cold start,
- *   once a week; a failure we can read is worth more.
+ * Builds the bundle of `entry` into `outputDir` (the asset's staging directory) and writes `files`
+ * beside it, synchronously, as CDK's local bundling must: esbuild's plugins need its asynchronous
+ * API, so the build runs in a child process (esbuild prints its own errors there).
+ * @throws Error when a file name is not a plain name or the build fails; never falls back to Docker
  */
-export const REPORT_BUNDLING = {
-  target: 'node20',
-  format: OutputFormat.CJS,
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  externalModules: ['typescript'],
-  forceDockerBundling: false,
-  logLevel: LogLevel.WARNING,
-} as const satisfies BundlingOptions;
+export function bundleReportFunction(
+  entry: string,
+  outputDir: string,
+  files: Readonly<Record<string, string>> = {},
+): void {
+  for (const name of Object.keys(files)) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(name) || name === functionBundle.BUNDLE_FILE || name.startsWith('.')) {
+      throw new Error(`bundled file name ${JSON.stringify(name)} is not a plain name beside the bundle`);
+    }
+  }
+  const child = spawnSync(process.execPath, [FUNCTION_BUNDLE_SCRIPT, entry, outputDir], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (child.error !== undefined || child.status !== 0) {
+    throw new Error(
+      `bundling the report function failed (${child.error?.message ?? `exit ${child.status ?? child.signal}`}); esbuild's messages are above. Run \`node scripts/lib/function-bundle.cjs ${path.relative(PROJECT_ROOT, entry)} /tmp/bundle\` to see them alone.`,
+    );
+  }
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(outputDir, name), content);
+}
 
-/** The esbuild options NodejsFunction derives from REPORT_BUNDLING, for benchmarks and checks. */
-export function reportBuildOptions(entry: string, outfile: string): BuildOptions {
-  return {
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: REPORT_BUNDLING.target,
-    format: REPORT_BUNDLING.format,
-    minify: REPORT_BUNDLING.minify,
-    sourcemap: REPORT_BUNDLING.sourceMap,
-    sourcesContent: REPORT_BUNDLING.sourcesContent,
-    external: [...REPORT_BUNDLING.externalModules],
-    logLevel: 'warning',
-  };
+/**
+ * The local bundling of the function's code. Its data properties are what CDK's asset cache keys
+ * on (it drops functions): two functions of one app with different files get their own bundles.
+ */
+class ReportFunctionBundling implements ILocalBundling {
+  /** SHA-256 of the bundled files, for the cache key; the files themselves stay out of it. */
+  readonly filesSha256: string;
+
+  constructor(
+    readonly entry: string,
+    private readonly files: Readonly<Record<string, string>>,
+  ) {
+    this.filesSha256 = createHash('sha256')
+      .update(JSON.stringify(Object.entries(files).sort()))
+      .digest('hex');
+    Object.defineProperty(this, 'files', { enumerable: false });
+  }
+
+  tryBundle(outputDir: string): boolean {
+    bundleReportFunction(this.entry, outputDir, this.files);
+    return true;
+  }
+}
+
+/**
+ * The function's code: a Code asset whose local bundling is bundleReportFunction. Hashed by its
+ * output (the bundle and the files), so a changed source or report redeploys the code and nothing
+ * else does; with bundling skipped (`cdk synth --exclusively`, the stack tests) nothing is built.
+ */
+export function reportFunctionCode(entry: string, files: Readonly<Record<string, string>> = {}): lambda.Code {
+  return lambda.Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Required by the type; never used, because the local bundling either builds or throws.
+      image: lambda.Runtime.NODEJS_24_X.bundlingImage,
+      local: new ReportFunctionBundling(entry, files),
+    },
+  });
 }
 
 export interface ReportFunctionProps {
@@ -70,17 +122,18 @@ export interface ReportFunctionProps {
   /** @default functions/weekly-report/handler.ts */
   readonly entry?: string;
   /**
-   * Files written into the bundle next to the handler, by name (the reports document). Written by
-   * the afterBundling hook, so they count in the asset hash: a changed file redeploys the code.
+   * Files written into the bundle next to the handler, by name (the reports document). Written
+   * into the bundle's directory before it is hashed: a changed file redeploys the code.
    * @default none
    */
   readonly bundledFiles?: Readonly<Record<string, string>>;
   /**
    * Memory and, with it, CPU (Lambda gives a full vCPU at 1769 MB). Measured (bench/bundle.ts): the
-   * loaded bundle takes ~170 MiB RSS, and a busy week (60k events plus 240k baseline events, pages
-   * of 1000 parsed from JSON) peaks at ~100 MiB in the streaming aggregates, so 512 MB would hold
-   * it; 1024 MB is for CPU: aggregating those 300k events takes ~6-9 s of one local core, which
-   * 1024 MB (~0.6 vCPU) keeps well inside the timeout. One run a week makes the price negligible.
+   * loaded bundle takes ~90 MiB RSS (~180 with the whole Datadog client), and a busy week (60k
+   * events plus 240k baseline events, pages of 1000 parsed from JSON) peaks at ~100 MiB in the
+   * streaming aggregates, so 512 MB would hold it; 1024 MB is for CPU: aggregating those 300k
+   * events takes ~6-9 s of one local core, which 1024 MB (~0.6 vCPU) keeps well inside the
+   * timeout. One run a week makes the price negligible.
    * @default 1024
    */
   readonly memorySize?: number;
@@ -110,7 +163,7 @@ export interface ReportFunctionProps {
 
 /** The report function, its log group, and its role (which grants only log writes until the stack adds more). */
 export class ReportFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
 
@@ -130,11 +183,9 @@ export class ReportFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry ?? HANDLER_ENTRY,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+    this.function = new lambda.Function(this, 'Function', {
+      code: reportFunctionCode(props.entry ?? HANDLER_ENTRY, props.bundledFiles ?? {}),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
@@ -152,17 +203,6 @@ export class ReportFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: props.bundledFiles
-        ? {
-            ...REPORT_BUNDLING,
-            commandHooks: {
-              beforeBundling: () => [],
-              beforeInstall: () => [],
-              afterBundling: (_inputDir: string, outputDir: string) =>
-                writeBundledFilesCommands(outputDir, props.bundledFiles ?? {}),
-            },
-          }
-        : REPORT_BUNDLING,
       onFailure: props.onFailure,
       retryAttempts: props.retryAttempts ?? 2,
       maxEventAge: props.maxEventAge ?? Duration.hours(6),

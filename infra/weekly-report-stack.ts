@@ -2,9 +2,9 @@
  * The weekly report stack: EventBridge Scheduler schedules (cron + IANA zone, one per group of
  * reports of the same org, schedule and window) invoke the report function with their scheduled
  * time and the names of their reports, which the function reads from the reports document bundled
- * beside its code; failures land in one encrypted DLQ;
- * alarms on function errors and DLQ depth go to an encrypted SNS topic. Grants are scoped to the
- * secrets, sender identities, configuration sets and table the function uses.
+ * beside its code; failures land in one encrypted DLQ; alarms on function errors, DLQ depth and
+ * the job's own metrics go to an encrypted SNS topic that only this stack's alarms may publish to.
+ * Grants are scoped to the secrets, sender identities, configuration sets and table the function uses.
  */
 import {
   Arn,
@@ -301,16 +301,36 @@ export class WeeklyReportStack extends Stack {
     ];
   }
 
+  /**
+   * The alarms and their topic. The topic's policy holds only what CDK writes for `enforceSSL`
+   * (deny without TLS), and any topic policy replaces SNS's default one, which let the account
+   * publish: so it allows CloudWatch to publish, for this stack's alarms alone (aws:SourceArn, by
+   * the names the alarms are given here) in this account (aws:SourceAccount), as AWS's examples of
+   * CloudWatch alarms publishing to SNS do. The topic is encrypted with a key of its own whose
+   * policy lets CloudWatch use it on the same conditions (an alarm publishing to an encrypted topic
+   * needs kms:GenerateDataKey* and kms:Decrypt; AWS's managed aws/sns key cannot grant them).
+   */
   private createAlarms(config: StackConfig): sns.Topic {
-    // A customer managed key: CloudWatch alarms cannot publish to a topic encrypted with the
-    // AWS managed aws/sns key, because its policy cannot grant cloudwatch.amazonaws.com.
     const key = new kms.Key(this, 'AlarmTopicKey', {
       description: 'AI Activity Audit alarm topic',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
-    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    // Control Tower's CT.KMS.PR.3: grants on the key only for AWS resources or from AWS services.
+    // Neither SNS nor CloudWatch uses grants on it; nobody else needs one.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyGrantsExceptForAwsServices',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+        },
+      }),
+    );
     const topic = new sns.Topic(this, 'AlarmTopic', {
       displayName: 'AI Activity Audit alarms',
       masterKey: key,
@@ -319,8 +339,25 @@ export class WeeklyReportStack extends Stack {
     if (config.alarmEmail !== undefined) topic.addSubscription(new EmailSubscription(config.alarmEmail));
     const action = new SnsAction(topic);
 
+    // Each alarm is named `<stack>-<id>` (the ids the README names), so its ARN is known here, for
+    // the conditions below, before CloudFormation creates it.
+    const alarmArns: string[] = [];
+    const alarm = (id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm => {
+      const alarmName = `${this.stackName}-${id}`;
+      const created = new cloudwatch.Alarm(this, id, { ...props, alarmName });
+      created.addAlarmAction(action);
+      alarmArns.push(
+        this.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: alarmName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
+      return created;
+    };
     const fn = this.reportFunction.function;
-    const errors = new cloudwatch.Alarm(this, 'FunctionErrorsAlarm', {
+    alarm('FunctionErrorsAlarm', {
       alarmDescription:
         'The weekly report function failed (it is retried; see its log group). A report may be late or missing.',
       metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
@@ -329,7 +366,7 @@ export class WeeklyReportStack extends Stack {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const dlq = new cloudwatch.Alarm(this, 'DeadLetterQueueAlarm', {
+    alarm('DeadLetterQueueAlarm', {
       alarmDescription:
         'A weekly report could not be delivered after all retries; its event is in the dead-letter queue.',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
@@ -350,7 +387,7 @@ export class WeeklyReportStack extends Stack {
         statistic,
         period: Duration.minutes(5),
       });
-    const incomplete = new cloudwatch.Alarm(this, 'ReportIncompleteAlarm', {
+    alarm('ReportIncompleteAlarm', {
       alarmDescription:
         'A weekly report went out marked partial: some audit events could not be read. Its email says which causes lost which time.',
       metric: jobMetric(METRICS.complete, cloudwatch.Stats.MINIMUM),
@@ -359,7 +396,7 @@ export class WeeklyReportStack extends Stack {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const unavailable = new cloudwatch.Alarm(this, 'ReportUnavailableAlarm', {
+    alarm('ReportUnavailableAlarm', {
       alarmDescription:
         'No weekly report: not one page of the week could be read from Datadog (outage, rate limit or keys). Nothing was sent; the run is retried.',
       metric: jobMetric(METRICS.unavailable, cloudwatch.Stats.SUM),
@@ -368,7 +405,7 @@ export class WeeklyReportStack extends Stack {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const ledger = new cloudwatch.Alarm(this, 'LedgerRecordFailedAlarm', {
+    alarm('LedgerRecordFailedAlarm', {
       alarmDescription:
         'A report channel was sent but the idempotency table could not record it: a retry after the claim lapses could send it twice.',
       metric: jobMetric(METRICS.ledgerRecordFailed, cloudwatch.Stats.SUM),
@@ -377,7 +414,30 @@ export class WeeklyReportStack extends Stack {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    for (const alarm of [errors, dlq, incomplete, unavailable, ledger]) alarm.addAlarmAction(action);
+
+    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    const fromTheseAlarms = {
+      StringEquals: { 'aws:SourceAccount': this.account },
+      ArnEquals: { 'aws:SourceArn': alarmArns },
+    };
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowStackAlarmsToPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: fromTheseAlarms,
+      }),
+    );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowStackAlarmsToUseKey',
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromTheseAlarms,
+      }),
+    );
     return topic;
   }
 }

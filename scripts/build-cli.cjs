@@ -5,7 +5,8 @@
  * is newer than the build, so an edited source is never run stale.
  *
  * Plain CommonJS on purpose: it runs before anything is compiled, and its freshness check runs on
- * every `npm run report`, so it loads nothing but `node:fs` and `node:path` (esbuild only to build).
+ * every `npm run report`, so it loads nothing but `node:fs`, `node:path` and the slim client's
+ * plugins (scripts/lib/slim-datadog-client.cjs, which loads nothing more); esbuild only to build.
  *
  * Six bundles, built as the Lambda bundle is (esbuild, target node20, CommonJS):
  * - dist/cli/report.cjs: the CLI, the core and the renderer. Loaded on every run.
@@ -13,11 +14,10 @@
  *   module that imports @datadog/datadog-api-client, with the client bundled in. Loaded only by
  *   the live path (no --input). The client's v2 ObjectSerializer requires all ~6,200 v2 model
  *   files to serialize one request type (3-4 s to load from node_modules on our 2-core machine,
- *   ~1.5 s bundled): here it keeps only the models the Audit, Metrics and Teams APIs name and the
- *   models they reference, and the bundle loads in ~50-150 ms. The rest of the serializer is the
- *   client's own code, unchanged; test/integration/cli-build.test.ts checks that it sends the audit
- *   search, the metric query and the Teams API's requests exactly as the full client does. Its
- *   cross-fetch and pako are small stand-ins (TRANSPORT_STAND_INS says why).
+ *   ~1.5 s bundled): the slim client's plugins, shared with the Lambda function's bundle
+ *   (scripts/lib/slim-datadog-client.cjs), keep only the models the Audit, Metrics and Teams APIs
+ *   name and the models they reference, and replace cross-fetch and pako with small stand-ins; the
+ *   bundle loads in ~50-150 ms.
  * - dist/cli/s3-store.cjs: functions/weekly-report/adapters/s3-blob-store.ts with @aws-sdk/client-s3
  *   bundled in. Loaded only with `--archive s3://…` (the SDK would add ~1.4 MB to every start).
  * - dist/cli/decode-worker.cjs: cli/decode-worker.ts, the decode pool's
@@ -34,6 +34,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
+const { SLIM_CLIENT_PLUGINS, TRANSPORT_STAND_INS } = require('./lib/slim-datadog-client.cjs');
 
 const ROOT = path.join(__dirname, '..');
 const OUT_DIR = path.join(ROOT, 'dist', 'cli');
@@ -77,122 +78,6 @@ function freshBuild() {
   }
   return isFresh(manifest) ? path.join(OUT_DIR, 'report.cjs') : undefined;
 }
-
-/**
- * The v2 APIs the function uses, and one model each must still serialize or deserialize (a check
- * that the client's layout is what this build expects): the audit search, the MCP usage metric
- * query, and the team memberships of team-scoped reports. Every operation of an API keeps its
- * models: the Teams API's 35 operations add ~290 KB to the bundle, though two are used.
- */
-const USED_APIS = {
-  AuditApi: 'AuditLogsSearchEventsRequest',
-  MetricsApi: 'ScalarFormulaQueryRequest',
-  TeamsApi: 'UserTeamsResponse',
-};
-
-/** Models named in the used APIs' (de)serialize calls, and every model, enum or oneOf they reference, transitively. */
-function usedModels(modelsDir, serializerSource) {
-  const modelNames = new Set([...serializerSource.matchAll(/^ {4}(\w+): \1_1\.\1,$/gm)].map((m) => m[1]));
-  const oneOfs = new Map();
-  const oneOfBlock = /const oneOfMap = \{([\s\S]*?)\n\};/.exec(serializerSource);
-  if (!oneOfBlock)
-    throw new Error('datadog-api-client: ObjectSerializer has no oneOfMap; update scripts/build-cli.cjs');
-  for (const m of oneOfBlock[1].matchAll(/^ {4}(\w+): \[([^\]]*)\]/gm)) {
-    oneOfs.set(
-      m[1],
-      [...m[2].matchAll(/"(\w+)"/g)].map((n) => n[1]),
-    );
-  }
-  const keep = new Set();
-  const visit = (name) => {
-    if (keep.has(name)) return;
-    if (oneOfs.has(name)) {
-      for (const member of oneOfs.get(name)) visit(member);
-      return;
-    }
-    if (!modelNames.has(name)) return; // a primitive, an enum or a type the serializer handles itself
-    keep.add(name);
-    const model = fs.readFileSync(path.join(modelsDir, `${name}.js`), 'utf8');
-    for (const t of model.matchAll(/type: "([^"]+)"/g)) {
-      for (const word of t[1].matchAll(/[A-Za-z_]\w*/g)) visit(word[0]);
-    }
-  };
-  for (const [api, required] of Object.entries(USED_APIS)) {
-    const source = fs.readFileSync(path.join(modelsDir, '..', 'apis', `${api}.js`), 'utf8');
-    const roots = [...source.matchAll(/ObjectSerializer\.(?:de)?serialize\([^;]*?"(\w+)"/g)].map((m) => m[1]);
-    if (!roots.includes(required)) {
-      throw new Error(`datadog-api-client: ${api} no longer serializes ${required}; update scripts/build-cli.cjs`);
-    }
-    for (const root of roots) visit(root);
-  }
-  return keep;
-}
-
-/** The client's v2 ObjectSerializer with only `keep` among its model requires and typeMap entries. */
-function slimSerializer(source, keep) {
-  let dropped = 0;
-  const models = new Set([...source.matchAll(/^const (\w+)_1 = require\("\.\/(\w+)"\);$/gm)].map((m) => m[1]));
-  const lines = source.split('\n').filter((line) => {
-    const required = /^const (\w+)_1 = require\("\.\/(\w+)"\);$/.exec(line);
-    const mapped = /^ {4}(\w+): \1_1\.\1,$/.exec(line);
-    const name = required?.[1] ?? mapped?.[1];
-    if (name === undefined || keep.has(name)) return true;
-    dropped++;
-    return false;
-  });
-  const slim = lines.join('\n');
-  // Every model the remaining code names must still be required, or the bundle would fail at run time.
-  for (const m of slim.matchAll(/\b(\w+)_1\.\1\b/g)) {
-    if (models.has(m[1]) && !keep.has(m[1]))
-      throw new Error(`datadog-api-client: ObjectSerializer still uses ${m[1]}; update scripts/build-cli.cjs`);
-  }
-  if (dropped < 1000)
-    throw new Error('datadog-api-client: ObjectSerializer has an unexpected shape; update scripts/build-cli.cjs');
-  return slim;
-}
-
-/** esbuild plugin: the v2 ObjectSerializer, slimmed to the models of the APIs we use. */
-const usedSerializerOnly = {
-  name: 'datadog-used-serializer',
-  setup(build) {
-    build.onLoad({ filter: /datadog-api-client-v2[\\/]models[\\/]ObjectSerializer\.js$/ }, async (args) => {
-      const source = await fs.promises.readFile(args.path, 'utf8');
-      const keep = usedModels(path.dirname(args.path), source);
-      return { contents: slimSerializer(source, keep), loader: 'js', resolveDir: path.dirname(args.path) };
-    });
-  },
-};
-
-/**
- * The client's two transport helpers, replaced in the CLI's client bundle: together ~510 KB of its
- * ~1.4 MB and ~30 ms of every live start. Both are reached from one file of the client
- * (datadog-api-client-common/http/isomorphic-fetch.js):
- * - cross-fetch (node-fetch, whatwg-url, tr46): the fetch used when none is configured, and
- *   adapters/datadog/client.ts always configures one. The stand-in is the global fetch.
- * - pako: compresses request bodies sent with `Content-Encoding: gzip` or `deflate`, which no
- *   audit, metrics or teams request is. The stand-in does it with node:zlib, into a Uint8Array of
- *   its own (the client sends `result.buffer`, so the buffer must hold exactly the result).
- */
-const TRANSPORT_STAND_INS = {
-  'cross-fetch': 'module.exports = { fetch: (...args) => globalThis.fetch(...args) };',
-  pako: [
-    "const zlib = require('node:zlib');",
-    'const own = (bytes) => new Uint8Array(bytes);',
-    'module.exports = { gzip: (data) => own(zlib.gzipSync(data)), deflate: (data) => own(zlib.deflateSync(data)) };',
-  ].join('\n'),
-};
-
-/** esbuild plugin: TRANSPORT_STAND_INS instead of the packages. */
-const transportStandIns = {
-  name: 'datadog-transport-stand-ins',
-  setup(build) {
-    build.onResolve({ filter: /^(cross-fetch|pako)$/ }, (args) => ({ path: args.path, namespace: 'stand-in' }));
-    build.onLoad({ filter: /.*/, namespace: 'stand-in' }, (args) => ({
-      contents: TRANSPORT_STAND_INS[args.path],
-      loader: 'js',
-    }));
-  },
-};
 
 /** esbuild plugin: the Datadog client comes from its own slim bundle, next to the one that needs it. */
 const datadogClientBeside = {
@@ -262,7 +147,7 @@ async function build() {
       ...COMMON,
       entryPoints: [CLIENT_ENTRY],
       outfile: path.join(OUT_DIR, 'datadog-client.cjs'),
-      plugins: [usedSerializerOnly, transportStandIns],
+      plugins: SLIM_CLIENT_PLUGINS,
     }),
     esbuild.build({ ...COMMON, entryPoints: [S3_ENTRY], outfile: path.join(OUT_DIR, 's3-store.cjs') }),
     esbuild.build({ ...COMMON, entryPoints: [WORKER_ENTRY], outfile: path.join(OUT_DIR, 'decode-worker.cjs') }),
@@ -276,11 +161,15 @@ async function build() {
       plugins: [datadogClientBeside],
     }),
   ]);
-  const sources = new Set([__filename, path.join(ROOT, CLIENT_PACKAGE_JSON)].map((f) => path.relative(ROOT, f)));
+  const sources = new Set(
+    [__filename, require.resolve('./lib/slim-datadog-client.cjs'), path.join(ROOT, CLIENT_PACKAGE_JSON)].map((f) =>
+      path.relative(ROOT, f),
+    ),
+  );
   for (const result of [cli, client, s3, worker, usage, doctor]) {
     for (const input of Object.keys(result.metafile.inputs)) {
       // Packages change only through npm, which runs this build again (`prepare`); their package.json stands for them.
-      // The transport stand-ins are written here, in this file, which is an input already.
+      // The transport stand-ins are written in scripts/lib/slim-datadog-client.cjs, an input already.
       if (!input.includes('node_modules/') && !input.startsWith('stand-in:')) sources.add(input);
     }
   }

@@ -3,7 +3,6 @@
  * does not know (typos), and one StackConfigError that names every offending key with its fix.
  */
 
-import { createHash } from 'node:crypto';
 import { editDistance, nearestKey, unknownReportKeys } from '../../functions/weekly-report/config/keys';
 import { parseReports } from '../../functions/weekly-report/config/parse-reports';
 import type { ReportDefinition } from '../../functions/weekly-report/config/report-definitions';
@@ -596,28 +595,6 @@ describe('reports', () => {
     expect(config.reports).toHaveLength(40);
     expect(JSON.stringify(config.reportsDocument).length).toBeGreaterThan(4096);
     expect(coldStart(config)).toEqual(config.reports);
-  });
-
-  it('refuses a list whose document is too large for the bundling command to carry', () => {
-    // Prepare: suppress rules whose users hardly compress
-    const user = (i: number, j: number) => `${createHash('sha256').update(`${i}/${j}`).digest('hex')}@acme.example`;
-    const reports = Array.from({ length: 60 }, (_, i) => ({
-      name: `team-${i}`,
-      suppress: Array.from({ length: 60 }, (_, j) => ({ kind: 'high_volume', user: user(i, j) })),
-    }));
-
-    // Act
-    const error = errorOf(() => parseStackConfig(contextWith({ reports })));
-
-    // Assess
-    expect(error.problems).toEqual([
-      {
-        key: 'reports',
-        message: expect.stringMatching(
-          /^the 60 reports take \d+ bytes gzipped and base64-encoded, more than the 122880/,
-        ),
-      },
-    ]);
   });
 
   it("says a bad top-level default once, at its key, and a report's own bad value at the report", () => {

@@ -86,6 +86,18 @@ function renderResource(resource: unknown): string {
   return JSON.stringify(resource);
 }
 
+/** A policy statement (or any JSON) with every intrinsic rendered as renderResource does, to compare as plain values. */
+function renderDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(renderDeep);
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && ['Fn::Join', 'Ref', 'Fn::GetAtt'].includes(keys[0] ?? '')) return renderResource(value);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderDeep(v)]));
+}
+
+/** The ARN CloudWatch names as aws:SourceArn when the alarm `name` of this stack publishes. */
+const alarmArn = (name: string) => `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${name}`;
+
 const ASSET_HASH = /[0-9a-f]{64}/g;
 
 /** Blanks asset hashes so the snapshot changes only when the infrastructure does. */
@@ -748,6 +760,41 @@ describe('WeeklyReportStack', () => {
     });
   });
 
+  describe('guardrails on the archive', () => {
+    it('disables ACLs on both buckets and has S3 deliver the access logs under a bucket policy, for the archive only', () => {
+      // Act
+      const { template, stack } = synthesizeStack();
+
+      // Assess: no bucket has an ACL (Control Tower CT.S3.PR.5, cfn-lint W3045), ACLs are disabled on both
+      const bucketId = stack.getLogicalId(stack.archive.bucket.node.defaultChild as never);
+      const logsId = stack.getLogicalId(stack.archive.accessLogs.node.defaultChild as never);
+      const buckets = template.findResources('AWS::S3::Bucket');
+      expect(Object.keys(buckets).sort()).toEqual([bucketId, logsId].sort());
+      for (const bucket of Object.values(buckets)) {
+        expect(bucket.Properties.AccessControl).toBeUndefined();
+        expect(bucket.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+      }
+      const logsPolicy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find(
+        (p) => p.Properties.Bucket.Ref === logsId,
+      );
+      const delivery = ((logsPolicy?.Properties.PolicyDocument.Statement ?? []) as Statement[]).filter(
+        (st) => st.Effect === 'Allow',
+      );
+      expect(delivery.map(renderDeep)).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'logging.s3.amazonaws.com' },
+          Action: 's3:PutObject',
+          Resource: `<${logsId}.Arn>/report-archive/*`,
+          Condition: {
+            ArnLike: { 'aws:SourceArn': `<${bucketId}.Arn>` },
+            StringEquals: { 'aws:SourceAccount': '<AWS::AccountId>' },
+          },
+        },
+      ]);
+    });
+  });
+
   describe('alarms', () => {
     it('alarms on function errors and on any message in the dead-letter queue, to an encrypted topic', () => {
       // Act
@@ -806,6 +853,93 @@ describe('WeeklyReportStack', () => {
           }),
         },
       });
+    });
+
+    it("lets this stack's alarms alone, from this account, publish to the alarm topic, and only over TLS", () => {
+      // Act
+      const { template, stack } = synthesizeStack();
+
+      // Assess: every alarm is named after the stack, acts on the topic, and is one the policy names
+      const topicId = stack.getLogicalId(stack.alarmTopic.node.defaultChild as never);
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+      const names = alarms.map((a) => String(a.Properties.AlarmName));
+      expect(names).toEqual([
+        'AiActivityAudit-FunctionErrorsAlarm',
+        'AiActivityAudit-DeadLetterQueueAlarm',
+        'AiActivityAudit-ReportIncompleteAlarm',
+        'AiActivityAudit-ReportUnavailableAlarm',
+        'AiActivityAudit-LedgerRecordFailedAlarm',
+      ]);
+      for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+      const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+      expect(policies.map((p) => p.Properties.Topics)).toEqual([[{ Ref: topicId }]]);
+      // The topic policy replaces SNS's default one: these two statements are all it allows and refuses.
+      expect(policies[0]?.Properties.PolicyDocument.Statement.map(renderDeep)).toEqual([
+        {
+          Sid: 'AllowPublishThroughSSLOnly',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sns:Publish',
+          Resource: `<${topicId}>`,
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+        {
+          Sid: 'AllowStackAlarmsToPublish',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: `<${topicId}>`,
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': '<AWS::AccountId>' },
+            ArnEquals: { 'aws:SourceArn': names.map(alarmArn) },
+          },
+        },
+      ]);
+    });
+
+    it("encrypts the topic with its own key, which CloudWatch may use for this stack's alarms in this account only", () => {
+      // Act
+      const { template } = synthesizeStack();
+
+      // Assess
+      const keys = template.findResources('AWS::KMS::Key', {
+        Properties: { Description: 'AI Activity Audit alarm topic' },
+      });
+      const [keyId, key] = Object.entries(keys)[0] ?? [];
+      expect(Object.keys(keys)).toHaveLength(1);
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+      const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) =>
+        String(a.Properties.AlarmName),
+      );
+      const statements = ((key?.Properties.KeyPolicy.Statement ?? []) as Statement[]).map(renderDeep);
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:<AWS::Partition>:iam::<AWS::AccountId>:root' },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+        {
+          // Control Tower CT.KMS.PR.3: grants only for AWS resources or from AWS services.
+          Sid: 'DenyGrantsExceptForAwsServices',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'kms:CreateGrant',
+          Resource: '*',
+          Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+        },
+        {
+          Sid: 'AllowStackAlarmsToUseKey',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': '<AWS::AccountId>' },
+            ArnEquals: { 'aws:SourceArn': names.map(alarmArn) },
+          },
+        },
+      ]);
     });
 
     it('subscribes alarmEmail to the alarm topic when given', () => {
