@@ -8,11 +8,17 @@
  * stdout holds only the report; any problem is one line on stderr and a non-zero exit. The
  * reports are made by the function's own pipeline (cli/summaries.ts).
  */
-import { ARCHIVE_FILES } from '../functions/weekly-report/archive/report-archive';
 import { isSlackChannelId } from '../functions/weekly-report/config/values';
-import { formatTextReport } from '../functions/weekly-report/render/text-report';
+import { weekName } from '../functions/weekly-report/pipeline/history';
 import { ArchiveOptionError, openArchive } from './archive-option';
-import { findWeek, formatHistory, historyRows, writeArchivedFiles } from './history-commands';
+import {
+  archivedText,
+  findWeek,
+  formatHistory,
+  historyRows,
+  type Unreadable,
+  writeArchivedFiles,
+} from './history-commands';
 import { InputError } from './input';
 import { HelpRequested, parseCommonOptions, UsageError } from './options';
 import { checkOutDir, OutputError, print, writeReportFiles } from './output';
@@ -83,23 +89,34 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`${command} needs the archive: --archive DIR|s3://bucket[/prefix], or ARCHIVE_BUCKET`);
       }
       const archive = await openArchive(options.archive, archiveName(options));
+      const tz = options.settings.timezone;
+      const warnUnreadable = (weeks: readonly Unreadable[]) => {
+        for (const u of weeks)
+          process.stderr.write(
+            `report: ${weekName(u.windowTo, tz)} could not be read from the archive (${u.reason})\n`,
+          );
+      };
       if (command === 'history') {
         const { rows, unreadable } = await historyRows(archive, options.weeks);
-        process.stdout.write(
-          options.format === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : formatHistory(archive, rows, unreadable),
-        );
+        if (options.format === 'json') {
+          warnUnreadable(unreadable);
+          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        } else process.stdout.write(formatHistory(archive, rows, unreadable, tz));
         return 0;
       }
       if (options.week === undefined) throw new UsageError('show needs --week YYYY-MM-DD (a day of the week to show)');
-      const found = await findWeek(archive, options.week);
+      const { found, unreadable } = await findWeek(archive, options.week);
+      warnUnreadable(unreadable);
       if (!found) throw new OutputError(`no archived report of ${options.week} in ${archive.location}`);
       if (options.out === undefined) {
-        const text = await archive.readFile(found.windowTo, ARCHIVE_FILES.text);
-        process.stdout.write(text ? Buffer.from(text).toString('utf8') : formatTextReport(found.summary));
+        const shown = await archivedText(archive, found.windowTo);
+        if (shown.leftOut) process.stderr.write(`report: left out ${shown.leftOut}; shown from the summary\n`);
+        process.stdout.write(shown.text);
       } else {
         await checkOutDir(options.out);
-        const files = await writeArchivedFiles(archive, found.windowTo, options.out);
-        process.stderr.write(`report: wrote ${files.join(', ')}\n`);
+        const { written, skipped } = await writeArchivedFiles(archive, found.windowTo, options.out);
+        for (const why of skipped) process.stderr.write(`report: left out ${why}\n`);
+        process.stderr.write(`report: wrote ${written.join(', ')}\n`);
       }
       return 0;
     }

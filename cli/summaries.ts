@@ -255,7 +255,10 @@ async function summarizeFilesWith(
     options.settings,
     { window: windowRange, windowDays: daysOf(windowRange), ...(archive ? { archive } : {}) },
   );
-  return { summary, ...(archive ? { week: archivedWeek(options.settings.org, window, windowRange) } : {}) };
+  return {
+    summary,
+    ...(archive ? { week: archivedWeek(options.settings.org, window, windowRange, share.fingerprint) } : {}),
+  };
 }
 
 /**
@@ -309,5 +312,8 @@ async function summarizeLiveWith(
     ...(archive ? { archive } : {}),
     call: { deadline },
   });
-  return { summary, ...(archive ? { week: archivedWeek(options.settings.org, data.window, window) } : {}) };
+  return {
+    summary,
+    ...(archive ? { week: archivedWeek(options.settings.org, data.window, window, share.fingerprint) } : {}),
+  };
 }

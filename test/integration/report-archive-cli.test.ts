@@ -4,7 +4,7 @@
  * history lists it, show gets one week back, and a live preview takes its baseline from the
  * archived week before it.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL_CREDENTIALS, type S3Emulator, startS3Emulator } from '../support/aws-emulators';
@@ -82,6 +82,7 @@ describe('report archive from the command line', () => {
       'aggregate.json.gz',
       'email.html',
       'email.txt',
+      'point.json',
       'slack.json',
       'summary.json',
     ]);
@@ -141,6 +142,122 @@ describe('report archive from the command line', () => {
     expect(existsSync(join(archive, 'reports', 'sre-team', w.to.toISOString(), 'summary.json'))).toBe(true);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--report must be a report name/);
+  });
+
+  it('checks what it reads back: a damaged week is left out and named, never printed raw', async () => {
+    // Prepare: two weeks archived, the first as before points existed with a damaged summary, the
+    // second with a point claiming a string of calls and an email.txt that is not UTF-8.
+    const damaged = join(dir, 'damaged');
+    for (const w of weeks) {
+      const r = await report([
+        'render',
+        '--input',
+        inputFile,
+        '--from',
+        w.from.toISOString(),
+        '--to',
+        w.to.toISOString(),
+        '--org',
+        'Acme Corp',
+        '--out',
+        join(dir, `damaged-out-${w.to.getTime()}`),
+        '--archive',
+        damaged,
+      ]);
+      expect(r.status).toBe(0);
+    }
+    const week = (i: number, file: string) =>
+      join(damaged, 'reports', 'acme-corp', weeks[i]?.to.toISOString() ?? '', file);
+    rmSync(week(0, 'point.json'));
+    const summary = JSON.parse(readFileSync(week(0, 'summary.json'), 'utf8'));
+    writeFileSync(week(0, 'summary.json'), JSON.stringify({ ...summary, anomalies: { high: 1 } }));
+    const point = JSON.parse(readFileSync(week(1, 'point.json'), 'utf8'));
+    writeFileSync(week(1, 'point.json'), JSON.stringify({ ...point, calls: 'lots' }));
+    writeFileSync(week(1, 'email.txt'), Buffer.from([0xff, 0xfe, 0x41]));
+
+    // Act
+    const history = await report(['history', '--archive', damaged, '--org', 'Acme Corp']);
+    const json = await report(['history', '--archive', damaged, '--org', 'Acme Corp', '--format', 'json']);
+    const shown = await report(['show', '--week', '2026-11-18', '--archive', damaged, '--org', 'Acme Corp']);
+    const out = join(dir, 'damaged-shown');
+    const written = await report([
+      'show',
+      '--week',
+      '2026-11-18',
+      '--archive',
+      damaged,
+      '--org',
+      'Acme Corp',
+      '--out',
+      out,
+    ]);
+
+    // Assess
+    expect(history.status).toBe(0);
+    expect(history.stdout).toContain('(none)');
+    expect(history.stdout).toContain(
+      `the week ending 15 Nov 2026 (${weeks[0]?.to.toISOString()}): summary.json: anomalies is not a list`,
+    );
+    expect(history.stdout).toContain(
+      `the week ending 22 Nov 2026 (${weeks[1]?.to.toISOString()}): point.json: calls is not a whole number`,
+    );
+    expect(history.stdout).not.toMatch(/lots|NaN/);
+    expect(JSON.parse(json.stdout)).toEqual([]);
+    expect(json.stderr).toContain(
+      'report: the week ending 15 Nov 2026 could not be read from the archive (summary.json: anomalies is not a list)',
+    );
+    // The week of the 18th cannot be found by its point: show says it has no such week, and why.
+    expect(shown.status).toBe(1);
+    expect(shown.stderr).toContain('point.json: calls is not a whole number');
+    expect(written.status).toBe(1);
+  });
+
+  it('shows a week from its checked summary when its email.txt cannot be read', async () => {
+    // Prepare
+    const archived = join(dir, 'no-text');
+    const w = weeks[1]!;
+    await report([
+      'render',
+      '--input',
+      inputFile,
+      '--from',
+      w.from.toISOString(),
+      '--to',
+      w.to.toISOString(),
+      '--org',
+      'Acme Corp',
+      '--out',
+      join(dir, 'no-text-out'),
+      '--archive',
+      archived,
+    ]);
+    const folder = join(archived, 'reports', 'acme-corp', w.to.toISOString());
+    writeFileSync(join(folder, 'email.txt'), Buffer.from([0xc3, 0x28]));
+    writeFileSync(join(folder, 'slack.json'), '{"channel": 7}');
+    const out = join(dir, 'no-text-shown');
+
+    // Act
+    const shown = await report(['show', '--week', '2026-11-18', '--archive', archived, '--org', 'Acme Corp']);
+    const written = await report([
+      'show',
+      '--week',
+      '2026-11-18',
+      '--archive',
+      archived,
+      '--org',
+      'Acme Corp',
+      '--out',
+      out,
+    ]);
+
+    // Assess
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toMatch(/^AI Activity Audit — Acme Corp — 2026-11-16 to 2026-11-22\n/);
+    expect(shown.stderr).toContain('report: left out email.txt: not UTF-8 text; shown from the summary');
+    expect(written.status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['aggregate.json.gz', 'email.html', 'point.json', 'summary.json']);
+    expect(written.stderr).toContain('report: left out email.txt: not UTF-8 text');
+    expect(written.stderr).toContain('report: left out slack.json: text is missing');
   });
 
   it('says what is missing when history has no archive to read', async () => {

@@ -12,7 +12,7 @@ import type { TimeRange } from '../core/time';
 import type { AnalysisSettings, McpUsageData, Summary } from '../core/types';
 import { ReportUnavailableError } from '../errors';
 import type { CallOptions, Logger } from '../ports';
-import { withHistory } from './history';
+import { type Membership, withHistory } from './history';
 
 /**
  * No report from nothing: when not one page of `window` could be read, there is no report (a
@@ -33,6 +33,8 @@ export interface ReportData {
   readonly archiveWarnings: readonly string[];
   /** The whole read's usage metric: narrowed here to the report's share. */
   readonly usage?: McpUsageData;
+  /** Whom a scoped report counted (pipeline/read.ts), said in its summary's scope. */
+  readonly membership?: Membership;
 }
 
 export interface AnalyzeOptions {

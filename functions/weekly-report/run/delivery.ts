@@ -24,6 +24,7 @@ import type {
   RenderedReport,
   SlackSender,
 } from '../ports';
+import { renderingToSend } from './archived-rendering';
 import type { ChannelName, ChannelOutcome, ChannelResult } from './results';
 
 /** The longest one channel's send may take (SES batches, Slack with a Retry-After wait). */
@@ -83,14 +84,14 @@ export async function deliverReport(
       }),
     );
   }
+  // The archive is what was sent: a channel still due after an earlier run archived this window gets that rendering.
+  const toSend = renderingToSend(archived[0], archive, report, deps.logger);
   const attempts: Promise<ChannelResult>[] = [];
   if (email) {
     attempts.push(
       channel.deliver('email', keyOf('email'), async (call) => {
-        const { messageIds } = await email.send(
-          { subject: report.subject, html: report.html, text: report.text },
-          call,
-        );
+        const sent = await toSend(call);
+        const { messageIds } = await email.send({ subject: sent.subject, html: sent.html, text: sent.text }, call);
         return { messageIds: messageIds.join(',') };
       }),
     );
@@ -98,7 +99,7 @@ export async function deliverReport(
   if (slack) {
     attempts.push(
       channel.deliver('slack', keyOf('slack'), async (call) => {
-        const { ts } = await slack.sender.post(report.slack, call);
+        const { ts } = await slack.sender.post((await toSend(call)).slack, call);
         return { ts };
       }),
     );
