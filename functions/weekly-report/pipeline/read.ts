@@ -144,10 +144,11 @@ function knownShare(share: FanOutShare): Share | undefined {
 interface PlanState {
   /** The time fetched in the first round, with every report. */
   readonly first: readonly TimeRange[];
-  /** The final plan (set at once, or after the share settles; undefined for a share that failed). */
+  /**
+   * The final plan: set at once, or once the share settles (its weeks of another membership are
+   * then fetched in a second round); undefined for a share that failed.
+   */
   plan?: BaselinePlan;
-  /** Weeks to fetch in the second round: archived with another membership than the settled share's. */
-  second: readonly TimeRange[];
 }
 
 /**
@@ -188,14 +189,14 @@ export async function readShares(
   );
   const states: PlanState[] = requests.map((r, i) => {
     const weeks = archived[i];
-    if (!weeks) return { first: [range], plan: { weeks: [], fetch: [range], warnings: [] }, second: [] };
+    if (!weeks) return { first: [range], plan: { weeks: [], fetch: [range], warnings: [] } };
     const share = knownShare(r.share);
     if (share) {
       const plan = choosePlan(weeks, membershipOf(share), planOptions);
-      return { first: plan.fetch, plan, second: [] };
+      return { first: plan.fetch, plan };
     }
     // Members still being read: the time no archived week covers is needed whoever they are.
-    return { first: choosePlan(weeks, 'any').fetch, second: [] };
+    return { first: choosePlan(weeks, 'any').fetch };
   });
   // The busiest archived pace among the reports (the org-wide one, when there is one) sizes the fetches.
   const rates = archived.flatMap((a) => {
@@ -253,7 +254,6 @@ export async function readShares(
       if (!share || !weeks) continue; // it failed: its report fails, naming the Teams API
       const plan = choosePlan(weeks, membershipOf(share), planOptions);
       state.plan = plan;
-      state.second = plan.refetch;
       settled[i] = share;
       needs[i] = wantBaseline ? [...plan.refetch] : [];
     }
