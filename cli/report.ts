@@ -12,12 +12,19 @@
  * printable (render/plain-text.ts): no value from audit data, the archive or an input file reaches
  * the terminal as a control sequence, in a report or in an error.
  */
-import { ARCHIVE_FILES } from '../functions/weekly-report/archive/report-archive';
 import { isSlackChannelId } from '../functions/weekly-report/config/values';
+import { weekName } from '../functions/weekly-report/pipeline/history';
 import { printable, printableText } from '../functions/weekly-report/render/plain-text';
-import { formatTextReport } from '../functions/weekly-report/render/text-report';
 import { ArchiveOptionError, archiveReports, describeReports, openArchive, openArchiveStore } from './archive-option';
-import { findWeek, formatHistory, formatReports, historyRows, writeArchivedFiles } from './history-commands';
+import {
+  archivedText,
+  findWeek,
+  formatHistory,
+  formatReports,
+  historyRows,
+  type Unreadable,
+  writeArchivedFiles,
+} from './history-commands';
 import { type CommonOptions, HelpRequested, isCommand, parseOptions, UsageError, unknownCommand } from './options';
 import { checkOutDir, OutputError, print, printableJson, writeReportFiles } from './output';
 import { archiveName, reportFor } from './summaries';
@@ -124,8 +131,16 @@ async function history(options: CommonOptions): Promise<number> {
     const error = await notHeld(location, options, archive.location);
     if (error) throw error;
   }
-  process.stdout.write(options.format === 'json' ? printableJson(rows) : formatHistory(archive, rows, unreadable));
+  if (options.format === 'json') {
+    warnUnreadable(unreadable, options.settings.timezone);
+    process.stdout.write(printableJson(rows));
+  } else process.stdout.write(formatHistory(archive, rows, unreadable, options.settings.timezone));
   return 0;
+}
+
+/** One stderr line per archived week that was left out because it could not be read. */
+function warnUnreadable(weeks: readonly Unreadable[], timezone: string): void {
+  for (const u of weeks) say(`${weekName(u.windowTo, timezone)} could not be read from the archive (${u.reason})`);
 }
 
 async function show(options: CommonOptions): Promise<number> {
@@ -141,7 +156,8 @@ async function show(options: CommonOptions): Promise<number> {
   }
   if (options.week === undefined) throw new UsageError('show needs --week YYYY-MM-DD (a day of the week to show)');
   const archive = await openArchive(location, archiveName(options), { mustExist: true });
-  const found = await findWeek(archive, options.week);
+  const { found, unreadable } = await findWeek(archive, options.week);
+  warnUnreadable(unreadable, options.settings.timezone);
   if (!found) {
     if ((await archive.list()).length === 0) {
       const error = await notHeld(location, options, archive.location);
@@ -151,14 +167,19 @@ async function show(options: CommonOptions): Promise<number> {
   }
   if (options.out !== undefined) {
     await checkOutDir(options.out);
-    const files = await writeArchivedFiles(archive, found.windowTo, options.out);
-    say(`wrote ${files.join(', ')}`);
+    const { written, skipped } = await writeArchivedFiles(archive, found.windowTo, options.out);
+    for (const why of skipped) say(`left out ${why}`);
+    say(`wrote ${written.join(', ')}`);
   } else if (options.format === 'json') {
-    process.stdout.write(printableJson(found.summary));
+    // The checked summary (archive/summary-schema.ts): nothing unchecked is printed.
+    const summary = await archive.readSummary(found.windowTo);
+    if (!summary) throw new OutputError(`the summary of ${found.windowTo} is not archived in ${archive.location}`);
+    process.stdout.write(printableJson(summary));
   } else {
-    // As archived, made printable: the archive is data, and anyone who can write it could plant escapes.
-    const text = await archive.readFile(found.windowTo, ARCHIVE_FILES.text);
-    process.stdout.write(text ? printableText(Buffer.from(text).toString('utf8')) : formatTextReport(found.summary));
+    // As archived (or made from the checked summary), made printable: anyone who can write the archive could plant escapes.
+    const shown = await archivedText(archive, found.windowTo);
+    if (shown.leftOut) say(`left out ${shown.leftOut}; shown from the summary`);
+    process.stdout.write(printableText(shown.text));
   }
   return 0;
 }

@@ -335,7 +335,7 @@ async function summarizeFilesWith(
   const note = unmatchedUserNote(options, summary, seen);
   return {
     summary,
-    ...(archive ? { week: archivedWeek(options.settings.org, window, windowRange) } : {}),
+    ...(archive ? { week: archivedWeek(options.settings.org, window, windowRange, share.fingerprint) } : {}),
     notes: note !== undefined ? [note] : [],
   };
 }
@@ -397,7 +397,7 @@ async function summarizeLiveWith(
   const note = unmatchedUserNote(options, summary, undefined);
   return {
     summary,
-    ...(archive ? { week: archivedWeek(options.settings.org, data.window, window) } : {}),
+    ...(archive ? { week: archivedWeek(options.settings.org, data.window, window, share.fingerprint) } : {}),
     notes: note !== undefined ? [note] : [],
   };
 }

@@ -218,6 +218,30 @@ export interface DeliveryLedger {
   release(key: string, options?: CallOptions): Promise<void>;
 }
 
+/** How one object is read from a BlobStore. */
+export interface BlobGetOptions extends CallOptions {
+  /**
+   * The largest object the caller takes, in bytes: a larger one is refused (BlobTooLargeError)
+   * from its size alone, before its body is read, so a huge object never reaches memory.
+   */
+  readonly maxBytes?: number;
+}
+
+/** The object is larger than the caller's `maxBytes`: nothing of it was read. */
+export class BlobTooLargeError extends Error {
+  constructor(
+    readonly key: string,
+    /** Its size in bytes, or at least this many when the store did not say (its body ran past the cap). */
+    readonly size: number,
+    readonly maxBytes: number,
+  ) {
+    super(
+      `${key} is ${size.toLocaleString('en-US')} bytes or more, over the cap of ${maxBytes.toLocaleString('en-US')}`,
+    );
+    this.name = 'BlobTooLargeError';
+  }
+}
+
 /**
  * Where the report archive lives: keys and bytes, nothing else (S3 in production, a local
  * directory for the CLI). The archive's layout and formats are archive/report-archive.ts.
@@ -227,8 +251,12 @@ export interface BlobStore {
   readonly location: string;
   /** Every key under `prefix`, in no particular order. */
   list(prefix: string, options?: CallOptions): Promise<string[]>;
-  /** The object's bytes, or undefined when there is no such key. */
-  get(key: string, options?: CallOptions): Promise<Uint8Array | undefined>;
+  /**
+   * The object's bytes, or undefined when there is no such key. With `maxBytes`, a larger object
+   * throws BlobTooLargeError, checked on its size (S3's ContentLength, the file's size) before its
+   * body is read, and again while reading it.
+   */
+  get(key: string, options?: BlobGetOptions): Promise<Uint8Array | undefined>;
   /** Writes (or overwrites) `key`. */
   put(key: string, body: Uint8Array, contentType: string, options?: CallOptions): Promise<void>;
 }

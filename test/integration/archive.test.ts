@@ -144,14 +144,14 @@ describe('report archive', () => {
     expect(history.runs[2]!.run.summary.baseline?.sources).toEqual({ archive_days: 14, fetched_days: 14 });
   });
 
-  it('archives each run under its window end, five objects a week, before delivering', async () => {
+  it('archives each run under its window end, six objects a week, before delivering', async () => {
     // Act
     const keys = await keysUnder(`reports/${reportSlug(history.org)}/`);
 
     // Assess
-    expect(keys).toHaveLength(5 * 5);
+    expect(keys).toHaveLength(5 * 6);
     for (const weekEnd of WEEK_ENDS) {
-      for (const file of ['aggregate.json.gz', 'email.html', 'email.txt', 'slack.json', 'summary.json']) {
+      for (const file of ['aggregate.json.gz', 'email.html', 'email.txt', 'point.json', 'slack.json', 'summary.json']) {
         expect(keys).toContain(`reports/${reportSlug(history.org)}/${weekEnd.toISOString()}/${file}`);
       }
     }
@@ -166,6 +166,31 @@ describe('report archive', () => {
       ).toString(),
     ) as Summary;
     expect(summary).toEqual(JSON.parse(JSON.stringify(fifth.run.summary)));
+  });
+
+  it('keeps one layout on record: the summary as plain JSON in summary.json, the trend point beside it', async () => {
+    // Act
+    const key = `reports/${reportSlug(history.org)}/${WEEK_ENDS[4]?.toISOString()}`;
+    const summary = await s3.send(new GetObjectCommand({ Bucket: harness().s3.bucket, Key: `${key}/summary.json` }));
+    const bytes = (await summary.Body?.transformToByteArray()) ?? new Uint8Array();
+    const point = JSON.parse(Buffer.from(await getBytes(`${key}/point.json`)).toString());
+
+    // Assess: not gzip (no 1f 8b), JSON as it is, served as JSON.
+    expect([bytes[0], bytes[1]]).not.toEqual([0x1f, 0x8b]);
+    expect(summary.ContentType).toBe('application/json; charset=utf-8');
+    expect(summary.ContentEncoding).toBeUndefined();
+    expect(JSON.parse(Buffer.from(bytes).toString('utf8')).schema).toBe(1);
+    const fifth = history.runs[4]!.run.summary;
+    expect(point).toEqual({
+      kind: 'ai-activity-audit.trend-point',
+      schema: 1,
+      window: fifth.window,
+      timezone: 'UTC',
+      calls: fifth.total_tool_calls,
+      people: fifth.unique_users,
+      anomalies: fifth.trend?.[4]?.anomalies,
+      complete: true,
+    });
   });
 
   it('shows a 12-week trend from the archived summaries, starting at the oldest archived week', () => {
@@ -277,7 +302,7 @@ describe('report archive', () => {
       });
       if (!_name.includes('missing') && !_name.includes('incomplete')) {
         expect(fifth.run.summary.warnings.join('\n')).toMatch(
-          /The archived week ending .* could not be used \(.+\); its time was fetched from Datadog instead/,
+          /The week ending \d+ \w+ 2026 could not be read from the archive \(aggregate\.json\.gz: .+\): fetched from Datadog\./,
         );
       }
     });

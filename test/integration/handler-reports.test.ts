@@ -127,7 +127,14 @@ describe('several reports from one deployment', () => {
     expect(sre?.total_tool_calls).toBe(teamCalls('sre'));
     expect(sre?.total_tool_calls).toBeGreaterThan(0);
     expect(sre?.total_tool_calls).toBeLessThan(security?.total_tool_calls ?? 0);
-    expect(sre?.scope).toEqual({ label: 'team sre' });
+    expect(sre?.scope).toEqual({
+      label: 'team sre',
+      membership: {
+        people: scenario.teams.find((t) => t.handle === 'sre')?.members.length,
+        fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+        read: 'at run time',
+      },
+    });
     expect(security?.scope).toBeUndefined();
     const flag = (a: { kind: string; user: string; timestamp: string; resource_id: string }) =>
       `${a.kind}|${a.user}|${a.timestamp}|${a.resource_id}`;
@@ -204,7 +211,10 @@ describe('several reports from one deployment', () => {
 
     // Assess
     const summary = run.runs.get('pair')?.summary;
-    expect(summary?.scope).toEqual({ label: '2 listed people' });
+    expect(summary?.scope).toEqual({
+      label: '2 listed people',
+      membership: { people: 2, fingerprint: expect.stringMatching(/^sha256:/), read: 'at run time' },
+    });
     expect(summary?.unique_users).toBe(2);
     expect(summary?.top_users.map((u) => u.user).sort()).toEqual([a?.email, b?.email].sort());
   });

@@ -4,7 +4,7 @@
  * history lists it, show gets one week back, and a live preview takes its baseline from the
  * archived week before it.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL_CREDENTIALS, type S3Emulator, startS3Emulator } from '../support/aws-emulators';
@@ -83,6 +83,7 @@ describe('report archive from the command line', () => {
       'aggregate.json.gz',
       'email.html',
       'email.txt',
+      'point.json',
       'slack.json',
       'summary.json',
     ]);
@@ -225,7 +226,8 @@ describe('report archive from the command line', () => {
 
     beforeAll(async () => {
       // Two weeks rendered as usual, then edited: terminal escapes in the summary and the text part,
-      // and a string where the second week's calls belong (read back into the next report's trend).
+      // and a string where the second week's calls belong in its point (what history and the next
+      // report's trend read).
       for (const [from, to] of [
         [weeks[0]!.from, weeks[0]!.to],
         [weeks[1]!.from, weeks[1]!.to],
@@ -252,8 +254,10 @@ describe('report archive from the command line', () => {
       const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
       summary.org = 'Acme\u001b]0;pwned\u0007';
       summary.top_users[0].user = '\u001b[2J\u001b[Hcleared@example.com';
-      summary.total_tool_calls = '800\nForged: 0 anomalies\u001b[2J';
       writeFileSync(summaryPath, JSON.stringify(summary));
+      const pointPath = join(folder(weekEnd), 'point.json');
+      const point = JSON.parse(readFileSync(pointPath, 'utf8'));
+      writeFileSync(pointPath, JSON.stringify({ ...point, calls: '800\nForged: 0 anomalies\u001b[2J' }));
       const textPath = join(folder(weekEnd), 'email.txt');
       writeFileSync(textPath, `\u001b[2J\u001b[H\u001b]0;pwned\u0007${readFileSync(textPath, 'utf8')}\r\u009b31mred\n`);
       const earlierPath = join(folder(earlier), 'summary.json');
@@ -287,18 +291,19 @@ describe('report archive from the command line', () => {
       expect(JSON.parse(json.stdout).org).toBe('Acme\u001b]0;pwned\u0007');
     });
 
-    it('lists the history printable, a week with a string for its calls as unreadable', async () => {
+    it('lists the history printable, a week whose point has a string for its calls left out and named', async () => {
       // Act
       const r = await report(['history', '--archive', hostile, '--report', 'hostile']);
 
       // Assess
       expect(r.status).toBe(0);
       expect(r.stdout).not.toMatch(UNPRINTABLE_BUT_LF);
-      expect(r.stdout).toContain(`Unreadable summaries (left out): ${weekEnd}`);
+      expect(r.stdout).toContain('Left out, could not be read from the archive:');
+      expect(r.stdout).toMatch(new RegExp(`\\(${weekEnd}\\): point\\.json: calls `));
       expect(r.stdout).not.toContain('Forged');
     });
 
-    it("keeps an archived week's planted line out of the next email's text part", async () => {
+    it("keeps an archived week's planted line out of the next email's text part (the week is left out of the trend)", async () => {
       // Prepare: the week after, whose trend reads the two edited weeks back
       const next = join(dir, 'next-events.ndjson');
       await writeNdjson(
@@ -327,10 +332,132 @@ describe('report archive from the command line', () => {
       // Assess
       expect(r.status).toBe(0);
       const text = readFileSync(join(out, 'email.txt'), 'utf8');
-      expect(text).toMatch(/^Weekly calls, last 3 weeks: \d+ 800\\u000aForged: 0 anomalies\\u001b\[2J \d+$/m);
+      // The week whose point was forged is left out of the trend (a gap), and the report says so.
+      expect(text).toMatch(/^Weekly calls, last 3 weeks: \d+ - \d+$/m);
+      expect(text).not.toContain('Forged');
+      expect(text.replace(/\n\s+/g, ' ')).toMatch(
+        /could not be read from the archive \(point\.json: calls [^)]*\): left out of the trend/,
+      );
       expect(text).not.toMatch(UNPRINTABLE_BUT_LF);
       expect(text.split('\n').filter((line) => line.startsWith('Forged'))).toEqual([]);
     });
+  });
+
+  it('checks what it reads back: a damaged week is left out and named, never printed raw', async () => {
+    // Prepare: two weeks archived, the first as before points existed with a damaged summary, the
+    // second with a point claiming a string of calls and an email.txt that is not UTF-8.
+    const damaged = join(dir, 'damaged');
+    for (const w of weeks) {
+      const r = await report([
+        'render',
+        '--input',
+        inputFile,
+        '--from',
+        w.from.toISOString(),
+        '--to',
+        w.to.toISOString(),
+        '--org',
+        'Acme Corp',
+        '--out',
+        join(dir, `damaged-out-${w.to.getTime()}`),
+        '--archive',
+        damaged,
+      ]);
+      expect(r.status).toBe(0);
+    }
+    const week = (i: number, file: string) =>
+      join(damaged, 'reports', 'acme-corp', weeks[i]?.to.toISOString() ?? '', file);
+    rmSync(week(0, 'point.json'));
+    const summary = JSON.parse(readFileSync(week(0, 'summary.json'), 'utf8'));
+    writeFileSync(week(0, 'summary.json'), JSON.stringify({ ...summary, anomalies: { high: 1 } }));
+    const point = JSON.parse(readFileSync(week(1, 'point.json'), 'utf8'));
+    writeFileSync(week(1, 'point.json'), JSON.stringify({ ...point, calls: 'lots' }));
+    writeFileSync(week(1, 'email.txt'), Buffer.from([0xff, 0xfe, 0x41]));
+
+    // Act
+    const history = await report(['history', '--archive', damaged, '--org', 'Acme Corp']);
+    const json = await report(['history', '--archive', damaged, '--org', 'Acme Corp', '--format', 'json']);
+    const shown = await report(['show', '--week', '2026-11-18', '--archive', damaged, '--org', 'Acme Corp']);
+    const out = join(dir, 'damaged-shown');
+    const written = await report([
+      'show',
+      '--week',
+      '2026-11-18',
+      '--archive',
+      damaged,
+      '--org',
+      'Acme Corp',
+      '--out',
+      out,
+    ]);
+
+    // Assess
+    expect(history.status).toBe(0);
+    expect(history.stdout).toContain('(none)');
+    expect(history.stdout).toContain(
+      `the week ending 15 Nov 2026 (${weeks[0]?.to.toISOString()}): summary.json: anomalies is not a list`,
+    );
+    expect(history.stdout).toContain(
+      `the week ending 22 Nov 2026 (${weeks[1]?.to.toISOString()}): point.json: calls is not a whole number`,
+    );
+    expect(history.stdout).not.toMatch(/lots|NaN/);
+    expect(JSON.parse(json.stdout)).toEqual([]);
+    expect(json.stderr).toContain(
+      'report: the week ending 15 Nov 2026 could not be read from the archive (summary.json: anomalies is not a list)',
+    );
+    // The week of the 18th has a damaged point but a sound summary: show shows it, and says what it left out.
+    expect(shown.status).toBe(0);
+    expect(shown.stderr).toContain('point.json: calls is not a whole number');
+    expect(shown.stdout).not.toMatch(/lots|NaN/);
+    expect(written.status).toBe(0);
+  });
+
+  it('shows a week from its checked summary when its email.txt cannot be read', async () => {
+    // Prepare
+    const archived = join(dir, 'no-text');
+    const w = weeks[1]!;
+    await report([
+      'render',
+      '--input',
+      inputFile,
+      '--from',
+      w.from.toISOString(),
+      '--to',
+      w.to.toISOString(),
+      '--org',
+      'Acme Corp',
+      '--out',
+      join(dir, 'no-text-out'),
+      '--archive',
+      archived,
+    ]);
+    const folder = join(archived, 'reports', 'acme-corp', w.to.toISOString());
+    writeFileSync(join(folder, 'email.txt'), Buffer.from([0xc3, 0x28]));
+    writeFileSync(join(folder, 'slack.json'), '{"channel": 7}');
+    const out = join(dir, 'no-text-shown');
+
+    // Act
+    const shown = await report(['show', '--week', '2026-11-18', '--archive', archived, '--org', 'Acme Corp']);
+    const written = await report([
+      'show',
+      '--week',
+      '2026-11-18',
+      '--archive',
+      archived,
+      '--org',
+      'Acme Corp',
+      '--out',
+      out,
+    ]);
+
+    // Assess
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toMatch(/^AI Activity Audit — Acme Corp — 2026-11-16 to 2026-11-22\n/);
+    expect(shown.stderr).toContain('report: left out email.txt: not UTF-8 text; shown from the summary');
+    expect(written.status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['aggregate.json.gz', 'email.html', 'point.json', 'summary.json']);
+    expect(written.stderr).toContain('report: left out email.txt: not UTF-8 text');
+    expect(written.stderr).toContain('report: left out slack.json: text is missing');
   });
 
   it('says what is missing when history has no archive to read', async () => {

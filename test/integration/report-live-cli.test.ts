@@ -65,7 +65,10 @@ describe('report CLI against Datadog (emulated)', () => {
     // Assess
     expect(live.status).toBe(0);
     const s = JSON.parse(live.stdout);
-    expect(s.scope).toEqual({ label: 'team sre' });
+    expect(s.scope).toEqual({
+      label: 'team sre',
+      membership: { people: expect.any(Number), fingerprint: expect.stringMatching(/^sha256:/), read: 'at run time' },
+    });
     expect(s.total_tool_calls).toBe(expected);
     expect(expected).toBeGreaterThan(0);
     expect(JSON.parse(fromFile.stdout).total_tool_calls).toBe(expected);

@@ -2,7 +2,9 @@
  * BlobStore over S3 (`@aws-sdk/client-s3`): the report archive's bucket, under an optional key
  * prefix. The client comes from the handler (its endpoint from AWS_ENDPOINT_URL_S3, path-style
  * addressing when that is set, for local stand-ins such as s3rver). Every call is abandoned at the
- * caller's deadline. Errors name the bucket and the fix, never an object's content.
+ * caller's deadline. Errors name the bucket and the fix, never an object's content. A read with
+ * `maxBytes` looks at the object's ContentLength before its body and stops reading past the cap,
+ * so an oversized object is refused without being downloaded.
  */
 import {
   GetObjectCommand,
@@ -14,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { signalUntil } from '../deadline';
 import { ReportError } from '../errors';
-import type { BlobStore, CallOptions } from '../ports';
+import { type BlobGetOptions, type BlobStore, BlobTooLargeError, type CallOptions } from '../ports';
 
 /** One S3 call (its SDK retries included) never takes longer than this, nor past the deadline. */
 const CALL_TIMEOUT_MS = 20_000;
@@ -78,13 +80,21 @@ export function createS3BlobStore(options: {
       return keys;
     },
 
-    async get(key: string, call?: CallOptions): Promise<Uint8Array | undefined> {
+    async get(key: string, call?: BlobGetOptions): Promise<Uint8Array | undefined> {
+      const max = call?.maxBytes;
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${base}${key}` }), {
           abortSignal: signalUntil(call?.deadline, CALL_TIMEOUT_MS),
         });
-        return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+        if (!out.Body) return new Uint8Array();
+        if (max === undefined) return await out.Body.transformToByteArray();
+        if (out.ContentLength !== undefined && out.ContentLength > max) {
+          discard(out.Body);
+          throw new BlobTooLargeError(key, out.ContentLength, max);
+        }
+        return await readAtMost(out.Body as unknown as AsyncIterable<Uint8Array>, key, max);
       } catch (error) {
+        if (error instanceof BlobTooLargeError) throw error;
         if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
         throw fail('read', `${base}${key}`, error);
       }
@@ -101,6 +111,26 @@ export function createS3BlobStore(options: {
       }
     },
   };
+}
+
+/** Drops a body that will not be read, so its connection is freed rather than drained. */
+function discard(body: unknown): void {
+  (body as { destroy?: () => void }).destroy?.();
+}
+
+/** The body's bytes, refusing it once more than `max` have come (a store that did not say its size, or said too little). */
+async function readAtMost(body: AsyncIterable<Uint8Array>, key: string, max: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > max) {
+      discard(body);
+      throw new BlobTooLargeError(key, size, max);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
 }
 
 /**

@@ -2,24 +2,33 @@
  * The report archive: every run's report, kept where a reviewer can find it and later runs can
  * build on it. One prefix per report and window, the window end in ISO 8601 in the key:
  *
- *   reports/{report}/{window.to}/summary.json        the summary JSON (schema 1), as sent
+ *   reports/{report}/{window.to}/summary.json        the summary JSON (schema 1), as sent: plain JSON, never compressed
+ *                               /point.json         the week's figures for the trend (archive/point.ts)
  *                               /email.html, email.txt the email as sent
  *                               /slack.json         the chat.postMessage arguments
  *                               /aggregate.json.gz  the week's mergeable aggregate (core/archived-week.ts)
  *
  * Writing is idempotent: a retry writes the same objects under the same keys. Reading never
- * trusts an object: a week whose aggregate does not gunzip, parse, match its checksum or
- * schema is reported as unusable (the caller fetches that time from Datadog instead).
+ * trusts an object: each is read under a size cap (ARCHIVE_CAPS, checked on the object's size
+ * before its body is read; the aggregate also on what it decompresses to) and checked against the
+ * schema of its kind and version (summary-schema.ts, point.ts, rendering-schema.ts, the
+ * aggregate's decoder); one that does not fit throws ArchiveObjectError naming the object and the
+ * first problem, and the caller leaves that week out or fetches its time from Datadog, saying so.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { type ArchivedWeek, ArchivedWeekError, decodeArchivedWeek, encodeArchivedWeek } from '../core/archived-week';
 import type { Summary } from '../core/types';
-import type { BlobStore, CallOptions, RenderedReport } from '../ports';
+import { type BlobStore, BlobTooLargeError, type CallOptions, type RenderedReport, type SlackMessage } from '../ports';
+import { ArchiveObjectError, Invalid, parseJson, size } from './checks';
+import { checkPoint, encodePoint, pointOfSummary, type WeekPoint } from './point';
+import { checkEmailHtml, checkEmailText, checkSlackMessage } from './rendering-schema';
+import { checkSummary, checkSummaryFigures, type SummaryFigures } from './summary-schema';
 
 export const ARCHIVE_ROOT = 'reports';
 
 export const ARCHIVE_FILES = {
   summary: 'summary.json',
+  point: 'point.json',
   html: 'email.html',
   text: 'email.txt',
   slack: 'slack.json',
@@ -28,11 +37,36 @@ export const ARCHIVE_FILES = {
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   [ARCHIVE_FILES.summary]: 'application/json; charset=utf-8',
+  [ARCHIVE_FILES.point]: 'application/json; charset=utf-8',
   [ARCHIVE_FILES.html]: 'text/html; charset=utf-8',
   [ARCHIVE_FILES.text]: 'text/plain; charset=utf-8',
   [ARCHIVE_FILES.slack]: 'application/json; charset=utf-8',
   [ARCHIVE_FILES.aggregate]: 'application/gzip',
 };
+
+/**
+ * The most of each object a reader takes, in bytes (decimal megabytes, as messages say them).
+ * Each is many times what the job writes (docs/archive.md says how each was sized), so only a
+ * damaged, foreign or hostile object is refused; refused, it costs one warning, never memory.
+ */
+export const ARCHIVE_CAPS = {
+  /** Summaries of a week of many anomalies reach tens of MB (41 MB seen); the legacy trend reads them one at a time. */
+  [ARCHIVE_FILES.summary]: 64_000_000,
+  /** A point is ~250 bytes. */
+  [ARCHIVE_FILES.point]: 64_000,
+  /** The email is kept under 100 KB (Gmail clips at ~102 KB). */
+  [ARCHIVE_FILES.html]: 2_000_000,
+  [ARCHIVE_FILES.text]: 2_000_000,
+  /** 50 blocks of at most 3,000 characters each and a fallback text: well under 1 MB. */
+  [ARCHIVE_FILES.slack]: 1_000_000,
+  /** The aggregate as stored (gzip). */
+  [ARCHIVE_FILES.aggregate]: 8_000_000,
+} as const satisfies Record<ArchiveFile, number>;
+
+/** What `aggregate.json.gz` may decompress to (~150 bytes a person: 200,000 people). */
+export const AGGREGATE_MAX_JSON_BYTES = 32_000_000;
+
+export type ArchiveFile = (typeof ARCHIVE_FILES)[keyof typeof ARCHIVE_FILES];
 
 /** `s3://bucket/some/prefix` → bucket and prefix (without a trailing slash); undefined when it is not one. */
 export function parseS3Url(url: string): { bucket: string; prefix: string } | undefined {
@@ -60,28 +94,138 @@ export interface ArchivedReport {
   readonly files: readonly string[];
 }
 
+/** A week's rendering as archived: what its channels were sent. */
+export interface ArchivedRendering {
+  readonly summary: Summary;
+  readonly html: string;
+  readonly text: string;
+  readonly slack: SlackMessage;
+}
+
 export interface ReportArchive {
   /** Where the archive is, for messages (`s3://bucket/reports/acme/` or a directory). */
   readonly location: string;
   readonly slug: string;
   /** The archived reports of this report, oldest first. */
   list(call?: CallOptions): Promise<ArchivedReport[]>;
-  /** Writes the report's five files; returns their keys. */
+  /** Writes the report's six files; returns their keys. */
   write(windowTo: string, report: RenderedReport, week: ArchivedWeek, call?: CallOptions): Promise<string[]>;
-  /** The week's aggregate; throws ArchivedWeekError when it is missing or unusable. */
+  /** The week's aggregate; throws ArchiveObjectError when it is missing or unusable. */
   readWeek(windowTo: string, call?: CallOptions): Promise<ArchivedWeek>;
-  /** The archived summary, or undefined when absent or not JSON. */
+  /** The week's trend point; undefined when it has none (archived before points); throws ArchiveObjectError when unusable. */
+  readPoint(windowTo: string, call?: CallOptions): Promise<WeekPoint | undefined>;
+  /** The figures of the archived summary (only those are checked and kept); undefined when absent; throws ArchiveObjectError. */
+  readSummaryFigures(windowTo: string, call?: CallOptions): Promise<SummaryFigures | undefined>;
+  /** The whole archived summary, checked; undefined when absent; throws ArchiveObjectError when unusable. */
   readSummary(windowTo: string, call?: CallOptions): Promise<Summary | undefined>;
-  /** One archived file's bytes, or undefined when absent. */
+  /** The archived summary, email and Slack message, each checked; throws ArchiveObjectError naming the first missing or unusable. */
+  readRendering(windowTo: string, call?: CallOptions): Promise<ArchivedRendering>;
+  /**
+   * One archived file's bytes, checked as its kind is (any other name is refused); undefined when
+   * absent; throws ArchiveObjectError when unusable.
+   */
   readFile(windowTo: string, name: string, call?: CallOptions): Promise<Uint8Array | undefined>;
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/** The checks of each file, on its bytes (the aggregate's on its decompressed JSON). */
+const FILE_CHECKS: Readonly<Record<ArchiveFile, (bytes: Uint8Array, windowTo: string) => unknown>> = {
+  [ARCHIVE_FILES.summary]: (bytes, windowTo) => sameWeek(checkSummary(parseJson(bytes)).window.to, windowTo),
+  [ARCHIVE_FILES.point]: (bytes, windowTo) => sameWeek(checkPoint(parseJson(bytes)).window.to, windowTo),
+  [ARCHIVE_FILES.html]: checkEmailHtml,
+  [ARCHIVE_FILES.text]: checkEmailText,
+  [ARCHIVE_FILES.slack]: (bytes) => checkSlackMessage(parseJson(bytes)),
+  [ARCHIVE_FILES.aggregate]: (bytes, windowTo) => decodeWeek(bytes, windowTo),
+};
+
+/** An object read back belongs to the week of its key, or it is not that week's. */
+function sameWeek(windowEnd: string, windowTo: string): string {
+  if (windowEnd !== windowTo) throw new Invalid('window.to', `is ${windowEnd}, not the week of its key (${windowTo})`);
+  return windowEnd;
+}
+
+/** The aggregate in gzip `bytes`, decompressed under its cap and decoded; throws Invalid. */
+function decodeWeek(bytes: Uint8Array, windowTo: string): ArchivedWeek {
+  let json: Buffer;
+  try {
+    json = gunzipSync(bytes, { maxOutputLength: AGGREGATE_MAX_JSON_BYTES });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
+      throw new Invalid('', `decompresses to more than ${size(AGGREGATE_MAX_JSON_BYTES)}, the cap`);
+    }
+    throw new Invalid('', 'is not a gzip file');
+  }
+  let week: ArchivedWeek;
+  try {
+    week = decodeArchivedWeek(json.toString('utf8'));
+  } catch (error) {
+    if (error instanceof ArchivedWeekError) throw new Invalid('', error.message);
+    throw error;
+  }
+  if (new Date(week.window.to).toISOString() !== windowTo) {
+    throw new Invalid(
+      'window.to',
+      `is ${new Date(week.window.to).toISOString()}, not the week of its key (${windowTo})`,
+    );
+  }
+  return week;
+}
+
+function isArchiveFile(name: string): name is ArchiveFile {
+  return Object.hasOwn(FILE_CHECKS, name);
+}
+
 export function createReportArchive(store: BlobStore, reportName: string): ReportArchive {
   const slug = reportSlug(reportName);
   const prefix = `${ARCHIVE_ROOT}/${slug}/`;
   const keyOf = (windowTo: string, name: string): string => `${prefix}${windowTo}/${name}`;
+
+  /** The object's bytes under its cap; undefined when absent; ArchiveObjectError when too large or unreadable. */
+  async function fetch(windowTo: string, name: ArchiveFile, call?: CallOptions): Promise<Uint8Array | undefined> {
+    const maxBytes = ARCHIVE_CAPS[name];
+    try {
+      return await store.get(keyOf(windowTo, name), { ...call, maxBytes });
+    } catch (error) {
+      if (error instanceof BlobTooLargeError) {
+        const found = error.size > maxBytes ? `is ${size(error.size)}` : 'is larger';
+        throw new ArchiveObjectError(name, `${found}, over the ${size(maxBytes)} cap`, { cause: error });
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ArchiveObjectError(name, `could not be read (${reason.slice(0, 300)})`, { cause: error });
+    }
+  }
+
+  /** `check` over the bytes, its Invalid turned into an ArchiveObjectError naming the object. */
+  function checked<T>(name: ArchiveFile, check: () => T): T {
+    try {
+      return check();
+    } catch (error) {
+      if (error instanceof Invalid) throw new ArchiveObjectError(name, error.message);
+      throw error;
+    }
+  }
+
+  async function read<T>(
+    windowTo: string,
+    name: ArchiveFile,
+    parse: (bytes: Uint8Array) => T,
+    call?: CallOptions,
+  ): Promise<T | undefined> {
+    const bytes = await fetch(windowTo, name, call);
+    return bytes === undefined ? undefined : checked(name, () => parse(bytes));
+  }
+
+  async function required<T>(
+    windowTo: string,
+    name: ArchiveFile,
+    parse: (bytes: Uint8Array) => T,
+    call?: CallOptions,
+  ): Promise<T> {
+    const value = await read(windowTo, name, parse, call);
+    if (value === undefined) throw new ArchiveObjectError(name, 'is missing');
+    return value;
+  }
 
   const archive: ReportArchive = {
     location: `${store.location.replace(/\/+$/, '')}/${prefix}`,
@@ -100,8 +244,10 @@ export function createReportArchive(store: BlobStore, reportName: string): Repor
     },
 
     async write(windowTo, report, week, call) {
-      const files: Array<[string, Uint8Array]> = [
+      const files: Array<[ArchiveFile, Uint8Array]> = [
+        // Plain JSON, whatever else changes: `jq` and the command line read it as it is.
         [ARCHIVE_FILES.summary, Buffer.from(`${JSON.stringify(report.summary, null, 2)}\n`)],
+        [ARCHIVE_FILES.point, Buffer.from(encodePoint(pointOfSummary(report.summary)))],
         [ARCHIVE_FILES.html, Buffer.from(report.html)],
         [ARCHIVE_FILES.text, Buffer.from(report.text)],
         [ARCHIVE_FILES.slack, Buffer.from(`${JSON.stringify(report.slack, null, 2)}\n`)],
@@ -116,31 +262,65 @@ export function createReportArchive(store: BlobStore, reportName: string): Repor
       return files.map(([name]) => keyOf(windowTo, name));
     },
 
-    async readWeek(windowTo, call) {
-      const bytes = await store.get(keyOf(windowTo, ARCHIVE_FILES.aggregate), call);
-      if (bytes === undefined) throw new ArchivedWeekError('no aggregate.json.gz');
-      let text: string;
-      try {
-        text = gunzipSync(bytes).toString('utf8');
-      } catch {
-        throw new ArchivedWeekError('not a gzip file');
-      }
-      return decodeArchivedWeek(text);
+    readWeek(windowTo, call) {
+      return required(windowTo, ARCHIVE_FILES.aggregate, (bytes) => decodeWeek(bytes, windowTo), call);
     },
 
-    async readSummary(windowTo, call) {
-      const bytes = await store.get(keyOf(windowTo, ARCHIVE_FILES.summary), call);
+    readPoint(windowTo, call) {
+      return read(
+        windowTo,
+        ARCHIVE_FILES.point,
+        (bytes) => {
+          const point = checkPoint(parseJson(bytes));
+          sameWeek(point.window.to, windowTo);
+          return point;
+        },
+        call,
+      );
+    },
+
+    readSummaryFigures(windowTo, call) {
+      return read(
+        windowTo,
+        ARCHIVE_FILES.summary,
+        (bytes) => {
+          const figures = checkSummaryFigures(parseJson(bytes));
+          sameWeek(figures.window.to, windowTo);
+          return figures;
+        },
+        call,
+      );
+    },
+
+    readSummary(windowTo, call) {
+      return read(
+        windowTo,
+        ARCHIVE_FILES.summary,
+        (bytes) => {
+          const summary = checkSummary(parseJson(bytes));
+          sameWeek(summary.window.to, windowTo);
+          return summary;
+        },
+        call,
+      );
+    },
+
+    async readRendering(windowTo, call) {
+      // One after the other: the summary may be large, and the first problem is enough.
+      const summary = await archive.readSummary(windowTo, call);
+      if (summary === undefined) throw new ArchiveObjectError(ARCHIVE_FILES.summary, 'is missing');
+      const html = await required(windowTo, ARCHIVE_FILES.html, checkEmailHtml, call);
+      const text = await required(windowTo, ARCHIVE_FILES.text, checkEmailText, call);
+      const slack = await required(windowTo, ARCHIVE_FILES.slack, (bytes) => checkSlackMessage(parseJson(bytes)), call);
+      return { summary, html, text, slack };
+    },
+
+    async readFile(windowTo, name, call) {
+      if (!isArchiveFile(name)) throw new ArchiveObjectError(name, 'is not a file of the archive');
+      const bytes = await fetch(windowTo, name, call);
       if (bytes === undefined) return undefined;
-      try {
-        const summary = JSON.parse(Buffer.from(bytes).toString('utf8')) as Summary;
-        return summary?.schema === 1 ? summary : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-
-    readFile(windowTo, name, call) {
-      return store.get(keyOf(windowTo, name), call);
+      checked(name, () => FILE_CHECKS[name](bytes, windowTo));
+      return bytes;
     },
   };
   return archive;

@@ -5,14 +5,21 @@
  * plus its window, whether it was complete, a schema version and a checksum. Folding an archived
  * week into a BaselineAggregate gives exactly what fetching the week's events would (a test
  * proves it), which is what makes the archive a cache and not an approximation. Pure.
+ *
+ * Schema 2 adds `membership`: the fingerprint of whom a scoped report counted that week
+ * (core/scope.ts), null for the whole org. A week of another membership than today's is fetched
+ * again rather than folded in, so a team's baseline follows the team. Schema 1 weeks (written
+ * before) are read as having no recorded membership.
  */
 import { createHash } from 'node:crypto';
 import type { BaselineAggregate, WindowAggregate } from './aggregate';
 import { compareCodePoints } from './order';
 
 export const ARCHIVED_WEEK_KIND = 'ai-activity-audit.week-aggregate';
-/** Bump when the `data` shape changes; a reader ignores (and re-fetches) a schema it does not know. */
-export const ARCHIVED_WEEK_SCHEMA = 1;
+/** Bump when the shape changes; a reader ignores (and re-fetches) a schema it does not know. */
+export const ARCHIVED_WEEK_SCHEMA = 2;
+/** The schemas this version reads. */
+const READS = [1, 2] as const;
 
 export interface ArchivedPerson {
   readonly calls: number;
@@ -34,10 +41,20 @@ export interface ArchivedWeek {
   readonly maxTime: number;
   /** By person key (core/normalize.ts), sorted by key. */
   readonly people: ReadonlyArray<readonly [string, ArchivedPerson]>;
+  /**
+   * Whom the report counted that week: its share's fingerprint (core/scope.ts), null for the
+   * whole org, undefined when not recorded (a schema 1 week).
+   */
+  readonly membership?: string | null;
 }
 
-/** The archived form of a report window's aggregate. */
-export function archivedWeek(org: string, window: WindowAggregate, range: { from: number; to: number }): ArchivedWeek {
+/** The archived form of a report window's aggregate, read with the membership `fingerprint` (none: the whole org). */
+export function archivedWeek(
+  org: string,
+  window: WindowAggregate,
+  range: { from: number; to: number },
+  fingerprint?: string,
+): ArchivedWeek {
   const people = [...window.people.values()]
     .map(
       (p) =>
@@ -62,6 +79,7 @@ export function archivedWeek(org: string, window: WindowAggregate, range: { from
     minTime: window.minTime,
     maxTime: window.maxTime,
     people,
+    membership: fingerprint ?? null,
   };
 }
 
@@ -109,6 +127,7 @@ export function encodeArchivedWeek(week: ArchivedWeek): string {
     org: week.org,
     window: { from: new Date(week.window.from).toISOString(), to: new Date(week.window.to).toISOString() },
     complete: week.complete,
+    membership: week.membership ?? null,
     data: {
       total: week.total,
       undated: week.undated,
@@ -142,7 +161,11 @@ function isStringList(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
 
-/** Parses and checks an archived week; throws ArchivedWeekError naming the first problem. */
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses and checks an archived week (schema 1 or 2); throws ArchivedWeekError naming the first problem. */
 export function decodeArchivedWeek(text: string): ArchivedWeek {
   let parsed: unknown;
   try {
@@ -150,39 +173,46 @@ export function decodeArchivedWeek(text: string): ArchivedWeek {
   } catch {
     throw new ArchivedWeekError('not JSON');
   }
-  const doc = parsed as Record<string, unknown> | null;
-  if (typeof doc !== 'object' || doc === null || doc.kind !== ARCHIVED_WEEK_KIND) {
+  if (!isObject(parsed) || parsed.kind !== ARCHIVED_WEEK_KIND) {
     throw new ArchivedWeekError('not an archived week aggregate');
   }
-  if (doc.schema !== ARCHIVED_WEEK_SCHEMA) {
+  const schema = parsed.schema;
+  if (!READS.some((s) => s === schema)) {
     throw new ArchivedWeekError(
-      `unknown schema version ${JSON.stringify(doc.schema)} (this version reads ${ARCHIVED_WEEK_SCHEMA})`,
+      `unknown schema version ${JSON.stringify(schema)} (this version reads ${READS.join(' and ')})`,
     );
   }
-  const { kind: _kind, schema: _schema, checksum, ...content } = doc;
+  const { kind: _kind, schema: _schema, checksum, ...content } = parsed;
   if (checksum !== checksumOf(content)) throw new ArchivedWeekError('checksum mismatch');
-  const window = content.window as { from?: unknown; to?: unknown } | undefined;
-  const from = typeof window?.from === 'string' ? Date.parse(window.from) : Number.NaN;
-  const to = typeof window?.to === 'string' ? Date.parse(window.to) : Number.NaN;
-  const data = content.data as Record<string, unknown> | undefined;
-  if (!(to > from) || typeof content.org !== 'string' || typeof content.complete !== 'boolean' || !data) {
-    throw new ArchivedWeekError('missing or invalid window, org, complete or data');
+  const window = isObject(content.window) ? content.window : {};
+  const from = typeof window.from === 'string' ? Date.parse(window.from) : Number.NaN;
+  const to = typeof window.to === 'string' ? Date.parse(window.to) : Number.NaN;
+  if (!(to > from)) throw new ArchivedWeekError('window is not a range of two ISO times');
+  if (typeof content.org !== 'string') throw new ArchivedWeekError('org is not text');
+  if (typeof content.complete !== 'boolean') throw new ArchivedWeekError('complete is not true or false');
+  const membership = content.membership;
+  if (schema === 2 && membership !== null && typeof membership !== 'string') {
+    throw new ArchivedWeekError('membership is not a fingerprint or null');
   }
-  if (!isCount(data.total) || !isCount(data.undated) || !isCount(data.otherEvents) || !Array.isArray(data.people)) {
-    throw new ArchivedWeekError('invalid counts');
+  const data = content.data;
+  if (!isObject(data)) throw new ArchivedWeekError('data is not an object');
+  for (const key of ['total', 'undated', 'otherEvents'] as const) {
+    if (!isCount(data[key])) throw new ArchivedWeekError(`data.${key} is not a whole number`);
   }
+  if (!Array.isArray(data.people)) throw new ArchivedWeekError('data.people is not a list');
   const people: Array<readonly [string, ArchivedPerson]> = [];
-  for (const entry of data.people as unknown[]) {
-    const [key, p] = (Array.isArray(entry) ? entry : []) as [unknown, Record<string, unknown> | undefined];
+  for (const [i, entry] of (data.people as unknown[]).entries()) {
+    const [key, p] = (Array.isArray(entry) ? entry : []) as [unknown, unknown];
     if (
       typeof key !== 'string' ||
-      !p ||
+      !isObject(p) ||
       !isCount(p.calls) ||
       !isCount(p.undated) ||
+      p.undated > p.calls ||
       !isStringList(p.resourceTypes) ||
       !isStringList(p.countries)
     ) {
-      throw new ArchivedWeekError('invalid person entry');
+      throw new ArchivedWeekError(`data.people[${i}] is not a person's figures`);
     }
     people.push([key, { calls: p.calls, undated: p.undated, resourceTypes: p.resourceTypes, countries: p.countries }]);
   }
@@ -191,11 +221,12 @@ export function decodeArchivedWeek(text: string): ArchivedWeek {
     org: content.org,
     window: { from, to },
     complete: content.complete,
-    total: data.total,
-    undated: data.undated,
-    otherEvents: data.otherEvents,
+    total: data.total as number,
+    undated: data.undated as number,
+    otherEvents: data.otherEvents as number,
     minTime: time(data.minTime, Number.POSITIVE_INFINITY),
     maxTime: time(data.maxTime, Number.NEGATIVE_INFINITY),
     people,
+    ...(schema === 2 ? { membership: membership as string | null } : {}),
   };
 }

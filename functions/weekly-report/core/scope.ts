@@ -10,7 +10,9 @@
  * known only by name, or not at all, is outside it. `--user` names one person by id, e-mail or
  * name, as the seed's per-user query does. Pure.
  */
+import { createHash } from 'node:crypto';
 import { narrowUsageData, narrowUsageDataBy } from './mcp-usage';
+import { compareCodePoints } from './order';
 import type { CallRecord, McpCaller, McpUsageData } from './types';
 
 /** One report's part of a shared read: the calls it takes and its part of the usage metric. */
@@ -21,6 +23,14 @@ export interface Share {
   readonly accepts?: (record: CallRecord) => boolean;
   /** Its part of the MCP usage metric; absent: all of it. */
   readonly narrowUsage?: (usage: McpUsageData) => McpUsageData;
+  /**
+   * Whose calls a scoped report counted, as a digest of its people's ids and e-mails (see
+   * `membershipFingerprint`): an archived week read with another membership is not folded into
+   * this one's baseline. Absent: the whole org, or one person (`--user`).
+   */
+  readonly fingerprint?: string;
+  /** How many people the scope names (team members and listed people), with `fingerprint`. */
+  readonly people?: number;
 }
 
 /** The share of a report about the whole org: everything. */
@@ -33,6 +43,8 @@ export interface PersonScope {
   readonly ids: ReadonlySet<string>;
   /** Lower-case e-mail addresses. */
   readonly emails: ReadonlySet<string>;
+  /** How many people it names: each member once, each listed entry once. */
+  readonly people: number;
 }
 
 export interface ScopePerson {
@@ -52,19 +64,35 @@ export function personScope(
 ): PersonScope {
   const ids = new Set<string>();
   const emails = new Set<string>();
+  const people = new Set<string>();
   for (const m of members) {
     const id = lower(m.userId);
     const email = lower(m.email);
     if (id) ids.add(id);
     if (email) emails.add(email);
+    if (id || email) people.add(id ? `id:${id}` : `email:${email}`);
   }
   for (const entry of listed) {
     const value = lower(entry);
     if (!value) continue;
     if (value.includes('@')) emails.add(value);
     else ids.add(value);
+    people.add(value.includes('@') ? `email:${value}` : `id:${value}`);
   }
-  return { label, ids, emails };
+  return { label, ids, emails, people: people.size };
+}
+
+/**
+ * A digest of whom `scope` takes: its ids and e-mails, sorted, hashed (`sha256:…`). Two reads
+ * of the same membership give the same fingerprint whatever the order the Teams API lists
+ * people in; anyone joining or leaving (or a changed e-mail) gives another.
+ */
+export function membershipFingerprint(scope: Pick<PersonScope, 'ids' | 'emails'>): string {
+  const content = JSON.stringify({
+    ids: [...scope.ids].sort(compareCodePoints),
+    emails: [...scope.emails].sort(compareCodePoints),
+  });
+  return `sha256:${createHash('sha256').update(content).digest('hex')}`;
 }
 
 /** True when the person responsible for `record` is in `scope`. */
@@ -92,6 +120,8 @@ export function scopeShare(scope: PersonScope): Share {
     label: scope.label,
     accepts: (record) => callInScope(record, scope),
     narrowUsage: (usage) => narrowUsageDataBy(usage, (caller) => callerInScope(caller, scope), scope.label),
+    fingerprint: membershipFingerprint(scope),
+    people: scope.people,
   };
 }
 
@@ -119,10 +149,22 @@ export function bothShares(a: Share, b: Share): Share {
       : (a.accepts ?? b.accepts);
   const narrow = (usage: McpUsageData) => (b.narrowUsage ?? same)((a.narrowUsage ?? same)(usage));
   const label = [a.label, b.label].filter((l) => l !== undefined).join(', ');
+  // One side the whole org: the other's membership. Both narrowing: a membership of its own (a
+  // week of either alone is not one of both), whose size is not known.
+  const fingerprint = !a.accepts
+    ? b.fingerprint
+    : !b.accepts
+      ? a.fingerprint
+      : `sha256:${createHash('sha256')
+          .update(`${a.fingerprint ?? a.label ?? ''}\n${b.fingerprint ?? b.label ?? ''}`)
+          .digest('hex')}`;
+  const people = !a.accepts ? b.people : !b.accepts ? a.people : undefined;
   return {
     ...(label !== '' ? { label } : {}),
     ...(accepts ? { accepts } : {}),
     ...(a.narrowUsage || b.narrowUsage ? { narrowUsage: narrow } : {}),
+    ...(fingerprint !== undefined ? { fingerprint } : {}),
+    ...(people !== undefined ? { people } : {}),
   };
 }
 

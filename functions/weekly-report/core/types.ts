@@ -253,7 +253,19 @@ export interface Summary {
   readonly schema: 1;
   readonly org: string;
   /** Set on a scoped report: whose calls it counts ("team sre"); the whole org when absent. */
-  readonly scope?: { readonly label: string };
+  readonly scope?: {
+    readonly label: string;
+    /**
+     * The membership it counted, read when the report ran (a team's from the Datadog Teams API):
+     * how many people (null when not known) and a fingerprint of their ids and e-mails. Archived
+     * weeks of another membership are fetched again, not folded into the baseline.
+     */
+    readonly membership?: {
+      readonly people: number | null;
+      readonly fingerprint: string;
+      readonly read: 'at run time';
+    };
+  };
   readonly window: IsoRange;
   readonly timezone: string;
   /** False when any page timed out or warned, or a fetch gave up; `warnings` says why. */

@@ -1,13 +1,19 @@
 /**
  * What a run takes from the report archive before it asks Datadog anything:
  * - the baseline plan: which archived weeks cover the baseline (and previous week) range, so only
- *   the time no complete archived week covers is fetched; a week that is incomplete, of a length
- *   that straddles the previous-week range, or unreadable (bad gzip, bad JSON, wrong checksum,
- *   unknown schema) is left out and its time fetched instead, with a warning for the unreadable;
+ *   the time no complete archived week covers is fetched. Only the weeks' aggregates are read
+ *   (what is folded in). A week that is incomplete, of a length that straddles the previous-week
+ *   range, or unusable (too large, decompressing past its cap, not gzip or JSON, wrong checksum
+ *   or schema) is left out and its time fetched instead, the unusable with a warning naming the
+ *   week and the object; so is a week archived with another membership than the report's today
+ *   (a team that changed): its time is fetched with today's members, and the warning says so;
  * - how busy the archived weeks were, so the fetch of a quiet range uses fewer time slices;
- * - the trend: up to 12 weekly points (calls, people, anomalies by severity) read from the
- *   archived summaries; a week with no archived report is a gap, never an estimate.
- * An archive that cannot be listed at all means: fetch everything, and say so.
+ * - the trend: up to 12 weekly points (calls, people, anomalies by severity, complete) read from
+ *   each week's small `point.json`, or, for a week archived before points existed, from the
+ *   figures of its summary (capped and checked, one summary at a time); a week with no archived
+ *   report is a gap, never an estimate, and a week whose object is unusable is a gap with a
+ *   warning naming it.
+ * An archive that cannot be listed at all means: fetch everything, and say so. Nothing here throws.
  */
 import type { ReportArchive } from '../archive/report-archive';
 import type { ArchivedWeek } from '../core/archived-week';
@@ -28,6 +34,25 @@ export interface BaselinePlan {
   readonly eventRate?: number;
 }
 
+/** The archived weeks that could cover a report's baseline, read before its membership is known. */
+export interface ArchivedBaseline {
+  readonly baseline: TimeRange;
+  /** Complete, usable weeks inside the baseline, not straddling the previous week, without overlaps; oldest first. */
+  readonly weeks: readonly ArchivedWeek[];
+  /** What could not be used, and why. */
+  readonly warnings: readonly string[];
+}
+
+/** Whose calls a report counts, as its archived weeks are compared with: a scoped share's fingerprint (core/scope.ts). */
+export interface Membership {
+  /** Absent: the whole org. */
+  readonly fingerprint?: string;
+  /** The scope's label ("team sre"), for warnings. */
+  readonly label?: string;
+  /** How many people it names, for warnings. */
+  readonly people?: number;
+}
+
 function subtract(range: TimeRange, covered: readonly TimeRange[]): TimeRange[] {
   const out: TimeRange[] = [];
   let cursor = range.from;
@@ -40,22 +65,56 @@ function subtract(range: TimeRange, covered: readonly TimeRange[]): TimeRange[] 
   return out;
 }
 
-/** Plans the baseline from the archive: which weeks to use, which time to fetch. Never throws. */
-export async function planBaseline(
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** "the week ending 8 Nov 2026": a week by its last local day (its window end is exclusive). */
+export function weekName(windowTo: string, timezone: string): string {
+  let format = dayFormats.get(timezone);
+  if (!format) {
+    try {
+      format = new Intl.DateTimeFormat('en-GB', {
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+        timeZone: timezone,
+      });
+    } catch {
+      format = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+    }
+    dayFormats.set(timezone, format);
+  }
+  const end = Date.parse(windowTo);
+  return Number.isFinite(end) ? `the week ending ${format.format(new Date(end - 1))}` : `the week ending ${windowTo}`;
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Reads the archived weeks that may cover `baseline`: their aggregates only, one at a time (each
+ * under its caps). Never throws: an archive that cannot be listed gives no weeks and a warning.
+ */
+export async function readArchivedBaseline(
   archive: ReportArchive,
   ranges: { readonly baseline: TimeRange; readonly previous: TimeRange },
-  options: { readonly logger?: Logger; readonly call?: CallOptions } = {},
-): Promise<BaselinePlan> {
+  options: { readonly logger?: Logger; readonly call?: CallOptions; readonly timezone?: string } = {},
+): Promise<ArchivedBaseline> {
   const { baseline, previous } = ranges;
-  const everything: BaselinePlan = { weeks: [], fetch: [baseline], warnings: [] };
+  const timezone = options.timezone ?? 'UTC';
   let listed: Awaited<ReturnType<ReportArchive['list']>>;
   try {
     listed = await archive.list(options.call);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = reasonOf(error);
     options.logger?.warn('archive_unreadable', { location: archive.location, error: reason });
     return {
-      ...everything,
+      baseline,
+      weeks: [],
       warnings: [`The report archive could not be read, so the whole baseline was fetched from Datadog (${reason}).`],
     };
   }
@@ -65,22 +124,20 @@ export async function planBaseline(
     return to > baseline.from && to <= baseline.to && r.files.includes('aggregate.json.gz');
   });
   const warnings: string[] = [];
-  const read = await Promise.all(
-    candidates.map(async (r) => {
-      try {
-        return await archive.readWeek(r.windowTo, options.call);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        warnings.push(
-          `The archived week ending ${r.windowTo} could not be used (${reason}); its time was fetched from Datadog instead.`,
-        );
-        options.logger?.warn('archive_week_unusable', { windowTo: r.windowTo, error: reason });
-        return undefined;
-      }
-    }),
-  );
+  const read: ArchivedWeek[] = [];
+  // One at a time: each may decompress to tens of megabytes, and there are only a few.
+  for (const r of candidates) {
+    try {
+      read.push(await archive.readWeek(r.windowTo, options.call));
+    } catch (error) {
+      const reason = reasonOf(error);
+      warnings.push(
+        `${capitalized(weekName(r.windowTo, timezone))} could not be read from the archive (${reason}): fetched from Datadog.`,
+      );
+      options.logger?.warn('archive_week_unusable', { windowTo: r.windowTo, error: reason });
+    }
+  }
   const usable = read
-    .filter((w): w is ArchivedWeek => w !== undefined)
     .filter((w) => {
       const reason = !w.complete
         ? 'incomplete'
@@ -103,15 +160,75 @@ export async function planBaseline(
     weeks.push(w);
     end = w.window.to;
   }
+  return { baseline, weeks, warnings };
+}
+
+/** True when `week` was archived with `membership`: the same fingerprint, or both the whole org. */
+export function sameMembership(week: ArchivedWeek, membership: Membership): boolean {
+  // A schema 1 week recorded no membership: the whole org's it was, unless the report is scoped.
+  return membership.fingerprint === undefined ? week.membership == null : week.membership === membership.fingerprint;
+}
+
+/**
+ * The plan for a report of `membership` from its archived weeks: the weeks archived with the same
+ * membership are folded in, every other part of the baseline is fetched (`refetch`: the weeks
+ * left out because their membership differs, with a warning each). With `membership` 'any'
+ * (not known yet: a team whose members are still being read), every week is taken.
+ */
+export function choosePlan(
+  archived: ArchivedBaseline,
+  membership: Membership | 'any',
+  options: { readonly logger?: Logger; readonly timezone?: string } = {},
+): BaselinePlan & { readonly refetch: readonly TimeRange[] } {
+  const timezone = options.timezone ?? 'UTC';
+  const weeks: ArchivedWeek[] = [];
+  const refetch: TimeRange[] = [];
+  const warnings = [...archived.warnings];
+  for (const w of archived.weeks) {
+    if (membership === 'any' || sameMembership(w, membership)) {
+      weeks.push(w);
+      continue;
+    }
+    refetch.push(w.window);
+    const name = weekName(new Date(w.window.to).toISOString(), timezone);
+    const who = membership.label ?? 'the whole org';
+    const today =
+      membership.fingerprint === undefined
+        ? 'the whole org'
+        : membership.people === undefined
+          ? "today's members"
+          : `today's ${membership.people} ${membership.people === 1 ? 'person' : 'people'}`;
+    warnings.push(
+      w.membership === undefined
+        ? `${capitalized(name)} was archived without its membership, so it was fetched from Datadog with ${today} of ${who}.`
+        : `The membership of ${who} changed since ${name} was archived, so that week was fetched from Datadog with ${today}.`,
+    );
+    options.logger?.info('archive_week_other_membership', {
+      windowTo: new Date(w.window.to).toISOString(),
+      recorded: w.membership ?? null,
+      today: membership.fingerprint ?? null,
+    });
+  }
   const covered = weeks.map((w) => w.window);
   const coveredMs = covered.reduce((n, r) => n + (r.to - r.from), 0);
   const events = weeks.reduce((n, w) => n + w.total, 0);
   return {
     weeks,
-    fetch: subtract(baseline, covered),
+    fetch: subtract(archived.baseline, covered),
+    refetch,
     warnings,
     ...(coveredMs > 0 ? { eventRate: events / coveredMs } : {}),
   };
+}
+
+/** Plans a report's baseline from the archive: which weeks to use, which time to fetch. Never throws. */
+export async function planBaseline(
+  archive: ReportArchive,
+  ranges: { readonly baseline: TimeRange; readonly previous: TimeRange },
+  membership: Membership,
+  options: { readonly logger?: Logger; readonly call?: CallOptions; readonly timezone?: string } = {},
+): Promise<BaselinePlan> {
+  return choosePlan(await readArchivedBaseline(archive, ranges, options), membership, options);
 }
 
 /** Days of the baseline taken from the archive and fetched from Datadog, to a tenth of a day. */
@@ -121,7 +238,7 @@ export function baselineSources(plan: BaselinePlan): { archive_days: number; fet
   return { archive_days: days(plan.weeks.map((w) => w.window)), fetched_days: days(plan.fetch) };
 }
 
-/** One week of the trend: its figures, or a gap where no report was archived. */
+/** One week of the trend: its figures, or a gap where no report was archived or it could not be read. */
 export interface TrendPoint {
   readonly week_end: string;
   readonly calls: number | null;
@@ -132,12 +249,19 @@ export interface TrendPoint {
 
 export const TREND_WEEKS = 12;
 
-function pointOf(weekEnd: string, summary: Summary | undefined): TrendPoint {
-  if (!summary) return { week_end: weekEnd, calls: null, people: null, anomalies: null, complete: null };
+const gap = (weekEnd: string): TrendPoint => ({
+  week_end: weekEnd,
+  calls: null,
+  people: null,
+  anomalies: null,
+  complete: null,
+});
+
+function currentPoint(summary: Summary): TrendPoint {
   const anomalies = { high: 0, medium: 0, low: 0 };
-  for (const flag of summary.anomalies ?? []) if (flag.severity in anomalies) anomalies[flag.severity] += 1;
+  for (const flag of summary.anomalies) anomalies[flag.severity] += 1;
   return {
-    week_end: weekEnd,
+    week_end: summary.window.to,
     calls: summary.total_tool_calls,
     people: summary.unique_users,
     anomalies,
@@ -148,49 +272,79 @@ function pointOf(weekEnd: string, summary: Summary | undefined): TrendPoint {
 /**
  * The trend up to and including `current`: the weeks ending `windowDays` local days apart before
  * it, from the oldest archived one among the last TREND_WEEKS − 1; a week without an archived
- * report is a gap (null figures). Never throws: an unreadable archive gives this week alone.
+ * report is a gap (null figures), and so is one whose point (or, before points, summary) cannot
+ * be used, with a warning naming it. Never throws: an unreadable archive gives this week alone.
  */
 export async function readTrend(
   archive: ReportArchive,
   current: Summary,
   windowDays: number,
   options: { readonly logger?: Logger; readonly call?: CallOptions } = {},
-): Promise<TrendPoint[]> {
+): Promise<{ points: TrendPoint[]; warnings: string[] }> {
   const end = Date.parse(current.window.to);
   const weekEnds = Array.from({ length: TREND_WEEKS - 1 }, (_, i) =>
     new Date(addLocalDays(end, -(TREND_WEEKS - 1 - i) * windowDays, current.timezone)).toISOString(),
   );
-  let archived: Set<string>;
+  let archived: Map<string, readonly string[]>;
   try {
-    archived = new Set(
-      (await archive.list(options.call)).filter((r) => r.files.includes('summary.json')).map((r) => r.windowTo),
+    archived = new Map(
+      (await archive.list(options.call))
+        .filter((r) => r.files.includes('point.json') || r.files.includes('summary.json'))
+        .map((r) => [r.windowTo, r.files]),
     );
   } catch (error) {
-    options.logger?.warn('archive_unreadable', { error: error instanceof Error ? error.message : String(error) });
-    return [pointOf(current.window.to, current)];
+    options.logger?.warn('archive_unreadable', { error: reasonOf(error) });
+    return { points: [currentPoint(current)], warnings: [] };
   }
   const first = weekEnds.findIndex((w) => archived.has(w));
   const earlier = first < 0 ? [] : weekEnds.slice(first);
-  const points = await Promise.all(
-    earlier.map(async (weekEnd) =>
-      pointOf(
-        weekEnd,
-        archived.has(weekEnd) ? await archive.readSummary(weekEnd, options.call).catch(() => undefined) : undefined,
-      ),
-    ),
-  );
-  return [...points, pointOf(current.window.to, current)];
+  const warnings: string[] = [];
+  const points: TrendPoint[] = [];
+  // One at a time: a week archived before points is read from its summary, which may be large.
+  for (const weekEnd of earlier) {
+    const files = archived.get(weekEnd);
+    if (!files) {
+      points.push(gap(weekEnd));
+      continue;
+    }
+    try {
+      const figures = files.includes('point.json')
+        ? await archive.readPoint(weekEnd, options.call)
+        : await archive.readSummaryFigures(weekEnd, options.call);
+      points.push(
+        figures
+          ? {
+              week_end: weekEnd,
+              calls: figures.calls,
+              people: figures.people,
+              anomalies: figures.anomalies,
+              complete: figures.complete,
+            }
+          : gap(weekEnd),
+      );
+    } catch (error) {
+      const reason = reasonOf(error);
+      warnings.push(
+        `${capitalized(weekName(weekEnd, current.timezone))} could not be read from the archive (${reason}): left out of the trend.`,
+      );
+      options.logger?.warn('archive_week_unusable', { windowTo: weekEnd, use: 'trend', error: reason });
+      points.push(gap(weekEnd));
+    }
+  }
+  return { points: [...points, currentPoint(current)], warnings };
 }
 
 /**
  * The summary with what the archive adds: where the baseline came from, what the archive could
- * not give (warnings), and, with an archive, the trend. Never throws.
+ * not give (warnings), which membership a scoped report counted, and, with an archive, the trend.
+ * Never throws.
  */
 export async function withHistory(
   summary: Summary,
   data: {
     readonly baselineSources?: { readonly archive_days: number; readonly fetched_days: number };
     readonly archiveWarnings: readonly string[];
+    readonly membership?: Membership;
   },
   archive: ReportArchive | undefined,
   windowDays: number,
@@ -199,7 +353,22 @@ export async function withHistory(
   let out = summary;
   if (out.baseline && data.baselineSources)
     out = { ...out, baseline: { ...out.baseline, sources: data.baselineSources } };
-  if (data.archiveWarnings.length > 0) out = { ...out, warnings: [...out.warnings, ...data.archiveWarnings] };
-  if (archive) out = { ...out, trend: await readTrend(archive, out, windowDays, options) };
+  const fingerprint = data.membership?.fingerprint;
+  if (out.scope && fingerprint !== undefined) {
+    out = {
+      ...out,
+      scope: {
+        ...out.scope,
+        membership: { people: data.membership?.people ?? null, fingerprint, read: 'at run time' },
+      },
+    };
+  }
+  const warnings = [...data.archiveWarnings];
+  if (archive) {
+    const trend = await readTrend(archive, out, windowDays, options);
+    warnings.push(...trend.warnings);
+    out = { ...out, trend: trend.points };
+  }
+  if (warnings.length > 0) out = { ...out, warnings: [...out.warnings, ...warnings] };
   return out;
 }

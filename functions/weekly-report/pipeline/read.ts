@@ -9,7 +9,13 @@
  *
  * With a report archive, each report's baseline is first planned from it (history.ts): complete
  * archived weeks are folded in, and only the time they do not cover is fetched; the archived
- * weeks' pace also sizes the fetches (fewer time slices for a quiet range).
+ * weeks' pace also sizes the fetches (fewer time slices for a quiet range). A week is folded in
+ * only when it was archived with the membership the report counts today (its share's
+ * fingerprint); another week's time is fetched with today's members. A team whose members are
+ * still being read (a DeferredShare) cannot be compared yet: its archived weeks are read at once,
+ * the time they do not cover is fetched with the others, and once its members are known the weeks
+ * of another membership are fetched as well, in a second round. The window read never waits for
+ * a team, nor does any other report's baseline.
  *
  * Each dependency keeps its own time: the usage metric is read with its own deadline and never
  * holds up the audit read (a late metric is "unavailable", named), and a share whose people are
@@ -18,12 +24,20 @@
 import type { ReportArchive } from '../archive/report-archive';
 import { BaselineAggregate, WindowAggregate } from '../core/aggregate';
 import { addArchivedWeek } from '../core/archived-week';
-import { FanOut, type FanOutShare } from '../core/fan-out';
+import { DeferredShare, FanOut, type FanOutShare } from '../core/fan-out';
+import { type Share, WHOLE_ORG } from '../core/scope';
 import type { TimeRange } from '../core/time';
 import type { McpUsageData } from '../core/types';
 import { rangeBefore } from '../core/windows';
 import type { AuditEventSource, FetchOptions, Logger, McpUsageRanges, McpUsageSource } from '../ports';
-import { type BaselinePlan, baselineSources, planBaseline } from './history';
+import {
+  type ArchivedBaseline,
+  type BaselinePlan,
+  baselineSources,
+  choosePlan,
+  type Membership,
+  readArchivedBaseline,
+} from './history';
 
 export interface ReadParams {
   readonly window: TimeRange;
@@ -51,6 +65,11 @@ export interface ReadParams {
 export interface ShareRequest {
   readonly share: FanOutShare;
   readonly archive?: ReportArchive;
+  /**
+   * Settles once a deferred share is settled or failed: its baseline plan waits for it (which
+   * archived weeks it may fold depends on its members). @default ReadParams.sharesSettled
+   */
+  readonly settled?: Promise<unknown>;
 }
 
 /** What the read gives one report. */
@@ -64,6 +83,8 @@ export interface ShareData {
   readonly archiveWarnings: readonly string[];
   /** What the MCP usage metric said over the same ranges (the whole org's: each report narrows it to its share). */
   readonly usage?: McpUsageData;
+  /** Whom a scoped report counted (its share's fingerprint and size), for its summary; absent for the whole org. */
+  readonly membership?: Membership;
 }
 
 /** The usage source's read; it never throws by contract, and a broken one must not fail the report either. */
@@ -105,6 +126,31 @@ function fetchPieces(
   return pieces;
 }
 
+/** Whom `share` counts, as its archived weeks are compared with. */
+function membershipOf(share: Share): Membership {
+  return {
+    ...(share.fingerprint !== undefined ? { fingerprint: share.fingerprint } : {}),
+    ...(share.label !== undefined ? { label: share.label } : {}),
+    ...(share.people !== undefined ? { people: share.people } : {}),
+  };
+}
+
+/** The share as known now: itself, a deferred one once settled; undefined while pending or failed. */
+function knownShare(share: FanOutShare): Share | undefined {
+  return share instanceof DeferredShare ? share.share : share;
+}
+
+/** A report's baseline plan: known at once, or (a team still being read) once its members are. */
+interface PlanState {
+  /** The time fetched in the first round, with every report. */
+  readonly first: readonly TimeRange[];
+  /**
+   * The final plan: set at once, or once the share settles (its weeks of another membership are
+   * then fetched in a second round); undefined for a share that failed.
+   */
+  plan?: BaselinePlan;
+}
+
 /**
  * Reads the window and the baseline pieces once for every report of `requests` and returns one
  * ShareData per request, in order. Throws only what the audit source throws (a refused key).
@@ -119,6 +165,8 @@ export async function readShares(
   const previous = rangeBefore(windowRange, params.timezone, params.windowDays);
   const wantBaseline = params.baselineDays > 0;
   const call = params.deadline === undefined ? {} : { deadline: params.deadline };
+  const logger = params.logger;
+  const planOptions = { ...(logger ? { logger } : {}), timezone: params.timezone };
 
   // The metric does not depend on the archive: start it first, on its own deadline.
   const usagePromise = readUsage(
@@ -127,19 +175,34 @@ export async function readShares(
     params.usageDeadline ?? params.deadline,
   );
 
-  const plans: Array<BaselinePlan | undefined> = await Promise.all(
+  // Each report's archived weeks, read before anyone's members are known (they do not depend on them).
+  const archived: Array<ArchivedBaseline | undefined> = await Promise.all(
     requests.map((r) =>
       r.archive
-        ? planBaseline(
+        ? readArchivedBaseline(
             r.archive,
             { baseline: wantBaseline ? range : { from: windowRange.from, to: windowRange.from }, previous },
-            { ...(params.logger ? { logger: params.logger } : {}), call },
+            { ...planOptions, call },
           )
         : Promise.resolve(undefined),
     ),
   );
+  const states: PlanState[] = requests.map((r, i) => {
+    const weeks = archived[i];
+    if (!weeks) return { first: [range], plan: { weeks: [], fetch: [range], warnings: [] } };
+    const share = knownShare(r.share);
+    if (share) {
+      const plan = choosePlan(weeks, membershipOf(share), planOptions);
+      return { first: plan.fetch, plan };
+    }
+    // Members still being read: the time no archived week covers is needed whoever they are.
+    return { first: choosePlan(weeks, 'any').fetch };
+  });
   // The busiest archived pace among the reports (the org-wide one, when there is one) sizes the fetches.
-  const rates = plans.flatMap((p) => (p?.eventRate !== undefined ? [p.eventRate] : []));
+  const rates = archived.flatMap((a) => {
+    const p = a && choosePlan(a, 'any');
+    return p?.eventRate !== undefined ? [p.eventRate] : [];
+  });
   const eventRate = rates.length > 0 ? Math.max(...rates) : undefined;
   const hint = (r: TimeRange): FetchOptions => ({
     ...call,
@@ -154,44 +217,98 @@ export async function readShares(
   // One fan-out per range, fed by every slice (FanOut.sink): one aggregate per report and range.
   const windowFan = new FanOut(shares, () => new WindowAggregate({ range: windowRange }));
   const windowPromise = source.collect(windowRange, () => windowFan.sink(), hint(windowRange));
-  const needs = requests.map((_, i) => (wantBaseline ? (plans[i]?.fetch ?? [range]) : []));
-  const pieces = fetchPieces(range, needs);
-  const pieceFans = pieces.map(
-    (piece) =>
-      new FanOut(
-        piece.readers.map((i) => shares[i] as FanOutShare),
-        () => new BaselineAggregate(previous, { range: piece.range }),
+  const fetchRound = (readers: readonly FanOutShare[], needs: ReadonlyArray<readonly TimeRange[]>) => {
+    const pieces = fetchPieces(range, needs);
+    const fans = pieces.map(
+      (piece) =>
+        new FanOut(
+          piece.readers.map((i) => readers[i] as FanOutShare),
+          () => new BaselineAggregate(previous, { range: piece.range }),
+        ),
+    );
+    return {
+      pieces,
+      fans,
+      reads: pieces.map((piece, k) =>
+        source.collect(piece.range, () => (fans[k] as FanOut<BaselineAggregate>).sink(), baselineHint(piece.range)),
       ),
+    };
+  };
+  const first = fetchRound(
+    shares,
+    states.map((s) => (wantBaseline ? s.first : [])),
   );
-  const fetched = pieces.map((piece, k) =>
-    source.collect(piece.range, () => (pieceFans[k] as FanOut<BaselineAggregate>).sink(), baselineHint(piece.range)),
-  );
+  // The second round: the weeks each team (once its members are known) cannot take from the archive.
+  const pending = states.flatMap((state, i) => (state.plan === undefined ? [i] : []));
+  const secondRound = (async () => {
+    if (pending.length === 0) return undefined;
+    await Promise.all(pending.map((i) => requests[i]?.settled ?? params.sharesSettled));
+    const settled: Share[] = [];
+    const needs: TimeRange[][] = [];
+    for (const i of pending) {
+      const state = states[i] as PlanState;
+      const share = knownShare(requests[i]?.share as FanOutShare);
+      const weeks = archived[i];
+      if (!share || !weeks) continue; // it failed: its report fails, naming the Teams API
+      const plan = choosePlan(weeks, membershipOf(share), planOptions);
+      state.plan = plan;
+      settled[i] = share;
+      needs[i] = wantBaseline ? [...plan.refetch] : [];
+    }
+    // A report with nothing to fetch again reads no piece: its place is never used.
+    const readers = requests.map((_, i) => settled[i] ?? WHOLE_ORG);
+    const round = fetchRound(
+      readers,
+      requests.map((_, i) => needs[i] ?? []),
+    );
+    return { pieces: round.pieces, fans: round.fans, reads: await Promise.allSettled(round.reads) };
+  })();
+
   // Wait for every fetch before failing, so none keeps running in the background after an error.
-  const [window, usage, ...parts] = await Promise.allSettled([windowPromise, usagePromise, ...fetched]);
+  const [window, usage, second, ...parts] = await Promise.allSettled([
+    windowPromise,
+    usagePromise,
+    secondRound,
+    ...first.reads,
+  ]);
   if (window?.status === 'rejected') throw window.reason;
   for (const part of parts) if (part.status === 'rejected') throw part.reason;
+  if (second?.status === 'rejected') throw second.reason;
+  const secondValue = second?.status === 'fulfilled' ? second.value : undefined;
+  for (const part of secondValue?.reads ?? []) if (part.status === 'rejected') throw part.reason;
+  const firstFans = first.fans;
+  const secondFans = secondValue?.fans ?? [];
   // Calls held for shares whose people were still being read go to them now.
   await params.sharesSettled;
-  for (const fan of [windowFan, ...pieceFans]) fan.settle();
+  await Promise.all(requests.map((r) => r.settled));
+  for (const fan of [windowFan, ...firstFans]) fan.settle();
   const usageData = usage?.status === 'fulfilled' && usage.value ? { usage: usage.value } : {};
 
-  return requests.map((_, i) => {
-    const plan = plans[i];
+  return requests.map((request, i) => {
+    const state = states[i] as PlanState;
+    const plan = state.plan;
     const windowAggregate = windowFan.aggregates[i] as WindowAggregate;
-    if (!wantBaseline) return { window: windowAggregate, archiveWarnings: plan?.warnings ?? [], ...usageData };
+    const share = knownShare(request.share);
+    const membership = share?.fingerprint !== undefined ? { membership: membershipOf(share) } : {};
+    const warnings = plan?.warnings ?? archived[i]?.warnings ?? [];
+    if (!wantBaseline) return { window: windowAggregate, archiveWarnings: warnings, ...membership, ...usageData };
     const baseline = new BaselineAggregate(previous, { range });
-    pieces.forEach((piece, k) => {
-      const at = piece.readers.indexOf(i);
-      const part = at < 0 ? undefined : pieceFans[k]?.aggregates[at];
-      if (part) baseline.merge(part);
-    });
+    const add = (pieces: ReadonlyArray<{ readers: number[] }>, fans: ReadonlyArray<FanOut<BaselineAggregate>>) =>
+      pieces.forEach((piece, k) => {
+        const at = piece.readers.indexOf(i);
+        const part = at < 0 ? undefined : fans[k]?.aggregates[at];
+        if (part) baseline.merge(part);
+      });
+    add(first.pieces, firstFans);
+    if (secondValue) add(secondValue.pieces, secondFans);
     for (const week of plan?.weeks ?? []) addArchivedWeek(baseline, week);
     return {
       window: windowAggregate,
       baseline,
       baselineRange: range,
       baselineSources: baselineSources(plan ?? { weeks: [], fetch: [range], warnings: [] }),
-      archiveWarnings: plan?.warnings ?? [],
+      archiveWarnings: warnings,
+      ...membership,
       ...usageData,
     };
   });

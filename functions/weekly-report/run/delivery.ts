@@ -32,6 +32,7 @@ import type {
   SlackPostTag,
   SlackSender,
 } from '../ports';
+import { renderingToSend } from './archived-rendering';
 import type { ChannelName, ChannelOutcome, ChannelResult } from './results';
 
 /** The longest one channel's send may take (SES batches, Slack with a Retry-After wait). */
@@ -95,6 +96,8 @@ export async function deliverReport(
       }),
     );
   }
+  // The archive is what was sent: a channel still due after an earlier run archived this window gets that rendering.
+  const toSend = renderingToSend(archived[0], archive, report, deps.logger);
   const attempts: Promise<ChannelResult>[] = [];
   if (email) {
     attempts.push(
@@ -102,10 +105,8 @@ export async function deliverReport(
         'email',
         keyOf('email'),
         async (call) => {
-          const { messageIds } = await email.send(
-            { subject: report.subject, html: report.html, text: report.text },
-            call,
-          );
+          const sent = await toSend(call);
+          const { messageIds } = await email.send({ subject: sent.subject, html: sent.html, text: sent.text }, call);
           return { messageIds: messageIds.join(',') };
         },
         deps.resend?.has('email') ? RESEND : { kind: 'refuse', what: `email to ${recipientList(email.recipients)}` },
@@ -123,7 +124,7 @@ export async function deliverReport(
         'slack',
         keyOf('slack'),
         async (call) => {
-          const { ts } = await slack.sender.post(report.slack, { ...call, tag });
+          const { ts } = await slack.sender.post((await toSend(call)).slack, { ...call, tag });
           return { ts };
         },
         deps.resend?.has('slack') ? RESEND : { kind: 'find', find: findPost(deps.logger, slack, tag, keyOf('slack')) },

@@ -87,6 +87,8 @@ export async function runReportGroup(
     plans.map((plan, i) => ({
       share: shares[i]?.share ?? WHOLE_ORG,
       ...(plan.archive ? { archive: plan.archive } : {}),
+      // Its baseline plan waits for its members (the archived weeks it may fold depend on them).
+      ...(shares[i] ? { settled: shares[i].settled } : {}),
     })),
   );
   logger.info('fetch_done', {
@@ -256,7 +258,8 @@ async function runOne(
     durationMs: now() - started,
   });
 
-  const week = plan.archive ? archivedWeek(report.org, data.window, window) : undefined;
+  // Archived with the membership it was read with, so a later run folds it in only for the same one.
+  const week = plan.archive ? archivedWeek(report.org, data.window, window, share.fingerprint) : undefined;
   const channels = await deliverReport(deps, plan, report.key, rendered, week, {
     deadline: budget.deliveryDeadline,
     hardDeadline: budget.hardDeadline,

@@ -3,6 +3,7 @@
  * its raw events give (any week split, malformed and undated events included), the encoded form
  * round-trips, and every kind of damage is refused with the reason.
  */
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { BaselineAggregate, WindowAggregate } from '../../../functions/weekly-report/core/aggregate';
 import {
@@ -113,26 +114,89 @@ describe('archived weeks as baseline', () => {
   });
 });
 
+/** `doc` with its checksum made right again (what a careful hand-edit or another writer would leave). */
+function resealed(doc: Record<string, unknown>): string {
+  const { kind, schema, checksum: _old, ...content } = doc;
+  const checksum = `sha256:${createHash('sha256').update(JSON.stringify(content)).digest('hex')}`;
+  return JSON.stringify({ kind, schema, checksum, ...content });
+}
+
 describe('encoded archived weeks', () => {
   const week = archivedWeek('Acme', windowOf(WEEKS[0]!), WEEKS[0]!);
+  const teamWeek = archivedWeek('Acme', windowOf(WEEKS[0]!), WEEKS[0]!, `sha256:${'ab'.repeat(32)}`);
 
-  it('round-trips, with its schema and checksum', () => {
+  it('round-trips, with its schema, membership and checksum', () => {
     const text = encodeArchivedWeek(week);
-    expect(JSON.parse(text)).toMatchObject({ kind: 'ai-activity-audit.week-aggregate', schema: 1 });
+    expect(JSON.parse(text)).toMatchObject({ kind: 'ai-activity-audit.week-aggregate', schema: 2, membership: null });
     expect(JSON.parse(text).checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(decodeArchivedWeek(text)).toEqual(week);
+    expect(decodeArchivedWeek(encodeArchivedWeek(teamWeek))).toEqual(teamWeek);
+    expect(decodeArchivedWeek(encodeArchivedWeek(teamWeek)).membership).toBe(`sha256:${'ab'.repeat(32)}`);
+  });
+
+  it('reads a schema 1 week (written before memberships were recorded) as having none recorded', () => {
+    // Prepare: the form schema 1 had, without `membership`.
+    const { membership: _m, ...doc } = JSON.parse(encodeArchivedWeek(week)) as Record<string, unknown>;
+    const v1 = resealed({ ...doc, schema: 1 });
+
+    // Act
+    const read = decodeArchivedWeek(v1);
+
+    // Assess
+    expect(read.membership).toBeUndefined();
+    expect({ ...read, membership: null }).toEqual(week);
   });
 
   it.each([
     ['not JSON', (t: string) => t.slice(0, 20), /not JSON/],
     ['another kind', (t: string) => t.replace('week-aggregate', 'something'), /not an archived week/],
-    ['an unknown schema', (t: string) => t.replace('"schema":1', '"schema":2'), /unknown schema version 2/],
+    ['an unknown schema', (t: string) => t.replace('"schema":2', '"schema":3'), /unknown schema version 3/],
     [
       'a changed count',
       (t: string) => t.replace(/"total":(\d+)/, (_m, n) => `"total":${Number(n) + 1}`),
       /checksum mismatch/,
     ],
-  ])('refuses %s', (_name, damage, reason) => {
+    [
+      'a string total',
+      (t: string) => resealed({ ...JSON.parse(t), data: { ...JSON.parse(t).data, total: 'lots' } }),
+      /data\.total is not a whole number/,
+    ],
+    [
+      'a fractional count',
+      (t: string) => resealed({ ...JSON.parse(t), data: { ...JSON.parse(t).data, undated: 1.5 } }),
+      /data\.undated is not a whole number/,
+    ],
+    [
+      'people as an object',
+      (t: string) => resealed({ ...JSON.parse(t), data: { ...JSON.parse(t).data, people: {} } }),
+      /data\.people is not a list/,
+    ],
+    [
+      'a person with a string of resource types',
+      (t: string) => {
+        const doc = JSON.parse(t);
+        doc.data.people[0][1].resourceTypes = 'monitor';
+        return resealed(doc);
+      },
+      /data\.people\[0\] is not a person's figures/,
+    ],
+    [
+      'a numeric membership',
+      (t: string) => resealed({ ...JSON.parse(t), membership: 7 }),
+      /membership is not a fingerprint/,
+    ],
+    [
+      'a window backwards',
+      (t: string) =>
+        resealed({ ...JSON.parse(t), window: { from: '2026-11-02T00:00:00.000Z', to: '2026-11-01T00:00:00.000Z' } }),
+      /window is not a range/,
+    ],
+    [
+      'complete as text',
+      (t: string) => resealed({ ...JSON.parse(t), complete: 'yes' }),
+      /complete is not true or false/,
+    ],
+  ])('refuses %s, naming the problem', (_name, damage, reason) => {
     const error = (() => {
       try {
         decodeArchivedWeek(damage(encodeArchivedWeek(week)));

@@ -1,0 +1,217 @@
+/**
+ * The archived `summary.json` read back: the summary JSON, schema 1 (DESIGN.md "Summary JSON",
+ * core/types.ts), checked field by field before anything shows or sends it. Two readers:
+ * - `checkSummary`, the whole summary (the command line's `show`, and a retried run sending the
+ *   archived rendering): every field the renderers read, with its type;
+ * - `checkSummaryFigures`, only what the trend and `history` draw (window, zone, calls, people,
+ *   anomalies by severity, complete), for weeks archived before `point.json` existed.
+ * Summaries written by earlier versions of schema 1 lack some later keys: the optional ones
+ * (`tools`, `clients`, `tool_usage`, `trend`, `scope`) stay absent, and an anomaly kind missing
+ * from `anomaly_counts` (`new_client`, added later) reads as null, "not evaluated", which is what
+ * that version did.
+ */
+import { ANOMALY_KINDS, type AnomalyKind, type Severity, type Summary } from '../core/types';
+import {
+  bool,
+  type Check,
+  count,
+  Invalid,
+  integer,
+  isoDay,
+  isoTime,
+  isPlainObject,
+  list,
+  nullable,
+  object,
+  oneOf,
+  record,
+  text,
+  timeZone,
+} from './checks';
+
+export const SUMMARY_SCHEMA = 1;
+const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
+
+/** An ISO time, or `(unknown)` where the call had no usable time. */
+const timeOrUnknown: Check<string> = (value, at) => (value === '(unknown)' ? value : isoTime(value, at));
+
+const schemaOne: Check<1> = (value, at) => {
+  if (value !== SUMMARY_SCHEMA) {
+    throw new Invalid(
+      at,
+      `is ${JSON.stringify(value)}, not ${SUMMARY_SCHEMA} (this version reads summary schema ${SUMMARY_SCHEMA})`,
+    );
+  }
+  return SUMMARY_SCHEMA;
+};
+
+const window = object({ from: isoTime, to: isoTime });
+
+const anomaly = object(
+  {
+    kind: oneOf(ANOMALY_KINDS),
+    severity: oneOf(SEVERITIES),
+    timestamp: timeOrUnknown,
+    user: text(),
+    action: text(),
+    resource_type: text(),
+    resource_id: text(),
+    count,
+    detail: text(),
+    link: text(),
+  },
+  { client: text() },
+);
+
+const anomalyCounts: Check<Record<AnomalyKind, number | null>> = (value, at) => {
+  const given = record(nullable(count))(value, at);
+  const out = {} as Record<AnomalyKind, number | null>;
+  for (const kind of ANOMALY_KINDS) out[kind] = given[kind] ?? null;
+  return out;
+};
+
+const gap = object({
+  cause: text(),
+  kind: oneOf(['lost', 'partial'] as const),
+  ranges: list(object({ from: timeOrUnknown, to: timeOrUnknown })),
+});
+
+const trendPoint = object({
+  week_end: isoTime,
+  calls: nullable(count),
+  people: nullable(count),
+  anomalies: nullable(object({ high: count, medium: count, low: count })),
+  complete: nullable(bool),
+});
+
+const toolUsageSource = object(
+  {
+    metric: oneOf(['datadog.mcp.tool.usage'] as const),
+    status: oneOf(['ok', 'unavailable', 'not_fetched'] as const),
+    link: text(),
+  },
+  { reason: text(), total_calls: count, truncated: bool },
+);
+
+const scope = object(
+  { label: text() },
+  { membership: object({ people: nullable(count), fingerprint: text(200), read: oneOf(['at run time'] as const) }) },
+);
+
+const summaryCheck = object(
+  {
+    schema: schemaOne,
+    org: text(),
+    window,
+    timezone: timeZone,
+    complete: bool,
+    total_tool_calls: count,
+    unique_users: count,
+    top_users: list(object({ user: text(), calls: count })),
+    actions_breakdown: list(object({ action: text(), count })),
+    resource_types: list(object({ type: text(), count })),
+    daily_calls: list(object({ date: isoDay, calls: count })),
+    anomalies: list(anomaly),
+    anomaly_counts: anomalyCounts,
+    changes: object({
+      total: count,
+      items: list(
+        object({
+          timestamp: timeOrUnknown,
+          user: text(),
+          action: text(),
+          resource_type: text(),
+          resource_id: text(),
+          resource_name: text(),
+        }),
+      ),
+    }),
+    malformed_events: count,
+    data_gaps: object({ window: list(gap) }, { baseline: list(gap) }),
+    link: text(),
+    warnings: list(text()),
+  },
+  {
+    scope,
+    previous_window: object({ total_tool_calls: count, unique_users: count }),
+    baseline: object(
+      { from: timeOrUnknown, to: timeOrUnknown, events: count },
+      { sources: object({ archive_days: nonNegative(), fetched_days: nonNegative() }) },
+    ),
+    tools: nullable(
+      list(
+        object({
+          tool: text(),
+          calls: count,
+          previous_calls: nullable(count),
+          change: nullable(integer),
+        }),
+      ),
+    ),
+    clients: nullable(
+      list(
+        object({
+          client: text(),
+          calls: count,
+          people: count,
+          previous_calls: nullable(count),
+          previous_people: nullable(count),
+        }),
+      ),
+    ),
+    tool_usage: toolUsageSource,
+    trend: list(trendPoint, 60),
+  },
+);
+
+function nonNegative(): Check<number> {
+  return (value, at) => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      throw new Invalid(at, 'is not a number of days');
+    return value;
+  };
+}
+
+/** The whole archived summary, checked; throws Invalid naming the first problem. */
+export function checkSummary(value: unknown): Summary {
+  // The checked copy has exactly the Summary's keys, each of its type.
+  return summaryCheck(value, '') as Summary;
+}
+
+/** What the trend and `history` draw of one archived week. */
+export interface SummaryFigures {
+  readonly window: { readonly from: string; readonly to: string };
+  readonly timezone: string;
+  readonly calls: number;
+  readonly people: number;
+  readonly anomalies: Readonly<Record<Severity, number>>;
+  readonly complete: boolean;
+}
+
+const figuresCheck = object({
+  schema: schemaOne,
+  window,
+  timezone: timeZone,
+  complete: bool,
+  total_tool_calls: count,
+  unique_users: count,
+  anomalies: list((value: unknown, at: string) => {
+    if (!isPlainObject(value)) throw new Invalid(at, 'is not an object');
+    return oneOf(SEVERITIES)(value.severity, `${at}.severity`);
+  }),
+});
+
+/** The figures of an archived summary, each checked (nothing else of it is read); throws Invalid. */
+export function checkSummaryFigures(value: unknown): SummaryFigures {
+  const s = figuresCheck(value, '');
+  const anomalies = { high: 0, medium: 0, low: 0 };
+  for (const severity of s.anomalies) anomalies[severity] += 1;
+  return {
+    window: s.window,
+    timezone: s.timezone,
+    calls: s.total_tool_calls,
+    people: s.unique_users,
+    anomalies,
+    complete: s.complete,
+  };
+}
