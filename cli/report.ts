@@ -14,6 +14,7 @@ import { formatTextReport } from '../functions/weekly-report/render/text-report'
 import { ArchiveOptionError, openArchive } from './archive-option';
 import { findWeek, formatHistory, historyRows, writeArchivedFiles } from './history-commands';
 import { InputError } from './input';
+import { maskProcessOutput } from './masked-output';
 import { HelpRequested, parseCommonOptions, UsageError } from './options';
 import { checkOutDir, OutputError, print, writeReportFiles } from './output';
 import { archiveName, reportFor } from './summaries';
@@ -36,6 +37,8 @@ function stopQuietlyOnClosedPipe(): void {
 
 export async function main(argv: string[]): Promise<number> {
   stopQuietlyOnClosedPipe();
+  // The keys never reach the output, whatever quotes them (cli/masked-output.ts).
+  maskProcessOutput([process.env.DD_API_KEY, process.env.DD_APP_KEY]);
   const [command, ...rest] = argv;
   try {
     if (command === 'summarize') {

@@ -16,6 +16,7 @@ import type { Context } from 'aws-lambda';
 import { type HandlerConfig, readEnv } from './config/env';
 import { toError } from './errors';
 import type { Logger } from './ports';
+import { redact, redactValue } from './redact';
 import { DEFAULT_REMAINING_MS } from './run/budget';
 import { type InvocationResult, type ReportEvent, runInvocation } from './run/invocation';
 import { METRIC_NAMESPACE, type MetricsSink } from './run/metrics';
@@ -81,9 +82,11 @@ export function createHandler(
     ...(options.safetyMarginMs !== undefined ? { safetyMarginMs: options.safetyMarginMs } : {}),
     ...(options.onResult ? { onResult: options.onResult } : {}),
   };
-  return (event, context) => {
+  return async (event, context) => {
     if (context?.awsRequestId) powertools.addContext(context as Context);
-    return runInvocation(deps, event, context?.getRemainingTimeInMillis?.() ?? DEFAULT_REMAINING_MS);
+    const result = await runInvocation(deps, event, context?.getRemainingTimeInMillis?.() ?? DEFAULT_REMAINING_MS);
+    // What the invocation returns leaves the process (the caller, the async destination): masked.
+    return redactValue(result);
   };
 }
 
@@ -110,12 +113,17 @@ function readConfig(env: Readonly<Record<string, string | undefined>>, logger: L
   }
 }
 
-/** The job's logger over Powertools (whose variadic signature does not fit an optional argument). */
+/**
+ * The job's logger over Powertools (whose variadic signature does not fit an optional argument).
+ * Every line passes the redaction point (redact.ts) on its way out: a secret copied into any
+ * message or field of any adapter's line is masked here, whoever wrote it.
+ */
 function narrowLogger(logger: PowertoolsLogger): Logger {
   return {
-    info: (message, extra) => (extra ? logger.info(message, extra) : logger.info(message)),
-    warn: (message, extra) => (extra ? logger.warn(message, extra) : logger.warn(message)),
-    error: (message, extra) => (extra ? logger.error(message, extra) : logger.error(message)),
+    info: (message, extra) => (extra ? logger.info(redact(message), redactValue(extra)) : logger.info(redact(message))),
+    warn: (message, extra) => (extra ? logger.warn(redact(message), redactValue(extra)) : logger.warn(redact(message))),
+    error: (message, extra) =>
+      extra ? logger.error(redact(message), redactValue(extra)) : logger.error(redact(message)),
   };
 }
 

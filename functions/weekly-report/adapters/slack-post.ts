@@ -16,6 +16,7 @@ import {
 import { signalUntil } from '../deadline';
 import { SlackDeliveryError } from '../errors';
 import type { CallOptions, Logger, SlackMessage, SlackSender } from '../ports';
+import { redirectOf, transportFailure } from './http-guard';
 
 /** More than this many consecutive 429s means Slack is not going to let us through this invocation. */
 const MAX_RATE_LIMIT_WAITS = 5;
@@ -78,10 +79,31 @@ export function createSlackWebClient(
     fetch: (url, init) => {
       const bound = signalUntil(postDeadline.getStore(), REQUEST_TIMEOUT_MS);
       const signal = init?.signal ? AbortSignal.any([init.signal, bound]) : bound;
-      return transport(url, { ...init, signal } as RequestInit);
+      return sendToSlackOnly(transport, String(url), { ...init, signal } as RequestInit);
     },
     logger: clientLogger(options.log),
   });
+}
+
+/**
+ * One request of the client, the token going to the Slack API URL and nowhere else: no redirect
+ * is followed (the client asks fetch for `redirect: 'error'` already; `'manual'` here fails a 3xx
+ * naming it, whatever a later client version asks), and a transport's error is passed on without
+ * its message (adapters/http-guard.ts: undici's invalid-header message quotes the token).
+ */
+async function sendToSlackOnly(transport: typeof fetch, url: string, init: RequestInit): Promise<Response> {
+  let response: Response;
+  try {
+    response = await transport(url, { ...init, redirect: 'manual' });
+  } catch (error) {
+    throw init.signal?.aborted && error === init.signal.reason ? error : transportFailure(error);
+  }
+  const redirect = redirectOf(response, url);
+  if (redirect === undefined) return response;
+  await response.body?.cancel().catch(() => undefined);
+  throw new Error(
+    `Slack answered with a redirect (HTTP ${response.status}, ${redirect}), which is never followed: the token is sent to ${new URL(url).host} only; check SLACK_API_URL`,
+  );
 }
 
 export function createSlackSender(options: SlackPostOptions): SlackSender {
