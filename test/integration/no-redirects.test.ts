@@ -145,6 +145,78 @@ describe('the Datadog client', () => {
   });
 });
 
+describe('the node:http transport', () => {
+  it("rejects a redirect as fetch does when asked for redirect: 'error', and never follows one", async () => {
+    // Prepare
+    datadog.setFaults({ redirectTo: recorder.url });
+    const url = `${datadog.url}/api/v2/audit/events/search`;
+    const init = { method: 'POST', headers: { 'DD-API-KEY': DD_API_KEY }, body: '{}' };
+
+    // Act
+    const refused = nodeHttpTransport(url, { ...init, redirect: 'error' }).then(
+      () => undefined,
+      (e: unknown) => e as TypeError,
+    );
+    const followAsked = await nodeHttpTransport(url, { ...init, redirect: 'follow' });
+
+    // Assess
+    const error = await refused;
+    expect(error?.message).toBe('fetch failed');
+    expect((error?.cause as Error | undefined)?.message).toBe('unexpected redirect');
+    expect(followAsked.status).toBe(307);
+    expect(recorder.requests).toEqual([]);
+  });
+});
+
+describe('links in answers', () => {
+  it('follows neither links.next nor a cursor that is a URL of another origin: both stay with Datadog', async () => {
+    // Prepare: a Datadog stand-in whose first page points its `links.next` at the recorder and
+    // hands out a cursor that is the recorder's address; the page asked with that cursor is the last.
+    const bodies: unknown[] = [];
+    const [event] = harness().events.filter((e) => {
+      const time = Date.parse(String((e as { attributes?: { timestamp?: unknown } }).attributes?.timestamp));
+      return time >= RANGE.from && time < RANGE.to;
+    });
+    const standIn = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        const body = JSON.parse(text) as { page?: { cursor?: string } };
+        bodies.push(body);
+        const page = body.page?.cursor
+          ? { data: [] }
+          : {
+              data: [event],
+              meta: { page: { after: `${recorder.url}/steal?cursor=1` }, status: 'done' },
+              links: { next: `${recorder.url}/api/v2/audit/events?page[cursor]=x` },
+            };
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(page));
+      });
+    });
+    await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+    const source = createDatadogAuditSource({
+      apiKey: DD_API_KEY,
+      appKey: DD_APP_KEY,
+      baseUrl: `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`,
+      sliceCount: 1,
+    });
+
+    // Act
+    try {
+      const read = await source.collect(RANGE, () => new WindowAggregate());
+
+      // Assess
+      expect(read.events).toBe(1);
+      expect(bodies).toHaveLength(2);
+      expect((bodies[1] as { page: { cursor: string } }).page.cursor).toBe(`${recorder.url}/steal?cursor=1`);
+      expect(recorder.requests).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => standIn.close(() => resolve()));
+    }
+  });
+});
+
 describe('the handler', () => {
   it('fails naming the redirect and sends nothing when every Datadog answer is a redirect: no quiet week', async () => {
     // Prepare
