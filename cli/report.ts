@@ -25,6 +25,7 @@ import {
   type Unreadable,
   writeArchivedFiles,
 } from './history-commands';
+import { maskProcessOutput } from './masked-output';
 import { type CommonOptions, HelpRequested, isCommand, parseOptions, UsageError, unknownCommand } from './options';
 import { checkOutDir, OutputError, print, printableJson, writeReportFiles } from './output';
 import { archiveName, reportFor } from './summaries';
@@ -186,6 +187,8 @@ async function show(options: CommonOptions): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   stopQuietlyOnClosedPipe();
+  // The keys never reach the output, whatever quotes them (cli/masked-output.ts).
+  maskProcessOutput([process.env.DD_API_KEY, process.env.DD_APP_KEY, process.env.SLACK_BOT_TOKEN]);
   const [command, ...rest] = argv;
   try {
     if (command === '--help' || command === '-h' || command === 'help') throw new HelpRequested();

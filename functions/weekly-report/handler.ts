@@ -19,6 +19,7 @@ import { toError } from './errors';
 import type { Logger } from './ports';
 import type { PreflightResult } from './preflight/deployed';
 import { isPreflightEvent, type PreflightEvent } from './preflight/event';
+import { redact, redactValue } from './redact';
 import { DEFAULT_REMAINING_MS } from './run/budget';
 import { type InvocationResult, type ReportEvent, runInvocation } from './run/invocation';
 import { METRIC_NAMESPACE, type MetricsSink } from './run/metrics';
@@ -89,16 +90,17 @@ export function createHandler(
     ...(options.safetyMarginMs !== undefined ? { safetyMarginMs: options.safetyMarginMs } : {}),
     ...(options.onResult ? { onResult: options.onResult } : {}),
   };
-  const handle = (event: AnyEvent, context?: Partial<Context>): AnyResult => {
+  const handle = async (event: AnyEvent, context?: Partial<Context>): AnyResult => {
     if (context?.awsRequestId) powertools.addContext(context as Context);
     const remainingMs = context?.getRemainingTimeInMillis?.() ?? DEFAULT_REMAINING_MS;
     // The preflight sends nothing and is loaded only when asked for (it adds the SES v2 client).
-    if (isPreflightEvent(event)) {
-      return import('./preflight/deployed').then((preflight) =>
-        preflight.runDeployedPreflight({ config, aws: wiringOptions.aws, logger, now }, remainingMs),
-      );
-    }
-    return runInvocation(deps, event, remainingMs);
+    const result = isPreflightEvent(event)
+      ? await import('./preflight/deployed').then((preflight) =>
+          preflight.runDeployedPreflight({ config, aws: wiringOptions.aws, logger, now }, remainingMs),
+        )
+      : await runInvocation(deps, event, remainingMs);
+    // What the invocation returns leaves the process (the caller, the async destination): masked.
+    return redactValue(result);
   };
   return handle as ReportHandler;
 }
@@ -126,12 +128,17 @@ function readConfig(env: Readonly<Record<string, string | undefined>>, logger: L
   }
 }
 
-/** The job's logger over Powertools (whose variadic signature does not fit an optional argument). */
+/**
+ * The job's logger over Powertools (whose variadic signature does not fit an optional argument).
+ * Every line passes the redaction point (redact.ts) on its way out: a secret copied into any
+ * message or field of any adapter's line is masked here, whoever wrote it.
+ */
 function narrowLogger(logger: PowertoolsLogger): Logger {
   return {
-    info: (message, extra) => (extra ? logger.info(message, extra) : logger.info(message)),
-    warn: (message, extra) => (extra ? logger.warn(message, extra) : logger.warn(message)),
-    error: (message, extra) => (extra ? logger.error(message, extra) : logger.error(message)),
+    info: (message, extra) => (extra ? logger.info(redact(message), redactValue(extra)) : logger.info(redact(message))),
+    warn: (message, extra) => (extra ? logger.warn(redact(message), redactValue(extra)) : logger.warn(redact(message))),
+    error: (message, extra) =>
+      extra ? logger.error(redact(message), redactValue(extra)) : logger.error(redact(message)),
   };
 }
 

@@ -31,6 +31,9 @@ export const SRE_CHANNEL = 'C0AIAUDSRE1';
 
 const SECRET_ID = 'ai-activity-audit/credentials';
 const SLACK_TOKEN = 'xoxb-local-demo-token';
+/** Keys in the form the function checks for (adapters/secrets.ts: 32 and 40 hexadecimal characters). */
+const DD_API_KEY = '10ca1de70000000000000000000000a1';
+const DD_APP_KEY = '10ca1de700000000000000000000000000000a99';
 
 export interface LocalRunOptions {
   /** The schedule's scheduled time: the report window ends here. */
@@ -79,6 +82,8 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
   const datadog = await startDatadogEmulator({
     events: [...scenario.baseline, ...scenario.window],
     teams: scenario.teams,
+    apiKey: DD_API_KEY,
+    appKey: DD_APP_KEY,
   });
   const aws = await startAwsEmulators();
   // SES as a new account with production access and the example.com domain verified.

@@ -212,7 +212,11 @@ describe('report doctor', () => {
     // Prepare
     s.secrets.setSecret(
       DOCTOR_SECRET,
-      JSON.stringify({ ddApiKey: 'another-orgs-key', ddAppKey: DD_APP_KEY, slackBotToken: SLACK_TOKEN }),
+      JSON.stringify({
+        ddApiKey: 'abcdefabcdefabcdefabcdefabcdef99',
+        ddAppKey: DD_APP_KEY,
+        slackBotToken: SLACK_TOKEN,
+      }),
     );
 
     // Act

@@ -129,7 +129,7 @@ describe('no report from nothing', () => {
     const env = h.appEnv({ SECRET_ID: 'ai-activity-audit/wrong-keys' });
     h.secrets.setSecret(
       'ai-activity-audit/wrong-keys',
-      JSON.stringify({ ddApiKey: 'ddapi-revoked-0000', ddAppKey: DD_APP_KEY, slackBotToken: 'xoxb-x' }),
+      JSON.stringify({ ddApiKey: '00000000000000000000000000000bad', ddAppKey: DD_APP_KEY, slackBotToken: 'xoxb-x' }),
     );
 
     // Act

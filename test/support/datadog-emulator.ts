@@ -12,7 +12,8 @@
  * API, sends `X-RateLimit-*` headers, and injects faults (429, 503, latency, short pages,
  * `meta.status: "timeout"`, `meta.warnings`, 200s that are not search responses, cursors that
  * repeat or cycle, answers out of the order asked for) decided by a hash of (seed, request,
- * attempt), so a run is repeatable whatever order concurrent requests arrive in.
+ * attempt), so a run is repeatable whatever order concurrent requests arrive in; and a redirect
+ * of every request to another base URL (`redirectTo`), as a compromised proxy would answer.
  *
  * Standalone: `npx tsx test/support/datadog-emulator.ts --port 0` serves a generated scenario.
  */
@@ -87,6 +88,14 @@ export interface EmulatorFaults {
   readonly metricsHang?: boolean;
   /** The Teams API takes the connection and never answers. */
   readonly teamsHang?: boolean;
+  /**
+   * Answer every request, before its keys are checked, with a redirect (`redirectStatus`) to this
+   * base URL plus the request's path and query: a compromised proxy, or a DD_API_URL pointing at
+   * something that sends the client elsewhere.
+   */
+  readonly redirectTo?: string;
+  /** @default 307 */
+  readonly redirectStatus?: 301 | 302 | 303 | 307 | 308;
 }
 
 /** Holds a request open until the client gives up (or the emulator closes): a dependency that hangs. */
@@ -626,6 +635,13 @@ export async function startDatadogEmulator(options: EmulatorOptions): Promise<Da
     const current = faults;
     const latency = current.latencyMs ?? 0;
 
+    if (current.redirectTo !== undefined) {
+      await sleep(latency);
+      sendJson(res, current.redirectStatus ?? 307, '', {
+        Location: `${current.redirectTo.replace(/\/+$/, '')}${url.pathname}${url.search}`,
+      });
+      return;
+    }
     const isSearch = req.method === 'POST' && url.pathname === '/api/v2/audit/events/search';
     const isList = req.method === 'GET' && url.pathname === '/api/v2/audit/events';
     const isScalar = req.method === 'POST' && url.pathname === SCALAR_PATH;

@@ -18,8 +18,8 @@ import { type SesAccountEmulator, startSesAccountEmulator } from './ses-account-
 import { type SlackEmulator, startSlackEmulator } from './slack-emulator';
 
 export const DOCTOR_SECRET = 'ai-activity-audit/doctor';
-export const DD_API_KEY = 'ddapi-doctor-0123456789abcdef0123456789ab';
-export const DD_APP_KEY = 'ddapp-doctor-fedcba9876543210fedcba9876543210fe';
+export const DD_API_KEY = '0123456789abcdef0123456789abcd01';
+export const DD_APP_KEY = 'fedcba9876543210fedcba9876543210fedcba02';
 export const SLACK_TOKEN = 'xoxb-222-333-DoctorSlackTokenValue';
 export const SECURITY_CHANNEL = 'C0DOCTOR001';
 export const SRE_CHANNEL = 'C0DOCTOR002';

@@ -27,8 +27,9 @@ export const SCHEDULED = '2026-11-23T09:00:00Z';
 /** The calendar week a Monday 09:00 UTC run reports ends at that Monday's midnight. */
 export const WEEK_END = new Date('2026-11-23T00:00:00Z');
 export const SECRET_ID = 'ai-activity-audit/credentials';
-export const DD_API_KEY = 'ddapi-0123456789abcdef0123456789abcdef';
-export const DD_APP_KEY = 'ddapp-fedcba9876543210fedcba9876543210fedcba98';
+/** Keys in the form the function checks for (adapters/secrets.ts: 32 and 40 hexadecimal characters). */
+export const DD_API_KEY = '0123456789abcdef0123456789abcdef';
+export const DD_APP_KEY = 'fedcba9876543210fedcba9876543210fedcba98';
 export const SLACK_TOKEN = 'xoxb-111-222-SecretSlackTokenValue';
 export const CHANNEL = 'C0123456789';
 export const CHANNEL_WITHOUT_BOT = 'C0999999999';

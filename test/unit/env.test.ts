@@ -188,14 +188,14 @@ describe('readEnv', () => {
     ['BASELINE_DAYS', '3', /^BASELINE_DAYS: must be at least windowDays \(7\)/],
     ['WINDOW', 'weekly', /^WINDOW: "weekly" is not a window mode; use "calendar" .* or "rolling"/],
     ['DATADOG_SITE', 'datadoghq.org', /^DATADOG_SITE: "datadoghq.org" is not a Datadog site; use one of/],
-    ['DD_API_URL', 'ftp://example.com', /^DD_API_URL must be an http\(s\) URL/],
+    ['DD_API_URL', 'ftp://example.com', /^DD_API_URL must be an https: URL, not ftp:/],
     ['SECRET_ID', 'team secret', /^SECRET_ID: "team secret" is not a Secrets Manager secret name/],
     ['EMAIL_TO', 'x', /^EMAIL_TO: "x" is not an e-mail address; list addresses such as/],
     ['EMAIL_FROM', '', /^EMAIL_FROM: is required when emailTo lists recipients/],
     ['EMAIL_FROM', 'Audit <audit@example.com>', /^EMAIL_FROM: "Audit <audit@example.com>" is not an e-mail address/],
     ['SES_CONFIGURATION_SET', 'bad name!', /^SES_CONFIGURATION_SET: "bad name!" is not an SES configuration set name/],
     ['SLACK_CHANNEL', '#general', /^SLACK_CHANNEL: "#general" is not a Slack channel ID; use the ID/],
-    ['SLACK_API_URL', 'not a url', /^SLACK_API_URL must be an http\(s\) URL/],
+    ['SLACK_API_URL', 'not a url', /^SLACK_API_URL is not a URL/],
     ['IDEMPOTENCY_TABLE', '', /^IDEMPOTENCY_TABLE is required/],
     ['IDEMPOTENCY_TABLE', 'ab', /^IDEMPOTENCY_TABLE must be a DynamoDB table name/],
     ['THRESHOLDS', '{"burstCalls":-1}', /^THRESHOLDS: burstCalls must be a positive integer/],
@@ -399,7 +399,7 @@ describe('readEnv', () => {
         ['security', 'Acme', 14, ['security@acme.example'], undefined],
         ['sre', 'Acme', 14, undefined, { channel: 'C0SRE000001', apiUrl: 'http://127.0.0.1:9/' }],
       ]);
-      expect(badUrl).toEqual([expect.stringMatching(/^DD_API_URL must be an http\(s\) URL/)]);
+      expect(badUrl).toEqual([expect.stringMatching(/^DD_API_URL must be an https: URL, not localhost:/)]);
     });
   });
 });

@@ -21,6 +21,9 @@ const BEFORE_SENDING = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  // A header fetch refuses to build (a token holding a line break): the request was never made.
+  'ERR_INVALID_HEADER_VALUE',
+  'ERR_INVALID_CHAR',
 ]);
 
 /** True when `error` (or what it wraps: `cause`, Slack's `original`) failed before the request was sent. */

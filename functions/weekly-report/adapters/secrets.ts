@@ -2,12 +2,16 @@
  * Credentials from one Secrets Manager secret, JSON `{ddApiKey, ddAppKey, slackBotToken?}`, read
  * through Powertools Parameters over an injected SecretsManagerClient (its endpoint comes from
  * the SDK's standard AWS_ENDPOINT_URL_SECRETS_MANAGER) and cached for the life of the execution
- * environment. Errors name the secret and the missing field, never a value.
+ * environment. Every value read is registered with the redaction point (redact.ts) before it is
+ * checked, so it is masked in whatever leaves the process from then on. Each field is checked for
+ * its shape (CREDENTIAL_SHAPES): a value pasted with a line break, a NUL or a space, or cut short,
+ * fails here with a message naming the field, never at a request header with a message quoting it.
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretError } from '../errors';
 import type { Credentials } from '../ports';
+import { registerSecret } from '../redact';
 
 /** Long enough to mean "once per cold start": Lambda recycles environments well within a day. */
 const CACHE_SECONDS = 24 * 60 * 60;
@@ -60,7 +64,56 @@ export function createSecretsCredentials(options: {
   }
 }
 
-/** Validates the secret's JSON; the error names the offending fields, never the values. */
+/**
+ * What each field must look like. Sources (docs.datadoghq.com, 2026): API keys are shown as 32
+ * hexadecimal characters (Key Management API, "Create an API key": `1234512345123456abcabc912349abcd`)
+ * and application keys as 40 (`1234512345123459cda4eb9ced49a3d84fd0138c`); both lower case. The
+ * "Personal Access Tokens" page adds that new application keys carry the prefix `ddapp_`, and that
+ * a personal (`ddpat_`) or service (`ddsat_`) access token may be sent in the application-key
+ * header: their length and alphabet after the prefix are not documented, so only visible ASCII is
+ * required there. Slack documents bot tokens as starting `xoxb-` (docs.slack.dev "Tokens"),
+ * followed in practice by digits, letters and dashes; a rotating token (`xoxe.xoxb-…`) expires
+ * after 12 hours, which a scheduled job without the refresh token cannot renew.
+ */
+export const CREDENTIAL_SHAPES = {
+  ddApiKey: {
+    test: (value: string) => /^[0-9a-f]{32}$/.test(value),
+    expected: '32 lower-case hexadecimal characters (0-9, a-f), the API key as Datadog shows it',
+  },
+  ddAppKey: {
+    test: (value: string) => /^[0-9a-f]{40}$/.test(value) || /^dd(app|pat|sat)_[\x21-\x7e]{8,500}$/.test(value),
+    expected:
+      '40 lower-case hexadecimal characters, or a key or token starting ddapp_, ddpat_ or ddsat_, as Datadog shows it',
+  },
+  slackBotToken: {
+    test: (value: string) => /^xoxb-[A-Za-z0-9-]{1,500}$/.test(value),
+    expected:
+      'a Slack bot token starting xoxb- (OAuth & Permissions → Bot User OAuth Token), not a rotating xoxe. token',
+  },
+} as const;
+
+type CredentialField = keyof typeof CREDENTIAL_SHAPES;
+
+/** What is wrong with a value of `field` (never the value itself), or undefined when it has the field's shape. */
+function shapeProblem(field: CredentialField, value: string): string | undefined {
+  if (CREDENTIAL_SHAPES[field].test(value)) return undefined;
+  const holds = [
+    /[\r\n]/.test(value) && 'a line break',
+    value.includes('\0') && 'a NUL character',
+    /[^\S\r\n]/.test(value) && 'a space or tab',
+    // Other control characters (escape, bell, DEL…): a header would refuse them as well.
+    /(?![\r\n\t\0])\p{Cc}/u.test(value) && 'a control character',
+  ].filter(Boolean);
+  const { expected } = CREDENTIAL_SHAPES[field];
+  return holds.length > 0
+    ? `${field} holds ${holds.join(' and ')}: store ${expected}`
+    : `${field} is not ${expected} (it has ${value.length} characters)`;
+}
+
+/**
+ * Validates the secret's JSON and each field's shape; the error names the offending fields,
+ * never the values. Every string field is registered with the redaction point first.
+ */
 export function parseCredentials(text: string, secretId: string): Credentials {
   let json: unknown;
   try {
@@ -77,22 +130,32 @@ export function parseCredentials(text: string, secretId: string): Credentials {
     );
   }
   const record = json as Record<string, unknown>;
+  // Registered before any check: a value that fails one is masked all the same wherever it might surface.
+  for (const value of Object.values(record)) if (typeof value === 'string') registerSecret(value);
   const problems: string[] = [];
-  for (const field of ['ddApiKey', 'ddAppKey']) {
-    if (typeof record[field] !== 'string' || (record[field] as string).trim() === '') {
-      problems.push(`${field} is missing or not a non-empty string`);
+  const read = (field: CredentialField, required: boolean): string | undefined => {
+    const raw = record[field];
+    if (raw === undefined || raw === null) {
+      if (required) problems.push(`${field} is missing or not a non-empty string`);
+      return undefined;
     }
-  }
-  const slack = record.slackBotToken;
-  if (slack !== undefined && slack !== null && (typeof slack !== 'string' || slack.trim() === '')) {
-    problems.push('slackBotToken must be a non-empty string when present');
-  }
-  if (problems.length > 0) {
+    if (typeof raw !== 'string' || raw.trim() === '') {
+      problems.push(
+        required ? `${field} is missing or not a non-empty string` : `${field} must be a non-empty string when present`,
+      );
+      return undefined;
+    }
+    // Spaces and line breaks around a pasted value are dropped; inside it they are refused.
+    const value = raw.trim();
+    const problem = shapeProblem(field, value);
+    if (problem !== undefined) problems.push(problem);
+    return value;
+  };
+  const ddApiKey = read('ddApiKey', true);
+  const ddAppKey = read('ddAppKey', true);
+  const slackBotToken = read('slackBotToken', false);
+  if (problems.length > 0 || ddApiKey === undefined || ddAppKey === undefined) {
     throw new SecretError(`Secret ${JSON.stringify(secretId)}: ${problems.join('; ')}`);
   }
-  return {
-    ddApiKey: (record.ddApiKey as string).trim(),
-    ddAppKey: (record.ddAppKey as string).trim(),
-    ...(typeof slack === 'string' ? { slackBotToken: slack.trim() } : {}),
-  };
+  return { ddApiKey, ddAppKey, ...(slackBotToken !== undefined ? { slackBotToken } : {}) };
 }

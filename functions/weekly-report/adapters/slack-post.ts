@@ -31,6 +31,7 @@ import type {
   SlackPostTag,
   SlackSender,
 } from '../ports';
+import { redirectOf, transportFailure } from './http-guard';
 import { neverSent } from './never-sent';
 
 /** More than this many consecutive 429s means Slack is not going to let us through this invocation. */
@@ -127,12 +128,31 @@ export function createSlackWebClient(
     fetch: (url, init) => {
       const bound = signalUntil(currentCall.getStore()?.deadline, REQUEST_TIMEOUT_MS);
       const signal = init?.signal ? AbortSignal.any([init.signal, bound]) : bound;
-      return transport(url, { ...init, signal } as RequestInit).catch((error: unknown) => {
-        throw asError(error);
-      });
+      return sendToSlackOnly(transport, String(url), { ...init, signal } as RequestInit);
     },
     logger: clientLogger(options.log),
   });
+}
+
+/**
+ * One request of the client, the token going to the Slack API URL and nowhere else: no redirect
+ * is followed (the client asks fetch for `redirect: 'error'` already; `'manual'` here fails a 3xx
+ * naming it, whatever a later client version asks), and a transport's error is passed on without
+ * its message (adapters/http-guard.ts: undici's invalid-header message quotes the token).
+ */
+async function sendToSlackOnly(transport: typeof fetch, url: string, init: RequestInit): Promise<Response> {
+  let response: Response;
+  try {
+    response = await transport(url, { ...init, redirect: 'manual' });
+  } catch (error) {
+    throw init.signal?.aborted && error === init.signal.reason ? error : transportFailure(error);
+  }
+  const redirect = redirectOf(response, url);
+  if (redirect === undefined) return response;
+  await response.body?.cancel().catch(() => undefined);
+  throw new Error(
+    `Slack answered with a redirect (HTTP ${response.status}, ${redirect}), which is never followed: the token is sent to ${new URL(url).host} only; check SLACK_API_URL`,
+  );
 }
 
 export function createSlackSender(options: SlackPostOptions): SlackSender {
@@ -224,20 +244,6 @@ export function createSlackSender(options: SlackPostOptions): SlackSender {
       }
     },
   };
-}
-
-/**
- * A transport error as an Error of this realm. The client wraps anything that fails its
- * `instanceof Error` (fetch's errors from another realm, as under a test runner) in a new Error
- * that drops `cause`, which says whether the request was sent (neverSent).
- */
-function asError(error: unknown): unknown {
-  if (error instanceof Error || typeof error !== 'object' || error === null) return error;
-  const e = error as { name?: unknown; message?: unknown; cause?: unknown; code?: unknown };
-  const copy = new Error(String(e.message ?? 'request failed'), { cause: e.cause });
-  copy.name = String(e.name ?? 'Error');
-  if (e.code !== undefined) Object.assign(copy, { code: e.code });
-  return copy;
 }
 
 /** Whether a message's metadata is that of a post of `tag`'s report and window. */

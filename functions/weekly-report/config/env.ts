@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ConfigError } from '../errors';
+import { apiBaseUrlProblem } from './api-url';
 import { type ParseReportsOptions, parseReports, problemPath } from './parse-reports';
 import { DEFAULT_REPORT, type ReportDefinition, type ReportsDocument } from './report-definitions';
 import type { SettingKey } from './report-settings';
@@ -77,13 +78,10 @@ export function readEnv(env: Env = process.env): HandlerConfig {
   function optionalUrl(name: string, example: string, option: 'datadogApiUrl' | 'slackApiUrl') {
     const value = get(name);
     if (value === '') return {};
-    try {
-      const url = new URL(value);
-      if (url.protocol === 'http:' || url.protocol === 'https:') return { [option]: value };
-    } catch {
-      // reported below
-    }
-    problems.push(`${name} must be an http(s) URL, ${example} (got ${quote(value)})`);
+    // Credentials go to this URL: https only, except to a loopback stand-in (config/api-url.ts).
+    const problem = apiBaseUrlProblem(value);
+    if (problem === undefined) return { [option]: value };
+    problems.push(`${name} ${problem}: ${example} (got ${quote(value)})`);
     return {};
   }
 }

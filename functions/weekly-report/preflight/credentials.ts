@@ -43,7 +43,12 @@ export function secretCredentials(client: SecretsManagerClient, secretId: string
       if (/AccessDenied/.test(text)) {
         return `allow secretsmanager:GetSecretValue on ${secretId} to the caller (and kms:Decrypt on the secret's key when it has its own)`;
       }
-      if (/not JSON|JSON object|is missing|non-empty string|no value/.test(text)) return store;
+      if (
+        /not JSON|JSON object|is missing|non-empty string|no value|holds a |is not \d+ |hexadecimal|must start with|xox/.test(
+          text,
+        )
+      )
+        return store;
       return 'check that Secrets Manager is reachable from here, in the region the stack runs in (AWS_REGION)';
     },
   };

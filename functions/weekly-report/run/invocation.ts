@@ -10,6 +10,7 @@
 import { fetchGroupKey, type ReportDefinition } from '../config/report-definitions';
 import { ReportError, ReportUnavailableError, toError } from '../errors';
 import type { DeliveryLedger, Logger } from '../ports';
+import { redactError } from '../redact';
 import { type Budget, invocationBudget } from './budget';
 import { type MetricsSink, publishRunMetrics, publishUnavailable } from './metrics';
 import { type GroupDeps, type PlannedReport, type ReportOutcome, runReportGroup } from './report-group';
@@ -88,7 +89,8 @@ export async function runInvocation(
     return results.length === 1 ? { ...(results[0] as ReportResult), reports: results } : { reports: results };
   } catch (error) {
     logger.error('report_failed', { durationMs: deps.now() - started, error: toError(error).message });
-    throw error;
+    // The error leaves the job (the retry policy, the DLQ record, the alarm's context): no secret in what it says.
+    throw redactError(toError(error));
   }
 }
 

@@ -11,8 +11,11 @@
  * As fetch does: `init.signal` aborts the request or the body with the signal's reason (a
  * TimeoutError from AbortSignal.timeout); a network error rejects with TypeError('fetch failed')
  * whose `cause` is the socket's error (ECONNREFUSED, ECONNRESET…); a gzip, deflate or br body is
- * decompressed (the client asks for gzip and deflate). Unlike fetch, redirects are not followed:
- * a 3xx is the answer (the Datadog API does not redirect; the client treats it as an error).
+ * decompressed (the client asks for gzip and deflate). Redirects are never followed, so the keys
+ * in a request's headers go to its URL's host only: with `redirect: 'error'` a 3xx rejects as
+ * fetch's does (TypeError('fetch failed') caused by 'unexpected redirect'); otherwise (what the
+ * client asks for, `'manual'`, and even `'follow'`) the 3xx is the answer, which client.ts refuses
+ * naming the redirect (the Datadog API does not redirect).
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -146,7 +149,16 @@ export const nodeHttpTransport: Transport = (url, init = {}) =>
     };
     const done = (): void => signal?.removeEventListener('abort', onAbort);
     signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('response', (res) => resolve(responseOf(res, signal, done)));
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      if (init.redirect === 'error' && status >= 300 && status <= 399) {
+        done();
+        res.resume();
+        reject(new TypeError('fetch failed', { cause: new Error('unexpected redirect') }));
+        return;
+      }
+      resolve(responseOf(res, signal, done));
+    });
     req.on('error', (error) => {
       done();
       reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }));
