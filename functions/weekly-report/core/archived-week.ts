@@ -5,25 +5,47 @@
  * plus its window, whether it was complete, a schema version and a checksum. Folding an archived
  * week into a BaselineAggregate gives exactly what fetching the week's events would (a test
  * proves it), which is what makes the archive a cache and not an approximation. Pure.
+ *
+ * Schema 2 adds what a report reading every kind of AI activity (`activity: all`) needs: the
+ * activity the week was read with, each person's events of every kind (their MCP-driven and
+ * agent actions count as theirs), and the week's AI figures for the week-over-week change.
+ * A schema-1 week was read with the seed's query alone (`activity: mcp`): a report of `all`
+ * does not fold it in (pipeline/read.ts fetches its time instead), one of `mcp` still does.
  */
 import { createHash } from 'node:crypto';
 import type { BaselineAggregate, WindowAggregate } from './aggregate';
 import { compareCodePoints } from './order';
+import { ACTIVITIES, type Activity } from './types';
 
 export const ARCHIVED_WEEK_KIND = 'ai-activity-audit.week-aggregate';
 /** Bump when the `data` shape changes; a reader ignores (and re-fetches) a schema it does not know. */
-export const ARCHIVED_WEEK_SCHEMA = 1;
+export const ARCHIVED_WEEK_SCHEMA = 2;
+/** Schemas this version reads: 1 (before `activity`, read as `mcp`) and the current one. */
+const READABLE_SCHEMAS: readonly unknown[] = [1, ARCHIVED_WEEK_SCHEMA];
 
 export interface ArchivedPerson {
+  /** MCP tool calls (the seed's kind). */
   readonly calls: number;
   /** Calls without a usable timestamp (they never count in a previous-week figure). */
   readonly undated: number;
+  /** Events of every kind read that are the person's (equal to `calls` in a week read with `activity: mcp`). */
+  readonly events: number;
   readonly resourceTypes: readonly string[];
   readonly countries: readonly string[];
 }
 
+/** A week's AI activity of every kind (`activity: all`), for the week-over-week change. */
+export interface ArchivedAi {
+  /** Events of every kind, those with a usable timestamp, and the dated autonomous ones. */
+  readonly total: number;
+  readonly dated: number;
+  readonly autonomous: number;
+}
+
 export interface ArchivedWeek {
   readonly org: string;
+  /** What the week was read with: `mcp` for every week archived before schema 2. */
+  readonly activity: Activity;
   /** Epoch ms `[from, to)`. */
   readonly window: { readonly from: number; readonly to: number };
   readonly complete: boolean;
@@ -34,6 +56,8 @@ export interface ArchivedWeek {
   readonly maxTime: number;
   /** By person key (core/normalize.ts), sorted by key. */
   readonly people: ReadonlyArray<readonly [string, ArchivedPerson]>;
+  /** Present for a week read with `activity: all`. */
+  readonly ai?: ArchivedAi;
 }
 
 /** The archived form of a report window's aggregate. */
@@ -45,15 +69,20 @@ export function archivedWeek(org: string, window: WindowAggregate, range: { from
           p.key,
           {
             calls: p.calls,
-            undated: p.calls - p.times.length,
+            undated: p.undatedCalls,
+            events: p.events,
             resourceTypes: [...p.resourceTypes.keys()].sort(compareCodePoints),
             countries: [...p.countries.keys()].sort(compareCodePoints),
           },
         ] as const,
     )
     .sort((a, b) => compareCodePoints(a[0], b[0]));
+  const { ai } = window;
+  let autonomous = 0;
+  for (const n of ai.autonomousBuckets.values()) autonomous += n;
   return {
     org,
+    activity: window.activity,
     window: { from: range.from, to: range.to },
     complete: window.incomplete.length === 0,
     total: window.total,
@@ -62,6 +91,7 @@ export function archivedWeek(org: string, window: WindowAggregate, range: { from
     minTime: window.minTime,
     maxTime: window.maxTime,
     people,
+    ...(window.activity === 'all' ? { ai: { total: ai.total, dated: ai.total - ai.undated, autonomous } } : {}),
   };
 }
 
@@ -77,18 +107,35 @@ export function addArchivedWeek(baseline: BaselineAggregate, week: ArchivedWeek)
   if (!inside && !outside) {
     throw new Error('an archived week that straddles the previous-week range cannot be used as baseline');
   }
+  if (week.activity !== baseline.activity) {
+    throw new Error(
+      `an archived week read with activity ${week.activity} cannot be used as the baseline of a report of activity ${baseline.activity}`,
+    );
+  }
   baseline.total += week.total;
+  baseline.aiTotal += week.ai?.total ?? week.total;
   baseline.otherEvents += week.otherEvents;
   baseline.minTime = Math.min(baseline.minTime, week.minTime);
   baseline.maxTime = Math.max(baseline.maxTime, week.maxTime);
-  if (inside) baseline.previousTotal += week.total - week.undated;
+  if (inside) {
+    baseline.previousTotal += week.total - week.undated;
+    if (baseline.activity === 'all') {
+      if (week.ai) {
+        baseline.previousAi += week.ai.dated;
+        baseline.previousAutonomous += week.ai.autonomous;
+      } else {
+        baseline.previousAiKnown = false;
+      }
+    }
+  }
   for (const [key, p] of week.people) {
     let person = baseline.people.get(key);
     if (!person) {
-      person = { calls: 0, previousCalls: 0, resourceTypes: new Set(), countries: new Set() };
+      person = { calls: 0, previousCalls: 0, events: 0, resourceTypes: new Set(), countries: new Set() };
       baseline.people.set(key, person);
     }
     person.calls += p.calls;
+    person.events += p.events;
     if (inside) person.previousCalls += p.calls - p.undated;
     for (const t of p.resourceTypes) person.resourceTypes.add(t);
     for (const c of p.countries) person.countries.add(c);
@@ -107,6 +154,7 @@ function checksumOf(content: unknown): string {
 export function encodeArchivedWeek(week: ArchivedWeek): string {
   const content = {
     org: week.org,
+    activity: week.activity,
     window: { from: new Date(week.window.from).toISOString(), to: new Date(week.window.to).toISOString() },
     complete: week.complete,
     data: {
@@ -116,6 +164,7 @@ export function encodeArchivedWeek(week: ArchivedWeek): string {
       minTime: finiteOrNull(week.minTime),
       maxTime: finiteOrNull(week.maxTime),
       people: week.people.map(([key, p]) => [key, p]),
+      ...(week.ai ? { ai: week.ai } : {}),
     },
   };
   return JSON.stringify({
@@ -154,11 +203,12 @@ export function decodeArchivedWeek(text: string): ArchivedWeek {
   if (typeof doc !== 'object' || doc === null || doc.kind !== ARCHIVED_WEEK_KIND) {
     throw new ArchivedWeekError('not an archived week aggregate');
   }
-  if (doc.schema !== ARCHIVED_WEEK_SCHEMA) {
+  if (!READABLE_SCHEMAS.includes(doc.schema)) {
     throw new ArchivedWeekError(
-      `unknown schema version ${JSON.stringify(doc.schema)} (this version reads ${ARCHIVED_WEEK_SCHEMA})`,
+      `unknown schema version ${JSON.stringify(doc.schema)} (this version reads ${READABLE_SCHEMAS.join(' and ')})`,
     );
   }
+  const v1 = doc.schema === 1;
   const { kind: _kind, schema: _schema, checksum, ...content } = doc;
   if (checksum !== checksumOf(content)) throw new ArchivedWeekError('checksum mismatch');
   const window = content.window as { from?: unknown; to?: unknown } | undefined;
@@ -171,24 +221,41 @@ export function decodeArchivedWeek(text: string): ArchivedWeek {
   if (!isCount(data.total) || !isCount(data.undated) || !isCount(data.otherEvents) || !Array.isArray(data.people)) {
     throw new ArchivedWeekError('invalid counts');
   }
+  const activity = v1 ? 'mcp' : ACTIVITIES.find((a) => a === content.activity);
+  if (activity === undefined) throw new ArchivedWeekError('missing or invalid activity');
+  let ai: ArchivedAi | undefined;
+  if (!v1 && data.ai !== undefined) {
+    const a = data.ai as Record<string, unknown> | null;
+    if (!a || !isCount(a.total) || !isCount(a.dated) || !isCount(a.autonomous)) {
+      throw new ArchivedWeekError('invalid AI activity counts');
+    }
+    ai = { total: a.total, dated: a.dated, autonomous: a.autonomous };
+  }
+  if (activity === 'all' && ai === undefined) throw new ArchivedWeekError('a week read with activity all lacks its AI counts');
   const people: Array<readonly [string, ArchivedPerson]> = [];
   for (const entry of data.people as unknown[]) {
     const [key, p] = (Array.isArray(entry) ? entry : []) as [unknown, Record<string, unknown> | undefined];
+    const events = v1 ? p?.calls : p?.events;
     if (
       typeof key !== 'string' ||
       !p ||
       !isCount(p.calls) ||
       !isCount(p.undated) ||
+      !isCount(events) ||
       !isStringList(p.resourceTypes) ||
       !isStringList(p.countries)
     ) {
       throw new ArchivedWeekError('invalid person entry');
     }
-    people.push([key, { calls: p.calls, undated: p.undated, resourceTypes: p.resourceTypes, countries: p.countries }]);
+    people.push([
+      key,
+      { calls: p.calls, undated: p.undated, events, resourceTypes: p.resourceTypes, countries: p.countries },
+    ]);
   }
   const time = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
   return {
     org: content.org,
+    activity,
     window: { from, to },
     complete: content.complete,
     total: data.total,
@@ -197,5 +264,6 @@ export function decodeArchivedWeek(text: string): ArchivedWeek {
     minTime: time(data.minTime, Number.POSITIVE_INFINITY),
     maxTime: time(data.maxTime, Number.NEGATIVE_INFINITY),
     people,
+    ...(ai ? { ai } : {}),
   };
 }

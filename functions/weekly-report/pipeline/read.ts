@@ -14,13 +14,18 @@
  * Each dependency keeps its own time: the usage metric is read with its own deadline and never
  * holds up the audit read (a late metric is "unavailable", named), and a share whose people are
  * still being read (a DeferredShare) lets the read go on without it.
+ *
+ * What is read is the group's `activity` (core/activity.ts): every kind of AI activity in one
+ * query, or the seed's MCP tool calls alone. An archived week read with another activity than
+ * this read's cannot stand in for its time: that time is fetched instead.
  */
 import type { ReportArchive } from '../archive/report-archive';
 import { BaselineAggregate, WindowAggregate } from '../core/aggregate';
 import { addArchivedWeek } from '../core/archived-week';
 import { FanOut, type FanOutShare } from '../core/fan-out';
+import { mergeRanges } from '../core/gaps';
 import type { TimeRange } from '../core/time';
-import type { McpUsageData } from '../core/types';
+import { type Activity, ANALYSIS_DEFAULTS, type McpUsageData } from '../core/types';
 import { rangeBefore } from '../core/windows';
 import type { AuditEventSource, FetchOptions, Logger, McpUsageRanges, McpUsageSource } from '../ports';
 import { type BaselinePlan, baselineSources, planBaseline } from './history';
@@ -36,6 +41,8 @@ export interface ReadParams {
   readonly windowDays?: number;
   /** Local days of baseline before the window; 0 → no baseline. */
   readonly baselineDays: number;
+  /** What AI activity every report of the read counts. @default ANALYSIS_DEFAULTS.activity ('all') */
+  readonly activity?: Activity;
   /** Epoch ms after which no audit request or wait may start (the read's share of the invocation). */
   readonly deadline?: number;
   /** Where MCP tool and client usage comes from; absent: it is not read. */
@@ -81,6 +88,26 @@ function readUsage(
 }
 
 /**
+ * The plan with only the archived weeks read with `activity`: another's time is fetched instead
+ * (a week archived before every kind of AI activity was read lacks the agents' and MCP-driven
+ * actions that are its people's). Unchanged when every week fits.
+ */
+export function planFor(plan: BaselinePlan, activity: Activity): BaselinePlan {
+  const others = plan.weeks.filter((w) => w.activity !== activity);
+  if (others.length === 0) return plan;
+  const weeks = plan.weeks.filter((w) => w.activity === activity);
+  const fetch = mergeRanges([...plan.fetch, ...others.map((w) => ({ from: w.window.from, to: w.window.to }))]);
+  const covered = weeks.reduce((n, w) => n + (w.window.to - w.window.from), 0);
+  const events = weeks.reduce((n, w) => n + (w.ai?.total ?? w.total), 0);
+  return {
+    weeks,
+    fetch,
+    warnings: plan.warnings,
+    ...(covered > 0 ? { eventRate: events / covered } : {}),
+  };
+}
+
+/**
  * Splits `range` where any report's fetch ranges start or end, and lists, for each piece, the
  * reports that need it fetched; neighbouring pieces with the same reports are joined.
  */
@@ -118,6 +145,7 @@ export async function readShares(
   const range = rangeBefore(windowRange, params.timezone, params.baselineDays);
   const previous = rangeBefore(windowRange, params.timezone, params.windowDays);
   const wantBaseline = params.baselineDays > 0;
+  const activity = params.activity ?? ANALYSIS_DEFAULTS.activity;
   const call = params.deadline === undefined ? {} : { deadline: params.deadline };
 
   // The metric does not depend on the archive: start it first, on its own deadline.
@@ -134,7 +162,7 @@ export async function readShares(
             r.archive,
             { baseline: wantBaseline ? range : { from: windowRange.from, to: windowRange.from }, previous },
             { ...(params.logger ? { logger: params.logger } : {}), call },
-          )
+          ).then((plan) => planFor(plan, activity))
         : Promise.resolve(undefined),
     ),
   );
@@ -143,16 +171,17 @@ export async function readShares(
   const eventRate = rates.length > 0 ? Math.max(...rates) : undefined;
   const hint = (r: TimeRange): FetchOptions => ({
     ...call,
+    activity,
     ...(eventRate !== undefined ? { expectedEvents: eventRate * (r.to - r.from) } : {}),
   });
   // With no archived pace, a baseline piece may well be empty (a new org, or MCP newly adopted):
   // the source asks once over the piece before slicing it. The window is the report's subject: sliced at once.
   const baselineHint = (r: TimeRange): FetchOptions =>
-    eventRate !== undefined ? hint(r) : { ...call, probeFirst: true };
+    eventRate !== undefined ? hint(r) : { ...call, activity, probeFirst: true };
 
   const shares = requests.map((r) => r.share);
   // One fan-out per range, fed by every slice (FanOut.sink): one aggregate per report and range.
-  const windowFan = new FanOut(shares, () => new WindowAggregate({ range: windowRange }));
+  const windowFan = new FanOut(shares, () => new WindowAggregate({ range: windowRange, activity }));
   const windowPromise = source.collect(windowRange, () => windowFan.sink(), hint(windowRange));
   const needs = requests.map((_, i) => (wantBaseline ? (plans[i]?.fetch ?? [range]) : []));
   const pieces = fetchPieces(range, needs);
@@ -160,7 +189,7 @@ export async function readShares(
     (piece) =>
       new FanOut(
         piece.readers.map((i) => shares[i] as FanOutShare),
-        () => new BaselineAggregate(previous, { range: piece.range }),
+        () => new BaselineAggregate(previous, { range: piece.range, activity }),
       ),
   );
   const fetched = pieces.map((piece, k) =>
@@ -179,7 +208,7 @@ export async function readShares(
     const plan = plans[i];
     const windowAggregate = windowFan.aggregates[i] as WindowAggregate;
     if (!wantBaseline) return { window: windowAggregate, archiveWarnings: plan?.warnings ?? [], ...usageData };
-    const baseline = new BaselineAggregate(previous, { range });
+    const baseline = new BaselineAggregate(previous, { range, activity });
     pieces.forEach((piece, k) => {
       const at = piece.readers.indexOf(i);
       const part = at < 0 ? undefined : pieceFans[k]?.aggregates[at];

@@ -118,7 +118,7 @@ describe('encoded archived weeks', () => {
 
   it('round-trips, with its schema and checksum', () => {
     const text = encodeArchivedWeek(week);
-    expect(JSON.parse(text)).toMatchObject({ kind: 'ai-activity-audit.week-aggregate', schema: 1 });
+    expect(JSON.parse(text)).toMatchObject({ kind: 'ai-activity-audit.week-aggregate', schema: 2, activity: 'all' });
     expect(JSON.parse(text).checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(decodeArchivedWeek(text)).toEqual(week);
   });
@@ -126,7 +126,7 @@ describe('encoded archived weeks', () => {
   it.each([
     ['not JSON', (t: string) => t.slice(0, 20), /not JSON/],
     ['another kind', (t: string) => t.replace('week-aggregate', 'something'), /not an archived week/],
-    ['an unknown schema', (t: string) => t.replace('"schema":1', '"schema":2'), /unknown schema version 2/],
+    ['an unknown schema', (t: string) => t.replace('"schema":2', '"schema":3'), /unknown schema version 3/],
     [
       'a changed count',
       (t: string) => t.replace(/"total":(\d+)/, (_m, n) => `"total":${Number(n) + 1}`),

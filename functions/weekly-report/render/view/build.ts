@@ -5,7 +5,7 @@
  * of flags and a medium shows a few dozen.
  */
 
-import type { Severity, Summary } from '../../core/types';
+import type { AnomalyKind, Severity, Summary } from '../../core/types';
 import {
   anomalyTotal,
   computeDelta,
@@ -191,10 +191,12 @@ function rankedList(
 }
 
 function anomaliesView(summary: Summary, zone: string, total: number): AnomaliesView {
-  const counts = summary.anomaly_counts;
+  const counts: Partial<Record<AnomalyKind, number | null>> = summary.anomaly_counts;
   const bySeverity = severityCounts(summary);
-  const kinds: KindView[] = (Object.keys(KIND_LABELS) as Array<keyof typeof KIND_LABELS>).map((kind) => {
-    const count = counts[kind];
+  // Every rule the summary counts: a report of the seed's MCP tool calls alone has no autonomous_change.
+  const present = (Object.keys(KIND_LABELS) as AnomalyKind[]).filter((kind) => counts[kind] !== undefined);
+  const kinds: KindView[] = present.map((kind) => {
+    const count = counts[kind] ?? null;
     const label = KIND_LABELS[kind];
     const formatted = formatCount(count ?? 0);
     return count === null

@@ -25,6 +25,7 @@ export const KIND_LABELS: Readonly<Record<AnomalyKind, string>> = {
   out_of_scope: 'Out of scope',
   new_country: 'New country',
   new_client: 'New MCP client',
+  autonomous_change: 'Autonomous change',
 };
 
 /** `2000` → `2,000`. */
@@ -200,7 +201,8 @@ export function notEvaluatedWhy(summary: Summary, kind: AnomalyKind): string {
 /** Number of anomalies: the evaluated counts, or the list when it is longer. */
 export function anomalyTotal(summary: Summary): number {
   let counted = 0;
-  for (const kind of ANOMALY_KINDS) counted += summary.anomaly_counts[kind] ?? 0;
+  const counts: Partial<Record<AnomalyKind, number | null>> = summary.anomaly_counts;
+  for (const kind of ANOMALY_KINDS) counted += counts[kind] ?? 0;
   return Math.max(counted, summary.anomalies.length);
 }
 
