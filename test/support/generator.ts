@@ -585,7 +585,9 @@ export const BITS_AGENTS = ['Bits AI SRE', 'Bits AI Dev'] as const;
 /** The usual type of `person` among `types`, else their first of dashboard/monitor (everybody has one). */
 function typeFor(random: Random, person: Person, types: readonly string[]): string {
   const usual = person.types.filter((t) => types.includes(t));
-  return usual.length > 0 ? pick(random, usual) : (person.types.find((t) => t === 'dashboard' || t === 'monitor') ?? 'dashboard');
+  return usual.length > 0
+    ? pick(random, usual)
+    : (person.types.find((t) => t === 'dashboard' || t === 'monitor') ?? 'dashboard');
 }
 
 export interface McpActionSpec {

@@ -8,7 +8,7 @@
  * `fetchGroupKey`.
  */
 import { reportSlug } from '../archive/report-archive';
-import { type AnalysisSettings, ANALYSIS_DEFAULTS } from '../core/types';
+import { ANALYSIS_DEFAULTS, type AnalysisSettings } from '../core/types';
 import type { WindowMode } from '../core/windows';
 import type { DatadogSite } from './values';
 

@@ -108,7 +108,12 @@ export class AiTally {
     this.agentEvents++;
     let agent = this.agents.get(r.agentName);
     if (agent === undefined) {
-      agent = { events: 0, interactive: 0, autonomous: 0, people: { id: new Set(), email: new Set(), name: new Set() } };
+      agent = {
+        events: 0,
+        interactive: 0,
+        autonomous: 0,
+        people: { id: new Set(), email: new Set(), name: new Set() },
+      };
       this.agents.set(r.agentName, agent);
     }
     agent.events++;
@@ -146,7 +151,11 @@ export class AiTally {
           events: theirs.events,
           interactive: theirs.interactive,
           autonomous: theirs.autonomous,
-          people: { id: new Set(theirs.people.id), email: new Set(theirs.people.email), name: new Set(theirs.people.name) },
+          people: {
+            id: new Set(theirs.people.id),
+            email: new Set(theirs.people.email),
+            name: new Set(theirs.people.name),
+          },
         });
         continue;
       }
@@ -378,8 +387,7 @@ export class WindowAggregate implements Mergeable<WindowAggregate> {
 
     const action = actionKind(r.action);
     const isChange = action !== 0 && (seed || all);
-    const isFlagged =
-      action === 2 || isSupportUser(r.actorType) || (all && action !== 0 && isAutonomous(r.actorMode));
+    const isFlagged = action === 2 || isSupportUser(r.actorType) || (all && action !== 0 && isAutonomous(r.actorMode));
     if (agentOwned) {
       if (person) person.display = person.calls > 0 ? person.seedDisplay : person.anyDisplay;
       if (isChange || isFlagged) this.keep(toNotable(r, agentKey(r.agentName), kind, true), isChange, isFlagged);

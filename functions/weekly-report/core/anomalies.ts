@@ -159,7 +159,9 @@ function throughWhat(call: NotableCall): string {
     const mode = call.mode !== UNKNOWN ? ` (${call.mode})` : '';
     return `by the Datadog AI agent ${call.agent}${mode}${call.agentOwned ? ', for nobody' : `, for ${call.person}`}`;
   }
-  return kind === 'mcp_action' ? 'through the MCP server (an action on the product, is_mcp_call)' : 'through the MCP server';
+  return kind === 'mcp_action'
+    ? 'through the MCP server (an action on the product, is_mcp_call)'
+    : 'through the MCP server';
 }
 
 /** `destructive_action`, `support_user` and (`activity: all`) `autonomous_change`: one flag per event. */
@@ -185,7 +187,9 @@ function eventFlags(ctx: AnomalyContext): Draft[] {
     if (all && isAutonomous(call.mode) && call.action !== MULTIPLE) {
       const lower = call.action.toLowerCase();
       if (lower === 'created' || lower === 'modified' || deleted) {
-        const who = call.agentOwned ? 'with no user present and no delegator' : `with no user present, for ${call.person}`;
+        const who = call.agentOwned
+          ? 'with no user present and no delegator'
+          : `with no user present, for ${call.person}`;
         drafts.push(
           callFlag(
             ctx,

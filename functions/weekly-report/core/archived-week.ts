@@ -231,7 +231,8 @@ export function decodeArchivedWeek(text: string): ArchivedWeek {
     }
     ai = { total: a.total, dated: a.dated, autonomous: a.autonomous };
   }
-  if (activity === 'all' && ai === undefined) throw new ArchivedWeekError('a week read with activity all lacks its AI counts');
+  if (activity === 'all' && ai === undefined)
+    throw new ArchivedWeekError('a week read with activity all lacks its AI counts');
   const people: Array<readonly [string, ArchivedPerson]> = [];
   for (const entry of data.people as unknown[]) {
     const [key, p] = (Array.isArray(entry) ? entry : []) as [unknown, Record<string, unknown> | undefined];

@@ -223,7 +223,8 @@ export class EventRecord implements CallRecord {
     this.actorType = text(actor?.type) ?? UNKNOWN;
     const mode = text(actor?.mode);
     this.actorMode = mode ?? UNKNOWN;
-    this.agentName = mode === undefined ? UNKNOWN : agentOf(actor, obj(inner?.usr), this.delegated || mode === 'autonomous');
+    this.agentName =
+      mode === undefined ? UNKNOWN : agentOf(actor, obj(inner?.usr), this.delegated || mode === 'autonomous');
     this.mcpCall = isMcpCall(inner, outer?.tags);
     this.action = text(inner?.action) ?? UNKNOWN;
     this.resourceType = text(asset?.type) ?? UNKNOWN;

@@ -148,7 +148,9 @@ describe('generateEvents', () => {
     expect([...actorTypes].sort()).toEqual(['Other', 'SUPPORT_USER', 'USER']);
     // A person's own MCP call names no agent mode; an agent acting for them does so interactively.
     const modeOf = (e: RawAuditEvent) => inner(e)?.evt?.actor?.mode;
-    expect(new Set(events.filter((e) => inner(e)?.delegator !== undefined).map(modeOf))).toEqual(new Set(['interactive']));
+    expect(new Set(events.filter((e) => inner(e)?.delegator !== undefined).map(modeOf))).toEqual(
+      new Set(['interactive']),
+    );
     expect(new Set(events.filter((e) => inner(e)?.delegator === undefined).map(modeOf))).toEqual(new Set([undefined]));
     const actions = new Map<unknown, number>();
     for (const e of events) actions.set(inner(e)?.action, (actions.get(inner(e)?.action) ?? 0) + 1);

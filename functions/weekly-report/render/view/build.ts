@@ -6,6 +6,7 @@
  */
 
 import type { AnomalyKind, Severity, Summary } from '../../core/types';
+import { aiActivityView } from './ai';
 import {
   anomalyTotal,
   computeDelta,
@@ -54,6 +55,7 @@ export function buildReportView(summary: Summary): ReportView {
   const previous = summary.previous_window;
   const notice = noticeView(summary);
   const trend = trendView(summary, window.zone);
+  const ai = summary.ai_activity ? aiActivityView(summary.ai_activity) : undefined;
   return {
     title: 'AI Activity Audit',
     subtitle: reportTitle(summary),
@@ -96,6 +98,7 @@ export function buildReportView(summary: Summary): ReportView {
       items: summary.changes.items.map((c) => new ChangeView(c, window.zone)),
       empty: 'No resources were created, modified or deleted.',
     },
+    ...(ai ? { ai } : {}),
     caveats: caveats(summary, window.zone),
     links: { auditTrail: { url: summary.link, text: 'Open in Datadog Audit Trail' }, ...usageLinks(summary) },
   };

@@ -232,7 +232,10 @@ export function headline(summary: Summary): string {
     total === 0
       ? 'no anomalies'
       : `${pluralize(total, 'anomaly', 'anomalies')}${high > 0 ? ` (${formatCount(high)} high)` : ''}`;
-  return `${calls} by ${people}, ${anomalies}`;
+  // A report of every kind of AI activity says how many AI actions there were, and how many autonomous.
+  const ai = summary.ai_activity;
+  const actions = ai ? `, ${pluralize(ai.total, 'AI action')} (${formatCount(ai.autonomous)} autonomous)` : '';
+  return `${calls} by ${people}${actions}, ${anomalies}`;
 }
 
 /** Zero-width joiner-free sparkline of daily counts: `▁▂▃▄▅▆▇█`. */

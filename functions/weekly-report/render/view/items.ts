@@ -6,6 +6,7 @@
  */
 
 import type { AnomalyFlag, ChangeItem } from '../../core/types';
+import { changeVia } from './ai';
 import { flagSubject, flagTime, formatCount, formatShortTime, KIND_LABELS } from './format';
 
 /** One anomaly flag as readers see it. Audit values are raw. */
@@ -72,6 +73,8 @@ export class ChangeView {
   readonly name: string;
   readonly resourceId: string;
   readonly user: string;
+  /** How it was made when not by an MCP tool call: `through the MCP server`, `Bits AI SRE (autonomous)`; else empty. Raw. */
+  readonly via: string;
   readonly timestamp: string;
   readonly #zone: string;
   #time: string | undefined;
@@ -83,6 +86,7 @@ export class ChangeView {
     this.name = change.resource_name && change.resource_name !== change.resource_id ? change.resource_name : '';
     this.resourceId = change.resource_id;
     this.user = change.user;
+    this.via = changeVia(change);
     this.timestamp = change.timestamp;
   }
 
