@@ -898,6 +898,7 @@ export function* generateEvents(opts: GenerateOptions): Generator<RawAuditEvent>
   const malformedRate = seedCompatible ? 0 : (opts.malformedRate ?? 0);
   const nonMcpRate = seedCompatible ? 0 : (opts.nonMcpRate ?? 0);
   const aiActivityRate = Math.max(0, Math.min(1, opts.aiActivityRate ?? 0));
+  const aiRandom = createRandom(opts.seed ^ 0xa1ac7);
   const people = makePeople(random, Math.max(1, opts.people ?? 40));
   const cumulative = cumulate(people);
   const nextTime = sortedTimes(random, from, to, opts.count);
@@ -916,12 +917,13 @@ export function* generateEvents(opts: GenerateOptions): Generator<RawAuditEvent>
       yield nonMcpEvent(random, id, time, person);
       continue;
     }
-    // The top of the roll's range: the thresholds below are where they were without these kinds.
+    const event = buildEvent(random, id, randomSpec(random, time, person, specOptions));
+    // The top of the roll's range, drawn from a stream of their own after the MCP call was drawn (and
+    // dropped): every other event is the one a stream without these kinds has at that place.
     if (roll >= 1 - aiActivityRate) {
-      yield otherAiEvent(random, id, time, person);
+      yield otherAiEvent(aiRandom, id, time, person);
       continue;
     }
-    const event = buildEvent(random, id, randomSpec(random, time, person, specOptions));
     if (roll < nonMcpRate + malformedRate) {
       yield makeMalformed(random, event, opts.malformedSpecValid ?? false) as RawAuditEvent;
       continue;

@@ -159,6 +159,35 @@ describe('generateEvents', () => {
     expect(new Set(events.map(personOf)).size).toBeGreaterThan(30);
   });
 
+  it('adds the other kinds of AI activity at the top of the roll, leaving every other event as it was', () => {
+    // Act
+    const plain = [...generateEvents({ seed: 6, from: FROM, to: TO, count: 3000 })];
+    const mixed = [...generateEvents({ seed: 6, from: FROM, to: TO, count: 3000, aiActivityRate: 0.2 })];
+
+    // Assess: the MCP calls of the mixed stream are those of the plain one at the same places
+    const others = mixed.filter((e) => inner(e)?.evt?.name !== 'MCP Server');
+    expect(others.length / mixed.length).toBeGreaterThan(0.15);
+    expect(others.length / mixed.length).toBeLessThan(0.25);
+    mixed.forEach((e, i) => {
+      if (inner(e)?.evt?.name === 'MCP Server') expect(e).toEqual(plain[i]);
+    });
+    const mcpCall = (e: RawAuditEvent) =>
+      (inner(e) as { is_mcp_call?: unknown } | undefined)?.is_mcp_call === true ||
+      ((e.attributes as { tags?: string[] }).tags ?? []).includes('is_mcp_call:true');
+    const actions = others.filter(mcpCall);
+    const agents = others.filter((e) => inner(e)?.evt?.actor?.mode !== undefined);
+    expect(actions.length + agents.length).toBe(others.length);
+    expect(new Set(actions.map((e) => inner(e)?.evt?.name))).toEqual(new Set(['Dashboard', 'Monitor', 'Notebook']));
+    expect(actions.some((e) => (inner(e) as { is_mcp_call?: unknown }).is_mcp_call === undefined)).toBe(true); // a tag only
+    // Interactive agents act for a delegator (their name is the person's e-mail); autonomous ones for nobody.
+    for (const e of agents) {
+      const i = inner(e) as Inner & { delegator?: { name?: unknown; email?: unknown } };
+      if (i.evt?.actor?.mode === 'interactive') expect(i.delegator?.name).toBe(i.delegator?.email);
+      else expect(i.delegator).toBeUndefined();
+    }
+    expect(others.every((e) => inner(e)?.action !== 'deleted')).toBe(true);
+  });
+
   it('in seed-compatible mode gives every event an email 1:1 with its id and no delegator', () => {
     // Act
     const events = [
