@@ -163,7 +163,7 @@ export function summarize(
   if (window.otherEvents > 0) {
     warnings.push(
       all
-        ? `${events(window.otherEvents)} audit events of no AI kind (no MCP Server call, no is_mcp_call, no AI agent) and left out.`
+        ? `${events(window.otherEvents)} of no AI kind (not an MCP Server call, no is_mcp_call, no AI agent) and left out.`
         : `${events(window.otherEvents)} other audit events than MCP Server calls and left out.`,
     );
   }

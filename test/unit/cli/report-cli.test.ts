@@ -244,7 +244,9 @@ describe('report summarize', () => {
 
       // Assess
       expect(nobody.total_tool_calls).toBe(0);
-      expect(everyone.warnings).toContain('1 event was other audit events than MCP Server calls and left out.');
+      expect(everyone.warnings).toContain(
+        '1 event was of no AI kind (not an MCP Server call, no is_mcp_call, no AI agent) and left out.',
+      );
       expect(everyone.window.to < '2026-11-24').toBe(true);
       expect(nobody.window).toEqual(everyone.window);
       expect(nobody.link).toBe(everyone.link);

@@ -165,7 +165,7 @@ describe('ai_activity', () => {
     expect(decodeURIComponent(s.link.replace(/\+/g, ' '))).toContain('OR is_mcp_call:true OR');
     expect(s.total_tool_calls).toBe(2);
     expect(s.warnings).toContain(
-      '1 event was audit events of no AI kind (no MCP Server call, no is_mcp_call, no AI agent) and left out.',
+      '1 event was of no AI kind (not an MCP Server call, no is_mcp_call, no AI agent) and left out.',
     );
   });
 

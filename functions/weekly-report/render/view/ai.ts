@@ -8,7 +8,7 @@
  */
 
 import { AGENT_QUERY, MCP_ACTION_QUERY, MCP_QUERY } from '../../core/links';
-import type { AiActivitySummary, AiKind, ChangeItem } from '../../core/types';
+import type { AiActivitySummary, AiKind } from '../../core/types';
 import { computeDelta, formatCount, pluralize } from './format';
 import { formatShare } from './percent';
 import type { AgentRow, AiActivityView, AiKindRow, Figure } from './types';
@@ -83,11 +83,4 @@ export function aiActivityView(ai: AiActivitySummary): AiActivityView {
       : {}),
     link: { url: ai.link, text: 'Open all AI activity in Datadog Audit Trail' },
   };
-}
-
-/** How a change was made, for its line: empty for an MCP tool call (or a report of those alone). */
-export function changeVia(change: ChangeItem): string {
-  if (change.kind === 'mcp_action') return 'through the MCP server';
-  if (change.agent !== undefined) return `${change.agent}${change.mode ? ` (${change.mode})` : ''}`;
-  return '';
 }

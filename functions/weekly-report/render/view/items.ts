@@ -6,7 +6,6 @@
  */
 
 import type { AnomalyFlag, ChangeItem } from '../../core/types';
-import { changeVia } from './ai';
 import { flagSubject, flagTime, formatCount, formatShortTime, KIND_LABELS } from './format';
 
 /** One anomaly flag as readers see it. Audit values are raw. */
@@ -63,6 +62,13 @@ export class FlagView {
   get link(): { readonly url: string; readonly text: string } {
     return { url: this.#flag.link, text: `${this.label} by ${this.user} in Datadog` };
   }
+}
+
+/** How a change was made, for its line: empty for an MCP tool call (or a report of those alone). */
+export function changeVia(change: ChangeItem): string {
+  if (change.kind === 'mcp_action') return 'through the MCP server';
+  if (change.agent !== undefined) return `${change.agent}${change.mode ? ` (${change.mode})` : ''}`;
+  return '';
 }
 
 /** One create/modify/delete call as readers see it. Audit values are raw. */
