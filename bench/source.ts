@@ -4,6 +4,13 @@
  * time-sliced concurrent source, both at 1000 events per page, side by side in one run.
  * Prints both times, the ratio, and that both fetched identical events.
  *
+ * Then the requests of reading every kind of AI activity (docs/ai-activity.md) against today's
+ * read of the same week (`activity: mcp`, the seed's query alone), and against the other way to
+ * read them, one query per kind in parallel (de-duplicated by id): a report's read of the
+ * generated scenario (window and 28-day baseline, no archive) and a busy week's window. A kind's
+ * own query is measured as a read of an emulator holding exactly the events that query finds,
+ * which pages as that query over all the events would.
+ *
  * Run alone: `npx tsx bench/source.ts`.
  */
 import {
@@ -11,9 +18,12 @@ import {
   DEFAULT_CONCURRENCY,
   DEFAULT_SLICES,
 } from '../functions/weekly-report/adapters/datadog/audit-source';
-import type { CallRecord, Mergeable } from '../functions/weekly-report/core/types';
-import { startDatadogEmulator } from '../test/support/datadog-emulator';
-import { generateEvents } from '../test/support/generator';
+import { AGENT_QUERY, MCP_ACTION_QUERY, MCP_QUERY } from '../functions/weekly-report/core/links';
+import { WHOLE_ORG } from '../functions/weekly-report/core/scope';
+import type { Activity, CallRecord, Mergeable } from '../functions/weekly-report/core/types';
+import { readShares } from '../functions/weekly-report/pipeline/read';
+import { parseQuery, startDatadogEmulator } from '../test/support/datadog-emulator';
+import { generateEvents, generateScenario, type RawAuditEvent } from '../test/support/generator';
 import type { Row } from './measure';
 
 const LATENCY_MS = 150;
@@ -42,7 +52,133 @@ class Tally implements Mergeable<Tally> {
   }
 }
 
+const DAY = 86_400_000;
+
+/** Audit requests of one report's read (window and baseline, no archive) of `events` with `activity`. */
+async function reportRequests(
+  events: readonly RawAuditEvent[],
+  window: { from: number; to: number },
+  activity: Activity,
+): Promise<{ requests: number; events: number }> {
+  const emulator = await startDatadogEmulator({ events });
+  try {
+    const source = createDatadogAuditSource({
+      apiKey: emulator.apiKey,
+      appKey: emulator.appKey,
+      baseUrl: emulator.url,
+    });
+    const [data] = await readShares(source, { window, timezone: 'UTC', windowDays: 7, baselineDays: 28, activity }, [
+      { share: WHOLE_ORG },
+    ]);
+    return { requests: emulator.stats.requests, events: (data?.window.events ?? 0) + (data?.baseline?.events ?? 0) };
+  } finally {
+    await emulator.close();
+  }
+}
+
+/** Audit requests and time of reading the window of `events` with `activity`, 150 ms a response. */
+async function windowRead(
+  events: readonly RawAuditEvent[],
+  window: { from: number; to: number },
+  activity: Activity,
+): Promise<{ requests: number; ms: number; tally: Tally }> {
+  const emulator = await startDatadogEmulator({ events, latencyMs: LATENCY_MS });
+  try {
+    const source = createDatadogAuditSource({
+      apiKey: emulator.apiKey,
+      appKey: emulator.appKey,
+      baseUrl: emulator.url,
+    });
+    const started = performance.now();
+    const tally = await source.collect(window, () => new Tally(), { activity });
+    return { requests: emulator.stats.requests, ms: performance.now() - started, tally };
+  } finally {
+    await emulator.close();
+  }
+}
+
+/** The three kinds' own queries: the other way to read them, in parallel, de-duplicated by id. */
+const KIND_QUERIES = [MCP_QUERY, MCP_ACTION_QUERY, AGENT_QUERY];
+
+/**
+ * Requests of each kind's own query, as many reads of emulators holding exactly what that query
+ * finds (`activity: all` finds all of those: every one is of some kind), summed.
+ */
+async function perKindRequests(
+  events: readonly RawAuditEvent[],
+  measure: (subset: RawAuditEvent[]) => Promise<{ requests: number }>,
+): Promise<{ requests: number; perKind: number[] }> {
+  const perKind: number[] = [];
+  for (const query of KIND_QUERIES) perKind.push((await measure(events.filter(parseQuery(query)))).requests);
+  return { requests: perKind.reduce((a, b) => a + b, 0), perKind };
+}
+
+/** Requests of reading every kind against today's read, for a scenario report and a busy week. */
+async function activityRequests(): Promise<Row[]> {
+  const end = new Date('2026-11-23T00:00:00.000Z');
+  const window = { from: end.getTime() - 7 * DAY, to: end.getTime() };
+  const scenario = generateScenario({ seed: 2026, end });
+  const events = [...scenario.baseline, ...scenario.window];
+  const mcp = await reportRequests(events, window, 'mcp');
+  const all = await reportRequests(events, window, 'all');
+  const kinds = await perKindRequests(events, (subset) => reportRequests(subset, window, 'all'));
+
+  const busy = [
+    ...generateEvents({
+      seed: 2026,
+      from: new Date(window.from),
+      to: new Date(window.to),
+      count: EVENTS,
+      aiActivityRate: 0.15,
+    }),
+  ];
+  const busyMcp = await windowRead(busy, window, 'mcp');
+  const busyAll = await windowRead(busy, window, 'all');
+  const busyKinds = await perKindRequests(busy, (subset) => windowRead(subset, window, 'all'));
+
+  console.log('Reading every kind of AI activity (one OR query) vs today (the seed query) vs one query per kind:');
+  console.log(
+    `  scenario report (window + 28-day baseline, no archive; ${scenario.window.length} + ${scenario.baseline.length} events, all kinds):`,
+  );
+  console.log(
+    `    activity mcp (today's read)      ${String(mcp.requests).padStart(4)} requests  ${mcp.events} events`,
+  );
+  console.log(
+    `    activity all (one OR query)      ${String(all.requests).padStart(4)} requests  ${all.events} events`,
+  );
+  console.log(
+    `    one query per kind, in parallel  ${String(kinds.requests).padStart(4)} requests  (${kinds.perKind.join(' + ')})`,
+  );
+  console.log(`  busy week window (${EVENTS} events, 15% of the other kinds), ${LATENCY_MS} ms per response:`);
+  console.log(
+    `    activity mcp (today's read)      ${String(busyMcp.requests).padStart(4)} requests  ${busyMcp.tally.events} events  ${(busyMcp.ms / 1000).toFixed(2)} s`,
+  );
+  console.log(
+    `    activity all (one OR query)      ${String(busyAll.requests).padStart(4)} requests  ${busyAll.tally.events} events  ${(busyAll.ms / 1000).toFixed(2)} s`,
+  );
+  console.log(
+    `    one query per kind, in parallel  ${String(busyKinds.requests).padStart(4)} requests  (${busyKinds.perKind.join(' + ')})`,
+  );
+  return [
+    {
+      what: `Audit requests of one report's read with every kind of AI activity (activity all: one OR query) vs today's (activity mcp) vs one query per kind, generated scenario week + 28-day baseline, no archive`,
+      measured: `${all.requests} vs ${mcp.requests} vs ${kinds.requests} requests`,
+      target: 'all ≤ per kind',
+    },
+    {
+      what: `The same for a busy week's window (${EVENTS / 1000}k events, 15% of the other kinds), ${LATENCY_MS} ms per response`,
+      measured: `${busyAll.requests} vs ${busyMcp.requests} vs ${busyKinds.requests} requests; ${(busyAll.ms / 1000).toFixed(1)} s vs ${(busyMcp.ms / 1000).toFixed(1)} s`,
+      target: 'all ≤ per kind',
+    },
+  ];
+}
+
 export async function run(): Promise<Row[]> {
+  const rows = await slicedVsSequential();
+  return [...rows, ...(await activityRequests())];
+}
+
+async function slicedVsSequential(): Promise<Row[]> {
   const from = new Date('2026-11-16T09:00:00.000Z');
   const to = new Date('2026-11-23T09:00:00.000Z');
   const emulator = await startDatadogEmulator({

@@ -4,7 +4,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { TimeRange } from './core/time';
-import type { McpUsageData, Mergeable, Summary } from './core/types';
+import type { Activity, McpUsageData, Mergeable, Summary } from './core/types';
 
 /**
  * The job's one logger: one structured (JSON) line per call, never a secret or a raw payload in
@@ -30,6 +30,12 @@ export interface FetchOptions {
    * range costs one request instead of one per slice. Ignored with `expectedEvents`.
    */
   readonly probeFirst?: boolean;
+  /**
+   * What AI activity to read (core/activity.ts): `all`, MCP tool calls, actions taken through the
+   * MCP server and Datadog AI agents' events, in one query; `mcp`, the seed's query alone.
+   * @default 'mcp'
+   */
+  readonly activity?: Activity;
 }
 
 /** Bounds one outgoing call: it is abandoned (and fails) at `deadline`, epoch ms. */
@@ -40,7 +46,7 @@ export interface CallOptions {
 /** Where MCP audit events come from (Datadog Audit Trail in production). */
 export interface AuditEventSource {
   /**
-   * Feeds every MCP-server audit event with a timestamp in `[from, to)` into partials made by
+   * Feeds every AI audit event of `options.activity` (MCP server tool calls by default) with a timestamp in `[from, to)` into partials made by
    * `create` (one per time slice) and returns them merged. A slice that could not be read
    * completely is marked incomplete with the reason; authentication errors throw.
    */

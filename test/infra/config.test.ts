@@ -62,6 +62,7 @@ describe('parseStackConfig', () => {
         suppress: [],
         topUsers: 5,
         changesLimit: 200,
+        activity: 'all',
       });
       expect(config.alarmEmail).toBeUndefined();
       expect(config.reportsDocument.reports).toEqual([{ name: 'default' }]);
@@ -242,6 +243,7 @@ describe('parseStackConfig', () => {
         archiveRetentionDays: '-1',
         archiveKmsKeyArn: 'key/1',
         archiveObjectLockDays: 'a year',
+        activity: 'agents',
         reports: '{"name":"security"}',
       };
 
@@ -285,7 +287,7 @@ describe('parseStackConfig', () => {
       [
         'suppress',
         '[{"kind":"new_clients"}]',
-        /suppress: \[0\]\.kind must be one of .*new_country, new_client \(got "new_clients"\)/,
+        /suppress: \[0\]\.kind must be one of .*new_country, new_client, autonomous_change \(got "new_clients"\)/,
       ],
       ['suppress', '[{"kind":"new_client","client":7}]', /suppress: \[0\]\.client must be a string/],
       [
@@ -370,6 +372,7 @@ describe('reports', () => {
       suppress: [],
       topUsers: 5,
       changesLimit: 200,
+      activity: 'all',
     });
     const { email: _email, ...securityWithoutEmail } = security ?? { email: undefined };
     expect(sre).toEqual({

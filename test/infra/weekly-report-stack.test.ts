@@ -242,6 +242,7 @@ describe('WeeklyReportStack', () => {
           suppress: [{ kind: 'high_volume', user: 'bot@example.com' }],
           topUsers: 5,
           changesLimit: 200,
+          activity: 'all',
         },
       ]);
     });

@@ -50,7 +50,7 @@ function searchResponse(events: readonly RawAuditEvent[]): string {
   return `${JSON.stringify({ data: events }, ordinary, 2)}\n`;
 }
 
-/** The sample files: a week of 350 events by 12 people ending Monday 2026-11-23, and the 7 days before it. */
+/** The sample files: a week of 372 events (MCP tool calls, MCP-driven actions, an agent's) by 12 people ending Monday 2026-11-23, and the 7 days before it. */
 function sampleFiles(): Record<string, string> {
   const scenario = generateScenario({
     seed: 2026,
@@ -72,10 +72,10 @@ describe('the sample export (samples/)', () => {
     for (const [name, text] of Object.entries(files)) {
       const committed = readFileSync(join(SAMPLES, name), 'utf8');
       expect({ name, json: JSON.parse(committed) }).toEqual({ name, json: JSON.parse(text) });
-      expect(Buffer.byteLength(committed)).toBeLessThan(512 * 1024);
+      expect(Buffer.byteLength(committed)).toBeLessThan(768 * 1024);
       expect(committed).not.toMatch(/<|\{\{/);
     }
-    expect((JSON.parse(files[WEEK_FILE] as string) as { data: unknown[] }).data).toHaveLength(350);
+    expect((JSON.parse(files[WEEK_FILE] as string) as { data: unknown[] }).data).toHaveLength(372);
   });
 
   describe('with the README commands, no Datadog keys', () => {
@@ -108,8 +108,11 @@ describe('the sample export (samples/)', () => {
       const out = join(cwd, 'out', 'sample');
       expect(readdirSync(out).sort()).toEqual(['email.html', 'email.txt', 'slack.json', 'summary.json']);
       const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+      // Every kind of AI activity (the default): the planted deletion through the MCP server is a third
+      // destructive action, and the agent's autonomous change has its own flag.
       expect(summary.anomaly_counts).toMatchObject({
-        destructive_action: 2,
+        destructive_action: 3,
+        autonomous_change: 1,
         support_user: 1,
         first_time_user: 1,
         high_volume: 1,

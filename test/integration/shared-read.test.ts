@@ -9,11 +9,12 @@ import { createDatadogAuditSource } from '../../functions/weekly-report/adapters
 import { createDatadogMetricsSource } from '../../functions/weekly-report/adapters/datadog/metrics-source';
 import { BaselineAggregate, WindowAggregate } from '../../functions/weekly-report/core/aggregate';
 import { DeferredShare } from '../../functions/weekly-report/core/fan-out';
+import { AI_ACTIVITY_QUERY } from '../../functions/weekly-report/core/links';
 import { personScope, scopeShare, WHOLE_ORG } from '../../functions/weekly-report/core/scope';
 import { summarize } from '../../functions/weekly-report/core/summarize';
 import { reportSettings } from '../../functions/weekly-report/core/types';
 import { readShares } from '../../functions/weekly-report/pipeline/read';
-import { type DatadogEmulator, startDatadogEmulator } from '../support/datadog-emulator';
+import { type DatadogEmulator, parseQuery, startDatadogEmulator } from '../support/datadog-emulator';
 import { generateScenario, type RawAuditEvent } from '../support/generator';
 
 const DAY = 86_400_000;
@@ -23,7 +24,8 @@ const WINDOW = { from: END - 7 * DAY, to: END };
 function inner(e: RawAuditEvent): { evt?: { name?: unknown }; usr?: { id?: unknown; email?: unknown } } {
   return (e as { attributes?: { attributes?: Record<string, never> } }).attributes?.attributes ?? {};
 }
-const isMcp = (e: RawAuditEvent): boolean => inner(e).evt?.name === 'MCP Server';
+/** What the read's query finds (every kind of AI activity, the default `activity: all`), as Datadog reads it. */
+const isMcp = parseQuery(AI_ACTIVITY_QUERY);
 
 describe('readShares', () => {
   const scenario = generateScenario({ seed: 41, end: new Date(END) });

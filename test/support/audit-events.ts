@@ -17,6 +17,8 @@ export function plainRecord(r: EventRecord) {
     delegated: r.delegated,
     actorType: r.actorType,
     actorMode: r.actorMode,
+    agentName: r.agentName,
+    mcpCall: r.mcpCall,
     action: r.action,
     resourceType: r.resourceType,
     resourceId: r.resourceId,
@@ -34,7 +36,12 @@ export interface EventSpec {
   readonly user?: { id?: unknown; email?: unknown; name?: unknown };
   readonly delegator?: { id?: unknown; email?: unknown; name?: unknown };
   readonly actorType?: string;
+  /** `evt.actor.mode` (a Datadog AI agent's event); absent unless given. */
   readonly mode?: string;
+  /** `evt.actor.name`: the agent's name. */
+  readonly agent?: string;
+  /** `is_mcp_call: true` as an attribute, or as the tag `is_mcp_call:true`. */
+  readonly mcpCall?: 'attribute' | 'tag';
   readonly action?: string;
   readonly type?: string;
   readonly id?: string;
@@ -55,13 +62,18 @@ export function auditEvent(spec: EventSpec): Record<string, unknown> {
     attributes: {
       timestamp: iso,
       service: 'mcp-server',
-      tags: ['source:audit'],
+      tags: ['source:audit', ...(spec.mcpCall === 'tag' ? ['is_mcp_call:true'] : [])],
       message: 'MCP tool call',
       attributes: {
         evt: {
           name: spec.evtName ?? 'MCP Server',
-          actor: { type: spec.actorType ?? 'USER', mode: spec.mode ?? 'interactive' },
+          actor: {
+            type: spec.actorType ?? 'USER',
+            ...(spec.mode !== undefined ? { mode: spec.mode } : {}),
+            ...(spec.agent !== undefined ? { name: spec.agent } : {}),
+          },
         },
+        ...(spec.mcpCall === 'attribute' ? { is_mcp_call: true } : {}),
         usr: spec.user ?? { id: 'u-ana', email: 'ana@example.com', name: 'Ana' },
         ...(spec.delegator ? { delegator: spec.delegator } : {}),
         action: spec.action ?? 'accessed',

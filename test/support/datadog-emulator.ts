@@ -6,8 +6,10 @@
  * teams passed in (`GET /api/v2/team`, `GET /api/v2/team/{team_id}/memberships`,
  * datadog-teams-emulator.ts), and the API key validation `GET /api/v1/validate`. It checks the API and
  * application keys (403 otherwise) and, for a key given `appKeyScopes`, the scope each endpoint
- * needs (403 without it: `audit_logs_read`, `timeseries_query`, `teams_read`), filters by `@attr:value`
- * terms (`@evt.name:"MCP Server"`) and time range, sorts both ways, pages with opaque base64
+ * needs (403 without it: `audit_logs_read`, `timeseries_query`, `teams_read`), filters by the
+ * search syntax the report uses (`parseQuery`: `@attr:value` facets, `key:value` tags or
+ * attributes such as `is_mcp_call:true`, `field:*`, `OR`, parentheses, `-`) and time range, sorts
+ * both ways, pages with opaque base64
  * cursors, validates `page.limit` (1–1000), ends with `{"data":[]}` and no `meta` like the real
  * API, sends `X-RateLimit-*` headers, and injects faults (429, 503, latency, short pages,
  * `meta.status: "timeout"`, `meta.warnings`, 200s that are not search responses, cursors that
@@ -239,31 +241,151 @@ function attributeAt(event: RawAuditEvent, path: readonly string[]): unknown {
   return value;
 }
 
-/** The subset of the search syntax we need: `*`, and `@path:value`, `@path:"quoted value"`, `@path:(a OR b)` terms ANDed. */
+/** Whether an event's outer `tags` hold `key:value` (Datadog's tags are `key:value` strings). */
+function hasTag(event: RawAuditEvent, key: string, value: string): boolean {
+  const tags = (event.attributes as { tags?: unknown } | undefined)?.tags;
+  if (!Array.isArray(tags)) return false;
+  return tags.some((t) => typeof t === 'string' && (value === '*' ? t.startsWith(`${key}:`) : t === `${key}:${value}`));
+}
+
+/** A value matches when it is the string or number given (a boolean as `true`/`false`); `*` when present at all. */
+function matchesValue(v: unknown, values: readonly string[]): boolean {
+  if (values.includes('*')) return v !== undefined && v !== null;
+  return (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && values.includes(String(v));
+}
+
+/**
+ * The part of Datadog's search syntax the report and its links use, as Datadog reads it:
+ * - `@path:value`, `@path:"quoted value"`, `@path:(a OR b)`: a facet (an attribute) by path;
+ * - `key:value` without `@`: a tag `key:value`, or (Datadog's reserved and promoted attributes,
+ *   and the guide's `is_mcp_call:true` is written so) the attribute of that path: either matches;
+ * - `field:*`: the field is present (any value, not null);
+ * - `*` alone: everything; terms side by side or with `AND` are ANDed, `OR` between them ORs
+ *   (AND binds tighter), `-term` or `NOT term` negates, parentheses group.
+ */
 export function parseQuery(query: string): Matcher {
-  const trimmed = query.trim();
-  if (trimmed === '' || trimmed === '*') return () => true;
-  const term = /\s*(?:AND\s+)?@([\w.]+):(?:"((?:[^"\\]|\\.)*)"|\(([^)]*)\)|([^\s()"]+))\s*/y;
-  const terms: Array<{ path: string[]; values: string[] }> = [];
+  const tokens = tokenize(query);
   let pos = 0;
-  while (pos < trimmed.length) {
-    term.lastIndex = pos;
-    const m = term.exec(trimmed);
-    if (!m) throw new BadRequestError(`Unsupported query syntax at ${JSON.stringify(trimmed.slice(pos, pos + 30))}`);
-    const values =
-      m[2] !== undefined
-        ? [m[2].replace(/\\(.)/g, '$1')]
-        : m[3] !== undefined
-          ? m[3].split(/\s+OR\s+/).map((v) => v.trim().replace(/^"|"$/g, ''))
-          : [m[4] as string];
-    terms.push({ path: (m[1] as string).split('.'), values });
-    pos = term.lastIndex;
+  const peek = (): Token | undefined => tokens[pos];
+  const fail = (): never => {
+    const rest = tokens
+      .slice(pos)
+      .map((t) => t.text)
+      .join(' ');
+    throw new BadRequestError(`Unsupported query syntax at ${JSON.stringify(rest.slice(0, 30))}`);
+  };
+
+  function orExpr(): Matcher {
+    const parts = [andExpr()];
+    while (peek()?.kind === 'or') {
+      pos++;
+      parts.push(andExpr());
+    }
+    return parts.length === 1 ? (parts[0] as Matcher) : (e) => parts.some((m) => m(e));
   }
-  return (event) =>
-    terms.every(({ path, values }) => {
-      const v = attributeAt(event, path);
-      return (typeof v === 'string' || typeof v === 'number') && values.includes(String(v));
-    });
+  function andExpr(): Matcher {
+    const parts = [unary()];
+    for (;;) {
+      const next = peek();
+      if (next === undefined || next.kind === 'or' || next.kind === 'close') break;
+      if (next.kind === 'and') pos++;
+      parts.push(unary());
+    }
+    return parts.length === 1 ? (parts[0] as Matcher) : (e) => parts.every((m) => m(e));
+  }
+  function unary(): Matcher {
+    const next = peek();
+    if (next?.kind === 'not') {
+      pos++;
+      const inner = unary();
+      return (e) => !inner(e);
+    }
+    return primary();
+  }
+  function primary(): Matcher {
+    const next = peek();
+    if (next === undefined) return fail();
+    pos++;
+    if (next.kind === 'open') {
+      const inner = orExpr();
+      if (peek()?.kind !== 'close') return fail();
+      pos++;
+      return inner;
+    }
+    if (next.kind === 'all') return () => true;
+    if (next.kind !== 'term') return fail();
+    const { facet, path, values } = next;
+    const keys = path.split('.');
+    if (facet) return (event) => matchesValue(attributeAt(event, keys), values);
+    return (event) => values.some((v) => hasTag(event, path, v)) || matchesValue(attributeAt(event, keys), values);
+  }
+
+  if (tokens.length === 0) return () => true;
+  const matcher = orExpr();
+  if (pos < tokens.length) fail();
+  return matcher;
+}
+
+type Token =
+  | { readonly kind: 'open' | 'close' | 'or' | 'and' | 'not' | 'all'; readonly text: string }
+  | {
+      readonly kind: 'term';
+      readonly text: string;
+      readonly facet: boolean;
+      readonly path: string;
+      readonly values: readonly string[];
+    };
+
+/** The query as tokens: parentheses, `OR`/`AND`/`NOT`/`-`, `*`, and `[@]path:value` terms. */
+function tokenize(query: string): Token[] {
+  const tokens: Token[] = [];
+  const term = /(@?)([\w.]+):(?:"((?:[^"\\]|\\.)*)"|\(([^)]*)\)|([^\s()"]+))/y;
+  let i = 0;
+  while (i < query.length) {
+    const c = query[i] as string;
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === '(') {
+      tokens.push({ kind: 'open', text: c });
+      i++;
+      continue;
+    }
+    if (c === ')') {
+      tokens.push({ kind: 'close', text: c });
+      i++;
+      continue;
+    }
+    if (c === '-') {
+      tokens.push({ kind: 'not', text: c });
+      i++;
+      continue;
+    }
+    const word = /^(OR|AND|NOT)(?=[\s()]|$)/.exec(query.slice(i));
+    if (word) {
+      tokens.push({ kind: (word[1] as string).toLowerCase() as 'or' | 'and' | 'not', text: word[1] as string });
+      i += (word[1] as string).length;
+      continue;
+    }
+    if (c === '*' && (i + 1 === query.length || /[\s)]/.test(query[i + 1] as string))) {
+      tokens.push({ kind: 'all', text: c });
+      i++;
+      continue;
+    }
+    term.lastIndex = i;
+    const m = term.exec(query);
+    if (!m) throw new BadRequestError(`Unsupported query syntax at ${JSON.stringify(query.slice(i, i + 30))}`);
+    const values =
+      m[3] !== undefined
+        ? [m[3].replace(/\\(.)/g, '$1')]
+        : m[4] !== undefined
+          ? m[4].split(/\s+OR\s+/).map((v) => v.trim().replace(/^"|"$/g, ''))
+          : [m[5] as string];
+    tokens.push({ kind: 'term', text: m[0], facet: m[1] === '@', path: m[2] as string, values });
+    i = term.lastIndex;
+  }
+  return tokens;
 }
 
 /** FNV-1a over a string, then mixed with the seed: a stable number in [0, 1). */

@@ -2,10 +2,19 @@
  * Seeded generator of realistic raw Datadog MCP-server audit events, shaped like the `data[]`
  * items of a real search response (see ../shared/datadog/recorded-responses.json): the outer
  * timestamp is ISO with `Z`, the inner one has no zone, some numbers arrive as strings, an AI
- * agent acting for a person fills `usr` while the person fills `delegator`. Each MCP call also
+ * agent acting for a person fills `usr` while the person fills `delegator` (and the event carries
+ * `evt.actor.mode: interactive`). Each MCP call also
  * carries the tool and the MCP client it went through (`mcp.tool.name`, `mcp.client.name`: not
  * documented audit attributes, only what the emulator computes the `datadog.mcp.tool.usage`
  * metric from); a person keeps to one client, a few heavy users to two.
+ *
+ * The other kinds of AI activity Datadog's guide "Track Agentic Usage in Your Organization"
+ * documents (docs/ai-activity.md): actions taken through the MCP server on Dashboard, Monitor and
+ * Notebook events, carrying `is_mcp_call: true` as an attribute or as a tag (`mcpActionEvent`);
+ * and Datadog's own AI agents (`agentEvent`): Bits AI SRE acting interactively for people (the
+ * person in `delegator`, `delegator.name` their e-mail) and autonomously on triggers (no
+ * delegator), named by `evt.actor.name` (assumed: the attribute is not documented), a few with
+ * no name at all.
  *
  * `generateEvents` streams (no arrays proportional to `count`), so 200k+ events are cheap.
  * `generateScenario` builds a week plus baseline holding at least one case of every anomaly kind,
@@ -42,6 +51,12 @@ export interface GenerateOptions {
   readonly malformedSpecValid?: boolean;
   /** Share of audit events that are not MCP tool calls (`evt.name` is e.g. `Request`). @default 0 */
   readonly nonMcpRate?: number;
+  /**
+   * Share of events of the other kinds of AI activity: half actions through the MCP server
+   * (`is_mcp_call`), half Datadog AI agent events (`evt.actor.mode`), none deleting anything.
+   * At 0 the stream is what it was before these kinds existed. @default 0
+   */
+  readonly aiActivityRate?: number;
   /**
    * Events the seed's jq program summarizes exactly like we do: every event has `usr.email`
    * (1:1 with `usr.id`), no delegator, `action` and `asset.type` present; no malformed,
@@ -499,7 +514,7 @@ function buildEvent(random: Random, id: string, spec: CallSpec): RawAuditEvent {
       ? (AGENT_CLIENTS[agent.id] ?? 'claude')
       : ((roll < SECOND_CLIENT_SHARE ? person.clients[1] : undefined) ?? person.clients[0] ?? 'claude'));
   const inner: Record<string, unknown> = {
-    evt: { name: 'MCP Server', actor: { type: actorType, mode } },
+    evt: { name: 'MCP Server', actor: mode ? { type: actorType, mode } : { type: actorType } },
     usr,
     action,
     asset: { type: resourceType, id: resource.id, name: resource.name },
@@ -551,6 +566,161 @@ function nonMcpEvent(random: Random, id: string, time: number, person: Person): 
       },
     },
   };
+}
+
+/** `evt.name` of the product events that the other kinds of AI activity touch, by resource type. */
+const EVENT_NAMES: Readonly<Record<string, string>> = {
+  dashboard: 'Dashboard',
+  monitor: 'Monitor',
+  notebook: 'Notebook',
+  incident: 'Incident',
+};
+/** Resource types that actions through the MCP server touch (Datadog's guide: dashboards, monitors, notebooks). */
+export const MCP_ACTION_TYPES = ['dashboard', 'monitor', 'notebook'] as const;
+/** Resource types a Datadog AI agent works on. */
+const AGENT_TYPES = ['monitor', 'incident', 'notebook', 'dashboard'] as const;
+/** Datadog's own AI agents that the generated org uses, as `evt.actor.name` names them. */
+export const BITS_AGENTS = ['Bits AI SRE', 'Bits AI Dev'] as const;
+
+/** The usual type of `person` among `types`, else their first of dashboard/monitor (everybody has one). */
+function typeFor(random: Random, person: Person, types: readonly string[]): string {
+  const usual = person.types.filter((t) => types.includes(t));
+  return usual.length > 0
+    ? pick(random, usual)
+    : (person.types.find((t) => t === 'dashboard' || t === 'monitor') ?? 'dashboard');
+}
+
+export interface McpActionSpec {
+  readonly time: number;
+  readonly person: Person;
+  readonly resourceType: string;
+  readonly action: string;
+  /** Where `is_mcp_call` is: an attribute (`is_mcp_call: true`), a tag (`is_mcp_call:true`), or both. */
+  readonly flag: 'attribute' | 'tag' | 'both';
+}
+
+/**
+ * An action taken through the Datadog MCP server on a product (a dashboard modified, a monitor
+ * created): an event of that product, by the person, carrying `is_mcp_call`.
+ */
+export function mcpActionEvent(random: Random, id: string, spec: McpActionSpec): RawAuditEvent {
+  const { time, person, resourceType, action, flag } = spec;
+  const resource = resourceFor(random, resourceType);
+  const evtName = EVENT_NAMES[resourceType] ?? 'Dashboard';
+  return {
+    id,
+    type: 'audit',
+    attributes: {
+      timestamp: new Date(time).toISOString(),
+      service: evtName.toLowerCase(),
+      tags: ['source:audit', ...(flag !== 'attribute' ? ['is_mcp_call:true'] : [])],
+      message: `${person.email} ${action} ${resourceType} ${String(resource.id)} through the Datadog MCP server`,
+      attributes: {
+        evt: { name: evtName, actor: { type: 'USER' } },
+        usr: { id: person.id, email: person.email, name: person.name },
+        action,
+        asset: { type: resourceType, id: resource.id, name: resource.name },
+        network: {
+          client: {
+            ip: `${person.ipPrefix}.${10 + (person.id.charCodeAt(0) % 200)}`,
+            geoip: { country: { name: person.country, iso_code: person.country.slice(0, 2).toUpperCase() } },
+          },
+        },
+        ...(flag !== 'tag' ? { is_mcp_call: true } : {}),
+        status: 'info',
+        org: { uuid: '8dee7c38-00cb-11ea-a77b-8b5a08d3b091' },
+        auth_method: 'OAUTH',
+        timestamp: isoInner(time, Math.floor(random() * 1000)),
+      },
+    },
+  };
+}
+
+export interface AgentSpec {
+  readonly time: number;
+  /** `evt.actor.name`; absent: the event does not say which agent it was. */
+  readonly agent?: string;
+  readonly mode: 'interactive' | 'autonomous';
+  /** The person who authorised the agent (`delegator`); interactive events have one, autonomous ones none. */
+  readonly delegator?: Person;
+  readonly resourceType: string;
+  readonly action: string;
+}
+
+/**
+ * An action of a Datadog AI agent in the org: the agent is `evt.actor` (with its mode), the
+ * person who authorised it `delegator` (`delegator.name` is their e-mail, as Datadog's guide
+ * says). Agents act inside Datadog: no client network.
+ */
+export function agentEvent(random: Random, id: string, spec: AgentSpec): RawAuditEvent {
+  const { time, agent, mode, delegator, resourceType, action } = spec;
+  const resource = resourceFor(random, resourceType);
+  const evtName = EVENT_NAMES[resourceType] ?? 'Monitor';
+  const who = agent ?? 'A Datadog AI agent';
+  return {
+    id,
+    type: 'audit',
+    attributes: {
+      timestamp: new Date(time).toISOString(),
+      service: evtName.toLowerCase(),
+      tags: ['source:audit'],
+      message: `${who} (${mode}) ${action} ${resourceType} ${String(resource.id)}${delegator ? ` for ${delegator.email}` : ''}`,
+      attributes: {
+        evt: { name: evtName, actor: { type: 'AI_AGENT', mode, ...(agent !== undefined ? { name: agent } : {}) } },
+        ...(delegator ? { delegator: { id: delegator.id, email: delegator.email, name: delegator.email } } : {}),
+        action,
+        asset: { type: resourceType, id: resource.id, name: resource.name },
+        status: 'info',
+        org: { uuid: '8dee7c38-00cb-11ea-a77b-8b5a08d3b091' },
+        auth_method: 'BITS_AI',
+        timestamp: isoInner(time, Math.floor(random() * 1000)),
+      },
+    },
+  };
+}
+
+/**
+ * One event of the other kinds of AI activity by or for `person`: an action through the MCP
+ * server (its `is_mcp_call` as attribute, tag or both), or a Bits agent acting interactively for
+ * them or autonomously (then only reading: an autonomous change is a planted case). Never a deletion.
+ */
+function otherAiEvent(random: Random, id: string, time: number, person: Person): RawAuditEvent {
+  if (random() < 0.5) {
+    const flag = pickWeighted(random, [
+      ['attribute', 5],
+      ['tag', 4],
+      ['both', 1],
+    ] as const);
+    const action = pickWeighted(random, [
+      ['modified', 6],
+      ['created', 3],
+      ['accessed', 1],
+    ] as const);
+    return mcpActionEvent(random, id, {
+      time,
+      person,
+      resourceType: typeFor(random, person, MCP_ACTION_TYPES),
+      action,
+      flag,
+    });
+  }
+  const interactive = random() < 0.6;
+  const agent = random() < 0.97 ? pick(random, BITS_AGENTS) : undefined;
+  const action = interactive
+    ? pickWeighted(random, [
+        ['accessed', 7],
+        ['modified', 2],
+        ['created', 1],
+      ] as const)
+    : 'accessed';
+  return agentEvent(random, id, {
+    time,
+    ...(agent !== undefined ? { agent } : {}),
+    mode: interactive ? 'interactive' : 'autonomous',
+    ...(interactive ? { delegator: person } : {}),
+    resourceType: typeFor(random, person, AGENT_TYPES),
+    action,
+  });
 }
 
 /** Puts hostile strings into one or two text fields of an event (never the outer timestamp). */
@@ -692,13 +862,11 @@ function randomSpec(random: Random, time: number, person: Person, o: SpecOptions
     ['Other', 38],
     ['SUPPORT_USER', 2],
   ]);
-  const mode = delegated
-    ? random() < 0.6
-      ? 'autonomous'
-      : 'interactive'
-    : random() < 0.85
-      ? 'interactive'
-      : 'autonomous';
+  // An agent acting for a person through the MCP server does so with them present (interactive);
+  // a person's own call carries no mode (no Datadog AI agent acted). The draw keeps its place in
+  // the stream, so every other value is what it was when the mode was drawn at random.
+  random();
+  const mode = delegated ? 'interactive' : '';
   const resourceType =
     random() < o.offScope ? pickWeighted(random, RESOURCE_TYPES) : pick(random, person.types as string[]);
   const [country, ipPrefix] =
@@ -729,6 +897,8 @@ export function* generateEvents(opts: GenerateOptions): Generator<RawAuditEvent>
   const hostileRate = seedCompatible ? 0 : (opts.hostileRate ?? 0);
   const malformedRate = seedCompatible ? 0 : (opts.malformedRate ?? 0);
   const nonMcpRate = seedCompatible ? 0 : (opts.nonMcpRate ?? 0);
+  const aiActivityRate = Math.max(0, Math.min(1, opts.aiActivityRate ?? 0));
+  const aiRandom = createRandom(opts.seed ^ 0xa1ac7);
   const people = makePeople(random, Math.max(1, opts.people ?? 40));
   const cumulative = cumulate(people);
   const nextTime = sortedTimes(random, from, to, opts.count);
@@ -748,6 +918,12 @@ export function* generateEvents(opts: GenerateOptions): Generator<RawAuditEvent>
       continue;
     }
     const event = buildEvent(random, id, randomSpec(random, time, person, specOptions));
+    // The top of the roll's range, drawn from a stream of their own after the MCP call was drawn (and
+    // dropped): every other event is the one a stream without these kinds has at that place.
+    if (roll >= 1 - aiActivityRate) {
+      yield otherAiEvent(aiRandom, id, time, person);
+      continue;
+    }
     if (roll < nonMcpRate + malformedRate) {
       yield makeMalformed(random, event, opts.malformedSpecValid ?? false) as RawAuditEvent;
       continue;
@@ -797,6 +973,13 @@ export interface Scenario {
     /** A regular who calls through an MCP client this week that they never used in the baseline. */
     readonly clientPerson: Person;
     readonly newClient: string;
+    /** Bits AI SRE modifying a monitor on its own, for nobody: the one `autonomous_change`. */
+    readonly autonomousAgent: string;
+    readonly autonomousChangeAt: string;
+    /** A dashboard deleted through the MCP server (`is_mcp_call`, not an MCP Server event): a `destructive_action`. */
+    readonly mcpDeletion: { readonly person: Person; readonly at: string };
+    /** Window events that are both an MCP Server tool call and carry `is_mcp_call` (they count once). */
+    readonly bothKinds: number;
   };
 }
 
@@ -927,6 +1110,60 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
     window.push(plant(at(4 + Math.floor(i / 3), 13 + i, 40), clientPerson, { action: 'accessed', client: newClient }));
   }
 
+  // The other kinds of AI activity (docs/ai-activity.md), from a stream of their own so every event
+  // above is what it was before they existed: actions through the MCP server and Bits agents'
+  // events, in the window and the baseline, by the regulars (never the newcomer), on their usual
+  // resource types and from their usual countries, so they raise no flag of their own.
+  const aiRandom = createRandom(opts.seed ^ 0xa1ac7);
+  let aiIndex = 1_000_000;
+  const nextAiId = (): string => eventId(aiRandom, opts.seed, aiIndex++);
+  const aiPeople = regulars.map(safe);
+  function otherKinds(from: number, to: number, count: number): RawAuditEvent[] {
+    const cumulative = cumulate(aiPeople);
+    const out: RawAuditEvent[] = [];
+    for (let i = 0; i < count; i++) {
+      const time = from + Math.floor(aiRandom() * (to - from));
+      out.push(otherAiEvent(aiRandom, nextAiId(), time, choosePerson(aiRandom, aiPeople, cumulative)));
+    }
+    return out;
+  }
+  const aiShare = 0.1;
+  baseline.push(...otherKinds(baselineFrom, windowFrom, Math.round(baselineCount * aiShare)));
+  window.push(...otherKinds(windowFrom, end, Math.round(weekEvents * aiShare)));
+  // autonomous_change: Bits AI SRE, on a trigger at night, changes a monitor with nobody present.
+  const autonomousAgent = 'Bits AI SRE';
+  const autonomousChangeAt = at(3, 2, 14);
+  window.push(
+    agentEvent(aiRandom, nextAiId(), {
+      time: autonomousChangeAt,
+      agent: autonomousAgent,
+      mode: 'autonomous',
+      resourceType: 'monitor',
+      action: 'modified',
+    }),
+  );
+  // destructive_action of another kind: a dashboard deleted through the MCP server by someone who works on dashboards.
+  const dashboardUser = planters.find((p) => p.types.includes('dashboard') && p !== monitorUser) ?? monitorUser;
+  const mcpDeletionAt = at(5, 16, 41);
+  window.push(
+    mcpActionEvent(aiRandom, nextAiId(), {
+      time: mcpDeletionAt,
+      person: dashboardUser,
+      resourceType: 'dashboard',
+      action: 'deleted',
+      flag: 'attribute',
+    }),
+  );
+  // MCP Server tool calls that also carry is_mcp_call (Datadog does not say whether one call makes one event or two).
+  let bothKinds = 0;
+  for (const [i, event] of window.entries()) {
+    const inner = (event.attributes as { attributes?: Record<string, unknown> } | undefined)?.attributes;
+    const evt = inner?.evt as { name?: unknown } | undefined;
+    if (i % 97 !== 0 || evt?.name !== 'MCP Server') continue;
+    inner!.is_mcp_call = true;
+    bothKinds++;
+  }
+
   const byTime = (a: RawAuditEvent, b: RawAuditEvent): number =>
     outerTime(a) - outerTime(b) || String(a.id).localeCompare(String(b.id));
   window.sort(byTime);
@@ -959,6 +1196,10 @@ export function generateScenario(opts: ScenarioOptions): Scenario {
       travelCountry,
       clientPerson,
       newClient,
+      autonomousAgent,
+      autonomousChangeAt: new Date(autonomousChangeAt).toISOString(),
+      mcpDeletion: { person: dashboardUser, at: new Date(mcpDeletionAt).toISOString() },
+      bothKinds,
     },
   };
 }

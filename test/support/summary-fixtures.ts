@@ -105,10 +105,17 @@ export function makeToolUsage(
   };
 }
 
-/** Counts per kind of the given flags, every kind present (zero included). */
-export function countFlags(flags: readonly AnomalyFlag[]): Record<AnomalyKind, number> {
+/**
+ * Counts per kind of the given flags, every kind present (zero included); `autonomous_change`
+ * only when a flag is of it or `activity` is `all` (a report of `activity: mcp` has no such count).
+ */
+export function countFlags(
+  flags: readonly AnomalyFlag[],
+  activity: 'all' | 'mcp' = 'mcp',
+): Record<AnomalyKind, number> {
   const counts = Object.fromEntries(ANOMALY_KINDS.map((k) => [k, 0])) as Record<AnomalyKind, number>;
   for (const flag of flags) counts[flag.kind] += 1;
+  if (activity === 'mcp' && counts.autonomous_change === 0) delete (counts as Partial<typeof counts>).autonomous_change;
   return counts;
 }
 

@@ -66,6 +66,7 @@ describe('readEnv', () => {
           schedule: 'cron(0 9 ? * MON *)',
           topUsers: 5,
           changesLimit: 200,
+          activity: 'all',
           site: 'datadoghq.eu',
           secretId: 'ai-activity-audit/credentials',
           email: { from: 'audit@example.com', to: ['ana@example.com', 'bo@example.com'], configurationSet: 'reports' },

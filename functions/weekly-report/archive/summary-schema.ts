@@ -10,7 +10,7 @@
  * from `anomaly_counts` (`new_client`, added later) reads as null, "not evaluated", which is what
  * that version did.
  */
-import { ANOMALY_KINDS, type AnomalyKind, type Severity, type Summary } from '../core/types';
+import { AI_KINDS, ANOMALY_KINDS, type AnomalyKind, type Severity, type Summary } from '../core/types';
 import {
   bool,
   type Check,
@@ -60,15 +60,40 @@ const anomaly = object(
     detail: text(),
     link: text(),
   },
-  { client: text() },
+  { client: text(), agent: text(), mode: text() },
 );
 
-const anomalyCounts: Check<Record<AnomalyKind, number | null>> = (value, at) => {
+/**
+ * Every kind, with its count or null. A kind the summary's version did not evaluate is absent:
+ * `new_client` (added later to schema 1) reads as null, "not evaluated"; `autonomous_change`
+ * exists only in a report of every kind of AI activity (`ai_activity` present) and stays absent
+ * otherwise, as it was written.
+ */
+const anomalyCounts: Check<Partial<Record<AnomalyKind, number | null>>> = (value, at) => {
   const given = record(nullable(count))(value, at);
-  const out = {} as Record<AnomalyKind, number | null>;
-  for (const kind of ANOMALY_KINDS) out[kind] = given[kind] ?? null;
+  const out: Partial<Record<AnomalyKind, number | null>> = {};
+  for (const kind of ANOMALY_KINDS) {
+    if (kind === 'autonomous_change' && !(kind in given)) continue;
+    out[kind] = given[kind] ?? null;
+  }
   return out;
 };
+
+/** `ai_activity` (`activity: all`): every kind of AI activity of the window. */
+const aiActivity = object(
+  {
+    query: text(),
+    total: count,
+    by_kind: object({ mcp_tool_call: count, mcp_action: count, agent_action: count }),
+    autonomous: count,
+    interactive: count,
+    agents: list(object({ agent: text(), events: count, interactive: count, autonomous: count, people: count })),
+    attribution: object({ agent_events: count, with_delegator: count, share: nullable(nonNegative()) }),
+    daily: list(object({ date: isoDay, events: count, autonomous: count })),
+    link: text(),
+  },
+  { previous_window: nullable(object({ total: count, autonomous: count })) },
+);
 
 const gap = object({
   cause: text(),
@@ -116,14 +141,17 @@ const summaryCheck = object(
     changes: object({
       total: count,
       items: list(
-        object({
-          timestamp: timeOrUnknown,
-          user: text(),
-          action: text(),
-          resource_type: text(),
-          resource_id: text(),
-          resource_name: text(),
-        }),
+        object(
+          {
+            timestamp: timeOrUnknown,
+            user: text(),
+            action: text(),
+            resource_type: text(),
+            resource_id: text(),
+            resource_name: text(),
+          },
+          { kind: oneOf(AI_KINDS), agent: text(), mode: text() },
+        ),
       ),
     }),
     malformed_events: count,
@@ -161,6 +189,7 @@ const summaryCheck = object(
     ),
     tool_usage: toolUsageSource,
     trend: list(trendPoint, 60),
+    ai_activity: aiActivity,
   },
 );
 

@@ -8,7 +8,7 @@
  * `fetchGroupKey`.
  */
 import { reportSlug } from '../archive/report-archive';
-import type { AnalysisSettings } from '../core/types';
+import { ANALYSIS_DEFAULTS, type AnalysisSettings } from '../core/types';
 import type { WindowMode } from '../core/windows';
 import type { DatadogSite } from './values';
 
@@ -100,9 +100,19 @@ export function orgKey(report: Pick<ReportDefinition, 'secretId' | 'site' | 'dat
   return `${report.secretId}|${report.site}|${report.datadogApiUrl ?? ''}`;
 }
 
-/** Reports with the same key read the same events over the same window: one fetch serves them all. */
+/**
+ * Reports with the same key read the same events over the same window: one fetch serves them all.
+ * The `activity` is part of it: a report of the seed's MCP tool calls alone reads exactly its query.
+ */
 export function fetchGroupKey(report: ReportDefinition): string {
-  return [orgKey(report), report.timezone, report.windowMode, report.windowDays, report.baselineDays].join('|');
+  return [
+    orgKey(report),
+    report.timezone,
+    report.windowMode,
+    report.windowDays,
+    report.baselineDays,
+    report.activity ?? ANALYSIS_DEFAULTS.activity,
+  ].join('|');
 }
 
 /** Validates a scope value; `problem` names the field. Undefined scope (the whole org) is fine. */

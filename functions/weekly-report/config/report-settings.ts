@@ -7,7 +7,7 @@
  * one entry here, its field in ReportDefinition (or the core's AnalysisSettings), and the code
  * that reads that field.
  */
-import { ANALYSIS_DEFAULTS } from '../core/types';
+import { ACTIVITIES, ANALYSIS_DEFAULTS } from '../core/types';
 import { WINDOW_MODES } from '../core/windows';
 import { parseScope, REPORT_DEFAULTS, type ReportDefinition } from './report-definitions';
 import { validateScheduleExpression } from './schedule-expression';
@@ -249,6 +249,18 @@ export const REPORT_SETTINGS = {
         ),
       };
     },
+  }),
+  activity: setting({
+    field: 'activity',
+    default: ANALYSIS_DEFAULTS.activity,
+    read: fromText(ANALYSIS_DEFAULTS.activity, (activity) => {
+      const known = ACTIVITIES.find((a) => a === activity);
+      return known !== undefined
+        ? ok(known)
+        : refuse(
+            `${quote(activity)} is not an activity; use "all" (MCP tool calls, actions through the MCP server and Datadog AI agents, docs/ai-activity.md) or "mcp" (the seed's MCP tool calls alone)`,
+          );
+    }),
   }),
   scope: setting({
     field: 'scope',

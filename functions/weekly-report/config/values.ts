@@ -169,14 +169,14 @@ export function parseThresholds(raw: unknown): Parsed<Thresholds> {
   return { value: result, problems };
 }
 
-/** Parses `suppress` (an array or its JSON text) of `{kind, user?, resource_type?, action?, client?}`. */
+/** Parses `suppress` (an array or its JSON text) of `{kind, user?, resource_type?, action?, client?, agent?}`. */
 export function parseSuppress(raw: unknown): Parsed<SuppressRule[]> {
   const problems: string[] = [];
   if (raw === undefined || raw === null || raw === '') return { value: [], problems };
   const input = typeof raw === 'string' ? tryParseJson(raw, problems) : raw;
   if (input === undefined) return { value: [], problems };
   if (!Array.isArray(input))
-    return { value: [], problems: ['must be a JSON array of {kind, user?, resource_type?, action?, client?}'] };
+    return { value: [], problems: ['must be a JSON array of {kind, user?, resource_type?, action?, client?, agent?}'] };
   const rules: SuppressRule[] = [];
   input.forEach((entry: unknown, i) => {
     if (typeof entry !== 'object' || entry === null) {
@@ -189,7 +189,7 @@ export function parseSuppress(raw: unknown): Parsed<SuppressRule[]> {
       return;
     }
     for (const key of Object.keys(e)) {
-      if (!['kind', 'user', 'resource_type', 'action', 'client'].includes(key)) {
+      if (!['kind', 'user', 'resource_type', 'action', 'client', 'agent'].includes(key)) {
         problems.push(`[${i}] has unknown key ${key}`);
       } else if (typeof e[key] !== 'string') problems.push(`[${i}].${key} must be a string`);
     }
@@ -199,6 +199,7 @@ export function parseSuppress(raw: unknown): Parsed<SuppressRule[]> {
       ...(typeof e.resource_type === 'string' ? { resource_type: e.resource_type } : {}),
       ...(typeof e.action === 'string' ? { action: e.action } : {}),
       ...(typeof e.client === 'string' ? { client: e.client } : {}),
+      ...(typeof e.agent === 'string' ? { agent: e.agent } : {}),
     });
   });
   return { value: rules, problems };

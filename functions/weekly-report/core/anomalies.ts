@@ -1,9 +1,16 @@
 /**
- * The anomaly rules of DESIGN.md "Anomaly flags", evaluated on finalized aggregates: six on the
- * audit events here, `new_client` on the MCP usage metric in client-anomalies.ts. Pure. Rules
+ * The anomaly rules of DESIGN.md "Anomaly flags", evaluated on finalized aggregates: the rules on
+ * the audit events here, `new_client` on the MCP usage metric in client-anomalies.ts. Pure. Rules
  * that compare with a baseline are reported as unavailable (count `null`) when there is no usable
  * baseline, instead of guessing.
+ *
+ * A report of every kind of AI activity (`activity: all`, core/activity.ts) adds
+ * `autonomous_change` (a Datadog AI agent created, modified or deleted something with no user
+ * present), raises `destructive_action` on deletions of every kind, and lets the person rules see
+ * a person's MCP-driven and agent actions as theirs; one of `activity: mcp` is the seed's rules on
+ * MCP tool calls alone, as it always was.
  */
+import { isAutonomous } from './activity';
 import type { BaselineAggregate, WindowAggregate } from './aggregate';
 import { newClientFlags } from './client-anomalies';
 import { auditTrailLink, type LinkFilter } from './links';
@@ -11,7 +18,10 @@ import type { ClientHistory } from './mcp-usage';
 import { compareCalls, compareCodePoints, type NotableCall } from './order';
 import { DAY_MS, isoOrUnknown, localMinute, MINUTE_MS } from './time';
 import {
+  ACTIVITY_KINDS,
+  AI_KINDS,
   ANOMALY_KINDS,
+  type AnomalyCounts,
   type AnomalyFlag,
   type AnomalyKind,
   BASELINE_KINDS,
@@ -28,7 +38,7 @@ const EVENT_LINK_MARGIN_MS = 5 * 60 * 1000;
 
 export interface AnomalyResult {
   readonly flags: AnomalyFlag[];
-  readonly counts: Record<AnomalyKind, number | null>;
+  readonly counts: AnomalyCounts;
 }
 
 interface Draft {
@@ -63,8 +73,11 @@ export function detectAnomalies(ctx: AnomalyContext): AnomalyResult {
   const kept = drafts.filter((d) => !ctx.settings.suppress.some((rule) => suppresses(rule, d.flag)));
   kept.sort(compareDrafts);
 
+  const all = ctx.window.activity === 'all';
   const counts = {} as Record<AnomalyKind, number | null>;
   for (const kind of ANOMALY_KINDS) {
+    // A report of the seed's MCP tool calls alone has no rule that reads other kinds: not even a zero.
+    if (!all && ACTIVITY_KINDS.includes(kind)) continue;
     const evaluated =
       kind === 'new_client' ? ctx.clientHistory !== undefined : ctx.baseline || !BASELINE_KINDS.includes(kind);
     counts[kind] = evaluated ? 0 : null;
@@ -95,13 +108,15 @@ export function suppresses(rule: SuppressRule, flag: AnomalyFlag): boolean {
   if (rule.resource_type !== undefined && rule.resource_type !== flag.resource_type) return false;
   if (rule.action !== undefined && rule.action !== flag.action) return false;
   if (rule.client !== undefined && rule.client.toLowerCase() !== flag.client?.toLowerCase()) return false;
+  if (rule.agent !== undefined && rule.agent.toLowerCase() !== flag.agent?.toLowerCase()) return false;
   return true;
 }
 
+/** Audit Trail over `[from, to)` (the window's where unknown), on what the report reads, narrowed by `filter`. */
 function link(ctx: AnomalyContext, from: number, to: number, filter: LinkFilter): string {
   const f = Number.isFinite(from) ? from : ctx.windowRange.from;
   const t = Number.isFinite(to) ? to : ctx.windowRange.to;
-  return auditTrailLink(ctx.settings.site, f, t, filter);
+  return auditTrailLink(ctx.settings.site, f, t, { ...filter, activity: ctx.window.activity });
 }
 
 function describeResource(call: NotableCall): string {
@@ -117,6 +132,8 @@ function callFlag(
   detail: string,
   filter: LinkFilter,
 ): Draft {
+  // Under `activity: all` a flag of an agent's event names the agent and its mode (for suppressions, and readers).
+  const agent = ctx.window.activity === 'all' && call.mode !== UNKNOWN ? { agent: call.agent, mode: call.mode } : {};
   return {
     time: call.time,
     flag: {
@@ -130,35 +147,60 @@ function callFlag(
       count: 1,
       detail,
       link: link(ctx, call.time - EVENT_LINK_MARGIN_MS, call.time + EVENT_LINK_MARGIN_MS, filter),
+      ...agent,
     },
   };
 }
 
-/** `destructive_action` and `support_user`: one flag per event. */
+/** How a flagged call was made, for its detail: `through the MCP server`, `by Bits AI SRE (autonomous) for ana@…`. */
+function throughWhat(call: NotableCall): string {
+  const kind = AI_KINDS[call.kind];
+  if (kind === 'agent_action') {
+    const mode = call.mode !== UNKNOWN ? ` (${call.mode})` : '';
+    return `by the Datadog AI agent ${call.agent}${mode}${call.agentOwned ? ', for nobody' : `, for ${call.person}`}`;
+  }
+  return kind === 'mcp_action'
+    ? 'through the MCP server (an action on the product, is_mcp_call)'
+    : 'through the MCP server';
+}
+
+/** `destructive_action`, `support_user` and (`activity: all`) `autonomous_change`: one flag per event. */
 function eventFlags(ctx: AnomalyContext): Draft[] {
   const highTypes = new Set(ctx.settings.thresholds.highSeverityResourceTypes.map((t) => t.toLowerCase()));
+  const all = ctx.window.activity === 'all';
   const drafts: Draft[] = [];
   for (const call of ctx.window.flagged) {
-    const base: LinkFilter = {
-      personKey: call.personKey,
-      resourceType: call.resourceType,
-      resourceId: call.resourceId,
-    };
-    if (call.action.toLowerCase() === 'deleted') {
+    // An agent's own call is found by its mode and resource: no person's query names it.
+    const base: LinkFilter = call.agentOwned
+      ? { mode: call.mode, resourceType: call.resourceType, resourceId: call.resourceId }
+      : { personKey: call.personKey, resourceType: call.resourceType, resourceId: call.resourceId };
+    const deleted = call.action.toLowerCase() === 'deleted';
+    if (deleted) {
       const severity = highTypes.has(call.resourceType.toLowerCase()) ? 'high' : 'medium';
       drafts.push(
-        callFlag(
-          ctx,
-          'destructive_action',
-          severity,
-          call,
-          `Deleted ${describeResource(call)} through the MCP server`,
-          {
-            ...base,
-            action: call.action,
-          },
-        ),
+        callFlag(ctx, 'destructive_action', severity, call, `Deleted ${describeResource(call)} ${throughWhat(call)}`, {
+          ...base,
+          action: call.action,
+        }),
       );
+    }
+    if (all && isAutonomous(call.mode) && call.action !== MULTIPLE) {
+      const lower = call.action.toLowerCase();
+      if (lower === 'created' || lower === 'modified' || deleted) {
+        const who = call.agentOwned
+          ? 'with no user present and no delegator'
+          : `with no user present, for ${call.person}`;
+        drafts.push(
+          callFlag(
+            ctx,
+            'autonomous_change',
+            deleted ? 'high' : 'medium',
+            call,
+            `The Datadog AI agent ${call.agent} ${lower} ${describeResource(call)} on its own (autonomous: ${who})`,
+            { ...base, action: call.action, mode: call.mode },
+          ),
+        );
+      }
     }
     if (call.actorType.toUpperCase() === 'SUPPORT_USER') {
       drafts.push(
@@ -167,7 +209,9 @@ function eventFlags(ctx: AnomalyContext): Draft[] {
           'support_user',
           'high',
           call,
-          `Datadog support (SUPPORT_USER) called the MCP server: ${call.action} ${describeResource(call)}`,
+          AI_KINDS[call.kind] === 'mcp_tool_call'
+            ? `Datadog support (SUPPORT_USER) called the MCP server: ${call.action} ${describeResource(call)}`
+            : `Datadog support (SUPPORT_USER) ${call.action} ${describeResource(call)} ${throughWhat(call)}`,
           { ...base, actorType: call.actorType },
         ),
       );
@@ -200,7 +244,7 @@ function burstFlags(ctx: AnomalyContext): Draft[] {
           resource_id: MULTIPLE,
           count,
           detail:
-            `${count} calls between ${localMinute(first, ctx.settings.timezone)} and ${localMinute(last, ctx.settings.timezone)} ` +
+            `${count} ${person.events === person.calls ? 'calls' : 'AI events'} between ${localMinute(first, ctx.settings.timezone)} and ${localMinute(last, ctx.settings.timezone)} ` +
             `(peak ${episode.peak} within ${burstMinutes} min; threshold ${burstCalls})`,
           link: link(ctx, first, last + 1, { personKey: person.key }),
         },
@@ -260,7 +304,13 @@ function windowName(range: { readonly from: number; readonly to: number }): stri
  * that was asked for (or read); when it is not known, or does not end where the window starts,
  * it is simply "the baseline".
  */
-function firstUseDetail(ctx: AnomalyContext, baseline: BaselineAggregate, calls: number, firstTime: number): string {
+function firstUseDetail(
+  ctx: AnomalyContext,
+  baseline: BaselineAggregate,
+  calls: number,
+  firstTime: number,
+  onlyCalls: boolean,
+): string {
   const asked = ctx.settings.baselineWindow;
   const span = asked ?? baseline.range;
   const period = windowName(ctx.windowRange);
@@ -269,6 +319,10 @@ function firstUseDetail(ctx: AnomalyContext, baseline: BaselineAggregate, calls:
       ? `the ${Math.round((span.to - span.from) / DAY_MS)} days before ${period}`
       : 'the baseline';
   const when = localMinute(firstTime, ctx.settings.timezone);
+  if (!onlyCalls) {
+    const these = calls === 1 ? `1 event ${period}, on ${when}` : `${calls} events ${period}, the first on ${when}`;
+    return `First AI activity: none in ${before}; ${these}`;
+  }
   const these = calls === 1 ? `1 call ${period}, on ${when}` : `${calls} calls ${period}, the first on ${when}`;
   return `First MCP use: no calls in ${before}; ${these}`;
 }
@@ -280,8 +334,10 @@ function baselineFlags(ctx: AnomalyContext, baseline: BaselineAggregate): Draft[
   const drafts: Draft[] = [];
   for (const person of ctx.window.people.values()) {
     if (person.key === UNKNOWN) continue; // "(unknown)" is many people or none: never call it new.
+    // Someone known only by MCP tool calls an agent made on its own has nothing the rules see.
+    if (person.events === 0) continue;
     const before = baseline.people.get(person.key);
-    if (!before) {
+    if (!before || before.events === 0) {
       const first = [...person.resourceTypes.values()].map((s) => s.call).sort(compareCalls)[0]!;
       drafts.push({
         time: first.time,
@@ -293,14 +349,16 @@ function baselineFlags(ctx: AnomalyContext, baseline: BaselineAggregate): Draft[
           action: first.action,
           resource_type: first.resourceType,
           resource_id: first.resourceId,
-          count: person.calls,
-          detail: firstUseDetail(ctx, baseline, person.calls, first.time),
+          count: person.events,
+          detail: firstUseDetail(ctx, baseline, person.events, first.time, person.events === person.calls),
           link: link(ctx, range.from, range.to, { personKey: person.key }),
         },
       });
       continue;
     }
-    if (before.calls >= scopeMinBaselineCalls) {
+    // Calls when all the events are MCP tool calls (always so under `activity: mcp`), else events.
+    const noun = person.events === person.calls && before.events === before.calls ? 'call' : 'event';
+    if (before.events >= scopeMinBaselineCalls) {
       for (const [type, seen] of person.resourceTypes) {
         if (type === UNKNOWN || before.resourceTypes.has(type)) continue;
         drafts.push({
@@ -314,7 +372,7 @@ function baselineFlags(ctx: AnomalyContext, baseline: BaselineAggregate): Draft[
             resource_type: type,
             resource_id: seen.call.resourceId,
             count: seen.count,
-            detail: `First ${type} access (${seen.count} call${seen.count === 1 ? '' : 's'}); ${before.calls} baseline calls touched only: ${listSome(before.resourceTypes)}`,
+            detail: `First ${type} access (${seen.count} ${noun}${seen.count === 1 ? '' : 's'}); ${before.events} baseline ${noun}s touched only: ${listSome(before.resourceTypes)}`,
             link: link(ctx, range.from, range.to, { personKey: person.key, resourceType: type }),
           },
         });

@@ -168,6 +168,8 @@ function asEventRecord(record: CallRecord): EventRecord {
   copy.delegated = record.delegated;
   copy.actorType = record.actorType;
   copy.actorMode = record.actorMode;
+  copy.agentName = record.agentName;
+  copy.mcpCall = record.mcpCall;
   copy.action = record.action;
   copy.resourceType = record.resourceType;
   copy.resourceId = record.resourceId;

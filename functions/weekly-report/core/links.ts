@@ -3,7 +3,7 @@
  * person, a resource and a time range, and the Metrics Explorer on the MCP usage metric narrowed
  * to tags. Pure: built from values, no clock.
  */
-import { UNKNOWN } from './types';
+import { type Activity, UNKNOWN } from './types';
 
 /** The web app host of each Datadog site (the API lives on `api.<site>`). */
 const APP_HOSTS: Readonly<Record<string, string>> = {
@@ -21,7 +21,22 @@ export function appHost(site: string): string {
   return APP_HOSTS[site] ?? `app.${site}`;
 }
 
+/** MCP server tool calls: the seed's query, and all a report of `activity: mcp` reads. */
 export const MCP_QUERY = '@evt.name:"MCP Server"';
+/** Actions taken through the Datadog MCP server, on any product (Datadog writes it without `@`: a tag or an attribute). */
+export const MCP_ACTION_QUERY = 'is_mcp_call:true';
+/** Actions of Datadog's own AI agents, interactive or autonomous. */
+export const AGENT_QUERY = '@evt.actor.mode:*';
+/**
+ * Every kind of AI activity in one query (`activity: all`): one read, each event once, whatever
+ * kinds it is of. Parenthesized, so terms ANDed after it (a link narrowed to a person) bind to all.
+ */
+export const AI_ACTIVITY_QUERY = `(${MCP_QUERY} OR ${MCP_ACTION_QUERY} OR ${AGENT_QUERY})`;
+
+/** The Audit Trail query of what a report of `activity` reads. */
+export function activityQuery(activity: Activity = 'mcp'): string {
+  return activity === 'all' ? AI_ACTIVITY_QUERY : MCP_QUERY;
+}
 
 /** Quotes a value for the Datadog search syntax. */
 function quote(value: string): string {
@@ -56,16 +71,21 @@ export interface LinkFilter {
   readonly resourceId?: string;
   readonly country?: string;
   readonly actorType?: string;
+  /** `evt.actor.mode` of an AI agent's event (`autonomous`). */
+  readonly mode?: string;
+  /** What the report reads: the base of the query. @default 'mcp' (the seed's query) */
+  readonly activity?: Activity;
 }
 
 export function auditQuery(filter: LinkFilter = {}): string {
-  const terms = [MCP_QUERY];
+  const terms = [activityQuery(filter.activity)];
   const person = filter.personKey ? personQuery(filter.personKey) : undefined;
   if (person) terms.push(person);
   const add = (field: string, value: string | undefined): void => {
     if (value !== undefined && value !== UNKNOWN) terms.push(`@${field}:${quote(value)}`);
   };
   add('evt.actor.type', filter.actorType);
+  add('evt.actor.mode', filter.mode);
   add('action', filter.action);
   add('asset.type', filter.resourceType);
   add('asset.id', filter.resourceId);

@@ -7,7 +7,7 @@
  * only built when something asks for it.
  */
 import { DAY_MS, MINUTE_MS } from './time';
-import { type CallRecord, UNKNOWN } from './types';
+import { type CallRecord, UNKNOWN, UNNAMED_AGENT } from './types';
 
 type Obj = Record<string, unknown>;
 
@@ -136,6 +136,22 @@ export function parseTime(value: unknown): number {
   return Number.NaN;
 }
 
+/** The tag of an event taken through the MCP server, as Datadog's query `is_mcp_call:true` names it. */
+const MCP_CALL_TAG = 'is_mcp_call:true';
+
+/**
+ * Whether an event was taken through the Datadog MCP server: its `is_mcp_call` attribute is true
+ * (or `"true"`), or its tags hold `is_mcp_call:true`. Datadog writes the query without `@`, so the
+ * flag may be either (docs/ai-activity.md); a scan of the few tags allocates nothing.
+ */
+function isMcpCall(inner: Obj | undefined, tags: unknown): boolean {
+  const flag = inner?.is_mcp_call;
+  if (flag === true || flag === 'true') return true;
+  if (!Array.isArray(tags)) return false;
+  for (let i = 0; i < tags.length; i++) if (tags[i] === MCP_CALL_TAG) return true;
+  return false;
+}
+
 /** Which field of `delegator`/`usr` keys the person: '' when none is usable. */
 export type PersonField = '' | 'id' | 'email' | 'name';
 
@@ -151,6 +167,8 @@ export class EventRecord implements CallRecord {
   delegated = false;
   actorType = UNKNOWN;
   actorMode = UNKNOWN;
+  agentName = UNKNOWN;
+  mcpCall = false;
   action = UNKNOWN;
   resourceType = UNKNOWN;
   resourceId = UNKNOWN;
@@ -203,7 +221,11 @@ export class EventRecord implements CallRecord {
       this.person = UNKNOWN;
     }
     this.actorType = text(actor?.type) ?? UNKNOWN;
-    this.actorMode = text(actor?.mode) ?? UNKNOWN;
+    const mode = text(actor?.mode);
+    this.actorMode = mode ?? UNKNOWN;
+    this.agentName =
+      mode === undefined ? UNKNOWN : agentOf(actor, obj(inner?.usr), this.delegated || mode === 'autonomous');
+    this.mcpCall = isMcpCall(inner, outer?.tags);
     this.action = text(inner?.action) ?? UNKNOWN;
     this.resourceType = text(asset?.type) ?? UNKNOWN;
     this.resourceId = text(asset?.id) ?? UNKNOWN;
@@ -237,6 +259,18 @@ export class EventRecord implements CallRecord {
     this.person = email ?? name ?? this.personValue;
     return true;
   }
+}
+
+/**
+ * The name of the Datadog AI agent of an event with a mode. Datadog names the agent `evt.actor`
+ * but documents no name attribute, so: `evt.actor.name`; else, when the agent acted for a
+ * delegator or on its own (autonomous), the `usr` it acted as (name, email, id); else UNNAMED_AGENT.
+ */
+function agentOf(actor: Obj | undefined, usr: Obj | undefined, usrIsAgent: boolean): string {
+  const named = text(actor?.name);
+  if (named !== undefined) return named;
+  if (usrIsAgent && usr) return text(usr.name) ?? text(usr.email) ?? text(usr.id) ?? UNNAMED_AGENT;
+  return UNNAMED_AGENT;
 }
 
 export function normalizeEvent(raw: unknown): CallRecord {

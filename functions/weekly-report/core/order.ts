@@ -17,6 +17,13 @@ export interface NotableCall {
   readonly resourceId: string;
   readonly resourceName: string;
   readonly country: string;
+  /** Index into AI_KINDS of the event's kind (core/activity.ts). */
+  readonly kind: number;
+  /** `evt.actor.mode` and the agent of an AI agent's event, `(unknown)` otherwise. */
+  readonly mode: string;
+  readonly agent: string;
+  /** The agent acted autonomously for nobody: the call is the agent's, `person` names the agent. */
+  readonly agentOwned: boolean;
 }
 
 /** Compares strings by Unicode code point (JS `<` compares UTF-16 units, which misorders astral characters). */
@@ -48,6 +55,10 @@ export function compareCalls(a: NotableCall, b: NotableCall): number {
     compareCodePoints(a.resourceName, b.resourceName) ||
     compareCodePoints(a.actorType, b.actorType) ||
     compareCodePoints(a.country, b.country) ||
-    compareCodePoints(a.person, b.person)
+    compareCodePoints(a.person, b.person) ||
+    a.kind - b.kind ||
+    compareCodePoints(a.mode, b.mode) ||
+    compareCodePoints(a.agent, b.agent) ||
+    Number(a.agentOwned) - Number(b.agentOwned)
   );
 }

@@ -23,6 +23,7 @@ const STRING_FIELDS = [
   'country',
   'eventName',
   'personValue',
+  'agentName',
 ] as const;
 
 /** Columns per record in `codes`: the string fields, the event id, the flags. */
@@ -37,6 +38,8 @@ const WELL_FORMED = 2;
 /** `evt.name` is a string other than the MCP server's: the source leaves the event out (adapters/datadog/audit-page.ts). */
 const OTHER_NAME = 4;
 const PERSON_SHIFT = 3;
+/** Bits 3–4 hold the person field; `is_mcp_call` is the next. */
+const MCP_CALL = 32;
 const PERSON_FIELDS: readonly PersonField[] = ['', 'id', 'email', 'name'];
 
 /** Events in columns; every array holds `length` records. Structured-cloneable; the typed arrays' buffers may be transferred. */
@@ -96,11 +99,13 @@ export class RecordBatchBuilder {
     codes[at + 8] = this.code(record.country);
     codes[at + 9] = this.code(record.eventName);
     codes[at + 10] = this.code(record.personValue);
+    codes[at + 11] = this.code(record.agentName);
     codes[at + ID] = record.id === undefined ? NO_ID : this.code(record.id);
     codes[at + FLAGS] =
       (record.delegated ? DELEGATED : 0) |
       (record.wellFormed ? WELL_FORMED : 0) |
       (otherName ? OTHER_NAME : 0) |
+      (record.mcpCall ? MCP_CALL : 0) |
       (PERSON_FIELDS.indexOf(record.personField) << PERSON_SHIFT);
     this.times[this.count] = record.time;
     this.sourceTimes[this.count] = sourceTime;
@@ -167,6 +172,7 @@ export class RecordBatchReader {
     r.clientIp = strings[codes[at + 7] as number] as string;
     r.country = strings[codes[at + 8] as number] as string;
     r.eventName = strings[codes[at + 9] as number] as string;
+    r.agentName = strings[codes[at + 11] as number] as string;
     const flags = codes[at + FLAGS] as number;
     r.setPerson(
       PERSON_FIELDS[(flags >>> PERSON_SHIFT) & 3] as PersonField,
@@ -174,6 +180,7 @@ export class RecordBatchReader {
     );
     r.delegated = (flags & DELEGATED) !== 0;
     r.wellFormed = (flags & WELL_FORMED) !== 0;
+    r.mcpCall = (flags & MCP_CALL) !== 0;
     const id = codes[at + ID] as number;
     r.id = id === NO_ID ? undefined : strings[id];
     r.time = this.batch.times[i] as number;

@@ -1,16 +1,25 @@
 /**
  * Finalizes merged aggregates into the summary JSON (schema 1, DESIGN.md): the seed's five keys
  * with the seed's meaning, the daily calls in the configured zone, the week-over-week figures,
- * the anomaly flags, the changes, and every caveat a reader must know. Pure.
+ * the anomaly flags, the changes, every caveat a reader must know, and (`activity: all`) the
+ * `ai_activity` section: every kind of AI activity, its agents and their modes. Pure.
  */
-import type { BaselineAggregate, WindowAggregate } from './aggregate';
+import type { AiTally, BaselineAggregate, WindowAggregate } from './aggregate';
 import { detectAnomalies } from './anomalies';
 import { describeGaps, isUnread, summaryGaps } from './gaps';
-import { auditTrailLink } from './links';
+import { activityQuery, auditTrailLink } from './links';
 import { usageSections } from './mcp-usage';
 import { BUCKET_MS, compareCodePoints } from './order';
 import { DAY_MS, isoOrUnknown, localDate } from './time';
-import type { ChangeItem, McpUsageData, ReportSettings, Summary } from './types';
+import {
+  AI_KINDS,
+  type AiActivitySummary,
+  type ChangeItem,
+  type McpUsageData,
+  type ReportSettings,
+  type Summary,
+  UNKNOWN,
+} from './types';
 
 /** A baseline whose first event comes this long after its start is reported as short. */
 const SHORT_BASELINE_SLACK_MS = DAY_MS;
@@ -40,6 +49,51 @@ export function dailyCalls(
   return [...days].map(([date, calls]) => ({ date, calls }));
 }
 
+/**
+ * The `ai_activity` section of a window that read every kind: each event once, its kind, the
+ * agents with their modes and the people they acted for, attribution, and per day.
+ */
+export function aiActivitySection(
+  ai: AiTally,
+  baseline: BaselineAggregate | undefined,
+  range: { readonly from: number; readonly to: number },
+  settings: Pick<ReportSettings, 'site' | 'timezone'>,
+): AiActivitySummary {
+  const agents = [...ai.agents]
+    .map(([agent, a]) => ({
+      agent,
+      events: a.events,
+      interactive: a.interactive,
+      autonomous: a.autonomous,
+      people: a.people.id.size + a.people.email.size + a.people.name.size,
+    }))
+    .sort((a, b) => b.events - a.events || compareCodePoints(a.agent, b.agent));
+  const events = dailyCalls(ai.buckets, range.from, range.to, settings.timezone);
+  const autonomous = dailyCalls(ai.autonomousBuckets, range.from, range.to, settings.timezone);
+  return {
+    query: activityQuery('all'),
+    total: ai.total,
+    by_kind: Object.fromEntries(AI_KINDS.map((kind, i) => [kind, ai.byKind[i] ?? 0])) as AiActivitySummary['by_kind'],
+    autonomous: ai.autonomous,
+    interactive: ai.interactive,
+    agents,
+    attribution: {
+      agent_events: ai.agentEvents,
+      with_delegator: ai.withDelegator,
+      share: ai.agentEvents > 0 ? Math.round((ai.withDelegator / ai.agentEvents) * 10_000) / 10_000 : null,
+    },
+    daily: events.map((d, i) => ({ date: d.date, events: d.calls, autonomous: autonomous[i]?.calls ?? 0 })),
+    ...(baseline
+      ? {
+          previous_window: baseline.previousAiKnown
+            ? { total: baseline.previousAi, autonomous: baseline.previousAutonomous }
+            : null,
+        }
+      : {}),
+    link: auditTrailLink(settings.site, range.from, range.to, { activity: 'all' }),
+  };
+}
+
 /** "1 event was" / "3 events were". */
 function events(count: number): string {
   return `${count.toLocaleString('en-US')} event${count === 1 ? ' was' : 's were'}`;
@@ -55,6 +109,7 @@ export function summarize(
   settings: ReportSettings,
   usage?: McpUsageData,
 ): Summary {
+  const all = window.activity === 'all';
   const hasData = Number.isFinite(window.minTime);
   const range = settings.window ?? { from: hasData ? window.minTime : 0, to: hasData ? window.maxTime + 1 : 0 };
   const warnings: string[] = describeGaps(window.incomplete, settings.timezone);
@@ -69,7 +124,7 @@ export function summarize(
     const asked = settings.baselineWindow;
     const from = asked?.from ?? (Number.isFinite(baseline.minTime) ? baseline.minTime : range.from);
     const to = asked?.to ?? (Number.isFinite(baseline.maxTime) ? baseline.maxTime + 1 : range.from);
-    baselineSummary = { from: isoOrUnknown(from), to: isoOrUnknown(to), events: baseline.total };
+    baselineSummary = { from: isoOrUnknown(from), to: isoOrUnknown(to), events: baseline.events };
     const unread = asked !== undefined && isUnread(baseline.incomplete, asked.from, asked.to);
     warnings.push(
       ...describeGaps(baseline.incomplete, settings.timezone, unread ? 'Baseline could not be read' : 'Baseline'),
@@ -79,10 +134,10 @@ export function summarize(
       warnings.push(
         'The baseline could not be read, so first_time_user, out_of_scope and new_country were not evaluated.',
       );
-    } else if (baseline.total === 0) {
+    } else if (baseline.events === 0) {
       warnings.push(
-        `The baseline (${isoOrUnknown(from)} to ${isoOrUnknown(to)}) holds no MCP events, so first_time_user, ` +
-          'out_of_scope and new_country were not evaluated (check the Audit Trail retention if MCP was in use then).',
+        `The baseline (${isoOrUnknown(from)} to ${isoOrUnknown(to)}) holds no MCP events${all ? ' or other AI activity' : ''}, so first_time_user, ` +
+          `out_of_scope and new_country were not evaluated (check the Audit Trail retention if ${all ? 'AI' : 'MCP'} was in use then).`,
       );
     } else {
       usableBaseline = baseline;
@@ -98,14 +153,19 @@ export function summarize(
   if (window.malformed > 0) {
     warnings.push(`${events(window.malformed)} malformed; counted, with missing fields as (unknown).`);
   }
-  if (window.undated > 0) {
+  const undated = all ? window.ai.undated : window.undated;
+  if (undated > 0) {
     warnings.push(
-      `${window.undated.toLocaleString('en-US')} event${window.undated === 1 ? '' : 's'} had no usable timestamp; counted, but not in daily calls or bursts.`,
+      `${undated.toLocaleString('en-US')} event${undated === 1 ? '' : 's'} had no usable timestamp; counted, but not in daily calls or bursts.`,
     );
   }
   if (window.outOfRange > 0) warnings.push(`${events(window.outOfRange)} outside the window and left out.`);
   if (window.otherEvents > 0) {
-    warnings.push(`${events(window.otherEvents)} other audit events than MCP Server calls and left out.`);
+    warnings.push(
+      all
+        ? `${events(window.otherEvents)} of no AI kind (not an MCP Server call, no is_mcp_call, no AI agent) and left out.`
+        : `${events(window.otherEvents)} other audit events than MCP Server calls and left out.`,
+    );
   }
 
   const mcp = usageSections({
@@ -125,7 +185,9 @@ export function summarize(
     settings,
     ...(mcp.clientHistory ? { clientHistory: mcp.clientHistory } : {}),
   });
-  const people = rankCounts([...window.people.values()].map((p) => [p.display, p.calls]));
+  // The seed's people: those with MCP tool calls (under `all` the rules also know people with other events only).
+  const callers = [...window.people.values()].filter((p) => p.calls > 0);
+  const people = rankCounts(callers.map((p) => [p.display, p.calls]));
   const changes: ChangeItem[] = window.newestChanges().map((c) => ({
     timestamp: isoOrUnknown(c.time),
     user: c.person,
@@ -133,6 +195,9 @@ export function summarize(
     resource_type: c.resourceType,
     resource_id: c.resourceId,
     resource_name: c.resourceName,
+    ...(all
+      ? { kind: AI_KINDS[c.kind] ?? 'mcp_tool_call', ...(c.mode !== UNKNOWN ? { agent: c.agent, mode: c.mode } : {}) }
+      : {}),
   }));
 
   return {
@@ -143,7 +208,7 @@ export function summarize(
     timezone: settings.timezone,
     complete: window.incomplete.length === 0 && (baseline?.incomplete.length ?? 0) === 0,
     total_tool_calls: window.total,
-    unique_users: window.people.size,
+    unique_users: callers.length,
     top_users: people.slice(0, settings.topUsers).map(([user, calls]) => ({ user, calls })),
     actions_breakdown: rankCounts(window.actions).map(([action, count]) => ({ action, count })),
     resource_types: rankCounts(window.resourceTypes).map(([type, count]) => ({ type, count })),
@@ -165,10 +230,11 @@ export function summarize(
       window: summaryGaps(window.incomplete),
       ...(baseline ? { baseline: summaryGaps(baseline.incomplete) } : {}),
     },
-    link: auditTrailLink(settings.site, range.from, range.to),
+    link: auditTrailLink(settings.site, range.from, range.to, { activity: window.activity }),
     tools: mcp.tools,
     clients: mcp.clients,
     tool_usage: mcp.source,
     warnings,
+    ...(all ? { ai_activity: aiActivitySection(window.ai, baseline, range, settings) } : {}),
   };
 }

@@ -12,6 +12,26 @@ export const UNKNOWN = '(unknown)';
 export const MULTIPLE = '(multiple)';
 /** The `evt.name` of an MCP server tool call (the seed's query `@evt.name:"MCP Server"`). */
 export const MCP_EVENT_NAME = 'MCP Server';
+/** Who acted when a Datadog AI agent's event does not say its name (the attribute is not documented). */
+export const UNNAMED_AGENT = 'unnamed agent';
+
+/**
+ * What a report reads of the AI activity Datadog records (docs/ai-activity.md): `all` (the
+ * default), the three kinds of AI_KINDS; `mcp`, the seed's query alone (`@evt.name:"MCP Server"`),
+ * exactly the report as it was before the other kinds were read.
+ */
+export const ACTIVITIES = ['all', 'mcp'] as const;
+export type Activity = (typeof ACTIVITIES)[number];
+
+/**
+ * The kinds of AI activity in Audit Trail (Datadog's guide "Track Agentic Usage in Your
+ * Organization"), in the order an event is counted under the first that applies:
+ * `mcp_tool_call`, an MCP server tool call (`@evt.name:"MCP Server"`, the seed's query);
+ * `mcp_action`, an action taken through the MCP server on any product (`is_mcp_call:true`);
+ * `agent_action`, an action of a Datadog AI agent (`@evt.actor.mode:*`).
+ */
+export const AI_KINDS = ['mcp_tool_call', 'mcp_action', 'agent_action'] as const;
+export type AiKind = (typeof AI_KINDS)[number];
 
 /** One MCP tool call, normalized from a raw Datadog audit event. */
 export interface CallRecord {
@@ -26,7 +46,15 @@ export interface CallRecord {
   /** True when an AI agent acted on behalf of the person (`delegator` present). */
   readonly delegated: boolean;
   readonly actorType: string;
+  /** `evt.actor.mode`: `interactive` or `autonomous` when a Datadog AI agent acted, else `(unknown)`. */
   readonly actorMode: string;
+  /**
+   * The agent of an AI agent's event (a mode present): `evt.actor.name`, else the `usr` it acted
+   * as when it acted for a delegator or autonomously, else UNNAMED_AGENT; `(unknown)` otherwise.
+   */
+  readonly agentName: string;
+  /** The event carries `is_mcp_call: true`, as an attribute or as a tag: it was taken through the MCP server. */
+  readonly mcpCall: boolean;
   readonly action: string;
   readonly resourceType: string;
   readonly resourceId: string;
@@ -67,8 +95,11 @@ export const ANOMALY_KINDS = [
   'out_of_scope',
   'new_country',
   'new_client',
+  'autonomous_change',
 ] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
+/** Rules that exist only when the report reads more than the seed's MCP tool calls (`activity: all`). */
+export const ACTIVITY_KINDS: readonly AnomalyKind[] = ['autonomous_change'];
 
 /** Rules that compare the window with the audit baseline and so need one. */
 export const BASELINE_KINDS: readonly AnomalyKind[] = ['first_time_user', 'out_of_scope', 'new_country'];
@@ -102,6 +133,8 @@ export interface SuppressRule {
   readonly action?: string;
   /** The MCP client of a `new_client` flag (a rule with it matches no other kind's flags). */
   readonly client?: string;
+  /** The Datadog AI agent of a flag (case-insensitive; a rule with it matches only flags of an agent's event). */
+  readonly agent?: string;
 }
 
 /**
@@ -121,16 +154,23 @@ export interface AnalysisSettings {
   readonly topUsers: number;
   /** How many of the newest changes `changes.items` keeps. @default 200 */
   readonly changesLimit: number;
+  /**
+   * What AI activity the report reads and counts: `all` (MCP tool calls, actions taken through
+   * the MCP server, Datadog AI agents) or `mcp` (the seed's query alone). Optional, so settings
+   * written before it existed stay valid. @default 'all'
+   */
+  readonly activity?: Activity;
 }
 
 /** The defaults of every analysis setting but the org: the one place they are written. */
-export const ANALYSIS_DEFAULTS: Omit<AnalysisSettings, 'org'> = {
+export const ANALYSIS_DEFAULTS: Required<Omit<AnalysisSettings, 'org'>> = {
   timezone: 'UTC',
   site: 'datadoghq.com',
   thresholds: DEFAULT_THRESHOLDS,
   suppress: [],
   topUsers: 5,
   changesLimit: 200,
+  activity: 'all',
 };
 
 /** Report settings with the defaults (ANALYSIS_DEFAULTS) for everything not given (the CLI, tests). */
@@ -167,15 +207,66 @@ export interface AnomalyFlag {
   readonly link: string;
   /** The MCP client, on `new_client` flags only. */
   readonly client?: string;
+  /** The Datadog AI agent that acted and its mode, on flags of an agent's event (`activity: all` only). */
+  readonly agent?: string;
+  readonly mode?: string;
 }
 
 export interface ChangeItem {
   readonly timestamp: string;
+  /** The person responsible, or the agent when an agent acted autonomously for nobody. */
   readonly user: string;
   readonly action: string;
   readonly resource_type: string;
   readonly resource_id: string;
   readonly resource_name: string;
+  /** Which kind of AI activity made the change (`activity: all` only). */
+  readonly kind?: AiKind;
+  /** The Datadog AI agent and its mode, when an agent made the change. */
+  readonly agent?: string;
+  readonly mode?: string;
+}
+
+/** One Datadog AI agent of `ai_activity.agents`: its events, by mode, and the people it acted for. */
+export interface AgentActivity {
+  readonly agent: string;
+  readonly events: number;
+  readonly interactive: number;
+  readonly autonomous: number;
+  /** Distinct people (delegators) it acted for. */
+  readonly people: number;
+}
+
+/**
+ * Every kind of AI activity of the window (`activity: all`), each event counted once by its id
+ * whatever kinds it is of (docs/ai-activity.md).
+ */
+export interface AiActivitySummary {
+  /** The Audit Trail query read: the three kinds' terms joined by OR. */
+  readonly query: string;
+  /** Distinct events of any of the three kinds. */
+  readonly total: number;
+  /** Each event under the first kind that applies, in AI_KINDS order: the three add up to `total`. */
+  readonly by_kind: Readonly<Record<AiKind, number>>;
+  /** Events of a Datadog AI agent acting on a trigger with no user present (`evt.actor.mode: autonomous`). */
+  readonly autonomous: number;
+  /** Events of a Datadog AI agent acting while a user was present and approved (`interactive`). */
+  readonly interactive: number;
+  /** Per agent (by events, most first; ties by name). Empty: no Datadog AI agent activity recorded. */
+  readonly agents: readonly AgentActivity[];
+  /** Agent events (`evt.actor.mode` present) that name the user who authorised them (`delegator`). */
+  readonly attribution: {
+    readonly agent_events: number;
+    readonly with_delegator: number;
+    /** `with_delegator / agent_events`, 0–1 with 4 decimals; null without agent events. */
+    readonly share: number | null;
+  };
+  /** Per calendar day of the report's zone: events of any kind, and the autonomous ones. */
+  readonly daily: ReadonlyArray<{ readonly date: string; readonly events: number; readonly autonomous: number }>;
+  /** The same figures over the previous window; null where the baseline could not say (archived before AI activity was read). */
+  readonly previous_window?: { readonly total: number; readonly autonomous: number } | null;
+  /** Audit Trail on every AI event of the window. */
+  readonly link: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -248,6 +339,11 @@ export interface ToolUsageSource {
   readonly truncated?: boolean;
 }
 
+/** Flags per kind; ACTIVITY_KINDS only where the report reads them. */
+export type AnomalyCounts = Readonly<Record<Exclude<AnomalyKind, 'autonomous_change'>, number | null>> & {
+  readonly autonomous_change?: number | null;
+};
+
 /** Summary JSON, schema 1 (DESIGN.md). Keys of the seed keep their names and meaning. */
 export interface Summary {
   readonly schema: 1;
@@ -285,8 +381,11 @@ export interface Summary {
     readonly sources?: { readonly archive_days: number; readonly fetched_days: number };
   };
   readonly anomalies: readonly AnomalyFlag[];
-  /** Every kind, zero included; `null` for a kind that could not be evaluated (no baseline). */
-  readonly anomaly_counts: Readonly<Record<AnomalyKind, number | null>>;
+  /**
+   * Every kind, zero included; `null` for a kind that could not be evaluated (no baseline). A
+   * report of `activity: mcp` has no `autonomous_change` (it reads no agent events).
+   */
+  readonly anomaly_counts: AnomalyCounts;
   readonly changes: { readonly total: number; readonly items: readonly ChangeItem[] };
   /** Events that were not well-formed audit events; they are counted everywhere as `(unknown)`. */
   readonly malformed_events: number;
@@ -312,6 +411,8 @@ export interface Summary {
   readonly tool_usage?: ToolUsageSource;
   /** Human-readable caveats: partial data, short or missing baseline, unavailable rules. */
   readonly warnings: readonly string[];
+  /** Every kind of AI activity (`activity: all`); absent from a report of the seed's MCP tool calls alone. */
+  readonly ai_activity?: AiActivitySummary;
   /**
    * Up to 12 weekly points ending with this week, from the report archive (present only with an
    * archive); a week without an archived report has null figures, never an estimate.

@@ -211,7 +211,8 @@ export function choosePlan(
   }
   const covered = weeks.map((w) => w.window);
   const coveredMs = covered.reduce((n, r) => n + (r.to - r.from), 0);
-  const events = weeks.reduce((n, w) => n + w.total, 0);
+  // The pace in events of every kind the weeks were read with (their `ai` figures when they hold all kinds).
+  const events = weeks.reduce((n, w) => n + (w.ai?.total ?? w.total), 0);
   return {
     weeks,
     fetch: subtract(archived.baseline, covered),

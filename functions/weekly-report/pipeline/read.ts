@@ -20,6 +20,10 @@
  * Each dependency keeps its own time: the usage metric is read with its own deadline and never
  * holds up the audit read (a late metric is "unavailable", named), and a share whose people are
  * still being read (a DeferredShare) lets the read go on without it.
+ *
+ * What is read is the group's `activity`: every kind of AI activity in one query, or the seed's
+ * MCP tool calls alone. An archived week read with another activity than this read's cannot stand
+ * in for its time: that time is fetched instead.
  */
 import type { ReportArchive } from '../archive/report-archive';
 import { BaselineAggregate, WindowAggregate } from '../core/aggregate';
@@ -27,7 +31,7 @@ import { addArchivedWeek } from '../core/archived-week';
 import { DeferredShare, FanOut, type FanOutShare } from '../core/fan-out';
 import { type Share, WHOLE_ORG } from '../core/scope';
 import type { TimeRange } from '../core/time';
-import type { McpUsageData } from '../core/types';
+import { type Activity, ANALYSIS_DEFAULTS, type McpUsageData } from '../core/types';
 import { rangeBefore } from '../core/windows';
 import type { AuditEventSource, FetchOptions, Logger, McpUsageRanges, McpUsageSource } from '../ports';
 import {
@@ -41,6 +45,8 @@ import {
 
 export interface ReadParams {
   readonly window: TimeRange;
+  /** What AI activity every report of the read counts. @default ANALYSIS_DEFAULTS.activity ('all') */
+  readonly activity?: Activity;
   /** IANA zone whose local days the baseline and previous window count. */
   readonly timezone: string;
   /**
@@ -126,6 +132,16 @@ function fetchPieces(
   return pieces;
 }
 
+/**
+ * The archived weeks read with `activity`, the others left out so that their time is fetched (a
+ * week archived before every kind of AI activity was read lacks the agents' and MCP-driven
+ * actions that are its people's). The same object when every week fits.
+ */
+export function archivedWithActivity(archived: ArchivedBaseline, activity: Activity): ArchivedBaseline {
+  const weeks = archived.weeks.filter((w) => w.activity === activity);
+  return weeks.length === archived.weeks.length ? archived : { ...archived, weeks };
+}
+
 /** Whom `share` counts, as its archived weeks are compared with. */
 function membershipOf(share: Share): Membership {
   return {
@@ -164,6 +180,7 @@ export async function readShares(
   const range = rangeBefore(windowRange, params.timezone, params.baselineDays);
   const previous = rangeBefore(windowRange, params.timezone, params.windowDays);
   const wantBaseline = params.baselineDays > 0;
+  const activity = params.activity ?? ANALYSIS_DEFAULTS.activity;
   const call = params.deadline === undefined ? {} : { deadline: params.deadline };
   const logger = params.logger;
   const planOptions = { ...(logger ? { logger } : {}), timezone: params.timezone };
@@ -183,7 +200,7 @@ export async function readShares(
             r.archive,
             { baseline: wantBaseline ? range : { from: windowRange.from, to: windowRange.from }, previous },
             { ...planOptions, call },
-          )
+          ).then((weeks) => archivedWithActivity(weeks, activity))
         : Promise.resolve(undefined),
     ),
   );
@@ -206,16 +223,17 @@ export async function readShares(
   const eventRate = rates.length > 0 ? Math.max(...rates) : undefined;
   const hint = (r: TimeRange): FetchOptions => ({
     ...call,
+    activity,
     ...(eventRate !== undefined ? { expectedEvents: eventRate * (r.to - r.from) } : {}),
   });
   // With no archived pace, a baseline piece may well be empty (a new org, or MCP newly adopted):
   // the source asks once over the piece before slicing it. The window is the report's subject: sliced at once.
   const baselineHint = (r: TimeRange): FetchOptions =>
-    eventRate !== undefined ? hint(r) : { ...call, probeFirst: true };
+    eventRate !== undefined ? hint(r) : { ...call, activity, probeFirst: true };
 
   const shares = requests.map((r) => r.share);
   // One fan-out per range, fed by every slice (FanOut.sink): one aggregate per report and range.
-  const windowFan = new FanOut(shares, () => new WindowAggregate({ range: windowRange }));
+  const windowFan = new FanOut(shares, () => new WindowAggregate({ range: windowRange, activity }));
   const windowPromise = source.collect(windowRange, () => windowFan.sink(), hint(windowRange));
   const fetchRound = (readers: readonly FanOutShare[], needs: ReadonlyArray<readonly TimeRange[]>) => {
     const pieces = fetchPieces(range, needs);
@@ -223,7 +241,7 @@ export async function readShares(
       (piece) =>
         new FanOut(
           piece.readers.map((i) => readers[i] as FanOutShare),
-          () => new BaselineAggregate(previous, { range: piece.range }),
+          () => new BaselineAggregate(previous, { range: piece.range, activity }),
         ),
     );
     return {
@@ -292,7 +310,7 @@ export async function readShares(
     const membership = share?.fingerprint !== undefined ? { membership: membershipOf(share) } : {};
     const warnings = plan?.warnings ?? archived[i]?.warnings ?? [];
     if (!wantBaseline) return { window: windowAggregate, archiveWarnings: warnings, ...membership, ...usageData };
-    const baseline = new BaselineAggregate(previous, { range });
+    const baseline = new BaselineAggregate(previous, { range, activity });
     const add = (pieces: ReadonlyArray<{ readers: number[] }>, fans: ReadonlyArray<FanOut<BaselineAggregate>>) =>
       pieces.forEach((piece, k) => {
         const at = piece.readers.indexOf(i);

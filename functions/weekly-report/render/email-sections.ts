@@ -21,7 +21,9 @@ import {
 } from './email-markup';
 import { boundedUrl, escapeHtml } from './escape';
 import {
+  AGENTS_SHOWN,
   type DailyView,
+  type Figure,
   type FlagView,
   formatCount,
   leftAfter,
@@ -221,6 +223,60 @@ export function usageSection(view: ReportView): string {
   return `${heading('Tools')}${tools}${heading('AI clients', 18)}${clients}`;
 }
 
+/** `▲ +9% (+50) vs previous week` under a figure of the AI section, or nothing. */
+function aiDelta({ delta }: Figure): string {
+  return delta
+    ? ` <span style="color:${COLORS.muted};font-size:13px;white-space:nowrap;">${arrowed(delta.text)}</span>`
+    : '';
+}
+
+/**
+ * The "AI activity" section (`activity: all`; empty otherwise, so a report of the seed's MCP tool
+ * calls alone is the email it always was): the headline, each kind with what it counts and its
+ * query, the agents with their interactive/autonomous split and people, or that there were none,
+ * and the attribution share. Placed after the anomalies, with a rule of its own above it.
+ */
+export function aiActivitySection(view: ReportView): string {
+  const { ai } = view;
+  if (!ai) return '';
+  const muted = `color:${COLORS.muted};`;
+  const rule = `<table ${TABLE} style="${TABLE_STYLE}margin:18px 0 14px;"><tr><td height="1" bgcolor="#e5e7eb" style="height:1px;font-size:0;line-height:0;">&nbsp;</td></tr></table>`;
+  const headline = `<p style="margin:0 0 8px;font-size:14px;"><b>${ai.total.formatted}</b> AI actions${aiDelta(ai.total)}, <b>${ai.autonomous.formatted}</b> autonomous${aiDelta(ai.autonomous)} <span style="${muted}">(an AI agent acting with no user present)</span>; ${ai.interactive.formatted} interactive <span style="${muted}">(a user present and approving)</span>.</p>`;
+  const kindRows = ai.kinds
+    .map(
+      (k) =>
+        `<tr><td style="padding:3px 8px 3px 0;font-size:13px;line-height:18px;${WRAP}">${escapeHtml(k.label)}<br><span style="${muted}font-size:12px;">${escapeHtml(k.what)} · <code>${escapeHtml(k.query)}</code></span></td><td width="72" align="right" style="width:72px;padding:3px 0;font-size:14px;font-weight:600;white-space:nowrap;">${k.formatted}</td></tr>`,
+    )
+    .join('');
+  const kinds = `<table ${TABLE} style="${TABLE_STYLE}">${kindRows}</table><p style="margin:4px 0 10px;font-size:12px;${muted}">${escapeHtml(ai.counting)}${ai.previousUnknown ? ` ${escapeHtml(ai.previousUnknown)}` : ''}</p>`;
+  let agents: string;
+  if (ai.noAgents !== undefined) {
+    agents = `<p style="margin:0 0 6px;font-size:13px;${muted}">${escapeHtml(ai.noAgents)}</p>`;
+  } else {
+    const shown = ai.agents.slice(0, AGENTS_SHOWN);
+    const rows = shown
+      .map(
+        (a) =>
+          `<tr><td style="padding:3px 8px 3px 0;font-size:13px;line-height:18px;${WRAP}">${value(a.name, EMAIL_LIMITS.anomalyValue)}<br><span style="${muted}font-size:12px;">${escapeHtml(a.split)}, ${escapeHtml(a.peopleLabel)}</span></td><td width="72" align="right" style="width:72px;padding:3px 0;font-size:14px;font-weight:600;white-space:nowrap;">${a.formatted}</td></tr>`,
+      )
+      .join('');
+    const rest = leftAfter(
+      ai.agents.map((a) => ({ count: a.events })),
+      AGENTS_SHOWN,
+    );
+    const more =
+      rest.count > 0
+        ? `<tr><td colspan="2" style="padding:4px 0 0;font-size:13px;${muted}">and ${pluralize(rest.count, 'more agent', 'more agents')} (${pluralize(rest.calls, 'action')})</td></tr>`
+        : '';
+    agents = `<table ${TABLE} style="${TABLE_STYLE}">${rows}${more}</table>`;
+  }
+  const attribution = ai.attribution
+    ? `<p style="margin:6px 0 0;font-size:13px;">${escapeHtml(ai.attribution)}</p>`
+    : '';
+  const open = `<p style="margin:8px 0 0;font-size:14px;">${link(boundedUrl(ai.link.url, windowLink(view), EMAIL_LIMITS.link), `${ai.link.text} →`)}</p>`;
+  return `${rule}${heading(escapeHtml(ai.title))}${headline}${kinds}${heading('Datadog AI agents', 4).replace('font-size:16px', 'font-size:14px')}${agents}${attribution}${open}`;
+}
+
 export function changesSection(view: ReportView): string {
   const { total, items, empty } = view.changes;
   if (total === 0) return `<p style="margin:0;color:${COLORS.muted};">${escapeHtml(empty)}</p>`;
@@ -228,7 +284,8 @@ export function changesSection(view: ReportView): string {
   const rows = shown
     .map((c) => {
       const name = c.name ? ` “${value(c.name)}”` : '';
-      return `<tr><td style="padding:5px 0;border-bottom:1px solid ${COLORS.rule};font-size:13px;line-height:19px;${WRAP}"><strong>${value(c.action)}</strong> ${value(c.resourceType)}${name} <span style="color:${COLORS.muted};">${value(c.resourceId)}</span><br><span style="color:${COLORS.muted};">${value(c.user)} · ${escapeHtml(c.time)}</span></td></tr>`;
+      const via = c.via ? ` · ${value(c.via)}` : '';
+      return `<tr><td style="padding:5px 0;border-bottom:1px solid ${COLORS.rule};font-size:13px;line-height:19px;${WRAP}"><strong>${value(c.action)}</strong> ${value(c.resourceType)}${name} <span style="color:${COLORS.muted};">${value(c.resourceId)}</span><br><span style="color:${COLORS.muted};">${value(c.user)}${via} · ${escapeHtml(c.time)}</span></td></tr>`;
     })
     .join('');
   const rest = total - shown.length;
@@ -236,7 +293,8 @@ export function changesSection(view: ReportView): string {
     rest > 0
       ? `<p style="margin:8px 0 0;font-size:14px;">and ${formatCount(rest)} more · ${link(windowLink(view), 'See all in Datadog →')}</p>`
       : '';
-  return `<p style="margin:0 0 6px;">${pluralize(total, 'call', 'calls')} created, modified or deleted a resource this week. Newest first:</p><table ${TABLE} style="${TABLE_STYLE}">${rows}</table>${more}`;
+  const what = view.ai ? pluralize(total, 'AI action') : pluralize(total, 'call', 'calls');
+  return `<p style="margin:0 0 6px;">${what} created, modified or deleted a resource this week. Newest first:</p><table ${TABLE} style="${TABLE_STYLE}">${rows}</table>${more}`;
 }
 
 export function footer(view: ReportView): string {

@@ -7,6 +7,7 @@
 
 import { arrowed, COLORS, EMAIL_LIMITS, SEVERITY_STYLE, value } from './email-markup';
 import {
+  aiActivitySection,
   anomaliesSection,
   changesSection,
   dailyChart,
@@ -94,6 +95,10 @@ export function renderEmailHtml(view: ReportView): string {
     preview: escapeHtml(`${partial}${view.gist}`),
     org: value(view.subtitle, 140),
     date_range: escapeHtml(view.window.days),
+    // Under the dates, a report of every kind of AI activity says how many AI actions, how many autonomous.
+    ai_headline: view.ai
+      ? `<br><span style="font-size:14px;">${view.ai.total.formatted} AI actions · ${view.ai.autonomous.formatted} autonomous</span>`
+      : '',
     partial_banner: partialBanner(view),
     total_calls: kpiNumber(figures.calls),
     total_calls_delta: deltaHtml(figures.calls),
@@ -107,6 +112,7 @@ export function renderEmailHtml(view: ReportView): string {
     actions: rankedList(view.actions, EMAIL_LIMITS.breakdown),
     resource_types: rankedList(view.resourceTypes, EMAIL_LIMITS.breakdown),
     anomalies: anomaliesSection(view),
+    ai_activity: aiActivitySection(view),
     usage: usageSection(view),
     changes: changesSection(view),
     datadog_link: escapeHtml(safeUrl(windowLink(view))),

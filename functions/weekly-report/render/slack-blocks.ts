@@ -12,6 +12,7 @@ import type { SlackMessage } from '../ports';
 import { escapeSlack, escapeWithin, singleLine, slackLink } from './escape';
 import { context, linkable, mrkdwn, restLink, SLACK_LIMITS, section, value, windowLink } from './slack-mrkdwn';
 import {
+  aiBlock,
   anomalyBlocks,
   anomalyLine,
   changesBlock,
@@ -70,6 +71,8 @@ function reportBlocks(view: ReportView, room: Room | undefined, lineOf: LineOf):
     return blocks;
   }
   blocks.push({ type: 'divider' }, ...anomalyBlocks(view, room, lineOf), { type: 'divider' });
+  const ai = aiBlock(view, room);
+  if (ai) blocks.push(ai, { type: 'divider' });
   blocks.push(
     // People are shown by email, name or id, so no query can leave exactly them out: all calls.
     section(listField('*Top users*', view.topUsers, SLACK_LIMITS.topUsers, room.section, () => windowLink(view))),

@@ -5,7 +5,7 @@
  * given, ending in "and N more" with a link to what it left out in Datadog.
  */
 import type { KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
-import { anyOfTerm } from '../core/links';
+import { AGENT_QUERY, anyOfTerm, narrowAuditLink } from '../core/links';
 import { boundedUrl, escapeSlack, slackLink } from './escape';
 import {
   context,
@@ -48,7 +48,7 @@ function deltaText({ delta }: Figure): string {
   return delta ? `  _${delta.short}_` : '';
 }
 
-export function totalsBlock({ figures, anomalies }: ReportView): SectionBlock {
+export function totalsBlock({ figures, anomalies, ai }: ReportView): SectionBlock {
   const title = (f: Figure): string => `*${escapeSlack(f.label)}*`;
   const breakdown = anomalies.severities
     .filter((s) => s.count > 0)
@@ -62,7 +62,11 @@ export function totalsBlock({ figures, anomalies }: ReportView): SectionBlock {
     `${title(figures.calls)}\n${figures.calls.formatted}${deltaText(figures.calls)}`,
     `${title(figures.people)}\n${figures.people.formatted}${deltaText(figures.people)}`,
     `${title(figures.anomalies)}\n${figures.anomalies.formatted}${breakdown ? ` (${breakdown})` : ''}${unevaluated}`,
-    `${title(figures.changes)}\n${figures.changes.formatted} create/modify/delete calls`,
+    `${title(figures.changes)}\n${figures.changes.formatted} create/modify/delete ${ai ? 'AI actions' : 'calls'}`,
+    // A report of every kind of AI activity: how many AI actions, how many autonomous.
+    ...(ai
+      ? [`${title(ai.total)}\n${ai.total.formatted} (${ai.autonomous.formatted} autonomous)${deltaText(ai.total)}`]
+      : []),
   ];
   return {
     type: 'section',
@@ -179,6 +183,37 @@ export function anomalyBlocks(
   return blocks;
 }
 
+/**
+ * The "AI activity" section (`activity: all`; none otherwise): the kinds with their counts, the
+ * autonomous and interactive split, the agents with theirs (cut to `room`, "and N more" linking to
+ * the agents' events in Datadog), or that there were none, and the attribution share.
+ */
+export function aiBlock(view: ReportView, room: Room): SectionBlock | undefined {
+  const { ai } = view;
+  if (!ai) return undefined;
+  const kinds = ai.kinds
+    .map((k) => `• ${escapeSlack(k.label)} — ${k.formatted}  \`${escapeSlack(k.query)}\``)
+    .join('\n');
+  const autonomous = `*${ai.autonomous.formatted} autonomous* (no user present)${deltaText(ai.autonomous)} · ${ai.interactive.formatted} interactive`;
+  const title = [
+    `*${escapeSlack(ai.title)}* — ${ai.total.formatted} AI actions${deltaText(ai.total)} · ${slackLink(boundedUrl(ai.link.url, windowLink(view), SLACK_LIMITS.link), 'open in Datadog')}`,
+    kinds,
+    `_${escapeSlack(ai.counting)}_`,
+    autonomous,
+    ai.attribution ? escapeSlack(ai.attribution) : '',
+    '*Datadog AI agents*',
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
+  if (ai.noAgents !== undefined)
+    return section(`${title}\n${escapeSlack(ai.noAgents)}`.slice(0, SLACK_LIMITS.sectionText));
+  const lines = ai.agents.map(
+    (a) => `• ${value(a.name)} — ${a.formatted} (${escapeSlack(a.split)}), ${escapeSlack(a.peopleLabel)}`,
+  );
+  const url = boundedUrl(narrowAuditLink(ai.link.url, [AGENT_QUERY]), windowLink(view), SLACK_LIMITS.restLink);
+  return section(fitLines(title, lines, room.section, (left) => moreLink(left, url, 'agents')).text);
+}
+
 export function changesBlock(view: ReportView, room: Room): SectionBlock {
   const { total, items, empty } = view.changes;
   const title = `*${escapeSlack(view.figures.changes.label)}*`;
@@ -186,11 +221,12 @@ export function changesBlock(view: ReportView, room: Room): SectionBlock {
   const shown = items.slice(0, SLACK_LIMITS.changes);
   const lines = shown.map((c) => {
     const name = c.name ? ` “${value(c.name)}”` : '';
-    return `• *${value(c.action)}* ${value(c.resourceType)}${name} \`${value(c.resourceId)}\` by ${value(c.user)} · ${escapeSlack(c.time)}`;
+    const via = c.via ? ` via ${value(c.via)}` : '';
+    return `• *${value(c.action)}* ${value(c.resourceType)}${name} \`${value(c.resourceId)}\` by ${value(c.user)}${via} · ${escapeSlack(c.time)}`;
   });
   const url = restLink(view, [anyOfTerm('action', ['created', 'modified', 'deleted'])]);
   const more = (left: number): string => moreLink(left, url);
-  const heading = `${title} — ${pluralize(total, 'create/modify/delete call')}, newest first`;
+  const heading = `${title} — ${pluralize(total, view.ai ? 'create/modify/delete AI action' : 'create/modify/delete call')}, newest first`;
   return section(fitLines(heading, lines, room.section, more, total - shown.length).text);
 }
 

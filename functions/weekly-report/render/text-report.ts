@@ -113,6 +113,45 @@ function usageLines({ usage }: ReportView): string[] {
   return lines;
 }
 
+/** Agents listed in the text before "and N more". */
+const TEXT_AGENT_LIMIT = 10;
+
+/**
+ * The "AI activity" section (`activity: all`): every kind with what it counts and its query, the
+ * autonomous and interactive split, the agents and attribution, or that there were no agents.
+ */
+function aiLines({ ai }: ReportView): string[] {
+  if (!ai) return [];
+  const lines = [`${ai.title} (${ai.counting.charAt(0).toLowerCase()}${ai.counting.slice(1, -1)}):`];
+  for (const k of ai.kinds) lines.push(`  ${k.label} (${k.query}): ${k.count}`);
+  lines.push(`  Total AI actions: ${ai.total.value}`);
+  if (ai.total.delta) lines.push(`  ${deltaLine(ai.total).trim()}`);
+  lines.push(`  Autonomous (an AI agent acting with no user present): ${ai.autonomous.value}`);
+  if (ai.autonomous.delta) lines.push(`  ${deltaLine(ai.autonomous).trim()}`);
+  lines.push(`  Interactive (an AI agent acting while a user was present and approved): ${ai.interactive.value}`);
+  if (ai.previousUnknown) lines.push(...wrapText(ai.previousUnknown, TEXT_WIDTH, '  ', '    '));
+  lines.push('', 'Datadog AI agents (actions: interactive / autonomous, people acted for):');
+  if (ai.noAgents !== undefined) lines.push(`  ${ai.noAgents}`);
+  for (const a of ai.agents.slice(0, TEXT_AGENT_LIMIT)) {
+    lines.push(
+      ...wrapText(
+        `${plain(a.name, TEXT_NAME_LIMIT)}: ${a.events} (${a.interactive} interactive, ${a.autonomous} autonomous), ${a.peopleLabel}`,
+        TEXT_WIDTH,
+        '  ',
+        '    ',
+      ),
+    );
+  }
+  const more = leftAfter(
+    ai.agents.map((a) => ({ count: a.events })),
+    TEXT_AGENT_LIMIT,
+  );
+  if (more.count > 0) lines.push(`  and ${more.count} more agents (${more.calls} actions)`);
+  if (ai.attribution) lines.push(...wrapText(`Attribution: ${ai.attribution}`, TEXT_WIDTH, '  ', '    '));
+  lines.push(`  ${ai.link.text}: ${ai.link.url}`, '');
+  return lines;
+}
+
 /** The anomalies, one each: who and when, what it touched, why it was flagged; then the counts of every rule. */
 function anomalyLines({ anomalies }: ReportView): string[] {
   const lines = ['Anomalies:'];
@@ -149,6 +188,7 @@ export function renderText(view: ReportView): string {
   if (calls.delta) lines.push(deltaLine(calls));
   lines.push(`Unique users: ${people.value}`);
   if (people.delta) lines.push(deltaLine(people));
+  if (view.ai) lines.push(`AI actions (every kind): ${view.ai.total.value}, autonomous: ${view.ai.autonomous.value}`);
   if (view.trend) {
     // One line, plain digits, oldest first; "-" is a week without an archived report.
     const weeks = view.trend.weeks;
@@ -168,9 +208,13 @@ export function renderText(view: ReportView): string {
   lines.push('Resource types affected:');
   lines.push(...seedList(view.resourceTypes, (name, count) => `  ${name}: ${count}`, 'resource types'), '');
 
-  lines.push(...usageLines(view), ...anomalyLines(view));
+  lines.push(...aiLines(view), ...usageLines(view), ...anomalyLines(view));
 
-  lines.push(`Resources created, modified or deleted by AI tool calls: ${view.changes.total}`);
+  lines.push(
+    view.ai
+      ? `Resources created, modified or deleted by AI (every kind): ${view.changes.total}`
+      : `Resources created, modified or deleted by AI tool calls: ${view.changes.total}`,
+  );
   const notes = view.notice?.reasons ?? [];
   if (notes.length > 0) {
     lines.push('', 'Notes:');

@@ -78,6 +78,7 @@ export async function runReportGroup(
       timezone: first.timezone,
       windowDays: first.windowDays,
       baselineDays: first.baselineDays,
+      ...(first.activity ? { activity: first.activity } : {}),
       deadline: budget.readDeadline,
       usageDeadline: budget.usageDeadline,
       sharesSettled: Promise.all(shares.map((s) => s.settled)),

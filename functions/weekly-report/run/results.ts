@@ -2,7 +2,7 @@
  * What a report run gives back: its summary, its rendering, and how each channel ended. The
  * handler shapes it into its small result and metrics; the local run writes `out/` from it.
  */
-import type { AnomalyKind, Summary } from '../core/types';
+import type { Summary } from '../core/types';
 import type { RenderedReport } from '../ports';
 
 /** The archive is a channel too: claimed, written and recorded like the two deliveries, before them. */
@@ -43,7 +43,7 @@ export interface ReportResult {
   readonly totalToolCalls: number;
   readonly uniqueUsers: number;
   readonly anomalies: number;
-  readonly anomalyCounts: Readonly<Record<AnomalyKind, number | null>>;
+  readonly anomalyCounts: Summary['anomaly_counts'];
   /** Causes of a partial report, one per cause (the first 10). */
   readonly incompleteReasons: readonly string[];
   readonly channels: ReadonlyArray<{

@@ -247,7 +247,9 @@ describe('report summarize', () => {
 
       // Assess
       expect(nobody.total_tool_calls).toBe(0);
-      expect(everyone.warnings).toContain('1 event was other audit events than MCP Server calls and left out.');
+      expect(everyone.warnings).toContain(
+        '1 event was of no AI kind (not an MCP Server call, no is_mcp_call, no AI agent) and left out.',
+      );
       expect(everyone.window.to < '2026-11-24').toBe(true);
       expect(nobody.window).toEqual(everyone.window);
       const [narrowed, whole] = [new URL(nobody.link), new URL(everyone.link)];
@@ -555,7 +557,7 @@ describe('a --user report', () => {
     expect(s.scope).toEqual({ label: `user ${top}` });
     const link = new URL(s.link);
     expect(link.searchParams.get('query')).toBe(
-      `@evt.name:"MCP Server" (@usr.id:"${top}" OR @usr.email:"${top}" OR @delegator.id:"${top}" OR @delegator.email:"${top}")`,
+      `(@evt.name:"MCP Server" OR is_mcp_call:true OR @evt.actor.mode:*) (@usr.id:"${top}" OR @usr.email:"${top}" OR @delegator.id:"${top}" OR @delegator.email:"${top}")`,
     );
     expect(link.searchParams.get('from_ts')).toBe(new URL(everyone.link).searchParams.get('from_ts'));
     expect(render.status).toBe(0);

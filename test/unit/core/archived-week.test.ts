@@ -33,6 +33,8 @@ const EVENTS: readonly RawAuditEvent[] = [
     malformedRate: 0.03,
     nonMcpRate: 0.05,
     hostileRate: 0.02,
+    // Actions through the MCP server and Datadog AI agents' events: a person's baseline counts them as theirs.
+    aiActivityRate: 0.1,
   }),
 ];
 
@@ -65,10 +67,13 @@ function view(b: BaselineAggregate) {
   return {
     total: b.total,
     previousTotal: b.previousTotal,
+    aiTotal: b.aiTotal,
+    previousAi: b.previousAi,
+    previousAutonomous: b.previousAutonomous,
     minTime: b.minTime,
     maxTime: b.maxTime,
     people: [...b.people]
-      .map(([k, p]) => [k, p.calls, p.previousCalls, [...p.resourceTypes].sort(), [...p.countries].sort()])
+      .map(([k, p]) => [k, p.calls, p.previousCalls, p.events, [...p.resourceTypes].sort(), [...p.countries].sort()])
       .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
   };
 }
@@ -105,6 +110,33 @@ describe('archived weeks as baseline', () => {
     );
   });
 
+  it('gives the baseline of the raw events for a report of the seed query alone (activity mcp) too', () => {
+    const mcpWindow = (range: { from: number; to: number }) => {
+      const w = new WindowAggregate({ range, activity: 'mcp' });
+      for (const e of eventsIn(range)) w.add(e);
+      return w;
+    };
+    const expected = new BaselineAggregate(PREVIOUS, { range: BASELINE, activity: 'mcp' });
+    for (const e of eventsIn(BASELINE)) expected.add(e);
+    const baseline = new BaselineAggregate(PREVIOUS, { range: BASELINE, activity: 'mcp' });
+    for (const week of WEEKS) {
+      const archived = decodeArchivedWeek(encodeArchivedWeek(archivedWeek('Acme', mcpWindow(week), week)));
+      expect(archived.activity).toBe('mcp');
+      expect(archived.ai).toBeUndefined();
+      addArchivedWeek(baseline, archived);
+    }
+    expect(view(baseline)).toEqual(view(expected));
+  });
+
+  it('refuses a week read with another activity than the baseline counts', () => {
+    const week = WEEKS[0] as { from: number; to: number };
+    const mcpWeek = new WindowAggregate({ range: week, activity: 'mcp' });
+    for (const e of eventsIn(week)) mcpWeek.add(e);
+    expect(() => addArchivedWeek(new BaselineAggregate(PREVIOUS), archivedWeek('Acme', mcpWeek, week))).toThrow(
+      /activity mcp .* activity all/,
+    );
+  });
+
   it('refuses a week that straddles the previous-week range', () => {
     const straddling = archivedWeek('Acme', windowOf({ from: END - 10 * DAY, to: END - 3 * DAY }), {
       from: END - 10 * DAY,
@@ -127,24 +159,42 @@ describe('encoded archived weeks', () => {
 
   it('round-trips, with its schema, membership and checksum', () => {
     const text = encodeArchivedWeek(week);
-    expect(JSON.parse(text)).toMatchObject({ kind: 'ai-activity-audit.week-aggregate', schema: 2, membership: null });
+    expect(JSON.parse(text)).toMatchObject({
+      kind: 'ai-activity-audit.week-aggregate',
+      schema: 2,
+      membership: null,
+      activity: 'all',
+    });
     expect(JSON.parse(text).checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(decodeArchivedWeek(text)).toEqual(week);
     expect(decodeArchivedWeek(encodeArchivedWeek(teamWeek))).toEqual(teamWeek);
     expect(decodeArchivedWeek(encodeArchivedWeek(teamWeek)).membership).toBe(`sha256:${'ab'.repeat(32)}`);
   });
 
-  it('reads a schema 1 week (written before memberships were recorded) as having none recorded', () => {
-    // Prepare: the form schema 1 had, without `membership`.
-    const { membership: _m, ...doc } = JSON.parse(encodeArchivedWeek(week)) as Record<string, unknown>;
-    const v1 = resealed({ ...doc, schema: 1 });
+  it('reads a schema-1 week (before the other kinds of AI activity and memberships) as activity mcp, membership not recorded', () => {
+    // Prepare: a schema-1 document as the version before wrote it (no activity, no events per person, no membership)
+    const mcpWeek = new WindowAggregate({ range: WEEKS[0]!, activity: 'mcp' });
+    for (const e of eventsIn(WEEKS[0]!)) mcpWeek.add(e);
+    const current = JSON.parse(encodeArchivedWeek(archivedWeek('Acme', mcpWeek, WEEKS[0]!)));
+    const { kind, checksum: _checksum, schema: _schema, activity: _activity, membership: _m, ...content } = current;
+    content.data.people = content.data.people.map(([key, p]: [string, Record<string, unknown>]) => {
+      const { events: _events, ...rest } = p;
+      return [key, rest];
+    });
+    const checksum = `sha256:${createHash('sha256').update(JSON.stringify(content)).digest('hex')}`;
+    const v1 = JSON.stringify({ kind, schema: 1, checksum, ...content });
 
     // Act
-    const read = decodeArchivedWeek(v1);
+    const week = decodeArchivedWeek(v1);
 
     // Assess
-    expect(read.membership).toBeUndefined();
-    expect({ ...read, membership: null }).toEqual(week);
+    expect(week.activity).toBe('mcp');
+    expect(week.membership).toBeUndefined();
+    expect(week.people.every(([, p]) => p.events === p.calls)).toBe(true);
+    expect({ ...week, activity: undefined, membership: null }).toEqual({
+      ...archivedWeek('Acme', mcpWeek, WEEKS[0]!),
+      activity: undefined,
+    });
   });
 
   it.each([

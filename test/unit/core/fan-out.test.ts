@@ -58,9 +58,7 @@ describe('FanOut', () => {
     const [a, b] = [fan.sink(), fan.sink()];
 
     // Act
-    scenario.window.forEach((e, i) => {
-      (i % 2 === 0 ? a : b).addRecord(normalizeEvent(e));
-    });
+    for (const [i, e] of scenario.window.entries()) (i % 2 === 0 ? a : b).addRecord(normalizeEvent(e));
     a.merge(b);
 
     // Assess

@@ -26,6 +26,8 @@ const events: unknown[] = [
     hostileRate: 0.1,
     malformedRate: 0.2,
     nonMcpRate: 0.05,
+    // Actions through the MCP server (is_mcp_call as attribute or tag) and agents' events (a mode, an agent name).
+    aiActivityRate: 0.2,
   }),
   null,
   42,

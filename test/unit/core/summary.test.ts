@@ -211,6 +211,7 @@ describe('merging partials', () => {
       'high_volume',
       'out_of_scope',
       'new_country',
+      'autonomous_change',
     ]) {
       expect(s.anomaly_counts[kind]).toBeGreaterThan(0);
     }

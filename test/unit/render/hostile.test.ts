@@ -151,7 +151,7 @@ describe('rendering hostile audit data', () => {
       actions_breakdown: [{ action: marked, count: 9 }],
       anomalies: [flag],
       anomaly_counts: countFlags([flag]),
-      changes: { total: 1, items: [{ ...flag, resource_name: marked }] },
+      changes: { total: 1, items: [{ ...flag, kind: 'mcp_tool_call', resource_name: marked }] },
     });
 
     // Act

@@ -146,12 +146,46 @@ describe('generateEvents', () => {
     expect(delegated / events.length).toBeLessThan(0.35);
     const actorTypes = new Set(events.map((e) => inner(e)?.evt?.actor?.type));
     expect([...actorTypes].sort()).toEqual(['Other', 'SUPPORT_USER', 'USER']);
-    expect(new Set(events.map((e) => inner(e)?.evt?.actor?.mode))).toEqual(new Set(['interactive', 'autonomous']));
+    // A person's own MCP call names no agent mode; an agent acting for them does so interactively.
+    const modeOf = (e: RawAuditEvent) => inner(e)?.evt?.actor?.mode;
+    expect(new Set(events.filter((e) => inner(e)?.delegator !== undefined).map(modeOf))).toEqual(
+      new Set(['interactive']),
+    );
+    expect(new Set(events.filter((e) => inner(e)?.delegator === undefined).map(modeOf))).toEqual(new Set([undefined]));
     const actions = new Map<unknown, number>();
     for (const e of events) actions.set(inner(e)?.action, (actions.get(inner(e)?.action) ?? 0) + 1);
     expect([...actions.entries()].sort((a, b) => b[1] - a[1])[0]?.[0]).toBe('accessed');
     expect(actions.has('deleted')).toBe(true);
     expect(new Set(events.map(personOf)).size).toBeGreaterThan(30);
+  });
+
+  it('adds the other kinds of AI activity at the top of the roll, leaving every other event as it was', () => {
+    // Act
+    const plain = [...generateEvents({ seed: 6, from: FROM, to: TO, count: 3000 })];
+    const mixed = [...generateEvents({ seed: 6, from: FROM, to: TO, count: 3000, aiActivityRate: 0.2 })];
+
+    // Assess: the MCP calls of the mixed stream are those of the plain one at the same places
+    const others = mixed.filter((e) => inner(e)?.evt?.name !== 'MCP Server');
+    expect(others.length / mixed.length).toBeGreaterThan(0.15);
+    expect(others.length / mixed.length).toBeLessThan(0.25);
+    mixed.forEach((e, i) => {
+      if (inner(e)?.evt?.name === 'MCP Server') expect(e).toEqual(plain[i]);
+    });
+    const mcpCall = (e: RawAuditEvent) =>
+      (inner(e) as { is_mcp_call?: unknown } | undefined)?.is_mcp_call === true ||
+      ((e.attributes as { tags?: string[] }).tags ?? []).includes('is_mcp_call:true');
+    const actions = others.filter(mcpCall);
+    const agents = others.filter((e) => inner(e)?.evt?.actor?.mode !== undefined);
+    expect(actions.length + agents.length).toBe(others.length);
+    expect(new Set(actions.map((e) => inner(e)?.evt?.name))).toEqual(new Set(['Dashboard', 'Monitor', 'Notebook']));
+    expect(actions.some((e) => (inner(e) as { is_mcp_call?: unknown }).is_mcp_call === undefined)).toBe(true); // a tag only
+    // Interactive agents act for a delegator (their name is the person's e-mail); autonomous ones for nobody.
+    for (const e of agents) {
+      const i = inner(e) as Inner & { delegator?: { name?: unknown; email?: unknown } };
+      if (i.evt?.actor?.mode === 'interactive') expect(i.delegator?.name).toBe(i.delegator?.email);
+      else expect(i.delegator).toBeUndefined();
+    }
+    expect(others.every((e) => inner(e)?.action !== 'deleted')).toBe(true);
   });
 
   it('in seed-compatible mode gives every event an email 1:1 with its id and no delegator', () => {
@@ -359,11 +393,13 @@ describe('the scenario’s teams', () => {
   const people = [...new Map(scenario.teams.flatMap((t) => t.members).map((p) => [p.id, p])).values()];
 
   it('left every generated event as it was before teams existed', () => {
-    // Prepare: sha256 prefixes of these scenarios as generated before the generator had teams.
+    // Prepare: sha256 prefixes of these scenarios as generated since the other kinds of AI activity
+    // were added (teams use no random number; the MCP tool calls are those generated before, but
+    // for `evt.actor.mode`, now only on an agent's calls, and `is_mcp_call` on a few).
     const before: ReadonlyArray<readonly [number, number, string]> = [
-      [2026, 40, 'ef45346c61ae426c'],
-      [42, 20, '81a64c4283227269'],
-      [77, 24, '5c559c8ccc948b65'],
+      [2026, 40, '996aa94a70172efb'],
+      [42, 20, '3961856043aae1df'],
+      [77, 24, 'a17c88b7e847c1c8'],
     ];
 
     for (const [seed, count, fingerprint] of before) {

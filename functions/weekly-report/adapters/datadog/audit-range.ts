@@ -1,20 +1,22 @@
 /**
  * What reading one range of audit events takes, shared by the probe (audit-probe.ts) and the
  * time slices (audit-slice.ts):
- * - AuditPages: how this source asks for a page (the MCP query, oldest first, the page size),
+ * - AuditPages: how this source asks for a page (the range's query, oldest first, the page size),
  *   with the retries and the limiter that every slice and range of the source share (retry.ts).
- * - RangeRead: one collected range's reads, the breaker and the deadline they share, and its
- *   de-duplication (`addFresh`): each event `id` counts once per range, whichever page brings it.
+ * - RangeRead: one collected range's reads, its query (the report's `activity`), the breaker and
+ *   the deadline they share, and its de-duplication (`addFresh`): each event `id` counts once per
+ *   range, whichever page brings it, whatever kinds of AI activity it is of.
  * - ArrivalOrder: whether a read's events came oldest first, as asked (`sort: "timestamp"`); what
  *   the probe's cut and a slice's "read up to here" rely on.
  * - What a page says about itself: why it cannot be trusted whole (`partialCauses`), its cursor
  *   (`nextCursor`); and `markGap`, how what could not be read is recorded and logged.
  */
 
+import { kindOf, NOT_AI } from '../../core/activity';
 import type { DataGap } from '../../core/gaps';
-import { MCP_QUERY } from '../../core/links';
+import { activityQuery } from '../../core/links';
 import type { RecordBatchReader } from '../../core/record-batch';
-import type { Mergeable } from '../../core/types';
+import type { Activity, Mergeable } from '../../core/types';
 import type { Logger } from '../../ports';
 import type { AuditLogsSearchEventsRequest } from './api-client';
 import type { AuditSearch, SearchPage, SearchResult } from './audit-search';
@@ -64,10 +66,11 @@ export class AuditPages {
   ) {}
 
   /**
-   * One page of the MCP events of `span`, oldest first: the first page without a `cursor`, the
-   * next ones with the cursor of the page before. `priority`: the lowest is served first.
+   * One page of the events of `span` that `query` finds, oldest first: the first page without a
+   * `cursor`, the next ones with the cursor of the page before. `priority`: the lowest is served first.
    */
   fetch(
+    query: string,
     span: Span,
     cursor: string | undefined,
     deadline: number,
@@ -75,7 +78,7 @@ export class AuditPages {
     priority: number,
   ): Promise<PageOutcome> {
     const body: AuditLogsSearchEventsRequest = {
-      filter: { query: MCP_QUERY, from: iso(span.from), to: iso(span.to) },
+      filter: { query, from: iso(span.from), to: iso(span.to) },
       page: cursor === undefined ? { limit: this.pageLimit } : { limit: this.pageLimit, cursor },
       sort: 'timestamp',
     };
@@ -86,27 +89,35 @@ export class AuditPages {
 /** What the reads of one collected range share: the ids already counted, the breaker, the deadline. */
 export class RangeRead {
   readonly breaker: Breaker;
+  /** The query of the range's every page: what `activity` reads. */
+  readonly query: string;
   private readonly seenIds = new Set<string>();
 
   constructor(
     readonly pages: AuditPages,
     breakerThreshold: number,
     readonly deadline: number,
+    /** What AI activity the range reads. @default 'mcp' */
+    readonly activity: Activity = 'mcp',
   ) {
     this.breaker = new Breaker(breakerThreshold);
+    this.query = activityQuery(activity);
   }
 
-  /** One page of `span` (AuditPages.fetch) under this range's deadline and breaker. */
+  /** One page of `span` (AuditPages.fetch) with this range's query, under its deadline and breaker. */
   fetch(span: Span, cursor: string | undefined, priority: number): Promise<PageOutcome> {
-    return this.pages.fetch(span, cursor, this.deadline, this.breaker, priority);
+    return this.pages.fetch(this.query, span, cursor, this.deadline, this.breaker, priority);
   }
 
   /**
-   * Adds to `partial` the MCP events of `records` in `[span.from, span.to)` (and those without a
-   * time) that this range has not counted yet. The query asked for that span; whether Datadog
-   * includes `to` is not documented, and an event at a span's end belongs to the next one: the
-   * filter here makes sure nothing counts twice. Each event added is noted in `order`, when given.
-   * Returns the events added, those already counted, and the latest time added.
+   * Adds to `partial` the events of `records` of the range's activity in `[span.from, span.to)`
+   * (and those without a time) that this range has not counted yet: an event that is of several
+   * kinds (an MCP Server call that also carries `is_mcp_call`) is one event, one id. The query asked
+   * for that span; whether Datadog includes `to` is not documented, and an event at a span's end
+   * belongs to the next one: the filter here makes sure nothing counts twice. An event the query
+   * should not have found (another `evt.name` under `mcp`; no AI kind under `all`) is left out.
+   * Each event added is noted in `order`, when given. Returns the events added, those already
+   * counted, and the latest time added.
    */
   addFresh<T extends Mergeable<T>>(
     records: RecordBatchReader,
@@ -120,7 +131,8 @@ export class RangeRead {
     for (let i = 0; i < records.length; i++) {
       const time = records.sourceTime(i);
       if (Number.isFinite(time) && (time < span.from || time >= span.to)) continue;
-      if (records.otherName(i)) continue;
+      // Under `all`, an event of another name is one of the other kinds when it says so.
+      if (records.otherName(i) && (this.activity !== 'all' || kindOf(records.at(i), 'all') === NOT_AI)) continue;
       const record = records.at(i);
       const id = record.id;
       if (id !== undefined) {

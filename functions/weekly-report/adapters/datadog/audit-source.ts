@@ -1,6 +1,7 @@
 /**
- * AuditEventSource over Datadog Audit Trail (`v2.AuditApi.searchAuditLogs`): every MCP-server
- * audit event of a time range, and an honest account of what it could not read. This file puts
+ * AuditEventSource over Datadog Audit Trail (`v2.AuditApi.searchAuditLogs`): every AI audit event
+ * of a time range (FetchOptions.activity: the MCP server's tool calls, or every kind of AI
+ * activity in one query, core/links.ts), and an honest account of what it could not read. This file puts
  * the parts together and plans one range's read (`DatadogAuditSource.collect`): perhaps a probe
  * first, then time slices read at once with bounded concurrency, each into its own partial,
  * merged in range order.
@@ -116,7 +117,12 @@ class DatadogAuditSource implements AuditEventSource {
     const { from, to } = range;
     const started = Date.now();
     if (!(to > from)) return create();
-    const read = new RangeRead(this.pages, this.breakerThreshold, fetchOptions?.deadline ?? Number.POSITIVE_INFINITY);
+    const read = new RangeRead(
+      this.pages,
+      this.breakerThreshold,
+      fetchOptions?.deadline ?? Number.POSITIVE_INFINITY,
+      fetchOptions?.activity ?? 'mcp',
+    );
     const plan = await this.plan({ from, to }, create, read, fetchOptions);
     const slices = plan.start < to ? sliceRange(plan.start, to, plan.count) : [];
     const sliced = await readSlices(slices, create, read);
@@ -128,6 +134,7 @@ class DatadogAuditSource implements AuditEventSource {
       events: (plan.head?.events ?? 0) + sliced.events,
       pages: (plan.head?.pages ?? 0) + sliced.pages,
       slices: slices.length,
+      activity: read.activity,
       ...(plan.start > from ? { probed: iso(plan.start) } : {}),
       ms: Date.now() - started,
     });

@@ -5,7 +5,8 @@
  * of flags and a medium shows a few dozen.
  */
 
-import type { Severity, Summary } from '../../core/types';
+import type { AnomalyKind, Severity, Summary } from '../../core/types';
+import { aiActivityView } from './ai';
 import {
   anomalyTotal,
   computeDelta,
@@ -54,6 +55,7 @@ export function buildReportView(summary: Summary): ReportView {
   const previous = summary.previous_window;
   const notice = noticeView(summary);
   const trend = trendView(summary, window.zone);
+  const ai = summary.ai_activity ? aiActivityView(summary.ai_activity) : undefined;
   return {
     title: 'AI Activity Audit',
     subtitle: reportTitle(summary),
@@ -96,6 +98,7 @@ export function buildReportView(summary: Summary): ReportView {
       items: summary.changes.items.map((c) => new ChangeView(c, window.zone)),
       empty: 'No resources were created, modified or deleted.',
     },
+    ...(ai ? { ai } : {}),
     caveats: caveats(summary, window.zone),
     links: { auditTrail: { url: summary.link, text: 'Open in Datadog Audit Trail' }, ...usageLinks(summary) },
   };
@@ -191,10 +194,12 @@ function rankedList(
 }
 
 function anomaliesView(summary: Summary, zone: string, total: number): AnomaliesView {
-  const counts = summary.anomaly_counts;
+  const counts: Partial<Record<AnomalyKind, number | null>> = summary.anomaly_counts;
   const bySeverity = severityCounts(summary);
-  const kinds: KindView[] = (Object.keys(KIND_LABELS) as Array<keyof typeof KIND_LABELS>).map((kind) => {
-    const count = counts[kind];
+  // Every rule the summary counts: a report of the seed's MCP tool calls alone has no autonomous_change.
+  const present = (Object.keys(KIND_LABELS) as AnomalyKind[]).filter((kind) => counts[kind] !== undefined);
+  const kinds: KindView[] = present.map((kind) => {
+    const count = counts[kind] ?? null;
     const label = KIND_LABELS[kind];
     const formatted = formatCount(count ?? 0);
     return count === null

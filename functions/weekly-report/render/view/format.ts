@@ -25,6 +25,7 @@ export const KIND_LABELS: Readonly<Record<AnomalyKind, string>> = {
   out_of_scope: 'Out of scope',
   new_country: 'New country',
   new_client: 'New MCP client',
+  autonomous_change: 'Autonomous change',
 };
 
 /** `2000` → `2,000`. */
@@ -200,7 +201,8 @@ export function notEvaluatedWhy(summary: Summary, kind: AnomalyKind): string {
 /** Number of anomalies: the evaluated counts, or the list when it is longer. */
 export function anomalyTotal(summary: Summary): number {
   let counted = 0;
-  for (const kind of ANOMALY_KINDS) counted += summary.anomaly_counts[kind] ?? 0;
+  const counts: Partial<Record<AnomalyKind, number | null>> = summary.anomaly_counts;
+  for (const kind of ANOMALY_KINDS) counted += counts[kind] ?? 0;
   return Math.max(counted, summary.anomalies.length);
 }
 
@@ -230,7 +232,10 @@ export function headline(summary: Summary): string {
     total === 0
       ? 'no anomalies'
       : `${pluralize(total, 'anomaly', 'anomalies')}${high > 0 ? ` (${formatCount(high)} high)` : ''}`;
-  return `${calls} by ${people}, ${anomalies}`;
+  // A report of every kind of AI activity says how many AI actions there were, and how many autonomous.
+  const ai = summary.ai_activity;
+  const actions = ai ? `, ${pluralize(ai.total, 'AI action')} (${formatCount(ai.autonomous)} autonomous)` : '';
+  return `${calls} by ${people}${actions}, ${anomalies}`;
 }
 
 /** Zero-width joiner-free sparkline of daily counts: `▁▂▃▄▅▆▇█`. */

@@ -4,9 +4,13 @@
  * `leftAfter` only for the "and N more" of their own cuts. The rest of the family (format.ts,
  * percent.ts, usage.ts) is private to it.
  */
+export { AGENTS_SHOWN } from './ai';
 export { buildReportView, leftAfter, SPARKLINE_DAYS } from './build';
 export { formatCount, pluralize, reportDateRange } from './format';
 export type {
+  AgentRow,
+  AiActivityView,
+  AiKindRow,
   AnomaliesView,
   ChangesView,
   ChangeView,

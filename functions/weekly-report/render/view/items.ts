@@ -64,6 +64,13 @@ export class FlagView {
   }
 }
 
+/** How a change was made, for its line: empty for an MCP tool call (or a report of those alone). */
+export function changeVia(change: ChangeItem): string {
+  if (change.kind === 'mcp_action') return 'through the MCP server';
+  if (change.agent !== undefined) return `${change.agent}${change.mode ? ` (${change.mode})` : ''}`;
+  return '';
+}
+
 /** One create/modify/delete call as readers see it. Audit values are raw. */
 export class ChangeView {
   readonly action: string;
@@ -72,6 +79,8 @@ export class ChangeView {
   readonly name: string;
   readonly resourceId: string;
   readonly user: string;
+  /** How it was made when not by an MCP tool call: `through the MCP server`, `Bits AI SRE (autonomous)`; else empty. Raw. */
+  readonly via: string;
   readonly timestamp: string;
   readonly #zone: string;
   #time: string | undefined;
@@ -83,6 +92,7 @@ export class ChangeView {
     this.name = change.resource_name && change.resource_name !== change.resource_id ? change.resource_name : '';
     this.resourceId = change.resource_id;
     this.user = change.user;
+    this.via = changeVia(change);
     this.timestamp = change.timestamp;
   }
 

@@ -6,7 +6,7 @@
  * them safe for itself and keeps its own layout and length limits. Nothing here is markup.
  */
 
-import type { AnomalyKind, Severity } from '../../core/types';
+import type { AiKind, AnomalyKind, Severity } from '../../core/types';
 import type { DeltaView } from './format';
 import type { ChangeView, FlagView } from './items';
 
@@ -47,6 +47,8 @@ export interface ReportView {
   /** The "Tools" and "AI clients" sections (the MCP usage metric). */
   readonly usage: UsageView;
   readonly changes: ChangesView;
+  /** Every kind of AI activity (`activity: all`); absent from a report of the seed's MCP tool calls alone. */
+  readonly ai?: AiActivityView;
   /** Sentences on what the figures rest on: the baseline, malformed events. */
   readonly caveats: readonly string[];
   readonly links: LinksView;
@@ -228,13 +230,66 @@ export interface UsageView {
 }
 
 export interface ChangesView {
-  /** Create/modify/delete calls in the window. */
+  /** Create/modify/delete calls in the window (every kind of AI activity under `activity: all`). */
   readonly total: number;
   readonly formatted: string;
   /** The newest of them, newest first. */
   readonly items: readonly ChangeView[];
   /** Said when there were none. */
   readonly empty: string;
+}
+
+/** One kind of AI activity: its count, what it counts, the query that finds it. */
+export interface AiKindRow {
+  readonly kind: AiKind;
+  /** `Actions through the MCP server`. */
+  readonly label: string;
+  /** What it counts, in words. */
+  readonly what: string;
+  /** The Audit Trail query of the kind: `is_mcp_call:true`. */
+  readonly query: string;
+  readonly count: number;
+  readonly formatted: string;
+}
+
+/** One Datadog AI agent: its actions, by mode, and the people it acted for. Its name is raw. */
+export interface AgentRow {
+  readonly name: string;
+  readonly events: number;
+  readonly interactive: number;
+  readonly autonomous: number;
+  readonly people: number;
+  readonly formatted: string;
+  /** `316 interactive, 82 autonomous`. */
+  readonly split: string;
+  /** `for 39 people`, `for nobody named`. */
+  readonly peopleLabel: string;
+}
+
+export interface AiActivityView {
+  /** `AI activity`. */
+  readonly title: string;
+  /** `2,342 AI actions this window, 170 autonomous (an AI agent acting with no user present)`. */
+  readonly headline: string;
+  /** Distinct AI events of every kind, and the autonomous ones, with the change when known. */
+  readonly total: Figure;
+  readonly autonomous: Figure;
+  /** Agent actions with a user present and approving. */
+  readonly interactive: Figure;
+  /** Every kind, in the order events are counted under them. */
+  readonly kinds: readonly AiKindRow[];
+  /** `Each event counts once, under the first kind that applies.` */
+  readonly counting: string;
+  /** Every agent, most actions first; each medium shows as many as it has room for. */
+  readonly agents: readonly AgentRow[];
+  /** Said instead of the agents when there are none: never a blank. */
+  readonly noAgents?: string;
+  /** `94% of Datadog AI agent actions (788 of 837) name the user who authorised them.`; empty without agent actions. */
+  readonly attribution: string;
+  /** Why there is no change vs the previous window, when the baseline could not say. */
+  readonly previousUnknown?: string;
+  /** Audit Trail on every AI event of the window. */
+  readonly link: Link;
 }
 
 export interface LinksView {
