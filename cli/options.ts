@@ -25,7 +25,7 @@ export class UsageError extends Error {
 export class HelpRequested extends Error {}
 
 /** The commands, in the order the usage lists them. */
-export const COMMANDS = ['summarize', 'render', 'preview', 'history', 'show'] as const;
+export const COMMANDS = ['summarize', 'render', 'preview', 'history', 'show', 'verify'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** The commands that make a report (from a file or live). */
@@ -50,7 +50,7 @@ export const OPTIONS = {
   baseline: { type: 'string', commands: ['summarize', 'render'] },
   from: { type: 'string', commands: REPORTING },
   to: { type: 'string', commands: REPORTING },
-  format: { type: 'string', commands: ['summarize', 'history', 'show'] },
+  format: { type: 'string', commands: ['summarize', 'history', 'show', 'verify'] },
   org: { type: 'string', commands: COMMANDS },
   timezone: { type: 'string', commands: REPORTING },
   site: { type: 'string', commands: REPORTING },
@@ -65,6 +65,7 @@ export const OPTIONS = {
   team: { type: 'string', commands: REPORTING },
   out: { type: 'string', commands: ['render', 'preview', 'show'] },
   channel: { type: 'string', commands: ['render', 'preview'] },
+  key: { type: 'string', commands: ['verify'] },
   help: { type: 'boolean', short: 'h', commands: COMMANDS },
 } as const satisfies Readonly<Record<string, OptionSpec>>;
 
@@ -213,6 +214,8 @@ export interface CommonOptions {
   /** Where `channel` came from; undefined for the placeholder default. */
   readonly channelFrom?: '--channel' | 'SLACK_CHANNEL';
   readonly settings: ReportSettings;
+  /** `verify --key`: the archive's KMS HMAC key (ARN, id or alias); else ARCHIVE_MAC_KEY. */
+  readonly key?: string;
 }
 
 function parseTimeOption(name: string, value: string | undefined): number | undefined {
@@ -286,6 +289,7 @@ export function parseOptions(command: Command, args: string[]): CommonOptions {
     throw new UsageError('--user needs a Datadog user id, e-mail or name');
   const archive = archiveLocation(v.archive);
   const org = v.org ?? fromEnv('ORG_NAME');
+  const key = v.key?.trim() || fromEnv('ARCHIVE_MAC_KEY')?.trim();
   return {
     command,
     baselineDays,
@@ -312,5 +316,6 @@ export function parseOptions(command: Command, args: string[]): CommonOptions {
     format,
     ...(v.user !== undefined ? { user: v.user.trim() } : {}),
     settings: reportSettings({ org: org ?? 'Datadog org', timezone, site }),
+    ...(key ? { key } : {}),
   };
 }

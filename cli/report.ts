@@ -5,6 +5,7 @@
  *   preview    render last week of a real org (DD_API_KEY, DD_APP_KEY, DD_SITE) into out/, sending nothing
  *   history    list the archived reports (--archive DIR|s3://… or ARCHIVE_BUCKET)
  *   show       print or write out one archived report (--week YYYY-MM-DD)
+ *   verify     check every archived week's MAC, objects and chain (cli/verify.ts)
  *   doctor     check a deployment's keys, scopes, channels, senders and archive, sending nothing (cli/doctor.ts)
  * stdout holds only the report; any problem is one line on stderr and a non-zero exit (2 for a
  * usage mistake: an unknown option or command, or an option the command does not take). The
@@ -213,6 +214,11 @@ export async function main(argv: string[]): Promise<number> {
         return await history(options);
       case 'show':
         return await show(options);
+      case 'verify': {
+        // Loaded only for verify: it brings the KMS client (its own bundle, dist/cli/verify.cjs).
+        const { runVerify } = await import('./verify');
+        return await runVerify(options);
+      }
     }
   } catch (error) {
     // Help asked for is the answer (stdout, exit 0); usage after a mistake is an error (stderr, exit 2).

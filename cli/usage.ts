@@ -11,6 +11,8 @@ export const USAGE = `usage: report summarize [--input FILE|-] [--baseline FILE]
        report history   [--weeks N] [--format text|json] [--org NAME | --report NAME] [--archive DIR|s3://BUCKET[/PREFIX]]
        report show      --week YYYY-MM-DD [--format text|json | --out DIR] [--org NAME | --report NAME]
                         [--archive DIR|s3://BUCKET[/PREFIX]]
+       report verify    [--archive DIR|s3://BUCKET[/PREFIX]] [--report NAME | --org NAME] [--key KMS_KEY]
+                        [--format text|json]   checks every archived week's MAC, objects and chain
        report doctor    [--secret NAME|ARN] [--timeout SECONDS] [--format text|json]   checks a deployment, sends nothing
 Try it without Datadog: report summarize --input samples/audit-week.json
 An option a command does not take is refused (exit 2), as is --baseline without --input and
@@ -30,4 +32,6 @@ without --org or --report, both list the reports the archive holds. A --user rep
 reads nor extends the archive (it holds whole org weeks).
 --team HANDLE narrows a report to a Datadog team's people (DD_API_KEY, DD_APP_KEY with teams_read),
 from a file or live; with --report NAME it uses that team report's archive.
+verify needs the archive's KMS HMAC key: --key (the stack output ArchiveMacKeyArn) or
+ARCHIVE_MAC_KEY, with AWS credentials allowed kms:VerifyMac on it; it exits 1 on any break.
 --workers N: threads that parse JSON beside the main one (default: one per core, at most 4; 0: none).`;

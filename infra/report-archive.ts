@@ -6,6 +6,13 @@
  * optionally locked by S3 Object Lock in compliance mode, and its access logged to a second
  * bucket, which takes the logs under its bucket policy (no ACL on either bucket). It is retained
  * when the stack is destroyed: it is the record a reviewer asks for.
+ *
+ * Beside it, the archive's MAC key: a KMS HMAC key (HMAC_256, GENERATE_VERIFY_MAC) that seals each
+ * archived week (docs/archive.md "A tamper-evident archive"). It never leaves KMS; the function's
+ * role may GenerateMac and VerifyMac with it, and its key policy denies GenerateMac to every other
+ * principal, so only the function can seal a week (anyone the account allows may verify). KMS does
+ * not rotate HMAC keys (automatic rotation is for symmetric encryption keys only), and the key is
+ * retained with the bucket: without it the archive could never be verified again.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -27,6 +34,8 @@ export class ReportArchiveBucket extends Construct {
   readonly bucket: s3.Bucket;
   readonly accessLogs: s3.Bucket;
   readonly key?: kms.IKey;
+  /** The HMAC key that seals each archived week. */
+  readonly macKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: ReportArchiveBucketProps) {
     super(scope, id);
@@ -76,11 +85,35 @@ export class ReportArchiveBucket extends Construct {
       serverAccessLogsPrefix: 'report-archive/',
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    this.macKey = new kms.Key(this, 'MacKey', {
+      description: 'AI Activity Audit report archive: seals each archived week (GenerateMac, VerifyMac)',
+      keySpec: kms.KeySpec.HMAC_256,
+      keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+      // Not supported for HMAC keys: KMS rotates symmetric encryption keys only.
+      enableKeyRotation: false,
+      // The archive is retained; so is what verifies it.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Control Tower's CT.KMS.PR.3: grants on the key only for AWS resources or from AWS services (none uses one).
+    this.macKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyGrantsExceptForAwsServices',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+        },
+      }),
+    );
   }
 
   /**
    * What the report function needs, nothing more: read and write objects under `reports/`, list
-   * the bucket only under that prefix, and use the KMS key when there is one.
+   * the bucket only under that prefix, use the KMS key when there is one, and make and check MACs
+   * with the archive's MAC key, which no other principal may make MACs with.
    */
   grantReportAccess(role: iam.IRole): void {
     const objects = this.bucket.arnForObjects(`${ARCHIVE_ROOT}/*`);
@@ -100,5 +133,17 @@ export class ReportArchiveBucket extends Construct {
       }),
     );
     this.key?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+    this.macKey.grant(role, 'kms:GenerateMac', 'kms:VerifyMac');
+    // Whoever else the account lets use KMS may verify the archive, never seal a week.
+    this.macKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheReportFunctionSealsWeeks',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:GenerateMac'],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': role.roleArn } },
+      }),
+    );
   }
 }

@@ -32,6 +32,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { MANIFEST_FILE } from '../functions/weekly-report/archive/manifest';
 import { ARCHIVE_FILES, ARCHIVE_ROOT } from '../functions/weekly-report/archive/report-archive';
 import type { ReportDefinition, ReportsDocument } from '../functions/weekly-report/config/report-definitions';
 import { METRIC_NAMESPACE, METRICS } from '../functions/weekly-report/run/metrics';
@@ -163,6 +164,8 @@ export class WeeklyReportStack extends Stack {
         REPORTS_FILE: REPORTS_FILE_NAME,
         IDEMPOTENCY_TABLE: this.table.tableName,
         ARCHIVE_BUCKET: this.archive.bucket.bucketName,
+        // Each archived week is sealed with it (GenerateMac) and checked before it is used (VerifyMac).
+        ARCHIVE_MAC_KEY: this.archive.macKey.keyArn,
       },
       onFailure: new SqsDestination(this.deadLetterQueue),
       logRetention: config.logRetentionDays as logs.RetentionDays,
@@ -204,7 +207,11 @@ export class WeeklyReportStack extends Stack {
     new CfnOutput(this, 'ArchiveBucketName', { value: this.archive.bucket.bucketName });
     new CfnOutput(this, 'ArchiveLayout', {
       description: 'Where each weekly report is archived',
-      value: `s3://${this.archive.bucket.bucketName}/${ARCHIVE_ROOT}/<report>/<window end, ISO 8601>/{${Object.values(ARCHIVE_FILES).join(',')}}`,
+      value: `s3://${this.archive.bucket.bucketName}/${ARCHIVE_ROOT}/<report>/<window end, ISO 8601>/{${[...Object.values(ARCHIVE_FILES), MANIFEST_FILE].join(',')}}`,
+    });
+    new CfnOutput(this, 'ArchiveMacKeyArn', {
+      description: 'The KMS HMAC key that seals each archived week: report verify --key <this>',
+      value: this.archive.macKey.keyArn,
     });
   }
 

@@ -8,7 +8,7 @@
  * every `npm run report`, so it loads nothing but `node:fs`, `node:path` and the slim client's
  * plugins (scripts/lib/slim-datadog-client.cjs, which loads nothing more); esbuild only to build.
  *
- * Six bundles, built as the Lambda bundle is (esbuild, target node20, CommonJS):
+ * Seven bundles, built as the Lambda bundle is (esbuild, target node20, CommonJS):
  * - dist/cli/report.cjs: the CLI, the core and the renderer. Loaded on every run.
  * - dist/cli/datadog-client.cjs: functions/weekly-report/adapters/datadog/api-client.ts, the one
  *   module that imports @datadog/datadog-api-client, with the client bundled in. Loaded only by
@@ -28,6 +28,8 @@
  * - dist/cli/doctor.cjs: cli/doctor.ts, `report doctor` and the preflight with the SES, SES v2,
  *   Secrets Manager and S3 clients it alone needs (in report.cjs they added ~2 MB and ~60 ms to
  *   the load of every command).
+ * - dist/cli/verify.cjs: cli/verify.ts, `report verify` with the KMS client it alone needs (the
+ *   archive's MAC key); the S3 store comes from s3-store.cjs beside it, as for the CLI.
  * dist/cli/manifest.json lists every source file of the bundles with its mtime and size.
  */
 'use strict';
@@ -45,8 +47,9 @@ const S3_ENTRY = 'functions/weekly-report/adapters/s3-blob-store.ts';
 const WORKER_ENTRY = 'cli/decode-worker.ts';
 const USAGE_ENTRY = 'cli/usage.ts';
 const DOCTOR_ENTRY = 'cli/doctor.ts';
+const VERIFY_ENTRY = 'cli/verify.ts';
 /** Bump when the build itself changes in a way the inputs do not show. */
-const BUILD_VERSION = 7;
+const BUILD_VERSION = 8;
 /**
  * A source modified this shortly before the build started (or during it) may have been read
  * either way: it is recorded as stale, so the next run builds once more. 2 s covers file systems
@@ -89,15 +92,24 @@ const datadogClientBeside = {
   },
 };
 
-/** esbuild plugin: the CLI loads the Datadog client, the S3 store and doctor from their own bundles, next to it. */
+/** esbuild plugin: the S3 store comes from its own bundle, next to the one that needs it. */
+const s3StoreBeside = {
+  name: 's3-store-beside',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]s3-blob-store$/ }, (args) =>
+      args.path.startsWith('.') ? { path: './s3-store.cjs', external: true } : undefined,
+    );
+  },
+};
+
+/** esbuild plugin: the CLI loads the Datadog client, the S3 store, doctor and verify from their own bundles, next to it. */
 const bundlesBesideCli = {
   name: 'bundles-beside-cli',
   setup(build) {
     datadogClientBeside.setup(build);
-    build.onResolve({ filter: /[\\/]s3-blob-store$/ }, (args) =>
-      args.path.startsWith('.') ? { path: './s3-store.cjs', external: true } : undefined,
-    );
+    s3StoreBeside.setup(build);
     build.onResolve({ filter: /^\.[\\/]doctor$/ }, () => ({ path: './doctor.cjs', external: true }));
+    build.onResolve({ filter: /^\.[\\/]verify$/ }, () => ({ path: './verify.cjs', external: true }));
   },
 };
 
@@ -136,7 +148,7 @@ function loadEsbuild() {
 async function build() {
   const esbuild = loadEsbuild();
   const started = Date.now();
-  const [cli, client, s3, worker, usage, doctor] = await Promise.all([
+  const [cli, client, s3, worker, usage, doctor, verify] = await Promise.all([
     esbuild.build({
       ...COMMON,
       entryPoints: [CLI_ENTRY],
@@ -160,13 +172,19 @@ async function build() {
       outfile: path.join(OUT_DIR, 'doctor.cjs'),
       plugins: [datadogClientBeside],
     }),
+    esbuild.build({
+      ...COMMON,
+      entryPoints: [VERIFY_ENTRY],
+      outfile: path.join(OUT_DIR, 'verify.cjs'),
+      plugins: [s3StoreBeside],
+    }),
   ]);
   const sources = new Set(
     [__filename, require.resolve('./lib/slim-datadog-client.cjs'), path.join(ROOT, CLIENT_PACKAGE_JSON)].map((f) =>
       path.relative(ROOT, f),
     ),
   );
-  for (const result of [cli, client, s3, worker, usage, doctor]) {
+  for (const result of [cli, client, s3, worker, usage, doctor, verify]) {
     for (const input of Object.keys(result.metafile.inputs)) {
       // Packages change only through npm, which runs this build again (`prepare`); their package.json stands for them.
       // The transport stand-ins are written in scripts/lib/slim-datadog-client.cjs, an input already.
@@ -187,6 +205,7 @@ async function build() {
     ...worker.outputFiles,
     ...usage.outputFiles,
     ...doctor.outputFiles,
+    ...verify.outputFiles,
   ]) {
     writeAtomic(file.path, file.contents);
     outputs.push(path.relative(OUT_DIR, file.path));

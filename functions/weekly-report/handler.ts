@@ -10,6 +10,7 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
@@ -73,9 +74,12 @@ export function createHandler(
       ses: new SESClient({ maxAttempts: 5 }),
       // Path-style addressing for a local stand-in (s3rver); virtual-hosted style against AWS.
       ...(config.archiveBucket ? { s3: new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) }) } : {}),
+      // The archive's MAC key is used through KMS (GenerateMac, VerifyMac); its endpoint from AWS_ENDPOINT_URL_KMS.
+      ...(config.archiveMacKey ? { kms: new KMSClient({}) } : {}),
     },
     idempotencyTable: config.idempotencyTable,
     ...(config.archiveBucket ? { archiveBucket: config.archiveBucket } : {}),
+    ...(config.archiveMacKey ? { archiveMacKey: config.archiveMacKey } : {}),
     logger,
     now,
   };
@@ -119,6 +123,8 @@ function readConfig(env: Readonly<Record<string, string | undefined>>, logger: L
         datadogSite: r.site,
       })),
       archive: config.archiveBucket ?? null,
+      // Unsigned, the archive's weeks are neither sealed nor verified (docs/archive.md).
+      archiveSigned: config.archiveMacKey !== undefined,
       customDatadogUrl: config.reports.some((r) => r.datadogApiUrl !== undefined),
     });
     return config;

@@ -273,3 +273,27 @@ export interface Credentials {
   readonly ddAppKey: string;
   readonly slackBotToken?: string;
 }
+
+/**
+ * Makes and checks MACs with a key that never leaves its keeper (a KMS HMAC key in production,
+ * adapters/kms-mac.ts): the report archive's weeks are sealed with it (archive/manifest.ts).
+ */
+export interface MacSigner {
+  /** The key as configured (an ARN, key id or alias), for messages. */
+  readonly keyId: string;
+  /** The key's MAC of `message` (HMAC-SHA-256), and the key's ARN as the keeper names it. */
+  sign(message: Uint8Array, options?: CallOptions): Promise<{ readonly mac: Uint8Array; readonly keyArn: string }>;
+  /**
+   * True when `mac` is the key's MAC of `message`, false when it is not. Throws MacKeyError when
+   * it cannot tell (the keeper unreachable, access denied, the key disabled or unknown).
+   */
+  verify(message: Uint8Array, mac: Uint8Array, options?: CallOptions): Promise<boolean>;
+}
+
+/** The MAC key could not be used: a message naming the key and the fix (never the message MACed). */
+export class MacKeyError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'MacKeyError';
+  }
+}

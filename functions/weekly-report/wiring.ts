@@ -3,10 +3,11 @@
  * AWS clients (their endpoints from the SDK's standard AWS_ENDPOINT_URL_* variables), and for each
  * org (one secret and site) its credentials read once, one Datadog audit source, usage-metric
  * source and Teams directory, and one Slack client per API URL; for each report its email sender,
- * its Slack channel and its archive prefix. A failed secret read is not kept: the next invocation
+ * its Slack channel and its archive prefix, sealed with the archive's MAC key when there is one. A failed secret read is not kept: the next invocation
  * tries again (the secret may be fixed by then).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SESClient } from '@aws-sdk/client-ses';
@@ -14,6 +15,7 @@ import { createDatadogAuditSource } from './adapters/datadog/audit-source';
 import { createDatadogMetricsSource } from './adapters/datadog/metrics-source';
 import { createDatadogTeamDirectory } from './adapters/datadog/team-directory';
 import { createDynamoDbLedger } from './adapters/delivery-ledger';
+import { createKmsMacSigner } from './adapters/kms-mac';
 import { createS3BlobStore } from './adapters/s3-blob-store';
 import { createSecretsCredentials } from './adapters/secrets';
 import { createSesEmailSender } from './adapters/ses-email';
@@ -21,7 +23,7 @@ import { createSlackSender, createSlackWebClient } from './adapters/slack-post';
 import { createReportArchive } from './archive/report-archive';
 import { orgKey, type ReportDefinition } from './config/report-definitions';
 import { SlackDeliveryError } from './errors';
-import type { BlobStore, DeliveryLedger, Logger, SlackSender } from './ports';
+import type { BlobStore, DeliveryLedger, Logger, MacSigner, SlackSender } from './ports';
 import type { ReportWiring } from './run/invocation';
 import type { GroupDeps, PlannedReport } from './run/report-group';
 
@@ -31,6 +33,8 @@ export interface AwsClients {
   readonly ses: SESClient;
   /** Absent when archiving is off. */
   readonly s3?: S3Client;
+  /** Absent when the archive is not signed (no ARCHIVE_MAC_KEY). */
+  readonly kms?: KMSClient;
 }
 
 /** What one org's reports share: its Datadog readers and its Slack senders. */
@@ -44,6 +48,8 @@ export interface WiringOptions {
   readonly aws: AwsClients;
   readonly idempotencyTable: string;
   readonly archiveBucket?: string;
+  /** The KMS HMAC key that seals the archive (with `aws.kms`). */
+  readonly archiveMacKey?: string;
   readonly logger: Logger;
   readonly now: () => number;
 }
@@ -63,6 +69,11 @@ export function createWiring(options: WiringOptions): ReportWiring {
   const { aws, logger, now } = options;
   const store: BlobStore | undefined =
     options.archiveBucket && aws.s3 ? createS3BlobStore({ client: aws.s3, bucket: options.archiveBucket }) : undefined;
+  // One signer for every report's archive: each seals and checks its own weeks with the one key.
+  const signer: MacSigner | undefined =
+    store && options.archiveMacKey && aws.kms
+      ? createKmsMacSigner({ client: aws.kms, keyId: options.archiveMacKey })
+      : undefined;
   const orgs = new Map<string, Promise<OrgClients>>();
 
   const orgClients = (report: ReportDefinition): Promise<OrgClients> => {
@@ -129,7 +140,7 @@ export function createWiring(options: WiringOptions): ReportWiring {
     ...(report.slack
       ? { slack: { channel: report.slack.channel, sender: slackSender(org, report.slack.apiUrl) } }
       : {}),
-    ...(store ? { archive: createReportArchive(store, report.key) } : {}),
+    ...(store ? { archive: createReportArchive(store, report.key, signer ? { signer } : {}) } : {}),
   });
 
   return {

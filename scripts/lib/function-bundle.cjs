@@ -33,6 +33,9 @@ const BUNDLE_FILE = 'index.js';
  *   on the function: stack traces in the logs point at our TypeScript, for ~150 ms and ~20 MiB of a
  *   weekly cold start.
  * - the slim Datadog client (SLIM_CLIENT_PLUGINS).
+ * - the KMS client from its ES module build (KMS_ES_MODULE): the package says it has no side
+ *   effects, so esbuild keeps only what GenerateMac and VerifyMac need (0.03 MiB of the bundle
+ *   instead of 0.06 MiB from its CommonJS build, which holds every operation).
  */
 const FUNCTION_BUILD_OPTIONS = Object.freeze({
   bundle: true,
@@ -45,6 +48,21 @@ const FUNCTION_BUILD_OPTIONS = Object.freeze({
   external: ['typescript'],
   logLevel: 'warning',
 });
+
+/**
+ * esbuild plugin: `@aws-sdk/client-kms` resolves to its ES module entry (`module` in its
+ * package.json), which esbuild can tree-shake; what it imports resolves as everything else does,
+ * so the @smithy and @aws-sdk/core modules the other clients use are not bundled twice.
+ */
+const KMS_ES_MODULE = {
+  name: 'kms-es-module',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/client-kms$/ }, (args) => {
+      const pkg = require.resolve('@aws-sdk/client-kms/package.json', { paths: [args.resolveDir] });
+      return { path: path.join(path.dirname(pkg), require(pkg).module) };
+    });
+  },
+};
 
 /** esbuild, or an error that says how to get it (a devDependency, as for the command line). */
 function loadEsbuild() {
@@ -71,7 +89,7 @@ async function buildFunction({ entry = HANDLER_ENTRY, outdir, slimClient = true,
     outfile: path.join(outdir, BUNDLE_FILE),
     absWorkingDir: ROOT,
     metafile: true,
-    plugins: slimClient ? SLIM_CLIENT_PLUGINS : [],
+    plugins: slimClient ? [...SLIM_CLIENT_PLUGINS, KMS_ES_MODULE] : [KMS_ES_MODULE],
   });
 }
 

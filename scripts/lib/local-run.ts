@@ -2,7 +2,8 @@
  * The whole job on embedded local stand-ins, as `npm start` and the end-to-end test run it: a
  * Datadog emulator holding a generated week and its history (audit events, their MCP usage metric,
  * the people's Teams), aws-ses-v2-local, dynalite, s3rver, a Secrets Manager stand-in and a Slack
- * emulator on free loopback ports; then the real Lambda handler with scheduled-time events, where
+ * emulator on free loopback ports, and a KMS stand-in whose HMAC key seals the archive's weeks
+ * (ARCHIVE_MAC_KEY, as the stack sets it); then the real Lambda handler with scheduled-time events, where
  * only the endpoints differ from a deployed function. It runs two reports of the generated org,
  * as a deployment with a `reports` list would: the org-wide one for security (email and Slack)
  * and one scoped to the `sre` team (its own Slack channel), from one fetch. Before the runs it
@@ -21,6 +22,7 @@ import type { RunResult } from '../../functions/weekly-report/run/results';
 import { awsEnv, type SentEmail, startAwsEmulators, startS3Emulator } from '../../test/support/aws-emulators';
 import { startDatadogEmulator } from '../../test/support/datadog-emulator';
 import { generateScenario } from '../../test/support/generator';
+import { startKmsEmulator } from '../../test/support/kms-emulator';
 import { startSecretsManagerEmulator } from '../../test/support/secrets-manager-emulator';
 import { startSesAccountEmulator } from '../../test/support/ses-account-emulator';
 import { type SlackPostedMessage, startSlackEmulator } from '../../test/support/slack-emulator';
@@ -89,6 +91,8 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
   // SES as a new account with production access and the example.com domain verified.
   const sesAccount = await startSesAccountEmulator(aws.ses.url, { identities: { 'example.com': 'Success' } });
   const s3 = await startS3Emulator();
+  // The archive's MAC key: the stand-in keeps its secret, as KMS does.
+  const kms = await startKmsEmulator();
   const slack = await startSlackEmulator({ token: SLACK_TOKEN, channels: [LOCAL_CHANNEL, SRE_CHANNEL] });
   const secrets = await startSecretsManagerEmulator({
     [SECRET_ID]: JSON.stringify({ ddApiKey: datadog.apiKey, ddAppKey: datadog.appKey, slackBotToken: SLACK_TOKEN }),
@@ -97,14 +101,22 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
   const tempDir = mkdtempSync(join(tmpdir(), 'ai-activity-audit-'));
   const close = async (): Promise<void> => {
     try {
-      await Promise.all([datadog.close(), aws.close(), sesAccount.close(), s3.close(), slack.close(), secrets.close()]);
+      await Promise.all([
+        datadog.close(),
+        aws.close(),
+        sesAccount.close(),
+        s3.close(),
+        kms.close(),
+        slack.close(),
+        secrets.close(),
+      ]);
     } finally {
       rmSync(tempDir, { recursive: true, force: true });
     }
   };
   progress(
     `start: Datadog emulator (${scenario.window.length} events in the week, ${scenario.baseline.length} in the 8 weeks before), ` +
-      `SES, DynamoDB, S3 (s3rver), Secrets Manager and Slack stand-ins on 127.0.0.1 (${Date.now() - started} ms)`,
+      `SES, DynamoDB, S3 (s3rver), KMS, Secrets Manager and Slack stand-ins on 127.0.0.1 (${Date.now() - started} ms)`,
   );
 
   try {
@@ -112,7 +124,7 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
     Object.assign(
       process.env,
       awsEnv({ ses: sesAccount.url, dynamo: aws.dynamo.url, secretsManager: secrets.url, s3: s3.url }),
-      { AWS_ENDPOINT_URL_SESV2: sesAccount.url },
+      { AWS_ENDPOINT_URL_SESV2: sesAccount.url, AWS_ENDPOINT_URL_KMS: kms.url },
       // The handler's JSON logs go to stdout; keep the terminal for the report unless asked.
       { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN' },
     );
@@ -150,6 +162,7 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
       SLACK_API_URL: slack.url,
       IDEMPOTENCY_TABLE: aws.dynamo.tableName,
       ARCHIVE_BUCKET: s3.bucket,
+      ARCHIVE_MAC_KEY: kms.keyArn,
     };
     const runs = new Map<string, RunResult>();
     const fetchStart = Date.now();
@@ -207,6 +220,10 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
       `history: 5 weekly runs into the report archive (s3://${s3.bucket}); this week's baseline took ` +
         `${sources?.archive_days ?? 0} of ${(sources?.archive_days ?? 0) + (sources?.fetched_days ?? 0)} days from the archive, ` +
         `and this week's run made ${fifth.requests} Datadog audit requests against ${first?.requests ?? 0} for the first week (no archive yet)`,
+    );
+    progress(
+      `seal: every archived week sealed by a manifest MACed with the archive's KMS HMAC key and chained to the week before ` +
+        `(${kms.calls.GenerateMac ?? 0} GenerateMac, ${kms.calls.VerifyMac ?? 0} VerifyMac calls over the 5 runs)`,
     );
     progress(
       `fetch: ${summary.total_tool_calls} events in the window, ${summary.baseline?.events ?? 0} in the baseline` +

@@ -60,6 +60,7 @@ function coldStart(template: Template, reportsDocument: unknown) {
       REPORTS_FILE: file,
       IDEMPOTENCY_TABLE: 'AiActivityAudit-IdempotencyTable',
       ARCHIVE_BUCKET: 'aiactivityaudit-reportarchive-1a2b3c4d',
+      ARCHIVE_MAC_KEY: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
     };
     const env = Object.fromEntries(
       Object.entries(variables).map(([k, v]) => [k, deployed[k] ?? (typeof v === 'string' ? v : '')]),
@@ -206,10 +207,12 @@ describe('WeeklyReportStack', () => {
       // Assess
       const tableId = stack.getLogicalId(stack.table.node.defaultChild as never);
       const bucketId = stack.getLogicalId(stack.archive.bucket.node.defaultChild as never);
+      const macKeyId = stack.getLogicalId(stack.archive.macKey.node.defaultChild as never);
       expect(functionVariables(template)).toEqual({
         REPORTS_FILE: 'reports.json',
         IDEMPOTENCY_TABLE: { Ref: tableId },
         ARCHIVE_BUCKET: { Ref: bucketId },
+        ARCHIVE_MAC_KEY: { 'Fn::GetAtt': [macKeyId, 'Arn'] },
         POWERTOOLS_SERVICE_NAME: 'ai-activity-audit',
         POWERTOOLS_METRICS_NAMESPACE: 'AiActivityAudit',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -292,10 +295,12 @@ describe('WeeklyReportStack', () => {
       // Assess
       const tableId = stack.getLogicalId(stack.table.node.defaultChild as never);
       const bucketId = stack.getLogicalId(stack.archive.bucket.node.defaultChild as never);
+      const macKeyId = stack.getLogicalId(stack.archive.macKey.node.defaultChild as never);
       expect(functionVariables(template)).toEqual({
         REPORTS_FILE: 'reports.json',
         IDEMPOTENCY_TABLE: { Ref: tableId },
         ARCHIVE_BUCKET: { Ref: bucketId },
+        ARCHIVE_MAC_KEY: { 'Fn::GetAtt': [macKeyId, 'Arn'] },
         POWERTOOLS_SERVICE_NAME: 'ai-activity-audit',
         POWERTOOLS_METRICS_NAMESPACE: 'AiActivityAudit',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -758,6 +763,38 @@ describe('WeeklyReportStack', () => {
       ]);
       template.hasOutput('ArchiveBucketName', { Value: { Ref: bucketId } });
       template.hasOutput('ArchiveLayout', {});
+    });
+
+    it('seals the archive with a retained KMS HMAC key that only the function may make MACs with, and outputs it', () => {
+      // Act
+      const { template, stack } = synthesizeStack();
+
+      // Assess
+      const keyId = stack.getLogicalId(stack.archive.macKey.node.defaultChild as never);
+      const roleId = stack.getLogicalId(stack.reportFunction.role.node.defaultChild as never);
+      const key = template.findResources('AWS::KMS::Key')[keyId];
+      expect(key?.DeletionPolicy).toBe('Retain');
+      // KMS rotates symmetric encryption keys only; an HMAC key cannot be rotated.
+      expect(key?.Properties).toMatchObject({
+        KeySpec: 'HMAC_256',
+        KeyUsage: 'GENERATE_VERIFY_MAC',
+        EnableKeyRotation: false,
+      });
+      expect(key?.Properties.KeyPolicy.Statement).toContainEqual({
+        Sid: 'OnlyTheReportFunctionSealsWeeks',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:GenerateMac',
+        Resource: '*',
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [roleId, 'Arn'] } } },
+      });
+      const macStatements = policyStatements(template).filter((st) =>
+        asList(st.Action).some((a) => a === 'kms:GenerateMac' || a === 'kms:VerifyMac'),
+      );
+      expect(macStatements.map((st) => ({ actions: asList(st.Action).sort(), resource: st.Resource }))).toEqual([
+        { actions: ['kms:GenerateMac', 'kms:VerifyMac'], resource: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+      ]);
+      template.hasOutput('ArchiveMacKeyArn', { Value: { 'Fn::GetAtt': [keyId, 'Arn'] } });
     });
   });
 

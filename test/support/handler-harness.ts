@@ -1,8 +1,8 @@
 /**
  * The deployed handler's surroundings for integration tests, all real and on 127.0.0.1: the
  * Datadog emulator holding a generated week and baseline, aws-ses-v2-local (SES), dynalite
- * (DynamoDB), s3rver (S3, the report archive), the Secrets Manager stand-in and the Slack
- * emulator, reached by the real clients
+ * (DynamoDB), s3rver (S3, the report archive), the KMS stand-in (the archive's MAC key), the
+ * Secrets Manager stand-in and the Slack emulator, reached by the real clients
  * through the standard endpoint variables. `useHandlerHarness()` starts them for a test file and
  * captures what the process writes (the handler's JSON logs and metrics) so tests can read it.
  * Each `appEnv()` gets its own ORG_NAME, so idempotency keys never collide between tests.
@@ -20,6 +20,7 @@ import {
 import { type DatadogEmulator, startDatadogEmulator } from './datadog-emulator';
 import type { EmulatedTeam } from './datadog-teams-emulator';
 import { generateScenario, type RawAuditEvent } from './generator';
+import { type KmsEmulator, startKmsEmulator } from './kms-emulator';
 import { type SecretsManagerEmulator, startSecretsManagerEmulator } from './secrets-manager-emulator';
 import { type SlackEmulator, type SlackPostedMessage, startSlackEmulator } from './slack-emulator';
 
@@ -52,6 +53,8 @@ export interface HandlerHarness {
   readonly aws: AwsEmulators;
   /** s3rver with the archive bucket (`s3.bucket`); a run archives only when ARCHIVE_BUCKET is set. */
   readonly s3: S3Emulator;
+  /** The KMS stand-in with the archive's HMAC key (`kms.keyArn`); a run seals its archive only when ARCHIVE_MAC_KEY is set. */
+  readonly kms: KmsEmulator;
   readonly secrets: SecretsManagerEmulator;
   readonly slack: SlackEmulator;
   /** The environment the stack would set, pointing at the emulators; a fresh org name per call. */
@@ -100,21 +103,23 @@ export function useHandlerHarness(options: HarnessOptions = {}): () => HandlerHa
       : generateScenario({ seed: 42, end: WEEK_END, weekEvents: 600, people: 20 });
     const events = options.events?.() ?? [...(scenario?.baseline ?? []), ...(scenario?.window ?? [])];
     const teams = options.teams ?? scenario?.teams ?? [];
-    const [datadog, aws, s3, secrets, slack] = await Promise.all([
+    const [datadog, aws, s3, kms, secrets, slack] = await Promise.all([
       startDatadogEmulator({ events, teams, apiKey: DD_API_KEY, appKey: DD_APP_KEY }),
       startAwsEmulators({ tableName: TABLE }),
       startS3Emulator(),
+      startKmsEmulator(),
       startSecretsManagerEmulator({
         [SECRET_ID]: JSON.stringify({ ddApiKey: DD_API_KEY, ddAppKey: DD_APP_KEY, slackBotToken: SLACK_TOKEN }),
       }),
       startSlackEmulator({ token: SLACK_TOKEN, channels: [CHANNEL], channelsWithoutBot: [CHANNEL_WITHOUT_BOT] }),
     ]);
     closeAll = async () => {
-      await Promise.all([datadog.close(), aws.close(), s3.close(), secrets.close(), slack.close()]);
+      await Promise.all([datadog.close(), aws.close(), s3.close(), kms.close(), secrets.close(), slack.close()]);
     };
     Object.assign(
       process.env,
       awsEnv({ ses: aws.ses.url, dynamo: aws.dynamo.url, secretsManager: secrets.url, s3: s3.url }),
+      { AWS_ENDPOINT_URL_KMS: kms.url },
       // Some Powertools versions print to the global console in dev mode; keep the production path.
       { POWERTOOLS_DEV: '' },
     );
@@ -124,6 +129,7 @@ export function useHandlerHarness(options: HarnessOptions = {}): () => HandlerHa
       datadog,
       aws,
       s3,
+      kms,
       secrets,
       slack,
       appEnv(overrides = {}) {

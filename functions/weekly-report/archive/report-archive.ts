@@ -14,14 +14,28 @@
  * schema of its kind and version (summary-schema.ts, point.ts, rendering-schema.ts, the
  * aggregate's decoder); one that does not fit throws ArchiveObjectError naming the object and the
  * first problem, and the caller leaves that week out or fetches its time from Datadog, saying so.
+ *
+ * With a MAC key (`signer`), each week is sealed by a `manifest.json` (manifest.ts, seal.ts): its
+ * objects' SHA-256s and the previous archived week's MAC, MACed by the KMS key. Every read of a
+ * sealed archive first checks the week (its manifest, its MAC, the chain to the next week) and
+ * then the object's SHA-256 against the manifest; a week without a manifest is not used at all.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { type ArchivedWeek, ArchivedWeekError, decodeArchivedWeek, encodeArchivedWeek } from '../core/archived-week';
 import type { Summary } from '../core/types';
-import { type BlobStore, BlobTooLargeError, type CallOptions, type RenderedReport, type SlackMessage } from '../ports';
+import {
+  type BlobStore,
+  BlobTooLargeError,
+  type CallOptions,
+  type MacSigner,
+  type RenderedReport,
+  type SlackMessage,
+} from '../ports';
 import { ArchiveObjectError, Invalid, parseJson, size } from './checks';
+import { digest, MANIFEST_FILE } from './manifest';
 import { checkPoint, encodePoint, pointOfSummary, type WeekPoint } from './point';
 import { checkEmailHtml, checkEmailText, checkSlackMessage } from './rendering-schema';
+import { type ArchiveSeal, createArchiveSeal, type MissingWeek } from './seal';
 import { checkSummary, checkSummaryFigures, type SummaryFigures } from './summary-schema';
 
 export const ARCHIVE_ROOT = 'reports';
@@ -125,6 +139,13 @@ export interface ReportArchive {
    * absent; throws ArchiveObjectError when unusable.
    */
   readFile(windowTo: string, name: string, call?: CallOptions): Promise<Uint8Array | undefined>;
+  /** The seal of a signed archive (a MAC key given): each week's manifest and standing. */
+  readonly seal?: ArchiveSeal;
+  /**
+   * Weeks ending in (`after`, `through`] that a sealed week names as the one before it but the
+   * archive no longer holds (deleted after they were archived); none for an unsigned archive.
+   */
+  missingWeeks(after: string, through: string, call?: CallOptions): Promise<MissingWeek[]>;
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -176,13 +197,72 @@ function isArchiveFile(name: string): name is ArchiveFile {
   return Object.hasOwn(FILE_CHECKS, name);
 }
 
-export function createReportArchive(store: BlobStore, reportName: string): ReportArchive {
+export function createReportArchive(
+  store: BlobStore,
+  reportName: string,
+  options: {
+    /** The archive's MAC key: weeks are sealed when written and checked when read. @default unsigned */
+    readonly signer?: MacSigner;
+  } = {},
+): ReportArchive {
   const slug = reportSlug(reportName);
   const prefix = `${ARCHIVE_ROOT}/${slug}/`;
   const keyOf = (windowTo: string, name: string): string => `${prefix}${windowTo}/${name}`;
+  const seal = options.signer
+    ? createArchiveSeal({
+        store,
+        slug,
+        signer: options.signer,
+        keyOf,
+        weeks: async (call) => (await archive.list(call)).map((r) => r.windowTo),
+      })
+    : undefined;
 
   /** The object's bytes under its cap; undefined when absent; ArchiveObjectError when too large or unreadable. */
   async function fetch(windowTo: string, name: ArchiveFile, call?: CallOptions): Promise<Uint8Array | undefined> {
+    if (seal) return fetchSealed(seal, windowTo, name, call);
+    return fetchObject(windowTo, name, call);
+  }
+
+  /**
+   * The object of a sealed week: the week must stand (seal.ts), and the object be the one its
+   * manifest lists, byte for byte. Anything else throws ArchiveObjectError naming the manifest or
+   * the object, so the week is left out as any unusable one is.
+   */
+  async function fetchSealed(
+    sealed: ArchiveSeal,
+    windowTo: string,
+    name: ArchiveFile,
+    call?: CallOptions,
+  ): Promise<Uint8Array> {
+    let standing: Awaited<ReturnType<ArchiveSeal['standing']>>;
+    try {
+      standing = await sealed.standing(windowTo, call);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ArchiveObjectError(MANIFEST_FILE, `could not be checked (${reason.slice(0, 300)})`, { cause: error });
+    }
+    if (!standing.ok) throw new ArchiveObjectError(MANIFEST_FILE, standing.problem);
+    const listed = standing.manifest.objects[name];
+    if (listed === undefined) throw new ArchiveObjectError(name, "is not in the week's manifest");
+    const bytes = await fetchObject(windowTo, name, call);
+    if (bytes === undefined) {
+      throw new ArchiveObjectError(
+        name,
+        "is missing, though the week's manifest lists it: removed after it was archived",
+      );
+    }
+    const found = digest(bytes);
+    if (found.sha256 !== listed.sha256 || found.bytes !== listed.bytes) {
+      throw new ArchiveObjectError(
+        name,
+        "does not match the week's manifest (another SHA-256): changed after it was archived",
+      );
+    }
+    return bytes;
+  }
+
+  async function fetchObject(windowTo: string, name: ArchiveFile, call?: CallOptions): Promise<Uint8Array | undefined> {
     const maxBytes = ARCHIVE_CAPS[name];
     try {
       return await store.get(keyOf(windowTo, name), { ...call, maxBytes });
@@ -230,6 +310,11 @@ export function createReportArchive(store: BlobStore, reportName: string): Repor
   const archive: ReportArchive = {
     location: `${store.location.replace(/\/+$/, '')}/${prefix}`,
     slug,
+    ...(seal ? { seal } : {}),
+
+    async missingWeeks(after, through, call) {
+      return seal ? seal.missing(after, through, call) : [];
+    },
 
     async list(call) {
       const byWindow = new Map<string, string[]>();
@@ -254,12 +339,21 @@ export function createReportArchive(store: BlobStore, reportName: string): Repor
         // gzip without a file name or time in its header: the same week gives the same bytes.
         [ARCHIVE_FILES.aggregate, gzipSync(encodeArchivedWeek(week))],
       ];
+      // Sealed before anything is written (a key that cannot be used writes nothing, to be retried);
+      // the manifest goes last, so a write cut short leaves a week without one: unusable, and said.
+      const manifest = seal
+        ? await seal.seal({ from: report.summary.window.from, to: windowTo }, files, call)
+        : undefined;
       await Promise.all(
         files.map(([name, body]) =>
           store.put(keyOf(windowTo, name), body, CONTENT_TYPES[name] ?? 'application/octet-stream', call),
         ),
       );
-      return files.map(([name]) => keyOf(windowTo, name));
+      if (seal && manifest) {
+        await store.put(keyOf(windowTo, MANIFEST_FILE), manifest, 'application/json; charset=utf-8', call);
+        seal.forget();
+      }
+      return [...files.map(([name]) => keyOf(windowTo, name)), ...(manifest ? [keyOf(windowTo, MANIFEST_FILE)] : [])];
     },
 
     readWeek(windowTo, call) {

@@ -23,7 +23,16 @@ export interface HandlerConfig {
   readonly idempotencyTable: string;
   /** The report archive's S3 bucket; absent when archiving is off. */
   readonly archiveBucket?: string;
+  /**
+   * The KMS HMAC key that seals the archive's weeks (ARCHIVE_MAC_KEY: its ARN, id or alias; the
+   * stack's output ArchiveMacKeyArn); absent, the archive is neither signed nor verified.
+   */
+  readonly archiveMacKey?: string;
 }
+
+/** A KMS key's ARN, id, alias or alias ARN (what GenerateMac's KeyId takes). */
+const KMS_KEY_ID =
+  /^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key\/[A-Za-z0-9-]{1,64}|alias\/[A-Za-z0-9/_-]{1,250})|(?:mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]{1,250})$/;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -72,8 +81,22 @@ export function readEnv(env: Env = process.env): HandlerConfig {
     problems.push(`ARCHIVE_BUCKET must be an S3 bucket name (3–63 of a-z, 0-9, . and -) (got ${quote(archiveBucket)})`);
   }
 
+  const archiveMacKey = get('ARCHIVE_MAC_KEY');
+  if (archiveMacKey !== '' && !KMS_KEY_ID.test(archiveMacKey)) {
+    problems.push(
+      `ARCHIVE_MAC_KEY must be a KMS key ARN, key id or alias, such as the stack output ArchiveMacKeyArn (got ${quote(archiveMacKey)})`,
+    );
+  } else if (archiveMacKey !== '' && archiveBucket === '') {
+    problems.push('ARCHIVE_MAC_KEY seals the report archive, but ARCHIVE_BUCKET is not set: set both, or neither');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { reports, idempotencyTable, ...(archiveBucket ? { archiveBucket } : {}) };
+  return {
+    reports,
+    idempotencyTable,
+    ...(archiveBucket ? { archiveBucket } : {}),
+    ...(archiveMacKey ? { archiveMacKey } : {}),
+  };
 
   function optionalUrl(name: string, example: string, option: 'datadogApiUrl' | 'slackApiUrl') {
     const value = get(name);

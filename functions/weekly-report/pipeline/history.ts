@@ -13,9 +13,18 @@
  *   figures of its summary (capped and checked, one summary at a time); a week with no archived
  *   report is a gap, never an estimate, and a week whose object is unusable is a gap with a
  *   warning naming it.
+ * In a signed archive (docs/archive.md "A tamper-evident archive") a week is used only when it
+ * verifies: its manifest's MAC, its objects' SHA-256s and its place in the chain (the archive
+ * checks this on every read, report-archive.ts); any other week is fetched, or left out of the
+ * trend, with a warning naming it and why, and a week the chain names but the archive no longer
+ * holds (deleted) is named too. Weeks without a manifest (archived before MACs) are named in one
+ * warning per use.
  * An archive that cannot be listed at all means: fetch everything, and say so. Nothing here throws.
  */
+import { ArchiveObjectError } from '../archive/checks';
+import { MANIFEST_FILE } from '../archive/manifest';
 import type { ReportArchive } from '../archive/report-archive';
+import { MANIFEST_ABSENT } from '../archive/seal';
 import type { ArchivedWeek } from '../core/archived-week';
 import { mergeRanges } from '../core/gaps';
 import { DAY_MS, type TimeRange } from '../core/time';
@@ -95,6 +104,38 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** True when `error` says the week has no manifest in a signed archive (archived before MACs, or its manifest removed). */
+function isUnsigned(error: unknown): boolean {
+  return error instanceof ArchiveObjectError && error.object === MANIFEST_FILE && error.problem === MANIFEST_ABSENT;
+}
+
+/** One warning for the weeks of a signed archive that have no manifest: `then` says what was done instead. */
+function unsignedWarning(weekEnds: readonly string[], timezone: string, then: string): string {
+  const names = weekEnds.map((w) => weekName(w, timezone).replace(/^the week ending /, ''));
+  const listed = names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  return `${names.length === 1 ? 'The week ending' : 'The weeks ending'} ${listed} could not be verified (${MANIFEST_FILE} ${MANIFEST_ABSENT}): ${then}.`;
+}
+
+/** Warnings for the weeks ending in (`after`, `through`] that the chain names but the archive no longer holds. */
+async function missingWarnings(
+  archive: ReportArchive,
+  after: number,
+  through: number,
+  options: { readonly logger?: Logger; readonly call?: CallOptions; readonly timezone: string; readonly then: string },
+): Promise<string[]> {
+  let missing: Awaited<ReturnType<ReportArchive['missingWeeks']>>;
+  try {
+    missing = await archive.missingWeeks(new Date(after).toISOString(), new Date(through).toISOString(), options.call);
+  } catch (error) {
+    options.logger?.warn('archive_chain_unreadable', { location: archive.location, error: reasonOf(error) });
+    return [];
+  }
+  return missing.map((m) => {
+    options.logger?.warn('archive_week_missing', { windowTo: m.windowTo, namedBy: m.namedBy });
+    return `${capitalized(weekName(m.windowTo, options.timezone))} is missing from the archive, though ${weekName(m.namedBy, options.timezone)} was chained to it (removed after it was archived): ${options.then}.`;
+  });
+}
+
 /**
  * Reads the archived weeks that may cover `baseline`: their aggregates only, one at a time (each
  * under its caps). Never throws: an archive that cannot be listed gives no weeks and a warning.
@@ -121,21 +162,35 @@ export async function readArchivedBaseline(
   // A week can only lie in the baseline if it ends inside it.
   const candidates = listed.filter((r) => {
     const to = Date.parse(r.windowTo);
-    return to > baseline.from && to <= baseline.to && r.files.includes('aggregate.json.gz');
+    // A signed week whose aggregate was removed is still a candidate: its manifest says it is missing.
+    const held =
+      r.files.includes('aggregate.json.gz') || (archive.seal !== undefined && r.files.includes(MANIFEST_FILE));
+    return to > baseline.from && to <= baseline.to && held;
   });
   const warnings: string[] = [];
   const read: ArchivedWeek[] = [];
+  const unsigned: string[] = [];
   // One at a time: each may decompress to tens of megabytes, and there are only a few.
   for (const r of candidates) {
     try {
       read.push(await archive.readWeek(r.windowTo, options.call));
     } catch (error) {
       const reason = reasonOf(error);
+      if (isUnsigned(error)) {
+        unsigned.push(r.windowTo);
+        options.logger?.warn('archive_week_unusable', { windowTo: r.windowTo, error: reason });
+        continue;
+      }
       warnings.push(
         `${capitalized(weekName(r.windowTo, timezone))} could not be read from the archive (${reason}): fetched from Datadog.`,
       );
       options.logger?.warn('archive_week_unusable', { windowTo: r.windowTo, error: reason });
     }
+  }
+  if (unsigned.length > 0) warnings.push(unsignedWarning(unsigned, timezone, 'fetched from Datadog'));
+  if (archive.seal) {
+    const then = 'fetched from Datadog';
+    warnings.push(...(await missingWarnings(archive, baseline.from, baseline.to, { ...options, timezone, then })));
   }
   const usable = read
     .filter((w) => {
@@ -290,7 +345,12 @@ export async function readTrend(
   try {
     archived = new Map(
       (await archive.list(options.call))
-        .filter((r) => r.files.includes('point.json') || r.files.includes('summary.json'))
+        .filter(
+          (r) =>
+            r.files.includes('point.json') ||
+            r.files.includes('summary.json') ||
+            (archive.seal !== undefined && r.files.includes(MANIFEST_FILE)),
+        )
         .map((r) => [r.windowTo, r.files]),
     );
   } catch (error) {
@@ -301,6 +361,7 @@ export async function readTrend(
   const earlier = first < 0 ? [] : weekEnds.slice(first);
   const warnings: string[] = [];
   const points: TrendPoint[] = [];
+  const unsigned: string[] = [];
   // One at a time: a week archived before points is read from its summary, which may be large.
   for (const weekEnd of earlier) {
     const files = archived.get(weekEnd);
@@ -325,12 +386,21 @@ export async function readTrend(
       );
     } catch (error) {
       const reason = reasonOf(error);
-      warnings.push(
-        `${capitalized(weekName(weekEnd, current.timezone))} could not be read from the archive (${reason}): left out of the trend.`,
-      );
+      if (isUnsigned(error)) unsigned.push(weekEnd);
+      else
+        warnings.push(
+          `${capitalized(weekName(weekEnd, current.timezone))} could not be read from the archive (${reason}): left out of the trend.`,
+        );
       options.logger?.warn('archive_week_unusable', { windowTo: weekEnd, use: 'trend', error: reason });
       points.push(gap(weekEnd));
     }
+  }
+  if (unsigned.length > 0) warnings.push(unsignedWarning(unsigned, current.timezone, 'left out of the trend'));
+  const oldest = weekEnds[0];
+  if (archive.seal && oldest !== undefined) {
+    const then = 'left out of the trend';
+    const timezone = current.timezone;
+    warnings.push(...(await missingWarnings(archive, Date.parse(oldest) - 1, end, { ...options, timezone, then })));
   }
   return { points: [...points, currentPoint(current)], warnings };
 }
