@@ -344,14 +344,17 @@ export function createReportArchive(
       const manifest = seal
         ? await seal.seal({ from: report.summary.window.from, to: windowTo }, files, call)
         : undefined;
-      await Promise.all(
-        files.map(([name, body]) =>
-          store.put(keyOf(windowTo, name), body, CONTENT_TYPES[name] ?? 'application/octet-stream', call),
-        ),
-      );
-      if (seal && manifest) {
-        await store.put(keyOf(windowTo, MANIFEST_FILE), manifest, 'application/json; charset=utf-8', call);
-        seal.forget();
+      try {
+        await Promise.all(
+          files.map(([name, body]) =>
+            store.put(keyOf(windowTo, name), body, CONTENT_TYPES[name] ?? 'application/octet-stream', call),
+          ),
+        );
+        if (manifest)
+          await store.put(keyOf(windowTo, MANIFEST_FILE), manifest, 'application/json; charset=utf-8', call);
+      } finally {
+        // What this archive read of its weeks may no longer hold.
+        seal?.forget();
       }
       return [...files.map(([name]) => keyOf(windowTo, name)), ...(manifest ? [keyOf(windowTo, MANIFEST_FILE)] : [])];
     },

@@ -457,7 +457,7 @@ describe('a strict command line', () => {
     ],
     [
       ['render', '--input', 'RESPONSE', '--out', 'OUT', '--format', 'json'],
-      /^--format does not apply to render; it is an option of summarize, history and show$/,
+      /^--format does not apply to render; it is an option of summarize, history, show and verify$/,
     ],
     [
       ['history', '--archive', 'OUT', '--input', 'RESPONSE'],
