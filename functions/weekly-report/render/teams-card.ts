@@ -47,8 +47,8 @@ export const TEAMS_LIMITS = {
    * failures from about 21 KB of card JSON. 20,000 bytes keeps a margin below both.
    */
   messageBytes: 20_000,
-  /** Anomalies the card lists at most (a channel post is a digest; Datadog holds every one). */
-  anomalies: 10,
+  /** Anomalies the card lists at most, as the Slack post (a channel post is a digest; Datadog holds every one). */
+  anomalies: 15,
   /** Partial-data reasons shown. */
   reasons: 5,
   /** Longest audit value in a line, a detail, a title, in code points. */
@@ -276,9 +276,14 @@ function actions(view: ReportView, archive: Link | undefined): OpenUrlAction[] {
   return buttons;
 }
 
-/** What a client that cannot draw the card shows: `AI Activity Audit — Acme — 2026-11-16 to 2026-11-22: 2,000 calls…`. */
+/**
+ * What a client that cannot draw the card shows: `AI Activity Audit — Acme — 2026-11-16 to
+ * 2026-11-22: 2,000 calls…`, `(partial)` after the dates when the data is incomplete (no brackets:
+ * `[partial]:` reads as a Markdown link definition to some parsers).
+ */
 function fallbackText(view: ReportView): string {
-  return `${view.title} — ${cardValue(view.subtitle, TEAMS_LIMITS.title)} — ${view.window.days}${view.partialMark}: ${inertCardText(view.gist)}`;
+  const partial = view.complete ? '' : ' (partial)';
+  return `${view.title} — ${cardValue(view.subtitle, TEAMS_LIMITS.title)} — ${view.window.days}${partial}: ${inertCardText(view.gist)}`;
 }
 
 function message(card: AdaptiveCard): TeamsMessage {
