@@ -112,31 +112,42 @@ describe('the Teams channel', () => {
   });
 
   it.each([
-    [TEAMS_GONE, /teams: the Teams workflow webhook of channel gone \(teamsWebhooks\.gone, at 127\.0\.0\.1:\d+\) was not found \(HTTP 404 WorkflowNotFound\): the workflow was deleted or turned off/],
+    [
+      TEAMS_GONE,
+      /teams: the Teams workflow webhook of channel gone \(teamsWebhooks\.gone, at 127\.0\.0\.1:\d+\) was not found \(HTTP 404 WorkflowNotFound\): the workflow was deleted or turned off/,
+    ],
     [TEAMS_INSECURE, /teams: Teams channel insecure: teamsWebhooks\.insecure must be https:/],
-    ['nowhere', /teams: Teams channel nowhere: the credentials secret's teamsWebhooks has no entry "nowhere": add "nowhere": "https:\/\/…"/],
-  ])('fails the Teams channel alone for channel %s: email and Slack go out, the invocation fails naming it', async (channel, message) => {
-    // Prepare
-    const h = harness();
-    const env = h.appEnv({ TEAMS_CHANNEL: channel });
-    const org = env.ORG_NAME as string;
+    [
+      'nowhere',
+      /teams: Teams channel nowhere: the credentials secret's teamsWebhooks has no entry "nowhere": add "nowhere": "https:\/\/…"/,
+    ],
+  ])(
+    'fails the Teams channel alone for channel %s: email and Slack go out, the invocation fails naming it',
+    async (channel, message) => {
+      // Prepare
+      const h = harness();
+      const env = h.appEnv({ TEAMS_CHANNEL: channel });
+      const org = env.ORG_NAME as string;
 
-    // Act
-    const run = await h.captureOutput(() => createHandler(env)(EVENT, h.lambdaContext()));
+      // Act
+      const run = await h.captureOutput(() => createHandler(env)(EVENT, h.lambdaContext()));
 
-    // Assess: the invocation fails (the errors alarm and the DLQ see it), naming Teams and the fix
-    const error = rejection(run.result);
-    expect(error).toBeInstanceOf(DeliveryError);
-    expect(error.failedChannels).toEqual(['teams']);
-    expect(error.message).toMatch(message);
-    expect(await h.emailsOf(org)).toHaveLength(1);
-    expect(h.postsOf(org)).toHaveLength(1);
-    expect(h.teamsPostsOf(org)).toHaveLength(0);
-    expect(metricsOf(run.output)).toMatchObject({ EmailDelivered: 1, SlackDelivered: 1, TeamsFailed: 1 });
-    const outcome = logLines(run.output).find((l) => l.message === 'channel_outcome' && l.channel === 'teams');
-    expect(outcome).toEqual(expect.objectContaining({ outcome: 'failed', key: `${org}:2026-11-23T00:00:00.000Z:teams` }));
-    expectNoWebhookUrl(`${run.output}\n${error.message}\n${error.stack}\n${String(error.cause)}`);
-  });
+      // Assess: the invocation fails (the errors alarm and the DLQ see it), naming Teams and the fix
+      const error = rejection(run.result);
+      expect(error).toBeInstanceOf(DeliveryError);
+      expect(error.failedChannels).toEqual(['teams']);
+      expect(error.message).toMatch(message);
+      expect(await h.emailsOf(org)).toHaveLength(1);
+      expect(h.postsOf(org)).toHaveLength(1);
+      expect(h.teamsPostsOf(org)).toHaveLength(0);
+      expect(metricsOf(run.output)).toMatchObject({ EmailDelivered: 1, SlackDelivered: 1, TeamsFailed: 1 });
+      const outcome = logLines(run.output).find((l) => l.message === 'channel_outcome' && l.channel === 'teams');
+      expect(outcome).toEqual(
+        expect.objectContaining({ outcome: 'failed', key: `${org}:2026-11-23T00:00:00.000Z:teams` }),
+      );
+      expectNoWebhookUrl(`${run.output}\n${error.message}\n${error.stack}\n${String(error.cause)}`);
+    },
+  );
 
   it('posts on the retry after a failure that certainly posted nothing', async () => {
     // Prepare: the first request answers 404, as a workflow turned off for a moment
