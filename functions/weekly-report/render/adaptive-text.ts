@@ -5,8 +5,10 @@
  * function of the card format, CommonMark decodes `&…;` entities and honours `\` escapes).
  *
  * Nothing from audit data can form a link, a mention or formatting: every character any of those
- * needs is swapped for a look-alike (`*` → `∗`, `[` → `［`, `@` → `＠`, a `.` before a letter or
- * digit → `․`, …), so a reader sees the same words and no parser sees a marker. Look-alikes rather
+ * needs is swapped for a look-alike (`*` → `∗`, `[` → `［`, `<` → `‹`, a `.` before a letter or
+ * digit → `․`, …), so a reader sees the same words and no parser sees a marker. An `@` stays: with
+ * no `.` left between the names of a domain no e-mail address can be linked, and in a card only
+ * `<at>` (whose `<` is gone) with the message's mention entities (never sent) makes a mention. Look-alikes rather
  * than backslash escapes because Microsoft documents no escape syntax for card Markdown: a `\*`
  * could show its backslash, or not escape at all, depending on the client. Every value is also one
  * line (no list, heading or quote can start in it), cut to a length, and freed of bidirectional
@@ -28,7 +30,6 @@ const LOOKALIKES: Readonly<Record<string, string>> = {
   '>': '\u203a',
   '#': '\uff03', // ＃ fullwidth number sign: no heading
   '&': '\uff06', // ＆ fullwidth ampersand: no entity such as &#x202E; decoded after our bidi check
-  '@': '\uff20', // ＠ fullwidth commercial at: no e-mail link, no mention
   '{': '\uff5b', // ｛ ｝ fullwidth braces: no {{DATE()}} / {{TIME()}} function, no template
   '}': '\uff5d',
 };
@@ -44,7 +45,7 @@ const RATIO = '\u2236';
  */
 export function inertCardText(text: string): string {
   return text
-    .replace(/[\\*_~`[\]<>#&@{}]/g, (c) => LOOKALIKES[c] ?? c)
+    .replace(/[\\*_~`[\]<>#&{}]/g, (c) => LOOKALIKES[c] ?? c)
     .replace(/\.(?=[\p{L}\p{N}])/gu, DOT_LEADER)
     .replace(/:(?=\/)/g, RATIO);
 }

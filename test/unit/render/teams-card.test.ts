@@ -87,7 +87,7 @@ describe('the Teams card', () => {
     expect(all).toContain('48,213 (−5% vs previous week)');
     expect(all).toContain('40 (14 high, 20 medium, 6 low)');
     expect(all).toContain('**High · 14**');
-    expect(all).toContain('**Destructive action** · user0＠example․com · deleted · monitor · mon-1000');
+    expect(all).toContain('**Destructive action** · user0@example․com · deleted · monitor · mon-1000');
     expect(all).toMatch(/and 25 more · \[open all 40 in Datadog\]\(https:\/\/app\.datadoghq\.com\/audit-trail\?/);
     expect(card.fallbackText).toBe(
       'AI Activity Audit — Acme Corporation — 2026-11-16 to 2026-11-22: 48,213 calls by 412 people, 40 anomalies (14 high)',
@@ -223,7 +223,7 @@ describe('Adaptive Card text escaping', () => {
     const out = inertCardText('a*b_c~d`e[f]g<h>i#j&k@l{m}n\\o evil.example https://x');
 
     // Assess
-    expect(out).toBe('a∗bˍc∼dˋe［f］g‹h›i＃j＆k＠l｛m｝n∖o evil․example https∶//x');
+    expect(out).toBe('a∗bˍc∼dˋe［f］g‹h›i＃j＆k@l｛m｝n∖o evil․example https∶//x');
   });
 
   it('keeps one line, a length, and no bidirectional control', () => {
@@ -277,7 +277,9 @@ describe('hostile audit data in the Teams card', () => {
         )
         .replace(/(^|\r)- /g, '$1');
       // Parentheses stay: without a bracket before them they form nothing.
-      expect(rest).not.toMatch(/[[\]<>*_~`#&@{}\\]/);
+      expect(rest).not.toMatch(/[[\]<>*_~`#&{}\\]/);
+      // An @ stays, but never in an address that could be linked: no dot follows it within a name.
+      expect(rest).not.toMatch(/@[\w-]+\.[\w-]/);
       expect(rest).not.toMatch(/https?:|www\./i);
       expect(rest).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/);
     }
@@ -287,7 +289,7 @@ describe('hostile audit data in the Teams card', () => {
     expect(json).not.toContain('msteams');
     expect(json).toContain('‹at›Everyone‹/at›');
     expect(json).toContain('［click］(https∶//evil․example/login)');
-    expect(json).toContain('mallory＠evil․example');
+    expect(json).toContain('mallory@evil․example');
     expect(json).toContain('東京');
   });
 
