@@ -10,7 +10,7 @@
  * in Teams forms here too, and `renderTeamsCard` reports every link and every emphasis it drew,
  * for the tests to check that only ours are there.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { TeamsMessage } from '../../functions/weekly-report/ports';
@@ -221,4 +221,24 @@ export async function captureTeamsScreenshot(message: TeamsMessage, outDir: stri
     await browser.close();
   }
   return file;
+}
+
+/**
+ * `npm start`'s Teams files in `dir`: teams.json (the message as posted to the workflow) and, when
+ * Chromium is there, teams.png; a picture that could not be drawn is said with `log`.
+ */
+export async function writeTeamsFiles(
+  message: TeamsMessage,
+  dir: string,
+  log: (line: string) => void,
+): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, 'teams.json');
+  writeFileSync(json, `${JSON.stringify(message, null, 2)}\n`);
+  try {
+    return [json, await captureTeamsScreenshot(message, dir)];
+  } catch (error) {
+    log(`Teams screenshot skipped: ${(error as Error).message}`);
+    return [json];
+  }
 }

@@ -37,8 +37,10 @@ export function teamsChecks(reports: readonly ReportDefinition[], credentials: C
           `store the URL of the workflow's trigger ("When a Teams webhook request is received") as "teamsWebhooks": {"${channel}": "https://…"} in ${credentials.target} (docs/teams.md)`,
         );
       }
+      const url = new URL(webhook.url);
+      const how = url.protocol === 'https:' ? 'https' : 'plain http to a loopback stand-in';
       return skip(
-        `URL present (https, ${new URL(webhook.url).host}); not called: a Teams workflow takes no request that posts nothing, so only a real post tests it`,
+        `URL present (${how}, ${url.host}); not called: a Teams workflow takes no request that posts nothing, so only a real post tests it`,
         `after the next run, see the channel (or the workflow's run history in Power Automate); the run's teams outcome says whether the webhook took the card`,
       );
     },

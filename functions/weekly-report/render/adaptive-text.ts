@@ -21,7 +21,7 @@ import { clipLine, safeUrl } from './escape';
 const LOOKALIKES: Readonly<Record<string, string>> = {
   '\\': '\u2216', // ∖ set minus: no backslash escape of our own syntax after a value
   '*': '\u2217', // ∗ asterisk operator: no bold or italic
-  _: '\u02cd', // ˍ modifier low macron: no italic
+  _: '\u02cd', // ˍ modifier low macron: no italic (only where an underscore could open or close it)
   '~': '\u223c', // ∼ tilde operator: no strike-through
   '`': '\u02cb', // ˋ modifier grave: no code span
   '[': '\uff3b', // ［ ］ fullwidth brackets: no link or image
@@ -44,10 +44,15 @@ const RATIO = '\u2236';
  * by its look-alike. Keeps the length in UTF-16 units, so a value cut to fit stays within it.
  */
 export function inertCardText(text: string): string {
-  return text
-    .replace(/[\\*_~`[\]<>#&{}]/g, (c) => LOOKALIKES[c] ?? c)
-    .replace(/\.(?=[\p{L}\p{N}])/gu, DOT_LEADER)
-    .replace(/:(?=\/)/g, RATIO);
+  return (
+    text
+      .replace(/[\\*~`[\]<>#&{}]/g, (c) => LOOKALIKES[c] ?? c)
+      // An underscore inside a word opens no italic (CommonMark's flanking rule, which Teams follows):
+      // `security_rule` and `first_last@example.com` stay as they are, as in the Slack post.
+      .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, LOOKALIKES._ ?? '_')
+      .replace(/\.(?=[\p{L}\p{N}])/gu, DOT_LEADER)
+      .replace(/:(?=\/)/g, RATIO)
+  );
 }
 
 /**

@@ -220,10 +220,10 @@ describe('the Teams card', () => {
 describe('Adaptive Card text escaping', () => {
   it('swaps every character Markdown, a linkifier or the card format acts on for a look-alike', () => {
     // Act
-    const out = inertCardText('a*b_c~d`e[f]g<h>i#j&k@l{m}n\\o evil.example https://x');
+    const out = inertCardText('a*b_c~d`e[f]g<h>i#j&k@l{m}n\\o evil.example https://x _it_ snake_case');
 
     // Assess
-    expect(out).toBe('a∗bˍc∼dˋe［f］g‹h›i＃j＆k@l｛m｝n∖o evil․example https∶//x');
+    expect(out).toBe('a∗b_c∼dˋe［f］g‹h›i＃j＆k@l｛m｝n∖o evil․example https∶//x ˍitˍ snake_case');
   });
 
   it('keeps one line, a length, and no bidirectional control', () => {
@@ -277,7 +277,9 @@ describe('hostile audit data in the Teams card', () => {
         )
         .replace(/(^|\r)- /g, '$1');
       // Parentheses stay: without a bracket before them they form nothing.
-      expect(rest).not.toMatch(/[[\]<>*_~`#&{}\\]/);
+      expect(rest).not.toMatch(/[[\]<>*~`#&{}\\]/);
+      // An underscore only inside a word, where it opens no italic.
+      expect(rest).not.toMatch(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/u);
       // An @ stays, but never in an address that could be linked: no dot follows it within a name.
       expect(rest).not.toMatch(/@[\w-]+\.[\w-]/);
       expect(rest).not.toMatch(/https?:|www\./i);

@@ -13,7 +13,10 @@ import { BrowserLaunchError } from '../../../scripts/lib/email-screenshots';
 import { captureTeamsScreenshot, renderTeamsCard } from '../../../scripts/lib/teams-preview';
 import { countFlags, HOSTILE_VALUES, makeBusySummary, makeFlag, makeSummary } from '../../support/summary-fixtures';
 
-const ARCHIVE = { url: 'https://console.aws.amazon.com/s3/buckets/archive?prefix=reports%2Facme%2F', text: 'Open the archived report' };
+const ARCHIVE = {
+  url: 'https://console.aws.amazon.com/s3/buckets/archive?prefix=reports%2Facme%2F',
+  text: 'Open the archived report',
+};
 const TEAMS_HOSTILE = [
   '[click](https://evil.example/login)',
   '<at>Everyone</at>',
@@ -28,7 +31,9 @@ jest.setTimeout(60_000);
 describe('the Teams card in Chromium', () => {
   it('draws a busy week with its links to Datadog and the archive, and no renderer warning', async () => {
     // Act
-    const drawn = await renderTeamsCard(renderReport(makeBusySummary(), { slackChannel: 'C1', archive: ARCHIVE }).teams);
+    const drawn = await renderTeamsCard(
+      renderReport(makeBusySummary(), { slackChannel: 'C1', archive: ARCHIVE }).teams,
+    );
 
     // Assess
     expect(drawn.errors).toEqual([]);
@@ -43,7 +48,9 @@ describe('the Teams card in Chromium', () => {
   it('draws hostile data as text: no link, emphasis or mention but ours', async () => {
     // Prepare
     const values = [...HOSTILE_VALUES, ...TEAMS_HOSTILE];
-    const flags = values.map((v, i) => makeFlag({ user: v, resource_id: values[(i + 3) % values.length], detail: v }, i));
+    const flags = values.map((v, i) =>
+      makeFlag({ user: v, resource_id: values[(i + 3) % values.length], detail: v }, i),
+    );
     const summary = makeSummary({
       org: '**Acme** [x](https://evil.example)',
       anomalies: flags.slice(0, 15),
