@@ -5,7 +5,7 @@
  * emulator on free loopback ports; then the real Lambda handler with scheduled-time events, where
  * only the endpoints differ from a deployed function. It runs two reports of the generated org,
  * as a deployment with a `reports` list would: the org-wide one for security (email, Slack and a
- * Microsoft Teams channel, through a Teams workflow webhook stand-in whose first answer is a 429)
+ * Microsoft Teams channel, through a Teams workflow webhook stand-in)
  * and one scoped to the `sre` team (its own Slack channel), from one fetch. Before the runs it
  * invokes the function with `{"check": true}`, the preflight `report doctor` also runs, against
  * the same stand-ins (SES answers identity and account questions through ses-account-emulator.ts).
@@ -96,9 +96,9 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
   const sesAccount = await startSesAccountEmulator(aws.ses.url, { identities: { 'example.com': 'Success' } });
   const s3 = await startS3Emulator();
   const slack = await startSlackEmulator({ token: SLACK_TOKEN, channels: [LOCAL_CHANNEL, SRE_CHANNEL] });
-  // A Teams workflow that answers its first post with a 429 (Retry-After 1 s), as a busy one does.
+  // The security channel's Teams workflow (its 429s, size limit and lost answers are the tests').
   const msTeams = await startTeamsWebhookEmulator();
-  const teamsWebhook = msTeams.workflowUrl({ throttleFirst: true, retryAfterSeconds: 1 });
+  const teamsWebhook = msTeams.workflowUrl();
   const secrets = await startSecretsManagerEmulator({
     [SECRET_ID]: JSON.stringify({
       ddApiKey: datadog.apiKey,

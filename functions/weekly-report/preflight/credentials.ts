@@ -60,7 +60,7 @@ export function secretCredentials(client: SecretsManagerClient, secretId: string
  */
 export function environmentCredentials(env: Readonly<Record<string, string | undefined>>): CredentialSource {
   return {
-    target: 'environment (DD_API_KEY, DD_APP_KEY, SLACK_BOT_TOKEN, TEAMS_WEBHOOKS)',
+    target: 'environment (DD_API_KEY, DD_APP_KEY, SLACK_BOT_TOKEN)',
     async load() {
       const value = (name: string): string | undefined => {
         const v = (env[name] ?? '').trim();
