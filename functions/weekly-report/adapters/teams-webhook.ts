@@ -197,6 +197,8 @@ export function retryAfterSeconds(header: string | null, now: number): number | 
   if (header === null) return undefined;
   const text = header.trim();
   if (/^\d{1,6}$/.test(text)) return Number(text);
+  // An HTTP date (IMF-fixdate, RFC 9110): Date.parse alone takes `-3` or `1.5` for years.
+  if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) return undefined;
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
