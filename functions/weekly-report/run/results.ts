@@ -5,8 +5,11 @@
 import type { Summary } from '../core/types';
 import type { RenderedReport } from '../ports';
 
-/** The archive is a channel too: claimed, written and recorded like the two deliveries, before them. */
-export type ChannelName = 'archive' | 'email' | 'slack';
+/**
+ * The archive is a channel too: claimed, written and recorded like the deliveries, before them.
+ * `teams` is Microsoft Teams (a workflow webhook), not Datadog Teams.
+ */
+export type ChannelName = 'archive' | 'email' | 'slack' | 'teams';
 /**
  * - `delivered`: sent now, or found sent (a Slack post whose answer an earlier run lost: `found`);
  * - `skipped_already_delivered`: the ledger says an earlier run delivered it; nothing was sent;
