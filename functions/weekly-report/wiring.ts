@@ -27,15 +27,7 @@ import { createTeamsSender, unusableTeamsSender } from './adapters/teams-webhook
 import { createReportArchive, parseS3Url, type ReportArchive } from './archive/report-archive';
 import { orgKey, type ReportDefinition } from './config/report-definitions';
 import { SlackDeliveryError } from './errors';
-import type {
-  BlobStore,
-  Credentials,
-  DeliveryLedger,
-  Logger,
-  MacSigner,
-  SlackSender,
-  TeamsSender,
-} from './ports';
+import type { BlobStore, Credentials, DeliveryLedger, Logger, MacSigner, SlackSender, TeamsSender } from './ports';
 import type { Link } from './render/view';
 import type { ReportWiring } from './run/invocation';
 import type { GroupDeps, PlannedReport } from './run/report-group';
