@@ -409,14 +409,14 @@ describe('a run retried after the Slack post failed', () => {
     const posts = h.postsOf(org);
     expect(posts).toHaveLength(1);
     const { channel, text, blocks } = posts[0]!;
-    const onRecord = JSON.parse(archivedSlack) as { channel: string; text: string; blocks: unknown[] };
+    const onRecord = (JSON.parse(archivedSlack) as { post: { channel: string; text: string; blocks: unknown[] } }).post;
     expect(JSON.stringify({ channel, text, blocks })).toBe(
       JSON.stringify({ channel: onRecord.channel, text: onRecord.text, blocks: onRecord.blocks }),
     );
     // …and it is the first attempt's report, which the retry's is not.
     expect(archivedSummary.complete).toBe(false);
     expect(recomputed.summary.complete).toBe(true);
-    expect(JSON.stringify(recomputed.report.slack.blocks)).not.toBe(JSON.stringify(blocks));
+    expect(JSON.stringify(recomputed.report.slack.post.blocks)).not.toBe(JSON.stringify(blocks));
     expect(retry.logs.some((l) => l.message === 'sending_archived_rendering')).toBe(true);
     expect(await h.emailsOf(org)).toHaveLength(1);
   });
@@ -432,7 +432,7 @@ describe('a run retried after the Slack post failed', () => {
     h.slack.clearFaults();
     await put(
       keyOf(org, weekEnd, 'slack.json'),
-      JSON.stringify({ channel: CHANNEL, text: 'x', blocks: 'none', unfurl_links: false }),
+      JSON.stringify({ post: { channel: CHANNEL, text: 'x', blocks: 'none', unfurl_links: false }, thread: [] }),
     );
 
     // Act
@@ -441,9 +441,9 @@ describe('a run retried after the Slack post failed', () => {
     // Assess
     expect(retry.error).toBeUndefined();
     const warning = retry.logs.find((l) => l.message === 'archived_rendering_unusable');
-    expect(warning?.error).toBe('slack.json: blocks is not a list');
+    expect(warning?.error).toBe('slack.json: post.blocks is not a list');
     const posts = h.postsOf(org);
     expect(posts).toHaveLength(1);
-    expect(JSON.stringify(posts[0]?.blocks)).toBe(JSON.stringify(only(retry.runs).report.slack.blocks));
+    expect(JSON.stringify(posts[0]?.blocks)).toBe(JSON.stringify(only(retry.runs).report.slack.post.blocks));
   });
 });

@@ -59,7 +59,10 @@ export interface HandlerHarness {
   /** A Lambda context whose remaining time runs down from `remainingMs`. */
   lambdaContext(remainingMs?: number): Context;
   emailsOf(org: string): Promise<SentEmail[]>;
+  /** The report's channel posts of `org` (not their thread replies). */
   postsOf(org: string): SlackPostedMessage[];
+  /** The replies in the threads of `org`'s posts. */
+  repliesOf(org: string): SlackPostedMessage[];
   /** Runs `fn`, returning what the process wrote meanwhile and how `fn` settled. */
   captureOutput<T>(fn: () => Promise<T>): Promise<{ output: string; result: PromiseSettledResult<T> }>;
 }
@@ -164,7 +167,14 @@ export function useHandlerHarness(options: HarnessOptions = {}): () => HandlerHa
         return (await aws.ses.emails()).filter((e) => e.subject.includes(org));
       },
       postsOf(org) {
-        return slack.messages.filter((m) => m.text.includes(org) || JSON.stringify(m.blocks).includes(org));
+        return slack.messages.filter(
+          (m) => m.thread_ts === undefined && (m.text.includes(org) || JSON.stringify(m.blocks).includes(org)),
+        );
+      },
+      repliesOf(org) {
+        return slack.messages.filter(
+          (m) => m.thread_ts !== undefined && (m.text.includes(org) || JSON.stringify(m.blocks).includes(org)),
+        );
       },
       async captureOutput(fn) {
         const from = captured.length;

@@ -1,12 +1,12 @@
 /**
  * Renders one summary into every medium at once: the email (subject, HTML, text) and the
- * Slack `chat.postMessage` arguments, all from one view of the summary (render/view/), built
+ * Slack `chat.postMessage` arguments of the channel post and its thread reply, all from one view of the summary (render/view/), built
  * once. Pure: no I/O, no clock.
  */
 import type { Summary } from '../core/types';
 import type { RenderedReport } from '../ports';
 import { renderEmail } from './email';
-import { buildSlackMessage } from './slack-blocks';
+import { buildSlackReport } from './slack-blocks';
 import { buildReportView } from './view';
 
 export interface RenderOptions {
@@ -21,7 +21,7 @@ export function renderReport(summary: Summary, options: RenderOptions): Rendered
     subject: email.subject,
     html: email.html,
     text: email.text,
-    slack: buildSlackMessage(view, options.slackChannel),
+    slack: buildSlackReport(view, options.slackChannel),
     summary,
   };
 }

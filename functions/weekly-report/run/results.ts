@@ -5,8 +5,12 @@
 import type { Summary } from '../core/types';
 import type { RenderedReport } from '../ports';
 
-/** The archive is a channel too: claimed, written and recorded like the two deliveries, before them. */
-export type ChannelName = 'archive' | 'email' | 'slack';
+/**
+ * The archive is a channel too: claimed, written and recorded like the deliveries, before them.
+ * `slack` is the channel post; `slack_thread` its reply in the post's thread, a channel of its own
+ * so that a rerun after a failed reply posts only the reply (docs/delivery.md).
+ */
+export type ChannelName = 'archive' | 'email' | 'slack' | 'slack_thread';
 /**
  * - `delivered`: sent now, or found sent (a Slack post whose answer an earlier run lost: `found`);
  * - `skipped_already_delivered`: the ledger says an earlier run delivered it; nothing was sent;
@@ -27,6 +31,8 @@ export interface ChannelResult {
   readonly recordFailed?: boolean;
   /** Delivered by an earlier run whose answer was lost: this run found the post and sent nothing. */
   readonly found?: boolean;
+  /** What the ledger records of a delivered (or already delivered) channel: a Slack post's `ts`. */
+  readonly detail?: Readonly<Record<string, string>>;
 }
 
 export interface RunResult {

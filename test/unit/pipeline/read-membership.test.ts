@@ -92,7 +92,7 @@ describe('a team whose members arrive during the read', () => {
       subject: '',
       html: '',
       text: '',
-      slack: { channel: '', text: '', blocks: [], unfurl_links: false as const },
+      slack: { post: { channel: '', text: '', blocks: [], unfurl_links: false as const }, thread: [] },
     };
     for (const [k, share] of [
       [4, before],

@@ -8,10 +8,11 @@
 
 import type { AiKind, AnomalyKind, Severity } from '../../core/types';
 import type { DeltaView } from './format';
+import type { AcceptedView, GroupView, ResolvedView, TriageView } from './groups';
 import type { ChangeView, FlagView } from './items';
 
-// Declared where they are made: the delta by computeDelta, the list items as classes.
-export type { ChangeView, DeltaView, FlagView };
+// Declared where they are made: the delta by computeDelta, the list items as classes, the triage by groups.ts.
+export type { AcceptedView, ChangeView, DeltaView, FlagView, GroupView, ResolvedView, TriageView };
 
 /** Where a link leads, said in words that stand on their own (never a bare "View"). */
 export interface Link {
@@ -44,6 +45,8 @@ export interface ReportView {
   readonly actions: RankedList;
   readonly resourceTypes: RankedList;
   readonly anomalies: AnomaliesView;
+  /** The flags as groups (one card each), what exceptions accept, what is resolved since last week. */
+  readonly triage: TriageView;
   /** The "Tools" and "AI clients" sections (the MCP usage metric). */
   readonly usage: UsageView;
   readonly changes: ChangesView;
@@ -125,11 +128,16 @@ export interface WeekView {
   /** `null`: no archived report for that week (a gap, never a guess). */
   readonly calls: number | null;
   readonly complete: boolean | null;
+  /** The week's AI actions of every kind and the autonomous ones; `null` where the week has none (a gap, never a zero). */
+  readonly aiTotal: number | null;
+  readonly autonomous: number | null;
 }
 
 export interface TrendView {
-  /** Oldest first, ending with this week. */
+  /** Oldest first, ending with this week: every week, each labelled. */
   readonly weeks: readonly WeekView[];
+  /** Some week has AI figures: the trend shows them beside the calls. */
+  readonly hasAi: boolean;
   /** `8 weeks: 1,542 → 2,133 calls a week; 1 week has no archived report`. */
   readonly caption: string;
   /** `▃▅·▇█`: a week without an archived report is a dot. */
