@@ -272,7 +272,9 @@ export function slackMessageToHtml(
 ${body}${extra}
 </div></div>`;
   const replies =
-    thread.length === 0 ? '' : `\n<div class="replies">${thread.length} ${thread.length === 1 ? 'reply' : 'replies'}</div>`;
+    thread.length === 0
+      ? ''
+      : `\n<div class="replies">${thread.length} ${thread.length === 1 ? 'reply' : 'replies'}</div>`;
   const threadPanel =
     thread.length === 0
       ? ''

@@ -203,8 +203,7 @@ class FakeSlack implements SlackSender {
     this.lookups.push({ channel, tag, oldest });
     if (this.failLookupWith) throw this.failLookupWith;
     const post = this.posted.find(
-      (p) =>
-        p.channel === channel && !p.threadTs && p.tag?.report === tag.report && p.tag.windowTo === tag.windowTo,
+      (p) => p.channel === channel && !p.threadTs && p.tag?.report === tag.report && p.tag.windowTo === tag.windowTo,
     );
     return { ...(post ? { ts: post.ts } : {}), pages: 1, messages: this.posted.length };
   }
@@ -593,7 +592,8 @@ describe('runReport', () => {
     ledger.items.set(SLACK_KEY, { status: 'IN_PROGRESS', leaseUntil: clock.now() + 70_000 });
     const doneAt = clock.now() + 5_000;
     clock.onSleep = () => {
-      if (clock.now() >= doneAt) ledger.items.set(SLACK_KEY, { status: 'DELIVERED', detail: { ts: '1700000000.000009' } });
+      if (clock.now() >= doneAt)
+        ledger.items.set(SLACK_KEY, { status: 'DELIVERED', detail: { ts: '1700000000.000009' } });
     };
 
     // Act

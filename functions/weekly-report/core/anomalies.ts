@@ -113,7 +113,10 @@ function groupLink(ctx: AnomalyContext, members: readonly GroupMember[]): string
   const first = members[0];
   if (!first) return auditTrailLink(ctx.settings.site, ctx.windowRange.from, ctx.windowRange.to);
   const { kind } = first.flag;
-  if (members.length === 1 || !['destructive_action', 'support_user', 'autonomous_change', 'high_volume'].includes(kind))
+  if (
+    members.length === 1 ||
+    !['destructive_action', 'support_user', 'autonomous_change', 'high_volume'].includes(kind)
+  )
     return first.flag.link;
   let from = Number.POSITIVE_INFINITY;
   let to = Number.NEGATIVE_INFINITY;

@@ -84,17 +84,17 @@ export function newClientFlags(ctx: NewClientContext): Array<{ flag: AnomalyFlag
     flags.push({
       personKey: person.key,
       flag: {
-      kind: 'new_client',
-      severity: settings.thresholds.newClientSeverity,
-      timestamp: isoOrUnknown(windowRange.from),
-      user: person.display,
-      action: MULTIPLE,
-      resource_type: MULTIPLE,
-      resource_id: MULTIPLE,
-      count: calls,
-      detail: `Calls through ${client} (${calls} ${period}); ${baselineName(ctx)} went only through: ${listSome(known)}`,
-      link: metricExplorerLink(settings.site, windowRange.from, windowRange.to, scope, 'client'),
-      client,
+        kind: 'new_client',
+        severity: settings.thresholds.newClientSeverity,
+        timestamp: isoOrUnknown(windowRange.from),
+        user: person.display,
+        action: MULTIPLE,
+        resource_type: MULTIPLE,
+        resource_id: MULTIPLE,
+        count: calls,
+        detail: `Calls through ${client} (${calls} ${period}); ${baselineName(ctx)} went only through: ${listSome(known)}`,
+        link: metricExplorerLink(settings.site, windowRange.from, windowRange.to, scope, 'client'),
+        client,
       },
     });
   }

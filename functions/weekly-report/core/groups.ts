@@ -217,7 +217,10 @@ export function groupFlags(members: readonly GroupMember[], options: GroupOption
       resources: {
         total: resources.size,
         items: [...resources.values()]
-          .sort((a, b) => compareTimes(a.time, b.time) || compareCodePoints(a.type, b.type) || compareCodePoints(a.id, b.id))
+          .sort(
+            (a, b) =>
+              compareTimes(a.time, b.time) || compareCodePoints(a.type, b.type) || compareCodePoints(a.id, b.id),
+          )
           .slice(0, GROUP_RESOURCES_KEPT)
           .map(({ time: _, ...r }) => r),
       },

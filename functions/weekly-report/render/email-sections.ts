@@ -157,7 +157,9 @@ export function rankedList(list: RankedList, limit: number, limits: EmailLimits,
 function groupWhat(group: GroupView, limits: EmailLimits): string {
   const types = group.breakdown.map((t) => `${value(t.name, limits.anomalyValue)} ×${formatCount(t.count)}`);
   if (group.moreTypes > 0) types.push(`${formatCount(group.moreTypes)} more types`);
-  const q = group.qualifier ? ` ${escapeHtml(group.qualifier.word)} ${value(group.qualifier.value, limits.anomalyValue)}` : '';
+  const q = group.qualifier
+    ? ` ${escapeHtml(group.qualifier.word)} ${value(group.qualifier.value, limits.anomalyValue)}`
+    : '';
   return `${escapeHtml(group.countLabel)}${types.length > 0 ? ` (${types.join(', ')})` : ''}${q}`;
 }
 
@@ -219,7 +221,9 @@ export function anomaliesSection(view: ReportView, limits: EmailLimits): string 
   const minor = triage.groups.filter((g) => g.severity === 'low');
   const cards = major.slice(0, limits.cards);
   if (cards.length > 0)
-    parts.push(`<table ${TABLE} style="${TABLE_STYLE}">${cards.map((g) => groupCard(g, limits, fallback)).join('')}</table>`);
+    parts.push(
+      `<table ${TABLE} style="${TABLE_STYLE}">${cards.map((g) => groupCard(g, limits, fallback)).join('')}</table>`,
+    );
   const lines = minor.slice(0, limits.lowGroups);
   parts.push(...lines.map((g) => groupLine(g, limits, fallback)));
   const rest = triage.groups.length - cards.length - lines.length;
@@ -244,9 +248,7 @@ export function anomaliesSection(view: ReportView, limits: EmailLimits): string 
       .map((r) => `${escapeHtml(r.label)} · ${value(r.person, limits.anomalyValue)} (${escapeHtml(r.weeksLabel)})`);
     const more = triage.resolved.length - shown.length;
     parts.push(
-      note(
-        `<b>Resolved since last week:</b> ${shown.join('; ')}${more > 0 ? `; and ${formatCount(more)} more` : ''}`,
-      ),
+      note(`<b>Resolved since last week:</b> ${shown.join('; ')}${more > 0 ? `; and ${formatCount(more)} more` : ''}`),
     );
   }
   if (triage.comparison) parts.push(note(value(triage.comparison, 300)));
@@ -275,10 +277,12 @@ export function usageSection(view: ReportView, limits: EmailLimits): string {
   const tools = usage.tools.slice(0, limits.tools);
   const moreTools = usage.tools.length - tools.length + usage.moreTools;
   const moreToolCalls =
-    usage.tools.slice(limits.tools).reduce((sum, t) => sum + t.calls, 0) + (usage.moreTools > 0 ? usage.moreToolCalls : 0);
+    usage.tools.slice(limits.tools).reduce((sum, t) => sum + t.calls, 0) +
+    (usage.moreTools > 0 ? usage.moreToolCalls : 0);
   const toolRows = tools
     .map((t) => {
-      const delta = t.delta && t.delta.direction !== 'flat' ? ` ${arrowed(t.delta.change.replace(/ \(.*\)$/, ''))}` : '';
+      const delta =
+        t.delta && t.delta.direction !== 'flat' ? ` ${arrowed(t.delta.change.replace(/ \(.*\)$/, ''))}` : '';
       return row(t.name, `<b>${t.formatted}</b>`, ` ${escapeHtml(t.share)}${delta}`);
     })
     .join('');
@@ -349,7 +353,10 @@ export function aiActivitySection(view: ReportView, limits: EmailLimits): string
         : '';
     agents = `<p style="margin:8px 0 2px;font-size:13px;font-weight:700;">Datadog AI agents</p><table ${TABLE} style="${TABLE_STYLE}">${rows}${more}</table>`;
   }
-  const open = link(boundedUrl(ai.link.url, windowLink(view, limits), limits.link), 'Open all AI activity in Datadog →');
+  const open = link(
+    boundedUrl(ai.link.url, windowLink(view, limits), limits.link),
+    'Open all AI activity in Datadog →',
+  );
   const attribution = ai.attribution ? note(escapeHtml(ai.attribution), 4) : '';
   const rule = `<table ${TABLE} style="${TABLE_STYLE}margin:12px 0 10px;"><tr><td height="1" bgcolor="#e5e7eb" style="height:1px;font-size:0;line-height:0;">&nbsp;</td></tr></table>`;
   const title = `<p style="margin:0 0 6px;font-size:16px;line-height:22px;font-weight:700;">${escapeHtml(ai.title)} <span style="font-size:12px;font-weight:400;">${open}</span></p>`;

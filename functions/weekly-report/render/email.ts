@@ -100,7 +100,11 @@ function thirdFigure(view: ReportView): { label: string; value: string; note: st
       note: `<span style="color:${color};font-weight:600;white-space:nowrap;">${ai.autonomous.formatted} autonomous</span><br>${ai.total.delta ? escapeHtml(ai.total.delta.short) : '&nbsp;'}`,
     };
   }
-  return { label: escapeHtml(figures.changes.label), value: kpiNumber(figures.changes), note: 'create, modify, delete' };
+  return {
+    label: escapeHtml(figures.changes.label),
+    value: kpiNumber(figures.changes),
+    note: 'create, modify, delete',
+  };
 }
 
 /** The email's HTML alone, drawn with `limits`: the precompiled template with every placeholder filled. */

@@ -183,7 +183,8 @@ export function groupLine(group: GroupView, fallback: string, full: boolean): st
   const head = `${SEVERITY_EMOJI[group.colour]} *${escapeSlack(group.label)}* · ${value(group.person)} · ${escapedLink(url, groupWhat(group))} · _${statusText(group)}_`;
   if (!full) return head;
   const expired = group.exceptionExpired ? ` · *${value(group.exceptionExpired, 160)}*` : '';
-  return `${head}\n>${escapeSlack(group.when)} · ${escapeSlack(group.severityReason)}${expired}`;
+  const detail = group.detail ? `\n>${value(group.detail, SLACK_LIMITS.detail)}` : '';
+  return `${head}\n>${escapeSlack(group.when)} · ${escapeSlack(group.severityReason)}${expired}${detail}`;
 }
 
 /**

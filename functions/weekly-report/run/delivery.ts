@@ -111,16 +111,18 @@ export async function deliverReport(
   const attempts: Promise<ChannelResult[]>[] = [];
   if (email) {
     attempts.push(
-      channel.deliver(
-        'email',
-        keyOf('email'),
-        async (call) => {
-          const sent = await toSend(call);
-          const { messageIds } = await email.send({ subject: sent.subject, html: sent.html, text: sent.text }, call);
-          return { messageIds: messageIds.join(',') };
-        },
-        deps.resend?.has('email') ? RESEND : { kind: 'refuse', what: `email to ${recipientList(email.recipients)}` },
-      ).then((r) => [r]),
+      channel
+        .deliver(
+          'email',
+          keyOf('email'),
+          async (call) => {
+            const sent = await toSend(call);
+            const { messageIds } = await email.send({ subject: sent.subject, html: sent.html, text: sent.text }, call);
+            return { messageIds: messageIds.join(',') };
+          },
+          deps.resend?.has('email') ? RESEND : { kind: 'refuse', what: `email to ${recipientList(email.recipients)}` },
+        )
+        .then((r) => [r]),
     );
   }
   if (slack) {
@@ -389,7 +391,9 @@ export class ChannelDelivery {
       await this.release(channel, key);
       return result('failed', reason);
     }
-    return this.record(channel, key, detail, (recordFailed) => result('delivered', undefined, { recordFailed, detail }));
+    return this.record(channel, key, detail, (recordFailed) =>
+      result('delivered', undefined, { recordFailed, detail }),
+    );
   }
 
   /** Records `key` delivered; a failed record is logged, never a failure (it was sent). */

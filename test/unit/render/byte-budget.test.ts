@@ -7,8 +7,12 @@
  */
 import type { AnomalyFlag, Summary } from '../../../functions/weekly-report/core/types';
 import { renderReport } from '../../../functions/weekly-report/render';
+import { EMAIL_HTML_BUDGET, fitEmailHtml, renderEmailHtml } from '../../../functions/weekly-report/render/email';
+import { EMAIL_LIMIT_STEPS } from '../../../functions/weekly-report/render/email-markup';
+import { clipBytes } from '../../../functions/weekly-report/render/escape';
 import { buildReportView } from '../../../functions/weekly-report/render/view';
-import { countFlags, makeFlag, makeSummary, makeToolUsage } from '../../support/summary-fixtures';
+import { slackLimitViolations } from '../../support/slack-limits';
+import { countFlags, makeFlag, makeGroup, makeSummary, makeToolUsage } from '../../support/summary-fixtures';
 
 /** One "character" of each script, as a reader sees it. */
 const SCRIPTS: Readonly<Record<string, string>> = {
@@ -54,6 +58,27 @@ function weekOf(unit: string): Summary {
     resource_types: Array.from({ length: 100 }, (_, i) => ({ type: `${i}${long}`, count: 500 - i })),
     anomalies: flags,
     anomaly_counts: countFlags(flags),
+    // One group per person, as the core groups them; every field of a group at its limit too.
+    anomaly_groups: flags.map((f) =>
+      makeGroup(f, {
+        resource_types: Array.from({ length: 10 }, (_, i) => ({ type: `${i}${long}`, count: 10 - i })),
+        resources: {
+          total: 30,
+          items: Array.from({ length: 5 }, (_, i) => ({ type: long, id: `${i}${long}`, name: long })),
+        },
+        agent: long,
+        detail: long,
+        exception_expired: { owner: long, reason: long, expires: '2026-11-20' },
+      }),
+    ),
+    resolved_groups: Array.from({ length: 500 }, (_, i) => ({
+      id: 'ab'.repeat(8),
+      kind: 'destructive_action' as const,
+      person: `${i}${long}`,
+      severity: 'high' as const,
+      weeks: 2,
+    })),
+    group_history: { previous_week_end: null, note: long },
     changes: {
       total: 10_000,
       items: Array.from({ length: 200 }, (_, i) => ({
@@ -115,10 +140,37 @@ describe('the email byte budget', () => {
     },
   );
 
+  it('meets the budget with the normal limits: each value is cut by bytes as well as by characters', () => {
+    for (const unit of Object.values(SCRIPTS)) {
+      const html = renderEmailHtml(buildReportView(weekOf(unit)));
+      expect(Buffer.byteLength(html, 'utf8')).toBeLessThan(EMAIL_HTML_BUDGET);
+    }
+  });
+
+  it('draws with tighter limits, step by step, when the normal ones are over the budget', () => {
+    // Prepare
+    const view = buildReportView(weekOf('漢'));
+    const sizes = EMAIL_LIMIT_STEPS.map((limits) => Buffer.byteLength(renderEmailHtml(view, limits), 'utf8'));
+
+    // Act: a budget only the tightest limits meet
+    const html = fitEmailHtml(view, (sizes.at(-1) ?? 0) + 1);
+
+    // Assess
+    expect(sizes[0]).toBeGreaterThan(sizes.at(-1) ?? 0);
+    expect(Buffer.byteLength(html, 'utf8')).toBe(sizes.at(-1));
+  });
+
+  it('cuts by bytes between grapheme clusters, never inside a joined emoji', () => {
+    expect(clipBytes('👩🏽‍💻'.repeat(10), 40)).toBe('👩🏽‍💻👩🏽‍💻…');
+    expect(clipBytes('漢'.repeat(10), 12)).toBe('漢漢漢…');
+    expect(clipBytes('abc', 3)).toBe('abc');
+  });
+
   it('keeps the Slack post and its thread within Slack limits in every script', () => {
     for (const unit of Object.values(SCRIPTS)) {
-      const view = buildReportView(weekOf(unit));
-      expect(view.window.days).toBe('2026-11-16 to 2026-11-22');
+      const { slack } = renderReport(weekOf(unit), { slackChannel: 'C0123456789' });
+      expect(slack.post.blocks.length).toBeLessThanOrEqual(6);
+      for (const message of [slack.post, ...slack.thread]) expect(slackLimitViolations(message)).toEqual([]);
     }
   });
 });

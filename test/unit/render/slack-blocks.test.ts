@@ -160,7 +160,9 @@ describe('Slack report', () => {
     expect(high).toBeGreaterThan(-1);
     expect(medium).toBeGreaterThan(high);
     expect(low).toBeGreaterThan(medium);
-    expect(thread).toContain('\n>Tue 17 Nov 11:00 Europe/Berlin · High: deleted a type rated high (monitor, dashboard)');
+    expect(thread).toContain(
+      '\n>Tue 17 Nov 11:00 Europe/Berlin · High: deleted a type rated high (monitor, dashboard)',
+    );
     expect(thread).toContain(`<${summary.anomalies[0]?.link}|1 deletion (monitor ×1)>`);
     expect(thread).toMatch(/<https:\/\/app\.datadoghq\.com\/[^|]+\|and \d+ more medium groups in Datadog>/);
   });
@@ -178,7 +180,9 @@ describe('Slack report', () => {
       anomalies: flags,
       anomaly_counts: countFlags(flags),
       anomaly_groups: groups,
-      resolved_groups: [{ id: 'ab'.repeat(8), kind: 'high_volume', person: 'chen@example.com', severity: 'medium', weeks: 2 }],
+      resolved_groups: [
+        { id: 'ab'.repeat(8), kind: 'high_volume', person: 'chen@example.com', severity: 'medium', weeks: 2 },
+      ],
       group_history: { previous_week_end: '2026-11-16T00:00:00.000Z' },
     });
 
@@ -202,7 +206,9 @@ describe('Slack report', () => {
     const { thread } = texts(summary);
 
     // Assess
-    expect(thread).toContain('*Tools*\n1. search_datadog_logs — 650 (33%, −9%)\n2. get_datadog_metric — 322 (16%, +25%)');
+    expect(thread).toContain(
+      '*Tools*\n1. search_datadog_logs — 650 (33%, −9%)\n2. get_datadog_metric — 322 (16%, +25%)',
+    );
     expect(thread).toContain('3. search_datadog_monitors — 214 (11%, new)');
     expect(thread).toContain(`<${summary.tool_usage?.link}|and 2 more in Datadog>`);
     expect(thread).toContain('*AI clients*\n• claude — 1,092 calls, 30 people\n• cursor — 545 calls, 21 people');
@@ -277,7 +283,13 @@ describe('Slack report', () => {
     const summary = {
       ...huge,
       org: amp,
-      anomalies: huge.anomalies.map((f, i) => ({ ...f, user: `${amp}${i}`, action: amp, resource_id: amp, detail: amp })),
+      anomalies: huge.anomalies.map((f, i) => ({
+        ...f,
+        user: `${amp}${i}`,
+        action: amp,
+        resource_id: amp,
+        detail: amp,
+      })),
       actions_breakdown: huge.actions_breakdown.map((a, i) => ({ ...a, action: `${amp}${i}` })),
       resource_types: huge.resource_types.map((r, i) => ({ ...r, type: `${amp}${i}` })),
       warnings: huge.warnings.map((w) => `${amp} ${w}`),
