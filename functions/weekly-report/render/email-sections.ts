@@ -241,7 +241,9 @@ export function anomaliesSection(view: ReportView, limits: EmailLimits): string 
       `<p style="margin:6px 0 0;font-size:13px;">and ${pluralize(rest, 'more group', 'more groups')} (${bySeverity}) · ${link(fallback, `Open all ${anomalies.formatted} flags in Datadog →`)}</p>`,
     );
   }
-  for (const a of triage.accepted) parts.push(note(`✓ ${value(a.text, 160)}`));
+  for (const a of triage.accepted) {
+    parts.push(note(`✓ ${formatCount(a.groups)} accepted (${value(a.owner, 80)}, until ${escapeHtml(a.expires)})`));
+  }
   if (triage.resolved.length > 0) {
     const shown = triage.resolved
       .slice(0, limits.resolved)
