@@ -1,14 +1,15 @@
 /**
  * `npm start`: runs the whole weekly job end to end on embedded local stand-ins (no cloud account):
  * generated Datadog data → the real Lambda handler, for two reports (the org-wide one and the
- * `sre` team's) → email in the SES emulator and posts (each with its thread reply) in the Slack
- * emulator. First the function's preflight (`{"check": true}`, what `report doctor` checks) runs
- * against the stand-ins and its lines are printed. Prints the org-wide text report and a delivery
- * summary with each email's height at 375 px (the phone screenshot's; issue 23 wants at most
- * 3,000 px) and the Slack post's block count (at most 6), writes one folder per report under out/
- * (email.html, email.txt, slack.json, summary.json, and the email and Slack screenshots when
- * Chromium is installed), and stops every process it started. `npm start -- --serve` keeps the
- * SES emulator's web view open.
+ * `sre` team's) → email in the SES emulator, posts (each with its thread reply) in the Slack
+ * emulator and a card in the Teams workflow webhook stand-in. First the function's preflight
+ * (`{"check": true}`, what `report doctor` checks) runs against the stand-ins and its lines are
+ * printed. Prints the org-wide text report and a delivery summary with each email's height at
+ * 375 px (the phone screenshot's; issue 23 wants at most 3,000 px) and the Slack post's block
+ * count (at most 6), writes one folder per report under out/ (email.html, email.txt, slack.json,
+ * summary.json, teams.json for a report with a Teams channel, and the email, Slack and Teams
+ * screenshots when Chromium is installed), and stops every process it started.
+ * `npm start -- --serve` keeps the SES emulator's web view open.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { formatResult } from '../functions/weekly-report/preflight/check';
 import { captureEmailScreenshots } from './lib/email-screenshots';
 import { lastScheduledTime, runLocalJob } from './lib/local-run';
 import { captureSlackScreenshot } from './lib/slack-preview';
+import { writeTeamsFiles } from './lib/teams-preview';
 
 const OUT = join(__dirname, '..', 'out');
 
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
         'email-375.png',
         'email-1200.png',
         'slack.png',
+        'teams.json',
+        'teams.png',
       ];
       await Promise.all(stale.map((f) => rm(join(OUT, f), { force: true })));
     }
@@ -57,6 +61,9 @@ async function main(): Promise<void> {
       } catch (error) {
         log(`Slack screenshot of ${name} skipped: ${(error as Error).message}`);
       }
+      // teams.json (the message posted to the workflow) and teams.png, for a report with a Teams channel.
+      if (run.channels.some((c) => c.channel === 'teams'))
+        files.push(...(await writeTeamsFiles(run.report.teams, dir, log)));
     }
     process.stdout.write('Preflight (the function invoked with {"check": true}, as report doctor checks):\n');
     for (const check of local.checks) process.stdout.write(`  ${formatResult(check)}\n`);
@@ -78,6 +85,12 @@ async function main(): Promise<void> {
       const thread = run.report.slack.thread.reduce((n, m) => n + m.blocks.length, 0);
       process.stdout.write(
         `  ${line}; Slack post ${run.report.slack.post.blocks.length} blocks, thread reply ${thread} blocks\n`,
+      );
+    }
+    for (const post of local.teamsPosts) {
+      const card = (post.message as { attachments: Array<{ content: { fallbackText: string } }> }).attachments[0];
+      process.stdout.write(
+        `  Teams card (${post.bytes.toLocaleString('en-US')} bytes): ${card?.content.fallbackText}\n`,
       );
     }
     process.stdout.write(`\nWrote ${files.map((f) => f.replace(`${process.cwd()}/`, '')).join(', ')}\n`);

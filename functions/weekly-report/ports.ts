@@ -5,6 +5,9 @@
 import type { KnownBlock } from '@slack/types';
 import type { TimeRange } from './core/time';
 import type { Activity, McpUsageData, Mergeable, Summary } from './core/types';
+import type { TeamsMessage } from './render/adaptive-card';
+
+export type { TeamsMessage };
 
 /**
  * The job's one logger: one structured (JSON) line per call, never a secret or a raw payload in
@@ -105,6 +108,8 @@ export interface RenderedReport {
   readonly text: string;
   /** The channel post and its thread (`slack.json`: `{"post": args, "thread": [args, …]}`). */
   readonly slack: SlackReport;
+  /** The Teams workflow webhook's body: an Adaptive Card message within Teams' size limit (render/teams-card.ts). */
+  readonly teams: TeamsMessage;
   readonly summary: Summary;
 }
 
@@ -198,6 +203,23 @@ export interface SlackSender {
     oldest: number,
     options?: CallOptions,
   ): Promise<SlackLookup>;
+}
+
+/**
+ * Posts the report's card to one Microsoft Teams channel through its workflow webhook (Teams
+ * "Workflows": "Post to a channel when a webhook request is received"). A webhook has no look-up,
+ * so a post whose answer was lost is never repeated by the sender, and never found again later.
+ */
+export interface TeamsSender {
+  /** The channel's name in the report definition and the secret (`teamsWebhooks.<channel>`), for messages. */
+  readonly channel: string;
+  /**
+   * Posts the message once: retries only what cannot have reached the workflow (a refused
+   * connection, a failed DNS lookup) and a 429 whose `Retry-After` ends before `deadline`. Throws
+   * a ChannelDeliveryError (`teams`) naming the fix, with `answerLost` when the post may have been
+   * taken (a 5xx, a timeout, a dropped connection); never quoting the webhook's URL.
+   */
+  post(message: TeamsMessage, options?: CallOptions): Promise<{ readonly status: number }>;
 }
 
 /** A send whose outcome is unknown: it may have happened, but its answer was lost (or its sender died). */
@@ -300,4 +322,16 @@ export interface Credentials {
   readonly ddApiKey: string;
   readonly ddAppKey: string;
   readonly slackBotToken?: string;
+  /** The secret's `teamsWebhooks` map, each entry checked on its own (a bad one fails only its Teams channel). */
+  readonly teamsWebhooks?: TeamsWebhooks;
+}
+
+/** Microsoft Teams workflow webhook URLs by channel name (`teamsWebhooks` in the secret). */
+export interface TeamsWebhooks {
+  /** The usable URLs (https; plain http only to a loopback stand-in), by channel name. */
+  readonly urls: Readonly<Record<string, string>>;
+  /** What is wrong with each unusable entry, by channel name (never its value). */
+  readonly problems: Readonly<Record<string, string>>;
+  /** The map itself is unusable (not an object of URLs): what is wrong. */
+  readonly problem?: string;
 }

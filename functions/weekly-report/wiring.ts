@@ -3,8 +3,10 @@
  * AWS clients (their endpoints from the SDK's standard AWS_ENDPOINT_URL_* variables), and for each
  * org (one secret and site) its credentials read once, one Datadog audit source, usage-metric
  * source and Teams directory, and one Slack client per API URL; for each report its email sender,
- * its Slack channel and its archive prefix. A failed secret read is not kept: the next invocation
- * tries again (the secret may be fixed by then).
+ * its Slack channel, its Microsoft Teams channel (the workflow webhook named in the secret's
+ * `teamsWebhooks`) and its archive prefix. A failed secret read is not kept: the next invocation
+ * tries again (the secret may be fixed by then). A Teams channel without a usable URL in the secret
+ * fails alone, naming the fix; the report's other channels go out.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -15,13 +17,15 @@ import { createDatadogMetricsSource } from './adapters/datadog/metrics-source';
 import { createDatadogTeamDirectory } from './adapters/datadog/team-directory';
 import { createDynamoDbLedger } from './adapters/delivery-ledger';
 import { createS3BlobStore } from './adapters/s3-blob-store';
-import { createSecretsCredentials } from './adapters/secrets';
+import { createSecretsCredentials, teamsWebhookOf } from './adapters/secrets';
 import { createSesEmailSender } from './adapters/ses-email';
 import { createSlackSender, createSlackWebClient } from './adapters/slack-post';
-import { createReportArchive } from './archive/report-archive';
+import { createTeamsSender, unusableTeamsSender } from './adapters/teams-webhook';
+import { createReportArchive, parseS3Url, type ReportArchive } from './archive/report-archive';
 import { orgKey, type ReportDefinition } from './config/report-definitions';
 import { SlackDeliveryError } from './errors';
-import type { BlobStore, DeliveryLedger, Logger, SlackSender } from './ports';
+import type { BlobStore, Credentials, DeliveryLedger, Logger, SlackSender, TeamsSender } from './ports';
+import type { Link } from './render/view';
 import type { ReportWiring } from './run/invocation';
 import type { GroupDeps, PlannedReport } from './run/report-group';
 
@@ -38,6 +42,9 @@ interface OrgClients {
   readonly readers: Pick<GroupDeps, 'source' | 'usage' | 'teams'>;
   readonly slackToken?: string;
   readonly slackSenders: Map<string, SlackSender>;
+  /** The secret's Teams workflow webhooks; senders are made per channel, on first use. */
+  readonly teamsWebhooks: Pick<Credentials, 'teamsWebhooks'>;
+  readonly teamsSenders: Map<string, TeamsSender>;
 }
 
 export interface WiringOptions {
@@ -88,6 +95,8 @@ export function createWiring(options: WiringOptions): ReportWiring {
           },
           ...(creds.slackBotToken ? { slackToken: creds.slackBotToken } : {}),
           slackSenders: new Map(),
+          teamsWebhooks: creds.teamsWebhooks ? { teamsWebhooks: creds.teamsWebhooks } : {},
+          teamsSenders: new Map(),
         };
       });
       clients.catch(() => orgs.delete(key));
@@ -115,30 +124,66 @@ export function createWiring(options: WiringOptions): ReportWiring {
     return sender;
   };
 
-  const plan = (report: ReportDefinition, org: OrgClients): PlannedReport => ({
-    report,
-    ...(report.email
-      ? {
-          email: createSesEmailSender({
-            client: aws.ses,
-            from: report.email.from,
-            to: report.email.to,
-            ...(report.email.configurationSet ? { configurationSet: report.email.configurationSet } : {}),
-          }),
-        }
-      : {}),
-    ...(report.slack
-      ? { slack: { channel: report.slack.channel, sender: slackSender(org, report.slack.apiUrl) } }
-      : {}),
-    ...(store ? { archive: createReportArchive(store, report.key) } : {}),
-  });
+  const teamsSender = (org: OrgClients, channel: string): TeamsSender => {
+    let sender = org.teamsSenders.get(channel);
+    if (sender) return sender;
+    const webhook = teamsWebhookOf(org.teamsWebhooks, channel);
+    sender =
+      'url' in webhook
+        ? createTeamsSender({ url: webhook.url, channel, logger, now })
+        : // Email and Slack still go out; only the Teams channel fails, naming the fix.
+          unusableTeamsSender(channel, webhook.problem);
+    org.teamsSenders.set(channel, sender);
+    return sender;
+  };
+
+  const plan = (report: ReportDefinition, org: OrgClients, region: string | undefined): PlannedReport => {
+    const archive = store ? createReportArchive(store, report.key) : undefined;
+    return {
+      report,
+      ...(report.email
+        ? {
+            email: createSesEmailSender({
+              client: aws.ses,
+              from: report.email.from,
+              to: report.email.to,
+              ...(report.email.configurationSet ? { configurationSet: report.email.configurationSet } : {}),
+            }),
+          }
+        : {}),
+      ...(report.slack
+        ? { slack: { channel: report.slack.channel, sender: slackSender(org, report.slack.apiUrl) } }
+        : {}),
+      ...(report.msTeams ? { msTeams: { sender: teamsSender(org, report.msTeams.channel) } } : {}),
+      ...(archive ? { archive, archiveCopy: (windowTo: string) => archiveCopyLink(archive, windowTo, region) } : {}),
+    };
+  };
 
   return {
     async wire(reports) {
       const first = reports[0];
       if (!first) throw new Error('a fetch group has at least one report');
       const org = await orgClients(first);
-      return { readers: org.readers, plans: reports.map((r) => plan(r, org)) };
+      const region = await aws.s3?.config.region().catch(() => undefined);
+      return { readers: org.readers, plans: reports.map((r) => plan(r, org, region)) };
     },
+  };
+}
+
+/**
+ * The S3 console's view of the archived week (its folder: summary, email, Slack message), for the
+ * Teams card's button; none for an archive that is not in S3.
+ */
+export function archiveCopyLink(
+  archive: ReportArchive,
+  windowTo: string,
+  region: string | undefined,
+): Link | undefined {
+  const s3 = parseS3Url(archive.location);
+  if (!s3) return undefined;
+  const query = new URLSearchParams({ ...(region ? { region } : {}), prefix: `${s3.prefix}${windowTo}/` });
+  return {
+    url: `https://console.aws.amazon.com/s3/buckets/${encodeURIComponent(s3.bucket)}?${query.toString()}`,
+    text: 'Open the archived report (AWS console)',
   };
 }

@@ -4,7 +4,8 @@
  * the people's Teams), aws-ses-v2-local, dynalite, s3rver, a Secrets Manager stand-in and a Slack
  * emulator on free loopback ports; then the real Lambda handler with scheduled-time events, where
  * only the endpoints differ from a deployed function. It runs two reports of the generated org,
- * as a deployment with a `reports` list would: the org-wide one for security (email and Slack)
+ * as a deployment with a `reports` list would: the org-wide one for security (email, Slack and a
+ * Microsoft Teams channel, through a Teams workflow webhook stand-in)
  * and one scoped to the `sre` team (its own Slack channel), from one fetch. Before the runs it
  * invokes the function with `{"check": true}`, the preflight `report doctor` also runs, against
  * the same stand-ins (SES answers identity and account questions through ses-account-emulator.ts).
@@ -24,10 +25,13 @@ import { generateScenario, type RawAuditEvent } from '../../test/support/generat
 import { startSecretsManagerEmulator } from '../../test/support/secrets-manager-emulator';
 import { startSesAccountEmulator } from '../../test/support/ses-account-emulator';
 import { type SlackPostedMessage, startSlackEmulator } from '../../test/support/slack-emulator';
+import { startTeamsWebhookEmulator, type TeamsPost } from '../../test/support/teams-webhook-emulator';
 
 export const LOCAL_CHANNEL = 'C0AIAUDIT01';
 /** The SRE team's channel, where its scoped report goes. */
 export const SRE_CHANNEL = 'C0AIAUDSRE1';
+/** The security report's Microsoft Teams channel: its name in the report and in the secret's teamsWebhooks. */
+export const TEAMS_CHANNEL = 'security';
 
 const SECRET_ID = 'ai-activity-audit/credentials';
 const SLACK_TOKEN = 'xoxb-local-demo-token';
@@ -57,6 +61,8 @@ export interface LocalRun {
   readonly runs: ReadonlyMap<string, RunResult>;
   readonly emails: SentEmail[];
   readonly slackMessages: readonly SlackPostedMessage[];
+  /** The cards the Teams workflow webhook stand-in took this week (each with what adaptivecards found wrong: nothing). */
+  readonly teamsPosts: readonly TeamsPost[];
   /** The SES emulator's web view of received mail. */
   readonly sesUrl: string;
   /** The preflight's results (`{"check": true}` before the runs), one line each with formatResult. */
@@ -96,21 +102,38 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
   const sesAccount = await startSesAccountEmulator(aws.ses.url, { identities: { 'example.com': 'Success' } });
   const s3 = await startS3Emulator();
   const slack = await startSlackEmulator({ token: SLACK_TOKEN, channels: [LOCAL_CHANNEL, SRE_CHANNEL] });
+  // The security channel's Teams workflow (its 429s, size limit and lost answers are the tests').
+  const msTeams = await startTeamsWebhookEmulator();
+  const teamsWebhook = msTeams.workflowUrl();
   const secrets = await startSecretsManagerEmulator({
-    [SECRET_ID]: JSON.stringify({ ddApiKey: datadog.apiKey, ddAppKey: datadog.appKey, slackBotToken: SLACK_TOKEN }),
+    [SECRET_ID]: JSON.stringify({
+      ddApiKey: datadog.apiKey,
+      ddAppKey: datadog.appKey,
+      slackBotToken: SLACK_TOKEN,
+      // The workflow's URL is a credential: it lives in the secret, never in the reports file.
+      teamsWebhooks: { [TEAMS_CHANNEL]: teamsWebhook },
+    }),
   });
   // The reports file the stack would bundle, in a folder of its own that close() removes.
   const tempDir = mkdtempSync(join(tmpdir(), 'ai-activity-audit-'));
   const close = async (): Promise<void> => {
     try {
-      await Promise.all([datadog.close(), aws.close(), sesAccount.close(), s3.close(), slack.close(), secrets.close()]);
+      await Promise.all([
+        datadog.close(),
+        aws.close(),
+        sesAccount.close(),
+        s3.close(),
+        slack.close(),
+        msTeams.close(),
+        secrets.close(),
+      ]);
     } finally {
       rmSync(tempDir, { recursive: true, force: true });
     }
   };
   progress(
     `start: Datadog emulator (${scenario.window.length} events in the week, ${scenario.baseline.length} in the 8 weeks before), ` +
-      `SES, DynamoDB, S3 (s3rver), Secrets Manager and Slack stand-ins on 127.0.0.1 (${Date.now() - started} ms)`,
+      `SES, DynamoDB, S3 (s3rver), Secrets Manager, Slack and Teams webhook stand-ins on 127.0.0.1 (${Date.now() - started} ms)`,
   );
 
   try {
@@ -144,6 +167,7 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
             emailFrom: 'ai-audit@example.com',
             emailTo: options.recipients ?? ['security@example.com', 'platform@example.com'],
             slackChannel: LOCAL_CHANNEL,
+            teamsChannel: TEAMS_CHANNEL,
           },
           { ...defaults, name: 'sre', slackChannel: SRE_CHANNEL, scope: { teams: ['sre'] } },
         ],
@@ -202,6 +226,7 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
     // Those weeks were delivered too; clear the stand-ins so out/ and the web view show this week.
     await aws.ses.clear();
     slack.reset();
+    const teamsBefore = msTeams.posts.length;
     const fifth = await runWeek(0);
     const result = fifth.outcome;
     const run = runs.get('security');
@@ -233,8 +258,14 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
     const groups = summary.anomaly_groups ?? [];
     progress(
       `render: email ${(Buffer.byteLength(run.report.html) / 1024).toFixed(1)} KB HTML + text, ` +
-        `Slack post ${run.report.slack.post.blocks.length} blocks + thread reply ${run.report.slack.thread.reduce((n, m) => n + m.blocks.length, 0)} blocks; ` +
+        `Slack post ${run.report.slack.post.blocks.length} blocks + thread reply ${run.report.slack.thread.reduce((n, m) => n + m.blocks.length, 0)} blocks, ` +
+        `Teams card ${(Buffer.byteLength(JSON.stringify(run.report.teams)) / 1024).toFixed(1)} KB; ` +
         `${summary.anomalies.length} anomalies in ${groups.length} groups (${groups.filter((g) => g.status === 'recurring').length} recurring, ${summary.resolved_groups?.length ?? 0} resolved)`,
+    );
+    const teamsPosts = msTeams.posts.slice(teamsBefore);
+    progress(
+      `teams: the workflow webhook stand-in answered ${msTeams.answers.join(', ')} over the 5 weeks; ` +
+        `this week's card ${teamsPosts.every((p) => p.problems.length === 0) ? 'parses in adaptivecards with no warning' : `has problems: ${teamsPosts.flatMap((p) => p.problems).join('; ')}`}`,
     );
     const emails = await aws.ses.emails();
     for (const r of result.reports) {
@@ -246,7 +277,17 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
       progress(`metrics ${r.report}: ${metrics.join(', ')}`);
     });
     progress(`done in ${((Date.now() - fetchStart) / 1000).toFixed(1)} s`);
-    return { result, run, runs, emails, slackMessages: slack.messages, sesUrl: aws.ses.url, checks, close };
+    return {
+      result,
+      run,
+      runs,
+      emails,
+      slackMessages: slack.messages,
+      teamsPosts,
+      sesUrl: aws.ses.url,
+      checks,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -233,6 +233,7 @@ describe('parseStackConfig', () => {
         emailTo: 'security@example.com,not an address',
         sesConfigurationSet: 'has space',
         slackChannel: '#security',
+        teamsChannel: 'https://prod-1.westeurope.logic.azure.com/workflows/x',
         windowDays: '0',
         baselineDays: 'many',
         thresholds: '{"burstCalls":-1}',

@@ -47,7 +47,17 @@ describe('end to end on local stand-ins', () => {
       'archive:delivered',
       'email:delivered',
       'slack:delivered',
+      'teams:delivered',
     ]);
+  });
+
+  it('posts one valid Adaptive Card to the Teams workflow stand-in, within its size limit', () => {
+    expect(local.teamsPosts).toHaveLength(1);
+    const post = local.teamsPosts[0]!;
+    expect(post.problems).toEqual([]);
+    expect(post.bytes).toBeLessThanOrEqual(20_000);
+    expect(post.message).toEqual(local.run.report.teams);
+    expect(JSON.stringify(post.message)).toContain('AI Activity Audit — Example Org');
   });
 
   it('builds this week on the four archived weeks before it: the whole baseline from the archive, and a trend', () => {

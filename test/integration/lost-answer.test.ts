@@ -195,7 +195,7 @@ describe('an email whose SES answer was lost', () => {
 
     // Assess
     await expect(wrong).rejects.toThrow(
-      'event.resend must be a list of channels to send again although their outcome is unknown ("email", "slack"); got "fax"',
+      'event.resend must be a list of channels to send again although their outcome is unknown ("email", "slack", "teams"); got "fax"',
     );
     await expect(timeless).rejects.toThrow(/^event.resend needs the scheduledTime of the run/);
     await expect(timeless).rejects.toBeInstanceOf(ReportError);

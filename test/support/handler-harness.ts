@@ -1,8 +1,10 @@
 /**
  * The deployed handler's surroundings for integration tests, all real and on 127.0.0.1: the
  * Datadog emulator holding a generated week and baseline, aws-ses-v2-local (SES), dynalite
- * (DynamoDB), s3rver (S3, the report archive), the Secrets Manager stand-in and the Slack
- * emulator, reached by the real clients
+ * (DynamoDB), s3rver (S3, the report archive), the Secrets Manager stand-in, the Slack
+ * emulator and the Teams workflow webhook stand-in (the secret's `teamsWebhooks` name three of its
+ * channels: `security`, a live workflow; `gone`, a deleted one; `insecure`, a plain-http URL),
+ * reached by the real clients
  * through the standard endpoint variables. `useHandlerHarness()` starts them for a test file and
  * captures what the process writes (the handler's JSON logs and metrics) so tests can read it.
  * Each `appEnv()` gets its own ORG_NAME, so idempotency keys never collide between tests.
@@ -22,6 +24,7 @@ import type { EmulatedTeam } from './datadog-teams-emulator';
 import { generateScenario, type RawAuditEvent } from './generator';
 import { type SecretsManagerEmulator, startSecretsManagerEmulator } from './secrets-manager-emulator';
 import { type SlackEmulator, type SlackPostedMessage, startSlackEmulator } from './slack-emulator';
+import { startTeamsWebhookEmulator, type TeamsPost, type TeamsWebhookEmulator } from './teams-webhook-emulator';
 
 export const SCHEDULED = '2026-11-23T09:00:00Z';
 /** The calendar week a Monday 09:00 UTC run reports ends at that Monday's midnight. */
@@ -34,6 +37,10 @@ export const SLACK_TOKEN = 'xoxb-111-222-SecretSlackTokenValue';
 export const CHANNEL = 'C0123456789';
 export const CHANNEL_WITHOUT_BOT = 'C0999999999';
 export const TABLE = 'ai-activity-audit-deliveries';
+/** Teams channels of the secret's `teamsWebhooks`: a live workflow, a deleted one, a URL that is not https. */
+export const TEAMS_CHANNEL = 'security';
+export const TEAMS_GONE = 'gone';
+export const TEAMS_INSECURE = 'insecure';
 export const EVENT: ReportEvent = { scheduledTime: SCHEDULED };
 
 export interface HarnessOptions {
@@ -54,6 +61,9 @@ export interface HandlerHarness {
   readonly s3: S3Emulator;
   readonly secrets: SecretsManagerEmulator;
   readonly slack: SlackEmulator;
+  /** The Microsoft Teams workflow webhook stand-in; `teamsUrls` are the secret's `teamsWebhooks`. */
+  readonly msTeams: TeamsWebhookEmulator;
+  readonly teamsUrls: Readonly<Record<string, string>>;
   /** The environment the stack would set, pointing at the emulators; a fresh org name per call. */
   appEnv(overrides?: Record<string, string>): Record<string, string>;
   /** A Lambda context whose remaining time runs down from `remainingMs`. */
@@ -63,6 +73,8 @@ export interface HandlerHarness {
   postsOf(org: string): SlackPostedMessage[];
   /** The replies in the threads of `org`'s posts. */
   repliesOf(org: string): SlackPostedMessage[];
+  /** The Teams cards posted for `org` (to any workflow of the stand-in). */
+  teamsPostsOf(org: string): TeamsPost[];
   /** Runs `fn`, returning what the process wrote meanwhile and how `fn` settled. */
   captureOutput<T>(fn: () => Promise<T>): Promise<{ output: string; result: PromiseSettledResult<T> }>;
 }
@@ -103,17 +115,28 @@ export function useHandlerHarness(options: HarnessOptions = {}): () => HandlerHa
       : generateScenario({ seed: 42, end: WEEK_END, weekEvents: 600, people: 20 });
     const events = options.events?.() ?? [...(scenario?.baseline ?? []), ...(scenario?.window ?? [])];
     const teams = options.teams ?? scenario?.teams ?? [];
+    const msTeams = await startTeamsWebhookEmulator();
+    const teamsUrls = {
+      [TEAMS_CHANNEL]: msTeams.workflowUrl(),
+      [TEAMS_GONE]: msTeams.unknownWorkflowUrl(),
+      [TEAMS_INSECURE]: 'http://teams.example/workflows/0123/triggers/manual/paths/invoke?sig=not-https',
+    };
     const [datadog, aws, s3, secrets, slack] = await Promise.all([
       startDatadogEmulator({ events, teams, apiKey: DD_API_KEY, appKey: DD_APP_KEY }),
       startAwsEmulators({ tableName: TABLE }),
       startS3Emulator(),
       startSecretsManagerEmulator({
-        [SECRET_ID]: JSON.stringify({ ddApiKey: DD_API_KEY, ddAppKey: DD_APP_KEY, slackBotToken: SLACK_TOKEN }),
+        [SECRET_ID]: JSON.stringify({
+          ddApiKey: DD_API_KEY,
+          ddAppKey: DD_APP_KEY,
+          slackBotToken: SLACK_TOKEN,
+          teamsWebhooks: teamsUrls,
+        }),
       }),
       startSlackEmulator({ token: SLACK_TOKEN, channels: [CHANNEL], channelsWithoutBot: [CHANNEL_WITHOUT_BOT] }),
     ]);
     closeAll = async () => {
-      await Promise.all([datadog.close(), aws.close(), s3.close(), secrets.close(), slack.close()]);
+      await Promise.all([datadog.close(), aws.close(), s3.close(), secrets.close(), slack.close(), msTeams.close()]);
     };
     Object.assign(
       process.env,
@@ -129,6 +152,8 @@ export function useHandlerHarness(options: HarnessOptions = {}): () => HandlerHa
       s3,
       secrets,
       slack,
+      msTeams,
+      teamsUrls,
       appEnv(overrides = {}) {
         orgCounter++;
         return {
@@ -176,6 +201,11 @@ export function useHandlerHarness(options: HarnessOptions = {}): () => HandlerHa
           (m) => m.thread_ts !== undefined && (m.text.includes(org) || JSON.stringify(m.blocks).includes(org)),
         );
       },
+      teamsPostsOf(org) {
+        // The card's fallback text names the org (its title, as every medium shows it).
+        const title = ` — ${org} — `;
+        return msTeams.posts.filter((p) => JSON.stringify(p.message).includes(title));
+      },
       async captureOutput(fn) {
         const from = captured.length;
         const [result] = await Promise.allSettled([fn()]);
@@ -208,6 +238,7 @@ export function useHandlerHarness(options: HarnessOptions = {}): () => HandlerHa
 
   afterEach(() => {
     harness?.slack.clearFaults();
+    harness?.msTeams.clearFaults();
     harness?.datadog.setFaults({});
     jest.restoreAllMocks();
   });

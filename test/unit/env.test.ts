@@ -224,7 +224,7 @@ describe('readEnv', () => {
 
     // Assess
     expect(problems).toEqual([
-      'EMAIL_TO: no delivery channel: set emailFrom + emailTo (email) and/or slackChannel (Slack)',
+      'EMAIL_TO: no delivery channel: set emailFrom + emailTo (email), slackChannel (Slack) and/or teamsChannel (Microsoft Teams)',
     ]);
   });
 
@@ -354,7 +354,7 @@ describe('readEnv', () => {
       // Assess
       expect(problems).toEqual([
         'REPORTS_FILE reports[1] (sre).slackChanel: is not a key of a report, so its value would be ignored; did you mean slackChannel?',
-        'REPORTS_FILE reports[1] (sre).emailTo: no delivery channel: set emailFrom + emailTo (email) and/or slackChannel (Slack)',
+        'REPORTS_FILE reports[1] (sre).emailTo: no delivery channel: set emailFrom + emailTo (email), slackChannel (Slack) and/or teamsChannel (Microsoft Teams)',
       ]);
     });
 
@@ -372,7 +372,7 @@ describe('readEnv', () => {
       expect(problems).toEqual([
         'REPORTS_FILE defaults.windowDays: must be a positive integer (got true); e.g. -c windowDays=7',
         'REPORTS_FILE reports[0] (security).emailTo: must be an array of addresses in cdk.json or a comma-separated list with -c emailTo=a@x.com,b@y.com',
-        'REPORTS_FILE reports[0] (security).emailTo: no delivery channel: set emailFrom + emailTo (email) and/or slackChannel (Slack)',
+        'REPORTS_FILE reports[0] (security).emailTo: no delivery channel: set emailFrom + emailTo (email), slackChannel (Slack) and/or teamsChannel (Microsoft Teams)',
         'REPORTS_FILE reports[1] (sre).slackChannel: must be text such as "C0123456789" (got ["C0SRE000001"])',
       ]);
     });

@@ -1,16 +1,24 @@
 /**
- * Credentials from one Secrets Manager secret, JSON `{ddApiKey, ddAppKey, slackBotToken?}`, read
+ * Credentials from one Secrets Manager secret, JSON `{ddApiKey, ddAppKey, slackBotToken?,
+ * teamsWebhooks?}`, read
  * through Powertools Parameters over an injected SecretsManagerClient (its endpoint comes from
  * the SDK's standard AWS_ENDPOINT_URL_SECRETS_MANAGER) and cached for the life of the execution
  * environment. Every value read is registered with the redaction point (redact.ts) before it is
  * checked, so it is masked in whatever leaves the process from then on. Each field is checked for
  * its shape (CREDENTIAL_SHAPES): a value pasted with a line break, a NUL or a space, or cut short,
  * fails here with a message naming the field, never at a request header with a message quoting it.
+ *
+ * `teamsWebhooks` maps Teams channel names (a report's `teamsChannel`) to workflow webhook URLs.
+ * Each URL is a credential (its `sig` parameter is the workflow's only key): its path and query are
+ * registered with the redaction point, and each entry is checked on its own, so a bad one fails
+ * only the Teams channel that names it (TeamsWebhooks.problems), never the secret.
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { apiBaseUrlProblem } from '../config/api-url';
+import { TEAMS_CHANNEL_NAME } from '../config/report-definitions';
 import { SecretError } from '../errors';
-import type { Credentials } from '../ports';
+import type { Credentials, TeamsWebhooks } from '../ports';
 import { registerSecret } from '../redact';
 
 /** Long enough to mean "once per cold start": Lambda recycles environments well within a day. */
@@ -157,5 +165,111 @@ export function parseCredentials(text: string, secretId: string): Credentials {
   if (problems.length > 0 || ddApiKey === undefined || ddAppKey === undefined) {
     throw new SecretError(`Secret ${JSON.stringify(secretId)}: ${problems.join('; ')}`);
   }
-  return { ddApiKey, ddAppKey, ...(slackBotToken !== undefined ? { slackBotToken } : {}) };
+  const teamsWebhooks = record.teamsWebhooks === undefined ? undefined : parseTeamsWebhooks(record.teamsWebhooks);
+  return {
+    ddApiKey,
+    ddAppKey,
+    ...(slackBotToken !== undefined ? { slackBotToken } : {}),
+    ...(teamsWebhooks !== undefined ? { teamsWebhooks } : {}),
+  };
+}
+
+/** Longer than any workflow URL Teams makes (about 300 characters). */
+const MAX_WEBHOOK_URL = 2_048;
+/** Hosts of the retired Office 365 connectors' incoming webhooks. */
+const RETIRED_HOSTS = /(^|\.)(webhook\.office\.com|outlook\.office\.com|outlook\.office365\.com)$/i;
+
+const WEBHOOKS_EXAMPLE =
+  '{"teamsWebhooks": {"security": "https://…"}} (the URL of the workflow\'s trigger, docs/teams.md)';
+
+/**
+ * Reads `teamsWebhooks`: an object of channel name → workflow URL. Every URL's path and query (its
+ * workflow id and signature) is registered with the redaction point before it is checked; each
+ * entry's problem names the entry, never its value.
+ */
+export function parseTeamsWebhooks(raw: unknown): TeamsWebhooks {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    if (typeof raw === 'string') registerSecret(raw);
+    return {
+      urls: {},
+      problems: {},
+      problem: `teamsWebhooks must be an object of channel name → URL, e.g. ${WEBHOOKS_EXAMPLE}`,
+    };
+  }
+  const urls: Record<string, string> = {};
+  const problems: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (typeof value === 'string') registerWebhook(value);
+    const problem = teamsWebhookProblem(name, value);
+    if (problem !== undefined) problems[name] = problem;
+    else urls[name] = (value as string).trim();
+  }
+  return { urls, problems };
+}
+
+/**
+ * Registers what of a webhook URL is secret: everything after its origin (the workflow id and the
+ * signature), and the signature alone. Masking any 12 characters of that masks the URL wherever it
+ * is written; the origin alone (a Logic Apps host) is no secret, and registering it would mask any
+ * other URL of the same host. A value that is no URL is registered whole.
+ */
+function registerWebhook(value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    registerSecret(value);
+    return;
+  }
+  registerSecret(`${url.pathname}${url.search}`);
+  const sig = url.searchParams.get('sig');
+  if (sig) registerSecret(sig);
+}
+
+/** What is wrong with `teamsWebhooks[name]` (never the value), or undefined when it can be posted to. */
+export function teamsWebhookProblem(name: string, value: unknown): string | undefined {
+  const entry = `teamsWebhooks.${TEAMS_CHANNEL_NAME.test(name) ? name : JSON.stringify(name.slice(0, 64))}`;
+  if (!TEAMS_CHANNEL_NAME.test(name)) return `${entry}: a channel name is 1-64 of letters, digits, _ and -`;
+  if (typeof value !== 'string' || value.trim() === '')
+    return `${entry} must be the workflow's URL, a non-empty string`;
+  const text = value.trim();
+  if (/[\s\p{Cc}]/u.test(text))
+    return `${entry} holds a space, a line break or a control character: store the URL alone`;
+  if (text.length > MAX_WEBHOOK_URL) return `${entry} is ${text.length} characters, longer than any workflow URL`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `${entry} is not a URL`;
+  }
+  // Plain http only to a loopback stand-in, as for every API base URL (config/api-url.ts).
+  const insecure = apiBaseUrlProblem(text);
+  if (insecure !== undefined) return `${entry} ${insecure}`;
+  if (url.username !== '' || url.password !== '')
+    return `${entry} carries a user name or password: store the workflow's URL as Teams shows it`;
+  if (RETIRED_HOSTS.test(url.hostname)) {
+    return `${entry} is an Office 365 connector's incoming webhook, which Microsoft retired: create a workflow ("Post to a channel when a webhook request is received") and store its URL (docs/teams.md)`;
+  }
+  return undefined;
+}
+
+/** The URL of Teams channel `channel` in `credentials`, or what stops it from being posted to (never a value). */
+export function teamsWebhookOf(
+  credentials: Pick<Credentials, 'teamsWebhooks'>,
+  channel: string,
+): { readonly url: string } | { readonly problem: string } {
+  const webhooks = credentials.teamsWebhooks;
+  if (webhooks === undefined) {
+    return {
+      problem: `the credentials secret has no teamsWebhooks: add ${WEBHOOKS_EXAMPLE.replace('security', channel)}`,
+    };
+  }
+  if (webhooks.problem !== undefined) return { problem: webhooks.problem };
+  const url = webhooks.urls[channel];
+  if (url !== undefined) return { url };
+  return {
+    problem:
+      webhooks.problems[channel] ??
+      `the credentials secret's teamsWebhooks has no entry ${JSON.stringify(channel)}: add "${channel}": "https://…" (the workflow's URL, docs/teams.md)`,
+  };
 }

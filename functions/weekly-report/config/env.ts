@@ -43,6 +43,8 @@ export const REPORT_VARIABLES = {
   EMAIL_TO: 'emailTo',
   SES_CONFIGURATION_SET: 'sesConfigurationSet',
   SLACK_CHANNEL: 'slackChannel',
+  /** The Teams channel's name; its workflow webhook URL is in the credentials secret (teamsWebhooks). */
+  TEAMS_CHANNEL: 'teamsChannel',
   THRESHOLDS: 'thresholds',
   SUPPRESS: 'suppress',
 } as const satisfies Record<string, SettingKey>;

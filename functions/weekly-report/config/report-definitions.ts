@@ -21,7 +21,7 @@ export interface ReportScope {
 /**
  * One report of a deployment, every default filled in: what it reads (org, site, secret, window),
  * how it analyses (AnalysisSettings: zone, thresholds, suppressions, list lengths), and where it
- * goes (email, Slack). The stack and the function both get it from one parser; the pipeline
+ * goes (email, Slack, Microsoft Teams). The stack and the function both get it from one parser; the pipeline
  * reads it as it is, so a new setting is declared here (or in AnalysisSettings), parsed once, and
  * read where it is used.
  */
@@ -46,6 +46,11 @@ export interface ReportDefinition extends AnalysisSettings {
   readonly datadogApiUrl?: string;
   readonly email?: { readonly from: string; readonly to: readonly string[]; readonly configurationSet?: string };
   readonly slack?: { readonly channel: string; readonly apiUrl?: string };
+  /**
+   * Microsoft Teams: the channel's name (`teamsChannel`), the key of its workflow webhook's URL in
+   * the credentials secret's `teamsWebhooks` (the URL is a credential, never configuration).
+   */
+  readonly msTeams?: { readonly channel: string };
   /** Absent: the whole org. */
   readonly scope?: ReportScope;
 }
@@ -73,6 +78,8 @@ export interface ReportsDocument {
 }
 
 export const REPORT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+/** A Teams channel's name: a report's `teamsChannel`, a key of the credentials secret's `teamsWebhooks`. */
+export const TEAMS_CHANNEL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const DEFAULT_REPORT = 'default';
 
 /**

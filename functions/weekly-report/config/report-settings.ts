@@ -9,7 +9,7 @@
  */
 import { ACTIVITIES, ANALYSIS_DEFAULTS } from '../core/types';
 import { WINDOW_MODES } from '../core/windows';
-import { parseScope, REPORT_DEFAULTS, type ReportDefinition } from './report-definitions';
+import { parseScope, REPORT_DEFAULTS, type ReportDefinition, TEAMS_CHANNEL_NAME } from './report-definitions';
 import { validateScheduleExpression } from './schedule-expression';
 import {
   canonicalTimeZone,
@@ -29,21 +29,23 @@ import {
 
 type Email = NonNullable<ReportDefinition['email']>;
 type Slack = NonNullable<ReportDefinition['slack']>;
+type MsTeams = NonNullable<ReportDefinition['msTeams']>;
 
 /**
- * Where a setting's value can land: a field of the definition, or (dotted) a field of its e-mail
- * or Slack delivery, which the definition has only when DELIVERIES says the delivery is on.
+ * Where a setting's value can land: a field of the definition, or (dotted) a field of its e-mail,
+ * Slack or Microsoft Teams delivery, which the definition has only when DELIVERIES says it is on.
  */
-export interface SettingFields extends Omit<ReportDefinition, 'name' | 'key' | 'email' | 'slack'> {
+export interface SettingFields extends Omit<ReportDefinition, 'name' | 'key' | 'email' | 'slack' | 'msTeams'> {
   readonly 'email.from': Email['from'];
   readonly 'email.to': Email['to'];
   readonly 'email.configurationSet': NonNullable<Email['configurationSet']>;
   readonly 'slack.channel': Slack['channel'];
+  readonly 'msTeams.channel': MsTeams['channel'];
 }
 export type SettingField = keyof SettingFields;
 
-/** A delivery is on when this field of it has a value: e-mail when it has recipients, Slack when it has a channel. */
-export const DELIVERIES = { email: 'to', slack: 'channel' } as const;
+/** A delivery is on when this field of it has a value: e-mail when it has recipients, Slack and Teams when they have a channel. */
+export const DELIVERIES = { email: 'to', slack: 'channel', msTeams: 'channel' } as const;
 
 /** What a reader may know besides the value: when it is read (epoch ms). */
 export interface ReadContext {
@@ -212,6 +214,22 @@ export const REPORT_SETTINGS = {
           ),
     ),
   }),
+  teamsChannel: setting({
+    field: 'msTeams.channel',
+    // The name of the channel's workflow webhook in the credentials secret (`teamsWebhooks`): the URL is a credential, never configuration.
+    read: fromText('security', (channel) =>
+      TEAMS_CHANNEL_NAME.test(channel)
+        ? ok(channel)
+        : /^https?:/i.test(channel)
+          ? refuse(
+              'must name the Teams channel, not hold its webhook URL: the URL is a credential and goes into the credentials secret as {"teamsWebhooks": {"security": "https://…"}}, with teamsChannel "security" here (docs/teams.md)',
+            )
+          : bad(
+              channel,
+              `${quote(channel)} is not a Teams channel name: 1-64 of letters, digits, _ and -, the key of its webhook in the credentials secret's teamsWebhooks (docs/teams.md)`,
+            ),
+    ),
+  }),
   window: setting({
     field: 'windowMode',
     default: REPORT_DEFAULTS.window,
@@ -332,8 +350,8 @@ export const REPORT_RULES: readonly ReportRule[] = [
     key: 'emailTo',
     wholeReport: true,
     check: (v) =>
-      (v.emailTo ?? []).length === 0 && v.slackChannel === undefined
-        ? 'no delivery channel: set emailFrom + emailTo (email) and/or slackChannel (Slack)'
+      (v.emailTo ?? []).length === 0 && v.slackChannel === undefined && v.teamsChannel === undefined
+        ? 'no delivery channel: set emailFrom + emailTo (email), slackChannel (Slack) and/or teamsChannel (Microsoft Teams)'
         : undefined,
   },
   {

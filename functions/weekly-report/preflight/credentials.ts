@@ -2,12 +2,12 @@
  * Where a preflight gets each org's credentials, and the check of their shape. The deployed
  * function reads the org's Secrets Manager secret (adapters/secrets.ts, the reader the reports
  * use, so a secret the check accepts is one the run accepts); the command line may instead take
- * DD_API_KEY, DD_APP_KEY and SLACK_BOT_TOKEN from its environment. The check says which fields
- * are there and which are missing for the org's reports (slackBotToken when one posts to Slack),
- * never a value.
+ * DD_API_KEY, DD_APP_KEY, SLACK_BOT_TOKEN and TEAMS_WEBHOOKS from its environment. The check says
+ * which fields are there and which are missing for the org's reports (slackBotToken when one posts
+ * to Slack; the Teams webhooks have a check of their own, preflight/teams.ts), never a value.
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createSecretsCredentials } from '../adapters/secrets';
+import { createSecretsCredentials, parseTeamsWebhooks } from '../adapters/secrets';
 import type { ReportDefinition } from '../config/report-definitions';
 import type { Credentials } from '../ports';
 import { type Check, fail, ok, type Verdict } from './check';
@@ -54,7 +54,10 @@ export function secretCredentials(client: SecretsManagerClient, secretId: string
   };
 }
 
-/** The command line's alternative: DD_API_KEY, DD_APP_KEY and SLACK_BOT_TOKEN from the environment. */
+/**
+ * The command line's alternative: DD_API_KEY, DD_APP_KEY, SLACK_BOT_TOKEN and TEAMS_WEBHOOKS (the
+ * secret's `teamsWebhooks` as JSON, `{"security": "https://…"}`) from the environment.
+ */
 export function environmentCredentials(env: Readonly<Record<string, string | undefined>>): CredentialSource {
   return {
     target: 'environment (DD_API_KEY, DD_APP_KEY, SLACK_BOT_TOKEN)',
@@ -68,12 +71,27 @@ export function environmentCredentials(env: Readonly<Record<string, string | und
       const missing = [apiKey ? undefined : 'DD_API_KEY', appKey ? undefined : 'DD_APP_KEY'].filter(Boolean);
       if (missing.length > 0 || !apiKey || !appKey) throw new Error(`${missing.join(' and ')} not set`);
       const slack = value('SLACK_BOT_TOKEN');
-      return { ddApiKey: apiKey, ddAppKey: appKey, ...(slack ? { slackBotToken: slack } : {}) };
+      const teams = value('TEAMS_WEBHOOKS');
+      return {
+        ddApiKey: apiKey,
+        ddAppKey: appKey,
+        ...(slack ? { slackBotToken: slack } : {}),
+        ...(teams ? { teamsWebhooks: parseTeamsWebhooks(parseJson(teams)) } : {}),
+      };
     },
     fixFor() {
-      return 'export DD_API_KEY and DD_APP_KEY (and SLACK_BOT_TOKEN for Slack), or pass --secret NAME to read the deployed secret';
+      return 'export DD_API_KEY and DD_APP_KEY (and SLACK_BOT_TOKEN for Slack, TEAMS_WEBHOOKS for Teams), or pass --secret NAME to read the deployed secret';
     },
   };
+}
+
+/** TEAMS_WEBHOOKS as JSON, or the text itself (which then reads as a map that is not an object, naming the fix). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The names along an error's cause chain (the SDK's exception names live there). */
@@ -102,7 +120,12 @@ export function credentialsCheck(source: CredentialSource, reports: readonly Rep
         const message = (error instanceof Error ? error.message : String(error)).replace(/: store \{.*$/, '');
         return fail(message, source.fixFor(error));
       }
-      const present = ['ddApiKey', 'ddAppKey', ...(credentials.slackBotToken ? ['slackBotToken'] : [])];
+      const present = [
+        'ddApiKey',
+        'ddAppKey',
+        ...(credentials.slackBotToken ? ['slackBotToken'] : []),
+        ...(credentials.teamsWebhooks ? ['teamsWebhooks'] : []),
+      ];
       if (slackReports.length > 0 && !credentials.slackBotToken) {
         return fail(
           `${present.join(', ')} present; slackBotToken missing, and ${listOf(slackReports)} post${slackReports.length === 1 ? 's' : ''} to Slack`,

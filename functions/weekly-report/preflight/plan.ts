@@ -1,8 +1,8 @@
 /**
  * Which checks a deployment's configuration calls for, in the order they are printed: per org
  * (the reports that share a secret and a Datadog site) its credentials, its Datadog keys and
- * scopes, its Slack token and channels; then SES for the reports that send email; then the
- * archive. Each part is a CheckPlanner; the list is open: a new channel (a Teams webhook, say)
+ * scopes, its Slack token and channels, its Microsoft Teams webhooks; then SES for the reports
+ * that send email; then the archive. Each part is a CheckPlanner; the list is open: a new channel
  * adds its planner to PLANNERS and its checks run and print like the others.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -16,6 +16,7 @@ import { type CredentialSource, credentialsCheck } from './credentials';
 import { type DatadogPreflightOptions, datadogChecks } from './datadog';
 import { sesChecks } from './ses';
 import { type SlackPreflightOptions, slackChecks } from './slack';
+import { teamsChecks } from './teams';
 
 export interface PreflightContext {
   readonly reports: readonly ReportDefinition[];
@@ -50,6 +51,9 @@ const orgPlanner: CheckPlanner = (context, orgs) =>
     ...slackChecks(org.reports, org.credentials, context.slack),
   ]);
 
+/** Microsoft Teams: each org's webhook URLs (present and https; a workflow cannot be called without posting). */
+const teamsPlanner: CheckPlanner = (_context, orgs) => orgs.flatMap((org) => teamsChecks(org.reports, org.credentials));
+
 const sesPlanner: CheckPlanner = (context) => sesChecks(context.reports, context.aws);
 
 const archivePlanner: CheckPlanner = (context) => {
@@ -76,7 +80,7 @@ const archivePlanner: CheckPlanner = (context) => {
 };
 
 /** Every part of a deployment that has checks, in the order they print. */
-export const PLANNERS: readonly CheckPlanner[] = [orgPlanner, sesPlanner, archivePlanner];
+export const PLANNERS: readonly CheckPlanner[] = [orgPlanner, teamsPlanner, sesPlanner, archivePlanner];
 
 /** The checks `context` calls for. */
 export function planChecks(context: PreflightContext, planners: readonly CheckPlanner[] = PLANNERS): Check[] {

@@ -4,13 +4,14 @@
  * first run archived and sent to the other channels. When the ledger already records this
  * report's archive for the window, a channel still due is sent the ARCHIVED rendering (summary,
  * email, Slack message, each read back and checked), so every channel and the archive hold the
- * same report. Should the archived rendering not be usable, the recomputed one goes out, and a
+ * same report. The Teams card is not archived: it is rendered again from the archived summary. Should the archived rendering not be usable, the recomputed one goes out, and a
  * warning says so.
  */
 import type { ReportArchive } from '../archive/report-archive';
 import type { Logger, RenderedReport } from '../ports';
 import { emailSubject } from '../render/email';
-import { buildReportView } from '../render/view';
+import { buildTeamsMessage } from '../render/teams-card';
+import { buildReportView, type Link } from '../render/view';
 import type { ChannelResult } from './results';
 
 /**
@@ -22,6 +23,8 @@ export function renderingToSend(
   archive: ReportArchive | undefined,
   report: RenderedReport,
   logger: Logger,
+  /** The archive's copy of the report, for the Teams card's button. */
+  archiveCopy?: Link,
 ): (call: { readonly deadline?: number }) => Promise<RenderedReport> {
   if (!archive || archived?.outcome !== 'skipped_already_delivered') return () => Promise.resolve(report);
   const windowTo = report.summary.window.to;
@@ -30,11 +33,13 @@ export function renderingToSend(
     reading ??= archive.readRendering(windowTo, call).then(
       (onRecord): RenderedReport => {
         logger.info('sending_archived_rendering', { location: archive.location, windowTo });
+        const view = buildReportView(onRecord.summary);
         return {
-          subject: emailSubject(buildReportView(onRecord.summary)),
+          subject: emailSubject(view),
           html: onRecord.html,
           text: onRecord.text,
           slack: onRecord.slack,
+          teams: buildTeamsMessage(view, archiveCopy ? { archive: archiveCopy } : {}),
           summary: onRecord.summary,
         };
       },

@@ -1,18 +1,18 @@
 /**
- * Delivering one report: its archive first (so what was sent is on record), then email and
- * Slack at the same time; Slack is the channel post, then its thread reply, a channel of its own
- * (`slack_thread`) posted under the post's `ts` (this run's, or the one an earlier run recorded in
- * the ledger), so a rerun after a failed reply posts only the reply, never the post twice. Each
- * channel is claimed in the ledger, sent, and recorded on its own, and one failing never stops the
- * others (a reply waits for its post).
+ * Delivering one report: its archive first (so what was sent is on record), then email, Slack
+ * and Microsoft Teams at the same time; Slack is the channel post, then its thread reply, a
+ * channel of its own (`slack_thread`) posted under the post's `ts` (this run's, or the one an
+ * earlier run recorded in the ledger), so a rerun after a failed reply posts only the reply, never
+ * the post twice. Each channel is claimed in the ledger, sent, and recorded on its own, and one
+ * failing never stops the others (a reply waits for its post).
  *
  * At most once per channel (docs/delivery.md): a send whose answer was lost (the sender's error
  * says `answerLost`) is recorded unknown, neither released nor delivered, and the run fails
  * naming it. A later run that finds a channel unknown looks for the Slack post in the channel's
  * history (the thread reply in the thread's replies) by its message metadata and posts only when
- * it is not there; an unknown email is not
- * resent unless the invocation asks for it (`resend`). The archive is written again (it is
- * idempotent).
+ * it is not there; an unknown email or Teams post (a workflow webhook cannot be asked what it
+ * received) is not resent unless the invocation asks for it (`resend`). The archive is written
+ * again (it is idempotent).
  *
  * Lease arithmetic: a claim lasts the channel's send budget (at most CHANNEL_SEND_MS) plus
  * LEASE_MARGIN_MS, 75 s at most. Lambda retries a failed asynchronous invocation about 1 and then
@@ -41,7 +41,9 @@ import type {
   RenderedReport,
   SlackPostTag,
   SlackSender,
+  TeamsSender,
 } from '../ports';
+import type { Link } from '../render/view';
 import { renderingToSend } from './archived-rendering';
 import type { ChannelName, ChannelOutcome, ChannelResult } from './results';
 
@@ -60,8 +62,12 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
 export interface ReportOutlets {
   readonly email?: EmailSender;
   readonly slack?: { readonly sender: SlackSender; readonly channel: string };
+  /** The report's Microsoft Teams channel (its workflow webhook); named so as not to be taken for Datadog Teams. */
+  readonly msTeams?: { readonly sender: TeamsSender };
   /** The report's archive: written before delivery, read for the baseline and the trend. */
   readonly archive?: ReportArchive;
+  /** Where people open the archive's copy of the week ending `windowTo` (the Teams card's button). */
+  readonly archiveCopy?: (windowTo: string) => Link | undefined;
 }
 
 export interface DeliveryDeps {
@@ -97,7 +103,7 @@ export async function deliverReport(
   const channel = new ChannelDelivery(deps, times);
   const keyOf = (name: ChannelName): string => `${key}:${report.summary.window.to}:${name}`;
   const archived: ChannelResult[] = [];
-  const { archive, email, slack } = outlets;
+  const { archive, email, slack, msTeams } = outlets;
   if (archive && week) {
     archived.push(
       await channel.deliver('archive', keyOf('archive'), async (call) => {
@@ -107,7 +113,13 @@ export async function deliverReport(
     );
   }
   // The archive is what was sent: a channel still due after an earlier run archived this window gets that rendering.
-  const toSend = renderingToSend(archived[0], archive, report, deps.logger);
+  const toSend = renderingToSend(
+    archived[0],
+    archive,
+    report,
+    deps.logger,
+    outlets.archiveCopy?.(report.summary.window.to),
+  );
   const attempts: Promise<ChannelResult[]>[] = [];
   if (email) {
     attempts.push(
@@ -147,6 +159,23 @@ export async function deliverReport(
         const thread = await deliverThread(deps, channel, slack, tag, keyOf('slack_thread'), post, toSend);
         return thread ? [post, thread] : [post];
       })(),
+    );
+  }
+  if (msTeams) {
+    const { sender } = msTeams;
+    attempts.push(
+      channel
+        .deliver(
+          'teams',
+          keyOf('teams'),
+          async (call) => {
+            const { status } = await sender.post((await toSend(call)).teams, call);
+            return { status: String(status), channel: sender.channel };
+          },
+          // A webhook has no look-up: a post whose answer was lost is refused, like an email, until resent on purpose.
+          deps.resend?.has('teams') ? RESEND : { kind: 'refuse', what: `the Teams card to channel ${sender.channel}` },
+        )
+        .then((r) => [r]),
     );
   }
   return [...archived, ...(await Promise.all(attempts)).flat()];
@@ -241,7 +270,7 @@ async function deliverThread(
 /**
  * What a channel does when its ledger outcome is unknown: send again (the archive, which is
  * idempotent; a channel the invocation names in `resend`), look for the earlier send first
- * (Slack), or refuse and fail naming it (email).
+ * (Slack), or refuse and fail naming it (email, Teams).
  */
 export type UnknownOutcomePolicy =
   | { readonly kind: 'resend' }

@@ -19,18 +19,18 @@ import { type ChannelName, type ReportResult, type RunResult, reportResult } fro
 /**
  * The schedule's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>", "reports": [...]}`;
  * no `scheduledTime` means "now", no `reports` every report. An operator adds `"resend":
- * ["email"]` (with the run's `scheduledTime`) to send a channel whose outcome is unknown (an
+ * ["email"]` (or `"slack"`, `"teams"`; with the run's `scheduledTime`) to send a channel whose outcome is unknown (an
  * answer was lost) again on purpose (docs/delivery.md).
  */
 export interface ReportEvent {
   readonly scheduledTime?: string;
   readonly reports?: readonly string[];
-  /** Channels to send again although the ledger says their outcome is unknown: `email`, `slack`, `slack_thread`. */
+  /** Channels to send again although the ledger says their outcome is unknown: `email`, `slack`, `slack_thread`, `teams`. */
   readonly resend?: readonly string[];
 }
 
 /** The channels `resend` may name. */
-const RESENDABLE: readonly ChannelName[] = ['email', 'slack', 'slack_thread'];
+const RESENDABLE: readonly ChannelName[] = ['email', 'slack', 'slack_thread', 'teams'];
 
 /** What an invocation returns: one small result per report; with one report, its fields also at the top level. */
 export type InvocationResult = Partial<ReportResult> & { readonly reports: readonly ReportResult[] };

@@ -148,11 +148,20 @@ export async function runReport(deps: GroupDeps & PlannedReport, input: RunInput
   const deadline = input.deadline ?? started + DEFAULT_REMAINING_MS;
   const budget = budgetUntil(started, deadline, input.hardDeadline ?? deadline);
   const end = input.end;
-  const { report, email, slack, archive, ...group } = deps;
+  const { report, email, slack, msTeams, archive, archiveCopy, ...group } = deps;
   let outcome: ReportOutcome | undefined;
   await runReportGroup(
     group,
-    [{ report, ...(email ? { email } : {}), ...(slack ? { slack } : {}), ...(archive ? { archive } : {}) }],
+    [
+      {
+        report,
+        ...(email ? { email } : {}),
+        ...(slack ? { slack } : {}),
+        ...(msTeams ? { msTeams } : {}),
+        ...(archive ? { archive } : {}),
+        ...(archiveCopy ? { archiveCopy } : {}),
+      },
+    ],
     end,
     budget,
     (o) => {
@@ -250,13 +259,18 @@ async function runOne(
     logger.warn('report_incomplete', { report: report.name, reasons: summary.warnings.slice(0, 20) });
 
   started = now();
-  const rendered = renderReport(summary, { slackChannel: plan.slack?.channel ?? '' });
+  const archiveCopy = plan.archiveCopy?.(summary.window.to);
+  const rendered = renderReport(summary, {
+    slackChannel: plan.slack?.channel ?? '',
+    ...(archiveCopy ? { archive: archiveCopy } : {}),
+  });
   logger.info('render_done', {
     report: report.name,
     htmlBytes: Buffer.byteLength(rendered.html, 'utf8'),
     textBytes: Buffer.byteLength(rendered.text, 'utf8'),
     slackBlocks: rendered.slack.post.blocks.length,
     slackThreadBlocks: rendered.slack.thread.reduce((n, m) => n + m.blocks.length, 0),
+    teamsBytes: Buffer.byteLength(JSON.stringify(rendered.teams), 'utf8'),
     durationMs: now() - started,
   });
 

@@ -8,9 +8,10 @@ import type { RenderedReport } from '../ports';
 /**
  * The archive is a channel too: claimed, written and recorded like the deliveries, before them.
  * `slack` is the channel post; `slack_thread` its reply in the post's thread, a channel of its own
- * so that a rerun after a failed reply posts only the reply (docs/delivery.md).
+ * so that a rerun after a failed reply posts only the reply (docs/delivery.md). `teams` is
+ * Microsoft Teams (a workflow webhook), not Datadog Teams.
  */
-export type ChannelName = 'archive' | 'email' | 'slack' | 'slack_thread';
+export type ChannelName = 'archive' | 'email' | 'slack' | 'slack_thread' | 'teams';
 /**
  * - `delivered`: sent now, or found sent (a Slack post whose answer an earlier run lost: `found`);
  * - `skipped_already_delivered`: the ledger says an earlier run delivered it; nothing was sent;

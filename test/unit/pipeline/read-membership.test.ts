@@ -15,6 +15,8 @@ import type { TimeRange } from '../../../functions/weekly-report/core/time';
 import type { Mergeable } from '../../../functions/weekly-report/core/types';
 import { readShares } from '../../../functions/weekly-report/pipeline/read';
 import type { AuditEventSource, BlobStore } from '../../../functions/weekly-report/ports';
+import { buildTeamsMessage } from '../../../functions/weekly-report/render/teams-card';
+import { buildReportView } from '../../../functions/weekly-report/render/view';
 import { generateEvents, outerTime, type RawAuditEvent } from '../../support/generator';
 import { makeSummary } from '../../support/summary-fixtures';
 
@@ -93,6 +95,7 @@ describe('a team whose members arrive during the read', () => {
       html: '',
       text: '',
       slack: { post: { channel: '', text: '', blocks: [], unfurl_links: false as const }, thread: [] },
+      teams: buildTeamsMessage(buildReportView(makeSummary())),
     };
     for (const [k, share] of [
       [4, before],
