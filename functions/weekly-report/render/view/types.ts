@@ -6,13 +6,12 @@
  * them safe for itself and keeps its own layout and length limits. Nothing here is markup.
  */
 
-import type { AiKind, AnomalyKind, Severity } from '../../core/types';
+import type { AiKind, AnomalyKind, GroupStatus, Severity } from '../../core/types';
 import type { DeltaView } from './format';
-import type { AcceptedView, GroupView, ResolvedView, TriageView } from './groups';
 import type { ChangeView, FlagView } from './items';
 
-// Declared where they are made: the delta by computeDelta, the list items as classes, the triage by groups.ts.
-export type { AcceptedView, ChangeView, DeltaView, FlagView, GroupView, ResolvedView, TriageView };
+// Declared where they are made: the delta by computeDelta, the list items as classes.
+export type { ChangeView, DeltaView, FlagView };
 
 /** Where a link leads, said in words that stand on their own (never a bare "View"). */
 export interface Link {
@@ -307,4 +306,80 @@ export interface LinksView {
   readonly toolsMetric: Link;
   /** The same, by client. */
   readonly clientsMetric: Link;
+}
+
+// The triage (made by groups.ts `triageView`).
+
+/** One group as readers see it. Audit values (`person`, names, `detail`) are raw. */
+export interface GroupView {
+  readonly id: string;
+  readonly kind: AnomalyKind;
+  /** `Destructive action`. */
+  readonly label: string;
+  readonly person: string;
+  readonly severity: Severity;
+  /** `High`. */
+  readonly severityLabel: string;
+  readonly colour: Colour;
+  /** Why it has that severity: `High: it deleted a resource of a type rated high (monitor, dashboard)`. */
+  readonly severityReason: string;
+  readonly status: GroupStatus;
+  readonly weeks: number;
+  /** `New`, `Recurring · 3 weeks`. */
+  readonly statusLabel: string;
+  /** Its events in words, from numbers only: `12 deletions`, `3 bursts, 450 calls`. */
+  readonly countLabel: string;
+  /** The resource types of its events with their counts (`monitor ×8`), raw names; none for rules of one type. */
+  readonly breakdown: ReadonlyArray<{ readonly name: string; readonly count: number }>;
+  /** Types it has beyond those of `breakdown`. */
+  readonly moreTypes: number;
+  /** What its rule keys it on besides the person, raw, with the word before it: `on security_rule`, `from Brazil`, `through cursor`. */
+  readonly qualifier?: { readonly word: string; readonly value: string };
+  /** `Tue 17 Nov 14:12 – Thu 19 Nov 09:30 UTC`, in the report's zone, which it names; `this week` without event times. */
+  readonly when: string;
+  /** Its first resources (raw) and how many more it has. */
+  readonly resources: ReadonlyArray<{ readonly type: string; readonly id: string; readonly name: string }>;
+  readonly moreResources: number;
+  /** The flag's own detail for a group of one flag, else empty. Raw. */
+  readonly detail: string;
+  /** The AI agent of its events, when one. Raw. */
+  readonly agent: string;
+  /** Exactly its events in Datadog, with text naming them (`12 deletions by dana@… in Datadog`; the person raw). */
+  readonly link: Link;
+  /** `An exception expired on 2026-11-20 (owner secops@…)`, when one that matched it did. Raw. */
+  readonly exceptionExpired: string;
+}
+
+/** The groups one exception accepts: `3 accepted (secops@example.com, until 2026-12-31)`. */
+export interface AcceptedView {
+  readonly groups: number;
+  readonly owner: string;
+  readonly reason: string;
+  readonly expires: string;
+  /** Raw (the owner is configuration, shown as written). */
+  readonly text: string;
+}
+
+/** A group of last week that is gone this week. */
+export interface ResolvedView {
+  readonly label: string;
+  readonly person: string;
+  readonly severity: Severity;
+  /** `flagged 1 week`, `flagged 3 weeks running`. */
+  readonly weeksLabel: string;
+}
+
+export interface TriageView {
+  /** Every group no exception accepts, in card order (severity, then time). */
+  readonly groups: readonly GroupView[];
+  /** Of them, the high and medium ones (new or recurring): what needs a look first. */
+  readonly attention: number;
+  readonly accepted: readonly AcceptedView[];
+  /** Groups the exceptions accept, in all. */
+  readonly acceptedGroups: number;
+  readonly resolved: readonly ResolvedView[];
+  /** `9 groups from 10 flags: 7 new, 2 recurring`, from numbers only; empty without flags. */
+  readonly summary: string;
+  /** Said when there was no previous week to compare with (every group is new); else empty. */
+  readonly comparison: string;
 }
