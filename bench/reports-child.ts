@@ -83,6 +83,9 @@ const plans: PlannedReport[] = Array.from({ length: reports }, (_, i) => ({
       async find() {
         return { pages: 0, messages: 0 };
       },
+      async findReply() {
+        return { pages: 0, messages: 0 };
+      },
     },
   },
 }));

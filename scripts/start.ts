@@ -1,14 +1,15 @@
 /**
  * `npm start`: runs the whole weekly job end to end on embedded local stand-ins (no cloud account):
  * generated Datadog data → the real Lambda handler, for two reports (the org-wide one and the
- * `sre` team's) → email in the SES emulator, posts in the Slack emulator and a card in the Teams
- * workflow webhook stand-in. First the function's
- * preflight (`{"check": true}`, what `report doctor` checks) runs against the stand-ins and its
- * lines are printed. Prints the org-wide
- * text report and a delivery summary, writes one folder per report under out/ (email.html,
- * email.txt, slack.json, summary.json, teams.json for a report with a Teams channel, and the email,
- * Slack and Teams screenshots when Chromium is installed), and stops every process it started. `npm start -- --serve` keeps the SES
- * emulator's web view open.
+ * `sre` team's) → email in the SES emulator, posts (each with its thread reply) in the Slack
+ * emulator and a card in the Teams workflow webhook stand-in. First the function's preflight
+ * (`{"check": true}`, what `report doctor` checks) runs against the stand-ins and its lines are
+ * printed. Prints the org-wide text report and a delivery summary with each email's height at
+ * 375 px (the phone screenshot's; issue 23 wants at most 3,000 px) and the Slack post's block
+ * count (at most 6), writes one folder per report under out/ (email.html, email.txt, slack.json,
+ * summary.json, teams.json for a report with a Teams channel, and the email, Slack and Teams
+ * screenshots when Chromium is installed), and stops every process it started.
+ * `npm start -- --serve` keeps the SES emulator's web view open.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     // One folder per report when there is more than one (out/security/, out/sre/); the files a
     // single-report run left at the top of out/ would otherwise look current.
     const files: string[] = [];
+    const measured: string[] = [];
     if (local.runs.size > 1) {
       const stale = [
         'email.html',
@@ -49,6 +51,8 @@ async function main(): Promise<void> {
       try {
         const shots = await captureEmailScreenshots(run.report.html, dir);
         files.push(...shots.files);
+        const phone = shots.checks.find((c) => c.width === 375);
+        if (phone) measured.push(`${name}: email at 375 px is ${phone.height.toLocaleString('en-US')} px tall`);
       } catch (error) {
         log(`email screenshots of ${name} skipped: ${(error as Error).message}`);
       }
@@ -70,7 +74,18 @@ async function main(): Promise<void> {
       process.stdout.write(`  email "${email.subject}" to ${email.to.join(', ')}\n`);
     }
     for (const message of local.slackMessages) {
-      process.stdout.write(`  Slack post to ${message.channel}: ${message.text}\n`);
+      const where = message.thread_ts ? `reply in the thread of ${message.thread_ts}` : 'post';
+      process.stdout.write(
+        `  Slack ${where} to ${message.channel} (${message.blocks.length} blocks): ${message.text}\n`,
+      );
+    }
+    process.stdout.write('\nMeasured:\n');
+    for (const [name, run] of local.runs) {
+      const line = measured.find((m) => m.startsWith(`${name}:`)) ?? `${name}: email not measured (no Chromium)`;
+      const thread = run.report.slack.thread.reduce((n, m) => n + m.blocks.length, 0);
+      process.stdout.write(
+        `  ${line}; Slack post ${run.report.slack.post.blocks.length} blocks, thread reply ${thread} blocks\n`,
+      );
     }
     for (const post of local.teamsPosts) {
       const card = (post.message as { attachments: Array<{ content: { fallbackText: string } }> }).attachments[0];

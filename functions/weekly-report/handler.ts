@@ -64,8 +64,8 @@ export function createHandler(
 ): ReportHandler {
   const powertools = options.logger ?? new PowertoolsLogger({ serviceName: 'ai-activity-audit' });
   const logger = narrowLogger(powertools);
-  const config = readConfig(env, logger);
   const now = options.now ?? Date.now;
+  const config = readConfig(env, logger, now());
   const wiringOptions = {
     // One client per AWS service; throttling of SES is retried by the SDK (5 attempts ride out a short burst).
     aws: {
@@ -110,9 +110,9 @@ export function createHandler(
 }
 
 /** The configuration, or a ConfigError (logged) naming every problem. */
-function readConfig(env: Readonly<Record<string, string | undefined>>, logger: Logger): HandlerConfig {
+function readConfig(env: Readonly<Record<string, string | undefined>>, logger: Logger, now: number): HandlerConfig {
   try {
-    const config = readEnv(env);
+    const config = readEnv(env, now);
     logger.info('cold_start', {
       reports: config.reports.map((r) => ({
         name: r.name,

@@ -106,19 +106,30 @@ export interface RenderedReport {
   readonly subject: string;
   readonly html: string;
   readonly text: string;
-  /** `chat.postMessage` arguments without the token: `{channel, text, blocks, unfurl_links: false}`. */
-  readonly slack: SlackMessage;
+  /** The channel post and its thread (`slack.json`: `{"post": args, "thread": [args, …]}`). */
+  readonly slack: SlackReport;
   /** The Teams workflow webhook's body: an Adaptive Card message within Teams' size limit (render/teams-card.ts). */
   readonly teams: TeamsMessage;
   readonly summary: Summary;
 }
 
+/** `chat.postMessage` arguments without the token: `{channel, text, blocks, unfurl_links: false}`. */
 export interface SlackMessage {
   readonly channel: string;
   readonly text: string;
   readonly blocks: readonly KnownBlock[];
   readonly unfurl_links: false;
   readonly unfurl_media?: false;
+}
+
+/**
+ * A report in Slack: the channel post, short, and the replies in its thread (one, holding
+ * everything else). A reply's `thread_ts` is the post's `ts`, known only once the post is sent:
+ * the sender adds it (SlackPostOptions.threadTs).
+ */
+export interface SlackReport {
+  readonly post: SlackMessage;
+  readonly thread: readonly SlackMessage[];
 }
 
 export interface EmailMessage {
@@ -152,6 +163,11 @@ export interface SlackPostTag {
 export interface SlackPostOptions extends CallOptions {
   /** Sent as the post's message metadata. */
   readonly tag?: SlackPostTag;
+  /**
+   * Posts a reply in the thread of the post of this `ts`; its metadata then says it is the
+   * report's thread reply (a lookup of the post never takes it for the post).
+   */
+  readonly threadTs?: string;
 }
 
 /** What a look through a channel's history found. */
@@ -176,6 +192,17 @@ export interface SlackSender {
    * `deadline`). Throws when the history cannot be read to its end (a missing scope, the deadline).
    */
   find(channel: string, tag: SlackPostTag, oldest: number, options?: CallOptions): Promise<SlackLookup>;
+  /**
+   * Looks through the replies of the thread of `threadTs` from `oldest` (epoch ms) for the report's
+   * thread reply carrying `tag` (`conversations.replies`, `include_all_metadata`, paging as `find`).
+   */
+  findReply(
+    channel: string,
+    threadTs: string,
+    tag: SlackPostTag,
+    oldest: number,
+    options?: CallOptions,
+  ): Promise<SlackLookup>;
 }
 
 /**
@@ -207,7 +234,8 @@ export interface LostAnswer {
 export type ClaimResult =
   /** This caller may send now; with `lost` when it took over a send whose outcome is unknown. */
   | { readonly status: 'claimed'; readonly lost?: LostAnswer }
-  | { readonly status: 'delivered' }
+  /** Recorded delivered; `detail` is what the run that delivered it recorded (a Slack post's `ts`). */
+  | { readonly status: 'delivered'; readonly detail?: Readonly<Record<string, string>> }
   /** Another caller holds an unexpired claim. */
   | { readonly status: 'in_progress' }
   /** An earlier send may have happened (not taken: `takeUnknown` was not set). */

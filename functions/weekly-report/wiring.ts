@@ -130,6 +130,7 @@ export function createWiring(options: WiringOptions): ReportWiring {
         {
           post: () => Promise.reject(missingToken()),
           find: () => Promise.reject(missingToken()),
+          findReply: () => Promise.reject(missingToken()),
         };
     org.slackSenders.set(apiUrl ?? '', sender);
     return sender;

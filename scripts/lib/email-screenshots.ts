@@ -21,6 +21,8 @@ export interface ScreenshotCheck {
   readonly file: string;
   /** Widest content in CSS px (`document.documentElement.scrollWidth`). */
   readonly scrollWidth: number;
+  /** How tall the page is at this width, in CSS px (`document.documentElement.scrollHeight`): the picture's height. */
+  readonly height: number;
   /** Requests the page tried to make beyond itself (all blocked). */
   readonly blockedRequests: number;
   /** Expected texts that are not visible on the page. */
@@ -124,6 +126,7 @@ export async function captureEmailScreenshots(
       await page.goto(pageUrl, { waitUntil: 'load' });
       // A string, not a function: this project's tsconfig has no DOM types.
       const scrollWidth = Number(await page.evaluate('document.documentElement.scrollWidth'));
+      const height = Number(await page.evaluate('document.documentElement.scrollHeight'));
       const missing: string[] = [];
       for (const text of expectVisible) {
         const visible = await page
@@ -143,6 +146,7 @@ export async function captureEmailScreenshots(
         width,
         file,
         scrollWidth,
+        height,
         blockedRequests,
         missing,
         problems,

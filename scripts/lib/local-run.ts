@@ -22,7 +22,7 @@ import type { MetricsSink } from '../../functions/weekly-report/run/metrics';
 import type { RunResult } from '../../functions/weekly-report/run/results';
 import { awsEnv, type SentEmail, startAwsEmulators, startS3Emulator } from '../../test/support/aws-emulators';
 import { startDatadogEmulator } from '../../test/support/datadog-emulator';
-import { generateScenario } from '../../test/support/generator';
+import { generateScenario, type RawAuditEvent } from '../../test/support/generator';
 import { startKmsEmulator } from '../../test/support/kms-emulator';
 import { startSecretsManagerEmulator } from '../../test/support/secrets-manager-emulator';
 import { startSesAccountEmulator } from '../../test/support/ses-account-emulator';
@@ -48,6 +48,11 @@ export interface LocalRunOptions {
   readonly recipients?: readonly string[];
   /** Progress lines (one per stage). */
   readonly progress?: (line: string) => void;
+  /**
+   * Events added to the generated week, given its window (epoch ms, `[from, to)`): a busy week
+   * (the browser check's, test/browser/email-browser.ts) is the usual one plus these.
+   */
+  readonly extraWindowEvents?: (window: { readonly from: number; readonly to: number }) => readonly RawAuditEvent[];
 }
 
 export interface LocalRun {
@@ -87,8 +92,9 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
   const window = reportWindow(options.scheduledTime.getTime(), 'UTC', 7, 'calendar');
   const scenario = generateScenario({ seed: options.seed ?? 2026, end: new Date(window.to), baselineDays: 56 });
   // Its Teams API serves the scenario's teams (sre, platform, data), for reports scoped to teams.
+  const extra = options.extraWindowEvents?.(window) ?? [];
   const datadog = await startDatadogEmulator({
-    events: [...scenario.baseline, ...scenario.window],
+    events: [...scenario.baseline, ...scenario.window, ...extra],
     teams: scenario.teams,
     apiKey: DD_API_KEY,
     appKey: DD_APP_KEY,
@@ -259,10 +265,12 @@ export async function runLocalJob(options: LocalRunOptions): Promise<LocalRun> {
             `(${fifth.metricQueries} queries), new_client ${summary.anomaly_counts.new_client ?? 'not evaluated'}`
         : `metric: tools and clients not shown (${usage?.reason ?? 'not read'})`,
     );
+    const groups = summary.anomaly_groups ?? [];
     progress(
       `render: email ${(Buffer.byteLength(run.report.html) / 1024).toFixed(1)} KB HTML + text, ` +
-        `Slack ${run.report.slack.blocks.length} blocks, ` +
-        `Teams card ${(Buffer.byteLength(JSON.stringify(run.report.teams)) / 1024).toFixed(1)} KB; ${summary.anomalies.length} anomalies`,
+        `Slack post ${run.report.slack.post.blocks.length} blocks + thread reply ${run.report.slack.thread.reduce((n, m) => n + m.blocks.length, 0)} blocks, ` +
+        `Teams card ${(Buffer.byteLength(JSON.stringify(run.report.teams)) / 1024).toFixed(1)} KB; ` +
+        `${summary.anomalies.length} anomalies in ${groups.length} groups (${groups.filter((g) => g.status === 'recurring').length} recurring, ${summary.resolved_groups?.length ?? 0} resolved)`,
     );
     const teamsPosts = msTeams.posts.slice(teamsBefore);
     progress(

@@ -231,6 +231,9 @@ code { color: #e01e5a; background: rgba(29,28,29,.04); border: 1px solid rgba(29
   padding: 2px 3px 1px; }
 pre { background: rgba(29,28,29,.04); border: 1px solid rgba(29,28,29,.13); border-radius: 4px; padding: 8px;
   white-space: pre-wrap; margin: 4px 0; }
+.replies { color: #1264a3; font-size: 13px; font-weight: 700; margin: 4px 0; }
+.thread-bar { height: 40px; padding: 0 20px; display: flex; align-items: center; border-top: 1px solid #dddddd;
+  border-bottom: 1px solid #dddddd; font-weight: 900; font-size: 15px; margin-top: 8px; background: #f8f8f8; }
 .mention { color: #1264a3; background: rgba(29,155,209,.1); border-radius: 3px; padding: 0 2px; }
 .unknown { color: #616061; font-size: 12px; background: #f8f8f8; border: 1px dashed #ccc; border-radius: 4px;
   padding: 4px 8px; margin: 4px 0; }
@@ -242,17 +245,40 @@ pre { background: rgba(29,28,29,.04); border: 1px solid rgba(29,28,29,.13); bord
   font: 700 11px/19px sans-serif; text-align: center; }
 `;
 
-/** A self-contained HTML page showing `message` as a post by the app in a Slack channel. */
-export function slackMessageToHtml(
-  message: { text: string; blocks: readonly unknown[] },
-  options: SlackPreviewOptions = {},
-): string {
+type PreviewMessage = { readonly text: string; readonly blocks: readonly unknown[] };
+
+/** A message's body: its blocks, or (with none) its notification text, as Slack shows it then. */
+function messageBody(message: PreviewMessage): string {
   const blocks = Array.isArray(message.blocks) ? message.blocks : [];
-  // With no blocks, Slack shows the notification text as the message body.
-  const body =
-    blocks.length > 0
-      ? blocks.map(renderBlock).join('\n')
-      : `<div class="section">${mrkdwnToHtml(str(message.text))}</div>`;
+  return blocks.length > 0
+    ? blocks.map(renderBlock).join('\n')
+    : `<div class="section">${mrkdwnToHtml(str(message.text))}</div>`;
+}
+
+/**
+ * A self-contained HTML page showing `message` as a post by the app in a Slack channel; with
+ * `thread`, the post's "N replies" line and, beside it as Slack's thread panel shows them (below
+ * it here), the replies.
+ */
+export function slackMessageToHtml(
+  message: PreviewMessage,
+  options: SlackPreviewOptions & { readonly thread?: readonly PreviewMessage[] } = {},
+): string {
+  const thread = options.thread ?? [];
+  const post = (body: string, extra = ''): string => `<div class="message">
+<div class="avatar">AI</div>
+<div class="content">
+<div class="meta"><span class="name">AI Activity Audit</span><span class="badge">APP</span><span class="time">${escapeHtml(options.time ?? '9:00 AM')}</span></div>
+${body}${extra}
+</div></div>`;
+  const replies =
+    thread.length === 0
+      ? ''
+      : `\n<div class="replies">${thread.length} ${thread.length === 1 ? 'reply' : 'replies'}</div>`;
+  const threadPanel =
+    thread.length === 0
+      ? ''
+      : `\n<div class="thread-bar">Thread</div>\n${thread.map((reply) => post(messageBody(reply))).join('\n')}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Slack post preview</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
@@ -260,27 +286,26 @@ export function slackMessageToHtml(
 <body>
 <div class="bar"><span>#</span>${escapeHtml(options.channelName ?? 'ai-activity-audit')}</div>
 <div class="day"><span>Monday</span></div>
-<div class="message">
-<div class="avatar">AI</div>
-<div class="content">
-<div class="meta"><span class="name">AI Activity Audit</span><span class="badge">APP</span><span class="time">${escapeHtml(options.time ?? '9:00 AM')}</span></div>
-${body}
-</div></div>
+${post(messageBody(message), replies)}${threadPanel}
 </body></html>
 `;
 }
 
 /**
- * Renders `message` at an 800 px wide viewport and saves the full page as `outDir/slack.png`,
- * removing the previous picture first, so a failed run leaves none rather than an old one.
+ * Renders a message (or a report's channel post with its thread below it) at an 800 px wide
+ * viewport and saves the full page as `outDir/slack.png`, removing the previous picture first, so
+ * a failed run leaves none rather than an old one.
  */
 export async function captureSlackScreenshot(
-  message: { text: string; blocks: readonly unknown[] },
+  message: PreviewMessage | { readonly post: PreviewMessage; readonly thread: readonly PreviewMessage[] },
   outDir: string,
   options: SlackPreviewOptions = {},
 ): Promise<string> {
   mkdirSync(outDir, { recursive: true });
-  const html = slackMessageToHtml(message, options);
+  const html =
+    'post' in message
+      ? slackMessageToHtml(message.post, { ...options, thread: message.thread })
+      : slackMessageToHtml(message, options);
   const file = join(outDir, 'slack.png');
   // An old picture must not outlive a run that could not draw a new one.
   rmSync(file, { force: true });

@@ -3,8 +3,12 @@
  * can tell. A realistic busy week at 375 px and 1200 px: nothing scrolls sideways, the key
  * numbers are visible, the three headline columns stay apart, and a long address wraps only
  * after `@`, `.`, `-` or `_`. Weeks whose headline columns show their longest texts, at 375 px:
- * the columns still stay apart. Pictures go to out/test/ (never over `npm start`'s out/*.png).
- * Needs Debian's `chromium` (CHROMIUM_PATH overrides /usr/bin/chromium); `npm test` does not.
+ * the columns still stay apart. The heights of issue 23, at 375 px: the `npm start` week (the same
+ * generated week through the real handler on the stand-ins) is at most 3,000 px tall, and the busy
+ * week (that week plus one person deleting 30 monitors and a support user's 40 calls) draws one
+ * card per group and is at most 1.5 times as tall. Pictures go to out/test/ (never over
+ * `npm start`'s out/*.png). Needs Debian's `chromium` (CHROMIUM_PATH overrides /usr/bin/chromium);
+ * `npm test` does not.
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -12,7 +16,33 @@ import type { Summary } from '../../functions/weekly-report/core/types';
 import { renderEmailHtml } from '../../functions/weekly-report/render/email';
 import { buildReportView, formatCount } from '../../functions/weekly-report/render/view';
 import { captureEmailScreenshots, type ScreenshotCheck } from '../../scripts/lib/email-screenshots';
+import { lastScheduledTime, runLocalJob } from '../../scripts/lib/local-run';
+import { BUSY_DELETER, BUSY_SUPPORT, busyWeekEvents } from '../support/busy-week';
 import { countFlags, makeBusySummary, makeFlag, makeSummary } from '../support/summary-fixtures';
+
+/** Issue 23: the `npm start` week's email at 375 px, at most this tall. */
+const NPM_START_MAX_HEIGHT = 3_000;
+/** The busy week's email, at most this many times as tall as the `npm start` week's. */
+const BUSY_MAX_RATIO = 1.5;
+
+/** The email of the `npm start` week (security's org-wide report), and of that week made busy. */
+async function localWeeks(): Promise<{ usual: string; busy: string }> {
+  const scheduledTime = lastScheduledTime(Date.now());
+  const html = async (extra?: typeof busyWeekEvents): Promise<string> => {
+    const local = await runLocalJob({ scheduledTime, ...(extra ? { extraWindowEvents: extra } : {}) });
+    try {
+      return local.run.report.html;
+    } finally {
+      await local.close();
+    }
+  };
+  return { usual: await html(), busy: await html(busyWeekEvents) };
+}
+
+/** How many group cards name `who` (a card is a cell with a severity border). */
+function cardsNaming(who: string): string {
+  return `[...document.querySelectorAll('td')].filter((td) => /border-left:\\s*3px solid/.test(td.getAttribute('style') || '') && td.textContent.includes(${JSON.stringify(who)})).length`;
+}
 
 const OUT = join(__dirname, '..', '..', 'out', 'test');
 const ADDRESS = 'ana.lopez-hernandez@engineering.example.com';
@@ -137,6 +167,50 @@ async function main(): Promise<number> {
     });
     checks.push(...longest.checks.map((c): [ScreenshotCheck, string] => [c, `longest headlines (${name})`]));
   }
+
+  // The npm start week and the busy week, their heights measured at 375 px.
+  const weeks = await localWeeks();
+  const usual = await captureEmailScreenshots(weeks.usual, OUT, [], { name: 'npm-start-week', widths: [375] });
+  const usualHeight = usual.checks[0]?.height ?? Number.POSITIVE_INFINITY;
+  const busyShots = await captureEmailScreenshots(weeks.busy, OUT, [], {
+    name: 'busy-week',
+    widths: [375],
+    inspect: async (page) => {
+      const problems: string[] = [];
+      for (const who of [BUSY_DELETER.email, BUSY_SUPPORT.email]) {
+        const cards = Number(await page.evaluate(cardsNaming(who)));
+        if (cards !== 1) problems.push(`${cards} cards name ${who}, not one (one card per group)`);
+      }
+      return problems;
+    },
+  });
+  const busyHeight = busyShots.checks[0]?.height ?? Number.POSITIVE_INFINITY;
+  const heightProblems = (check: ScreenshotCheck | undefined, max: number, what: string): ScreenshotCheck[] =>
+    check
+      ? [
+          {
+            ...check,
+            problems: [
+              ...check.problems,
+              ...(check.height > max ? [`${what} is ${check.height} px tall, over ${Math.round(max)} px`] : []),
+            ],
+          },
+        ]
+      : [];
+  checks.push(
+    ...heightProblems(usual.checks[0], NPM_START_MAX_HEIGHT, 'the npm start week').map(
+      (c): [ScreenshotCheck, string] => [
+        c,
+        `the npm start week (${c.height} px tall; at most ${NPM_START_MAX_HEIGHT})`,
+      ],
+    ),
+    ...heightProblems(busyShots.checks[0], BUSY_MAX_RATIO * usualHeight, 'the busy week').map(
+      (c): [ScreenshotCheck, string] => [
+        c,
+        `the busy week (${c.height} px tall, ${(busyHeight / usualHeight).toFixed(2)}× the npm start week's; at most ${BUSY_MAX_RATIO}×)`,
+      ],
+    ),
+  );
 
   // Assess
   const failed = checks.filter(([check, what]) => !report(check, what)).length;

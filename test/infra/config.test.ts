@@ -63,6 +63,7 @@ describe('parseStackConfig', () => {
         topUsers: 5,
         changesLimit: 200,
         activity: 'all',
+        exceptions: [],
       });
       expect(config.alarmEmail).toBeUndefined();
       expect(config.reportsDocument.reports).toEqual([{ name: 'default' }]);
@@ -245,6 +246,7 @@ describe('parseStackConfig', () => {
         archiveKmsKeyArn: 'key/1',
         archiveObjectLockDays: 'a year',
         activity: 'agents',
+        exceptions: '[{"kind":"destructive_action","user":"dana@example.com"}]',
         reports: '{"name":"security"}',
       };
 
@@ -291,6 +293,22 @@ describe('parseStackConfig', () => {
         /suppress: \[0\]\.kind must be one of .*new_country, new_client, autonomous_change \(got "new_clients"\)/,
       ],
       ['suppress', '[{"kind":"new_client","client":7}]', /suppress: \[0\]\.client must be a string/],
+      [
+        'exceptions',
+        '[{"kind":"destructive_action","user":"dana@example.com","reason":"clean-up","expires":"2026-12-31"}]',
+        /exceptions: \[0\]\.owner is required: who accepted these flags/,
+      ],
+      [
+        'exceptions',
+        '[{"kind":"destructive_action","owner":"secops@example.com","reason":"clean-up"}]',
+        /exceptions: \[0\]\.expires is required: the last day it holds, YYYY-MM-DD, at most a year ahead/,
+      ],
+      [
+        'exceptions',
+        // Whatever day synth runs, 9999 is more than a year ahead.
+        '[{"kind":"destructive_action","owner":"secops@example.com","reason":"clean-up","expires":"9999-12-31"}]',
+        /exceptions: \[0\]\.expires is 9999-12-31, more than a year ahead: an exception holds at most a year/,
+      ],
       [
         'thresholds',
         '{"newClientSeverity":"critical"}',
@@ -374,6 +392,7 @@ describe('reports', () => {
       topUsers: 5,
       changesLimit: 200,
       activity: 'all',
+      exceptions: [],
     });
     const { email: _email, ...securityWithoutEmail } = security ?? { email: undefined };
     expect(sre).toEqual({

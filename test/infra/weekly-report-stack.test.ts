@@ -243,6 +243,7 @@ describe('WeeklyReportStack', () => {
           slack: { channel: 'C0123456789' },
           thresholds: { ...DEFAULT_THRESHOLDS, burstCalls: 50 },
           suppress: [{ kind: 'high_volume', user: 'bot@example.com' }],
+          exceptions: [],
           topUsers: 5,
           changesLimit: 200,
           activity: 'all',

@@ -198,6 +198,7 @@ describe('an org-wide report over a damaged archive', () => {
       ['archive', 'delivered'],
       ['email', 'delivered'],
       ['slack', 'delivered'],
+      ['slack_thread', 'delivered'],
     ]);
     expect(essentials(run.summary)).toEqual(essentials(plain.summary));
     const trend = run.summary.trend ?? [];
@@ -403,20 +404,36 @@ describe('a run retried after the Slack post failed', () => {
       ['archive', 'skipped_already_delivered'],
       ['email', 'skipped_already_delivered'],
       ['slack', 'delivered'],
+      ['slack_thread', 'delivered'],
     ]);
     const archivedSlack = await getText(keyOf(org, weekEnd, 'slack.json'));
     const archivedSummary = JSON.parse(await getText(keyOf(org, weekEnd, 'summary.json'))) as Summary;
     const posts = h.postsOf(org);
     expect(posts).toHaveLength(1);
     const { channel, text, blocks } = posts[0]!;
-    const onRecord = JSON.parse(archivedSlack) as { channel: string; text: string; blocks: unknown[] };
+    type Args = { channel: string; text: string; blocks: unknown[] };
+    const archived = JSON.parse(archivedSlack) as { post: Args; thread: Args[] };
+    const onRecord = archived.post;
     expect(JSON.stringify({ channel, text, blocks })).toBe(
       JSON.stringify({ channel: onRecord.channel, text: onRecord.text, blocks: onRecord.blocks }),
     );
+    // The thread reply too: the archived one, in the post's thread.
+    const replies = h.repliesOf(org);
+    expect(replies).toHaveLength(1);
+    expect(archived.thread).toHaveLength(1);
+    expect(replies[0]?.thread_ts).toBe(posts[0]?.ts);
+    expect(JSON.stringify({ channel: replies[0]?.channel, text: replies[0]?.text, blocks: replies[0]?.blocks })).toBe(
+      JSON.stringify({
+        channel: archived.thread[0]?.channel,
+        text: archived.thread[0]?.text,
+        blocks: archived.thread[0]?.blocks,
+      }),
+    );
+    expect(JSON.stringify(recomputed.report.slack.thread[0]?.blocks)).not.toBe(JSON.stringify(replies[0]?.blocks));
     // …and it is the first attempt's report, which the retry's is not.
     expect(archivedSummary.complete).toBe(false);
     expect(recomputed.summary.complete).toBe(true);
-    expect(JSON.stringify(recomputed.report.slack.blocks)).not.toBe(JSON.stringify(blocks));
+    expect(JSON.stringify(recomputed.report.slack.post.blocks)).not.toBe(JSON.stringify(blocks));
     expect(retry.logs.some((l) => l.message === 'sending_archived_rendering')).toBe(true);
     expect(await h.emailsOf(org)).toHaveLength(1);
   });
@@ -432,7 +449,7 @@ describe('a run retried after the Slack post failed', () => {
     h.slack.clearFaults();
     await put(
       keyOf(org, weekEnd, 'slack.json'),
-      JSON.stringify({ channel: CHANNEL, text: 'x', blocks: 'none', unfurl_links: false }),
+      JSON.stringify({ post: { channel: CHANNEL, text: 'x', blocks: 'none', unfurl_links: false }, thread: [] }),
     );
 
     // Act
@@ -441,9 +458,9 @@ describe('a run retried after the Slack post failed', () => {
     // Assess
     expect(retry.error).toBeUndefined();
     const warning = retry.logs.find((l) => l.message === 'archived_rendering_unusable');
-    expect(warning?.error).toBe('slack.json: blocks is not a list');
+    expect(warning?.error).toBe('slack.json: post.blocks is not a list');
     const posts = h.postsOf(org);
     expect(posts).toHaveLength(1);
-    expect(JSON.stringify(posts[0]?.blocks)).toBe(JSON.stringify(only(retry.runs).report.slack.blocks));
+    expect(JSON.stringify(posts[0]?.blocks)).toBe(JSON.stringify(only(retry.runs).report.slack.post.blocks));
   });
 });

@@ -159,6 +159,7 @@ describe('report archive', () => {
     expect(fifth.run.channels.map((c) => [c.channel, c.outcome])).toEqual([
       ['archive', 'delivered'],
       ['slack', 'delivered'],
+      ['slack_thread', 'delivered'],
     ]);
     const summary = JSON.parse(
       Buffer.from(
@@ -181,15 +182,24 @@ describe('report archive', () => {
     expect(summary.ContentEncoding).toBeUndefined();
     expect(JSON.parse(Buffer.from(bytes).toString('utf8')).schema).toBe(1);
     const fifth = history.runs[4]!.run.summary;
+    const groups = fifth.anomaly_groups ?? [];
+    expect(groups.length).toBeGreaterThan(0);
+    expect(fifth.ai_activity).toBeDefined();
     expect(point).toEqual({
       kind: 'ai-activity-audit.trend-point',
-      schema: 1,
+      schema: 2,
       window: fifth.window,
       timezone: 'UTC',
       calls: fifth.total_tool_calls,
       people: fifth.unique_users,
       anomalies: fifth.trend?.[4]?.anomalies,
       complete: true,
+      ai_activity: { total: fifth.ai_activity?.total, autonomous: fifth.ai_activity?.autonomous },
+      // Every group of the week (fewer than 500, each person under 64 characters), in the summary's order.
+      groups: {
+        total: groups.length,
+        items: groups.map((g) => ({ id: g.id, kind: g.kind, person: g.person, severity: g.severity, weeks: g.weeks })),
+      },
     });
   });
 
@@ -372,8 +382,10 @@ describe('report archive', () => {
       { channel: 'archive', outcome: 'delivered' },
       { channel: 'email', outcome: 'skipped_already_delivered' },
       { channel: 'slack', outcome: 'skipped_already_delivered' },
+      { channel: 'slack_thread', outcome: 'skipped_already_delivered' },
     ]);
     expect(await h.emailsOf(env.ORG_NAME as string)).toHaveLength(1);
     expect(h.postsOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(h.repliesOf(env.ORG_NAME as string)).toHaveLength(1);
   });
 });

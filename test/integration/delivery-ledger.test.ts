@@ -43,7 +43,12 @@ describe('DynamoDB delivery ledger', () => {
     await a.release(failed);
 
     // Assess
-    expect([first, second, after]).toEqual([{ status: 'claimed' }, { status: 'in_progress' }, { status: 'delivered' }]);
+    // A delivered claim hands back what the delivering run recorded (a thread reply needs its post's ts).
+    expect([first, second, after]).toEqual([
+      { status: 'claimed' },
+      { status: 'in_progress' },
+      { status: 'delivered', detail: { messageIds: 'm-1' } },
+    ]);
     expect(await item(failed)).toBeUndefined();
     expect(await b.claim(failed, time + 75_000)).toEqual({ status: 'claimed' });
   });

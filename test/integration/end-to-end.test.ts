@@ -27,12 +27,18 @@ describe('end to end on local stand-ins', () => {
     expect(email.html).not.toMatch(/<script/i);
   });
 
-  it('posts once to the Slack channel within Block Kit limits, with every anomaly kind counted', () => {
-    const posts = local.slackMessages.filter((m) => m.channel === LOCAL_CHANNEL);
+  it('posts once to the Slack channel within Block Kit limits, its details in one reply in its thread, with every anomaly kind counted', () => {
+    const messages = local.slackMessages.filter((m) => m.channel === LOCAL_CHANNEL);
+    const posts = messages.filter((m) => m.thread_ts === undefined);
     expect(posts).toHaveLength(1);
     const post = posts[0]!;
-    expect(post.blocks.length).toBeLessThanOrEqual(50);
+    expect(post.blocks.length).toBeLessThanOrEqual(6);
     expect(post.text).toContain('Example Org');
+    const replies = messages.filter((m) => m.thread_ts !== undefined);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.thread_ts).toBe(post.ts);
+    expect(replies[0]!.blocks.length).toBeGreaterThan(0);
+    expect(replies[0]!.blocks.length).toBeLessThanOrEqual(50);
     for (const count of Object.values(local.run.summary.anomaly_counts)) expect(count).toBeGreaterThan(0);
   });
 
@@ -47,6 +53,7 @@ describe('end to end on local stand-ins', () => {
       'archive:delivered',
       'email:delivered',
       'slack:delivered',
+      'slack_thread:delivered',
       'teams:delivered',
     ]);
   });
@@ -94,10 +101,18 @@ describe('end to end on local stand-ins', () => {
     const orgUsers = new Map(org.top_users.map((u) => [u.user, u.calls]));
     for (const u of team.top_users) if (orgUsers.has(u.user)) expect(u.calls).toBe(orgUsers.get(u.user));
     const sre = local.result.reports.find((r) => r.report === 'sre');
-    expect(sre?.channels.map((c) => `${c.channel}:${c.outcome}`)).toEqual(['archive:delivered', 'slack:delivered']);
-    const posts = local.slackMessages.filter((m) => m.channel === SRE_CHANNEL);
+    expect(sre?.channels.map((c) => `${c.channel}:${c.outcome}`)).toEqual([
+      'archive:delivered',
+      'slack:delivered',
+      'slack_thread:delivered',
+    ]);
+    const messages = local.slackMessages.filter((m) => m.channel === SRE_CHANNEL);
+    const posts = messages.filter((m) => m.thread_ts === undefined);
     expect(posts).toHaveLength(1);
     expect(posts[0]!.text).toContain('sre');
+    const replies = messages.filter((m) => m.thread_ts !== undefined);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.thread_ts).toBe(posts[0]!.ts);
     // No email configured for the team: the one email is the org-wide report's.
     expect(local.emails).toHaveLength(1);
   });

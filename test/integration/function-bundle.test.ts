@@ -98,15 +98,24 @@ describe('the built function bundle', () => {
       expect(result.channels).toEqual([
         { channel: 'email', outcome: 'delivered' },
         { channel: 'slack', outcome: 'delivered' },
+        { channel: 'slack_thread', outcome: 'delivered' },
       ]);
       expect(result.totalToolCalls).toBeGreaterThan(0);
       const emails = await harness().emailsOf(env.ORG_NAME as string);
       expect(emails).toHaveLength(1);
       expect(emails[0]?.html).toMatch(/<html/i);
       expect(emails[0]?.text).toContain(String(result.totalToolCalls));
-      expect(harness().postsOf(env.ORG_NAME as string)).toHaveLength(1);
+      const posts = harness().postsOf(env.ORG_NAME as string);
+      expect(posts).toHaveLength(1);
+      const replies = harness().repliesOf(env.ORG_NAME as string);
+      expect(replies).toHaveLength(1);
+      expect(replies[0]?.thread_ts).toBe(posts[0]?.ts);
       const outcomes = logLines(stdout).filter((l) => l.message === 'channel_outcome');
-      expect(outcomes.map((l) => `${l.channel}:${l.outcome}`).sort()).toEqual(['email:delivered', 'slack:delivered']);
+      expect(outcomes.map((l) => `${l.channel}:${l.outcome}`).sort()).toEqual([
+        'email:delivered',
+        'slack:delivered',
+        'slack_thread:delivered',
+      ]);
     },
   );
 });

@@ -164,7 +164,12 @@ describe('the function invoked with {"check": true}', () => {
 
     // Assess
     expect(result.reports.map((r) => r.report)).toEqual(['security', 'sre']);
-    expect(s.slack.messages.length).toBe(2);
+    // Each report's channel post, and its one reply in the post's thread.
+    const posts = s.slack.messages.filter((m) => m.thread_ts === undefined);
+    const replies = s.slack.messages.filter((m) => m.thread_ts !== undefined);
+    expect(posts).toHaveLength(2);
+    expect(replies).toHaveLength(2);
+    expect(replies.map((r) => r.thread_ts).sort()).toEqual(posts.map((p) => p.ts).sort());
     expect(await s.aws.ses.emails()).toHaveLength(1);
   });
 });

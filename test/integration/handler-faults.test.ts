@@ -275,12 +275,16 @@ describe('duplicates', () => {
     // Assess
     expect(await h.emailsOf(env.ORG_NAME as string)).toHaveLength(1);
     expect(h.postsOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(h.repliesOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(h.repliesOf(env.ORG_NAME as string)[0]?.thread_ts).toBe(h.postsOf(env.ORG_NAME as string)[0]?.ts);
     const outcomes = [...(a.channels ?? []), ...(b.channels ?? [])].map((c) => `${c.channel}:${c.outcome}`).sort();
     expect(outcomes).toEqual([
       'email:delivered',
       'email:skipped_already_delivered',
       'slack:delivered',
       'slack:skipped_already_delivered',
+      'slack_thread:delivered',
+      'slack_thread:skipped_already_delivered',
     ]);
   });
 });

@@ -102,6 +102,7 @@ describe('a dependency that never answers', () => {
     expect(result.channels).toEqual([
       { channel: 'email', outcome: 'delivered' },
       { channel: 'slack', outcome: 'delivered' },
+      { channel: 'slack_thread', outcome: 'delivered' },
     ]);
     const summary = run.runs.get('default')?.summary;
     expect(summary?.complete).toBe(true);

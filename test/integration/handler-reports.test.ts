@@ -152,6 +152,9 @@ describe('several reports from one deployment', () => {
     const posts = h.postsOf(`${org} (team sre)`);
     expect(posts).toHaveLength(1);
     expect(posts[0]?.text).toContain(`${org} (team sre)`);
+    const replies = h.repliesOf(`${org} (team sre)`);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.thread_ts).toBe(posts[0]?.ts);
 
     // Act: the same scheduled run again.
     const rerun = await invoke(env);
@@ -161,10 +164,15 @@ describe('several reports from one deployment', () => {
     const value = (rerun.outcome as PromiseFulfilledResult<HandlerResult>).value;
     expect(value.reports.map((r) => r.channels.map((c) => `${c.channel}:${c.outcome}`))).toEqual([
       ['archive:skipped_already_delivered', 'email:skipped_already_delivered'],
-      ['archive:skipped_already_delivered', 'slack:skipped_already_delivered'],
+      [
+        'archive:skipped_already_delivered',
+        'slack:skipped_already_delivered',
+        'slack_thread:skipped_already_delivered',
+      ],
     ]);
     expect(await h.emailsOf(org)).toHaveLength(1);
     expect(h.postsOf(`${org} (team sre)`)).toHaveLength(1);
+    expect(h.repliesOf(`${org} (team sre)`)).toHaveLength(1);
   });
 
   it('fails a report whose team cannot be resolved, never widening it, and still delivers the other', async () => {

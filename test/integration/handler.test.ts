@@ -22,6 +22,7 @@ const appEnv = (overrides?: Record<string, string>) => harness().appEnv(override
 const lambdaContext = (remainingMs?: number) => harness().lambdaContext(remainingMs);
 const emailsOf = (org: string) => harness().emailsOf(org);
 const postsOf = (org: string) => harness().postsOf(org);
+const repliesOf = (org: string) => harness().repliesOf(org);
 const captureOutput = <T>(fn: () => Promise<T>) => harness().captureOutput(fn);
 
 describe('weekly report handler', () => {
@@ -41,6 +42,7 @@ describe('weekly report handler', () => {
     expect(value.channels).toEqual([
       { channel: 'email', outcome: 'delivered' },
       { channel: 'slack', outcome: 'delivered' },
+      { channel: 'slack_thread', outcome: 'delivered' },
     ]);
     const emails = await emailsOf(env.ORG_NAME as string);
     expect(emails).toHaveLength(1);
@@ -53,8 +55,16 @@ describe('weekly report handler', () => {
     expect(posts).toHaveLength(1);
     expect(posts[0]?.channel).toBe(CHANNEL);
     expect(posts[0]?.blocks.length).toBeGreaterThan(0);
+    const replies = repliesOf(env.ORG_NAME as string);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.channel).toBe(CHANNEL);
+    expect(replies[0]?.thread_ts).toBe(posts[0]?.ts);
     const outcomes = logLines(output).filter((l) => l.message === 'channel_outcome');
-    expect(outcomes.map((l) => `${l.channel}:${l.outcome}`).sort()).toEqual(['email:delivered', 'slack:delivered']);
+    expect(outcomes.map((l) => `${l.channel}:${l.outcome}`).sort()).toEqual([
+      'email:delivered',
+      'slack:delivered',
+      'slack_thread:delivered',
+    ]);
     expect(logLines(output).find((l) => l.message === 'fetch_done')).toEqual(
       expect.objectContaining({ windowEvents: value.totalToolCalls, level: 'INFO', service: 'ai-activity-audit' }),
     );
@@ -90,8 +100,10 @@ describe('weekly report handler', () => {
     // Assess
     expect(await emailsOf(env.ORG_NAME as string)).toHaveLength(1);
     expect(postsOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(repliesOf(env.ORG_NAME as string)).toHaveLength(1);
     for (const r of [warm, again, third]) {
       expect((r.channels ?? []).map((c) => c.outcome)).toEqual([
+        'skipped_already_delivered',
         'skipped_already_delivered',
         'skipped_already_delivered',
       ]);
@@ -117,9 +129,12 @@ describe('weekly report handler', () => {
     expect(emailsAfterFailure).toHaveLength(1);
     expect(await emailsOf(env.ORG_NAME as string)).toHaveLength(1);
     expect(postsOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(repliesOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(repliesOf(env.ORG_NAME as string)[0]?.thread_ts).toBe(postsOf(env.ORG_NAME as string)[0]?.ts);
     expect(retried.channels).toEqual([
       { channel: 'email', outcome: 'skipped_already_delivered' },
       { channel: 'slack', outcome: 'delivered' },
+      { channel: 'slack_thread', outcome: 'delivered' },
     ]);
   });
 
@@ -142,6 +157,8 @@ describe('weekly report handler', () => {
     expect(harness().slack.historyRequests - lookups).toBe(1);
     expect(await emailsOf(env.ORG_NAME as string)).toHaveLength(1);
     expect(postsOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(repliesOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(repliesOf(env.ORG_NAME as string)[0]?.thread_ts).toBe(postsOf(env.ORG_NAME as string)[0]?.ts);
   });
 
   it('names the fix when the bot is not in the channel', async () => {
@@ -167,8 +184,10 @@ describe('weekly report handler', () => {
 
     // Assess
     expect(result.status).toBe('fulfilled');
-    expect(harness().slack.requests - before).toBe(2);
+    // The refused post, the post, and its thread reply.
+    expect(harness().slack.requests - before).toBe(3);
     expect(postsOf(env.ORG_NAME as string)).toHaveLength(1);
+    expect(repliesOf(env.ORG_NAME as string)).toHaveLength(1);
     expect(logLines(output).find((l) => l.message === 'slack_rate_limited')).toEqual(
       expect.objectContaining({ retryAfterSeconds: 1 }),
     );
@@ -188,6 +207,7 @@ describe('weekly report handler', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(await emailsOf(env.ORG_NAME as string)).toHaveLength(1);
     expect(postsOf(env.ORG_NAME as string)).toHaveLength(0);
+    expect(repliesOf(env.ORG_NAME as string)).toHaveLength(0);
   });
 
   it('never writes a secret value to the logs, on success or on failure', async () => {

@@ -84,10 +84,14 @@ describe('a Slack post whose answer was lost', () => {
     expect(value.channels).toEqual([
       { channel: 'email', outcome: 'skipped_already_delivered' },
       { channel: 'slack', outcome: 'delivered', found: true },
+      { channel: 'slack_thread', outcome: 'delivered' },
     ]);
     const posts = h.postsOf(org);
     expect(posts).toHaveLength(1);
-    expect(h.slack.requests - posts1).toBe(0);
+    // The first run's reply waited for its post; the retry posts only the reply, under the found post.
+    expect(h.repliesOf(org)).toHaveLength(1);
+    expect(h.repliesOf(org)[0]?.thread_ts).toBe(posts[0]?.ts);
+    expect(h.slack.requests - posts1).toBe(1);
     expect(h.slack.historyRequests - history0).toBe(1);
     expect(posts[0]?.metadata).toEqual({
       event_type: POST_EVENT_TYPE,
@@ -99,7 +103,12 @@ describe('a Slack post whose answer was lost', () => {
     expect(logLines(retry.output).find((l) => l.message === 'slack_lookup')).toEqual(
       expect.objectContaining({ key: `${org}:${WEEK}:slack`, channel: CHANNEL, found: posts[0]?.ts, pages: 1 }),
     );
-    expect(metricsOf(retry.output)).toMatchObject({ SlackDelivered: 1, FoundAfterLostAnswer: 1, DeliveryUnknown: 0 });
+    expect(metricsOf(retry.output)).toMatchObject({
+      SlackDelivered: 1,
+      SlackThreadDelivered: 1,
+      FoundAfterLostAnswer: 1,
+      DeliveryUnknown: 0,
+    });
     expect(await h.emailsOf(org)).toHaveLength(1);
   });
 
@@ -129,12 +138,21 @@ describe('a Slack post whose answer was lost', () => {
 
     // Assess
     expect(first.failedChannels).toEqual(['slack']);
-    expect(first.run?.channels.map((c) => c.outcome)).toEqual(['unknown']);
-    expect(retry.channels).toEqual([{ channel: 'slack', outcome: 'delivered' }]);
+    // The reply waits for its post (not attempted, so not a failure of its own).
+    expect(first.run?.channels.map((c) => `${c.channel}:${c.outcome}`)).toEqual([
+      'slack:unknown',
+      'slack_thread:failed',
+    ]);
+    expect(retry.channels).toEqual([
+      { channel: 'slack', outcome: 'delivered' },
+      { channel: 'slack_thread', outcome: 'delivered' },
+    ]);
     expect(h.postsOf(org)).toHaveLength(1);
     expect(h.postsOf(org)[0]?.metadata?.event_payload).toMatchObject({ report: org, window_to: WEEK });
-    // One post lost before Slack took it, one by the retry.
-    expect(h.slack.requests - posts0).toBe(2);
+    expect(h.repliesOf(org)).toHaveLength(1);
+    expect(h.repliesOf(org)[0]?.thread_ts).toBe(h.postsOf(org)[0]?.ts);
+    // One post lost before Slack took it, then the retry's post and its reply.
+    expect(h.slack.requests - posts0).toBe(3);
     expect((await ledgerItem(`${org}:${WEEK}:slack`))?.status?.S).toBe('DELIVERED');
   });
 });
@@ -162,7 +180,11 @@ describe('an email whose SES answer was lost', () => {
     expect(first.message).toMatch(
       /email: SES did not answer SendEmail .*may have been sent, so it is not sent again blindly/,
     );
-    expect(first.run?.channels.map((c) => `${c.channel}:${c.outcome}`)).toEqual(['email:unknown', 'slack:delivered']);
+    expect(first.run?.channels.map((c) => `${c.channel}:${c.outcome}`)).toEqual([
+      'email:unknown',
+      'slack:delivered',
+      'slack_thread:delivered',
+    ]);
     expect(sends1 - sends0).toBe(1);
     // The retry sends nothing and names the email and when it may have gone.
     expect(retry.failedChannels).toEqual(['email']);
@@ -176,10 +198,16 @@ describe('an email whose SES answer was lost', () => {
     expect(resent.channels).toEqual([
       { channel: 'email', outcome: 'delivered' },
       { channel: 'slack', outcome: 'skipped_already_delivered' },
+      { channel: 'slack_thread', outcome: 'skipped_already_delivered' },
     ]);
-    expect(again.channels?.map((c) => c.outcome)).toEqual(['skipped_already_delivered', 'skipped_already_delivered']);
+    expect(again.channels?.map((c) => c.outcome)).toEqual([
+      'skipped_already_delivered',
+      'skipped_already_delivered',
+      'skipped_already_delivered',
+    ]);
     expect(await h.emailsOf(org)).toHaveLength(2);
     expect(h.postsOf(org)).toHaveLength(1);
+    expect(h.repliesOf(org)).toHaveLength(1);
     expect((await ledgerItem(`${org}:${WEEK}:email`))?.status?.S).toBe('DELIVERED');
   });
 
@@ -195,11 +223,12 @@ describe('an email whose SES answer was lost', () => {
 
     // Assess
     await expect(wrong).rejects.toThrow(
-      'event.resend must be a list of channels to send again although their outcome is unknown ("email", "slack", "teams"); got "fax"',
+      'event.resend must be a list of channels to send again although their outcome is unknown ("email", "slack", "slack_thread", "teams"); got "fax"',
     );
     await expect(timeless).rejects.toThrow(/^event.resend needs the scheduledTime of the run/);
     await expect(timeless).rejects.toBeInstanceOf(ReportError);
     expect(await h.emailsOf(org)).toHaveLength(0);
     expect(h.postsOf(org)).toHaveLength(0);
+    expect(h.repliesOf(org)).toHaveLength(0);
   });
 });

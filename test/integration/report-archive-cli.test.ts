@@ -433,7 +433,7 @@ describe('report archive from the command line', () => {
     ]);
     const folder = join(archived, 'reports', 'acme-corp', w.to.toISOString());
     writeFileSync(join(folder, 'email.txt'), Buffer.from([0xc3, 0x28]));
-    writeFileSync(join(folder, 'slack.json'), '{"channel": 7}');
+    writeFileSync(join(folder, 'slack.json'), '{"post": {"channel": 7}, "thread": []}');
     const out = join(dir, 'no-text-shown');
 
     // Act
@@ -457,7 +457,7 @@ describe('report archive from the command line', () => {
     expect(written.status).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['aggregate.json.gz', 'email.html', 'point.json', 'summary.json']);
     expect(written.stderr).toContain('report: left out email.txt: not UTF-8 text');
-    expect(written.stderr).toContain('report: left out slack.json: text is missing');
+    expect(written.stderr).toContain('report: left out slack.json: post.text is missing');
   });
 
   it('says what is missing when history has no archive to read', async () => {

@@ -166,11 +166,15 @@ describe('report CLI against Datadog (emulated)', () => {
     for (const f of ['email.html', 'email.txt', 'slack.json', 'summary.json'])
       expect(existsSync(join(out, f))).toBe(true);
     const slack = JSON.parse(readFileSync(join(out, 'slack.json'), 'utf8'));
-    // Exactly chat.postMessage arguments, and never a token.
-    expect(Object.keys(slack)).toEqual(expect.arrayContaining(['channel', 'text', 'blocks', 'unfurl_links']));
-    for (const key of Object.keys(slack))
-      expect(['channel', 'text', 'blocks', 'unfurl_links', 'unfurl_media']).toContain(key);
-    expect(slack.unfurl_links).toBe(false);
+    // The channel post and its one thread reply, each exactly chat.postMessage arguments, and never a token.
+    expect(Object.keys(slack).sort()).toEqual(['post', 'thread']);
+    expect(slack.thread).toHaveLength(1);
+    for (const message of [slack.post, ...slack.thread]) {
+      expect(Object.keys(message)).toEqual(expect.arrayContaining(['channel', 'text', 'blocks', 'unfurl_links']));
+      for (const key of Object.keys(message))
+        expect(['channel', 'text', 'blocks', 'unfurl_links', 'unfurl_media']).toContain(key);
+      expect(message.unfurl_links).toBe(false);
+    }
   });
 
   it('says which variables are missing, and names the scope, without a key', async () => {

@@ -10,7 +10,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { createTeamsSender, TeamsDeliveryError } from '../../functions/weekly-report/adapters/teams-webhook';
 import type { TeamsMessage } from '../../functions/weekly-report/ports';
-import { buildTeamsMessage, teamsMessageBytes } from '../../functions/weekly-report/render/teams-card';
+import { buildTeamsMessage, TEAMS_LIMITS, teamsMessageBytes } from '../../functions/weekly-report/render/teams-card';
 import { buildReportView } from '../../functions/weekly-report/render/view';
 import { cardOf, cardProblems } from '../support/adaptive-card-check';
 import { makeHugeSummary, makeSummary } from '../support/summary-fixtures';
@@ -138,9 +138,9 @@ describe('Teams sender', () => {
     expect(error.message).toMatch(/HTTP 401 DirectApiAuthorizationRequired\): the URL is incomplete or its signature/);
   });
 
-  it('cuts an oversized week to fit: the stand-in takes it, with "and N more", where the uncut card is refused as too large', async () => {
-    // Prepare: 5000 anomalies whose values are long and non-Latin (3 bytes a character), with deep
-    // links as long as a card keeps (1,200 characters)
+  it("fits the longest week under its cap, which the stand-in takes, where a card over Teams' limit is refused as too large", async () => {
+    // Prepare: 5000 anomalies (5000 groups) whose values are long and non-Latin (3 bytes a
+    // character), with deep links as long as a card keeps (1,200 characters)
     const huge = makeHugeSummary();
     const summary = makeSummary({
       ...huge,
@@ -153,25 +153,34 @@ describe('Teams sender', () => {
     });
     const view = buildReportView(summary);
     const url = teams.workflowUrl();
-    const uncut = buildTeamsMessage(view, { maxBytes: Number.MAX_SAFE_INTEGER });
     const fitted = buildTeamsMessage(view);
+    // A card past Teams' limit: the fitted card's body four times over.
+    const card = fitted.attachments[0].content;
+    const oversized: TeamsMessage = {
+      ...fitted,
+      attachments: [
+        {
+          ...fitted.attachments[0],
+          content: { ...card, body: [...card.body, ...card.body, ...card.body, ...card.body] },
+        },
+      ],
+    };
 
     // Act
     const { status } = await sender(url).post(fitted);
-    const refused = await failure(sender(url).post(uncut));
+    const refused = await failure(sender(url).post(oversized));
 
     // Assess
-    expect(teamsMessageBytes(uncut)).toBeGreaterThan(TEAMS_MESSAGE_LIMIT);
+    expect(teamsMessageBytes(oversized)).toBeGreaterThan(TEAMS_MESSAGE_LIMIT);
     expect(status).toBe(202);
     expect(teamsMessageBytes(fitted)).toBeLessThanOrEqual(20_000);
     const taken = teams.postsTo(url);
     expect(taken).toHaveLength(1);
     expect(taken[0]?.problems).toEqual([]);
     const listed = JSON.stringify(fitted).match(/view in Datadog/g)?.length ?? 0;
-    expect(listed).toBeGreaterThan(3);
-    expect(listed).toBeLessThan(15);
+    expect(listed).toBe(TEAMS_LIMITS.anomalies);
     expect(JSON.stringify(taken[0]?.message)).toContain(
-      `and ${(5_000 - listed).toLocaleString('en-US')} more · [open all 5,000 in Datadog](https:`,
+      `and ${(5_000 - listed).toLocaleString('en-US')} more groups · [open the week in Datadog](https:`,
     );
     expect(refused.code).toBe('too_large');
     expect(refused.message).toMatch(/refused the card as too large \(HTTP 400 RequestEntityTooLarge\)/);

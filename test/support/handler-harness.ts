@@ -72,7 +72,10 @@ export interface HandlerHarness {
   /** A Lambda context whose remaining time runs down from `remainingMs`. */
   lambdaContext(remainingMs?: number): Context;
   emailsOf(org: string): Promise<SentEmail[]>;
+  /** The report's channel posts of `org` (not their thread replies). */
   postsOf(org: string): SlackPostedMessage[];
+  /** The replies in the threads of `org`'s posts. */
+  repliesOf(org: string): SlackPostedMessage[];
   /** The Teams cards posted for `org` (to any workflow of the stand-in). */
   teamsPostsOf(org: string): TeamsPost[];
   /** Runs `fn`, returning what the process wrote meanwhile and how `fn` settled. */
@@ -203,7 +206,14 @@ export function useHandlerHarness(options: HarnessOptions = {}): () => HandlerHa
         return (await aws.ses.emails()).filter((e) => e.subject.includes(org));
       },
       postsOf(org) {
-        return slack.messages.filter((m) => m.text.includes(org) || JSON.stringify(m.blocks).includes(org));
+        return slack.messages.filter(
+          (m) => m.thread_ts === undefined && (m.text.includes(org) || JSON.stringify(m.blocks).includes(org)),
+        );
+      },
+      repliesOf(org) {
+        return slack.messages.filter(
+          (m) => m.thread_ts !== undefined && (m.text.includes(org) || JSON.stringify(m.blocks).includes(org)),
+        );
       },
       teamsPostsOf(org) {
         // The card's fallback text names the org (its title, as every medium shows it).

@@ -1,17 +1,23 @@
 /**
- * A Slack Web API stand-in for `chat.postMessage` and `conversations.history` on 127.0.0.1
+ * A Slack Web API stand-in for `chat.postMessage`, `conversations.history` and
+ * `conversations.replies` on 127.0.0.1
  * (port 0), speaking what @slack/web-api sends: a form-encoded body (objects such as `blocks` and
  * `metadata` as JSON strings) or JSON, the token as `Authorization: Bearer`. It checks the token,
  * the channel (known IDs; a known channel the bot is not in gives `not_in_channel`), Block Kit
  * limits per block (`invalid_blocks`) and in total (`msg_blocks_too_long`, as Slack answers at
- * about 13,200 characters), and records accepted messages with their message metadata.
+ * about 13,200 characters), and records accepted messages with their message metadata and, for a
+ * reply, its `thread_ts` (which must be a post of that channel: `thread_not_found` otherwise).
+ * A thread's replies are not in `conversations.history` (as in Slack, unless broadcast);
+ * `conversations.replies` answers the thread of `ts`: its parent first, then its replies, oldest
+ * first, paged like the history.
  *
  * `conversations.history` answers as Slack does: newest first, `oldest`/`latest` exclusive unless
  * `inclusive`, at most `limit` messages a page (default 100; capped at `historyPageCap`, 999 as
  * Slack's maximum, 15 to act as a non-Marketplace app) with `has_more` and an opaque
  * `response_metadata.next_cursor`, and message `metadata` only with `include_all_metadata`.
  *
- * Faults, for the next N calls of a method or all of them: 429 with Retry-After, any `ok: false`
+ * Faults, for the next N calls of a method or all of them (`thread.reply`: a `chat.postMessage`
+ * with `thread_ts` only, so a test can fail the reply and not the post): 429 with Retry-After, any `ok: false`
  * error, any HTTP status, and the two halves of a lost answer: `drop_after_post` takes the post
  * (it is recorded) and closes the connection without answering; `drop` closes it without taking
  * anything.
@@ -32,6 +38,8 @@ export interface SlackPostedMessage {
   readonly blocks: unknown[];
   readonly ts: string;
   readonly unfurl_links?: unknown;
+  /** The post whose thread it replies in, for a reply. */
+  readonly thread_ts?: string;
   /** The message metadata it was posted with (`{event_type, event_payload}`), if any. */
   readonly metadata?: { readonly event_type: string; readonly event_payload: Record<string, unknown> };
 }
@@ -48,8 +56,8 @@ export type SlackFault =
   /** Closes the connection without an answer and without taking anything. */
   | { readonly kind: 'drop' };
 
-/** The methods the stand-in serves. */
-export type SlackMethod = 'chat.postMessage' | 'conversations.history';
+/** The methods the stand-in serves (`thread.reply`: a chat.postMessage with `thread_ts`, for faults). */
+export type SlackMethod = 'chat.postMessage' | 'conversations.history' | 'conversations.replies' | 'thread.reply';
 
 export interface SlackEmulatorOptions {
   /** The accepted bot token. @default 'xoxb-test-token' */
@@ -72,6 +80,8 @@ export interface SlackEmulator {
   readonly requests: number;
   /** Every conversations.history request seen. */
   readonly historyRequests: number;
+  /** Every conversations.replies request seen. */
+  readonly repliesRequests: number;
   /** The next `times` calls of `method` answer with `fault`, then normal service resumes. */
   failNext(fault: SlackFault, times?: number, method?: SlackMethod): void;
   /** Every call of `method` answers with `fault` until `clearFaults`. */
@@ -90,10 +100,16 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const channelsWithoutBot = new Set(options.channelsWithoutBot ?? []);
   const pageCap = options.historyPageCap ?? 999;
   const messages: SlackPostedMessage[] = [];
-  const queued: Record<SlackMethod, SlackFault[]> = { 'chat.postMessage': [], 'conversations.history': [] };
+  const queued: Record<SlackMethod, SlackFault[]> = {
+    'chat.postMessage': [],
+    'conversations.history': [],
+    'conversations.replies': [],
+    'thread.reply': [],
+  };
   const always: Partial<Record<SlackMethod, SlackFault>> = {};
   let requests = 0;
   let historyRequests = 0;
+  let repliesRequests = 0;
   let counter = 0;
   const reads: ReadMethodsState = { token, channels, channelsWithoutBot, scopes: options.scopes ?? DEFAULT_SCOPES };
 
@@ -115,12 +131,21 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       ? 'chat.postMessage'
       : path.endsWith('/conversations.history')
         ? 'conversations.history'
-        : undefined;
+        : path.endsWith('/conversations.replies')
+          ? 'conversations.replies'
+          : undefined;
     if (req.method !== 'POST' || method === undefined) return send(res, 404, { ok: false, error: 'unknown_method' });
     const body = await readBody(req);
+    const args = parseArgs(req.headers['content-type'] ?? '', body);
     if (method === 'chat.postMessage') requests++;
-    else historyRequests++;
-    const fault = queued[method].shift() ?? always[method];
+    else if (method === 'conversations.history') historyRequests++;
+    else repliesRequests++;
+    const threadTs = method === 'chat.postMessage' && typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
+    // A reply's own faults first, then those of every chat.postMessage.
+    const fault =
+      (threadTs !== undefined ? (queued['thread.reply'].shift() ?? always['thread.reply']) : undefined) ??
+      queued[method].shift() ??
+      always[method];
     if (fault?.kind === 'rate_limited') {
       res.writeHead(429, { 'Retry-After': String(fault.retryAfterSeconds), 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
@@ -134,7 +159,6 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     if (fault?.kind === 'error') return send(res, 200, { ok: false, error: fault.error });
     if (fault?.kind === 'drop') return void res.socket?.destroy();
 
-    const args = parseArgs(req.headers['content-type'] ?? '', body);
     const auth = req.headers.authorization ?? (typeof args.token === 'string' ? `Bearer ${args.token}` : '');
     if (auth === '') return send(res, 200, { ok: false, error: 'not_authed' });
     if (auth !== `Bearer ${token}`) return send(res, 200, { ok: false, error: 'invalid_auth' });
@@ -142,6 +166,10 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     if (channelsWithoutBot.has(channel)) return send(res, 200, { ok: false, error: 'not_in_channel' });
     if (!channels.has(channel)) return send(res, 200, { ok: false, error: 'channel_not_found' });
     if (method === 'conversations.history') return send(res, 200, history(channel, args));
+    if (method === 'conversations.replies') return send(res, 200, replies(channel, args));
+    if (threadTs !== undefined && !messages.some((m) => m.channel === channel && m.ts === threadTs && !m.thread_ts)) {
+      return send(res, 200, { ok: false, error: 'thread_not_found' });
+    }
 
     const blocks = typeof args.blocks === 'string' ? safeJson(args.blocks) : args.blocks;
     const text = typeof args.text === 'string' ? args.text : '';
@@ -163,6 +191,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       blocks: (blocks as unknown[]) ?? [],
       ts,
       unfurl_links: args.unfurl_links,
+      ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
       ...(metadata ? { metadata } : {}),
     });
     // Slack took it; the answer is what gets lost.
@@ -180,7 +209,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     const limit = Math.min(pageCap, Math.max(1, Number(args.limit ?? 100) || 100));
     const offset = typeof args.cursor === 'string' && args.cursor !== '' ? decodeCursor(args.cursor) : 0;
     const inRange = messages
-      .filter((m) => m.channel === channel)
+      // A thread's replies are not in the channel's history (unless broadcast, which we never do).
+      .filter((m) => m.channel === channel && m.thread_ts === undefined)
       .filter((m) => {
         const t = Number(m.ts);
         return (inclusive ? t >= oldest : t > oldest) && (inclusive ? t <= latest : t < latest);
@@ -206,12 +236,46 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     };
   }
 
+  /** One page of the thread of `args.ts`: the parent, then its replies, oldest first, as conversations.replies answers. */
+  function replies(channel: string, args: Record<string, unknown>): Record<string, unknown> {
+    const ts = typeof args.ts === 'string' ? args.ts : '';
+    const parent = messages.find((m) => m.channel === channel && m.ts === ts && m.thread_ts === undefined);
+    if (!parent) return { ok: false, error: 'thread_not_found' };
+    const oldest = Number(args.oldest ?? 0);
+    const withMetadata =
+      args.include_all_metadata === true || args.include_all_metadata === 'true' || args.include_all_metadata === '1';
+    const limit = Math.min(pageCap, Math.max(1, Number(args.limit ?? 100) || 100));
+    const offset = typeof args.cursor === 'string' && args.cursor !== '' ? decodeCursor(args.cursor) : 0;
+    const thread = [
+      parent,
+      ...messages.filter((m) => m.channel === channel && m.thread_ts === ts && Number(m.ts) > oldest),
+    ].sort((a, b) => Number(a.ts) - Number(b.ts));
+    const page = thread.slice(offset, offset + limit);
+    const hasMore = offset + limit < thread.length;
+    return {
+      ok: true,
+      messages: page.map((m) => ({
+        type: 'message',
+        text: m.text,
+        ts: m.ts,
+        ...(m.thread_ts ? { thread_ts: m.thread_ts, parent_user_id: 'U0EMULATED' } : { thread_ts: m.ts }),
+        bot_id: BOT_ID,
+        app_id: APP_ID,
+        blocks: m.blocks,
+        ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+      })),
+      has_more: hasMore,
+      response_metadata: { next_cursor: hasMore ? encodeCursor(offset + limit) : '' },
+    };
+  }
+
   function reset(): void {
     messages.length = 0;
     for (const list of Object.values(queued)) list.length = 0;
     for (const key of Object.keys(always) as SlackMethod[]) delete always[key];
     requests = 0;
     historyRequests = 0;
+    repliesRequests = 0;
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -226,6 +290,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     },
     get historyRequests() {
       return historyRequests;
+    },
+    get repliesRequests() {
+      return repliesRequests;
     },
     failNext(fault, times = 1, method = 'chat.postMessage') {
       for (let i = 0; i < times; i++) queued[method].push(fault);

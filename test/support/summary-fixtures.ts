@@ -2,12 +2,15 @@
  * Builders of valid `Summary` values (schema 1) for render tests and the browser check, so
  * those tests do not depend on the aggregate: a realistic busy week, a hostile one, a huge one.
  */
+import { groupsOfFlags } from '../../functions/weekly-report/core/groups';
 import {
   ANOMALY_KINDS,
   type AnomalyFlag,
+  type AnomalyGroup,
   type AnomalyKind,
   type ChangeItem,
   type ClientUsage,
+  DEFAULT_THRESHOLDS,
   type Severity,
   type Summary,
   type ToolUsage,
@@ -46,6 +49,13 @@ export function makeFlag(input: FlagInput = {}, index = 0): AnomalyFlag {
     detail: input.detail ?? 'Deleted a monitor',
     link: `${LINK}&flag=${index}`,
   };
+}
+
+/** The group of one flag (as the core makes it, core/groups.ts), with `overrides`. */
+export function makeGroup(flag: AnomalyFlag, overrides: Partial<AnomalyGroup> = {}): AnomalyGroup {
+  const [group] = groupsOfFlags([flag], DEFAULT_THRESHOLDS);
+  if (!group) throw new Error('no group');
+  return { ...group, ...overrides };
 }
 
 const METRIC_LINK =

@@ -67,6 +67,7 @@ describe('readEnv', () => {
           topUsers: 5,
           changesLimit: 200,
           activity: 'all',
+          exceptions: [],
           site: 'datadoghq.eu',
           secretId: 'ai-activity-audit/credentials',
           email: { from: 'audit@example.com', to: ['ana@example.com', 'bo@example.com'], configurationSet: 'reports' },

@@ -119,7 +119,7 @@ class FakeLedger implements DeliveryLedger {
   async claim(key: string, leaseUntil: number, options?: ClaimOptions): Promise<ClaimResult> {
     if (this.failClaims) throw new Error('ledger unreachable');
     const item = this.items.get(key);
-    if (item?.status === 'DELIVERED') return { status: 'delivered' };
+    if (item?.status === 'DELIVERED') return { status: 'delivered', ...(item.detail ? { detail: item.detail } : {}) };
     if (item?.status === 'IN_PROGRESS' && (item.leaseUntil ?? Number.POSITIVE_INFINITY) >= this.clock.now()) {
       return { status: 'in_progress' };
     }
@@ -173,7 +173,8 @@ class FakeEmail implements EmailSender {
 }
 
 class FakeSlack implements SlackSender {
-  readonly posted: Array<SlackMessage & { ts: string; tag?: SlackPostTag }> = [];
+  /** Channel posts and thread replies (with `threadTs`), in order. */
+  readonly posted: Array<SlackMessage & { ts: string; tag?: SlackPostTag; threadTs?: string }> = [];
   readonly deadlines: Array<number | undefined> = [];
   readonly lookups: Array<{ channel: string; tag: SlackPostTag; oldest: number }> = [];
   failWith: Error | undefined;
@@ -182,11 +183,16 @@ class FakeSlack implements SlackSender {
   failLookupWith: Error | undefined;
   constructor(private readonly steps: Step[]) {}
   async post(message: SlackMessage, options?: SlackPostOptions) {
-    this.steps.push('post slack');
+    this.steps.push(options?.threadTs ? 'reply slack' : 'post slack');
     this.deadlines.push(options?.deadline);
     if (this.failWith) throw this.failWith;
     const ts = `1700000000.00000${this.posted.length + 1}`;
-    this.posted.push({ ...message, ts, ...(options?.tag ? { tag: options.tag } : {}) });
+    this.posted.push({
+      ...message,
+      ts,
+      ...(options?.tag ? { tag: options.tag } : {}),
+      ...(options?.threadTs ? { threadTs: options.threadTs } : {}),
+    });
     const lost = this.loseAnswerWith;
     this.loseAnswerWith = undefined;
     if (lost) throw lost;
@@ -197,9 +203,22 @@ class FakeSlack implements SlackSender {
     this.lookups.push({ channel, tag, oldest });
     if (this.failLookupWith) throw this.failLookupWith;
     const post = this.posted.find(
-      (p) => p.channel === channel && p.tag?.report === tag.report && p.tag.windowTo === tag.windowTo,
+      (p) => p.channel === channel && !p.threadTs && p.tag?.report === tag.report && p.tag.windowTo === tag.windowTo,
     );
     return { ...(post ? { ts: post.ts } : {}), pages: 1, messages: this.posted.length };
+  }
+  async findReply(channel: string, threadTs: string, tag: SlackPostTag, oldest: number): Promise<SlackLookup> {
+    this.steps.push('find reply');
+    this.lookups.push({ channel, tag, oldest });
+    if (this.failLookupWith) throw this.failLookupWith;
+    const reply = this.posted.find(
+      (p) => p.channel === channel && p.threadTs === threadTs && p.tag?.report === tag.report,
+    );
+    return { ...(reply ? { ts: reply.ts } : {}), pages: 1, messages: this.posted.length };
+  }
+  /** The channel posts alone. */
+  get posts() {
+    return this.posted.filter((p) => !p.threadTs);
   }
 }
 
@@ -260,6 +279,7 @@ function setup() {
 
 const EMAIL_KEY = 'Acme:2026-11-23T00:00:00.000Z:email';
 const SLACK_KEY = 'Acme:2026-11-23T00:00:00.000Z:slack';
+const THREAD_KEY = 'Acme:2026-11-23T00:00:00.000Z:slack_thread';
 
 describe('runReport', () => {
   it('fetches, summarizes and renders before sending, then sends each channel once and records it', async () => {
@@ -278,18 +298,28 @@ describe('runReport', () => {
     expect(email.sent[0]?.subject).toContain('Acme');
     expect(email.sent[0]?.html).toContain('<');
     expect(email.sent[0]?.text.length).toBeGreaterThan(0);
-    expect(slack.posted).toHaveLength(1);
-    expect(slack.posted[0]?.channel).toBe('C0123456789');
+    // The channel post, then its thread reply under the post's ts.
+    expect(slack.posts).toHaveLength(1);
+    expect(slack.posts[0]?.channel).toBe('C0123456789');
+    expect(slack.posted.map((p) => p.threadTs)).toEqual([undefined, slack.posts[0]?.ts]);
+    expect(steps.indexOf('post slack')).toBeLessThan(steps.indexOf('reply slack'));
     expect([...ledger.items.entries()].map(([k, v]) => [k, v.status]).sort()).toEqual([
       [EMAIL_KEY, 'DELIVERED'],
       [SLACK_KEY, 'DELIVERED'],
+      [THREAD_KEY, 'DELIVERED'],
     ]);
     expect(ledger.items.get(EMAIL_KEY)?.detail).toEqual({ messageIds: 'm-1' });
+    expect(ledger.items.get(THREAD_KEY)?.detail).toEqual({
+      ts: slack.posted[1]?.ts,
+      thread_ts: slack.posts[0]?.ts,
+      replies: '1',
+    });
     expect(result.channels.map((c) => [c.channel, c.outcome])).toEqual([
       ['email', 'delivered'],
       ['slack', 'delivered'],
+      ['slack_thread', 'delivered'],
     ]);
-    expect(logger.outcomes()).toEqual(['email:delivered', 'slack:delivered']);
+    expect(logger.outcomes()).toEqual(['email:delivered', 'slack:delivered', 'slack_thread:delivered']);
     expect(result.summary.window).toEqual({ from: '2026-11-16T00:00:00.000Z', to: '2026-11-23T00:00:00.000Z' });
   });
 
@@ -314,7 +344,7 @@ describe('runReport', () => {
       to: '2026-11-16T00:00:00.000Z',
       deadline: readDeadline,
     });
-    expect(slack.deadlines).toEqual([deadline]);
+    expect(slack.deadlines).toEqual([deadline, deadline]);
     expect(email.deadlines).toEqual([deadline]);
   });
 
@@ -349,7 +379,7 @@ describe('runReport', () => {
     expect(steps.indexOf('usage')).toBeLessThan(steps.indexOf('send email'));
     expect(result.summary.tools).toEqual([{ tool: 'search_logs', calls: 7, previous_calls: null, change: null }]);
     expect(result.report.text).toContain('  search_logs: 7 (100%)');
-    expect(JSON.stringify(result.report.slack.blocks)).toContain('search_logs — 7');
+    expect(JSON.stringify(result.report.slack.thread[0]?.blocks)).toContain('search_logs — 7');
   });
 
   it('sends the audit report, complete, when the usage metric is unavailable or its source breaks', async () => {
@@ -373,7 +403,7 @@ describe('runReport', () => {
       expect(run.summary.complete).toBe(true);
       expect(run.summary.tools).toBeNull();
       expect(run.summary.anomaly_counts.new_client).toBeNull();
-      expect(run.channels.map((c) => c.outcome)).toEqual(['delivered', 'delivered']);
+      expect(run.channels.map((c) => c.outcome)).toEqual(['delivered', 'delivered', 'delivered']);
       expect(setupOf.email.sent).toHaveLength(1);
     }
     expect(a.summary.tool_usage?.reason).toBe(reason);
@@ -404,8 +434,9 @@ describe('runReport', () => {
     await runReport(deps, { end: END.getTime(), deadline });
 
     // Assess: 60 s to send and 15 s of margin, so a crash after claiming blocks a retry for at most 75 s.
-    expect(slack.deadlines).toEqual([clock.now() + CHANNEL_SEND_MS]);
+    expect(slack.deadlines).toEqual([clock.now() + CHANNEL_SEND_MS, clock.now() + CHANNEL_SEND_MS]);
     expect(ledger.leases).toEqual([
+      clock.now() + CHANNEL_SEND_MS + LEASE_MARGIN_MS,
       clock.now() + CHANNEL_SEND_MS + LEASE_MARGIN_MS,
       clock.now() + CHANNEL_SEND_MS + LEASE_MARGIN_MS,
     ]);
@@ -482,9 +513,17 @@ describe('runReport', () => {
 
     // Assess
     expect(email.sent).toHaveLength(1);
-    expect(slack.posted).toHaveLength(1);
-    expect(again.channels.map((c) => c.outcome)).toEqual(['skipped_already_delivered', 'skipped_already_delivered']);
-    expect(logger.outcomes()).toEqual(['email:skipped_already_delivered', 'slack:skipped_already_delivered']);
+    expect(slack.posted).toHaveLength(2);
+    expect(again.channels.map((c) => c.outcome)).toEqual([
+      'skipped_already_delivered',
+      'skipped_already_delivered',
+      'skipped_already_delivered',
+    ]);
+    expect(logger.outcomes()).toEqual([
+      'email:skipped_already_delivered',
+      'slack:skipped_already_delivered',
+      'slack_thread:skipped_already_delivered',
+    ]);
   });
 
   it('delivers and records the email when Slack fails, then throws a DeliveryError naming slack', async () => {
@@ -505,7 +544,9 @@ describe('runReport', () => {
     expect(email.sent).toHaveLength(1);
     expect(ledger.items.get(EMAIL_KEY)?.status).toBe('DELIVERED');
     expect(ledger.items.has(SLACK_KEY)).toBe(false);
-    expect(logger.outcomes()).toEqual(['email:delivered', 'slack:failed']);
+    // The reply waits for its post: its ledger item is untouched, and it adds no cause of its own.
+    expect(ledger.items.has(THREAD_KEY)).toBe(false);
+    expect(logger.outcomes()).toEqual(['email:delivered', 'slack:failed', 'slack_thread:failed']);
   });
 
   it('retries only the failed channel on the next attempt', async () => {
@@ -520,10 +561,12 @@ describe('runReport', () => {
 
     // Assess
     expect(email.sent).toHaveLength(1);
-    expect(slack.posted).toHaveLength(1);
+    expect(slack.posts).toHaveLength(1);
+    expect(slack.posted).toHaveLength(2);
     expect(retry.channels.map((c) => [c.channel, c.outcome])).toEqual([
       ['email', 'skipped_already_delivered'],
       ['slack', 'delivered'],
+      ['slack_thread', 'delivered'],
     ]);
   });
 
@@ -549,7 +592,8 @@ describe('runReport', () => {
     ledger.items.set(SLACK_KEY, { status: 'IN_PROGRESS', leaseUntil: clock.now() + 70_000 });
     const doneAt = clock.now() + 5_000;
     clock.onSleep = () => {
-      if (clock.now() >= doneAt) ledger.items.set(SLACK_KEY, { status: 'DELIVERED' });
+      if (clock.now() >= doneAt)
+        ledger.items.set(SLACK_KEY, { status: 'DELIVERED', detail: { ts: '1700000000.000009' } });
     };
 
     // Act
@@ -559,8 +603,11 @@ describe('runReport', () => {
     expect(result.channels.map((c) => [c.channel, c.outcome])).toEqual([
       ['email', 'delivered'],
       ['slack', 'skipped_already_delivered'],
+      ['slack_thread', 'delivered'],
     ]);
-    expect(slack.posted).toHaveLength(0);
+    // Only the reply, under the post the other invocation recorded.
+    expect(slack.posts).toHaveLength(0);
+    expect(slack.posted.map((p) => p.threadTs)).toEqual(['1700000000.000009']);
     expect(email.sent).toHaveLength(1);
     expect(logger.lines.some((l) => l.message === 'channel_in_progress_waiting')).toBe(true);
   });
@@ -579,7 +626,7 @@ describe('runReport', () => {
     expect(slack.lookups).toEqual([
       expect.objectContaining({ channel: 'C0123456789', oldest: claimedAt - LOOKUP_MARGIN_MS }),
     ]);
-    expect(slack.posted).toHaveLength(1);
+    expect(slack.posts).toHaveLength(1);
     expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(55_000);
     expect(ledger.items.get(SLACK_KEY)?.status).toBe('DELIVERED');
   });
@@ -598,9 +645,9 @@ describe('runReport', () => {
 
     // Assess
     expect((error as DeliveryError).failedChannels).toEqual(['email']);
-    expect((error as DeliveryError).run?.channels.map((c) => c.outcome)).toEqual(['unknown', 'delivered']);
+    expect((error as DeliveryError).run?.channels.map((c) => c.outcome)).toEqual(['unknown', 'delivered', 'delivered']);
     expect(email.sent).toHaveLength(0);
-    expect(slack.posted).toHaveLength(1);
+    expect(slack.posts).toHaveLength(1);
     expect(ledger.items.get(EMAIL_KEY)?.status).toBe('IN_PROGRESS');
   });
 
@@ -647,9 +694,9 @@ describe('runReport', () => {
 
     // Assess
     expect(email.sent).toHaveLength(1);
-    expect(result.channels.map((c) => c.outcome)).toEqual(['delivered', 'delivered']);
-    expect(result.channels.map((c) => c.recordFailed)).toEqual([true, true]);
-    expect(logger.lines.filter((l) => l.message === 'ledger_record_failed')).toHaveLength(2);
+    expect(result.channels.map((c) => c.outcome)).toEqual(['delivered', 'delivered', 'delivered']);
+    expect(result.channels.map((c) => c.recordFailed)).toEqual([true, true, true]);
+    expect(logger.lines.filter((l) => l.message === 'ledger_record_failed')).toHaveLength(3);
   });
 
   it('delivers only the configured channels', async () => {
@@ -716,8 +763,9 @@ describe('runReport when an answer is lost', () => {
     expect(first.run?.channels.map((c) => [c.channel, c.outcome])).toEqual([
       ['email', 'delivered'],
       ['slack', 'unknown'],
+      ['slack_thread', 'failed'],
     ]);
-    expect(slack.posted).toHaveLength(1);
+    expect(slack.posts).toHaveLength(1);
     expect(slack.posted[0]?.tag).toEqual({
       report: 'Acme',
       windowFrom: '2026-11-16T00:00:00.000Z',
@@ -727,7 +775,11 @@ describe('runReport when an answer is lost', () => {
     expect(retry.channels.map((c) => [c.channel, c.outcome, c.found ?? false])).toEqual([
       ['email', 'skipped_already_delivered', false],
       ['slack', 'delivered', true],
+      ['slack_thread', 'delivered', false],
     ]);
+    // The found post gets its reply: the post once, the reply once.
+    expect(slack.posts).toHaveLength(1);
+    expect(slack.posted.map((p) => p.threadTs)).toEqual([undefined, slack.posted[0]?.ts]);
     expect(ledger.items.get(SLACK_KEY)).toEqual({
       status: 'DELIVERED',
       detail: { ts: slack.posted[0]?.ts, found: 'true' },
@@ -750,7 +802,7 @@ describe('runReport when an answer is lost', () => {
 
     // Assess
     expect(steps.indexOf('find slack')).toBeLessThan(steps.indexOf('post slack'));
-    expect(slack.posted).toHaveLength(1);
+    expect(slack.posts).toHaveLength(1);
     expect(result.channels.find((c) => c.channel === 'slack')).toMatchObject({ outcome: 'delivered' });
     expect(result.channels.find((c) => c.channel === 'slack')?.found).toBeUndefined();
     expect(ledger.items.get(SLACK_KEY)?.status).toBe('DELIVERED');
@@ -804,10 +856,15 @@ describe('runReport when an answer is lost', () => {
     expect(resent.channels.map((c) => [c.channel, c.outcome])).toEqual([
       ['email', 'delivered'],
       ['slack', 'skipped_already_delivered'],
+      ['slack_thread', 'skipped_already_delivered'],
     ]);
     // One send that may have gone out, one on purpose; a delivered channel is never resent.
     expect(email.sent).toHaveLength(2);
-    expect(after.channels.map((c) => c.outcome)).toEqual(['skipped_already_delivered', 'skipped_already_delivered']);
+    expect(after.channels.map((c) => c.outcome)).toEqual([
+      'skipped_already_delivered',
+      'skipped_already_delivered',
+      'skipped_already_delivered',
+    ]);
     expect(ledger.items.get(EMAIL_KEY)?.status).toBe('DELIVERED');
   });
 });

@@ -109,7 +109,13 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): DeliveryLe
       // Gone between the two calls (its claim was released): the caller looks again shortly.
       if (!item) return { status: 'in_progress' };
       const status = item.status?.S;
-      if (status === LEDGER_STATUS.delivered) return { status: 'delivered' };
+      if (status === LEDGER_STATUS.delivered) {
+        // What it recorded (a Slack post's ts: its thread reply is posted under it by a later run).
+        const detail = Object.fromEntries(
+          Object.entries(item.detail?.M ?? {}).flatMap(([k, v]) => (v.S !== undefined ? [[k, v.S]] : [])),
+        );
+        return { status: 'delivered', detail };
+      }
       const lease = Number(item.leaseUntil?.N ?? Number.NaN);
       if (status === LEDGER_STATUS.inProgress && lease >= now()) return { status: 'in_progress' };
 

@@ -1,6 +1,7 @@
 /**
- * SlackSender over an injected WebClient: `chat.postMessage` at most once, and
- * `conversations.history` to find a post whose answer was lost.
+ * SlackSender over an injected WebClient: `chat.postMessage` at most once (a channel post, or a
+ * reply in its thread with `thread_ts`), `conversations.history` to find a post whose answer was
+ * lost, and `conversations.replies` to find such a thread reply.
  * - Never twice: the client (createSlackWebClient) retries a post only when the request cannot
  *   have reached Slack (a refused connection, a failed DNS lookup); a dropped connection, a
  *   timeout or a 5xx is not retried, since Slack may have posted, and fails with `answerLost`.
@@ -45,14 +46,19 @@ const MAX_HISTORY_PAGES = 50;
 
 /** The message metadata `event_type` of every report post (Slack's `<resource>_<past-tense action>` style). */
 export const POST_EVENT_TYPE = 'ai_activity_audit_report_posted';
+/** The `event_type` of the report's reply in its post's thread: a lookup of the post never takes it for the post. */
+export const THREAD_EVENT_TYPE = 'ai_activity_audit_report_thread_posted';
 
-/** The `metadata` argument of a report post: `event_payload` names the report and its window. */
-export function postMetadata(tag: SlackPostTag): {
+/** The `metadata` argument of a report post (or, `reply`, of its thread reply): `event_payload` names the report and its window. */
+export function postMetadata(
+  tag: SlackPostTag,
+  reply = false,
+): {
   event_type: string;
   event_payload: { report: string; window_from: string; window_to: string };
 } {
   return {
-    event_type: POST_EVENT_TYPE,
+    event_type: reply ? THREAD_EVENT_TYPE : POST_EVENT_TYPE,
     event_payload: { report: tag.report, window_from: tag.windowFrom, window_to: tag.windowTo },
   };
 }
@@ -198,6 +204,7 @@ export function createSlackSender(options: SlackPostOptions): SlackSender {
     async post(message: SlackMessage, postOptions?: PostOptions) {
       const deadline = postOptions?.deadline ?? Number.POSITIVE_INFINITY;
       const tag = postOptions?.tag;
+      const threadTs = postOptions?.threadTs;
       const result = await call('chat.postMessage', deadline, false, message.channel, () =>
         options.client.chat.postMessage({
           channel: message.channel,
@@ -206,49 +213,92 @@ export function createSlackSender(options: SlackPostOptions): SlackSender {
           blocks: [...message.blocks],
           unfurl_links: false,
           unfurl_media: false,
-          ...(tag ? { metadata: postMetadata(tag) } : {}),
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+          ...(tag ? { metadata: postMetadata(tag, threadTs !== undefined) } : {}),
         }),
       );
       return { ts: result.ts ?? '' };
     },
 
-    async find(channel: string, tag: SlackPostTag, oldest: number, callOptions?: CallOptions): Promise<SlackLookup> {
-      const deadline = callOptions?.deadline ?? Number.POSITIVE_INFINITY;
-      let cursor: string | undefined;
-      let pages = 0;
-      let messages = 0;
-      for (;;) {
-        if (pages >= MAX_HISTORY_PAGES) {
-          throw new SlackDeliveryError(
-            `Slack conversations.history: read ${pages} pages (${messages} messages) of ${channel} back to ${new Date(oldest).toISOString()} without reaching the end; the post whose answer was lost may still be there`,
-            { code: 'lookup_too_long' },
-          );
-        }
-        const page = await call('conversations.history', deadline, true, channel, () =>
-          options.client.conversations.history({
-            channel,
-            // Slack's timestamps are seconds with microseconds.
-            oldest: (oldest / 1000).toFixed(6),
-            include_all_metadata: true,
-            limit: HISTORY_PAGE_SIZE,
-            ...(cursor ? { cursor } : {}),
-          }),
-        );
-        pages++;
-        for (const m of page.messages ?? []) {
-          messages++;
-          if (carries(m.metadata, tag) && m.ts) return { ts: m.ts, pages, messages };
-        }
-        cursor = page.response_metadata?.next_cursor || undefined;
-        if (!cursor) return { pages, messages };
-      }
+    find(channel: string, tag: SlackPostTag, oldest: number, callOptions?: CallOptions): Promise<SlackLookup> {
+      return lookUp('conversations.history', channel, tag, POST_EVENT_TYPE, oldest, callOptions, (cursor) =>
+        options.client.conversations.history({
+          channel,
+          // Slack's timestamps are seconds with microseconds.
+          oldest: (oldest / 1000).toFixed(6),
+          include_all_metadata: true,
+          limit: HISTORY_PAGE_SIZE,
+          ...(cursor ? { cursor } : {}),
+        }),
+      );
+    },
+
+    findReply(
+      channel: string,
+      threadTs: string,
+      tag: SlackPostTag,
+      oldest: number,
+      callOptions?: CallOptions,
+    ): Promise<SlackLookup> {
+      return lookUp('conversations.replies', channel, tag, THREAD_EVENT_TYPE, oldest, callOptions, (cursor) =>
+        options.client.conversations.replies({
+          channel,
+          ts: threadTs,
+          oldest: (oldest / 1000).toFixed(6),
+          include_all_metadata: true,
+          limit: HISTORY_PAGE_SIZE,
+          ...(cursor ? { cursor } : {}),
+        }),
+      );
     },
   };
+
+  /**
+   * Pages through `read` (a channel's history or a thread's replies) until a message carries
+   * `tag` with `eventType`, the pages end, MAX_HISTORY_PAGES were read, or the deadline comes.
+   */
+  async function lookUp(
+    method: 'conversations.history' | 'conversations.replies',
+    channel: string,
+    tag: SlackPostTag,
+    eventType: string,
+    oldest: number,
+    callOptions: CallOptions | undefined,
+    read: (cursor: string | undefined) => Promise<{
+      messages?: Array<{ ts?: string; metadata?: { event_type?: string; event_payload?: unknown } }>;
+      response_metadata?: { next_cursor?: string };
+    }>,
+  ): Promise<SlackLookup> {
+    const deadline = callOptions?.deadline ?? Number.POSITIVE_INFINITY;
+    let cursor: string | undefined;
+    let pages = 0;
+    let messages = 0;
+    for (;;) {
+      if (pages >= MAX_HISTORY_PAGES) {
+        throw new SlackDeliveryError(
+          `Slack ${method}: read ${pages} pages (${messages} messages) of ${channel} back to ${new Date(oldest).toISOString()} without reaching the end; the message whose answer was lost may still be there`,
+          { code: 'lookup_too_long' },
+        );
+      }
+      const page = await call(method, deadline, true, channel, () => read(cursor));
+      pages++;
+      for (const m of page.messages ?? []) {
+        messages++;
+        if (carries(m.metadata, tag, eventType) && m.ts) return { ts: m.ts, pages, messages };
+      }
+      cursor = page.response_metadata?.next_cursor || undefined;
+      if (!cursor) return { pages, messages };
+    }
+  }
 }
 
-/** Whether a message's metadata is that of a post of `tag`'s report and window. */
-function carries(metadata: { event_type?: string; event_payload?: unknown } | undefined, tag: SlackPostTag): boolean {
-  if (metadata?.event_type !== POST_EVENT_TYPE) return false;
+/** Whether a message's metadata is that of a message of `eventType` of `tag`'s report and window. */
+function carries(
+  metadata: { event_type?: string; event_payload?: unknown } | undefined,
+  tag: SlackPostTag,
+  eventType: string,
+): boolean {
+  if (metadata?.event_type !== eventType) return false;
   const payload = (metadata.event_payload ?? {}) as Record<string, unknown>;
   return payload.report === tag.report && payload.window_to === tag.windowTo;
 }
@@ -328,7 +378,7 @@ function fixFor(code: string, channel: string, method: string): string {
     case 'token_expired':
       return 'the bot token was refused: check slackBotToken in the credentials secret';
     case 'missing_scope':
-      return method === 'conversations.history'
+      return method === 'conversations.history' || method === 'conversations.replies'
         ? 'the bot token lacks channels:history (public channels) or groups:history (private ones), needed to look for a post whose answer was lost: add it to the Slack app and reinstall, or post again on purpose with "resend": ["slack"] (docs/delivery.md)'
         : 'the bot token lacks the chat:write scope: add it to the Slack app and reinstall';
     case 'invalid_blocks':

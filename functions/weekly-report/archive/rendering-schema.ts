@@ -3,11 +3,14 @@
  * sends to a channel still due, so it must be what the first run sent and nothing else.
  * - The email parts are UTF-8 text; the HTML is an HTML document.
  * - `slack.json` is Slack's own format, the `chat.postMessage` arguments the job sent (no version
- *   of ours: it stays a file one can post as it is). It is checked against what the renderer makes
- *   and Slack's limits (50 blocks, each an object with a `type`; the fallback text; unfurling off);
- *   the blocks' insides are Slack's, escaped when they were rendered, and are passed on as archived.
+ *   of ours: each message stays one can post as it is): `{"post": args, "thread": [args, …]}`, the
+ *   channel post and its thread replies; a week archived before threads holds the post's arguments
+ *   alone, read as a post without a thread. Each message is checked against what the renderer
+ *   makes and Slack's limits (50 blocks, each an object with a `type`; the fallback text;
+ *   unfurling off); the blocks' insides are Slack's, escaped when they were rendered, and are
+ *   passed on as archived.
  */
-import type { SlackMessage } from '../ports';
+import type { SlackMessage, SlackReport } from '../ports';
 import { type Check, Invalid, isPlainObject, list, object, oneOf, text, utf8 } from './checks';
 
 /** Slack's limit on blocks in one message. */
@@ -41,9 +44,22 @@ const slackCheck = object(
   },
 );
 
-/** The `chat.postMessage` arguments in a parsed `slack.json`, checked; throws Invalid. */
+/** Replies in a post's thread: the renderer makes one. */
+const SLACK_MAX_REPLIES = 10;
+
+const reportCheck = object({ post: slackCheck, thread: list(slackCheck, SLACK_MAX_REPLIES) });
+
+/** The `chat.postMessage` arguments of one message, checked; throws Invalid. */
 export function checkSlackMessage(value: unknown): SlackMessage {
   return slackCheck(value, '') as SlackMessage;
+}
+
+/** The channel post and its thread in a parsed `slack.json` (or, archived before threads, the post alone), checked; throws Invalid. */
+export function checkSlackReport(value: unknown): SlackReport {
+  if (isPlainObject(value) && !Object.hasOwn(value, 'post') && Object.hasOwn(value, 'blocks')) {
+    return { post: checkSlackMessage(value), thread: [] };
+  }
+  return reportCheck(value, '') as SlackReport;
 }
 
 /** The text of an archived `email.txt`: UTF-8, not empty; throws Invalid. */

@@ -3,9 +3,9 @@
  * build on it. One prefix per report and window, the window end in ISO 8601 in the key:
  *
  *   reports/{report}/{window.to}/summary.json        the summary JSON (schema 1), as sent: plain JSON, never compressed
- *                               /point.json         the week's figures for the trend (archive/point.ts)
+ *                               /point.json         the week's figures for the trend, its groups (archive/point.ts)
  *                               /email.html, email.txt the email as sent
- *                               /slack.json         the chat.postMessage arguments
+ *                               /slack.json         the chat.postMessage arguments: {"post": args, "thread": [args, …]}
  *                               /aggregate.json.gz  the week's mergeable aggregate (core/archived-week.ts)
  *
  * Writing is idempotent: a retry writes the same objects under the same keys. Reading never
@@ -29,12 +29,12 @@ import {
   type CallOptions,
   type MacSigner,
   type RenderedReport,
-  type SlackMessage,
+  type SlackReport,
 } from '../ports';
 import { ArchiveObjectError, Invalid, parseJson, size } from './checks';
 import { digest, MANIFEST_FILE } from './manifest';
 import { checkPoint, encodePoint, pointOfSummary, type WeekPoint } from './point';
-import { checkEmailHtml, checkEmailText, checkSlackMessage } from './rendering-schema';
+import { checkEmailHtml, checkEmailText, checkSlackReport } from './rendering-schema';
 import { type ArchiveSeal, createArchiveSeal, type MissingWeek } from './seal';
 import { checkSummary, checkSummaryFigures, type SummaryFigures } from './summary-schema';
 
@@ -66,12 +66,12 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 export const ARCHIVE_CAPS = {
   /** Summaries of a week of many anomalies reach tens of MB (41 MB seen); the legacy trend reads them one at a time. */
   [ARCHIVE_FILES.summary]: 64_000_000,
-  /** A point is ~250 bytes. */
-  [ARCHIVE_FILES.point]: 64_000,
+  /** A point is ~250 bytes plus its groups (~80 bytes each, at most 500 of them): a few KB, ~130 KB at worst. */
+  [ARCHIVE_FILES.point]: 256_000,
   /** The email is kept under 100 KB (Gmail clips at ~102 KB). */
   [ARCHIVE_FILES.html]: 2_000_000,
   [ARCHIVE_FILES.text]: 2_000_000,
-  /** 50 blocks of at most 3,000 characters each and a fallback text: well under 1 MB. */
+  /** A post and its thread reply, each of at most 50 blocks of at most 3,000 characters and a fallback text: well under 1 MB. */
   [ARCHIVE_FILES.slack]: 1_000_000,
   /** The aggregate as stored (gzip). */
   [ARCHIVE_FILES.aggregate]: 8_000_000,
@@ -113,7 +113,7 @@ export interface ArchivedRendering {
   readonly summary: Summary;
   readonly html: string;
   readonly text: string;
-  readonly slack: SlackMessage;
+  readonly slack: SlackReport;
 }
 
 export interface ReportArchive {
@@ -156,7 +156,7 @@ const FILE_CHECKS: Readonly<Record<ArchiveFile, (bytes: Uint8Array, windowTo: st
   [ARCHIVE_FILES.point]: (bytes, windowTo) => sameWeek(checkPoint(parseJson(bytes)).window.to, windowTo),
   [ARCHIVE_FILES.html]: checkEmailHtml,
   [ARCHIVE_FILES.text]: checkEmailText,
-  [ARCHIVE_FILES.slack]: (bytes) => checkSlackMessage(parseJson(bytes)),
+  [ARCHIVE_FILES.slack]: (bytes) => checkSlackReport(parseJson(bytes)),
   [ARCHIVE_FILES.aggregate]: (bytes, windowTo) => decodeWeek(bytes, windowTo),
 };
 
@@ -408,7 +408,7 @@ export function createReportArchive(
       if (summary === undefined) throw new ArchiveObjectError(ARCHIVE_FILES.summary, 'is missing');
       const html = await required(windowTo, ARCHIVE_FILES.html, checkEmailHtml, call);
       const text = await required(windowTo, ARCHIVE_FILES.text, checkEmailText, call);
-      const slack = await required(windowTo, ARCHIVE_FILES.slack, (bytes) => checkSlackMessage(parseJson(bytes)), call);
+      const slack = await required(windowTo, ARCHIVE_FILES.slack, (bytes) => checkSlackReport(parseJson(bytes)), call);
       return { summary, html, text, slack };
     },
 

@@ -4,9 +4,10 @@
  * - `checkSummary`, the whole summary (the command line's `show`, and a retried run sending the
  *   archived rendering): every field the renderers read, with its type;
  * - `checkSummaryFigures`, only what the trend and `history` draw (window, zone, calls, people,
- *   anomalies by severity, complete), for weeks archived before `point.json` existed.
+ *   anomalies by severity, complete, the AI actions), for weeks archived before `point.json` existed.
  * Summaries written by earlier versions of schema 1 lack some later keys: the optional ones
- * (`tools`, `clients`, `tool_usage`, `trend`, `scope`) stay absent, and an anomaly kind missing
+ * (`tools`, `clients`, `tool_usage`, `trend`, `scope`, `ai_activity`, `anomaly_groups`,
+ * `resolved_groups`, `group_history`, a trend week's `ai_activity`) stay absent, and an anomaly kind missing
  * from `anomaly_counts` (`new_client`, added later) reads as null, "not evaluated", which is what
  * that version did.
  */
@@ -101,13 +102,76 @@ const gap = object({
   ranges: list(object({ from: timeOrUnknown, to: timeOrUnknown })),
 });
 
-const trendPoint = object({
-  week_end: isoTime,
-  calls: nullable(count),
-  people: nullable(count),
-  anomalies: nullable(object({ high: count, medium: count, low: count })),
-  complete: nullable(bool),
+/** The AI figures of a week: its `ai_activity.total` and `.autonomous`. */
+const aiFigures = object({ total: count, autonomous: count });
+
+const trendPoint = object(
+  {
+    week_end: isoTime,
+    calls: nullable(count),
+    people: nullable(count),
+    anomalies: nullable(object({ high: count, medium: count, low: count })),
+    complete: nullable(bool),
+  },
+  // Trends made before it was kept have none.
+  { ai_activity: nullable(aiFigures) },
+);
+
+/** A calendar day `YYYY-MM-DD` (an exception's last day). */
+const exception = object({ owner: text(), reason: text(), expires: isoDay });
+
+const groupId: Check<string> = (value, at) => {
+  if (typeof value !== 'string' || !/^[0-9a-f]{16}$/.test(value)) throw new Invalid(at, 'is not a group id');
+  return value;
+};
+
+const weeks: Check<number> = (value, at) => {
+  const n = count(value, at);
+  if (n < 1) throw new Invalid(at, 'is not a number of weeks');
+  return n;
+};
+
+/** A group of flags (core/groups.ts, docs/triage.md). */
+const anomalyGroup = object(
+  {
+    id: groupId,
+    kind: oneOf(ANOMALY_KINDS),
+    person: text(),
+    severity: oneOf(SEVERITIES),
+    severity_reason: text(),
+    count,
+    flags: count,
+    first: timeOrUnknown,
+    last: timeOrUnknown,
+    resource_types: list(object({ type: text(), count })),
+    resources: object({
+      total: count,
+      items: list(object({ type: text(), id: text() }, { name: text() })),
+    }),
+    status: oneOf(['new', 'recurring'] as const),
+    weeks,
+    link: text(),
+  },
+  {
+    resource_type: text(),
+    country: text(),
+    client: text(),
+    detail: text(),
+    agent: text(),
+    accepted: exception,
+    exception_expired: exception,
+  },
+);
+
+const resolvedGroup = object({
+  id: groupId,
+  kind: oneOf(ANOMALY_KINDS),
+  person: text(),
+  severity: oneOf(SEVERITIES),
+  weeks,
 });
+
+const groupHistory = object({ previous_week_end: nullable(isoTime) }, { note: text() });
 
 const toolUsageSource = object(
   {
@@ -190,6 +254,10 @@ const summaryCheck = object(
     tool_usage: toolUsageSource,
     trend: list(trendPoint, 60),
     ai_activity: aiActivity,
+    // Summaries made before groups have none of these three.
+    anomaly_groups: list(anomalyGroup),
+    resolved_groups: list(resolvedGroup),
+    group_history: groupHistory,
   },
 );
 
@@ -215,20 +283,26 @@ export interface SummaryFigures {
   readonly people: number;
   readonly anomalies: Readonly<Record<Severity, number>>;
   readonly complete: boolean;
+  /** The week's AI actions and autonomous ones; null when it did not read every kind (a gap in the trend). */
+  readonly ai_activity: { readonly total: number; readonly autonomous: number } | null;
 }
 
-const figuresCheck = object({
-  schema: schemaOne,
-  window,
-  timezone: timeZone,
-  complete: bool,
-  total_tool_calls: count,
-  unique_users: count,
-  anomalies: list((value: unknown, at: string) => {
-    if (!isPlainObject(value)) throw new Invalid(at, 'is not an object');
-    return oneOf(SEVERITIES)(value.severity, `${at}.severity`);
-  }),
-});
+const figuresCheck = object(
+  {
+    schema: schemaOne,
+    window,
+    timezone: timeZone,
+    complete: bool,
+    total_tool_calls: count,
+    unique_users: count,
+    anomalies: list((value: unknown, at: string) => {
+      if (!isPlainObject(value)) throw new Invalid(at, 'is not an object');
+      return oneOf(SEVERITIES)(value.severity, `${at}.severity`);
+    }),
+  },
+  // Only its two figures are read; the rest of the section is not checked (nor kept).
+  { ai_activity: aiFigures },
+);
 
 /** The figures of an archived summary, each checked (nothing else of it is read); throws Invalid. */
 export function checkSummaryFigures(value: unknown): SummaryFigures {
@@ -242,5 +316,6 @@ export function checkSummaryFigures(value: unknown): SummaryFigures {
     people: s.unique_users,
     anomalies,
     complete: s.complete,
+    ai_activity: s.ai_activity ?? null,
   };
 }

@@ -58,12 +58,17 @@ export const REPORT_VARIABLES = {
   SUPPRESS: 'suppress',
 } as const satisfies Record<string, SettingKey>;
 
-/** Reads and validates every variable (and the reports document); throws one ConfigError listing all problems. */
-export function readEnv(env: Env = process.env): HandlerConfig {
+/**
+ * Reads and validates every variable (and the reports document); throws one ConfigError listing
+ * all problems. `now` (epoch ms) is the cold start's moment, for settings checked against the date
+ * (an exception's `expires`). @default Date.now()
+ */
+export function readEnv(env: Env = process.env, now?: number): HandlerConfig {
   const problems: string[] = [];
   const get = (name: string): string => (env[name] ?? '').trim();
 
   const options: ParseReportsOptions = {
+    ...(now !== undefined ? { now } : {}),
     ...optionalUrl('DD_API_URL', 'a base URL such as https://api.datadoghq.com', 'datadogApiUrl'),
     ...optionalUrl('SLACK_API_URL', 'a base URL such as https://slack.com/api/', 'slackApiUrl'),
   };

@@ -30,6 +30,7 @@ import {
   ENTRY_KEYS,
   REPORT_RULES,
   REPORT_SETTINGS,
+  type ReadContext,
   type ReportSetting,
   SETTING_KEYS,
   type SettingKey,
@@ -46,6 +47,11 @@ export interface ParseReportsOptions {
    * alarmEmail, logRetentionDays, …): a report that sets one is told it belongs at the top level.
    */
   readonly deploymentKeys?: readonly string[];
+  /**
+   * When the document is read (epoch ms), for the settings checked against the date (an
+   * exception's `expires` at most a year ahead). @default Date.now() (synth, or cold start)
+   */
+  readonly now?: number;
 }
 
 /** Where a problem is: the document itself, its defaults, or one report (its position, and its name when it has one). */
@@ -149,8 +155,10 @@ export function parseReports(input: unknown, options: ParseReportsOptions = {}):
     }
   }
   const saidAtDefaults = new Set<string>();
+  const context: ReadContext = { now: options.now ?? Date.now() };
   resolveSettings(
     (key) => (REPORT_SETTINGS[key].only === 'report' ? undefined : defaults[key]),
+    context,
     false,
     (key, message) => {
       saidAtDefaults.add(`${key}: ${message}`);
@@ -200,6 +208,7 @@ export function parseReports(input: unknown, options: ParseReportsOptions = {}):
         if (only === 'deployment') return defaults[key];
         return sets(key) || only === 'report' ? e[key] : defaults[key];
       },
+      context,
       true,
       (key, message) => {
         // A bad default this report inherits was said once, at the default.
@@ -219,13 +228,14 @@ export function parseReports(input: unknown, options: ParseReportsOptions = {}):
 /** Reads every setting through `source` in the table's order, then the rules across them. */
 function resolveSettings(
   source: (key: SettingKey) => unknown,
+  context: ReadContext,
   wholeReport: boolean,
   problem: (key: SettingKey, message: string) => void,
 ): SettingValues {
   const values: Partial<Record<SettingKey, unknown>> = {};
   for (const key of SETTING_KEYS) {
     const setting: ReportSetting = REPORT_SETTINGS[key];
-    const read = setting.read(source(key));
+    const read = setting.read(source(key), context);
     for (const message of read.problems) problem(key, message);
     const value = read.value ?? setting.default;
     if (value === undefined && wholeReport && setting.required !== undefined) problem(key, setting.required);

@@ -18,6 +18,7 @@ import {
   isDatadogSite,
   isEmailAddress,
   isSlackChannelId,
+  parseExceptions,
   parsePositiveInteger,
   parseSuppress,
   parseThresholds,
@@ -46,6 +47,11 @@ export type SettingField = keyof SettingFields;
 /** A delivery is on when this field of it has a value: e-mail when it has recipients, Slack and Teams when they have a channel. */
 export const DELIVERIES = { email: 'to', slack: 'channel', msTeams: 'channel' } as const;
 
+/** What a reader may know besides the value: when it is read (epoch ms). */
+export interface ReadContext {
+  readonly now: number;
+}
+
 export interface Read<T> {
   /** The value (when there are problems, good only for further checks); undefined when absent: the default applies. */
   readonly value: T | undefined;
@@ -58,8 +64,12 @@ export interface ReportSetting<F extends SettingField = SettingField> {
   readonly field: F;
   /** The value when the key is absent or empty; none: the field stays unset, or `required` says why it may not. */
   readonly default?: SettingFields[F];
-  /** Reads a value given as typed JSON (cdk.json, a reports document) or as its text (`-c`, a variable). */
-  readonly read: (raw: unknown) => Read<SettingFields[F]>;
+  /**
+   * Reads a value given as typed JSON (cdk.json, a reports document) or as its text (`-c`, a
+   * variable). `context.now` is when it is read (synth, or the function's cold start), for values
+   * checked against the date (an exception's `expires`).
+   */
+  readonly read: (raw: unknown, context: ReadContext) => Read<SettingFields[F]>;
   /**
    * Where the key may be written: anywhere (the defaults and every report) when absent;
    * `deployment`: in the defaults only, one value for every report; `report`: in a report only.
@@ -264,6 +274,20 @@ export const REPORT_SETTINGS = {
         value: parsed.value,
         problems: parsed.problems.map(
           (p) => `${p}; e.g. -c suppress='[{"kind":"high_volume","user":"bot@example.com"}]'`,
+        ),
+      };
+    },
+  }),
+  exceptions: setting({
+    field: 'exceptions',
+    default: ANALYSIS_DEFAULTS.exceptions,
+    read: (raw, { now }) => {
+      const parsed = parseExceptions(raw, now);
+      return {
+        value: parsed.value,
+        problems: parsed.problems.map(
+          (p) =>
+            `${p}; e.g. -c exceptions='[{"kind":"destructive_action","user":"dana@example.com","owner":"secops@example.com","reason":"monitor clean-up","expires":"2026-12-31"}]'`,
         ),
       };
     },

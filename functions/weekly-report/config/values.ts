@@ -8,6 +8,7 @@ import {
   ANOMALY_KINDS,
   type AnomalyKind,
   DEFAULT_THRESHOLDS,
+  type ExceptionRule,
   type Severity,
   type SuppressRule,
   type Thresholds,
@@ -200,6 +201,92 @@ export function parseSuppress(raw: unknown): Parsed<SuppressRule[]> {
       ...(typeof e.action === 'string' ? { action: e.action } : {}),
       ...(typeof e.client === 'string' ? { client: e.client } : {}),
       ...(typeof e.agent === 'string' ? { agent: e.agent } : {}),
+    });
+  });
+  return { value: rules, problems };
+}
+
+const RULE_KEYS = ['kind', 'user', 'resource_type', 'action', 'client', 'agent'] as const;
+const EXCEPTION_KEYS = [...RULE_KEYS, 'owner', 'reason', 'expires'] as const;
+/** An exception's `owner` and `reason` are shown with the group: one line each, of a readable length. */
+const OWNER_MAX = 200;
+const REASON_MAX = 500;
+
+/** `YYYY-MM-DD` of the same day one year after the UTC day of `now` (29 Feb → 1 Mar). */
+export function oneYearAfter(now: number): string {
+  const d = new Date(now);
+  return new Date(Date.UTC(d.getUTCFullYear() + 1, d.getUTCMonth(), d.getUTCDate())).toISOString().slice(0, 10);
+}
+
+/** A real calendar day written `YYYY-MM-DD`. */
+export function isCalendarDay(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const t = Date.parse(`${value}T00:00:00Z`);
+  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === value;
+}
+
+/**
+ * Parses `exceptions` (an array or its JSON text) of `{kind, user?, resource_type?, action?,
+ * client?, agent?, owner, reason, expires}`: each matches flags as a suppress rule does and must
+ * say who accepted them (`owner`), why (`reason`) and until which day (`expires`, `YYYY-MM-DD`, at
+ * most a year after `now`, so no exception is forever). A day already past is taken: the groups
+ * it matched then say the exception expired.
+ */
+export function parseExceptions(raw: unknown, now: number): Parsed<ExceptionRule[]> {
+  const problems: string[] = [];
+  if (raw === undefined || raw === null || raw === '') return { value: [], problems };
+  const input = typeof raw === 'string' ? tryParseJson(raw, problems) : raw;
+  if (input === undefined) return { value: [], problems };
+  if (!Array.isArray(input))
+    return {
+      value: [],
+      problems: [
+        'must be a JSON array of {kind, user?, resource_type?, action?, client?, agent?, owner, reason, expires}',
+      ],
+    };
+  const latest = oneYearAfter(now);
+  const rules: ExceptionRule[] = [];
+  input.forEach((entry: unknown, i) => {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      problems.push(`[${i}] must be an object`);
+      return;
+    }
+    const e = entry as Record<string, unknown>;
+    const before = problems.length;
+    if (!ANOMALY_KINDS.includes(e.kind as AnomalyKind)) {
+      problems.push(`[${i}].kind must be one of ${ANOMALY_KINDS.join(', ')} (got ${JSON.stringify(e.kind)})`);
+    }
+    for (const key of Object.keys(e)) {
+      if (!(EXCEPTION_KEYS as readonly string[]).includes(key)) problems.push(`[${i}] has unknown key ${key}`);
+      else if (typeof e[key] !== 'string') problems.push(`[${i}].${key} must be a string`);
+    }
+    const text = (key: 'owner' | 'reason', max: number, what: string): void => {
+      const v = e[key];
+      if (v === undefined || (typeof v === 'string' && v.trim() === '')) {
+        problems.push(`[${i}].${key} is required: ${what}`);
+      } else if (typeof v === 'string' && (/[\r\n]/.test(v) || v.length > max)) {
+        problems.push(`[${i}].${key} must be one line of at most ${max} characters`);
+      }
+    };
+    text('owner', OWNER_MAX, 'who accepted these flags, e.g. "secops@example.com"');
+    text('reason', REASON_MAX, 'why they are accepted, e.g. "migration of the monitors to Terraform"');
+    if (e.expires === undefined) {
+      problems.push(`[${i}].expires is required: the last day it holds, YYYY-MM-DD, at most a year ahead (${latest})`);
+    } else if (typeof e.expires === 'string' && !isCalendarDay(e.expires)) {
+      problems.push(`[${i}].expires must be a day written YYYY-MM-DD (got ${quote(e.expires)})`);
+    } else if (typeof e.expires === 'string' && e.expires > latest) {
+      problems.push(
+        `[${i}].expires is ${e.expires}, more than a year ahead: an exception holds at most a year (until ${latest}); renew it when it expires`,
+      );
+    }
+    if (problems.length > before) return;
+    const str = (key: string): string => (e[key] as string).trim();
+    rules.push({
+      kind: e.kind as AnomalyKind,
+      ...Object.fromEntries(RULE_KEYS.slice(1).flatMap((key) => (typeof e[key] === 'string' ? [[key, e[key]]] : []))),
+      owner: str('owner'),
+      reason: str('reason'),
+      expires: e.expires as string,
     });
   });
   return { value: rules, problems };

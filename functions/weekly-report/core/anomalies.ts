@@ -13,16 +13,18 @@
 import { isAutonomous } from './activity';
 import type { BaselineAggregate, WindowAggregate } from './aggregate';
 import { newClientFlags } from './client-anomalies';
-import { auditTrailLink, type LinkFilter } from './links';
+import { type GroupMember, groupFlags, matchesRule, SEVERITY_RANK } from './groups';
+import { anyOfTerm, auditTrailLink, type LinkFilter, narrowAuditLink } from './links';
 import type { ClientHistory } from './mcp-usage';
 import { compareCalls, compareCodePoints, type NotableCall } from './order';
-import { DAY_MS, isoOrUnknown, localMinute, MINUTE_MS } from './time';
+import { DAY_MS, isoOrUnknown, localDate, localMinute, MINUTE_MS } from './time';
 import {
   ACTIVITY_KINDS,
   AI_KINDS,
   ANOMALY_KINDS,
   type AnomalyCounts,
   type AnomalyFlag,
+  type AnomalyGroup,
   type AnomalyKind,
   BASELINE_KINDS,
   MULTIPLE,
@@ -32,19 +34,21 @@ import {
   UNKNOWN,
 } from './types';
 
-const SEVERITY_RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
 /** Per-event flags link to this much time around the event. */
 const EVENT_LINK_MARGIN_MS = 5 * 60 * 1000;
+/** A group's link names its resource types (ORed) when there are at most this many. */
+const LINK_TYPES_MAX = 10;
 
 export interface AnomalyResult {
   readonly flags: AnomalyFlag[];
   readonly counts: AnomalyCounts;
+  /** The flags grouped (core/groups.ts), each `new` until compared with the previous week. */
+  readonly groups: AnomalyGroup[];
 }
 
-interface Draft {
+/** A flag with what sorting and grouping need beyond it. */
+interface Draft extends Omit<GroupMember, 'flag'> {
   readonly flag: AnomalyFlag;
-  /** Epoch ms for sorting (NaN sorts last). */
-  readonly time: number;
 }
 
 export interface AnomalyContext {
@@ -67,11 +71,25 @@ export function detectAnomalies(ctx: AnomalyContext): AnomalyResult {
       windowRange: ctx.windowRange,
       settings: ctx.settings,
     });
-    drafts.push(...flags.map((flag) => ({ flag, time: ctx.windowRange.from })));
+    drafts.push(
+      ...flags.map(({ flag, personKey }) => ({
+        flag,
+        personKey,
+        time: ctx.windowRange.from,
+        end: ctx.windowRange.to - 1,
+      })),
+    );
   }
 
   const kept = drafts.filter((d) => !ctx.settings.suppress.some((rule) => suppresses(rule, d.flag)));
   kept.sort(compareDrafts);
+  const groups = groupFlags(kept, {
+    thresholds: ctx.settings.thresholds,
+    exceptions: ctx.settings.exceptions ?? [],
+    lastDay: localDate(Math.max(ctx.windowRange.from, ctx.windowRange.to - 1), ctx.settings.timezone),
+    link: (members) => groupLink(ctx, members),
+    display: (key) => ctx.window.people.get(key)?.display,
+  });
 
   const all = ctx.window.activity === 'all';
   const counts = {} as Record<AnomalyKind, number | null>;
@@ -83,7 +101,51 @@ export function detectAnomalies(ctx: AnomalyContext): AnomalyResult {
     counts[kind] = evaluated ? 0 : null;
   }
   for (const d of kept) counts[d.flag.kind] = (counts[d.flag.kind] ?? 0) + 1;
-  return { flags: kept.map((d) => d.flag), counts };
+  return { flags: kept.map((d) => d.flag), counts, groups };
+}
+
+/**
+ * Datadog on exactly a group's events: a rule of one flag per person (and type, country or
+ * client) keeps that flag's link; a group of per-event flags or bursts gets Audit Trail from its
+ * first to its last event, on its person (or an agent's mode), narrowed as its rule is.
+ */
+function groupLink(ctx: AnomalyContext, members: readonly GroupMember[]): string {
+  const first = members[0];
+  if (!first) return auditTrailLink(ctx.settings.site, ctx.windowRange.from, ctx.windowRange.to);
+  const { kind } = first.flag;
+  if (
+    members.length === 1 ||
+    !['destructive_action', 'support_user', 'autonomous_change', 'high_volume'].includes(kind)
+  )
+    return first.flag.link;
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  const types = new Set<string>();
+  const actions = new Set<string>();
+  for (const m of members) {
+    if (Number.isFinite(m.time)) from = Math.min(from, m.time);
+    if (Number.isFinite(m.end)) to = Math.max(to, m.end);
+    types.add(m.flag.resource_type);
+    actions.add(m.flag.action);
+  }
+  const base: LinkFilter = first.base ?? {};
+  const filter: LinkFilter =
+    kind === 'destructive_action'
+      ? { ...base, action: 'deleted' }
+      : kind === 'support_user'
+        ? { ...base, actorType: 'SUPPORT_USER' }
+        : kind === 'autonomous_change'
+          ? { ...base, mode: 'autonomous' }
+          : base;
+  const url = link(ctx, from, to + 1, filter);
+  const terms: string[] = [];
+  const named = [...types].filter((t) => t !== MULTIPLE && t !== UNKNOWN).sort();
+  if (kind !== 'high_volume' && named.length > 0 && named.length === types.size && named.length <= LINK_TYPES_MAX)
+    terms.push(anyOfTerm('asset.type', named));
+  const changed = [...actions].filter((a) => a !== MULTIPLE && a !== UNKNOWN).sort();
+  if (kind === 'autonomous_change' && changed.length > 0 && changed.length === actions.size)
+    terms.push(anyOfTerm('action', changed));
+  return narrowAuditLink(url, terms);
 }
 
 function compareDrafts(a: Draft, b: Draft): number {
@@ -102,14 +164,9 @@ function compareDrafts(a: Draft, b: Draft): number {
   );
 }
 
+/** Whether a `suppress` rule drops a flag (an exception matches the same way, core/groups.ts). */
 export function suppresses(rule: SuppressRule, flag: AnomalyFlag): boolean {
-  if (rule.kind !== flag.kind) return false;
-  if (rule.user !== undefined && rule.user.toLowerCase() !== flag.user.toLowerCase()) return false;
-  if (rule.resource_type !== undefined && rule.resource_type !== flag.resource_type) return false;
-  if (rule.action !== undefined && rule.action !== flag.action) return false;
-  if (rule.client !== undefined && rule.client.toLowerCase() !== flag.client?.toLowerCase()) return false;
-  if (rule.agent !== undefined && rule.agent.toLowerCase() !== flag.agent?.toLowerCase()) return false;
-  return true;
+  return matchesRule(rule, flag);
 }
 
 /** Audit Trail over `[from, to)` (the window's where unknown), on what the report reads, narrowed by `filter`. */
@@ -136,6 +193,10 @@ function callFlag(
   const agent = ctx.window.activity === 'all' && call.mode !== UNKNOWN ? { agent: call.agent, mode: call.mode } : {};
   return {
     time: call.time,
+    end: call.time,
+    personKey: call.personKey,
+    ...(call.resourceName !== UNKNOWN ? { resourceName: call.resourceName } : {}),
+    base: call.agentOwned ? { mode: call.mode } : { personKey: call.personKey },
     flag: {
       kind,
       severity,
@@ -234,6 +295,9 @@ function burstFlags(ctx: AnomalyContext): Draft[] {
       const count = episode.end - episode.start + 1;
       drafts.push({
         time: first,
+        end: last,
+        personKey: person.key,
+        base: { personKey: person.key },
         flag: {
           kind: 'high_volume',
           severity: 'medium',
@@ -341,6 +405,9 @@ function baselineFlags(ctx: AnomalyContext, baseline: BaselineAggregate): Draft[
       const first = [...person.resourceTypes.values()].map((s) => s.call).sort(compareCalls)[0]!;
       drafts.push({
         time: first.time,
+        end: first.time,
+        personKey: person.key,
+        base: { personKey: person.key },
         flag: {
           kind: 'first_time_user',
           severity: 'low',
@@ -363,6 +430,9 @@ function baselineFlags(ctx: AnomalyContext, baseline: BaselineAggregate): Draft[
         if (type === UNKNOWN || before.resourceTypes.has(type)) continue;
         drafts.push({
           time: seen.call.time,
+          end: seen.call.time,
+          personKey: person.key,
+          base: { personKey: person.key },
           flag: {
             kind: 'out_of_scope',
             severity: 'medium',
@@ -384,6 +454,10 @@ function baselineFlags(ctx: AnomalyContext, baseline: BaselineAggregate): Draft[
         if (country === UNKNOWN || before.countries.has(country)) continue;
         drafts.push({
           time: seen.call.time,
+          end: seen.call.time,
+          personKey: person.key,
+          country,
+          base: { personKey: person.key },
           flag: {
             kind: 'new_country',
             severity: 'medium',

@@ -36,7 +36,8 @@ function listSome(values: Iterable<string>, max = 5): string {
   return all.length > max ? `${shown} and ${all.length - max} more` : shown;
 }
 
-export function newClientFlags(ctx: NewClientContext): AnomalyFlag[] {
+/** The `new_client` flags, each with the key of the person it is about (for its group). */
+export function newClientFlags(ctx: NewClientContext): Array<{ flag: AnomalyFlag; personKey: string }> {
   const { history, settings, windowRange } = ctx;
   const index = new CallerIndex(ctx.people, [...history.window, ...history.baseline]);
   const before = new Map<string, Set<string>>();
@@ -72,7 +73,7 @@ export function newClientFlags(ctx: NewClientContext): AnomalyFlag[] {
       });
     }
   }
-  const flags: AnomalyFlag[] = [];
+  const flags: Array<{ flag: AnomalyFlag; personKey: string }> = [];
   const period = Math.round((windowRange.to - windowRange.from) / DAY_MS) === 7 ? 'this week' : 'this window';
   for (const { person, client, calls, email, userId } of now.values()) {
     const known = before.get(person.key);
@@ -81,17 +82,20 @@ export function newClientFlags(ctx: NewClientContext): AnomalyFlag[] {
     if (email !== undefined) scope.user_email = email;
     else if (userId !== undefined) scope.user_id = userId;
     flags.push({
-      kind: 'new_client',
-      severity: settings.thresholds.newClientSeverity,
-      timestamp: isoOrUnknown(windowRange.from),
-      user: person.display,
-      action: MULTIPLE,
-      resource_type: MULTIPLE,
-      resource_id: MULTIPLE,
-      count: calls,
-      detail: `Calls through ${client} (${calls} ${period}); ${baselineName(ctx)} went only through: ${listSome(known)}`,
-      link: metricExplorerLink(settings.site, windowRange.from, windowRange.to, scope, 'client'),
-      client,
+      personKey: person.key,
+      flag: {
+        kind: 'new_client',
+        severity: settings.thresholds.newClientSeverity,
+        timestamp: isoOrUnknown(windowRange.from),
+        user: person.display,
+        action: MULTIPLE,
+        resource_type: MULTIPLE,
+        resource_id: MULTIPLE,
+        count: calls,
+        detail: `Calls through ${client} (${calls} ${period}); ${baselineName(ctx)} went only through: ${listSome(known)}`,
+        link: metricExplorerLink(settings.site, windowRange.from, windowRange.to, scope, 'client'),
+        client,
+      },
     });
   }
   return flags;

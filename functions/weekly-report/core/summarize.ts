@@ -1,7 +1,7 @@
 /**
  * Finalizes merged aggregates into the summary JSON (schema 1, DESIGN.md): the seed's five keys
  * with the seed's meaning, the daily calls in the configured zone, the week-over-week figures,
- * the anomaly flags, the changes, every caveat a reader must know, and (`activity: all`) the
+ * the anomaly flags and their groups, the changes, every caveat a reader must know, and (`activity: all`) the
  * `ai_activity` section: every kind of AI activity, its agents and their modes. Pure.
  */
 import type { AiTally, BaselineAggregate, WindowAggregate } from './aggregate';
@@ -20,6 +20,9 @@ import {
   type Summary,
   UNKNOWN,
 } from './types';
+
+/** What the groups' statuses say without a report archive to compare with. */
+export const NO_ARCHIVE_NOTE = 'No report archive holds a previous week to compare with: every group is new.';
 
 /** A baseline whose first event comes this long after its start is reported as short. */
 const SHORT_BASELINE_SLACK_MS = DAY_MS;
@@ -224,6 +227,10 @@ export function summarize(
       : {}),
     anomalies: anomalies.flags,
     anomaly_counts: anomalies.counts,
+    anomaly_groups: anomalies.groups,
+    resolved_groups: [],
+    // With a report archive the pipeline compares the groups with the previous week (pipeline/history.ts).
+    group_history: { previous_week_end: null, note: NO_ARCHIVE_NOTE },
     changes: { total: window.changesTotal, items: changes },
     malformed_events: window.malformed,
     data_gaps: {

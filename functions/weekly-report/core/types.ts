@@ -138,6 +138,21 @@ export interface SuppressRule {
 }
 
 /**
+ * An exception (the `exceptions` setting): accepts, until `expires`, the flags it matches as a
+ * suppress rule would match them (kind plus any of user, resource_type, action, client, agent),
+ * naming who accepted them and why. A group all of whose flags an exception accepts is not a
+ * card: the report says "N accepted (owner, until date)". From the day after `expires` it stops
+ * matching, and the group says the exception expired (docs/triage.md).
+ */
+export interface ExceptionRule extends SuppressRule {
+  /** Who accepted it (an e-mail or a team), shown with the group. */
+  readonly owner: string;
+  readonly reason: string;
+  /** The last day it holds, `YYYY-MM-DD`, a calendar day in the report's zone. */
+  readonly expires: string;
+}
+
+/**
  * What the analysis of a report reads of its definition (config/report-definition.ts extends it):
  * whose report it is, its zone and site, and how flags are raised. A setting the core reads is
  * declared here once, parsed once (config/parse-reports.ts), and read where it is used.
@@ -160,6 +175,11 @@ export interface AnalysisSettings {
    * written before it existed stay valid. @default 'all'
    */
   readonly activity?: Activity;
+  /**
+   * Accepted groups of flags, each until a date (docs/triage.md). Optional, so settings written
+   * before it existed stay valid. @default []
+   */
+  readonly exceptions?: readonly ExceptionRule[];
 }
 
 /** The defaults of every analysis setting but the org: the one place they are written. */
@@ -171,6 +191,7 @@ export const ANALYSIS_DEFAULTS: Required<Omit<AnalysisSettings, 'org'>> = {
   topUsers: 5,
   changesLimit: 200,
   activity: 'all',
+  exceptions: [],
 };
 
 /** Report settings with the defaults (ANALYSIS_DEFAULTS) for everything not given (the CLI, tests). */
@@ -210,6 +231,84 @@ export interface AnomalyFlag {
   /** The Datadog AI agent that acted and its mode, on flags of an agent's event (`activity: all` only). */
   readonly agent?: string;
   readonly mode?: string;
+}
+
+/** How a group of flags stands against the previous week's report (docs/triage.md). */
+export type GroupStatus = 'new' | 'recurring';
+
+/** What an exception that accepts (or accepted) a group says: who, why, until when. */
+export interface GroupException {
+  readonly owner: string;
+  readonly reason: string;
+  /** `YYYY-MM-DD`, the exception's last day. */
+  readonly expires: string;
+}
+
+/**
+ * Flags of one kind for one person (and, where the rule has one, the same resource type, country
+ * or client) form one group: one card, one Slack line, one text line. Its `id` is stable across
+ * weeks (docs/triage.md "Group identity"), so a group is `new` or `recurring` against the
+ * previous week's report.
+ */
+export interface AnomalyGroup {
+  /** 16 hexadecimal digits of sha256 of the kind, the person's key and the rule's qualifier. */
+  readonly id: string;
+  readonly kind: AnomalyKind;
+  /** The person as shown (email, else name, else id; an agent acting for nobody is the agent). */
+  readonly person: string;
+  /** The rule's qualifier, for the kinds that have one: out_of_scope's resource type, new_country's country, new_client's client. */
+  readonly resource_type?: string;
+  readonly country?: string;
+  readonly client?: string;
+  /** The highest severity of its flags. */
+  readonly severity: Severity;
+  /** Why it has that severity, in words. */
+  readonly severity_reason: string;
+  /** Events the group covers (the sum of its flags' counts). */
+  readonly count: number;
+  /** Its flags (a burst, a deletion, …). */
+  readonly flags: number;
+  /** ISO time of its first and last flagged event (`(unknown)` without a usable time). */
+  readonly first: string;
+  readonly last: string;
+  /** The resource types of its flags with how many flags each, most first (the first 10). */
+  readonly resource_types: ReadonlyArray<{ readonly type: string; readonly count: number }>;
+  /** Its distinct resources: how many, and the first few. */
+  readonly resources: {
+    readonly total: number;
+    readonly items: ReadonlyArray<{ readonly type: string; readonly id: string; readonly name?: string }>;
+  };
+  readonly status: GroupStatus;
+  /** Consecutive weekly reports it was flagged in, this one included (1 when new). */
+  readonly weeks: number;
+  /** Datadog (Audit Trail, or the Metrics Explorer for new_client) on exactly its events. */
+  readonly link: string;
+  /** The flag's own detail, for a group of one flag (a first use, a new country: why it was flagged). */
+  readonly detail?: string;
+  /** The Datadog AI agent of an agent's flags, when all of them name the same one. */
+  readonly agent?: string;
+  /** Set when exceptions accept every flag of it: it is not a card, only counted as accepted. */
+  readonly accepted?: GroupException;
+  /** Set when an exception that matched it has expired (and none accepts it now). */
+  readonly exception_expired?: GroupException;
+}
+
+/** A group flagged in the previous week's report and not in this one. */
+export interface ResolvedGroup {
+  readonly id: string;
+  readonly kind: AnomalyKind;
+  readonly person: string;
+  readonly severity: Severity;
+  /** Consecutive weeks it had been flagged, up to the previous week. */
+  readonly weeks: number;
+}
+
+/** What the groups' statuses were compared with: the previous week's report, or why there was none. */
+export interface GroupHistory {
+  /** The window end of the previous week's report; null when there was none to compare with. */
+  readonly previous_week_end: string | null;
+  /** Said when there was no previous week to compare with (every group is then `new`). */
+  readonly note?: string;
 }
 
 export interface ChangeItem {
@@ -386,6 +485,15 @@ export interface Summary {
    * report of `activity: mcp` has no `autonomous_change` (it reads no agent events).
    */
   readonly anomaly_counts: AnomalyCounts;
+  /**
+   * The flags grouped (core/groups.ts), in the order of the cards: accepted last, then by
+   * severity, first time. Absent from summaries made before groups.
+   */
+  readonly anomaly_groups?: readonly AnomalyGroup[];
+  /** Groups of the previous week's report not flagged this week. */
+  readonly resolved_groups?: readonly ResolvedGroup[];
+  /** What the groups' statuses were compared with. */
+  readonly group_history?: GroupHistory;
   readonly changes: { readonly total: number; readonly items: readonly ChangeItem[] };
   /** Events that were not well-formed audit events; they are counted everywhere as `(unknown)`. */
   readonly malformed_events: number;
@@ -423,5 +531,11 @@ export interface Summary {
     readonly people: number | null;
     readonly anomalies: Readonly<Record<Severity, number>> | null;
     readonly complete: boolean | null;
+    /**
+     * The week's AI actions of every kind and the autonomous ones (`ai_activity.total`,
+     * `.autonomous`); null for a week that did not read them (a gap, never a zero). Absent from
+     * trends made before it was kept.
+     */
+    readonly ai_activity?: { readonly total: number; readonly autonomous: number } | null;
   }>;
 }

@@ -8,17 +8,20 @@
  *   week and the object; so is a week archived with another membership than the report's today
  *   (a team that changed): its time is fetched with today's members, and the warning says so;
  * - how busy the archived weeks were, so the fetch of a quiet range uses fewer time slices;
- * - the trend: up to 12 weekly points (calls, people, anomalies by severity, complete) read from
+ * - the trend: up to 12 weekly points (calls, people, anomalies by severity, complete, AI actions) read from
  *   each week's small `point.json`, or, for a week archived before points existed, from the
  *   figures of its summary (capped and checked, one summary at a time); a week with no archived
  *   report is a gap, never an estimate, and a week whose object is unusable is a gap with a
- *   warning naming it.
+ *   warning naming it;
+ * - the triage: the previous week's groups, from its `point.json` (read with the trend), against
+ *   which each group of this week is `new` or `recurring` and last week's others `resolved`
+ *   (core/groups.ts); without it every group is new, and the summary says why.
  * In a signed archive (docs/archive.md "A tamper-evident archive") a week is used only when it
  * verifies: its manifest's MAC, its objects' SHA-256s and its place in the chain (the archive
  * checks this on every read, report-archive.ts); any other week is fetched, or left out of the
- * trend, with a warning naming it and why, and a week the chain names but the archive no longer
- * holds (deleted) is named too. Weeks without a manifest (archived before MACs) are named in one
- * warning per use.
+ * trend (and of the triage's comparison), with a warning naming it and why, and a week the chain
+ * names but the archive no longer holds (deleted) is named too. Weeks without a manifest
+ * (archived before MACs) are named in one warning per use.
  * An archive that cannot be listed at all means: fetch everything, and say so. Nothing here throws.
  */
 import { ArchiveObjectError } from '../archive/checks';
@@ -27,6 +30,7 @@ import type { ReportArchive } from '../archive/report-archive';
 import { MANIFEST_ABSENT } from '../archive/seal';
 import type { ArchivedWeek } from '../core/archived-week';
 import { mergeRanges } from '../core/gaps';
+import { type PreviousReport, trackGroups } from '../core/groups';
 import { DAY_MS, type TimeRange } from '../core/time';
 import type { Severity, Summary } from '../core/types';
 import { addLocalDays } from '../core/windows';
@@ -301,6 +305,8 @@ export interface TrendPoint {
   readonly people: number | null;
   readonly anomalies: Readonly<Record<Severity, number>> | null;
   readonly complete: boolean | null;
+  /** The week's AI actions of every kind and the autonomous ones; null where the week has none (a gap, never a zero). */
+  readonly ai_activity: { readonly total: number; readonly autonomous: number } | null;
 }
 
 export const TREND_WEEKS = 12;
@@ -311,17 +317,45 @@ const gap = (weekEnd: string): TrendPoint => ({
   people: null,
   anomalies: null,
   complete: null,
+  ai_activity: null,
 });
 
 function currentPoint(summary: Summary): TrendPoint {
   const anomalies = { high: 0, medium: 0, low: 0 };
   for (const flag of summary.anomalies) anomalies[flag.severity] += 1;
+  const ai = summary.ai_activity;
   return {
     week_end: summary.window.to,
     calls: summary.total_tool_calls,
     people: summary.unique_users,
     anomalies,
     complete: summary.complete,
+    ai_activity: ai ? { total: ai.total, autonomous: ai.autonomous } : null,
+  };
+}
+
+/** The previous report as the groups' comparison needs it, from what the trend read (or could not). */
+function previousReport(
+  weekEnd: string,
+  timezone: string,
+  read: { readonly found: boolean; readonly groups?: PreviousReport & { found: true } } | undefined,
+  unreadable: string | undefined,
+): PreviousReport {
+  const week = weekName(weekEnd, timezone);
+  if (read?.groups) return read.groups;
+  if (unreadable !== undefined)
+    return {
+      found: false,
+      note: `${capitalized(week)} could not be read from the archive (${unreadable}), so there is no previous week to compare with: every group is new.`,
+    };
+  if (read?.found)
+    return {
+      found: false,
+      note: `${capitalized(week)} was archived before groups were recorded, so there is no previous week to compare with: every group is new.`,
+    };
+  return {
+    found: false,
+    note: `No archived report of ${week} to compare with: every group is new.`,
   };
 }
 
@@ -336,11 +370,15 @@ export async function readTrend(
   current: Summary,
   windowDays: number,
   options: { readonly logger?: Logger; readonly call?: CallOptions } = {},
-): Promise<{ points: TrendPoint[]; warnings: string[] }> {
+): Promise<{ points: TrendPoint[]; warnings: string[]; previous: PreviousReport }> {
   const end = Date.parse(current.window.to);
   const weekEnds = Array.from({ length: TREND_WEEKS - 1 }, (_, i) =>
     new Date(addLocalDays(end, -(TREND_WEEKS - 1 - i) * windowDays, current.timezone)).toISOString(),
   );
+  // The previous report is the week that ends where this one starts; its point holds its groups.
+  const previousEnd = current.window.from;
+  let previousRead: { found: boolean; groups?: PreviousReport & { found: true } } | undefined;
+  let previousUnreadable: string | undefined;
   let archived: Map<string, readonly string[]>;
   try {
     archived = new Map(
@@ -354,8 +392,16 @@ export async function readTrend(
         .map((r) => [r.windowTo, r.files]),
     );
   } catch (error) {
-    options.logger?.warn('archive_unreadable', { error: reasonOf(error) });
-    return { points: [currentPoint(current)], warnings: [] };
+    const reason = reasonOf(error);
+    options.logger?.warn('archive_unreadable', { error: reason });
+    return {
+      points: [currentPoint(current)],
+      warnings: [],
+      previous: {
+        found: false,
+        note: `The report archive could not be read (${reason.slice(0, 300)}), so there is no previous week to compare with: every group is new.`,
+      },
+    };
   }
   const first = weekEnds.findIndex((w) => archived.has(w));
   const earlier = first < 0 ? [] : weekEnds.slice(first);
@@ -370,9 +416,14 @@ export async function readTrend(
       continue;
     }
     try {
-      const figures = files.includes('point.json')
-        ? await archive.readPoint(weekEnd, options.call)
-        : await archive.readSummaryFigures(weekEnd, options.call);
+      const point = files.includes('point.json') ? await archive.readPoint(weekEnd, options.call) : undefined;
+      const figures = point ?? (await archive.readSummaryFigures(weekEnd, options.call));
+      if (weekEnd === previousEnd) {
+        previousRead = {
+          found: figures !== undefined,
+          ...(point?.groups ? { groups: { found: true, weekEnd, groups: point.groups } } : {}),
+        };
+      }
       points.push(
         figures
           ? {
@@ -381,11 +432,13 @@ export async function readTrend(
               people: figures.people,
               anomalies: figures.anomalies,
               complete: figures.complete,
+              ai_activity: figures.ai_activity ?? null,
             }
           : gap(weekEnd),
       );
     } catch (error) {
       const reason = reasonOf(error);
+      if (weekEnd === previousEnd) previousUnreadable = reason;
       if (isUnsigned(error)) unsigned.push(weekEnd);
       else
         warnings.push(
@@ -402,7 +455,23 @@ export async function readTrend(
     const timezone = current.timezone;
     warnings.push(...(await missingWarnings(archive, Date.parse(oldest) - 1, end, { ...options, timezone, then })));
   }
-  return { points: [...points, currentPoint(current)], warnings };
+  // A previous week outside the trend's weeks (a window of another length) is read on its own.
+  if (!weekEnds.includes(previousEnd) && archived.has(previousEnd)) {
+    try {
+      const point = await archive.readPoint(previousEnd, options.call);
+      previousRead = {
+        found: true,
+        ...(point?.groups ? { groups: { found: true, weekEnd: previousEnd, groups: point.groups } } : {}),
+      };
+    } catch (error) {
+      previousUnreadable = reasonOf(error);
+    }
+  }
+  return {
+    points: [...points, currentPoint(current)],
+    warnings,
+    previous: previousReport(previousEnd, current.timezone, previousRead, previousUnreadable),
+  };
 }
 
 /**
@@ -438,7 +507,15 @@ export async function withHistory(
   if (archive) {
     const trend = await readTrend(archive, out, windowDays, options);
     warnings.push(...trend.warnings);
-    out = { ...out, trend: trend.points };
+    // Each group against the previous week's report: new, recurring (for how many weeks), or resolved.
+    const tracked = trackGroups(out.anomaly_groups ?? [], trend.previous);
+    out = {
+      ...out,
+      trend: trend.points,
+      anomaly_groups: tracked.groups,
+      resolved_groups: tracked.resolved,
+      group_history: tracked.history,
+    };
   }
   if (warnings.length > 0) out = { ...out, warnings: [...out.warnings, ...warnings] };
   return out;

@@ -1,29 +1,102 @@
 /**
  * The email's markup pieces: its limits, colours, table and link patterns, and the one way an
- * audit value enters the HTML (escaped, cut, with line-break opportunities). Tables and inline
- * styles only, as classic Outlook, Gmail and Apple Mail all draw them (DESIGN.md "Delivery").
+ * audit value enters the HTML (escaped, cut by characters and by bytes, with line-break
+ * opportunities). Tables and inline styles only, as classic Outlook, Gmail and Apple Mail all draw
+ * them (DESIGN.md "Delivery").
  */
 
-import { clipLine, escapeHtml, escapeWithin, safeUrl } from './escape';
+import { clipBytes, clipLine, escapeHtml, escapeWithin, safeUrl } from './escape';
 import type { Colour } from './view';
 
-/** How many items of each list the email shows before "and N more". */
-export const EMAIL_LIMITS = {
-  topUsers: 10,
-  breakdown: 8,
-  anomalies: 25,
-  changes: 5,
-  warnings: 10,
+/**
+ * How much of each list the email shows before "and N more" (a link to the rest in Datadog), and
+ * how long a value may be. The sections beyond the first screens show their top entries only.
+ */
+export interface EmailLimits {
+  /** High and medium groups drawn as cards; the rest are counted with a link. */
+  readonly cards: number;
+  /** Low groups listed one line each. */
+  readonly lowGroups: number;
+  /** Groups resolved since last week, listed by name. */
+  readonly resolved: number;
+  readonly topUsers: number;
+  readonly breakdown: number;
+  readonly tools: number;
+  readonly clients: number;
+  readonly agents: number;
+  readonly changes: number;
+  readonly warnings: number;
+  readonly days: number;
+  /** Longest audit-derived value shown, in code points (and 1.5 times as many bytes: see `value`). */
+  readonly value: number;
+  /** Values inside a group card or a one-line list. */
+  readonly anomalyValue: number;
+  readonly warning: number;
+  /** Longest deep link kept; longer ones fall back to the window's link. */
+  readonly link: number;
+}
+
+/** The email as it is normally drawn. */
+export const EMAIL_LIMITS: EmailLimits = {
+  cards: 8,
+  lowGroups: 5,
+  resolved: 5,
+  topUsers: 5,
+  breakdown: 5,
+  tools: 4,
+  clients: 3,
+  agents: 3,
+  changes: 3,
+  warnings: 5,
   days: 62,
-  /** Longest audit-derived value shown, in code points. */
   value: 64,
-  detail: 160,
-  /** Values inside an anomaly card, where 25 cards must fit the budget. */
   anomalyValue: 48,
   warning: 300,
-  /** Longest deep link kept; longer ones fall back to the window's link. */
   link: 600,
-} as const;
+};
+
+/**
+ * Ever tighter limits, tried in turn until the HTML fits its byte budget (email.ts): a week whose
+ * every value is long non-Latin text must still arrive unclipped.
+ */
+export const EMAIL_LIMIT_STEPS: readonly EmailLimits[] = [
+  EMAIL_LIMITS,
+  {
+    ...EMAIL_LIMITS,
+    cards: 6,
+    lowGroups: 3,
+    resolved: 3,
+    topUsers: 5,
+    breakdown: 4,
+    tools: 4,
+    clients: 3,
+    agents: 3,
+    warnings: 3,
+    days: 31,
+    value: 40,
+    anomalyValue: 32,
+    warning: 160,
+    link: 500,
+  },
+  {
+    ...EMAIL_LIMITS,
+    cards: 3,
+    lowGroups: 2,
+    resolved: 2,
+    topUsers: 3,
+    breakdown: 3,
+    tools: 3,
+    clients: 2,
+    agents: 2,
+    changes: 2,
+    warnings: 2,
+    days: 14,
+    value: 24,
+    anomalyValue: 20,
+    warning: 100,
+    link: 400,
+  },
+];
 
 /** Text colours each read at 4.5:1 or more on the backgrounds they are used on (test/unit/render/contrast.test.ts). */
 export const COLORS = {
@@ -50,12 +123,14 @@ export const TABLE_STYLE = 'width:100%;table-layout:fixed;border-collapse:collap
 export const WRAP = 'word-break:break-word;overflow-wrap:anywhere;';
 
 /**
- * Escaped, truncated audit value: at most `max` code points shown, and at most `max + 40`
- * escaped characters, so values made of `&` or `"` cannot blow the size budget. A long address
- * or id may break after `@`, `.`, `-` or `_` (a `<wbr>` there) rather than mid-word.
+ * Escaped, truncated audit value: at most `max` code points shown and at most `1.5 × max` bytes
+ * of UTF-8 (CJK text, 3 bytes a character and twice as wide as Latin, shows half as many; an emoji
+ * a third), and at most `max + 40` escaped characters, so values made of `&` or `"` or of
+ * non-Latin text cannot blow the byte budget. A long address or id may break after `@`, `.`, `-`
+ * or `_` (a `<wbr>` there) rather than mid-word.
  */
 export function value(raw: string, max: number = EMAIL_LIMITS.value): string {
-  return breakable(escapeWithin(clipLine(raw, max), max + 40, escapeHtml));
+  return breakable(escapeWithin(clipBytes(clipLine(raw, max), Math.round(max * 1.5)), max + 40, escapeHtml));
 }
 
 /** Fewest characters between two `<wbr>`: closer break points do not help a line and only add bytes. */

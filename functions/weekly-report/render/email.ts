@@ -2,10 +2,11 @@
  * The weekly email: subject, HTML and text, from the report's view (render/view/). The HTML is
  * the template compiled at build time (generated/weekly-report-template.ts) with each
  * {{placeholder}} filled once with an HTML fragment (email-sections.ts); the text part is the text
- * report (text-report.ts).
+ * report (text-report.ts). The HTML has a byte budget (Gmail clips past ~102 KB): it is drawn with
+ * the normal limits, and with ever tighter ones while it is over, whatever the script of its text.
  */
 
-import { arrowed, COLORS, EMAIL_LIMITS, SEVERITY_STYLE, value } from './email-markup';
+import { arrowed, COLORS, EMAIL_LIMIT_STEPS, EMAIL_LIMITS, type EmailLimits, value } from './email-markup';
 import {
   aiActivitySection,
   anomaliesSection,
@@ -22,6 +23,9 @@ import { escapeHtml, safeUrl, singleLine, truncate } from './escape';
 import { type WEEKLY_REPORT_PLACEHOLDERS, WEEKLY_REPORT_TEMPLATE } from './generated/weekly-report-template';
 import { renderText } from './text-report';
 import { type Figure, pluralize, type ReportView } from './view';
+
+/** The most bytes of HTML an email may have: under Gmail's ~102 KB clipping point with room to spare. */
+export const EMAIL_HTML_BUDGET = 98_000;
 
 export interface RenderedEmail {
   readonly subject: string;
@@ -67,55 +71,72 @@ export function emailSubject(view: ReportView): string {
   return `${view.title} — ${org} — ${view.window.days}${view.partialMark}${anomalies}`;
 }
 
-/** Renders the email: subject, HTML (from the precompiled template) and the text part. */
+/** Renders the email: subject, HTML (from the precompiled template, within its byte budget) and the text part. */
 export function renderEmail(view: ReportView): RenderedEmail {
-  return { subject: emailSubject(view), html: renderEmailHtml(view), text: renderText(view) };
+  return { subject: emailSubject(view), html: fitEmailHtml(view), text: renderText(view) };
 }
 
-/** The email's HTML alone: the precompiled template with every placeholder filled. */
-export function renderEmailHtml(view: ReportView): string {
-  const { figures, anomalies } = view;
-  const breakdown =
-    anomalies.total === 0
-      ? 'none flagged'
-      : anomalies.severities
-          .filter((s) => s.count > 0)
-          .map(
-            (s) =>
-              `<span style="color:${SEVERITY_STYLE[s.colour].fg};white-space:nowrap;">${s.formatted} ${s.severity}</span>`,
-          )
-          .join('<br>');
-  // The figure takes the colour of the highest severity only when something is high.
-  const high = anomalies.severities.find((s) => s.severity === 'high');
-  const anomalyColor = high && high.count > 0 ? SEVERITY_STYLE[high.colour].fg : COLORS.text;
+/** The HTML with the first limits (EMAIL_LIMIT_STEPS) under which it fits EMAIL_HTML_BUDGET bytes; the tightest else. */
+export function fitEmailHtml(view: ReportView, budget = EMAIL_HTML_BUDGET): string {
+  let html = '';
+  for (const limits of EMAIL_LIMIT_STEPS) {
+    html = renderEmailHtml(view, limits);
+    if (Buffer.byteLength(html, 'utf8') <= budget) return html;
+  }
+  return html;
+}
+
+/**
+ * The third headline figure: the AI actions of every kind with the autonomous ones (`activity:
+ * all`), else the resources changed. The anomalies are the triage above the figures, not repeated.
+ */
+function thirdFigure(view: ReportView): { label: string; value: string; note: string } {
+  const { ai, figures } = view;
+  if (ai) {
+    const color = ai.autonomous.value > 0 ? '#b54708' : COLORS.muted;
+    return {
+      label: escapeHtml(ai.total.label),
+      value: kpiNumber(ai.total),
+      note: `<span style="color:${color};font-weight:600;white-space:nowrap;">${ai.autonomous.formatted} autonomous</span><br>${ai.total.delta ? escapeHtml(ai.total.delta.short) : '&nbsp;'}`,
+    };
+  }
+  return {
+    label: escapeHtml(figures.changes.label),
+    value: kpiNumber(figures.changes),
+    note: 'create, modify, delete',
+  };
+}
+
+/** The email's HTML alone, drawn with `limits`: the precompiled template with every placeholder filled. */
+export function renderEmailHtml(view: ReportView, limits: EmailLimits = EMAIL_LIMITS): string {
+  const { figures } = view;
   const partial = view.notice?.level === 'partial' ? `${view.notice.title}: ` : '';
+  const third = thirdFigure(view);
+  const windowUrl = windowLink(view, limits);
 
   const values: Record<(typeof WEEKLY_REPORT_PLACEHOLDERS)[number], string> = {
     title: escapeHtml(emailSubject(view)),
     preview: escapeHtml(`${partial}${view.gist}`),
     org: value(view.subtitle, 140),
     date_range: escapeHtml(view.window.days),
-    // Under the dates, a report of every kind of AI activity says how many AI actions, how many autonomous.
-    ai_headline: view.ai
-      ? `<br><span style="font-size:14px;">${view.ai.total.formatted} AI actions · ${view.ai.autonomous.formatted} autonomous</span>`
-      : '',
-    partial_banner: partialBanner(view),
+    partial_banner: partialBanner(view, limits),
+    anomalies: anomaliesSection(view, limits),
     total_calls: kpiNumber(figures.calls),
     total_calls_delta: deltaHtml(figures.calls),
     unique_users: kpiNumber(figures.people),
     unique_users_delta: deltaHtml(figures.people),
-    anomalies_total: kpiNumber(figures.anomalies, anomalyColor),
-    anomalies_breakdown: breakdown,
-    daily_chart: dailyChart(view.daily),
+    third_label: third.label,
+    third_value: third.value,
+    third_note: third.note,
+    daily_chart: dailyChart(view.daily, limits),
     trend_chart: trendChart(view.trend),
-    top_users: rankedList(view.topUsers, EMAIL_LIMITS.topUsers),
-    actions: rankedList(view.actions, EMAIL_LIMITS.breakdown),
-    resource_types: rankedList(view.resourceTypes, EMAIL_LIMITS.breakdown),
-    anomalies: anomaliesSection(view),
-    ai_activity: aiActivitySection(view),
-    usage: usageSection(view),
-    changes: changesSection(view),
-    datadog_link: escapeHtml(safeUrl(windowLink(view))),
+    top_users: rankedList(view.topUsers, limits.topUsers, limits, windowUrl),
+    actions: rankedList(view.actions, limits.breakdown, limits),
+    resource_types: rankedList(view.resourceTypes, limits.breakdown, limits),
+    ai_activity: aiActivitySection(view, limits),
+    usage: usageSection(view, limits),
+    changes: changesSection(view, limits),
+    datadog_link: escapeHtml(safeUrl(windowUrl)),
     footer: footer(view),
   };
   return fillTemplate(WEEKLY_REPORT_TEMPLATE, values);

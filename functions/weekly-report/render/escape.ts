@@ -83,6 +83,30 @@ export function clipLine(raw: string, max: number): string {
   return truncate(`${singleLine(raw.slice(0, reach).replace(/[\ud800-\udbff]$/, ''))}…`, max);
 }
 
+let graphemes: Intl.Segmenter | undefined;
+
+/**
+ * `text` cut to at most `maxBytes` bytes of UTF-8, an ellipsis included, between grapheme clusters
+ * (a joined emoji or a letter with its accents is kept whole or left out whole). A character of
+ * CJK text is 3 bytes, an emoji 4 (a skin-toned, joined one 15): a limit in characters alone lets
+ * such text take four times the bytes, which is what the email's byte budget must not allow.
+ */
+export function clipBytes(text: string, maxBytes: number): string {
+  // Fast path: at most 3 bytes per UTF-16 unit, so a short enough string fits whatever it holds.
+  if (text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  graphemes ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
+  const room = maxBytes - 3; // the ellipsis
+  let out = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const bytes = Buffer.byteLength(segment, 'utf8');
+    if (used + bytes > room) break;
+    out += segment;
+    used += bytes;
+  }
+  return `${out.replace(/…$/, '')}…`;
+}
+
 /** Look-alikes for Slack's formatting characters; the reader sees the same shape, Slack sees no marker. */
 const SLACK_LOOKALIKES: Readonly<Record<string, string>> = { '*': '\u2217', '~': '\u223c', '`': '\u02cb', _: '\u02cd' };
 

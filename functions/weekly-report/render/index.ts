@@ -1,12 +1,13 @@
 /**
  * Renders one summary into every medium at once: the email (subject, HTML, text), the Slack
- * `chat.postMessage` arguments and the Teams workflow message (an Adaptive Card), all from one
- * view of the summary (render/view/), built once. Pure: no I/O, no clock.
+ * `chat.postMessage` arguments of the channel post and its thread reply, and the Teams workflow
+ * message (an Adaptive Card), all from one view of the summary (render/view/), built once. Pure:
+ * no I/O, no clock.
  */
 import type { Summary } from '../core/types';
 import type { RenderedReport } from '../ports';
 import { renderEmail } from './email';
-import { buildSlackMessage } from './slack-blocks';
+import { buildSlackReport } from './slack-blocks';
 import { buildTeamsMessage } from './teams-card';
 import { buildReportView, type Link } from './view';
 
@@ -24,7 +25,7 @@ export function renderReport(summary: Summary, options: RenderOptions): Rendered
     subject: email.subject,
     html: email.html,
     text: email.text,
-    slack: buildSlackMessage(view, options.slackChannel),
+    slack: buildSlackReport(view, options.slackChannel),
     teams: buildTeamsMessage(view, options.archive ? { archive: options.archive } : {}),
     summary,
   };

@@ -18,6 +18,10 @@ export const SLACK_LIMITS = {
   contextElements: 10,
   /** Our caps: how much of each list a channel post shows. */
   anomalies: 15,
+  /** Groups the channel post lists (the thread has them all). */
+  postGroups: 5,
+  /** Blocks of the channel post: short enough to read without "Show more". */
+  postBlocks: 6,
   topUsers: 5,
   breakdown: 6,
   changes: 5,

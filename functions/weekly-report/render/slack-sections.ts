@@ -1,12 +1,14 @@
 /**
  * The Slack post's sections as Block Kit blocks, each read from the report's view (render/view/):
- * the notice, the totals, the daily and weekly sparklines, the anomalies by severity, the tools
- * and clients, the changes, and the ranked lists' fields. Every list is cut to the room it is
- * given, ending in "and N more" with a link to what it left out in Datadog.
+ * the notice, the totals, the groups of flags (a few on the channel post, all of them in its
+ * thread), the daily and weekly tables (monospace code blocks, legible in Slack's light and dark
+ * themes alike, where inline code turned red and a sparkline of similar weeks a solid block), the
+ * tools and clients, the changes, and the ranked lists' fields. Every list is cut to the room it
+ * is given, ending in "and N more" with a link to what it left out in Datadog.
  */
 import type { KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
 import { AGENT_QUERY, anyOfTerm, narrowAuditLink } from '../core/links';
-import { boundedUrl, escapeSlack, slackLink } from './escape';
+import { boundedUrl, escapeSlack, safeUrl, slackLink } from './escape';
 import {
   context,
   fitLines,
@@ -22,12 +24,12 @@ import {
   type Colour,
   type DeltaView,
   type Figure,
-  type FlagView,
   formatCount,
+  type GroupView,
   pluralize,
   type RankedList,
   type ReportView,
-  type SeverityView,
+  type TrendView,
 } from './view';
 
 /** How much room the lists get; shrunk step by step until the whole message fits `blocksTotal`. */
@@ -48,20 +50,21 @@ function deltaText({ delta }: Figure): string {
   return delta ? `  _${delta.short}_` : '';
 }
 
-export function totalsBlock({ figures, anomalies, ai }: ReportView): SectionBlock {
+export function totalsBlock({ figures, anomalies, ai, triage }: ReportView): SectionBlock {
   const title = (f: Figure): string => `*${escapeSlack(f.label)}*`;
   const breakdown = anomalies.severities
     .filter((s) => s.count > 0)
     .map((s) => `${s.formatted} ${s.severity}`)
     .join(', ');
   // Rules not evaluated, by why: `3 rules not evaluated (no baseline)`, `1 rule not evaluated (no usage metric)`.
+  const groups = triage.summary ? `\n_${escapeSlack(triage.summary.replace(/: .*$/, ''))}_` : '';
   const unevaluated = anomalies.unevaluated
     .map((u) => `\n_${pluralize(u.rules, 'rule')} not evaluated (${escapeSlack(u.reason)})_`)
     .join('');
   const fields = [
     `${title(figures.calls)}\n${figures.calls.formatted}${deltaText(figures.calls)}`,
     `${title(figures.people)}\n${figures.people.formatted}${deltaText(figures.people)}`,
-    `${title(figures.anomalies)}\n${figures.anomalies.formatted}${breakdown ? ` (${breakdown})` : ''}${unevaluated}`,
+    `${title(figures.anomalies)}\n${figures.anomalies.formatted}${breakdown ? ` (${breakdown})` : ''}${groups}${unevaluated}`,
     `${title(figures.changes)}\n${figures.changes.formatted} create/modify/delete ${ai ? 'AI actions' : 'calls'}`,
     // A report of every kind of AI activity: how many AI actions, how many autonomous.
     ...(ai
@@ -74,16 +77,56 @@ export function totalsBlock({ figures, anomalies, ai }: ReportView): SectionBloc
   };
 }
 
-export function dailyBlock({ daily, trend }: ReportView): SectionBlock {
-  const first = daily.days[0];
-  const last = daily.days[daily.days.length - 1];
-  if (!first || !last || !daily.peak) return section(`*Daily calls*\n${escapeSlack(daily.empty)}`);
-  // The weekly trend, one sparkline line (a week without an archived report is a dot).
-  const weekly = trend ? `\n*Weekly calls*  \`${trend.sparkline}\`  ${escapeSlack(trend.caption)}` : '';
-  const { peak } = daily;
+/** Right-aligns `text` in `width` columns. */
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : `${' '.repeat(width - text.length)}${text}`;
+}
+
+/** A bar of up to `width` full blocks and one eighth-step block, for a monospace table. */
+function textBar(fraction: number, width: number): string {
+  const eighths = Math.max(0, Math.round(fraction * width * 8));
+  const part = ' ▏▎▍▌▋▊▉'[eighths % 8] ?? '';
+  return `${'█'.repeat(Math.floor(eighths / 8))}${part.trim()}`;
+}
+
+/** Days a Slack table lists (the last ones); a longer window says it is cut. */
+const TABLE_DAYS = 14;
+
+/**
+ * Calls per day as a monospace table in a code block, one row per day with its count and a bar:
+ * legible in Slack's light and dark themes alike (a code block keeps the theme's text colour).
+ */
+export function dailyBlock({ daily }: ReportView): SectionBlock {
+  const days = daily.days.slice(-TABLE_DAYS);
+  if (days.length === 0 || !daily.peak) return section(`*Daily calls*\n${escapeSlack(daily.empty)}`);
+  const max = Math.max(1, ...days.map((d) => d.calls));
+  const width = Math.max(...days.map((d) => d.formatted.length));
+  const rows = days.map((d) => `${d.label.padEnd(10)} ${pad(d.formatted, width)} ${textBar(d.calls / max, 16)}`);
+  const cut = daily.days.length > days.length ? ` (the last ${days.length} of ${daily.days.length} days)` : '';
   return section(
-    `*Daily calls*  \`${daily.sparkline}\`\n${escapeSlack(first.label)} → ${escapeSlack(last.label)} · peak ${peak.formatted} on ${escapeSlack(peak.label)}${weekly}`,
+    `*Daily calls*${cut} · peak ${daily.peak.formatted} on ${escapeSlack(daily.peak.label)}\n\`\`\`${rows.join('\n')}\`\`\``,
   );
+}
+
+/**
+ * The weekly trend as a monospace table, every week on a row labelled by its last day: its calls,
+ * and (when the report reads every kind of AI activity) its AI actions and the autonomous ones; a
+ * week without an archived report says so, never a number. Undefined without a trend.
+ */
+export function trendBlock(trend: TrendView | undefined): SectionBlock | undefined {
+  if (!trend) return undefined;
+  const rows = trend.weeks.map((w) => {
+    const calls = w.calls === null ? 'no report' : formatCount(w.calls);
+    const partial = w.complete === false ? ' (partial)' : '';
+    if (!trend.hasAi) return `${w.label.padEnd(10)} ${pad(calls, 9)}${partial}`;
+    const ai = w.aiTotal === null ? '–' : formatCount(w.aiTotal);
+    const auto = w.autonomous === null ? '–' : formatCount(w.autonomous);
+    return `${w.label.padEnd(10)} ${pad(calls, 9)} ${pad(ai, 10)} ${pad(auto, 10)}${partial}`;
+  });
+  const head = trend.hasAi
+    ? `${'Week to'.padEnd(10)} ${pad('Tool calls', 9)} ${pad('AI actions', 10)} ${pad('autonomous', 10)}`
+    : `${'Week to'.padEnd(10)} ${pad('Tool calls', 9)}`;
+  return section(`*Weekly* · ${escapeSlack(trend.caption)}\n\`\`\`${[head, ...rows].join('\n')}\`\`\``);
 }
 
 /**
@@ -109,77 +152,124 @@ export function listField(
   ).text;
 }
 
-/** One flag on one line (its detail quoted below), for the section of its severity. */
-export function anomalyLine(flag: FlagView, severity: SeverityView, fallback: string): string {
-  const what = flag.subject.map((v) => value(v));
-  const count = flag.calls ? ` · ${flag.calls}` : '';
-  // The detail is a quote of its own: Slack indents a quote as a whole, wrapped lines included.
-  const detail = flag.detail ? `\n>${value(flag.detail, SLACK_LIMITS.detail)}` : '';
-  const link = slackLink(boundedUrl(flag.link.url, fallback, SLACK_LIMITS.link), 'view');
-  const time = flag.time ? ` · ${escapeSlack(flag.time)}` : '';
-  return `${SEVERITY_EMOJI[severity.colour]} *${escapeSlack(flag.label)}* · ${what.join(' · ')}${time}${count} · ${link}${detail}`;
+/** `12 deletions (monitor ×8, notebook ×4) on security_rule`: what a group covers, escaped, for a link label. */
+function groupWhat(group: GroupView): string {
+  const types = group.breakdown.map((t) => `${value(t.name, 30)} ×${formatCount(t.count)}`);
+  if (group.moreTypes > 0) types.push(`${formatCount(group.moreTypes)} more types`);
+  const q = group.qualifier ? ` ${group.qualifier.word} ${value(group.qualifier.value, 40)}` : '';
+  return `${group.countLabel}${types.length > 0 ? ` (${types.join(', ')})` : ''}${q}`;
 }
 
-/** Query terms that find the calls behind flags of these kinds, or undefined when some kind has none. */
-function kindTerms(flags: readonly FlagView[]): string[] | undefined {
-  const deletions = new Set<string>();
-  let support = false;
-  for (const flag of flags) {
-    if (flag.kind === 'destructive_action') deletions.add(flag.action);
-    else if (flag.kind === 'support_user') support = true;
-    else return undefined;
+/**
+ * A Slack link whose label is already mrkdwn-escaped (the group's names passed `value`): the
+ * label cannot close the link, since `value` escaped its `>` and `|` stays text after the first.
+ */
+function escapedLink(url: string, label: string): string {
+  return `<${safeUrl(url)}|${label.replace(/\|/g, '¦')}>`;
+}
+
+/** `new`, `recurring · 3 weeks`. */
+function statusText(group: GroupView): string {
+  return group.status === 'new' ? 'new' : `recurring · ${pluralize(group.weeks, 'week')}`;
+}
+
+/**
+ * One group on one line: severity, rule, person, what it covers (a link to exactly its events,
+ * in words that say what it opens) and its status; in the thread also when (in the report's
+ * zone, which it names) and, quoted below, why it has its severity.
+ */
+export function groupLine(group: GroupView, fallback: string, full: boolean): string {
+  const url = boundedUrl(group.link.url, fallback, SLACK_LIMITS.link);
+  const head = `${SEVERITY_EMOJI[group.colour]} *${escapeSlack(group.label)}* · ${value(group.person)} · ${escapedLink(url, groupWhat(group))} · _${statusText(group)}_`;
+  if (!full) return head;
+  const expired = group.exceptionExpired ? ` · *${value(group.exceptionExpired, 160)}*` : '';
+  const detail = group.detail ? `\n>${value(group.detail, SLACK_LIMITS.detail)}` : '';
+  return `${head}\n>${escapeSlack(group.when)} · ${escapeSlack(group.severityReason)}${expired}${detail}`;
+}
+
+/**
+ * The channel post's triage: the new and recurring high and medium groups (at most `SLACK_LIMITS.
+ * postGroups`), then how many more there are (in the thread), what exceptions accept and what
+ * was resolved: a few lines, readable without "Show more".
+ */
+export function postTriageBlock(view: ReportView): SectionBlock {
+  const { triage, anomalies } = view;
+  const fallback = windowLink(view);
+  if (anomalies.total === 0) {
+    return section(`*Anomalies*\n:white_check_mark: ${escapeSlack(anomalies.empty)}`);
   }
-  const terms = [...deletions].sort().map((action) => anyOfTerm('action', [action]));
-  if (support) terms.push(anyOfTerm('evt.actor.type', ['SUPPORT_USER']));
-  if (terms.length <= 1) return terms;
-  return [`(${terms.join(' OR ')})`];
+  const major = triage.groups.filter((g) => g.severity !== 'low');
+  const shown = major.slice(0, SLACK_LIMITS.postGroups);
+  const title =
+    major.length > 0
+      ? `*Needs a look* — ${pluralize(major.length, 'high or medium group', 'high and medium groups')}`
+      : `*Anomalies* — ${escapeSlack(triage.summary)}`;
+  const tail = [
+    ...triage.accepted.map((a) => `${value(a.text, 160)}`),
+    triage.resolved.length > 0 ? `${formatCount(triage.resolved.length)} resolved since last week` : '',
+  ].filter((t) => t !== '');
+  const tailLine = tail.length > 0 ? `\n_${tail.join(' · ')}_` : '';
+  // Whole lines only: a cut never splits a link. The groups left out are counted, and are in the thread.
+  const { text } = fitLines(
+    title,
+    shown.map((g) => groupLine(g, fallback, false)),
+    SLACK_LIMITS.sectionText - tailLine.length,
+    (left) => `_and ${pluralize(left, 'more group', 'more groups')} in the thread_`,
+    triage.groups.length - shown.length,
+  );
+  return section(`${text}${tailLine}`);
 }
 
-export function anomalyBlocks(
-  view: ReportView,
-  room: Room,
-  lineOf: (flag: FlagView, severity: SeverityView) => string,
-): KnownBlock[] {
-  const { anomalies } = view;
-  const parts = [
-    ...anomalies.kinds.filter((k) => (k.count ?? 0) > 0).map((k) => `${k.label} ${k.formatted}`),
-    ...anomalies.kinds.filter((k) => k.count === null).map((k) => `${k.label} _not evaluated (${k.notEvaluated})_`),
-  ];
-  const title =
-    anomalies.total === 0
-      ? `*Anomalies*\n:white_check_mark: ${escapeSlack(anomalies.empty)}`
-      : `*Anomalies* (${anomalies.formatted})`;
-  const blocks: KnownBlock[] = [
-    section(`${title}${parts.length > 0 ? `\n${parts.join(' · ')}` : ''}`.slice(0, SLACK_LIMITS.sectionText)),
-  ];
-  if (anomalies.total === 0) return blocks;
-  let budget: number = SLACK_LIMITS.anomalies;
-  let shownTotal = 0;
-  for (const severity of anomalies.severities) {
-    const all = anomalies.flags.filter((f) => f.severity === severity.severity);
-    if (all.length === 0) continue;
-    const candidates = all.slice(0, Math.max(0, budget));
-    const heading = `*${severity.label} · ${severity.formatted}*`;
-    // The rest of this severity in Datadog: narrowed to its kinds where a query can say them.
-    const rest = (left: number): string => restLink(view, kindTerms(all.slice(all.length - left)) ?? []);
-    const { text, shown } = fitLines(
-      heading,
-      candidates.map((f) => lineOf(f, severity)),
+/**
+ * The thread's triage: every group by severity (each section cut to `room`, "and N more" linking
+ * to the window in Datadog), then what exceptions accept, what was resolved, what was compared
+ * with, and the rules that could not be evaluated.
+ */
+export function threadTriageBlocks(view: ReportView, room: Room): KnownBlock[] {
+  const { triage, anomalies } = view;
+  const fallback = windowLink(view);
+  const unevaluated = anomalies.unevaluated.map(
+    ({ reason }) =>
+      `Not evaluated (${escapeSlack(reason)}): ${escapeSlack(
+        anomalies.kinds
+          .filter((k) => k.notEvaluated === reason)
+          .map((k) => k.label.toLowerCase())
+          .join(', '),
+      )}`,
+  );
+  if (anomalies.total === 0) {
+    const blocks: KnownBlock[] = [section(`*Anomalies*\n:white_check_mark: ${escapeSlack(anomalies.empty)}`)];
+    const notes = [...unevaluated, ...(triage.comparison ? [escapeSlack(triage.comparison)] : [])];
+    if (notes.length > 0) blocks.push(context(notes.join(' · ').slice(0, SLACK_LIMITS.sectionText)));
+    return blocks;
+  }
+  const blocks: KnownBlock[] = [section(`*Anomaly groups* — ${escapeSlack(triage.summary)}`)];
+  for (const severity of ['high', 'medium', 'low'] as const) {
+    const groups = triage.groups.filter((g) => g.severity === severity);
+    if (groups.length === 0) continue;
+    const label = `${severity.charAt(0).toUpperCase()}${severity.slice(1)}`;
+    const { text } = fitLines(
+      `*${label} · ${formatCount(groups.length)}*`,
+      groups.map((g) => groupLine(g, fallback, true)),
       room.section,
-      (left) => moreLink(left, rest(left), severity.severity),
-      all.length - candidates.length,
+      (left) => moreLink(left, fallback, `${severity} groups`),
     );
-    budget -= shown;
-    shownTotal += shown;
     blocks.push(section(text));
   }
-  if (anomalies.total > shownTotal) {
-    blocks.push(
-      context(
-        `${formatCount(shownTotal)} of ${anomalies.formatted} listed · ${slackLink(windowLink(view), `Open all ${anomalies.formatted} in Datadog`)}`,
-      ),
-    );
-  }
+  const notes = [
+    ...triage.accepted.map((a) => `:heavy_check_mark: ${value(a.text, 200)}: ${value(a.reason, 200)}`),
+    ...(triage.resolved.length > 0
+      ? [
+          `*Resolved since last week:* ${triage.resolved
+            .slice(0, 10)
+            .map((r) => `${escapeSlack(r.label)} · ${value(r.person)} (${escapeSlack(r.weeksLabel)})`)
+            .join('; ')}${triage.resolved.length > 10 ? `; and ${formatCount(triage.resolved.length - 10)} more` : ''}`,
+        ]
+      : []),
+    ...(triage.comparison ? [escapeSlack(triage.comparison)] : []),
+    ...unevaluated,
+  ];
+  if (notes.length > 0) blocks.push(context(notes.join('\n').slice(0, SLACK_LIMITS.sectionText)));
   return blocks;
 }
 

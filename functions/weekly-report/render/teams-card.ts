@@ -3,16 +3,12 @@
  * takes, `{"type":"message","attachments":[{"contentType":"application/vnd.microsoft.card.adaptive",
  * "content":{…}}]}`, read from the report's view (render/view/) like the email and the Slack post.
  * It holds what the Slack channel post holds: the title, the window, the headline figures, the top
- * anomalies (the first of each severity, "and N more" linking to the rest in Datadog), and buttons
+ * anomaly groups (most severe first, "and N more" linking to the window in Datadog), and buttons
  * to the window in Datadog Audit Trail and to the archive's copy of the report where there is one.
  *
  * Every value from audit data passes through adaptive-text.ts (no link, mention or formatting can
  * come from it); the only links and buttons are our own URLs. The whole message stays within
  * TEAMS_LIMITS.messageBytes: a week with more anomalies than fit lists fewer of them, never fails.
- *
- * Groups: the anomaly list is made of ListedAnomaly items that `listedAnomalies` picks from the
- * view (one per flag today); listing the view's anomaly groups instead changes that one function
- * and nothing after it.
  */
 
 import type {
@@ -47,8 +43,8 @@ export const TEAMS_LIMITS = {
    * failures from about 21 KB of card JSON. 20,000 bytes keeps a margin below both.
    */
   messageBytes: 20_000,
-  /** Anomalies the card lists at most, as the Slack post (a channel post is a digest; Datadog holds every one). */
-  anomalies: 15,
+  /** Anomaly groups the card lists at most, as the Slack post (a channel post is a digest; the email lists every group). */
+  anomalies: 5,
   /** Partial-data reasons shown. */
   reasons: 5,
   /** Longest audit value in a line, a detail, a title, in code points. */
@@ -74,53 +70,60 @@ export interface TeamsCardOptions {
 }
 
 /**
- * One line of the card's anomaly list, in no medium: what it is (our label), about whom and what
- * (raw audit values), when, how many calls, why (raw), and where to see it in Datadog.
+ * One line of the card's anomaly list, in no medium: one anomaly group (render/view/groups.ts) —
+ * what it is (our label), about whom (raw), how many events and whether it is new, when, why
+ * (raw), and where to see exactly its events in Datadog.
  */
 export interface ListedAnomaly {
+  /** The group's severity; `count` is the groups of that severity in the list. */
   readonly severity: SeverityView;
   /** `Destructive action`. */
   readonly label: string;
-  /** Raw: user, action, resource type, id, client. */
+  /** Raw: the person, and what the rule keys the group on besides (`from Brazil`). */
   readonly subject: readonly string[];
-  /** `Tue 17 Nov 10:00`, or empty. */
+  /** `Tue 17 Nov 14:12 – Thu 19 Nov 09:30 UTC`, or empty. */
   readonly when: string;
-  /** `143 calls`, or empty. */
-  readonly calls: string;
-  /** Raw. */
+  /** `12 deletions (monitor ×8, notebook ×4) · New`, from numbers and type names. */
+  readonly count: string;
+  /** Raw: an expired exception, or a group of one flag's own detail. */
   readonly detail: string;
   readonly link: Link;
 }
 
 /**
- * THE list's one source: the items the card lists, most severe first, and how many there are in
- * all (what "and N more" counts). Today one item per flag (view.anomalies.flags). To list the
- * anomaly groups of issue 23, map the view's groups here (their kind's label, person, count,
- * status and time span, link) — the card's layout reads only ListedAnomaly.
+ * THE list's one source: the anomaly groups the card lists (those no exception accepts, in the
+ * view's order: severity, then time), at most TEAMS_LIMITS.anomalies, and how many there are in
+ * all (what "and N more" counts). The card's layout reads only ListedAnomaly.
  */
 export function listedAnomalies(view: ReportView): {
   readonly items: readonly ListedAnomaly[];
   readonly total: number;
 } {
-  const { anomalies } = view;
-  const shown = anomalies.flags.slice(0, TEAMS_LIMITS.anomalies);
-  const severityOf = new Map(anomalies.severities.map((s) => [s.severity as string, s]));
-  const items = shown.flatMap((flag): ListedAnomaly[] => {
-    const severity = severityOf.get(flag.severity);
+  const { groups } = view.triage;
+  const severities = new Map(
+    view.anomalies.severities.map((s): [string, SeverityView] => {
+      const count = groups.filter((g) => g.severity === s.severity).length;
+      return [s.severity, { ...s, count, formatted: formatCount(count) }];
+    }),
+  );
+  const items = groups.slice(0, TEAMS_LIMITS.anomalies).flatMap((g): ListedAnomaly[] => {
+    const severity = severities.get(g.severity);
     if (!severity) return [];
+    const types = g.breakdown.map((t) => `${t.name} ×${formatCount(t.count)}`);
+    if (g.moreTypes > 0) types.push(`${formatCount(g.moreTypes)} more`);
     return [
       {
         severity,
-        label: flag.label,
-        subject: flag.subject,
-        when: flag.time,
-        calls: flag.calls,
-        detail: flag.detail,
-        link: { url: flag.link.url, text: 'view in Datadog' },
+        label: g.label,
+        subject: [g.person, ...(g.qualifier ? [`${g.qualifier.word} ${g.qualifier.value}`] : [])],
+        when: g.when,
+        count: `${g.countLabel}${types.length > 0 ? ` (${types.join(', ')})` : ''} · ${g.statusLabel}`,
+        detail: g.exceptionExpired || g.detail,
+        link: { url: g.link.url, text: 'view in Datadog' },
       },
     ];
   });
-  return { items, total: anomalies.total };
+  return { items, total: groups.length };
 }
 
 /** The window's Audit Trail link (or the Audit Trail page when it is too long for a link). */
@@ -197,13 +200,13 @@ function factsElement(view: ReportView): CardElement {
   return { type: 'FactSet', facts, spacing: 'medium' };
 }
 
-/** One listed anomaly: its line (label, subject, time, calls, link) and its detail below it. */
+/** One listed group: its line (label, subject, time, count and status, link) and its detail below it. */
 function anomalyElement(item: ListedAnomaly, fallback: string): Container {
   const parts = [
     `**${inertCardText(item.label)}**`,
     ...item.subject.map((v) => cardValue(v, TEAMS_LIMITS.value)),
     ...(item.when ? [inertCardText(item.when)] : []),
-    ...(item.calls ? [inertCardText(item.calls)] : []),
+    ...(item.count ? [cardValue(item.count, TEAMS_LIMITS.detail)] : []),
     cardLink(boundedUrl(item.link.url, fallback, TEAMS_LIMITS.link), item.link.text, fallback),
   ];
   const items: CardElement[] = [text(parts.join(' · '))];
@@ -214,8 +217,10 @@ function anomalyElement(item: ListedAnomaly, fallback: string): Container {
 }
 
 /**
- * The anomaly section: its heading and the rules' counts, then the first `shown` items under a
- * heading per severity, then "and N more" linking to every anomaly of the window in Datadog.
+ * The anomaly section: its heading, the rules' counts and the groups in a line (new, recurring,
+ * accepted), then the first `shown` groups under a heading per severity, then "and N more" linking
+ * to the window in Datadog, the exceptions that accept groups and the groups resolved since last
+ * week.
  */
 function anomalyElements(
   view: ReportView,
@@ -223,7 +228,7 @@ function anomalyElements(
   total: number,
   shown: number,
 ): CardElement[] {
-  const { anomalies } = view;
+  const { anomalies, triage } = view;
   const fallback = windowUrl(view);
   const rules = [
     ...anomalies.kinds.filter((k) => (k.count ?? 0) > 0).map((k) => `${k.label} ${k.formatted}`),
@@ -233,9 +238,10 @@ function anomalyElements(
     text(`**Anomalies** (${anomalies.formatted})`, { separator: true, spacing: 'medium', size: 'medium' }),
   ];
   if (rules.length > 0) elements.push(text(inertCardText(rules.join(' · ')), { isSubtle: true, spacing: 'none' }));
-  if (total === 0) {
+  const groupsLine = [triage.summary, triage.comparison].filter((t) => t !== '').join('. ');
+  if (groupsLine) elements.push(text(inertCardText(groupsLine), { isSubtle: true, spacing: 'none' }));
+  if (anomalies.total === 0) {
     elements.push(text(inertCardText(anomalies.empty), { color: 'good' }));
-    return elements;
   }
   let severity: string | undefined;
   for (const item of items.slice(0, shown)) {
@@ -252,11 +258,28 @@ function anomalyElements(
   }
   const listed = Math.min(shown, items.length);
   if (total > listed) {
-    const all = cardLink(fallback, `open all ${formatCount(total)} in Datadog`, fallback);
+    const all = cardLink(fallback, 'open the week in Datadog', fallback);
     elements.push(
-      text(`${listed === 0 ? 'None listed' : `and ${formatCount(total - listed)} more`} · ${all}`, {
-        spacing: 'small',
-      }),
+      text(
+        `${listed === 0 ? 'None listed' : `and ${pluralize(total - listed, 'more group', 'more groups')}`} · ${all}`,
+        {
+          spacing: 'small',
+        },
+      ),
+    );
+  }
+  // Configuration (owners) and our own words, shown as written but inert.
+  for (const a of triage.accepted.slice(0, TEAMS_LIMITS.reasons)) {
+    elements.push(text(cardValue(a.text, TEAMS_LIMITS.reason), { isSubtle: true, spacing: 'small' }));
+  }
+  if (triage.resolved.length > 0) {
+    const names = triage.resolved.slice(0, 3).map((r) => `${r.label} · ${r.person}`);
+    const more = triage.resolved.length - names.length;
+    elements.push(
+      text(
+        `Resolved since last week: ${names.map((n) => cardValue(n, TEAMS_LIMITS.value)).join('; ')}${more > 0 ? ` and ${formatCount(more)} more` : ''}`,
+        { isSubtle: true, spacing: 'small' },
+      ),
     );
   }
   return elements;

@@ -1,6 +1,7 @@
 /**
  * The plain-text report in the seed's "Output Format" (title with org and date range, totals,
- * top users, actions breakdown, resource types affected, anomalies), plus week-over-week deltas,
+ * top users, actions breakdown, resource types affected, anomalies, here one line group per group
+ * of flags), plus week-over-week deltas, the 12-week trend,
  * the MCP tools and clients of the usage metric, and caveats: one more reader of the report's
  * view (render/view/). It is what `report summarize` prints and the email's text part. Pure.
  *
@@ -9,7 +10,7 @@
  * characters escaped and can never start a line of its own, in a terminal or in the email.
  */
 
-import { MULTIPLE, type Summary } from '../core/types';
+import type { Summary } from '../core/types';
 import { printable, wrapText } from './plain-text';
 import {
   buildReportView,
@@ -24,8 +25,8 @@ import {
 /** For the command line, which names a report's days as the report does. */
 export { reportDateRange } from './view';
 
-/** Anomalies listed in the text before "and N more". */
-const TEXT_ANOMALY_LIMIT = 50;
+/** Groups of anomalies listed in the text before "and N more". */
+const TEXT_GROUP_LIMIT = 50;
 /** Longest value from audit data shown in the text. */
 const TEXT_VALUE_LIMIT = 200;
 /** Wrap width of anomaly and note lines: 78 columns, as a plain-text e-mail expects. */
@@ -152,24 +153,50 @@ function aiLines({ ai }: ReportView): string[] {
   return lines;
 }
 
-/** The anomalies, one each: who and when, what it touched, why it was flagged; then the counts of every rule. */
-function anomalyLines({ anomalies }: ReportView): string[] {
+/**
+ * The anomalies as groups, one each: severity, rule, person and status; what it covers and when
+ * (its zone named); why it has its severity; the flag's own detail for a group of one flag; then
+ * what exceptions accept, what was resolved since last week, and the flags per rule.
+ */
+function anomalyLines({ anomalies, triage }: ReportView): string[] {
   const lines = ['Anomalies:'];
+  if (triage.summary) lines.push(`  ${triage.summary}`);
   // A wrapped line indents further than the line it continues.
-  for (const a of anomalies.flags.slice(0, TEXT_ANOMALY_LIMIT)) {
-    lines.push(...wrapText(`[${a.severity}] ${a.timestamp} ${a.kind} ${plain(a.user)}`, TEXT_WIDTH, '  ', '      '));
-    if (a.action !== MULTIPLE) {
-      const what = `${plain(a.action, 60)} ${plain(a.resourceType, 60)} ${plain(a.resourceId, 80)}`;
-      lines.push(...wrapText(what, TEXT_WIDTH, '      ', '        '));
-    }
-    lines.push(...wrapText(plain(a.detail, 400), TEXT_WIDTH, '      ', '        '));
+  for (const g of triage.groups.slice(0, TEXT_GROUP_LIMIT)) {
+    const status = g.status === 'new' ? 'new' : `recurring, ${g.weeks} weeks`;
+    lines.push(...wrapText(`[${g.severity}] ${g.label} · ${plain(g.person)} · ${status}`, TEXT_WIDTH, '  ', '      '));
+    const types = g.breakdown.map((t) => `${plain(t.name, 60)} ×${t.count}`);
+    if (g.moreTypes > 0) types.push(`${g.moreTypes} more types`);
+    const what = `${g.countLabel}${types.length > 0 ? ` (${types.join(', ')})` : ''}${g.qualifier ? ` ${g.qualifier.word} ${plain(g.qualifier.value, 100)}` : ''}`;
+    lines.push(...wrapText(`${what} · ${g.when}`, TEXT_WIDTH, '      ', '        '));
+    lines.push(...wrapText(g.severityReason, TEXT_WIDTH, '      ', '        '));
+    if (g.exceptionExpired) lines.push(...wrapText(plain(g.exceptionExpired, 400), TEXT_WIDTH, '      ', '        '));
+    if (g.detail) lines.push(...wrapText(plain(g.detail, 400), TEXT_WIDTH, '      ', '        '));
   }
-  if (anomalies.flags.length > TEXT_ANOMALY_LIMIT) {
-    lines.push(`  … and ${formatCount(anomalies.flags.length - TEXT_ANOMALY_LIMIT)} more (see Datadog Audit Trail)`);
+  if (triage.groups.length > TEXT_GROUP_LIMIT) {
+    lines.push(`  … and ${formatCount(triage.groups.length - TEXT_GROUP_LIMIT)} more groups (see Datadog Audit Trail)`);
   }
   if (anomalies.flags.length === 0) lines.push('  (none flagged)');
+  for (const a of triage.accepted) {
+    lines.push(...wrapText(`${plain(a.text, 300)}: ${plain(a.reason, 500)}`, TEXT_WIDTH, '  ', '    '));
+  }
+  if (triage.resolved.length > 0) {
+    const resolved = triage.resolved
+      .slice(0, TEXT_GROUP_LIMIT)
+      .map((r) => `${r.label} · ${plain(r.person)} (${r.weeksLabel})`);
+    const more = triage.resolved.length - resolved.length;
+    lines.push(
+      ...wrapText(
+        `Resolved since last week: ${resolved.join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
+        TEXT_WIDTH,
+        '  ',
+        '    ',
+      ),
+    );
+  }
+  if (triage.comparison) lines.push(...wrapText(plain(triage.comparison, 400), TEXT_WIDTH, '  ', '    '));
   const counts = anomalies.kinds.map((k) => `${k.kind} ${k.count === null ? 'not evaluated' : k.formatted}`);
-  lines.push(...wrapText(`Counts: ${counts.join(', ')}`, TEXT_WIDTH, '  ', '    '), '');
+  lines.push(...wrapText(`Flags per rule: ${counts.join(', ')}`, TEXT_WIDTH, '  ', '    '), '');
   return lines;
 }
 
@@ -190,11 +217,16 @@ export function renderText(view: ReportView): string {
   if (people.delta) lines.push(deltaLine(people));
   if (view.ai) lines.push(`AI actions (every kind): ${view.ai.total.value}, autonomous: ${view.ai.autonomous.value}`);
   if (view.trend) {
-    // One line, plain digits, oldest first; "-" is a week without an archived report.
+    // One line each, plain digits, oldest first; "-" is a week without an archived report, or
+    // (for the AI figures) one that did not read every kind of AI activity: a gap, never a zero.
     const weeks = view.trend.weeks;
-    lines.push(
-      `Weekly calls, last ${weeks.length} weeks: ${weeks.map((w) => (w.calls === null ? '-' : String(w.calls))).join(' ')}`,
-    );
+    const digits = (of: (w: (typeof weeks)[number]) => number | null): string =>
+      weeks.map((w) => (of(w) === null ? '-' : String(of(w)))).join(' ');
+    lines.push(`Weekly calls, last ${weeks.length} weeks: ${digits((w) => w.calls)}`);
+    if (view.trend.hasAi) {
+      lines.push(`Weekly AI actions, last ${weeks.length} weeks: ${digits((w) => w.aiTotal)}`);
+      lines.push(`Weekly autonomous AI actions, last ${weeks.length} weeks: ${digits((w) => w.autonomous)}`);
+    }
   }
   lines.push('');
 

@@ -1,14 +1,18 @@
 /**
  * Delivering one report: its archive first (so what was sent is on record), then email, Slack
- * and Microsoft Teams at the same time. Each channel is claimed in the ledger, sent, and recorded
- * on its own, and one failing never stops the others.
+ * and Microsoft Teams at the same time; Slack is the channel post, then its thread reply, a
+ * channel of its own (`slack_thread`) posted under the post's `ts` (this run's, or the one an
+ * earlier run recorded in the ledger), so a rerun after a failed reply posts only the reply, never
+ * the post twice. Each channel is claimed in the ledger, sent, and recorded on its own, and one
+ * failing never stops the others (a reply waits for its post).
  *
  * At most once per channel (docs/delivery.md): a send whose answer was lost (the sender's error
  * says `answerLost`) is recorded unknown, neither released nor delivered, and the run fails
  * naming it. A later run that finds a channel unknown looks for the Slack post in the channel's
- * history (by its message metadata) and posts only when it is not there; an unknown email or
- * Teams post (a workflow webhook cannot be asked what it received) is not resent unless the
- * invocation asks for it (`resend`). The archive is written again (it is idempotent).
+ * history (the thread reply in the thread's replies) by its message metadata and posts only when
+ * it is not there; an unknown email or Teams post (a workflow webhook cannot be asked what it
+ * received) is not resent unless the invocation asks for it (`resend`). The archive is written
+ * again (it is idempotent).
  *
  * Lease arithmetic: a claim lasts the channel's send budget (at most CHANNEL_SEND_MS) plus
  * LEASE_MARGIN_MS, 75 s at most. Lambda retries a failed asynchronous invocation about 1 and then
@@ -20,7 +24,13 @@
 import type { ReportArchive } from '../archive/report-archive';
 import type { ArchivedWeek } from '../core/archived-week';
 import type { Summary } from '../core/types';
-import { ChannelDeliveryError, DeliveryInProgressError, DeliveryUnknownError, toError } from '../errors';
+import {
+  ChannelDeliveryError,
+  DeliveryInProgressError,
+  DeliveryUnknownError,
+  SlackDeliveryError,
+  toError,
+} from '../errors';
 import type {
   CallOptions,
   ClaimResult,
@@ -110,19 +120,21 @@ export async function deliverReport(
     deps.logger,
     outlets.archiveCopy?.(report.summary.window.to),
   );
-  const attempts: Promise<ChannelResult>[] = [];
+  const attempts: Promise<ChannelResult[]>[] = [];
   if (email) {
     attempts.push(
-      channel.deliver(
-        'email',
-        keyOf('email'),
-        async (call) => {
-          const sent = await toSend(call);
-          const { messageIds } = await email.send({ subject: sent.subject, html: sent.html, text: sent.text }, call);
-          return { messageIds: messageIds.join(',') };
-        },
-        deps.resend?.has('email') ? RESEND : { kind: 'refuse', what: `email to ${recipientList(email.recipients)}` },
-      ),
+      channel
+        .deliver(
+          'email',
+          keyOf('email'),
+          async (call) => {
+            const sent = await toSend(call);
+            const { messageIds } = await email.send({ subject: sent.subject, html: sent.html, text: sent.text }, call);
+            return { messageIds: messageIds.join(',') };
+          },
+          deps.resend?.has('email') ? RESEND : { kind: 'refuse', what: `email to ${recipientList(email.recipients)}` },
+        )
+        .then((r) => [r]),
     );
   }
   if (slack) {
@@ -132,33 +144,127 @@ export async function deliverReport(
       windowTo: report.summary.window.to,
     };
     attempts.push(
-      channel.deliver(
-        'slack',
-        keyOf('slack'),
-        async (call) => {
-          const { ts } = await slack.sender.post((await toSend(call)).slack, { ...call, tag });
-          return { ts };
-        },
-        deps.resend?.has('slack') ? RESEND : { kind: 'find', find: findPost(deps.logger, slack, tag, keyOf('slack')) },
-      ),
+      (async () => {
+        const post = await channel.deliver(
+          'slack',
+          keyOf('slack'),
+          async (call) => {
+            const { ts } = await slack.sender.post((await toSend(call)).slack.post, { ...call, tag });
+            return { ts };
+          },
+          deps.resend?.has('slack')
+            ? RESEND
+            : { kind: 'find', find: findPost(deps.logger, slack, tag, keyOf('slack')) },
+        );
+        const thread = await deliverThread(deps, channel, slack, tag, keyOf('slack_thread'), post, toSend);
+        return thread ? [post, thread] : [post];
+      })(),
     );
   }
   if (msTeams) {
     const { sender } = msTeams;
     attempts.push(
-      channel.deliver(
-        'teams',
-        keyOf('teams'),
-        async (call) => {
-          const { status } = await sender.post((await toSend(call)).teams, call);
-          return { status: String(status), channel: sender.channel };
-        },
-        // A webhook has no look-up: a post whose answer was lost is refused, like an email, until resent on purpose.
-        deps.resend?.has('teams') ? RESEND : { kind: 'refuse', what: `the Teams card to channel ${sender.channel}` },
-      ),
+      channel
+        .deliver(
+          'teams',
+          keyOf('teams'),
+          async (call) => {
+            const { status } = await sender.post((await toSend(call)).teams, call);
+            return { status: String(status), channel: sender.channel };
+          },
+          // A webhook has no look-up: a post whose answer was lost is refused, like an email, until resent on purpose.
+          deps.resend?.has('teams') ? RESEND : { kind: 'refuse', what: `the Teams card to channel ${sender.channel}` },
+        )
+        .then((r) => [r]),
     );
   }
-  return [...archived, ...(await Promise.all(attempts))];
+  return [...archived, ...(await Promise.all(attempts)).flat()];
+}
+
+/**
+ * The thread reply, under the post's `ts`: this run's post, or the one an earlier run recorded
+ * (the ledger's detail of the `slack` channel). Not sent while the post is not delivered (its
+ * result says so; the next run sends it). Undefined when the rendering has no thread (an archived
+ * week rendered before threads).
+ */
+async function deliverThread(
+  deps: DeliveryDeps,
+  channel: ChannelDelivery,
+  slack: NonNullable<ReportOutlets['slack']>,
+  tag: SlackPostTag,
+  key: string,
+  post: ChannelResult,
+  toSend: (call: CallOptions) => Promise<RenderedReport>,
+): Promise<ChannelResult | undefined> {
+  if (post.outcome !== 'delivered' && post.outcome !== 'skipped_already_delivered') {
+    // The reply waits for its post: its ledger item is not touched, so the next run sends it. The
+    // post's own failure fails the invocation and names the cause; this one adds none of its own.
+    deps.logger.warn('channel_outcome', {
+      channel: 'slack_thread',
+      outcome: 'failed',
+      key,
+      durationMs: 0,
+      why: `waits for the channel post (${post.outcome})`,
+    });
+    return { channel: 'slack_thread', outcome: 'failed', key, durationMs: 0 };
+  }
+  const threadTs = post.detail?.ts;
+  // An archived rendering made before threads has none to send.
+  const replies = await toSend({ deadline: Number.POSITIVE_INFINITY }).then(
+    (r) => r.slack.thread,
+    () => undefined,
+  );
+  if (replies !== undefined && replies.length === 0) return undefined;
+  return channel.deliver(
+    'slack_thread',
+    key,
+    async (call) => {
+      if (!threadTs) {
+        throw new ChannelDeliveryError(
+          'slack_thread',
+          'slack_thread: the ledger holds no ts of the channel post to reply under; it was not posted',
+        );
+      }
+      const thread = (await toSend(call)).slack.thread;
+      let ts = '';
+      for (const [i, reply] of thread.entries()) {
+        try {
+          ({ ts } = await slack.sender.post(reply, { ...call, tag, threadTs }));
+        } catch (error) {
+          // A reply after the first was posted: the thread now holds part of it, so never repost blindly.
+          if (i > 0 && error instanceof ChannelDeliveryError && !error.answerLost) {
+            throw new SlackDeliveryError(`${error.message} (after ${i} of ${thread.length} replies were posted)`, {
+              cause: error,
+              answerLost: true,
+            });
+          }
+          throw error;
+        }
+      }
+      return { ts, thread_ts: threadTs, replies: String(thread.length) };
+    },
+    deps.resend?.has('slack_thread')
+      ? RESEND
+      : {
+          kind: 'find',
+          find: async (lost, call) => {
+            if (!threadTs) return undefined;
+            const oldest = lost.since - LOOKUP_MARGIN_MS;
+            const found = await slack.sender.findReply(slack.channel, threadTs, tag, oldest, call);
+            deps.logger.info('slack_lookup', {
+              key,
+              channel: slack.channel,
+              thread: threadTs,
+              since: new Date(lost.since).toISOString(),
+              oldest: new Date(oldest).toISOString(),
+              pages: found.pages,
+              messagesSeen: found.messages,
+              found: found.ts ?? null,
+            });
+            return found.ts === undefined ? undefined : { ts: found.ts, thread_ts: threadTs };
+          },
+        },
+  );
 }
 
 /**
@@ -230,11 +336,12 @@ export class ChannelDelivery {
     const result = (
       outcome: ChannelOutcome,
       error?: Error,
-      flags: { recordFailed?: boolean; found?: boolean } = {},
+      flags: { recordFailed?: boolean; found?: boolean; detail?: Readonly<Record<string, string>> } = {},
     ): ChannelResult => {
       const durationMs = this.now() - started;
+      const { detail, ...logged } = flags;
       if (error) logger.error('channel_outcome', { channel, outcome, key, durationMs, error: error.message });
-      else logger.info('channel_outcome', { channel, outcome, key, durationMs, ...flags });
+      else logger.info('channel_outcome', { channel, outcome, key, durationMs, ...logged });
       return {
         channel,
         outcome,
@@ -243,6 +350,7 @@ export class ChannelDelivery {
         ...(error ? { error } : {}),
         ...(flags.recordFailed ? { recordFailed: true } : {}),
         ...(flags.found ? { found: true } : {}),
+        ...(detail ? { detail } : {}),
       };
     };
 
@@ -254,7 +362,8 @@ export class ChannelDelivery {
       // Without the ledger we cannot promise "never twice", so we do not send.
       return result('failed', toError(error));
     }
-    if (claim.status === 'delivered') return result('skipped_already_delivered');
+    if (claim.status === 'delivered')
+      return result('skipped_already_delivered', undefined, claim.detail ? { detail: claim.detail } : {});
     if (claim.status === 'in_progress') return result('failed', new DeliveryInProgressError(channel, key));
     if (claim.status === 'unknown') {
       const what = onUnknown.kind === 'refuse' ? onUnknown.what : channel;
@@ -279,7 +388,7 @@ export class ChannelDelivery {
       }
       if (found)
         return this.record(channel, key, { ...found, found: 'true' }, (recordFailed) =>
-          result('delivered', undefined, { recordFailed, found: true }),
+          result('delivered', undefined, { recordFailed, found: true, detail: found }),
         );
     }
     if (lost)
@@ -311,7 +420,9 @@ export class ChannelDelivery {
       await this.release(channel, key);
       return result('failed', reason);
     }
-    return this.record(channel, key, detail, (recordFailed) => result('delivered', undefined, { recordFailed }));
+    return this.record(channel, key, detail, (recordFailed) =>
+      result('delivered', undefined, { recordFailed, detail }),
+    );
   }
 
   /** Records `key` delivered; a failed record is logged, never a failure (it was sent). */

@@ -25,12 +25,12 @@ import { type ChannelName, type ReportResult, type RunResult, reportResult } fro
 export interface ReportEvent {
   readonly scheduledTime?: string;
   readonly reports?: readonly string[];
-  /** Channels to send again although the ledger says their outcome is unknown: `email`, `slack`, `teams`. */
+  /** Channels to send again although the ledger says their outcome is unknown: `email`, `slack`, `slack_thread`, `teams`. */
   readonly resend?: readonly string[];
 }
 
 /** The channels `resend` may name. */
-const RESENDABLE: readonly ChannelName[] = ['email', 'slack', 'teams'];
+const RESENDABLE: readonly ChannelName[] = ['email', 'slack', 'slack_thread', 'teams'];
 
 /** What an invocation returns: one small result per report; with one report, its fields also at the top level. */
 export type InvocationResult = Partial<ReportResult> & { readonly reports: readonly ReportResult[] };

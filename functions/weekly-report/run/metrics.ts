@@ -34,9 +34,12 @@ const OUTCOME_METRIC = {
   unknown: 'Unknown',
 } as const;
 
-/** `EmailDelivered`, `SlackFailed`, `EmailSkipped`, `SlackUnknown`, … */
+/** `EmailDelivered`, `SlackFailed`, `EmailSkipped`, `SlackUnknown`, `SlackThreadDelivered`, … */
 export function channelMetricName(result: Pick<ChannelResult, 'channel' | 'outcome'>): string {
-  const channel = `${result.channel[0]?.toUpperCase() ?? ''}${result.channel.slice(1)}`;
+  const channel = result.channel
+    .split('_')
+    .map((part) => `${part[0]?.toUpperCase() ?? ''}${part.slice(1)}`)
+    .join('');
   return `${channel}${OUTCOME_METRIC[result.outcome]}`;
 }
 

@@ -268,7 +268,8 @@ async function runOne(
     report: report.name,
     htmlBytes: Buffer.byteLength(rendered.html, 'utf8'),
     textBytes: Buffer.byteLength(rendered.text, 'utf8'),
-    slackBlocks: rendered.slack.blocks.length,
+    slackBlocks: rendered.slack.post.blocks.length,
+    slackThreadBlocks: rendered.slack.thread.reduce((n, m) => n + m.blocks.length, 0),
     teamsBytes: Buffer.byteLength(JSON.stringify(rendered.teams), 'utf8'),
     durationMs: now() - started,
   });

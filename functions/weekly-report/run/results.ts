@@ -7,9 +7,11 @@ import type { RenderedReport } from '../ports';
 
 /**
  * The archive is a channel too: claimed, written and recorded like the deliveries, before them.
- * `teams` is Microsoft Teams (a workflow webhook), not Datadog Teams.
+ * `slack` is the channel post; `slack_thread` its reply in the post's thread, a channel of its own
+ * so that a rerun after a failed reply posts only the reply (docs/delivery.md). `teams` is
+ * Microsoft Teams (a workflow webhook), not Datadog Teams.
  */
-export type ChannelName = 'archive' | 'email' | 'slack' | 'teams';
+export type ChannelName = 'archive' | 'email' | 'slack' | 'slack_thread' | 'teams';
 /**
  * - `delivered`: sent now, or found sent (a Slack post whose answer an earlier run lost: `found`);
  * - `skipped_already_delivered`: the ledger says an earlier run delivered it; nothing was sent;
@@ -30,6 +32,8 @@ export interface ChannelResult {
   readonly recordFailed?: boolean;
   /** Delivered by an earlier run whose answer was lost: this run found the post and sent nothing. */
   readonly found?: boolean;
+  /** What the ledger records of a delivered (or already delivered) channel: a Slack post's `ts`. */
+  readonly detail?: Readonly<Record<string, string>>;
 }
 
 export interface RunResult {

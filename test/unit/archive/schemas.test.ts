@@ -10,12 +10,49 @@ import {
   checkEmailHtml,
   checkEmailText,
   checkSlackMessage,
+  checkSlackReport,
   SLACK_MAX_BLOCKS,
 } from '../../../functions/weekly-report/archive/rendering-schema';
 import { checkSummary, checkSummaryFigures } from '../../../functions/weekly-report/archive/summary-schema';
 import type { Summary } from '../../../functions/weekly-report/core/types';
 import { renderReport } from '../../../functions/weekly-report/render';
-import { makeBusySummary, makeFlag, makeHostileSummary, makeSummary } from '../../support/summary-fixtures';
+import { makeBusySummary, makeFlag, makeGroup, makeHostileSummary, makeSummary } from '../../support/summary-fixtures';
+
+/** A week with groups: one recurring, one accepted, one whose exception expired; one resolved; a trend with AI figures. */
+function triagedSummary(): Summary {
+  const flags = [makeFlag({}, 0), makeFlag({ user: 'bo@example.com' }, 1), makeFlag({ user: 'cy@example.com' }, 2)];
+  const exception = { owner: 'secops@example.com', reason: 'clean-up', expires: '2026-12-31' };
+  return makeSummary({
+    anomalies: flags,
+    anomaly_groups: [
+      makeGroup(flags[0]!, { status: 'recurring', weeks: 3 }),
+      makeGroup(flags[2]!, { exception_expired: { ...exception, expires: '2026-11-20' } }),
+      makeGroup(flags[1]!, { accepted: exception }),
+    ],
+    resolved_groups: [
+      { id: 'ab'.repeat(8), kind: 'high_volume', person: 'chen@example.com', severity: 'medium', weeks: 2 },
+    ],
+    group_history: { previous_week_end: '2026-11-16T00:00:00.000Z' },
+    trend: [
+      {
+        week_end: '2026-11-16T00:00:00.000Z',
+        calls: 1800,
+        people: 60,
+        anomalies: { high: 0, medium: 1, low: 0 },
+        complete: true,
+        ai_activity: { total: 2020, autonomous: 36 },
+      },
+      {
+        week_end: '2026-11-23T00:00:00.000Z',
+        calls: 2000,
+        people: 67,
+        anomalies: null,
+        complete: true,
+        ai_activity: null,
+      },
+    ],
+  });
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: a parsed document edited in place to damage it
 type Doc = any;
@@ -52,6 +89,10 @@ describe('summary.json (summary schema 1)', () => {
         },
         trend: [{ week_end: '2026-11-16T00:00:00.000Z', calls: null, people: null, anomalies: null, complete: null }],
       }),
+    ],
+    [
+      'a triaged week: groups, resolved groups, what they were compared with, a trend with AI figures',
+      triagedSummary(),
     ],
   ])('passes %s and gives back an equal summary, key order kept', (_name, summary) => {
     const doc = JSON.parse(JSON.stringify(summary));
@@ -110,6 +151,49 @@ describe('summary.json (summary schema 1)', () => {
     expect(problemOf(() => checkSummary(archived(edit)))).toContain(problem);
   });
 
+  it.each([
+    [
+      'a group status of another kind',
+      (d: Doc) => (d.anomaly_groups[0].status = 'old'),
+      'anomaly_groups[0].status is not one of new, recurring',
+    ],
+    [
+      'a group of no weeks',
+      (d: Doc) => (d.anomaly_groups[0].weeks = 0),
+      'anomaly_groups[0].weeks is not a number of weeks',
+    ],
+    [
+      'a group id that is not one',
+      (d: Doc) => (d.anomaly_groups[1].id = 'g1'),
+      'anomaly_groups[1].id is not a group id',
+    ],
+    [
+      'an exception without its day',
+      (d: Doc) => (d.anomaly_groups[2].accepted.expires = 'soon'),
+      'anomaly_groups[2].accepted.expires is not a day (YYYY-MM-DD)',
+    ],
+    ['a resolved group of no kind', (d: Doc) => delete d.resolved_groups[0].kind, 'resolved_groups[0].kind is missing'],
+    [
+      'a previous week end that is not ISO',
+      (d: Doc) => (d.group_history.previous_week_end = 'last week'),
+      'group_history.previous_week_end is not an ISO time',
+    ],
+    [
+      'trend AI figures as text',
+      (d: Doc) => (d.trend[0].ai_activity = { total: 'x', autonomous: 1 }),
+      'trend[0].ai_activity.total is not a whole number',
+    ],
+  ])('refuses %s in a triaged week, naming it', (_name, edit, problem) => {
+    expect(problemOf(() => checkSummary(archived(edit, triagedSummary())))).toBe(problem);
+  });
+
+  it('reads a summary made before groups and trend AI figures, leaving them absent', () => {
+    const read = checkSummary(JSON.parse(JSON.stringify(makeSummary())));
+    expect(read.anomaly_groups).toBeUndefined();
+    expect(read.resolved_groups).toBeUndefined();
+    expect(read.group_history).toBeUndefined();
+  });
+
   it('refuses a document that is not an object', () => {
     expect(problemOf(() => checkSummary([]))).toBe('not an object');
     expect(problemOf(() => checkSummary(null))).toBe('not an object');
@@ -151,8 +235,9 @@ describe('summary.json (summary schema 1)', () => {
     // Act
     const figures = checkSummaryFigures(doc);
 
-    // Assess
-    expect(figures).toEqual(pointOfSummary(summary));
+    // Assess: the figures of the point (its groups are the point's alone)
+    const { groups: _groups, ...pointFigures } = pointOfSummary(summary);
+    expect(figures).toEqual(pointFigures);
     expect(problemOf(() => checkSummaryFigures(archived((d) => (d.anomalies = { high: 1 }))))).toBe(
       'anomalies is not a list',
     );
@@ -170,16 +255,55 @@ describe('summary.json (summary schema 1)', () => {
   });
 });
 
-describe('point.json (trend point schema 1)', () => {
-  const summary = makeSummary({ anomalies: [makeFlag({ severity: 'high' }), makeFlag({ severity: 'low' }, 1)] });
+describe('point.json (trend point schemas 1 and 2)', () => {
+  const summary = { ...triagedSummary(), ai_activity: undefined };
   const point = pointOfSummary(summary);
 
-  it('round-trips, with its kind and schema', () => {
+  it('round-trips schema 2, with its kind, its AI figures (null: not read) and its groups', () => {
     const doc = JSON.parse(encodePoint(point));
-    expect(doc).toMatchObject({ kind: 'ai-activity-audit.trend-point', schema: 1 });
+    expect(doc).toMatchObject({ kind: 'ai-activity-audit.trend-point', schema: 2, ai_activity: null });
     expect(checkPoint(doc)).toEqual(point);
-    expect(point.anomalies).toEqual({ high: 1, medium: 0, low: 1 });
-    expect(encodePoint(point).length).toBeLessThan(400);
+    expect(point.anomalies).toEqual({ high: 3, medium: 0, low: 0 });
+    expect(point.groups?.total).toBe(3);
+    expect(point.groups?.items.map((g) => [g.kind, g.person, g.weeks])).toEqual([
+      ['destructive_action', 'user0@example.com', 3],
+      ['destructive_action', 'cy@example.com', 1],
+      ['destructive_action', 'bo@example.com', 1],
+    ]);
+    expect(encodePoint(point).length).toBeLessThan(700);
+  });
+
+  it('records at most 500 groups, each person cut to 64 characters, and how many there were', () => {
+    // Prepare
+    const flags = Array.from({ length: 600 }, (_, i) => makeFlag({ user: `${i}-${'p'.repeat(200)}` }, i));
+    const many = makeSummary({ anomalies: flags, anomaly_groups: flags.map((f) => makeGroup(f)) });
+
+    // Act
+    const text = encodePoint(pointOfSummary(many));
+    const read = checkPoint(JSON.parse(text));
+
+    // Assess
+    expect(read.groups?.total).toBe(600);
+    expect(read.groups?.items).toHaveLength(500);
+    expect(Math.max(...(read.groups?.items ?? []).map((g) => [...g.person].length))).toBe(64);
+    expect(Buffer.byteLength(text)).toBeLessThan(256_000);
+  });
+
+  it('reads a schema 1 point: no AI figures (a gap), no groups recorded', () => {
+    const doc = {
+      kind: 'ai-activity-audit.trend-point',
+      schema: 1,
+      window: point.window,
+      timezone: 'UTC',
+      calls: 2000,
+      people: 67,
+      anomalies: { high: 1, medium: 0, low: 0 },
+      complete: true,
+    };
+    const read = checkPoint(doc);
+    expect(read.ai_activity).toBeNull();
+    expect(read.groups).toBeUndefined();
+    expect(read.calls).toBe(2000);
   });
 
   it.each([
@@ -190,7 +314,21 @@ describe('point.json (trend point schema 1)', () => {
     ['complete null', (d: Doc) => (d.complete = null), 'complete is not true or false'],
     ['a window end that is not ISO', (d: Doc) => (d.window.to = 1), 'window.to is not an ISO time'],
     ['another kind', (d: Doc) => (d.kind = 'something'), 'not a trend point'],
-    ['a later schema', (d: Doc) => (d.schema = 2), 'schema is 2 (this version reads 1)'],
+    ['a later schema', (d: Doc) => (d.schema = 3), 'schema is 3 (this version reads 1, 2)'],
+    ['AI figures as text', (d: Doc) => (d.ai_activity = 'many'), 'ai_activity is not an object'],
+    ['no groups', (d: Doc) => delete d.groups, 'groups is missing'],
+    ['a group id that is not one', (d: Doc) => (d.groups.items[0].id = 'x'), 'groups.items[0].id is not a group id'],
+    [
+      'a group of no weeks',
+      (d: Doc) => (d.groups.items[1].weeks = 0),
+      'groups.items[1].weeks is not a number of weeks',
+    ],
+    [
+      'a group of another kind',
+      (d: Doc) => (d.groups.items[0].kind = 'odd'),
+      `groups.items[0].kind is not one of ${'destructive_action, support_user, first_time_user, high_volume, out_of_scope, new_country, new_client, autonomous_change'}`,
+    ],
+    ['fewer groups than it lists', (d: Doc) => (d.groups.total = 1), 'groups.total is less than the groups it lists'],
   ])('refuses %s, naming it', (_name, edit, problem) => {
     const doc = JSON.parse(encodePoint(point));
     edit(doc);
@@ -198,8 +336,20 @@ describe('point.json (trend point schema 1)', () => {
   });
 });
 
-describe('slack.json (chat.postMessage arguments)', () => {
-  const message = JSON.parse(JSON.stringify(renderReport(makeBusySummary(), { slackChannel: 'C0123456789' }).slack));
+describe('slack.json (chat.postMessage arguments of the post and its thread)', () => {
+  const report = JSON.parse(JSON.stringify(renderReport(makeBusySummary(), { slackChannel: 'C0123456789' }).slack));
+  const message = report.post;
+
+  it('passes the post and thread the renderer makes, unchanged; reads a post archived before threads as one without', () => {
+    expect(JSON.stringify(checkSlackReport(report))).toBe(JSON.stringify(report));
+    expect(report.thread).toHaveLength(1);
+    expect(checkSlackReport(message)).toEqual({ post: message, thread: [] });
+    expect(problemOf(() => checkSlackReport({ post: message, thread: 'x' }))).toBe('thread is not a list');
+    expect(problemOf(() => checkSlackReport({ post: message, thread: [{ ...message, blocks: 1 }] }))).toBe(
+      'thread[0].blocks is not a list',
+    );
+    expect(problemOf(() => checkSlackReport({ thread: [] }))).toBe('post is missing');
+  });
 
   it('passes what the renderer makes, unchanged, and message metadata', () => {
     expect(JSON.stringify(checkSlackMessage(message))).toBe(JSON.stringify(message));

@@ -94,7 +94,7 @@ describe('a team whose members arrive during the read', () => {
       subject: '',
       html: '',
       text: '',
-      slack: { channel: '', text: '', blocks: [], unfurl_links: false as const },
+      slack: { post: { channel: '', text: '', blocks: [], unfurl_links: false as const }, thread: [] },
       teams: buildTeamsMessage(buildReportView(makeSummary())),
     };
     for (const [k, share] of [

@@ -79,7 +79,7 @@ describe('the AI activity view', () => {
     expect(view.ai?.total.delta).toBeUndefined();
     expect(view.ai?.previousUnknown).toMatch(/archived before these kinds were read/);
     const { html, text, slack } = renderReport(withAi(makeSummary(), { agents: [] }), { slackChannel: CHANNEL });
-    for (const out of [html, text, allStrings(slack.blocks).join('\n')]) {
+    for (const out of [html, text, allStrings(slack.thread[0]?.blocks).join('\n')]) {
       expect(out).toContain('No Datadog AI agent activity recorded in this window.');
     }
   });
@@ -110,7 +110,7 @@ describe('the AI activity section in every medium', () => {
     expect(text).toContain('Resources created, modified or deleted by AI (every kind): 0');
   });
 
-  it('shows the headline under the dates and the section in the email, escaped and cut', () => {
+  it('shows the AI actions as a headline figure and the section in the email, escaped and cut', () => {
     // Prepare: agents named with hostile strings, more agents than the email lists
     const agents = [...HOSTILE_VALUES, ...Array.from({ length: 12 }, (_, i) => `Agent ${i}`)].map((agent, i) => ({
       agent,
@@ -124,16 +124,17 @@ describe('the AI activity section in every medium', () => {
     const { html } = renderReport(withAi(makeBusySummary(40), { agents }), { slackChannel: CHANNEL });
 
     // Assess
-    expect(html).toContain('2,342 AI actions · 170 autonomous');
+    // The third headline figure (the anomalies are the triage above them, not repeated).
+    expect(html).toMatch(/>AI actions<\/div>[\s\S]*?>2,342<\/div>[\s\S]*?170 autonomous/);
     expect(html).toContain('Datadog AI agents');
-    expect(html).toContain('<code>is_mcp_call:true</code>');
+    expect(html).toContain('Actions through the MCP server</td>');
     expect(html).toMatch(/and \d+ more agents \([\d,]+ actions\)/);
     expect(html).not.toMatch(/<script|<img/i);
     expect(html).not.toContain('<!channel>');
     expect(Buffer.byteLength(html)).toBeLessThan(100 * 1024);
   });
 
-  it('adds AI actions to the totals and a section to the Slack post, within Slack limits, names escaped', () => {
+  it('adds AI actions to the totals of the Slack post and a section to its thread, within Slack limits, names escaped', () => {
     // Prepare
     const agents = [...HOSTILE_VALUES, ...Array.from({ length: 60 }, (_, i) => `Agent ${i} ${'x'.repeat(40)}`)].map(
       (agent, i) => ({ agent, events: 1000 - i, interactive: 500, autonomous: 500 - i, people: i }),
@@ -144,14 +145,15 @@ describe('the AI activity section in every medium', () => {
     const { slack } = renderReport(summary, { slackChannel: CHANNEL });
 
     // Assess
-    expect(slackLimitViolations(slack)).toEqual([]);
-    const text = allStrings(slack.blocks).join('\n');
-    expect(text).toContain('*AI actions*\n2,342 (170 autonomous)');
+    expect(slackLimitViolations(slack.post)).toEqual([]);
+    expect(slackLimitViolations(slack.thread[0] ?? { text: '', blocks: [] })).toEqual([]);
+    expect(allStrings(slack.post.blocks).join('\n')).toContain('*AI actions*\n2,342 (170 autonomous)');
+    const text = allStrings(slack.thread[0]?.blocks).join('\n');
     expect(text).toContain('*AI activity* — 2,342 AI actions');
     expect(text).toContain('94% of Datadog AI agent actions (788 of 837) name the user who authorised them.');
     expect(text).toMatch(/and \d+ more agents in Datadog/);
     expect(text).not.toContain('<!channel>');
-    expect(slack.text).toContain('2,342 AI actions (170 autonomous)');
+    expect(slack.post.text).toContain('2,342 AI actions (170 autonomous)');
   });
 
   it('says how each change was made when not by an MCP tool call', () => {
@@ -187,7 +189,7 @@ describe('the AI activity section in every medium', () => {
     // Assess
     expect(view.changes.items.map((c) => c.via)).toEqual(['', 'through the MCP server', 'Bits AI SRE (autonomous)']);
     expect(html).toContain('Bits AI SRE · Bits AI SRE (autonomous) ·');
-    expect(allStrings(slack.blocks).join('\n')).toContain('by Bits AI SRE via Bits AI SRE (autonomous)');
+    expect(allStrings(slack.thread[0]?.blocks).join('\n')).toContain('by Bits AI SRE via Bits AI SRE (autonomous)');
     expect(view.anomalies.flags[0]?.label).toBe('Autonomous change');
   });
 });

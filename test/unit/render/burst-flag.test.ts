@@ -4,7 +4,7 @@ import { formatTextReport } from '../../../functions/weekly-report/render/text-r
 import { countFlags, makeFlag, makeSummary } from '../../support/summary-fixtures';
 
 describe('a burst flag (high_volume) in every medium', () => {
-  it('shows the person and the detail, never the "(multiple)" placeholders', () => {
+  it('shows the person, the calls and (in the Slack thread and the text) the detail, never the "(multiple)" placeholders', () => {
     // Prepare
     const flag = {
       ...makeFlag({ kind: 'high_volume', severity: 'medium' }),
@@ -22,8 +22,12 @@ describe('a burst flag (high_volume) in every medium', () => {
     const html = report.html.replace(/<wbr>/g, '');
     for (const output of [html, JSON.stringify(report.slack), formatTextReport(summary)]) {
       expect(output).toContain('burst@example.com');
-      expect(output).toContain('130 calls between');
+      expect(output).toContain('130 calls in a burst');
       expect(output).not.toContain(MULTIPLE);
+    }
+    // The card is short: its detail is one click away, in the Slack thread and the text part.
+    for (const output of [JSON.stringify(report.slack.thread), formatTextReport(summary)]) {
+      expect(output).toContain('130 calls between');
     }
   });
 });

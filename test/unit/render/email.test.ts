@@ -1,7 +1,14 @@
 import { ANOMALY_KINDS } from '../../../functions/weekly-report/core/types';
 import { emailSubject, fillTemplate, renderEmail } from '../../../functions/weekly-report/render/email';
 import { buildReportView } from '../../../functions/weekly-report/render/view';
-import { countFlags, makeBusySummary, makeFlag, makeHugeSummary, makeSummary } from '../../support/summary-fixtures';
+import {
+  countFlags,
+  makeBusySummary,
+  makeFlag,
+  makeGroup,
+  makeHugeSummary,
+  makeSummary,
+} from '../../support/summary-fixtures';
 
 /** Visible text of an HTML fragment, roughly: tags dropped, whitespace collapsed. */
 function textOf(html: string): string {
@@ -157,15 +164,13 @@ describe('email HTML', () => {
     const visible = textOf(renderEmail(buildReportView(summary)).html);
 
     // Assess
-    expect(visible).toContain('First-time user not evaluated (no baseline)');
-    expect(visible).toContain('Out of scope not evaluated (no baseline)');
-    expect(visible).toContain('New country not evaluated (no baseline)');
-    expect(visible).toContain('None flagged: destructive action, support user, high volume');
+    expect(visible).toContain('Not evaluated (no baseline): first-time user, out of scope, new country.');
+    expect(visible).toContain('No anomalies flagged this week.');
     expect(visible).not.toMatch(/First-time user 0/);
   });
 
-  it('groups anomalies by severity, lists the first 25 and links to the rest', () => {
-    // Prepare
+  it('draws one card per high or medium group (the first 8), a line per low group (the first 5), and links to the rest', () => {
+    // Prepare: 40 flags of 40 people: 14 high, 20 medium, 6 low groups
     const summary = makeBusySummary(40);
 
     // Act
@@ -173,10 +178,80 @@ describe('email HTML', () => {
 
     // Assess
     const visible = textOf(html);
-    expect(html.match(/View in Datadog/g)).toHaveLength(25);
-    expect(visible).toMatch(/High · 14 .*Medium · 20/);
-    expect(visible).toContain('and 15 more anomalies (9 medium, 6 low)');
-    expect(visible).toContain('Open all in Datadog');
+    expect(visible).toContain('40 groups from 40 flags: 40 new');
+    // Cards: severity and status, the person, what (the link, in words naming it) and when, why.
+    expect(html.match(/border-left:3px solid/g)).toHaveLength(8);
+    expect(visible).toContain(
+      'Destructive action High · New user0@example.com 1 deletion (monitor ×1) · Tue 17 Nov 11:00 Europe/Berlin High: deleted a type rated high (monitor, dashboard)',
+    );
+    expect(html).toContain(`href="${summary.anomalies[0]?.link.replace(/&/g, '&amp;')}"`);
+    expect((visible.match(/ Low · First-time user · /g) ?? []).length).toBe(5);
+    expect(visible).toContain('and 27 more groups (6 high, 20 medium, 1 low) · Open all 40 flags in Datadog →');
+    // Never eight "View in Datadog": each link says what it opens.
+    expect(html).not.toContain('View in Datadog');
+  });
+
+  it('puts the triage first, then the figures, and shows no count table that repeats the cards', () => {
+    // Prepare
+    const flags = ANOMALY_KINDS.flatMap((kind, i) => [makeFlag({ kind }, 2 * i), makeFlag({ kind }, 2 * i + 1)]);
+    const summary = { ...makeBusySummary(), anomalies: flags, anomaly_counts: countFlags(flags) };
+
+    // Act
+    const visible = textOf(renderEmail(buildReportView(summary)).html);
+
+    // Assess
+    expect(visible.indexOf('Anomalies')).toBeLessThan(visible.indexOf('Tool calls'));
+    expect(visible).not.toContain('Destructive action 2');
+    expect(visible).toContain('16 groups from 16 flags: 16 new');
+  });
+
+  it('says a group recurs and for how many weeks, what exceptions accept, what expired and what was resolved', () => {
+    // Prepare
+    const flags = [makeFlag({}, 0), makeFlag({ user: 'bo@example.com' }, 1), makeFlag({ user: 'cy@example.com' }, 2)];
+    const summary = makeSummary({
+      anomalies: flags,
+      anomaly_counts: countFlags(flags),
+      anomaly_groups: [
+        makeGroup(flags[0]!, { status: 'recurring', weeks: 3 }),
+        makeGroup(flags[2]!, {
+          exception_expired: { owner: 'secops@example.com', reason: 'clean-up', expires: '2026-11-20' },
+        }),
+        makeGroup(flags[1]!, { accepted: { owner: 'secops@example.com', reason: 'clean-up', expires: '2026-12-31' } }),
+      ],
+      resolved_groups: [
+        { id: 'ab'.repeat(8), kind: 'high_volume', person: 'chen@example.com', severity: 'medium', weeks: 2 },
+      ],
+      group_history: { previous_week_end: '2026-11-16T00:00:00.000Z' },
+    });
+
+    // Act
+    const visible = textOf(renderEmail(buildReportView(summary)).html);
+
+    // Assess
+    expect(visible).toContain('3 groups from 3 flags: 1 new, 1 recurring, 1 accepted');
+    expect(visible).toContain('Destructive action High · Recurring · 3 weeks user0@example.com');
+    expect(visible).toContain('An exception expired on 2026-11-20 (owner secops@example.com: clean-up)');
+    expect(visible).toContain('✓ 1 accepted (secops@example.com, until 2026-12-31)');
+    expect(visible.slice(0, visible.indexOf('Tool calls'))).not.toContain('bo@example.com');
+    expect(visible).toContain('Resolved since last week: High volume · chen@example.com (flagged 2 weeks running)');
+  });
+
+  it('says when there was no previous week to compare with', () => {
+    // Prepare
+    const flags = [makeFlag({}, 0)];
+    const note = 'No archived report of the week ending 15 Nov 2026 to compare with: every group is new.';
+    const summary = makeSummary({
+      anomalies: flags,
+      anomaly_counts: countFlags(flags),
+      anomaly_groups: [makeGroup(flags[0]!)],
+      group_history: { previous_week_end: null, note },
+    });
+
+    // Act
+    const visible = textOf(renderEmail(buildReportView(summary)).html);
+
+    // Assess
+    expect(visible).toContain(note);
   });
 
   it('shows the first changes and how many more there are', () => {
@@ -187,8 +262,8 @@ describe('email HTML', () => {
     const visible = textOf(renderEmail(buildReportView(summary)).html);
 
     // Assess
-    expect(visible).toContain('8,000 calls created, modified or deleted a resource');
-    expect(visible).toContain('and 7,995 more');
+    expect(visible).toContain('8,000 calls changed a resource; the newest:');
+    expect(visible).toContain('and 7,997 more · See all changes in Datadog →');
     expect(visible).toContain('No anomalies flagged this week.');
   });
 
@@ -266,25 +341,10 @@ describe('email HTML', () => {
     expect(html).toContain('>bo@example.com<');
     expect(html).not.toMatch(/&[#\w]*<wbr>/);
   });
-
-  it('counts every kind in the per-kind table', () => {
-    // Prepare
-    const flags = ANOMALY_KINDS.flatMap((kind, i) => [makeFlag({ kind }, 2 * i), makeFlag({ kind }, 2 * i + 1)]);
-    const summary = { ...makeBusySummary(), anomalies: flags, anomaly_counts: countFlags(flags) };
-
-    // Act
-    const visible = textOf(renderEmail(buildReportView(summary)).html);
-
-    // Assess
-    for (const kind of ANOMALY_KINDS) expect(summary.anomaly_counts[kind]).toBe(2);
-    expect(visible).toContain('Destructive action 2');
-    expect(visible).toContain('New country 2');
-    expect(visible).toContain('New MCP client 2');
-  });
 });
 
 describe('email HTML: tools and AI clients', () => {
-  it('lists the top 10 tools with calls, share and change, "and N more" linking to the metric, and each client', () => {
+  it('lists the top 4 tools with calls, share and change, "and N more" linking to the metric, and the top clients', () => {
     // Prepare: 12 tools, 3 clients
     const summary = makeSummary();
 
@@ -294,14 +354,14 @@ describe('email HTML: tools and AI clients', () => {
 
     // Assess
     const tools = visible.slice(visible.indexOf('Tools'), visible.indexOf('AI clients'));
-    expect(tools).toContain('search_datadog_logs 650 33% ▼ −9% (−65)');
+    expect(tools).toContain('search_datadog_logs 650 33% ▼ −9%');
     expect(tools).toContain('search_datadog_monitors 214 11% ▲ +214');
-    expect(tools).not.toContain('create_datadog_notebook');
-    expect(tools).toContain('and 2 more tools (111 calls) · See all in Datadog →');
+    expect(tools).not.toContain('search_datadog_spans');
+    expect(tools).toContain('and 8 more tools (653 calls) · See all tools in Datadog →');
     expect(html).toContain(`href="${summary.tool_usage?.link.replace(/&/g, '&amp;')}"`);
-    const clients = visible.slice(visible.indexOf('AI clients'), visible.indexOf('Resources changed'));
-    expect(clients).toContain('claude 1,092 calls 30 people');
-    expect(clients).toContain('codex 363 calls 12 people');
+    const clients = visible.slice(visible.indexOf('AI clients'), visible.lastIndexOf('Resources changed'));
+    expect(clients).toContain('claude 1,092 calls · 30 people');
+    expect(clients).toContain('codex 363 calls · 12 people');
   });
 
   it('shows a new_client flag with its MCP client and no call time (the metric has none)', () => {
@@ -319,8 +379,10 @@ describe('email HTML: tools and AI clients', () => {
     );
 
     // Assess
-    expect(visible).toContain('New MCP client · 5 calls user0@example.com · cursor');
-    expect(visible).not.toMatch(/New MCP client · \w{3} \d+ \w{3} \d\d:\d\d/);
+    expect(visible).toContain(
+      'Low · New MCP client · user0@example.com · 5 calls through cursor · this week (no call times) · New',
+    );
+    expect(visible).not.toMatch(/cursor · \w{3} \d+ \w{3} \d\d:\d\d/);
   });
 
   it('says why they are not shown, and new_client why it was not evaluated', () => {
@@ -344,7 +406,7 @@ describe('email HTML: tools and AI clients', () => {
     // Assess
     expect(visible).toContain(`Tools and AI clients not shown: ${reason}`);
     expect(visible).not.toContain('search_datadog_logs');
-    expect(visible).toContain('New MCP client not evaluated (no usage metric)');
+    expect(visible).toContain('Not evaluated (no usage metric): new mcp client.');
   });
 });
 

@@ -36,7 +36,7 @@ describe('rendering hostile audit data', () => {
     const { slack } = renderReport(summary, { slackChannel: CHANNEL });
 
     // Assess
-    const strings = allStrings({ text: slack.text, blocks: slack.blocks });
+    const strings = [slack.post, ...slack.thread].flatMap((m) => allStrings({ text: m.text, blocks: m.blocks }));
     for (const s of strings) {
       // Our own links and our quote markers (a `>` opening a line) are the only markup allowed.
       const withoutOwnLinks = s.replace(OWN_LINK, '').replace(/(^|\n)>/g, '$1');
@@ -49,7 +49,7 @@ describe('rendering hostile audit data', () => {
     expect(json).toContain('&lt;!channel&gt;');
     expect(json).toContain('&lt;https://evil.example|click&gt;');
     expect(json).toContain('東京');
-    expect(slackLimitViolations(slack as Parameters<typeof slackLimitViolations>[0])).toEqual([]);
+    for (const message of [slack.post, ...slack.thread]) expect(slackLimitViolations(message)).toEqual([]);
   });
 
   it('makes every mrkdwn text verbatim so Slack does not parse names or mentions itself', () => {
@@ -58,7 +58,7 @@ describe('rendering hostile audit data', () => {
 
     // Assess
     const texts =
-      JSON.stringify(slack.blocks).match(/"type":"mrkdwn","text":"(?:[^"\\]|\\.)*","verbatim":(true|false)/g) ?? [];
+      JSON.stringify(slack).match(/"type":"mrkdwn","text":"(?:[^"\\]|\\.)*","verbatim":(true|false)/g) ?? [];
     expect(texts.length).toBeGreaterThan(5);
     for (const t of texts) expect(t.endsWith('"verbatim":true')).toBe(true);
   });
@@ -97,7 +97,7 @@ describe('rendering hostile audit data', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('&#123;&#123;org&#125;&#125;');
     expect(html).not.toContain('<script>alert');
-    const json = JSON.stringify(slack.blocks);
+    const json = JSON.stringify(slack);
     expect(json).toContain('&lt;!channel&gt;');
     expect(json).toContain('&lt;@U123&gt;');
     expect(json).toContain('a&amp;b');
@@ -130,7 +130,8 @@ describe('rendering hostile audit data', () => {
     const standalone = formatTextReport(summary);
 
     // Assess
-    for (const output of [html, text, subject, standalone, ...allStrings({ text: slack.text, blocks: slack.blocks })]) {
+    const slackStrings = [slack.post, ...slack.thread].flatMap((m) => allStrings({ text: m.text, blocks: m.blocks }));
+    for (const output of [html, text, subject, standalone, ...slackStrings]) {
       expect(output).not.toMatch(BIDI);
     }
     const spoof = 'admin\u202Egnp.exe@example.com';
@@ -156,10 +157,10 @@ describe('rendering hostile audit data', () => {
 
     // Act
     const { slack } = renderReport(summary, { slackChannel: CHANNEL });
-    const drawn = slackMessageToHtml(slack);
+    const drawn = slackMessageToHtml(slack.post, { thread: slack.thread });
 
     // Assess: the data's words are shown, never bold, italic or struck through by the data's own markers
-    const json = JSON.stringify(slack.blocks);
+    const json = JSON.stringify(slack);
     expect(json).not.toContain('*bold*');
     expect(json).not.toContain('_italic_');
     expect(json).not.toContain('~struck~');

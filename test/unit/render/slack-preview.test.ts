@@ -2,7 +2,7 @@
  * The Slack post preview page: mrkdwn → HTML conversion, hostile (already mrkdwn-escaped) text
  * staying inert, and unknown or malformed blocks rendering as placeholders instead of crashing.
  */
-import { buildSlackMessage } from '../../../functions/weekly-report/render/slack-blocks';
+import { buildSlackReport } from '../../../functions/weekly-report/render/slack-blocks';
 import { buildReportView } from '../../../functions/weekly-report/render/view';
 import { mrkdwnToHtml, slackMessageToHtml } from '../../../scripts/lib/slack-preview';
 import { makeBusySummary, makeHostileSummary } from '../../support/summary-fixtures';
@@ -113,10 +113,10 @@ describe('hostile text in the preview', () => {
 
   it('renders a whole hostile summary with only the preview’s own tags and Datadog links', () => {
     // Prepare
-    const message = buildSlackMessage(buildReportView(makeHostileSummary()), 'C0123456789');
+    const { post: message, thread } = buildSlackReport(buildReportView(makeHostileSummary()), 'C0123456789');
 
     // Act
-    const page = slackMessageToHtml(message);
+    const page = slackMessageToHtml(message, { thread });
 
     // Assess
     const allowed = new Set([
@@ -133,6 +133,8 @@ describe('hostile text in the preview', () => {
       'i',
       'br',
       'code',
+      // The thread's daily and weekly tables (code blocks).
+      'pre',
       'hr',
     ]);
     expect([...tagNames(page)].filter((t) => !allowed.has(t))).toEqual([]);
@@ -144,19 +146,23 @@ describe('hostile text in the preview', () => {
 });
 
 describe('Slack post preview page', () => {
-  it('shows the app, the header and every block of the weekly post', () => {
+  it('shows the app, the header and every block of the weekly post, and its thread reply below it', () => {
     // Prepare
-    const message = buildSlackMessage(buildReportView(makeBusySummary(40)), 'C0123456789');
+    const { post, thread } = buildSlackReport(buildReportView(makeBusySummary(40)), 'C0123456789');
 
     // Act
-    const page = slackMessageToHtml(message, { channelName: 'ai-audit', time: '9:00 AM' });
+    const page = slackMessageToHtml(post, { channelName: 'ai-audit', time: '9:00 AM', thread });
 
     // Assess
     expect(page).toContain('<span class="name">AI Activity Audit</span><span class="badge">APP</span>');
     expect(page).toContain('<div class="header">AI Activity Audit — Acme Corporation</div>');
     expect(page).toContain('ai-audit');
-    const dividers = message.blocks.filter((b) => b.type === 'divider').length;
+    expect(page).toContain('<div class="replies">1 reply</div>');
+    expect(page.indexOf('<div class="thread-bar">Thread</div>')).toBeGreaterThan(page.indexOf('class="replies"'));
+    const dividers = [post, ...thread].flatMap((m) => m.blocks).filter((b) => b.type === 'divider').length;
     expect(page.match(/<hr>/g)).toHaveLength(dividers);
+    // The daily and weekly tables are code blocks (legible in both themes), never inline code.
+    expect(page).toContain('<pre>Mon 16 Nov');
     expect(page).toContain('<div class="fields">');
     expect(page).not.toContain('class="unknown"');
   });

@@ -21,6 +21,7 @@ import {
   HOSTILE_VALUES,
   makeBusySummary,
   makeFlag,
+  makeGroup,
   makeHostileSummary,
   makeHugeSummary,
   makeSummary,
@@ -87,8 +88,13 @@ describe('the Teams card', () => {
     expect(all).toContain('48,213 (−5% vs previous week)');
     expect(all).toContain('40 (14 high, 20 medium, 6 low)');
     expect(all).toContain('**High · 14**');
-    expect(all).toContain('**Destructive action** · user0@example․com · deleted · monitor · mon-1000');
-    expect(all).toMatch(/and 25 more · \[open all 40 in Datadog\]\(https:\/\/app\.datadoghq\.com\/audit-trail\?/);
+    expect(all).toContain('40 groups from 40 flags: 40 new');
+    expect(all).toContain(
+      '**Destructive action** · user0@example․com · Tue 17 Nov 11:00 Europe/Berlin · 1 deletion (monitor ×1) · New · [view in Datadog]',
+    );
+    expect(all).toMatch(
+      /and 35 more groups · \[open the week in Datadog\]\(https:\/\/app\.datadoghq\.com\/audit-trail\?/,
+    );
     expect(card.fallbackText).toBe(
       'AI Activity Audit — Acme Corporation — 2026-11-16 to 2026-11-22: 48,213 calls by 412 people, 40 anomalies (14 high)',
     );
@@ -164,7 +170,7 @@ describe('the Teams card', () => {
     );
   });
 
-  it('cuts the list to fit its byte cap, one anomaly at a time, and says how many more', () => {
+  it('cuts the list to fit its byte cap, one group at a time, and says how many more', () => {
     // Prepare
     const view = buildReportView(makeBusySummary());
     const full = buildTeamsMessage(view, { maxBytes: Number.MAX_SAFE_INTEGER });
@@ -176,10 +182,9 @@ describe('the Teams card', () => {
     // Assess
     expect(teamsMessageBytes(cut)).toBeLessThanOrEqual(cap);
     const listed = JSON.stringify(cut).match(/view in Datadog/g)?.length ?? 0;
-    expect(listed).toBeGreaterThan(5);
+    expect(listed).toBeGreaterThan(0);
     expect(listed).toBeLessThan(TEAMS_LIMITS.anomalies);
-    expect(JSON.stringify(cut)).toContain(`and ${40 - listed} more · [open all 40 in Datadog]`);
-    // One more anomaly would not have fitted.
+    expect(JSON.stringify(cut)).toContain(`and ${40 - listed} more groups · [open the week in Datadog]`);
     expect(cardProblems(cardOf(cut))).toEqual([]);
   });
 
@@ -188,11 +193,11 @@ describe('the Teams card', () => {
     const tiny = buildTeamsMessage(buildReportView(makeBusySummary()), { maxBytes: 100 });
 
     // Assess
-    expect(JSON.stringify(tiny)).toContain('None listed · [open all 40 in Datadog]');
+    expect(JSON.stringify(tiny)).toContain('None listed · [open the week in Datadog]');
     expect(cardProblems(cardOf(tiny))).toEqual([]);
   });
 
-  it('lists the items listedAnomalies picks, in its order, each under its severity', () => {
+  it('lists the first groups listedAnomalies picks, in its order, each under its severity with its groups counted', () => {
     // Prepare
     const view = buildReportView(makeBusySummary(8));
 
@@ -202,18 +207,46 @@ describe('the Teams card', () => {
 
     // Assess
     expect(total).toBe(8);
-    expect(items.map((i) => i.severity.severity)).toEqual([
-      'high',
-      'high',
-      'high',
-      'high',
-      'medium',
-      'medium',
-      'medium',
-      'low',
-    ]);
+    expect(items.map((i) => i.severity.severity)).toEqual(['high', 'high', 'high', 'high', 'medium']);
+    expect(items).toHaveLength(TEAMS_LIMITS.anomalies);
     expect(all.indexOf('**High · 4**')).toBeLessThan(all.indexOf('**Medium · 3**'));
-    expect(all.indexOf('**Medium · 3**')).toBeLessThan(all.indexOf('**Low · 1**'));
+    expect(all).not.toContain('**Low');
+    expect(all).toContain('and 3 more groups');
+  });
+});
+
+describe('the Teams card over weeks', () => {
+  it('says a group recurs, lists no group an exception accepts but says how many it accepts, and names what was resolved', () => {
+    // Prepare
+    const flags = [makeFlag({}, 0), makeFlag({ user: 'bo@example.com' }, 1), makeFlag({ user: 'cy@example.com' }, 2)];
+    const summary = makeSummary({
+      anomalies: flags,
+      anomaly_counts: countFlags(flags),
+      anomaly_groups: [
+        makeGroup(flags[0]!, { status: 'recurring', weeks: 3 }),
+        makeGroup(flags[2]!, {
+          exception_expired: { owner: 'secops@example.com', reason: 'clean-up', expires: '2026-11-20' },
+        }),
+        makeGroup(flags[1]!, { accepted: { owner: 'secops@example.com', reason: 'clean-up', expires: '2026-12-31' } }),
+      ],
+      resolved_groups: [
+        { id: 'ab'.repeat(8), kind: 'high_volume', person: 'chen@example.com', severity: 'medium', weeks: 2 },
+      ],
+      group_history: { previous_week_end: '2026-11-16T00:00:00.000Z' },
+    });
+
+    // Act
+    const message = buildTeamsMessage(buildReportView(summary));
+    const all = texts(message.attachments[0].content).join('\n');
+
+    // Assess
+    expect(all).toContain('3 groups from 3 flags: 1 new, 1 recurring, 1 accepted');
+    expect(all).toContain('Recurring · 3 weeks');
+    expect(all).toContain('An exception expired on 2026-11-20');
+    expect(all).toContain('1 accepted (secops@example․com, until 2026-12-31)');
+    expect(all).not.toContain('bo@example');
+    expect(all).toContain('Resolved since last week: High volume · chen@example․com');
+    expect(cardProblems(cardOf(message))).toEqual([]);
   });
 });
 

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderReport } from '../../../functions/weekly-report/render';
+import { TEAMS_LIMITS } from '../../../functions/weekly-report/render/teams-card';
 import { BrowserLaunchError } from '../../../scripts/lib/email-screenshots';
 import { captureTeamsScreenshot, renderTeamsCard } from '../../../scripts/lib/teams-preview';
 import { countFlags, HOSTILE_VALUES, makeBusySummary, makeFlag, makeSummary } from '../../support/summary-fixtures';
@@ -40,41 +41,58 @@ describe('the Teams card in Chromium', () => {
     expect(drawn.text).toContain('AI Activity Audit — Acme Corporation');
     expect(drawn.text).toContain('Destructive action');
     expect(drawn.text).toContain('user0@example․com');
-    expect(drawn.links.filter((l) => l.text === 'view in Datadog')).toHaveLength(15);
+    // One link per listed anomaly group (the first TEAMS_LIMITS.anomalies of 40), one to the rest.
+    expect(drawn.links.filter((l) => l.text === 'view in Datadog')).toHaveLength(TEAMS_LIMITS.anomalies);
+    expect(drawn.links.filter((l) => l.text === 'open the week in Datadog')).toHaveLength(1);
+    expect(drawn.text).toContain(`and ${40 - TEAMS_LIMITS.anomalies} more groups`);
     for (const link of drawn.links) expect(link.href).toMatch(/^https:\/\/app\.datadoghq\.com\//);
     expect(drawn.emphasis).toEqual(expect.arrayContaining(['Anomalies', 'High · 14', 'Destructive action']));
   });
 
   it('draws hostile data as text: no link, emphasis or mention but ours', async () => {
-    // Prepare
+    // Prepare: the card lists TEAMS_LIMITS.anomalies groups, so one card per turn of the values
+    // puts every value among the listed groups (as the person and the detail) once.
     const values = [...HOSTILE_VALUES, ...TEAMS_HOSTILE];
-    const flags = values.map((v, i) =>
-      makeFlag({ user: v, resource_id: values[(i + 3) % values.length], detail: v }, i),
-    );
-    const summary = makeSummary({
-      org: '**Acme** [x](https://evil.example)',
-      anomalies: flags.slice(0, 15),
-      anomaly_counts: countFlags(flags.slice(0, 15)),
-      complete: false,
-      warnings: TEAMS_HOSTILE,
-    });
+    const summaries = [];
+    for (let start = 0; start < values.length; start += TEAMS_LIMITS.anomalies) {
+      const turned = [...values.slice(start), ...values.slice(0, start)];
+      const flags = turned.map((v, i) =>
+        makeFlag({ user: v, resource_id: turned[(i + 3) % turned.length], detail: v }, i),
+      );
+      summaries.push(
+        makeSummary({
+          org: '**Acme** [x](https://evil.example)',
+          anomalies: flags.slice(0, 15),
+          anomaly_counts: countFlags(flags.slice(0, 15)),
+          complete: false,
+          warnings: TEAMS_HOSTILE,
+        }),
+      );
+    }
 
     // Act
-    const drawn = await renderTeamsCard(renderReport(summary, { slackChannel: 'C1' }).teams);
+    const cards = [];
+    for (const summary of summaries)
+      cards.push(await renderTeamsCard(renderReport(summary, { slackChannel: 'C1' }).teams));
 
     // Assess
-    expect(drawn.errors).toEqual([]);
-    for (const link of drawn.links) {
-      expect(link.href).toMatch(/^https:\/\/app\.datadoghq\.com\//);
-      expect(['view in Datadog', 'open all 15 in Datadog']).toContain(link.text);
-    }
     const ours = /^(Anomalies|High · 15|Partial data|partial data|Destructive action)$/;
-    for (const run of drawn.emphasis) expect(run).toMatch(ours);
-    expect(drawn.text).toContain('［click］(https∶//evil․example/login)');
-    expect(drawn.text).toContain('‹at›Everyone‹/at›');
-    expect(drawn.text).toContain('mallory@evil․example');
-    expect(drawn.text).toContain('∗bold∗ ˍitalicˍ ∼struck∼');
-    expect(drawn.text).not.toContain('evil.example');
+    for (const drawn of cards) {
+      expect(drawn.errors).toEqual([]);
+      for (const link of drawn.links) {
+        expect(link.href).toMatch(/^https:\/\/app\.datadoghq\.com\//);
+        expect(['view in Datadog', 'open the week in Datadog']).toContain(link.text);
+      }
+      expect(drawn.links.filter((l) => l.text === 'view in Datadog')).toHaveLength(TEAMS_LIMITS.anomalies);
+      for (const run of drawn.emphasis) expect(run).toMatch(ours);
+      expect(drawn.text).not.toContain('evil.example');
+    }
+    const all = cards.map((c) => c.text).join('\n');
+    expect(all).toContain('［click］(https∶//evil․example/login)');
+    expect(all).toContain('‹at›Everyone‹/at›');
+    expect(all).toContain('mallory@evil․example');
+    expect(all).toContain('∗bold∗ ˍitalicˍ ∼struck∼');
+    expect(all).toContain('∗∗bold∗∗ ˍitalicˍ ˋcodeˋ');
   });
 
   it('writes teams.png, and removes an old one when it cannot draw', async () => {

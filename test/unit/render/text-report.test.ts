@@ -129,14 +129,43 @@ describe('formatTextReport', () => {
     // Assess
     expect(Buffer.byteLength(text)).toBeLessThan(40_000);
     expect(section(text, 'Actions breakdown:').at(-1)).toBe('  and 492 more actions (121278 calls)');
-    expect(text).toContain('… and 4,950 more (see Datadog Audit Trail)');
+    // One person's 5000 deletions: one group.
+    expect(section(text, 'Anomalies:')[0]).toBe('  1 group from 5,000 flags: 1 new');
     expect(text).toContain('  - and 90 more\n');
   });
 
-  it('wraps anomaly lines at 78 columns, continuing each with a deeper indent', () => {
+  it('lists one group per kind and person: severity, rule, person, status; what, when and why', () => {
+    // Prepare: one person's three deletions of two types, another's first use
+    const flags = [
+      makeFlag({ user: 'dana@example.com', resource_type: 'monitor' }, 0),
+      makeFlag({ user: 'dana@example.com', resource_type: 'monitor' }, 1),
+      makeFlag({ user: 'dana@example.com', resource_type: 'notebook', severity: 'medium' }, 2),
+      makeFlag({ kind: 'first_time_user', severity: 'low', user: 'eli@example.com', detail: 'First MCP use' }, 3),
+    ];
+    const summary = makeSummary({ anomalies: flags, anomaly_counts: countFlags(flags) });
+
+    // Act
+    const anomalies = section(formatTextReport(summary), 'Anomalies:');
+
+    // Assess
+    expect(anomalies).toEqual([
+      '  2 groups from 4 flags: 2 new',
+      '  [high] Destructive action · dana@example.com · new',
+      '      3 deletions (monitor ×2, notebook ×1) · Tue 17 Nov 10:00–10:02 UTC',
+      '      High: deleted a type rated high (monitor, dashboard)',
+      '  [low] First-time user · eli@example.com · new',
+      '      first use, 1 event · Tue 17 Nov 10:03 UTC',
+      '      Low: a first use, rarely a risk',
+      '      First MCP use',
+      '  Flags per rule: destructive_action 3, support_user 0, first_time_user 1,',
+      '    high_volume 0, out_of_scope 0, new_country 0, new_client 0',
+    ]);
+  });
+
+  it('wraps group lines at 78 columns, continuing each with a deeper indent', () => {
     // Prepare
     const detail = `Deleted monitor "${'Checkout latency p99 '.repeat(8).trim()}" through the MCP server`;
-    const flag = makeFlag({ detail, resource_id: `mon-${'7'.repeat(120)}` });
+    const flag = makeFlag({ detail, user: `ana.${'x'.repeat(100)}@example.com` });
     const summary = makeSummary({ anomalies: [flag], anomaly_counts: countFlags([flag]) });
 
     // Act
@@ -144,9 +173,9 @@ describe('formatTextReport', () => {
 
     // Assess
     for (const line of anomalies) expect([...line].length).toBeLessThanOrEqual(TEXT_WIDTH);
-    expect(anomalies[0]).toBe(`  [high] ${flag.timestamp} destructive_action user0@example.com`);
-    expect(anomalies[1]).toBe('      deleted monitor');
-    expect(anomalies[2]).toMatch(/^ {8}mon-7+$/);
+    expect(anomalies[1]).toBe('  [high] Destructive action ·');
+    expect(anomalies[2]).toMatch(/^ {6}ana\.x+$/);
+    expect(anomalies[3]).toMatch(/^ {6}x+@example\.com · new$/);
     const detailLines = anomalies.filter((l) => /Checkout|through/.test(l));
     expect(detailLines[0]).toMatch(/^ {6}Deleted monitor "Checkout/);
     for (const line of detailLines.slice(1)) expect(line).toMatch(/^ {8}\S/);

@@ -27,6 +27,7 @@ import {
   trendCaption,
   zoneOf,
 } from './format';
+import { triageView } from './groups';
 import { ChangeView, FlagView } from './items';
 import { formatShare } from './percent';
 import type {
@@ -91,6 +92,7 @@ export function buildReportView(summary: Summary): ReportView {
       'types',
     ),
     anomalies: anomaliesView(summary, window.zone, total),
+    triage: triageView(summary, window.zone),
     usage: usageView(summary),
     changes: {
       total: summary.changes.total,
@@ -170,8 +172,15 @@ function trendView(summary: Summary, zone: string): TrendView | undefined {
     label: formatDayBefore(Date.parse(p.week_end), zone),
     calls: p.calls,
     complete: p.complete,
+    aiTotal: p.ai_activity?.total ?? null,
+    autonomous: p.ai_activity?.autonomous ?? null,
   }));
-  return { weeks, caption: trendCaption(weeks), sparkline: sparklineWithGaps(weeks.map((w) => w.calls)) };
+  return {
+    weeks,
+    hasAi: weeks.some((w) => w.aiTotal !== null),
+    caption: trendCaption(weeks),
+    sparkline: sparklineWithGaps(weeks.map((w) => w.calls)),
+  };
 }
 
 /** A ranked list with each item's share of all calls (none when there were no calls). */

@@ -8,6 +8,7 @@ export { AGENTS_SHOWN } from './ai';
 export { buildReportView, leftAfter, SPARKLINE_DAYS } from './build';
 export { formatCount, pluralize, reportDateRange } from './format';
 export type {
+  AcceptedView,
   AgentRow,
   AiActivityView,
   AiKindRow,
@@ -22,6 +23,7 @@ export type {
   Figure,
   FiguresView,
   FlagView,
+  GroupView,
   KindView,
   Link,
   LinksView,
@@ -30,9 +32,11 @@ export type {
   RankedItem,
   RankedList,
   ReportView,
+  ResolvedView,
   SeverityView,
   ToolRow,
   TrendView,
+  TriageView,
   UsageView,
   WeekView,
   WindowView,

@@ -6,7 +6,7 @@
  * them safe for itself and keeps its own layout and length limits. Nothing here is markup.
  */
 
-import type { AiKind, AnomalyKind, Severity } from '../../core/types';
+import type { AiKind, AnomalyKind, GroupStatus, Severity } from '../../core/types';
 import type { DeltaView } from './format';
 import type { ChangeView, FlagView } from './items';
 
@@ -44,6 +44,8 @@ export interface ReportView {
   readonly actions: RankedList;
   readonly resourceTypes: RankedList;
   readonly anomalies: AnomaliesView;
+  /** The flags as groups (one card each), what exceptions accept, what is resolved since last week. */
+  readonly triage: TriageView;
   /** The "Tools" and "AI clients" sections (the MCP usage metric). */
   readonly usage: UsageView;
   readonly changes: ChangesView;
@@ -125,11 +127,16 @@ export interface WeekView {
   /** `null`: no archived report for that week (a gap, never a guess). */
   readonly calls: number | null;
   readonly complete: boolean | null;
+  /** The week's AI actions of every kind and the autonomous ones; `null` where the week has none (a gap, never a zero). */
+  readonly aiTotal: number | null;
+  readonly autonomous: number | null;
 }
 
 export interface TrendView {
-  /** Oldest first, ending with this week. */
+  /** Oldest first, ending with this week: every week, each labelled. */
   readonly weeks: readonly WeekView[];
+  /** Some week has AI figures: the trend shows them beside the calls. */
+  readonly hasAi: boolean;
   /** `8 weeks: 1,542 → 2,133 calls a week; 1 week has no archived report`. */
   readonly caption: string;
   /** `▃▅·▇█`: a week without an archived report is a dot. */
@@ -299,4 +306,80 @@ export interface LinksView {
   readonly toolsMetric: Link;
   /** The same, by client. */
   readonly clientsMetric: Link;
+}
+
+// The triage (made by groups.ts `triageView`).
+
+/** One group as readers see it. Audit values (`person`, names, `detail`) are raw. */
+export interface GroupView {
+  readonly id: string;
+  readonly kind: AnomalyKind;
+  /** `Destructive action`. */
+  readonly label: string;
+  readonly person: string;
+  readonly severity: Severity;
+  /** `High`. */
+  readonly severityLabel: string;
+  readonly colour: Colour;
+  /** Why it has that severity: `High: it deleted a resource of a type rated high (monitor, dashboard)`. */
+  readonly severityReason: string;
+  readonly status: GroupStatus;
+  readonly weeks: number;
+  /** `New`, `Recurring · 3 weeks`. */
+  readonly statusLabel: string;
+  /** Its events in words, from numbers only: `12 deletions`, `3 bursts, 450 calls`. */
+  readonly countLabel: string;
+  /** The resource types of its events with their counts (`monitor ×8`), raw names; none for rules of one type. */
+  readonly breakdown: ReadonlyArray<{ readonly name: string; readonly count: number }>;
+  /** Types it has beyond those of `breakdown`. */
+  readonly moreTypes: number;
+  /** What its rule keys it on besides the person, raw, with the word before it: `on security_rule`, `from Brazil`, `through cursor`. */
+  readonly qualifier?: { readonly word: string; readonly value: string };
+  /** `Tue 17 Nov 14:12 – Thu 19 Nov 09:30 UTC`, in the report's zone, which it names; `this week` without event times. */
+  readonly when: string;
+  /** Its first resources (raw) and how many more it has. */
+  readonly resources: ReadonlyArray<{ readonly type: string; readonly id: string; readonly name: string }>;
+  readonly moreResources: number;
+  /** The flag's own detail for a group of one flag, else empty. Raw. */
+  readonly detail: string;
+  /** The AI agent of its events, when one. Raw. */
+  readonly agent: string;
+  /** Exactly its events in Datadog, with text naming them (`12 deletions by dana@… in Datadog`; the person raw). */
+  readonly link: Link;
+  /** `An exception expired on 2026-11-20 (owner secops@…)`, when one that matched it did. Raw. */
+  readonly exceptionExpired: string;
+}
+
+/** The groups one exception accepts: `3 accepted (secops@example.com, until 2026-12-31)`. */
+export interface AcceptedView {
+  readonly groups: number;
+  readonly owner: string;
+  readonly reason: string;
+  readonly expires: string;
+  /** Raw (the owner is configuration, shown as written). */
+  readonly text: string;
+}
+
+/** A group of last week that is gone this week. */
+export interface ResolvedView {
+  readonly label: string;
+  readonly person: string;
+  readonly severity: Severity;
+  /** `flagged 1 week`, `flagged 3 weeks running`. */
+  readonly weeksLabel: string;
+}
+
+export interface TriageView {
+  /** Every group no exception accepts, in card order (severity, then time). */
+  readonly groups: readonly GroupView[];
+  /** Of them, the high and medium ones (new or recurring): what needs a look first. */
+  readonly attention: number;
+  readonly accepted: readonly AcceptedView[];
+  /** Groups the exceptions accept, in all. */
+  readonly acceptedGroups: number;
+  readonly resolved: readonly ResolvedView[];
+  /** `9 groups from 10 flags: 7 new, 2 recurring`, from numbers only; empty without flags. */
+  readonly summary: string;
+  /** Said when there was no previous week to compare with (every group is new); else empty. */
+  readonly comparison: string;
 }
