@@ -170,7 +170,7 @@ async function memoryProbe(): Promise<Row | undefined> {
     `import { generateEvents } from '${generator}';
 import { BaselineAggregate, WindowAggregate } from '${aggregate}';
 import { summarize } from '${summarizeModule}';
-import { DEFAULT_THRESHOLDS } from '${types}';
+import { reportSettings } from '${types}';
 const DAY = 86_400_000;
 const to = Date.parse('2026-11-23T09:00:00Z');
 const from = to - 7 * DAY;
@@ -189,12 +189,10 @@ const window = new WindowAggregate({ range: { from, to } });
 feed(window, generateEvents({ seed: 1, from: new Date(from), to: new Date(to), count: 60_000, people: 300, hostileRate: 0.01 }));
 const baseline = new BaselineAggregate({ from: from - 7 * DAY, to: from }, { range: { from: baseFrom, to: from } });
 feed(baseline, generateEvents({ seed: 2, from: new Date(baseFrom), to: new Date(from), count: 240_000, people: 280 }));
-const summary = summarize(window, baseline, {
-  org: 'Bench', timezone: 'UTC', site: 'datadoghq.com', thresholds: DEFAULT_THRESHOLDS, suppress: [],
-  topUsers: 5, changesLimit: 200,
-  window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
-  baselineWindow: { from: new Date(baseFrom).toISOString(), to: new Date(from).toISOString() },
-});
+// The report's settings as the function gets them: the defaults (core/types.ts), typed where the bench cannot check.
+const summary = summarize(window, baseline, reportSettings({
+  org: 'Bench', window: { from, to }, baselineWindow: { from: baseFrom, to: from },
+}));
 console.log(JSON.stringify({ ms: Date.now() - started, maxRssKiB: ${CHILD_PEAK_RSS_KIB},
   heap: process.memoryUsage().heapUsed, calls: summary.total_tool_calls, anomalies: summary.anomalies.length }));
 `,

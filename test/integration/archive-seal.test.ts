@@ -421,6 +421,7 @@ describe('a signed report archive', () => {
         ['archive', 'failed'],
         ['email', 'delivered'],
         ['slack', 'delivered'],
+        ['slack_thread', 'delivered'],
       ]);
       expect(essentials(run.summary)).toEqual(essentials(plain.summary));
       expect(run.summary.baseline?.sources).toEqual({ archive_days: 0, fetched_days: 28 });
