@@ -58,6 +58,30 @@ export function makeGroup(flag: AnomalyFlag, overrides: Partial<AnomalyGroup> = 
   return { ...group, ...overrides };
 }
 
+/**
+ * A week of triage against last week: one group recurring for 3 weeks (user0@example.com), one an
+ * expired exception matched (cy@example.com), one an exception accepts (bo@example.com, until
+ * 2026-12-31, owner secops@example.com), and one group resolved since last week (chen@example.com).
+ */
+export function makeTriageSummary(): Summary {
+  const flags = [makeFlag({}, 0), makeFlag({ user: 'bo@example.com' }, 1), makeFlag({ user: 'cy@example.com' }, 2)];
+  return makeSummary({
+    anomalies: flags,
+    anomaly_counts: countFlags(flags),
+    anomaly_groups: [
+      makeGroup(flags[0]!, { status: 'recurring', weeks: 3 }),
+      makeGroup(flags[2]!, {
+        exception_expired: { owner: 'secops@example.com', reason: 'clean-up', expires: '2026-11-20' },
+      }),
+      makeGroup(flags[1]!, { accepted: { owner: 'secops@example.com', reason: 'clean-up', expires: '2026-12-31' } }),
+    ],
+    resolved_groups: [
+      { id: 'ab'.repeat(8), kind: 'high_volume', person: 'chen@example.com', severity: 'medium', weeks: 2 },
+    ],
+    group_history: { previous_week_end: '2026-11-16T00:00:00.000Z' },
+  });
+}
+
 const METRIC_LINK =
   'https://app.datadoghq.com/metric/explorer?exp_metric=datadog.mcp.tool.usage&exp_scope=%2A&exp_agg=count&exp_row_type=metric&exp_group=tool_name&from_ts=1794787200000&to_ts=1795392000000&live=false';
 

@@ -8,6 +8,7 @@ import {
   makeGroup,
   makeHugeSummary,
   makeSummary,
+  makeTriageSummary,
 } from '../../support/summary-fixtures';
 
 /** Visible text of an HTML fragment, roughly: tags dropped, whitespace collapsed. */
@@ -207,22 +208,7 @@ describe('email HTML', () => {
 
   it('says a group recurs and for how many weeks, what exceptions accept, what expired and what was resolved', () => {
     // Prepare
-    const flags = [makeFlag({}, 0), makeFlag({ user: 'bo@example.com' }, 1), makeFlag({ user: 'cy@example.com' }, 2)];
-    const summary = makeSummary({
-      anomalies: flags,
-      anomaly_counts: countFlags(flags),
-      anomaly_groups: [
-        makeGroup(flags[0]!, { status: 'recurring', weeks: 3 }),
-        makeGroup(flags[2]!, {
-          exception_expired: { owner: 'secops@example.com', reason: 'clean-up', expires: '2026-11-20' },
-        }),
-        makeGroup(flags[1]!, { accepted: { owner: 'secops@example.com', reason: 'clean-up', expires: '2026-12-31' } }),
-      ],
-      resolved_groups: [
-        { id: 'ab'.repeat(8), kind: 'high_volume', person: 'chen@example.com', severity: 'medium', weeks: 2 },
-      ],
-      group_history: { previous_week_end: '2026-11-16T00:00:00.000Z' },
-    });
+    const summary = makeTriageSummary();
 
     // Act
     const visible = textOf(renderEmail(buildReportView(summary)).html);

@@ -21,10 +21,10 @@ import {
   HOSTILE_VALUES,
   makeBusySummary,
   makeFlag,
-  makeGroup,
   makeHostileSummary,
   makeHugeSummary,
   makeSummary,
+  makeTriageSummary,
 } from '../../support/summary-fixtures';
 
 const ARCHIVE = {
@@ -218,22 +218,7 @@ describe('the Teams card', () => {
 describe('the Teams card over weeks', () => {
   it('says a group recurs, lists no group an exception accepts but says how many it accepts, and names what was resolved', () => {
     // Prepare
-    const flags = [makeFlag({}, 0), makeFlag({ user: 'bo@example.com' }, 1), makeFlag({ user: 'cy@example.com' }, 2)];
-    const summary = makeSummary({
-      anomalies: flags,
-      anomaly_counts: countFlags(flags),
-      anomaly_groups: [
-        makeGroup(flags[0]!, { status: 'recurring', weeks: 3 }),
-        makeGroup(flags[2]!, {
-          exception_expired: { owner: 'secops@example.com', reason: 'clean-up', expires: '2026-11-20' },
-        }),
-        makeGroup(flags[1]!, { accepted: { owner: 'secops@example.com', reason: 'clean-up', expires: '2026-12-31' } }),
-      ],
-      resolved_groups: [
-        { id: 'ab'.repeat(8), kind: 'high_volume', person: 'chen@example.com', severity: 'medium', weeks: 2 },
-      ],
-      group_history: { previous_week_end: '2026-11-16T00:00:00.000Z' },
-    });
+    const summary = makeTriageSummary();
 
     // Act
     const message = buildTeamsMessage(buildReportView(summary));
