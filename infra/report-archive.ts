@@ -20,6 +20,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ARCHIVE_ROOT } from '../functions/weekly-report/archive/report-archive';
+import { denyGrantsExceptForAwsServices } from './kms-grants';
 
 export interface ReportArchiveBucketProps {
   /** Days objects (and their older versions) are kept; 0 keeps them forever. */
@@ -96,18 +97,7 @@ export class ReportArchiveBucket extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // Control Tower's CT.KMS.PR.3: grants on the key only for AWS resources or from AWS services (none uses one).
-    this.macKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'DenyGrantsExceptForAwsServices',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['kms:CreateGrant'],
-        resources: ['*'],
-        conditions: {
-          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
-        },
-      }),
-    );
+    denyGrantsExceptForAwsServices(this.macKey);
   }
 
   /**

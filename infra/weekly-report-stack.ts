@@ -37,6 +37,7 @@ import { ARCHIVE_FILES, ARCHIVE_ROOT } from '../functions/weekly-report/archive/
 import type { ReportDefinition, ReportsDocument } from '../functions/weekly-report/config/report-definitions';
 import { METRIC_NAMESPACE, METRICS } from '../functions/weekly-report/run/metrics';
 import { REPORTS_FILE_NAME, type StackConfig } from './config';
+import { denyGrantsExceptForAwsServices } from './kms-grants';
 import { ReportArchiveBucket } from './report-archive';
 import { ReportFunction, SERVICE_NAME } from './report-function';
 
@@ -326,18 +327,7 @@ export class WeeklyReportStack extends Stack {
     });
     // Control Tower's CT.KMS.PR.3: grants on the key only for AWS resources or from AWS services.
     // Neither SNS nor CloudWatch uses grants on it; nobody else needs one.
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'DenyGrantsExceptForAwsServices',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['kms:CreateGrant'],
-        resources: ['*'],
-        conditions: {
-          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
-        },
-      }),
-    );
+    denyGrantsExceptForAwsServices(key);
     const topic = new sns.Topic(this, 'AlarmTopic', {
       displayName: 'AI Activity Audit alarms',
       masterKey: key,
