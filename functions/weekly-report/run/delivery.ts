@@ -156,7 +156,7 @@ export async function deliverReport(
             ? RESEND
             : { kind: 'find', find: findPost(deps.logger, slack, tag, keyOf('slack')) },
         );
-        const thread = await deliverThread(deps, channel, slack, tag, keyOf('slack_thread'), post, toSend);
+        const thread = await deliverThread(deps, channel, slack, tag, keyOf('slack_thread'), post, toSend, times);
         return thread ? [post, thread] : [post];
       })(),
     );
@@ -195,6 +195,7 @@ async function deliverThread(
   key: string,
   post: ChannelResult,
   toSend: (call: CallOptions) => Promise<RenderedReport>,
+  times: DeliveryTimes,
 ): Promise<ChannelResult | undefined> {
   if (post.outcome !== 'delivered' && post.outcome !== 'skipped_already_delivered') {
     // The reply waits for its post: its ledger item is not touched, so the next run sends it. The
@@ -209,8 +210,9 @@ async function deliverThread(
     return { channel: 'slack_thread', outcome: 'failed', key, durationMs: 0 };
   }
   const threadTs = post.detail?.ts;
-  // An archived rendering made before threads has none to send.
-  const replies = await toSend({ deadline: Number.POSITIVE_INFINITY }).then(
+  // An archived rendering made before threads has none to send. (Read once and kept: the post's
+  // send read it already, unless the post was delivered by an earlier run; bounded by the deadline.)
+  const replies = await toSend({ deadline: times.deadline }).then(
     (r) => r.slack.thread,
     () => undefined,
   );
