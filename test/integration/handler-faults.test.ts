@@ -6,21 +6,19 @@
  * across DST; the result stays small whatever the week; and the log stream stays JSON.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DatadogAuthError } from '../../functions/weekly-report/adapters/datadog/audit-source';
 import { zonedInstant } from '../../functions/weekly-report/core/windows';
 import { DeliveryError, ReportUnavailableError } from '../../functions/weekly-report/errors';
 import { createHandler, type HandlerResult } from '../../functions/weekly-report/handler';
-import { LOCAL_CREDENTIALS, TEST_REGION } from '../support/aws-emulators';
 import { startDatadogEmulator } from '../support/datadog-emulator';
 import { generateEvents, generateScenario, type RawAuditEvent } from '../support/generator';
 import {
   DD_API_KEY,
   DD_APP_KEY,
   EVENT,
+  ledgerItem,
   logLines,
   nonJsonLines,
-  TABLE,
   useHandlerHarness,
 } from '../support/handler-harness';
 
@@ -69,17 +67,7 @@ function metricsOf(output: string): Record<string, number> {
 }
 
 async function ledgerStatus(key: string): Promise<string | undefined> {
-  const client = new DynamoDBClient({
-    endpoint: harness().aws.dynamo.url,
-    region: TEST_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  try {
-    const out = await client.send(new GetItemCommand({ TableName: TABLE, Key: { id: { S: key } } }));
-    return out.Item?.status?.S;
-  } finally {
-    client.destroy();
-  }
+  return (await ledgerItem(harness(), key))?.status?.S;
 }
 
 describe('no report from nothing', () => {

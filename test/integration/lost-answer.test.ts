@@ -6,29 +6,24 @@
  * every run naming it, is never resent by a retry, and goes out again only on an invocation that
  * asks for it (`resend`).
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { WebClient } from '@slack/web-api';
 import { POST_EVENT_TYPE } from '../../functions/weekly-report/adapters/slack-post';
 import { DeliveryError, ReportError } from '../../functions/weekly-report/errors';
 import { createHandler, type HandlerResult } from '../../functions/weekly-report/handler';
-import { LOCAL_CREDENTIALS, TEST_REGION } from '../support/aws-emulators';
-import { CHANNEL, EVENT, logLines, SCHEDULED, SLACK_TOKEN, TABLE, useHandlerHarness } from '../support/handler-harness';
+import {
+  CHANNEL,
+  EVENT,
+  logLines,
+  ledgerItem as readLedgerItem,
+  SCHEDULED,
+  SLACK_TOKEN,
+  useHandlerHarness,
+} from '../support/handler-harness';
 
 const harness = useHandlerHarness();
 const WEEK = '2026-11-23T00:00:00.000Z';
 
-async function ledgerItem(key: string) {
-  const client = new DynamoDBClient({
-    endpoint: harness().aws.dynamo.url,
-    region: TEST_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  try {
-    return (await client.send(new GetItemCommand({ TableName: TABLE, Key: { id: { S: key } } }))).Item;
-  } finally {
-    client.destroy();
-  }
-}
+const ledgerItem = (key: string) => readLedgerItem(harness(), key);
 
 /** EMF metric values published in `output`, by metric name (summed over lines). */
 function metricsOf(output: string): Record<string, number> {

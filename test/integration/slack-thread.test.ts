@@ -6,28 +6,15 @@
  * a reply whose answer was lost is found in the thread by its metadata (`conversations.replies`)
  * and not posted again, and one that truly did not happen is posted by the retry.
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { POST_EVENT_TYPE, THREAD_EVENT_TYPE } from '../../functions/weekly-report/adapters/slack-post';
 import type { DeliveryError } from '../../functions/weekly-report/errors';
 import { createHandler, type HandlerResult } from '../../functions/weekly-report/handler';
-import { LOCAL_CREDENTIALS, TEST_REGION } from '../support/aws-emulators';
-import { EVENT, logLines, TABLE, useHandlerHarness } from '../support/handler-harness';
+import { EVENT, logLines, ledgerItem as readLedgerItem, useHandlerHarness } from '../support/handler-harness';
 
 const harness = useHandlerHarness();
 const WEEK = '2026-11-23T00:00:00.000Z';
 
-async function ledgerItem(key: string) {
-  const client = new DynamoDBClient({
-    endpoint: harness().aws.dynamo.url,
-    region: TEST_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  try {
-    return (await client.send(new GetItemCommand({ TableName: TABLE, Key: { id: { S: key } } }))).Item;
-  } finally {
-    client.destroy();
-  }
-}
+const ledgerItem = (key: string) => readLedgerItem(harness(), key);
 
 describe('the Slack thread reply', () => {
   it('is posted under the channel post, each with its own metadata; the post is at most 6 blocks', async () => {

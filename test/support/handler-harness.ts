@@ -9,15 +9,18 @@
  * captures what the process writes (the handler's JSON logs and metrics) so tests can read it.
  * Each `appEnv()` gets its own ORG_NAME, so idempotency keys never collide between tests.
  */
+import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { ReportEvent } from '../../functions/weekly-report/handler';
 import {
   type AwsEmulators,
   awsEnv,
+  LOCAL_CREDENTIALS,
   type S3Emulator,
   type SentEmail,
   startAwsEmulators,
   startS3Emulator,
+  TEST_REGION,
 } from './aws-emulators';
 import { type DatadogEmulator, startDatadogEmulator } from './datadog-emulator';
 import type { EmulatedTeam } from './datadog-teams-emulator';
@@ -80,6 +83,20 @@ export interface HandlerHarness {
   teamsPostsOf(org: string): TeamsPost[];
   /** Runs `fn`, returning what the process wrote meanwhile and how `fn` settled. */
   captureOutput<T>(fn: () => Promise<T>): Promise<{ output: string; result: PromiseSettledResult<T> }>;
+}
+
+/** The delivery ledger's item of `key` (`{report}:{window end}:{channel}`), read through the real client. */
+export async function ledgerItem(h: HandlerHarness, key: string): Promise<Record<string, AttributeValue> | undefined> {
+  const client = new DynamoDBClient({
+    endpoint: h.aws.dynamo.url,
+    region: TEST_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    return (await client.send(new GetItemCommand({ TableName: TABLE, Key: { id: { S: key } } }))).Item;
+  } finally {
+    client.destroy();
+  }
 }
 
 /** The JSON lines of `output` (logs and EMF metrics), parsed. */
