@@ -17,20 +17,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
 import { reportSlug } from '../../functions/weekly-report/archive/report-archive';
 import { normalizeEvent } from '../../functions/weekly-report/core/normalize';
 import type { Summary } from '../../functions/weekly-report/core/types';
 import { DeliveryError } from '../../functions/weekly-report/errors';
 import { createHandler } from '../../functions/weekly-report/handler';
 import type { RunResult } from '../../functions/weekly-report/run/results';
-import { LOCAL_CREDENTIALS, TEST_REGION } from '../support/aws-emulators';
+import { useArchiveBucket } from '../support/archive-bucket';
 import type { EmulatedTeam } from '../support/datadog-teams-emulator';
 import { generateScenario, outerTime } from '../support/generator';
 import {
@@ -61,38 +54,10 @@ const TEAMS: Array<{ handle: string; id: string; name: string; members: Emulated
 
 const harness = useHandlerHarness({ events: () => EVENTS, teams: TEAMS });
 
-let s3: S3Client;
-beforeAll(() => {
-  s3 = new S3Client({
-    endpoint: harness().s3.url,
-    forcePathStyle: true,
-    region: TEST_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-});
-afterAll(() => s3?.destroy());
+const { keysUnder, getBytes, getText, put, remove } = useArchiveBucket(harness);
 
-const bucket = () => harness().s3.bucket;
 const keyOf = (report: string, weekEnd: Date, file: string) =>
   `reports/${reportSlug(report)}/${weekEnd.toISOString()}/${file}`;
-
-async function getText(key: string): Promise<string> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: bucket(), Key: key }));
-  return (await out.Body?.transformToString('utf8')) ?? '';
-}
-
-async function put(key: string, body: Uint8Array | string): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: body }));
-}
-
-async function remove(key: string): Promise<void> {
-  await s3.send(new DeleteObjectCommand({ Bucket: bucket(), Key: key }));
-}
-
-async function keysUnder(prefix: string): Promise<string[]> {
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: prefix }));
-  return (out.Contents ?? []).map((o) => o.Key ?? '').sort();
-}
 
 /** One invocation for the week ending `weekEnd`: every report's run (a failed channel's too), and what it logged. */
 async function invoke(
@@ -168,11 +133,7 @@ describe('an org-wide report over a damaged archive', () => {
     const copy = copyEnv.ORG_NAME as string;
     const from = `reports/${reportSlug(org)}/`;
     for (const key of await keysUnder(from)) {
-      const out = await s3.send(new GetObjectCommand({ Bucket: bucket(), Key: key }));
-      await put(
-        `reports/${reportSlug(copy)}/${key.slice(from.length)}`,
-        await (out.Body?.transformToByteArray() ?? new Uint8Array()),
-      );
+      await put(`reports/${reportSlug(copy)}/${key.slice(from.length)}`, await getBytes(key));
     }
     await damage(copy);
     const result = await invoke(h, copyEnv, WEEK_ENDS[4] as Date);

@@ -17,13 +17,6 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { KMSClient } from '@aws-sdk/client-kms';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
 import { createKmsMacSigner } from '../../functions/weekly-report/adapters/kms-mac';
 import { createS3BlobStore } from '../../functions/weekly-report/adapters/s3-blob-store';
 import { checkManifest, MANIFEST_FILE, type SealedManifest } from '../../functions/weekly-report/archive/manifest';
@@ -35,6 +28,7 @@ import type { Summary } from '../../functions/weekly-report/core/types';
 import { DeliveryError } from '../../functions/weekly-report/errors';
 import { createHandler } from '../../functions/weekly-report/handler';
 import type { RunResult } from '../../functions/weekly-report/run/results';
+import { useArchiveBucket } from '../support/archive-bucket';
 import { LOCAL_CREDENTIALS, TEST_REGION } from '../support/aws-emulators';
 import { generateScenario } from '../support/generator';
 import { CHANNEL, type HandlerHarness, useHandlerHarness } from '../support/handler-harness';
@@ -56,36 +50,19 @@ const scenario = generateScenario({
 const EVENTS = [...scenario.baseline, ...scenario.window];
 const harness = useHandlerHarness({ events: () => EVENTS });
 
-let s3: S3Client;
+const archiveBucket = useArchiveBucket(harness);
+const { keysUnder, getBytes, put, remove } = archiveBucket;
 let kms: KMSClient;
 beforeAll(() => {
   const h = harness();
-  s3 = new S3Client({ endpoint: h.s3.url, forcePathStyle: true, region: TEST_REGION, credentials: LOCAL_CREDENTIALS });
   kms = new KMSClient({ endpoint: h.kms.url, region: TEST_REGION, credentials: LOCAL_CREDENTIALS });
 });
-afterAll(() => {
-  s3?.destroy();
-  kms?.destroy();
-});
+afterAll(() => kms?.destroy());
 
 const bucket = () => harness().s3.bucket;
 const prefixOf = (org: string) => `reports/${reportSlug(org)}/`;
 const keyOf = (org: string, i: number, file: string) => `${prefixOf(org)}${iso(i)}/${file}`;
 
-async function getBytes(key: string): Promise<Uint8Array> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: bucket(), Key: key }));
-  return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
-}
-async function put(key: string, body: Uint8Array | string): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: body }));
-}
-async function remove(key: string): Promise<void> {
-  await s3.send(new DeleteObjectCommand({ Bucket: bucket(), Key: key }));
-}
-async function keysUnder(prefix: string): Promise<string[]> {
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: prefix }));
-  return (out.Contents ?? []).map((o) => o.Key ?? '').sort();
-}
 async function manifestOf(org: string, i: number): Promise<SealedManifest> {
   return checkManifest(JSON.parse(Buffer.from(await getBytes(keyOf(org, i, MANIFEST_FILE))).toString('utf8')));
 }
@@ -138,7 +115,7 @@ function essentials(summary: Summary) {
  */
 async function copyHistory(from: string, to: string, sealed = true): Promise<void> {
   const h = harness();
-  const store = createS3BlobStore({ client: s3, bucket: bucket() });
+  const store = createS3BlobStore({ client: archiveBucket.client(), bucket: bucket() });
   const signer = createKmsMacSigner({ client: kms, keyId: h.kms.keyArn });
   const target = prefixOf(to);
   const seal = createArchiveSeal({

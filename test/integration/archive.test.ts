@@ -7,20 +7,14 @@
  * archiving is a channel of its own in the ledger.
  */
 import { gzipSync } from 'node:zlib';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { reportSlug } from '../../functions/weekly-report/archive/report-archive';
 import { decodeArchivedWeek, encodeArchivedWeek } from '../../functions/weekly-report/core/archived-week';
 import type { Summary } from '../../functions/weekly-report/core/types';
 import { DeliveryError } from '../../functions/weekly-report/errors';
 import { createHandler } from '../../functions/weekly-report/handler';
 import type { RunResult } from '../../functions/weekly-report/run/results';
-import { LOCAL_CREDENTIALS, TEST_REGION } from '../support/aws-emulators';
+import { useArchiveBucket } from '../support/archive-bucket';
 import { generateScenario } from '../support/generator';
 import { type HandlerHarness, useHandlerHarness } from '../support/handler-harness';
 
@@ -43,16 +37,8 @@ const harness = useHandlerHarness({
   },
 });
 
-let s3: S3Client;
-beforeAll(() => {
-  s3 = new S3Client({
-    endpoint: harness().s3.url,
-    forcePathStyle: true,
-    region: TEST_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-});
-afterAll(() => s3?.destroy());
+const archiveBucket = useArchiveBucket(harness);
+const { keysUnder, getBytes, put, remove } = archiveBucket;
 
 /** Runs the handler once; returns the full run (summary included) and the Datadog requests it made. */
 async function runWeek(
@@ -83,20 +69,6 @@ function essentials(summary: Summary) {
     previous_window: summary.previous_window,
     complete: summary.complete,
   };
-}
-
-async function keysUnder(prefix: string): Promise<string[]> {
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: harness().s3.bucket, Prefix: prefix }));
-  return (out.Contents ?? []).map((o) => o.Key ?? '').sort();
-}
-
-async function getBytes(key: string): Promise<Uint8Array> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: harness().s3.bucket, Key: key }));
-  return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
-}
-
-async function put(key: string, body: Uint8Array | string): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: harness().s3.bucket, Key: key, Body: body }));
 }
 
 /** Copies one report's archive to another report name (a history to damage without touching the original). */
@@ -172,7 +144,9 @@ describe('report archive', () => {
   it('keeps one layout on record: the summary as plain JSON in summary.json, the trend point beside it', async () => {
     // Act
     const key = `reports/${reportSlug(history.org)}/${WEEK_ENDS[4]?.toISOString()}`;
-    const summary = await s3.send(new GetObjectCommand({ Bucket: harness().s3.bucket, Key: `${key}/summary.json` }));
+    const summary = await archiveBucket
+      .client()
+      .send(new GetObjectCommand({ Bucket: harness().s3.bucket, Key: `${key}/summary.json` }));
     const bytes = (await summary.Body?.transformToByteArray()) ?? new Uint8Array();
     const point = JSON.parse(Buffer.from(await getBytes(`${key}/point.json`)).toString());
 
@@ -223,7 +197,7 @@ describe('report archive', () => {
       await copyArchive(history.org, org);
       // The copy holds the fifth week too: the run under test writes it again.
       for (const key of await keysUnder(`${slugOf(org)}${WEEK_ENDS[4]?.toISOString()}/`)) {
-        await s3.send(new DeleteObjectCommand({ Bucket: h.s3.bucket, Key: key }));
+        await remove(key);
       }
       await damage(org);
       return runWeek(h, env, WEEK_ENDS[4] as Date);
@@ -254,7 +228,7 @@ describe('report archive', () => {
         'a missing week',
         async (org: string) => {
           for (const key of await keysUnder(`${slugOf(org)}${WEEK_ENDS[1]?.toISOString()}/`)) {
-            await s3.send(new DeleteObjectCommand({ Bucket: harness().s3.bucket, Key: key }));
+            await remove(key);
           }
         },
         7,
@@ -329,7 +303,7 @@ describe('report archive', () => {
         const merged = { ...w4!, window: { from: w3!.window.from, to: w4!.window.to }, total: w3!.total + w4!.total };
         for (const i of [2, 3]) {
           for (const key of await keysUnder(`${slugOf(org)}${WEEK_ENDS[i]?.toISOString()}/`)) {
-            await s3.send(new DeleteObjectCommand({ Bucket: harness().s3.bucket, Key: key }));
+            await remove(key);
           }
         }
         await put(at(org, 3, 'aggregate.json.gz'), gzipSync(encodeArchivedWeek(merged)));
@@ -371,7 +345,7 @@ describe('report archive', () => {
       (e: unknown) => e,
     );
     const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
-    await s3.send(new CreateBucketCommand({ Bucket: 'archive-made-late' }));
+    await archiveBucket.client().send(new CreateBucketCommand({ Bucket: 'archive-made-late' }));
 
     // Act
     const retry = await createHandler(env)({ scheduledTime: scheduled(WEEK_ENDS[4] as Date) }, h.lambdaContext());
